@@ -1,0 +1,48 @@
+import type { MetadataFilter } from '../retrieve/types';
+
+export type Grade = 0 | 1 | 2 | 3;
+export type Split = 'train' | 'eval';
+
+/**
+ * A W3C-style text-quote selector plus a position hint. Labels anchor to text, not to chunks, so they survive
+ * re-chunking; chunk-level relevance is derived by overlap.
+ */
+export interface SpanTarget {
+  type: 'span';
+  docId: string;
+  /** [start, end) in SourceDocument.text at labeling time (a hint; the quote is the truth). */
+  start: number;
+  end: number;
+  exact: string;
+  /** Up to 32 characters before and after, for disambiguation and fuzzy re-anchoring. */
+  prefix: string;
+  suffix: string;
+}
+
+export interface DocumentTarget {
+  type: 'document';
+  docId: string;
+}
+
+export interface Judgment {
+  grade: Grade;
+  target: SpanTarget | DocumentTarget;
+  /** Set when the quote could no longer be found in the current file; never silently dropped. */
+  stale?: boolean;
+  note?: string;
+  createdAt?: string;
+}
+
+export interface EvalQuery {
+  id: string;
+  text: string;
+  split: Split;
+  filter?: MetadataFilter;
+  judgments: Judgment[];
+}
+
+/** Qrels: query id -> document (or chunk) id -> grade. */
+export type Qrels = Map<string, Map<string, number>>;
+
+/** A ranked run: query id -> entries; order is decided by score (see trec_eval ordering in metrics). */
+export type Run = Map<string, Array<{ docId: string; score: number }>>;

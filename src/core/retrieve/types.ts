@@ -1,0 +1,151 @@
+import type { Chunk, ChunkerConfig } from '../chunking/chunk';
+import type { SourceDocument } from '../corpus/document';
+import type { ModelInfo } from '../embed/embedder';
+
+export type RetrieverName = 'keyword' | 'dense' | 'hybrid' | 'rerank';
+export const RETRIEVERS: readonly RetrieverName[] = ['keyword', 'dense', 'hybrid', 'rerank'];
+
+/** Applied before ranking: a chunk is a candidate only when its document passes every given field. */
+export interface MetadataFilter {
+  /** Include only documents whose path matches one of these globs (picomatch, POSIX paths). */
+  pathGlobs?: string[];
+  excludeGlobs?: string[];
+  languages?: string[];
+  /** Front-matter field equals the value (or one of the values; arrays in front matter match by membership). */
+  frontMatter?: Record<string, string | number | boolean | Array<string | number | boolean>>;
+  /** Case-insensitive substring that must occur in the chunk's heading path joined by " > ". */
+  headingPath?: string;
+  /** Document mtime at or after this ISO date/time. */
+  modifiedAfter?: string;
+}
+
+export interface KeywordConfig {
+  stemming: boolean;
+  stopWords: boolean;
+  /** BM25 parameters as MiniSearch names them. */
+  k1: number;
+  b: number;
+  /** Boost for the title/heading field relative to text. */
+  titleBoost: number;
+}
+
+export interface FusionConfig {
+  method: 'rrf' | 'weighted';
+  /** RRF constant: contribution = 1 / (rrfK + rank). */
+  rrfK: number;
+  /** Weighted fusion: fused = denseWeight * norm(dense) + (1 - denseWeight) * norm(keyword). */
+  denseWeight: number;
+  normalization: 'min-max' | 'z-score';
+  /** How many candidates each leg contributes before fusion. */
+  depth: number;
+}
+
+export interface RerankConfig {
+  /** The retriever whose top candidates are reranked. */
+  base: Exclude<RetrieverName, 'rerank'>;
+  candidates: number;
+}
+
+export interface KeywordTermContribution {
+  queryTerm: string;
+  /** The indexed term that matched (differs with prefix/fuzzy/stemming). */
+  matchedTerm: string;
+  field: string;
+  contribution: number;
+}
+
+export type ScoreExplanation =
+  | { kind: 'keyword'; bm25: number; terms: KeywordTermContribution[] }
+  | { kind: 'dense'; cosine: number }
+  | {
+      kind: 'hybrid';
+      method: FusionConfig['method'];
+      keyword: FusionLegExplanation;
+      dense: FusionLegExplanation;
+      fused: number;
+    }
+  | { kind: 'rerank'; crossEncoderScore: number; base: RerankConfig['base']; baseRank: number; baseScore: number; shift: number };
+
+export interface FusionLegExplanation {
+  /** 1-based rank in the leg, null when the leg did not return the chunk within its depth. */
+  rank: number | null;
+  score: number | null;
+  /** Score after normalisation (weighted fusion only). */
+  normalized?: number;
+  /** What this leg added to the fused score. */
+  contribution: number;
+}
+
+export interface SearchHit {
+  chunkId: string;
+  docId: string;
+  /** 1-based. */
+  rank: number;
+  score: number;
+  explanation: ScoreExplanation;
+}
+
+/** Where a chunk ranks in one retriever's full ranking (null: not retrievable, e.g. no query term matches). */
+export interface RankPosition {
+  rank: number | null;
+  score: number | null;
+}
+
+export interface SearchRequest {
+  query: string;
+  /** Results returned per retriever. */
+  k: number;
+  retrievers: RetrieverName[];
+  filter?: MetadataFilter;
+  fusion?: Partial<FusionConfig>;
+  rerank?: Partial<RerankConfig>;
+  /** Report each of these chunks' full-ranking position in every requested retriever (for "missed" analysis). */
+  locate?: string[];
+  signal?: AbortSignal;
+}
+
+export interface SearchResponse {
+  query: string;
+  results: Partial<Record<RetrieverName, SearchHit[]>>;
+  /** chunkId -> retriever -> position; only for request.locate. */
+  positions: Record<string, Partial<Record<RetrieverName, RankPosition>>>;
+  /** Chunks the filter removed before ranking, and the candidate count that remained. */
+  filter: { removedChunks: number; remainingChunks: number; removedChunkIds?: string[] };
+  timingsMs: Partial<Record<RetrieverName | 'embedQuery' | 'filter', number>>;
+}
+
+/** What an index was built with; saved beside it and copied into every run's manifest. */
+export interface IndexManifest {
+  formatVersion: number;
+  chunker: ChunkerConfig;
+  chunkerKey: string;
+  keyword: KeywordConfig;
+  model: ModelInfo | null;
+  /** sha256 over the sorted (docId, contentHash) pairs. */
+  corpusHash: string;
+  documents: Record<string, { contentHash: string; mtimeMs: number; chunkIds: string[] }>;
+  chunkCount: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface UpdateStats {
+  added: number;
+  changed: number;
+  removed: number;
+  unchanged: number;
+  chunksEmbedded: number;
+  embeddingCacheHits: number;
+  ms: number;
+}
+
+/** The read side every consumer (CLI, extension, eval, diagnose) codes against. */
+export interface RetrievalIndex {
+  readonly manifest: IndexManifest;
+  getChunk(id: string): Chunk | undefined;
+  chunksOf(docId: string): Chunk[];
+  allChunks(): Iterable<Chunk>;
+  getDocument(docId: string): SourceDocument | undefined;
+  documents(): Iterable<SourceDocument>;
+  search(request: SearchRequest): Promise<SearchResponse>;
+}
