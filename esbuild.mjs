@@ -1,0 +1,63 @@
+// One base config, one bundle per runtime. Type-checking is a separate step (`npm run typecheck`).
+import * as esbuild from 'esbuild';
+import * as fs from 'node:fs';
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+/** Kept out of the bundles: the editor API, native addons and packages that load files relative to themselves. */
+const nodeExternals = [
+  'vscode',
+  '@huggingface/transformers',
+  'onnxruntime-node',
+  'onnxruntime-web',
+  'onnxruntime-common',
+  'sharp',
+  '@energetic-ai/*',
+];
+
+const base = {
+  bundle: true,
+  sourcemap: !production,
+  minify: production,
+  logLevel: 'info',
+  legalComments: 'none',
+};
+
+const node = { ...base, platform: 'node', format: 'cjs', target: 'node20', external: nodeExternals };
+
+const builds = [
+  { ...node, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist' },
+  { ...node, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
+  { ...node, entryPoints: { 'embed-worker': 'src/core/embed/embed-worker.ts' }, outdir: 'dist' },
+  { ...node, entryPoints: { 'vector-scan-worker': 'src/core/index/vector-scan-worker.ts' }, outdir: 'dist' },
+  {
+    ...base,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    entryPoints: { webview: 'webview-ui/main.ts' },
+    outdir: 'dist',
+  },
+  { ...node, entryPoints: { suite: 'test/integration/suite.ts' }, outdir: 'out/test', external: [...nodeExternals, 'mocha'] },
+];
+
+const present = builds.filter((b) => Object.values(b.entryPoints).every((p) => fs.existsSync(p)));
+for (const b of builds) {
+  if (!present.includes(b)) console.warn(`esbuild: skipping ${Object.values(b.entryPoints).join(', ')} (not present yet)`);
+}
+
+/** Codicons for the webview (vscode-elements uses them); copied, never fetched. */
+function copyCodicons() {
+  fs.mkdirSync('dist', { recursive: true });
+  for (const f of ['codicon.css', 'codicon.ttf']) fs.copyFileSync(`node_modules/@vscode/codicons/dist/${f}`, `dist/${f}`);
+}
+copyCodicons();
+
+if (watch) {
+  const contexts = await Promise.all(present.map((b) => esbuild.context(b)));
+  await Promise.all(contexts.map((c) => c.watch()));
+  console.log('esbuild: watching');
+} else {
+  await Promise.all(present.map((b) => esbuild.build(b)));
+}

@@ -1,0 +1,66 @@
+import * as vscode from 'vscode';
+import { Messenger, type HostToWebview, type WebviewToHost, type WireMessage } from '../protocol';
+import { webviewHtml, webviewOptions } from './webview-html';
+
+export const INSPECTOR_VIEW_TYPE = 'retrievalLens.inspector';
+
+/** Handlers for what the webview asks; the controller owns the index and the eval set. */
+export type InspectorHandlers = Partial<{
+  [M in keyof WebviewToHost]: (params: WebviewToHost[M][0]) => Promise<WebviewToHost[M][1]> | WebviewToHost[M][1];
+}>;
+
+/** Host side of the Query Inspector: one panel at a time, restored after reload by a serializer. */
+export class InspectorPanel implements vscode.Disposable {
+  static current: InspectorPanel | undefined;
+  readonly messenger: Messenger<WebviewToHost, HostToWebview>;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  static show(extensionUri: vscode.Uri, handlers: InspectorHandlers, log: vscode.LogOutputChannel): InspectorPanel {
+    if (InspectorPanel.current) {
+      InspectorPanel.current.panel.reveal(vscode.ViewColumn.Beside);
+      return InspectorPanel.current;
+    }
+    const panel = vscode.window.createWebviewPanel(INSPECTOR_VIEW_TYPE, 'Query Inspector', vscode.ViewColumn.Beside, {
+      ...webviewOptions(extensionUri),
+      retainContextWhenHidden: false,
+    });
+    return new InspectorPanel(panel, extensionUri, handlers, log);
+  }
+
+  static registerSerializer(extensionUri: vscode.Uri, handlers: InspectorHandlers, log: vscode.LogOutputChannel): vscode.Disposable {
+    return vscode.window.registerWebviewPanelSerializer(INSPECTOR_VIEW_TYPE, {
+      async deserializeWebviewPanel(panel: vscode.WebviewPanel) {
+        panel.webview.options = webviewOptions(extensionUri);
+        new InspectorPanel(panel, extensionUri, handlers, log);
+      },
+    });
+  }
+
+  private constructor(
+    readonly panel: vscode.WebviewPanel,
+    extensionUri: vscode.Uri,
+    handlers: InspectorHandlers,
+    log: vscode.LogOutputChannel,
+  ) {
+    InspectorPanel.current = this;
+    panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'retrieval-lens.svg');
+    this.messenger = new Messenger<WebviewToHost, HostToWebview>(
+      (m: WireMessage) => void panel.webview.postMessage(m),
+      (e) => log.warn(`inspector: ${e}`),
+    );
+    for (const method of Object.keys(handlers) as Array<keyof WebviewToHost>) {
+      const h = handlers[method];
+      if (h) this.messenger.on(method, h as never);
+    }
+    panel.webview.html = webviewHtml(panel.webview, extensionUri, 'Query Inspector');
+    this.disposables.push(
+      panel.webview.onDidReceiveMessage((m) => this.messenger.receive(m)),
+      panel.onDidDispose(() => this.dispose()),
+    );
+  }
+
+  dispose(): void {
+    if (InspectorPanel.current === this) InspectorPanel.current = undefined;
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}

@@ -1,0 +1,255 @@
+import { html, nothing, render, type TemplateResult } from 'lit';
+import type { InitState, IndexStatus, MissedSpan, ResultRow, SearchParams, SearchView } from '../src/protocol';
+import type { MetadataFilter, RetrieverName, ScoreExplanation } from '../src/core/retrieve/types';
+import { messenger, state as persisted, type PersistedState } from './vscode-api';
+
+const ALL_RETRIEVERS: RetrieverName[] = ['keyword', 'dense', 'hybrid', 'rerank'];
+const LABELS: Record<RetrieverName, string> = { keyword: 'Keyword (BM25)', dense: 'Dense', hybrid: 'Hybrid', rerank: 'Reranked' };
+
+/** The Query Inspector: query form, retriever columns side by side, missed spans; state survives hide/reload. */
+export class InspectorApp {
+  private init: InitState | undefined;
+  private view: SearchView | undefined;
+  private busy = false;
+  private error = '';
+  private s: PersistedState;
+
+  constructor(private readonly root: HTMLElement) {
+    this.s = persisted.load() ?? {
+      query: '',
+      k: 10,
+      retrievers: ['keyword', 'dense', 'hybrid'],
+      filterPath: '',
+      filterLanguage: '',
+      filterFrontMatter: '',
+    };
+    this.view = this.s.lastView as SearchView | undefined;
+  }
+
+  async start(): Promise<void> {
+    messenger.on('indexStatus', (status) => {
+      if (this.init) this.init = { ...this.init, index: status };
+      this.draw();
+    });
+    messenger.on('setQuery', ({ text, queryId }) => {
+      this.s = { ...this.s, query: text, queryId };
+      this.save();
+      void this.search();
+    });
+    messenger.on('evalQueries', ({ queries }) => {
+      if (this.init) this.init = { ...this.init, evalQueries: queries };
+      this.draw();
+    });
+    this.draw();
+    try {
+      this.init = await messenger.request('ready', {});
+      if (!this.s.queryId && this.init.activeQueryId) {
+        const q = this.init.evalQueries.find((e) => e.id === this.init?.activeQueryId);
+        if (q) this.s = { ...this.s, query: q.text, queryId: q.id };
+      }
+    } catch (e) {
+      this.error = String(e);
+    }
+    this.draw();
+  }
+
+  private save(): void {
+    persisted.save({ ...this.s, lastView: this.view });
+  }
+
+  private filter(): MetadataFilter | undefined {
+    const f: MetadataFilter = {};
+    if (this.s.filterPath.trim()) f.pathGlobs = this.s.filterPath.split(',').map((x) => x.trim()).filter(Boolean);
+    if (this.s.filterLanguage.trim()) f.languages = this.s.filterLanguage.split(',').map((x) => x.trim()).filter(Boolean);
+    if (this.s.filterFrontMatter.trim()) {
+      f.frontMatter = {};
+      for (const pair of this.s.filterFrontMatter.split(',')) {
+        const [key, ...rest] = pair.split('=');
+        if (key?.trim() && rest.length) f.frontMatter[key.trim()] = rest.join('=').trim();
+      }
+    }
+    return Object.keys(f).length ? f : undefined;
+  }
+
+  async search(): Promise<void> {
+    if (!this.s.query.trim()) return;
+    this.busy = true;
+    this.error = '';
+    this.draw();
+    const params: SearchParams = {
+      query: this.s.query,
+      queryId: this.s.queryId,
+      k: this.s.k,
+      retrievers: this.s.retrievers as RetrieverName[],
+      filter: this.filter(),
+    };
+    try {
+      this.view = await messenger.request('search', params);
+    } catch (e) {
+      this.error = e instanceof Error ? e.message : String(e);
+    }
+    this.busy = false;
+    this.save();
+    this.draw();
+  }
+
+  private async label(row: { docId: string; start: number; end: number }, grade: number): Promise<void> {
+    try {
+      const { queryId } = await messenger.request('label', { queryId: this.s.queryId, queryText: this.s.query, ...row, grade });
+      this.s = { ...this.s, queryId };
+      await this.search();
+    } catch (e) {
+      this.error = e instanceof Error ? e.message : String(e);
+      this.draw();
+    }
+  }
+
+  private draw(): void {
+    render(this.template(), this.root);
+  }
+
+  private template(): TemplateResult {
+    return html`
+      ${this.header(this.init?.index)}
+      ${this.form()}
+      ${this.error ? html`<div class="error" role="alert">${this.error}</div>` : nothing}
+      ${this.busy ? html`<vscode-progress-ring class="busy"></vscode-progress-ring>` : nothing}
+      ${this.view ? this.results(this.view) : html`<p class="hint">Type a query (or pick an eval query) and press Enter.</p>`}
+      ${this.init ? html`<footer class="footer">Retrieval Lens ${this.init.host.extensionVersion} · VS Code ${this.init.host.vscodeVersion} · activated in ${this.init.host.activationMs.toFixed(0)} ms</footer>` : nothing}
+    `;
+  }
+
+  private header(index: IndexStatus | undefined): TemplateResult {
+    if (!index) return html`<header class="status">Connecting…</header>`;
+    return html`<header class="status" data-state=${index.state}>
+      <vscode-badge variant="counter">${index.state}</vscode-badge>
+      <span>${index.documents} documents · ${index.chunks} chunks · ${index.chunker || 'no chunker'} · ${index.model ?? 'no embedding model'}${index.staleFiles ? html` · <strong>${index.staleFiles} stale</strong>` : nothing}</span>
+      ${index.message ? html`<span class="muted">${index.message}</span>` : nothing}
+      <vscode-button id="build-index" secondary @click=${() => void messenger.request('buildIndex', {})}>${index.state === 'none' ? 'Build index' : 'Re-index'}</vscode-button>
+    </header>`;
+  }
+
+  private form(): TemplateResult {
+    const queries = this.init?.evalQueries ?? [];
+    return html`<form class="query-form" @submit=${(e: Event) => { e.preventDefault(); void this.search(); }}>
+      <div class="row">
+        <vscode-single-select id="eval-query" aria-label="Eval query" .value=${this.s.queryId ?? ''}
+          @change=${(e: Event) => {
+            const id = (e.target as HTMLSelectElement).value;
+            const q = queries.find((x) => x.id === id);
+            this.s = { ...this.s, queryId: q?.id, query: q ? q.text : this.s.query };
+            this.save();
+            this.draw();
+            if (q) void this.search();
+          }}>
+          <vscode-option value="">(free query)</vscode-option>
+          ${queries.map((q) => html`<vscode-option value=${q.id} description=${q.split}>${q.id}: ${q.text}</vscode-option>`)}
+        </vscode-single-select>
+      </div>
+      <div class="row">
+        <vscode-textfield id="query" class="grow" placeholder="Query" aria-label="Query" .value=${this.s.query}
+          @input=${(e: Event) => { this.s = { ...this.s, query: (e.target as HTMLInputElement).value, queryId: undefined }; this.save(); }}
+          @keydown=${(e: KeyboardEvent) => { if (e.key === 'Enter') void this.search(); }}></vscode-textfield>
+        <vscode-textfield id="k" type="number" min="1" max="100" aria-label="Top K" .value=${String(this.s.k)} style="width:5em"
+          @input=${(e: Event) => { this.s = { ...this.s, k: Math.max(1, Number((e.target as HTMLInputElement).value) || 10) }; this.save(); }}></vscode-textfield>
+        <vscode-button id="search" @click=${() => void this.search()}>Search</vscode-button>
+      </div>
+      <div class="row">
+        ${ALL_RETRIEVERS.map((r) => html`<vscode-checkbox label=${LABELS[r]} .checked=${this.s.retrievers.includes(r)} data-retriever=${r}
+          @change=${(e: Event) => {
+            const on = (e.target as HTMLInputElement).checked;
+            const set = new Set(this.s.retrievers);
+            if (on) set.add(r); else set.delete(r);
+            this.s = { ...this.s, retrievers: ALL_RETRIEVERS.filter((x) => set.has(x)) };
+            this.save();
+          }}></vscode-checkbox>`)}
+      </div>
+      <vscode-collapsible title="Metadata filter" class="filters">
+        <div class="row">
+          <vscode-textfield placeholder="path globs, e.g. docs/guides/**" aria-label="Path globs" .value=${this.s.filterPath}
+            @input=${(e: Event) => { this.s = { ...this.s, filterPath: (e.target as HTMLInputElement).value }; this.save(); }}></vscode-textfield>
+          <vscode-textfield placeholder="languages, e.g. markdown" aria-label="Languages" .value=${this.s.filterLanguage}
+            @input=${(e: Event) => { this.s = { ...this.s, filterLanguage: (e.target as HTMLInputElement).value }; this.save(); }}></vscode-textfield>
+          <vscode-textfield placeholder="front matter, e.g. product=cloud" aria-label="Front matter" .value=${this.s.filterFrontMatter}
+            @input=${(e: Event) => { this.s = { ...this.s, filterFrontMatter: (e.target as HTMLInputElement).value }; this.save(); }}></vscode-textfield>
+        </div>
+      </vscode-collapsible>
+    </form>`;
+  }
+
+  private results(view: SearchView): TemplateResult {
+    const cols = ALL_RETRIEVERS.filter((r) => view.columns[r] || view.errors[r]);
+    return html`
+      <section class="meta">“${view.query}” · top ${view.k}${view.filterRemoved ? html` · filter removed ${view.filterRemoved} chunks` : nothing}
+        · ${Object.entries(view.timingsMs).map(([k, v]) => `${k} ${v.toFixed(1)} ms`).join(' · ')}</section>
+      <section class="columns" style="grid-template-columns: repeat(${cols.length}, minmax(16em, 1fr))">
+        ${cols.map((r) => html`<div class="column" data-retriever=${r}>
+          <h2>${LABELS[r]}</h2>
+          ${view.errors[r] ? html`<div class="error">${view.errors[r]}</div>` : nothing}
+          <ol class="hits" role="listbox" aria-label=${LABELS[r]} @keydown=${onListKey}>
+            ${(view.columns[r] ?? []).map((row) => this.row(row, r))}
+          </ol>
+        </div>`)}
+      </section>
+      ${this.missed(view.missed)}`;
+  }
+
+  private row(row: ResultRow, retriever: RetrieverName): TemplateResult {
+    const reveal = () => void messenger.request('reveal', { docId: row.docId, start: row.start, end: row.end });
+    const labelClass = row.label === undefined ? '' : row.label > 0 ? 'relevant' : 'irrelevant';
+    return html`<li class="hit ${labelClass}" tabindex="0" role="option" data-chunk=${row.chunkId} data-rank=${row.rank}
+        @click=${reveal} @keydown=${(e: KeyboardEvent) => { if (e.key === 'Enter') reveal(); }}>
+      <div class="hit-head">
+        <span class="rank">#${row.rank}</span>
+        <span class="doc" title=${row.docId}>${row.docId}</span>
+        <span class="score">${row.score.toFixed(4)}</span>
+        ${row.label !== undefined ? html`<vscode-badge class="label-badge">${row.label > 0 ? `relevant ${row.label}` : 'irrelevant'}</vscode-badge>` : nothing}
+      </div>
+      ${row.headingPath.length ? html`<div class="heading">${row.headingPath.join(' › ')}</div>` : nothing}
+      <div class="preview">${row.preview}</div>
+      <div class="ranks">${ALL_RETRIEVERS.filter((x) => x !== retriever && x in row.ranks).map((x) => html`<span>${x}: ${row.ranks[x] ?? '—'}</span>`)}</div>
+      <div class="explain">${explain(row.explanation)}</div>
+      <div class="actions">
+        <vscode-button secondary class="mark-relevant" @click=${(e: Event) => { e.stopPropagation(); void this.label(row, 2); }}>Relevant</vscode-button>
+        <vscode-button secondary class="mark-irrelevant" @click=${(e: Event) => { e.stopPropagation(); void this.label(row, 0); }}>Irrelevant</vscode-button>
+      </div>
+    </li>`;
+  }
+
+  private missed(missed: MissedSpan[]): TemplateResult {
+    if (!missed.length) return html``;
+    return html`<section class="missed"><h2>Missed (${missed.length})</h2>
+      <ol class="hits">${missed.map((m) => html`<li class="hit missed-span" tabindex="0"
+          @click=${() => void messenger.request('reveal', { docId: m.docId, start: m.start, end: m.end })}>
+        <div class="hit-head"><span class="doc">${m.docId}</span><vscode-badge>grade ${m.grade}</vscode-badge>
+          ${m.category ? html`<vscode-badge class="category">${m.category}</vscode-badge>` : nothing}</div>
+        <div class="preview">${m.quote}</div>
+        <div class="ranks">${Object.entries(m.positions).map(([r, p]) => html`<span>${r}: ${p?.rank ?? 'not retrieved'}</span>`)}</div>
+        ${m.evidence ? html`<div class="explain">${m.evidence}</div>` : nothing}
+      </li>`)}</ol></section>`;
+  }
+}
+
+function explain(e: ScoreExplanation): TemplateResult {
+  switch (e.kind) {
+    case 'keyword':
+      return html`BM25 ${e.bm25.toFixed(3)} = ${e.terms.map((t, i) => html`${i ? ' + ' : ''}<span class="term" title=${`${t.queryTerm} → ${t.matchedTerm} in ${t.field}`}>${t.matchedTerm}:${t.contribution.toFixed(2)}</span>`)}`;
+    case 'dense':
+      return html`cosine ${e.cosine.toFixed(4)}`;
+    case 'hybrid':
+      return html`${e.method}: keyword #${e.keyword.rank ?? '—'} → ${e.keyword.contribution.toFixed(4)} + dense #${e.dense.rank ?? '—'} → ${e.dense.contribution.toFixed(4)} = ${e.fused.toFixed(4)}`;
+    case 'rerank':
+      return html`cross-encoder ${e.crossEncoderScore.toFixed(3)} · ${e.base} #${e.baseRank} → shift ${e.shift > 0 ? '+' : ''}${e.shift}`;
+  }
+}
+
+/** Arrow keys move between results in a column. */
+function onListKey(e: KeyboardEvent): void {
+  if (e.key !== 'ArrowDown' && e.key !== 'ArrowUp') return;
+  const current = (e.target as HTMLElement).closest('li');
+  const next = e.key === 'ArrowDown' ? current?.nextElementSibling : current?.previousElementSibling;
+  if (next instanceof HTMLElement) {
+    next.focus();
+    e.preventDefault();
+  }
+}
