@@ -39,10 +39,22 @@ const builds = [
     entryPoints: { webview: 'webview-ui/main.ts' },
     outdir: 'dist',
   },
-  { ...node, entryPoints: { suite: 'test/integration/suite.ts' }, outdir: 'out/test', external: [...nodeExternals, 'mocha'] },
+  {
+    ...node,
+    entryPoints: ['test/integration/suite.ts', ...integrationTests()],
+    outdir: 'out/test',
+    external: [...nodeExternals, 'mocha'],
+  },
 ];
 
+/** Every test/integration/*.test.ts is its own bundle beside suite.js, which adds them to mocha. */
+function integrationTests() {
+  const dir = 'test/integration';
+  return fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.test.ts')).map((f) => `${dir}/${f}`) : [];
+}
+
 const present = builds.filter((b) => Object.values(b.entryPoints).every((p) => fs.existsSync(p)));
+fs.rmSync('out/test', { recursive: true, force: true });
 for (const b of builds) {
   if (!present.includes(b)) console.warn(`esbuild: skipping ${Object.values(b.entryPoints).join(', ')} (not present yet)`);
 }

@@ -1,0 +1,81 @@
+/**
+ * Installs what the real-VS-Code tests and `npm start` need, on first use, into the git-ignored .tools/ folder:
+ * code-server 4.100.3 (VS Code 1.100.3 with a Node extension host), plus Debian's chromium,
+ * libkrb5-dev (code-server's kerberos module builds from source) and ripgrep. Idempotent and fast once installed.
+ * Recipe: ../shared/docs/vscode-testing.md.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export const repoRoot = path.resolve(__dirname, '..', '..');
+export const toolsDir = path.join(repoRoot, '.tools');
+export const CODE_SERVER_VERSION = '4.100.3';
+const APT_PACKAGES: Array<{ pkg: string; probe: () => boolean }> = [
+  { pkg: 'chromium', probe: () => fs.existsSync('/usr/bin/chromium') },
+  { pkg: 'ripgrep', probe: () => fs.existsSync('/usr/bin/rg') },
+  { pkg: 'libkrb5-dev', probe: () => fs.existsSync('/usr/include/krb5.h') || fs.existsSync('/usr/include/krb5/krb5.h') },
+];
+
+export const codeServerBin = path.join(toolsDir, 'node_modules', '.bin', 'code-server');
+
+function log(msg: string): void {
+  process.stderr.write(`[tools] ${msg}\n`);
+}
+
+export function ensureSystemPackages(): void {
+  const missing = APT_PACKAGES.filter((p) => !p.probe()).map((p) => p.pkg);
+  if (!missing.length) return;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!isRoot) {
+    throw new Error(
+      `Missing Debian packages: ${missing.join(' ')}. Install them and run again:\n  sudo apt-get update && sudo apt-get install -y ${missing.join(' ')}`,
+    );
+  }
+  log(`installing Debian packages: ${missing.join(' ')} (apt-get update first)`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  execFileSync('apt-get', ['update'], { stdio: 'inherit', env });
+  execFileSync('apt-get', ['install', '-y', '--no-install-recommends', ...missing], { stdio: 'inherit', env });
+}
+
+function installedVersion(pkg: string): string | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(toolsDir, 'node_modules', pkg, 'package.json'), 'utf8')).version;
+  } catch {
+    return undefined;
+  }
+}
+
+export function ensureTools(): void {
+  ensureSystemPackages();
+  if (installedVersion('code-server') === CODE_SERVER_VERSION && fs.existsSync(codeServerBin)) {
+    return;
+  }
+  log(`installing code-server ${CODE_SERVER_VERSION} into .tools/ (about a minute, once)`);
+  const tmp = path.join(toolsDir, 'tmp');
+  fs.mkdirSync(tmp, { recursive: true });
+  // Its own package.json (not the extension's). npm 11 blocks dependency install scripts unless allowed:
+  // code-server's post-install and its native modules need theirs.
+  fs.writeFileSync(
+    path.join(toolsDir, 'package.json'),
+    JSON.stringify(
+      {
+        name: 'retrieval-lens-tools',
+        private: true,
+        dependencies: { 'code-server': CODE_SERVER_VERSION },
+        allowScripts: { 'code-server': true, argon2: true },
+      },
+      null,
+      2,
+    ),
+  );
+  // @vscode/ripgrep 1.15.11 would download rg from GitHub: seed its cache with Debian's rg.
+  const rgCache = path.join(tmp, 'vscode-ripgrep-cache-1.15.11');
+  fs.mkdirSync(rgCache, { recursive: true });
+  const rgTar = path.join(rgCache, 'ripgrep-v13.0.0-10-x86_64-unknown-linux-musl.tar.gz');
+  if (!fs.existsSync(rgTar)) execFileSync('tar', ['czf', rgTar, '-C', '/usr/bin', 'rg']);
+  const env = { ...process.env, TMPDIR: tmp, npm_config_yes: 'true', npm_config_update_notifier: 'false' };
+  const r = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--unsafe-perm'], { cwd: toolsDir, stdio: 'inherit', env });
+  if (r.status !== 0) throw new Error(`npm install in .tools failed with exit code ${r.status}`);
+  if (installedVersion('code-server') !== CODE_SERVER_VERSION) throw new Error('code-server did not install into .tools/');
+}
