@@ -1,0 +1,81 @@
+/**
+ * UI-test plumbing: a fresh code-server + chromium per suite, the workbench opened on a copy of the demo workspace
+ * with the extension under development, the command palette, the webview's inner frame, and screenshots.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { FrameLocator, Page } from 'playwright-core';
+import { launchBrowser } from '../../scripts/lib/browser';
+import { startCodeServer, type CodeServer } from '../../scripts/lib/code-server';
+import { ensureTools, repoRoot } from '../../scripts/lib/tools';
+
+export const screenshotDir = path.join(repoRoot, 'test', 'e2e', 'screenshots');
+
+export interface Workbench {
+  page: Page;
+  server: CodeServer;
+  workspace: string;
+  close(): Promise<void>;
+}
+
+export async function openWorkbench(name: string, options: { settings?: Record<string, unknown> } = {}): Promise<Workbench> {
+  ensureTools();
+  const stateDir = path.join(repoRoot, '.tools', `state-e2e-${name}`);
+  fs.rmSync(stateDir, { recursive: true, force: true });
+  const workspace = path.join(stateDir, 'workspace');
+  fs.cpSync(path.join(repoRoot, 'demo'), workspace, { recursive: true });
+  if (options.settings) {
+    const settingsFile = path.join(workspace, '.vscode', 'settings.json');
+    const current = fs.existsSync(settingsFile) ? JSON.parse(fs.readFileSync(settingsFile, 'utf8')) : {};
+    fs.mkdirSync(path.dirname(settingsFile), { recursive: true });
+    fs.writeFileSync(settingsFile, JSON.stringify({ ...current, ...options.settings }, null, 2));
+  }
+  const server = await startCodeServer({ stateDir });
+  const browser = await launchBrowser();
+  const page = await browser.context.newPage();
+  page.on('pageerror', (e) => console.error(`[page] ${e.message}`));
+  await page.goto(server.workbenchUrl({ folder: workspace, extensionDevelopmentPath: repoRoot }));
+  await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
+  await page.waitForFunction('document.title.includes("Extension Development Host")', undefined, { timeout: 60_000 });
+  return {
+    page,
+    server,
+    workspace,
+    close: async () => {
+      await browser.close();
+      await server.stop();
+    },
+  };
+}
+
+/** F1, type the command, pick it. The palette snapshots commands when it opens: reopen until ours shows. */
+export async function runCommand(page: Page, title: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await input.fill(`>${title}`);
+    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+    try {
+      await row.waitFor({ state: 'visible', timeout: 2_000 });
+      await page.keyboard.press('Enter');
+      return;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`command "${title}" never appeared in the palette`);
+    }
+  }
+}
+
+/** The webview content sits two iframes deep. */
+export function webviewFrame(page: Page): FrameLocator {
+  return page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  fs.mkdirSync(screenshotDir, { recursive: true });
+  const file = path.join(screenshotDir, `${name}.png`);
+  await page.screenshot({ path: file });
+  return file;
+}
