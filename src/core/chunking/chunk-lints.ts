@@ -1,0 +1,154 @@
+import type { SourceDocument } from '../corpus/document';
+import type { Chunk, ChunkLint, TokenCounter } from './chunk';
+import { sentenceRanges } from './text-spans';
+
+export interface LintOptions {
+  /** Chunks under this many tokens are `tiny` (default 8). */
+  minTokens?: number;
+  /** The embedding model's input limit: longer chunks are silently truncated at embedding time (default 512). */
+  maxTokens?: number;
+  tokenCounter?: TokenCounter;
+}
+
+/** Per-document lints: split sentences, split code blocks or tables, tiny, huge, heading without body. */
+export function lintChunks(doc: SourceDocument, chunks: Chunk[], options: LintOptions = {}): ChunkLint[] {
+  const minTokens = options.minTokens ?? 8;
+  const maxTokens = options.maxTokens ?? 512;
+  const counter = options.tokenCounter;
+  const text = doc.text;
+  const sentences = sentenceRanges(text, doc.bodyStart, text.length);
+  const starts = new Set(sentences.map((s) => s[0]));
+  const ends = new Set(sentences.map((s) => s[1]));
+  const fences = fenceBlocks(text, doc.bodyStart);
+  const tables = tableBlocks(text, doc.bodyStart);
+  const lints: ChunkLint[] = [];
+  for (const c of chunks) {
+    const add = (kind: ChunkLint['kind'], message: string) => lints.push({ chunkId: c.id, kind, message });
+    const fence = fences.find(([s, e]) => (c.start > s && c.start < e) || (c.end > s && c.end < e));
+    if (fence) add('splits-code-block', `cuts the code block at line ${lineOf(text, fence[0])}`);
+    const table = tables.find(([s, e]) => (c.start > s && c.start < e) || (c.end > s && c.end < e));
+    if (table) add('splits-table', `cuts the table at line ${lineOf(text, table[0])}`);
+    const inBlock = (p: number) => [...fences, ...tables].some(([s, e]) => p > s && p < e);
+    if (!fence && !table && ((!starts.has(c.start) && !inBlock(c.start)) || (!ends.has(c.end) && !inBlock(c.end)))) {
+      add('splits-sentence', !starts.has(c.start) ? `starts mid-sentence at line ${lineOf(text, c.start)}` : `ends mid-sentence at line ${lineOf(text, c.end)}`);
+    }
+    const tokens = counter ? counter.count(c.text) : c.tokens;
+    if (tokens < minTokens) add('tiny', `${tokens} tokens (< ${minTokens})`);
+    if (tokens > maxTokens) add('huge', `${tokens} tokens: the model reads only the first ${maxTokens}; the rest is silently truncated`);
+    const headingsInside = doc.headings.filter((h) => h.start >= c.start && h.end <= c.end);
+    let body = '';
+    let p = c.start;
+    for (const h of headingsInside) {
+      body += text.slice(p, h.start);
+      p = h.end;
+    }
+    body += text.slice(p, c.end);
+    if (headingsInside.length && !body.trim()) add('heading-without-body', `only the heading "${headingsInside[0].text}"`);
+  }
+  return lints;
+}
+
+/** Corpus-level near-duplicates: MinHash over word 3-shingles with LSH banding, confirmed by exact Jaccard. */
+export function nearDuplicateLints(chunks: Chunk[], threshold = 0.9): ChunkLint[] {
+  const HASHES = 48;
+  const BANDS = 12;
+  const ROWS = HASHES / BANDS;
+  const seeds = Array.from({ length: HASHES }, (_, i) => (Math.imul(i + 1, 0x9e3779b1) ^ 0x85ebca6b) >>> 0);
+  const shingles = chunks.map((c) => shingleSet(c.text));
+  const sigs = shingles.map((set) => {
+    const sig = new Uint32Array(HASHES).fill(0xffffffff);
+    for (const h of set) for (let i = 0; i < HASHES; i++) {
+      const v = mix(h ^ seeds[i]);
+      if (v < sig[i]) sig[i] = v;
+    }
+    return sig;
+  });
+  const pairs = new Set<string>();
+  const lints: ChunkLint[] = [];
+  for (let b = 0; b < BANDS; b++) {
+    const buckets = new Map<string, number[]>();
+    sigs.forEach((sig, idx) => {
+      if (!shingles[idx].size) return;
+      const key = Array.from(sig.subarray(b * ROWS, (b + 1) * ROWS)).join(',');
+      const list = buckets.get(key);
+      if (list) list.push(idx);
+      else buckets.set(key, [idx]);
+    });
+    for (const list of buckets.values()) {
+      for (let i = 0; i < list.length; i++) for (let j = i + 1; j < list.length; j++) {
+        const [x, y] = [list[i], list[j]];
+        const key = `${x}:${y}`;
+        if (pairs.has(key) || chunks[x].id === chunks[y].id) continue;
+        pairs.add(key);
+        const jac = jaccard(shingles[x], shingles[y]);
+        if (jac >= threshold) {
+          lints.push({ chunkId: chunks[y].id, kind: 'near-duplicate', relatedChunkId: chunks[x].id, message: `${Math.round(jac * 100)}% similar to a chunk of ${chunks[x].docId}` });
+          lints.push({ chunkId: chunks[x].id, kind: 'near-duplicate', relatedChunkId: chunks[y].id, message: `${Math.round(jac * 100)}% similar to a chunk of ${chunks[y].docId}` });
+        }
+      }
+    }
+  }
+  return lints;
+}
+
+function shingleSet(text: string): Set<number> {
+  const words = text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  const set = new Set<number>();
+  if (words.length < 3) {
+    if (words.length) set.add(hashString(words.join(' ')));
+    return set;
+  }
+  for (let i = 0; i + 3 <= words.length; i++) set.add(hashString(`${words[i]} ${words[i + 1]} ${words[i + 2]}`));
+  return set;
+}
+
+function jaccard(a: Set<number>, b: Set<number>): number {
+  let inter = 0;
+  for (const x of a) if (b.has(x)) inter++;
+  return inter / (a.size + b.size - inter);
+}
+
+function hashString(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+function mix(x: number): number {
+  x = Math.imul(x ^ (x >>> 16), 0x7feb352d);
+  x = Math.imul(x ^ (x >>> 15), 0x846ca68b);
+  return (x ^ (x >>> 16)) >>> 0;
+}
+
+/** [start, end) of each fenced code block (``` or ~~~), fences included. */
+function fenceBlocks(text: string, from: number): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  const re = /^ {0,3}(`{3,}|~{3,}).*$/gm;
+  re.lastIndex = from;
+  let open: { start: number; marker: string } | null = null;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    if (!open) open = { start: m.index, marker: m[1] };
+    else if (m[1][0] === open.marker[0] && m[1].length >= open.marker.length) {
+      out.push([open.start, m.index + m[0].length]);
+      open = null;
+    }
+  }
+  if (open) out.push([open.start, text.length]);
+  return out;
+}
+
+/** [start, end) of each markdown table: two or more consecutive lines starting with `|`. */
+function tableBlocks(text: string, from: number): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  const re = /(?:^[ \t]*\|.*(?:\n|$)){2,}/gm;
+  re.lastIndex = from;
+  for (let m = re.exec(text); m; m = re.exec(text)) out.push([m.index, m.index + m[0].replace(/\n$/, '').length]);
+  return out;
+}
+
+function lineOf(text: string, offset: number): number {
+  let n = 1;
+  for (let i = 0; i < offset; i++) if (text.charCodeAt(i) === 10) n++;
+  return n;
+}
+

@@ -1,0 +1,200 @@
+import * as fsp from 'node:fs/promises';
+import * as path from 'node:path';
+import ignore, { type Ignore } from 'ignore';
+import picomatch from 'picomatch';
+import { buildDocument, sha256 } from './build-document';
+import type { Corpus, SkippedFile, SourceDocument } from './document';
+import { languageOf } from './language';
+
+export interface FolderCorpusOptions {
+  /** Globs (POSIX, relative to root) a file must match; default everything. */
+  include?: string[];
+  /** Globs never indexed, on top of DEFAULT_EXCLUDES and .gitignore. */
+  exclude?: string[];
+  /** Files larger than this are skipped (default 2 MiB). */
+  maxFileBytes?: number;
+  respectGitignore?: boolean;
+  signal?: AbortSignal;
+}
+
+export const DEFAULT_EXCLUDES = ['**/node_modules/**', '**/.git/**', '**/dist/**', '**/out/**', '**/.retrieval-lens/**', '**/.tools/**'];
+const PRUNED_DIRS = new Set(['node_modules', '.git', '.retrieval-lens', '.tools']);
+export const DEFAULT_MAX_FILE_BYTES = 2 * 1024 * 1024;
+
+/** A file the loader saw, with the verdict. Folder loading never throws for a single file. */
+type FileVerdict = { doc: SourceDocument; warning?: SkippedFile } | { skipped: SkippedFile };
+
+/**
+ * Loads every supported file under `root` (md, mdx, txt, rst, html, adoc, source code) into documents with exact
+ * text, metadata and headings. Unsupported, excluded, gitignored, binary, invalid UTF-8, oversized and unreadable
+ * files and symlink loops are reported in `skipped` with a reason.
+ */
+export async function loadFolderCorpus(root: string, options: FolderCorpusOptions = {}): Promise<Corpus> {
+  const absRoot = path.resolve(root);
+  const include = picomatch(options.include?.length ? options.include : ['**/*'], { dot: true });
+  const exclude = picomatch([...DEFAULT_EXCLUDES, ...(options.exclude ?? [])], { dot: true });
+  const documents: SourceDocument[] = [];
+  const skipped: SkippedFile[] = [];
+  const respectGitignore = options.respectGitignore ?? true;
+
+  async function walk(dir: string, ignores: Array<{ base: string; ig: Ignore }>, ancestors: Set<string>): Promise<void> {
+    options.signal?.throwIfAborted();
+    const rel = toPosix(path.relative(absRoot, dir));
+    let entries: import('node:fs').Dirent[];
+    try {
+      entries = await fsp.readdir(dir, { withFileTypes: true });
+    } catch (e) {
+      skipped.push({ path: rel || '.', reason: 'unreadable', detail: `cannot list folder: ${errMessage(e)}` });
+      return;
+    }
+    let scope = ignores;
+    if (respectGitignore && entries.some((e) => e.name === '.gitignore' && e.isFile())) {
+      try {
+        const ig = ignore().add(await fsp.readFile(path.join(dir, '.gitignore'), 'utf8'));
+        scope = [...ignores, { base: dir, ig }];
+      } catch (e) {
+        skipped.push({ path: joinRel(rel, '.gitignore'), reason: 'unreadable', detail: errMessage(e) });
+      }
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      const abs = path.join(dir, entry.name);
+      const relPath = joinRel(rel, entry.name);
+      let isDir = entry.isDirectory();
+      let isFile = entry.isFile();
+      if (entry.isSymbolicLink()) {
+        try {
+          const st = await fsp.stat(abs);
+          isDir = st.isDirectory();
+          isFile = st.isFile();
+        } catch (e) {
+          skipped.push({ path: relPath, reason: 'unreadable', detail: `broken symbolic link: ${errMessage(e)}` });
+          continue;
+        }
+      }
+      if (isDir) {
+        if (PRUNED_DIRS.has(entry.name)) continue;
+        if (isIgnored(scope, abs, true)) continue;
+        if (exclude(`${relPath}/`) || exclude(`${relPath}/x`)) continue;
+        let real: string;
+        try {
+          real = await fsp.realpath(abs);
+        } catch (e) {
+          skipped.push({ path: relPath, reason: 'unreadable', detail: errMessage(e) });
+          continue;
+        }
+        if (ancestors.has(real)) {
+          skipped.push({ path: relPath, reason: 'symlink-loop', detail: `links back to ${toPosix(path.relative(absRoot, real)) || '.'}` });
+          continue;
+        }
+        await walk(abs, scope, new Set([...ancestors, real]));
+        continue;
+      }
+      if (!isFile) continue;
+      const language = languageOf(relPath);
+      if (exclude(relPath)) {
+        if (language) skipped.push({ path: relPath, reason: 'excluded', detail: 'matches an exclude glob' });
+        continue;
+      }
+      if (respectGitignore && isIgnored(scope, abs, false)) {
+        if (language) skipped.push({ path: relPath, reason: 'gitignored', detail: 'ignored by .gitignore' });
+        continue;
+      }
+      if (!include(relPath)) continue;
+      if (!language) {
+        skipped.push({ path: relPath, reason: 'unsupported-type', detail: `no text extractor for ${path.extname(relPath) || 'files without an extension'}` });
+        continue;
+      }
+      const verdict = await readDocument(absRoot, relPath, options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
+      if ('skipped' in verdict) skipped.push(verdict.skipped);
+      else {
+        documents.push(verdict.doc);
+        if (verdict.warning) skipped.push(verdict.warning);
+      }
+    }
+  }
+
+  let rootReal: string;
+  try {
+    rootReal = await fsp.realpath(absRoot);
+  } catch (e) {
+    return { root: absRoot, documents, skipped: [{ path: '.', reason: 'unreadable', detail: `cannot open ${absRoot}: ${errMessage(e)}` }] };
+  }
+  await walk(absRoot, [], new Set([rootReal]));
+  return { root: absRoot, documents, skipped };
+}
+
+/** Reads one file (for incremental updates); `relPath` is POSIX, relative to root. */
+export async function loadSingleFile(root: string, relPath: string, maxFileBytes = DEFAULT_MAX_FILE_BYTES): Promise<FileVerdict> {
+  if (!languageOf(relPath)) {
+    return { skipped: { path: relPath, reason: 'unsupported-type', detail: `no text extractor for ${path.extname(relPath)}` } };
+  }
+  return readDocument(path.resolve(root), relPath, maxFileBytes);
+}
+
+async function readDocument(absRoot: string, relPath: string, maxFileBytes: number): Promise<FileVerdict> {
+  const abs = path.join(absRoot, ...relPath.split('/'));
+  let bytes: Buffer;
+  let stat: import('node:fs').Stats;
+  try {
+    stat = await fsp.stat(abs);
+    if (stat.size > maxFileBytes) {
+      return { skipped: { path: relPath, reason: 'too-large', detail: `${stat.size.toLocaleString('en')} bytes exceeds the ${maxFileBytes.toLocaleString('en')}-byte limit` } };
+    }
+    bytes = await fsp.readFile(abs);
+  } catch (e) {
+    return { skipped: { path: relPath, reason: 'unreadable', detail: errMessage(e) } };
+  }
+  const nul = bytes.subarray(0, 8192).indexOf(0);
+  if (nul >= 0) return { skipped: { path: relPath, reason: 'binary', detail: `NUL byte at offset ${nul}` } };
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    const at = firstInvalidUtf8(bytes);
+    const line = bytes.subarray(0, at).toString('latin1').split('\n').length;
+    return { skipped: { path: relPath, reason: 'invalid-utf8', detail: `${relPath}:${line}: invalid UTF-8 at byte ${at}` } };
+  }
+  const built = buildDocument(relPath, text, { absPath: abs, size: stat.size, mtimeMs: stat.mtimeMs, contentHash: sha256(bytes) });
+  return {
+    doc: built.doc,
+    warning: built.warning && {
+      path: relPath,
+      reason: 'parse-error',
+      detail: `${relPath}:${built.warning.line}: front matter ignored: ${built.warning.message}`,
+    },
+  };
+}
+
+function isIgnored(scope: Array<{ base: string; ig: Ignore }>, abs: string, isDir: boolean): boolean {
+  for (const { base, ig } of scope) {
+    const rel = toPosix(path.relative(base, abs));
+    if (rel && !rel.startsWith('..') && ig.ignores(isDir ? `${rel}/` : rel)) return true;
+  }
+  return false;
+}
+
+/** Byte offset of the first invalid UTF-8 sequence. */
+function firstInvalidUtf8(bytes: Uint8Array): number {
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i];
+    const n = b < 0x80 ? 0 : b >= 0xc2 && b < 0xe0 ? 1 : b >= 0xe0 && b < 0xf0 ? 2 : b >= 0xf0 && b < 0xf5 ? 3 : -1;
+    if (n < 0) return i;
+    for (let k = 1; k <= n; k++) if (i + k >= bytes.length || (bytes[i + k] & 0xc0) !== 0x80) return i;
+    i += n + 1;
+  }
+  return i;
+}
+
+function joinRel(rel: string, name: string): string {
+  return rel ? `${rel}/${name}` : name;
+}
+
+function toPosix(p: string): string {
+  return p.split(path.sep).join('/');
+}
+
+function errMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
