@@ -1,0 +1,107 @@
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { EmbedOptions, Embedder, ModelInfo } from './embedder';
+import { writeFileAtomic } from '../io/atomic-write';
+
+/**
+ * Content-hash embedding cache: a text whose content and model did not change is never embedded again.
+ * One pair of files per model (keys JSON + one Float32 blob), written atomically; a corrupt pair is dropped with a
+ * warning and the cache starts empty.
+ */
+export class EmbeddingCache {
+  private readonly vectors = new Map<string, Float32Array>();
+  private dirty = false;
+  readonly warnings: string[] = [];
+
+  private constructor(readonly model: ModelInfo, private readonly dir: string | undefined) {}
+
+  static modelKey(model: ModelInfo): string {
+    return crypto.createHash('sha256').update(`${model.id}\u0000${model.revision}\u0000${model.dtype}\u0000${model.maxTokens}`).digest('hex').slice(0, 16);
+  }
+
+  static textKey(text: string): string {
+    return crypto.createHash('sha256').update(text).digest('base64url').slice(0, 22);
+  }
+
+  /** Opens (lazily loads) the cache for `model` in `dir`; without a dir it lives in memory only. */
+  static open(model: ModelInfo, dir?: string): EmbeddingCache {
+    const cache = new EmbeddingCache(model, dir);
+    cache.load();
+    return cache;
+  }
+
+  private files(): { keys: string; data: string } | undefined {
+    if (!this.dir) return undefined;
+    const base = path.join(this.dir, `embeddings-${EmbeddingCache.modelKey(this.model)}`);
+    return { keys: `${base}.keys.json`, data: `${base}.f32` };
+  }
+
+  private load(): void {
+    const f = this.files();
+    if (!f || !fs.existsSync(f.keys)) return;
+    try {
+      const keys = JSON.parse(fs.readFileSync(f.keys, 'utf8')) as { dims: number; keys: string[] };
+      const buf = fs.readFileSync(f.data);
+      if (!Array.isArray(keys.keys) || keys.dims !== this.model.dims || buf.byteLength !== keys.keys.length * keys.dims * 4) {
+        throw new Error(`expected ${keys.keys?.length} × ${keys.dims} floats, file has ${buf.byteLength} bytes`);
+      }
+      const all = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+      keys.keys.forEach((k, i) => this.vectors.set(k, all.subarray(i * keys.dims, (i + 1) * keys.dims)));
+    } catch (e) {
+      this.vectors.clear();
+      this.warnings.push(`embedding cache ${f.keys} was unreadable and is rebuilt: ${e instanceof Error ? e.message : e}`);
+    }
+  }
+
+  get size(): number {
+    return this.vectors.size;
+  }
+
+  get(text: string): Float32Array | undefined {
+    return this.vectors.get(EmbeddingCache.textKey(text));
+  }
+
+  set(text: string, vector: Float32Array): void {
+    this.vectors.set(EmbeddingCache.textKey(text), vector);
+    this.dirty = true;
+  }
+
+  /** Keeps only entries for these texts (so the files do not grow without bound). */
+  retain(texts: Iterable<string>): void {
+    const keep = new Set([...texts].map(EmbeddingCache.textKey));
+    for (const k of [...this.vectors.keys()]) {
+      if (!keep.has(k)) {
+        this.vectors.delete(k);
+        this.dirty = true;
+      }
+    }
+  }
+
+  save(): void {
+    const f = this.files();
+    if (!f || !this.dirty) return;
+    const keys = [...this.vectors.keys()];
+    const data = new Float32Array(keys.length * this.model.dims);
+    keys.forEach((k, i) => data.set(this.vectors.get(k) as Float32Array, i * this.model.dims));
+    fs.mkdirSync(path.dirname(f.keys), { recursive: true });
+    writeFileAtomic(f.data, new Uint8Array(data.buffer));
+    writeFileAtomic(f.keys, JSON.stringify({ model: this.model, dims: this.model.dims, keys }));
+    this.dirty = false;
+  }
+}
+
+/** Embeds only the texts the cache lacks (each distinct text once); returns vectors in input order. */
+export async function embedWithCache(
+  embedder: Embedder,
+  cache: EmbeddingCache,
+  texts: string[],
+  options: EmbedOptions = {},
+): Promise<{ vectors: Float32Array[]; hits: number; misses: number }> {
+  const missing = [...new Set(texts.filter((t) => !cache.get(t)))];
+  if (missing.length) {
+    const fresh = await embedder.embed(missing, { ...options, kind: 'passage' });
+    missing.forEach((t, i) => cache.set(t, fresh[i]));
+  }
+  return { vectors: texts.map((t) => cache.get(t) as Float32Array), hits: texts.length - missing.length, misses: missing.length };
+}

