@@ -112,6 +112,8 @@ export interface SearchResponse {
   /** Chunks the filter removed before ranking, and the candidate count that remained. */
   filter: { removedChunks: number; remainingChunks: number; removedChunkIds?: string[] };
   timingsMs: Partial<Record<RetrieverName | 'embedQuery' | 'filter', number>>;
+  /** Retrievers that were requested but could not run (e.g. no embedding model), with the reason. */
+  errors: Partial<Record<RetrieverName, string>>;
 }
 
 /** What an index was built with; saved beside it and copied into every run's manifest. */

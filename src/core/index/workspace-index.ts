@@ -1,0 +1,338 @@
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Chunk, ChunkerConfig, TokenCounter } from '../chunking/chunk';
+import { chunkerKey } from '../chunking/chunker-key';
+import { createChunker } from '../chunking/chunkers';
+import type { Corpus, SourceDocument } from '../corpus/document';
+import type { CrossEncoder, Embedder } from '../embed/embedder';
+import { EmbeddingCache, embedWithCache } from '../embed/embedding-cache';
+import { writeFileAtomic } from '../io/atomic-write';
+import { searchIndex } from '../retrieve/search';
+import type { IndexManifest, KeywordConfig, RetrievalIndex, SearchRequest, SearchResponse, UpdateStats } from '../retrieve/types';
+import { DEFAULT_KEYWORD_CONFIG, KeywordIndex } from './keyword-index';
+import { VectorIndex } from './vector-index';
+
+export const INDEX_FORMAT_VERSION = 1;
+
+export interface IndexProgress {
+  phase: 'chunk' | 'keyword' | 'embed' | 'save';
+  done: number;
+  total: number;
+}
+
+export interface BuildOptions {
+  chunker: ChunkerConfig;
+  tokenCounter?: TokenCounter;
+  keyword?: Partial<KeywordConfig>;
+  /** null: keyword only (dense, hybrid and rerank then report that no embedding model is configured). */
+  embedder?: Embedder | null;
+  crossEncoder?: CrossEncoder | null;
+  /** Persist here (manifest, chunks, keyword index, vectors, embedding cache); omit for in-memory only. */
+  storageDir?: string;
+  signal?: AbortSignal;
+  onProgress?: (p: IndexProgress) => void;
+}
+
+/** What embedding sees for a chunk: the document title and heading path as context, then the chunk text. */
+export function embeddingInput(doc: SourceDocument, chunk: Chunk): string {
+  const context = [doc.title, ...chunk.headingPath.filter((h) => h !== doc.title)].filter(Boolean).join(' > ');
+  return context ? `${context}\n${chunk.text}` : chunk.text;
+}
+
+/** Title field of the keyword index: document title plus heading path. */
+function keywordTitle(doc: SourceDocument, chunk: Chunk): string {
+  return [doc.title, ...chunk.headingPath].join(' ');
+}
+
+/**
+ * The index over one corpus: chunks, a MiniSearch keyword index, a vector index, and the manifest saying what
+ * built them. Updates are incremental (only changed documents are re-chunked; only new chunk texts are embedded).
+ */
+export class WorkspaceIndex implements RetrievalIndex {
+  readonly docs = new Map<string, SourceDocument>();
+  readonly chunkMap = new Map<string, Chunk>();
+  readonly chunkIdsByDoc = new Map<string, string[]>();
+  keyword: KeywordIndex;
+  vectors: VectorIndex | null;
+  manifest: IndexManifest;
+  private cache: EmbeddingCache | null;
+
+  private constructor(
+    readonly options: BuildOptions,
+    manifest: IndexManifest,
+    keyword: KeywordIndex,
+    vectors: VectorIndex | null,
+  ) {
+    this.manifest = manifest;
+    this.keyword = keyword;
+    this.vectors = vectors;
+    this.cache = options.embedder ? EmbeddingCache.open(options.embedder.info, options.storageDir && path.join(options.storageDir, 'cache')) : null;
+  }
+
+  get embedder(): Embedder | null {
+    return this.options.embedder ?? null;
+  }
+
+  get crossEncoder(): CrossEncoder | null {
+    return this.options.crossEncoder ?? null;
+  }
+
+  static empty(options: BuildOptions): WorkspaceIndex {
+    const keywordConfig = { ...DEFAULT_KEYWORD_CONFIG, ...options.keyword };
+    const now = new Date().toISOString();
+    const manifest: IndexManifest = {
+      formatVersion: INDEX_FORMAT_VERSION,
+      chunker: options.chunker,
+      chunkerKey: chunkerKey(options.chunker),
+      keyword: keywordConfig,
+      model: options.embedder?.info ?? null,
+      corpusHash: '',
+      documents: {},
+      chunkCount: 0,
+      createdAt: now,
+      updatedAt: now,
+    };
+    return new WorkspaceIndex(options, manifest, new KeywordIndex(keywordConfig), options.embedder ? new VectorIndex(options.embedder.info.dims) : null);
+  }
+
+  /** Builds from scratch; saves when a storage folder is given. */
+  static async build(corpus: Corpus, options: BuildOptions): Promise<{ index: WorkspaceIndex; stats: UpdateStats }> {
+    const index = WorkspaceIndex.empty(options);
+    const stats = await index.update(corpus);
+    return { index, stats };
+  }
+
+  /**
+   * Loads a saved index when it is intact and was built with the same chunker, keyword settings and model, then
+   * brings it up to date with `corpus` incrementally. Anything else (missing, truncated, corrupt, another format
+   * version, other settings) rebuilds from scratch and says why in `rebuilt`.
+   */
+  static async openOrBuild(corpus: Corpus, options: BuildOptions & { storageDir: string }): Promise<{ index: WorkspaceIndex; stats: UpdateStats; rebuilt?: string }> {
+    const loaded = WorkspaceIndex.load(options);
+    if ('index' in loaded) {
+      const stats = await loaded.index.update(corpus);
+      return { index: loaded.index, stats };
+    }
+    const built = await WorkspaceIndex.build(corpus, options);
+    return { ...built, rebuilt: loaded.reason };
+  }
+
+  /** Reads a saved index; never throws: a problem is returned as a reason. */
+  static load(options: BuildOptions & { storageDir: string }): { index: WorkspaceIndex } | { reason: string } {
+    const dir = options.storageDir;
+    const manifestFile = path.join(dir, 'manifest.json');
+    if (!fs.existsSync(manifestFile)) return { reason: 'no saved index' };
+    try {
+      const saved = JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as IndexManifest & { files?: Record<string, { bytes: number; sha256: string }> };
+      if (saved.formatVersion !== INDEX_FORMAT_VERSION) return { reason: `index format ${saved.formatVersion} differs from ${INDEX_FORMAT_VERSION}` };
+      if (saved.chunkerKey !== chunkerKey(options.chunker)) return { reason: `chunker changed (${saved.chunkerKey} → ${chunkerKey(options.chunker)})` };
+      const keywordConfig = { ...DEFAULT_KEYWORD_CONFIG, ...options.keyword };
+      if (JSON.stringify(saved.keyword) !== JSON.stringify(keywordConfig)) return { reason: 'keyword settings changed' };
+      const want = options.embedder?.info ?? null;
+      if (JSON.stringify(saved.model) !== JSON.stringify(want)) return { reason: `embedding model changed (${saved.model?.id ?? 'none'} → ${want?.id ?? 'none'})` };
+      const read = (name: string): Buffer => {
+        const f = saved.files?.[name];
+        if (!f) throw new Error(`manifest lists no ${name}`);
+        const buf = fs.readFileSync(path.join(dir, name));
+        if (buf.byteLength !== f.bytes) throw new Error(`${name} is ${buf.byteLength} bytes, manifest says ${f.bytes} (truncated?)`);
+        if (sha256(buf) !== f.sha256) throw new Error(`${name} does not match its checksum`);
+        return buf;
+      };
+      const docs = JSON.parse(read('documents.json').toString('utf8')) as SourceDocument[];
+      const chunks = JSON.parse(read('chunks.json').toString('utf8')) as Chunk[];
+      const keyword = new KeywordIndex(keywordConfig, read('keyword.json').toString('utf8'));
+      let vectors: VectorIndex | null = null;
+      if (want) {
+        const ids = JSON.parse(read('vector-ids.json').toString('utf8')) as string[];
+        const buf = read('vectors.f32');
+        vectors = VectorIndex.restore(want.dims, ids, new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength)));
+      }
+      const { files: _files, ...manifest } = saved;
+      const index = new WorkspaceIndex(options, manifest, keyword, vectors);
+      for (const d of docs) index.docs.set(d.id, d);
+      for (const c of chunks) {
+        index.chunkMap.set(c.id, c);
+        const list = index.chunkIdsByDoc.get(c.docId);
+        if (list) list.push(c.id);
+        else index.chunkIdsByDoc.set(c.docId, [c.id]);
+      }
+      if (keyword.size !== chunks.length || (vectors && vectors.size !== chunks.length)) {
+        return { reason: `saved parts disagree (${chunks.length} chunks, ${keyword.size} keyword entries, ${vectors?.size ?? '-'} vectors)` };
+      }
+      return { index };
+    } catch (e) {
+      return { reason: `saved index unreadable: ${e instanceof Error ? e.message : e}` };
+    }
+  }
+
+  /** Brings the index in line with `corpus`: only added, changed and deleted documents are touched. */
+  async update(corpus: Corpus): Promise<UpdateStats> {
+    const t0 = performance.now();
+    const incoming = new Map(corpus.documents.map((d) => [d.id, d]));
+    const removed = [...this.docs.keys()].filter((id) => !incoming.has(id));
+    const changed: SourceDocument[] = [];
+    let unchanged = 0;
+    for (const d of corpus.documents) {
+      const old = this.docs.get(d.id);
+      if (old && old.contentHash === d.contentHash) {
+        unchanged++;
+        if (old.mtimeMs !== d.mtimeMs || old.absPath !== d.absPath) this.docs.set(d.id, { ...old, mtimeMs: d.mtimeMs, absPath: d.absPath });
+      } else changed.push(d);
+    }
+    const stats = await this.applyChanges(changed, removed);
+    const added = changed.filter((d) => !this.manifest.documents[d.id]).length;
+    this.finishManifest(changed, removed);
+    if (this.options.storageDir && (changed.length || removed.length || !fs.existsSync(path.join(this.options.storageDir, 'manifest.json')))) this.save();
+    return { ...stats, added, changed: changed.length - added, removed: removed.length, unchanged, ms: performance.now() - t0 };
+  }
+
+  /** For one saved or deleted file (on-save re-index): `doc` null removes it. */
+  async updateDocument(docId: string, doc: SourceDocument | null): Promise<UpdateStats> {
+    const t0 = performance.now();
+    const existed = this.docs.has(docId);
+    if (doc && existed && this.docs.get(docId)?.contentHash === doc.contentHash) {
+      return { added: 0, changed: 0, removed: 0, unchanged: 1, chunksEmbedded: 0, embeddingCacheHits: 0, ms: performance.now() - t0 };
+    }
+    const stats = await this.applyChanges(doc ? [doc] : [], doc ? [] : [docId]);
+    this.finishManifest(doc ? [doc] : [], doc ? [] : [docId]);
+    if (this.options.storageDir) this.save();
+    return {
+      ...stats,
+      added: doc && !existed ? 1 : 0,
+      changed: doc && existed ? 1 : 0,
+      removed: !doc && existed ? 1 : 0,
+      unchanged: 0,
+      ms: performance.now() - t0,
+    };
+  }
+
+  private async applyChanges(changed: SourceDocument[], removed: string[]): Promise<Pick<UpdateStats, 'chunksEmbedded' | 'embeddingCacheHits'>> {
+    const { signal, onProgress } = this.options;
+    for (const id of [...removed, ...changed.map((d) => d.id)]) this.dropDocument(id);
+    const chunker = createChunker(this.options.chunker, this.options.tokenCounter);
+    const fresh: Array<{ doc: SourceDocument; chunk: Chunk }> = [];
+    changed.forEach((doc, i) => {
+      signal?.throwIfAborted();
+      this.docs.set(doc.id, doc);
+      const chunks = chunker.chunk(doc);
+      this.chunkIdsByDoc.set(doc.id, chunks.map((c) => c.id));
+      for (const c of chunks) {
+        this.chunkMap.set(c.id, c);
+        fresh.push({ doc, chunk: c });
+      }
+      if (i % 200 === 0) onProgress?.({ phase: 'chunk', done: i, total: changed.length });
+    });
+    onProgress?.({ phase: 'keyword', done: 0, total: fresh.length });
+    this.keyword.add(fresh.map(({ doc, chunk }) => ({ chunk, title: keywordTitle(doc, chunk) })));
+    let chunksEmbedded = 0;
+    let embeddingCacheHits = 0;
+    const embedder = this.options.embedder;
+    if (embedder && this.vectors && this.cache && fresh.length) {
+      const batch = 256;
+      for (let i = 0; i < fresh.length; i += batch) {
+        signal?.throwIfAborted();
+        const part = fresh.slice(i, i + batch);
+        const r = await embedWithCache(embedder, this.cache, part.map(({ doc, chunk }) => embeddingInput(doc, chunk)), { signal });
+        part.forEach(({ chunk }, j) => this.vectors?.add(chunk.id, r.vectors[j]));
+        chunksEmbedded += r.misses;
+        embeddingCacheHits += r.hits;
+        onProgress?.({ phase: 'embed', done: Math.min(fresh.length, i + batch), total: fresh.length });
+      }
+    }
+    return { chunksEmbedded, embeddingCacheHits };
+  }
+
+  private dropDocument(docId: string): void {
+    const ids = this.chunkIdsByDoc.get(docId) ?? [];
+    this.keyword.remove(ids);
+    for (const id of ids) {
+      this.vectors?.remove(id);
+      this.chunkMap.delete(id);
+    }
+    this.chunkIdsByDoc.delete(docId);
+    this.docs.delete(docId);
+  }
+
+  private finishManifest(changed: SourceDocument[], removed: string[]): void {
+    const documents = { ...this.manifest.documents };
+    for (const id of removed) delete documents[id];
+    for (const d of changed) documents[d.id] = { contentHash: d.contentHash, mtimeMs: d.mtimeMs, chunkIds: this.chunkIdsByDoc.get(d.id) ?? [] };
+    for (const [id, d] of this.docs) if (documents[id]) documents[id] = { ...documents[id], mtimeMs: d.mtimeMs };
+    this.manifest = {
+      ...this.manifest,
+      documents,
+      chunkCount: this.chunkMap.size,
+      corpusHash: corpusHash(this.docs.values()),
+      updatedAt: new Date().toISOString(),
+    };
+  }
+
+  /** Writes every part atomically, the manifest (with sizes and checksums) last. */
+  save(): void {
+    const dir = this.options.storageDir;
+    if (!dir) return;
+    this.options.onProgress?.({ phase: 'save', done: 0, total: 1 });
+    fs.mkdirSync(dir, { recursive: true });
+    const files: Record<string, { bytes: number; sha256: string }> = {};
+    const put = (name: string, data: string | Uint8Array) => {
+      const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+      writeFileAtomic(path.join(dir, name), buf);
+      files[name] = { bytes: buf.byteLength, sha256: sha256(buf) };
+    };
+    put('documents.json', JSON.stringify([...this.docs.values()]));
+    put('chunks.json', JSON.stringify([...this.chunkMap.values()]));
+    put('keyword.json', this.keyword.toJSON());
+    if (this.vectors) {
+      const snap = this.vectors.snapshot();
+      put('vector-ids.json', JSON.stringify(snap.ids));
+      put('vectors.f32', new Uint8Array(snap.data.buffer, snap.data.byteOffset, snap.data.byteLength));
+    }
+    if (this.cache) {
+      this.cache.retain([...this.chunkMap.values()].map((c) => embeddingInput(this.docs.get(c.docId) as SourceDocument, c)));
+      this.cache.save();
+    }
+    writeFileAtomic(path.join(dir, 'manifest.json'), JSON.stringify({ ...this.manifest, files }, null, 1));
+    this.options.onProgress?.({ phase: 'save', done: 1, total: 1 });
+  }
+
+  /** Bytes the saved index takes on disk (for the re-embedding cost in the readiness report). */
+  diskBytes(): number {
+    const dir = this.options.storageDir;
+    if (!dir || !fs.existsSync(dir)) return 0;
+    return fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).reduce((s, e) => s + fs.statSync(path.join(e.parentPath, e.name)).size, 0);
+  }
+
+  getChunk(id: string): Chunk | undefined {
+    return this.chunkMap.get(id);
+  }
+
+  chunksOf(docId: string): Chunk[] {
+    return (this.chunkIdsByDoc.get(docId) ?? []).map((id) => this.chunkMap.get(id) as Chunk);
+  }
+
+  allChunks(): Iterable<Chunk> {
+    return this.chunkMap.values();
+  }
+
+  getDocument(docId: string): SourceDocument | undefined {
+    return this.docs.get(docId);
+  }
+
+  documents(): Iterable<SourceDocument> {
+    return this.docs.values();
+  }
+
+  search(request: SearchRequest): Promise<SearchResponse> {
+    return searchIndex(this, request);
+  }
+}
+
+function sha256(buf: Uint8Array): string {
+  return crypto.createHash('sha256').update(buf).digest('hex');
+}
+
+export function corpusHash(docs: Iterable<SourceDocument>): string {
+  const pairs = [...docs].map((d) => `${d.id}\u0000${d.contentHash}`).sort();
+  return crypto.createHash('sha256').update(pairs.join('\n')).digest('hex');
+}
