@@ -87,7 +87,7 @@ export async function searchIndex(index: WorkspaceIndex, req: SearchRequest): Pr
   const errors: Partial<Record<RetrieverName, string>> = {};
   if (wanted.has('keyword')) {
     const top = keywordAll.slice(0, k);
-    const terms = index.keyword.explain(req.query, top.map((h) => h.id));
+    const terms = req.explain === false ? new Map<string, never[]>() : index.keyword.explain(req.query, top.map((h) => h.id));
     results.keyword = top.map((h, i) => hit(index, h.id, i + 1, h.score, { kind: 'keyword', bm25: h.score, terms: terms.get(h.id) ?? [] }));
   }
   if (wanted.has('dense')) {

@@ -101,6 +101,8 @@ export interface SearchRequest {
   rerank?: Partial<RerankConfig>;
   /** Report each of these chunks' full-ranking position in every requested retriever (for "missed" analysis). */
   locate?: string[];
+  /** Compute per-term keyword contributions for the returned hits (default true; evaluation runs turn it off). */
+  explain?: boolean;
   signal?: AbortSignal;
 }
 

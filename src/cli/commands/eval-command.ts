@@ -1,0 +1,111 @@
+import * as fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import { loadEvalTarget } from '../../core/eval/eval-target';
+import { evaluate } from '../../core/eval/evaluate';
+import { writeTrecRun } from '../../core/eval/trec-io';
+import { writeFileAtomic } from '../../core/io/atomic-write';
+import type { RetrieverName } from '../../core/retrieve/types';
+import { chunkerFromArgs, openIndex, startEmbedder, startReranker, UsageError, type CliIO } from '../cli-context';
+import { fusionFromArgs, retrieverFromArg } from './retrieval-args';
+
+export const evalUsage = `retrieval-lens eval <dir> --retriever bm25|dense|hybrid|rerank [--model ID|PATH|use-lite] [--reranker ID|PATH]
+    [--chunker NAME] [--chunk-size N] [--chunk-overlap N] [--level doc|chunk] [--k N]
+    [--fusion rrf|weighted] [--rrf-k N] [--dense-weight W] [--run-out FILE] [--metrics-out FILE]
+    [--fail-under MEASURE=VALUE ...] [--index-dir DIR]`;
+
+export async function evalCommand(argv: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      retriever: { type: 'string', default: 'bm25' },
+      model: { type: 'string', default: 'use-lite' },
+      reranker: { type: 'string' },
+      chunker: { type: 'string' },
+      'chunk-size': { type: 'string' },
+      'chunk-overlap': { type: 'string' },
+      level: { type: 'string', default: 'doc' },
+      k: { type: 'string', default: '100' },
+      fusion: { type: 'string' },
+      'rrf-k': { type: 'string' },
+      'dense-weight': { type: 'string' },
+      'run-out': { type: 'string' },
+      'metrics-out': { type: 'string' },
+      'fail-under': { type: 'string', multiple: true },
+      'index-dir': { type: 'string' },
+    },
+  });
+  if (positionals.length !== 1) throw new UsageError(`eval takes one folder\n${evalUsage}`);
+  const retriever: RetrieverName = retrieverFromArg(values.retriever);
+  if (values.level !== 'doc' && values.level !== 'chunk') throw new UsageError(`--level must be doc or chunk, got "${values.level}"`);
+  const depth = Number(values.k);
+  if (!Number.isInteger(depth) || depth < 1) throw new UsageError(`--k must be a positive integer, got "${values.k}"`);
+  const bounds = (values['fail-under'] ?? []).map((s) => {
+    const m = /^([A-Za-z_0-9]+)=([0-9.]+)$/.exec(s);
+    if (!m) throw new UsageError(`--fail-under takes MEASURE=VALUE (e.g. ndcg_cut_10=0.6), got "${s}"`);
+    return { measure: m[1], bound: Number(m[2]) };
+  });
+  const fusion = fusionFromArgs(values);
+  if (retriever === 'rerank' && !values.reranker) throw new UsageError('--retriever rerank needs --reranker ID|PATH (a cross-encoder)');
+
+  const target = await loadEvalTarget(positionals[0], { requireQueries: true });
+  if (!target.queries.some((q) => q.judgments.length)) throw new UsageError(`${target.root}: no judged queries to evaluate`);
+  const chunker = chunkerFromArgs(values.chunker, target, values['chunk-size'], values['chunk-overlap']);
+  const embedder = retriever === 'keyword' ? null : await startEmbedder(values.model as string, io);
+  const crossEncoder = values.reranker ? await startReranker(values.reranker) : null;
+  try {
+    const index = await openIndex(target, { chunker, embedder, crossEncoder, indexDir: values['index-dir'] }, io);
+    let lastTenth = -1;
+    const result = await evaluate(index, target.queries, {
+      retriever,
+      level: values.level,
+      depth,
+      fusion,
+      workspaceRoot: target.root,
+      onProgress: (done, total) => {
+        const tenth = Math.floor((10 * done) / total);
+        if (tenth !== lastTenth) io.err(`eval: ${done}/${total} queries`);
+        lastTenth = tenth;
+      },
+    });
+    for (const b of bounds) if (!(b.measure in result.metrics.all)) throw new UsageError(`--fail-under: unknown measure "${b.measure}" (known: ${Object.keys(result.metrics.all).join(', ')})`);
+    if (values['run-out']) writeTrecRun(values['run-out'], result.ranking, `retrieval-lens-${retriever}`);
+    const report = {
+      all: result.metrics.all,
+      per_query: result.metrics.perQuery,
+      manifest: result.manifest,
+    };
+    if (values['metrics-out']) writeFileAtomic(values['metrics-out'], JSON.stringify(report, null, 1));
+    const shown = ['P_10', 'recall_10', 'recall_100', 'recip_rank', 'map', 'ndcg_cut_10'];
+    io.out(`${retriever} (${values.level} level, ${result.metrics.all.num_q} queries, ${index.manifest.chunkerKey}${result.manifest.model ? `, ${result.manifest.model.id}` : ''})`);
+    for (const m of shown) io.out(`${m.padEnd(12)} ${result.metrics.all[m].toFixed(4)}`);
+    let failed = 0;
+    for (const b of bounds) {
+      const v = result.metrics.all[b.measure];
+      if (v < b.bound) {
+        io.err(`FAIL ${b.measure} = ${v.toFixed(4)} < ${b.bound}`);
+        failed++;
+      }
+    }
+    return failed ? 1 : 0;
+  } finally {
+    await embedder?.dispose();
+    await crossEncoder?.dispose();
+  }
+}
+
+export function readJsonFile(file: string): unknown {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`${file}: cannot read: ${e instanceof Error ? e.message : e}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    const m = /position (\d+)/.exec(String(e));
+    const line = m ? text.slice(0, Number(m[1])).split('\n').length : 1;
+    throw new UsageError(`${file}:${line}: invalid JSON: ${e instanceof Error ? e.message : e}`);
+  }
+}

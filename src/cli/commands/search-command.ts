@@ -1,0 +1,57 @@
+import { parseArgs } from 'node:util';
+import { loadEvalTarget } from '../../core/eval/eval-target';
+import { chunkerFromArgs, openIndex, startEmbedder, startReranker, UsageError, type CliIO } from '../cli-context';
+import { fusionFromArgs, retrieverFromArg } from './retrieval-args';
+
+export const searchUsage = 'retrieval-lens search <dir> "<query>" [--retriever bm25|dense|hybrid|rerank] [--k N] [--json] [--model ...] [--reranker ...] [--chunker NAME]';
+
+export async function searchCommand(argv: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      retriever: { type: 'string', default: 'hybrid' },
+      k: { type: 'string', default: '10' },
+      json: { type: 'boolean', default: false },
+      model: { type: 'string', default: 'use-lite' },
+      reranker: { type: 'string' },
+      chunker: { type: 'string' },
+      'chunk-size': { type: 'string' },
+      'chunk-overlap': { type: 'string' },
+      fusion: { type: 'string' },
+      'rrf-k': { type: 'string' },
+      'dense-weight': { type: 'string' },
+      'index-dir': { type: 'string' },
+    },
+  });
+  if (positionals.length !== 2) throw new UsageError(`search takes a folder and a query\n${searchUsage}`);
+  const retriever = retrieverFromArg(values.retriever);
+  const k = Number(values.k);
+  if (!Number.isInteger(k) || k < 1) throw new UsageError(`--k must be a positive integer, got "${values.k}"`);
+  if (retriever === 'rerank' && !values.reranker) throw new UsageError('--retriever rerank needs --reranker ID|PATH');
+  const fusion = fusionFromArgs(values);
+  const target = await loadEvalTarget(positionals[0]);
+  const chunker = chunkerFromArgs(values.chunker, target, values['chunk-size'], values['chunk-overlap']);
+  const embedder = retriever === 'keyword' ? null : await startEmbedder(values.model as string, io);
+  const crossEncoder = values.reranker ? await startReranker(values.reranker) : null;
+  try {
+    const index = await openIndex(target, { chunker, embedder, crossEncoder, indexDir: values['index-dir'] }, io);
+    const r = await index.search({ query: positionals[1], k, retrievers: [retriever], fusion });
+    const err = r.errors[retriever];
+    if (err) throw new UsageError(err);
+    const hits = r.results[retriever] ?? [];
+    if (values.json) {
+      io.out(JSON.stringify(hits.map((h) => ({ ...h, ...(({ id: _id, ...rest }) => rest)(index.getChunk(h.chunkId) ?? { id: '' }) })), null, 1));
+      return 0;
+    }
+    for (const h of hits) {
+      const c = index.getChunk(h.chunkId);
+      io.out(`${String(h.rank).padStart(3)}  ${h.score.toFixed(4)}  ${h.docId}${c ? `:${c.start}-${c.end}` : ''}${c?.headingPath.length ? `  [${c.headingPath.join(' > ')}]` : ''}`);
+      if (c) io.out(`      ${c.text.replace(/\s+/g, ' ').slice(0, 160)}`);
+    }
+    return 0;
+  } finally {
+    await embedder?.dispose();
+    await crossEncoder?.dispose();
+  }
+}

@@ -1,0 +1,57 @@
+import { InputError } from '../core/corpus/input-error';
+import { UsageError, type CliIO } from './cli-context';
+import { compareCommand, compareUsage } from './commands/compare-command';
+import { evalCommand, evalUsage } from './commands/eval-command';
+import { exportCommand, exportUsage } from './commands/export-command';
+import { searchCommand, searchUsage } from './commands/search-command';
+
+type Command = { run: (argv: string[], io: CliIO) => Promise<number>; usage: string };
+
+/** Adding a subcommand is one entry here. */
+const COMMANDS: Record<string, Command> = {
+  eval: { run: evalCommand, usage: evalUsage },
+  search: { run: searchCommand, usage: searchUsage },
+  compare: { run: compareCommand, usage: compareUsage },
+  export: { run: exportCommand, usage: exportUsage },
+};
+
+export function usage(): string {
+  return ['usage:', ...Object.values(COMMANDS).map((c) => `  ${c.usage}`)].join('\n');
+}
+
+/** Exit codes: 0 ok, 1 a --fail-under bound was missed, 2 bad arguments or input files. */
+export async function runCli(argv: string[], io: CliIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h') {
+    io.out(usage());
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    io.err(`unknown command "${name}"\n${usage()}`);
+    return 2;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof InputError) {
+      io.err(`error: ${e.message}`);
+      return 2;
+    }
+    if (e instanceof TypeError && 'code' in e && String((e as { code: unknown }).code).startsWith('ERR_PARSE_ARGS')) {
+      io.err(`error: ${e.message}\n  ${command.usage}`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+if (require.main === module) {
+  runCli(process.argv.slice(2), { out: (t) => process.stdout.write(`${t}\n`), err: (t) => process.stderr.write(`${t}\n`) }).then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      process.stderr.write(`retrieval-lens: ${e instanceof Error ? e.stack : e}\n`);
+      process.exit(3);
+    },
+  );
+}

@@ -1,0 +1,89 @@
+import type { WorkspaceIndex } from '../index/workspace-index';
+import { DEFAULT_FUSION, DEFAULT_RERANK } from '../retrieve/search';
+import type { FusionConfig, RerankConfig, RetrieverName, SearchHit } from '../retrieve/types';
+import { chunkQrels, documentQrels, documentRun } from './chunk-relevance';
+import type { EvalQuery, Qrels } from './evalset-types';
+import { computeMetrics, type MetricsResult } from './metrics';
+import { gitCommit, type RunManifest } from './run-manifest';
+import { rankedRun } from './trec-io';
+
+export interface EvaluateOptions {
+  retriever: RetrieverName;
+  level: 'doc' | 'chunk';
+  /** Ranking depth per query (default 100, enough for recall_100). */
+  depth?: number;
+  fusion?: Partial<FusionConfig>;
+  rerank?: Partial<RerankConfig>;
+  cutoffs?: number[];
+  /** For the manifest's git commit. */
+  workspaceRoot?: string;
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface EvaluationResult {
+  metrics: MetricsResult;
+  /** qid → ranked ids (document ids or chunk ids, per level). */
+  ranking: Map<string, string[]>;
+  /** qid → the chunk hits behind the ranking. */
+  hits: Map<string, SearchHit[]>;
+  qrels: Qrels;
+  manifest: RunManifest;
+}
+
+/**
+ * Runs every judged query through one retriever and scores it, at document level (each document scores its best
+ * chunk) or chunk level (chunk relevance derived from span labels). Each query's own metadata filter applies.
+ * Only queries with judgments count.
+ */
+export async function evaluate(index: WorkspaceIndex, queries: EvalQuery[], options: EvaluateOptions): Promise<EvaluationResult> {
+  const depth = options.depth ?? 100;
+  const judged = queries.filter((q) => q.judgments.length);
+  const qrels = options.level === 'doc' ? documentQrels(judged) : chunkQrels(judged, (d) => index.chunksOf(d));
+  const chunksPerDoc = Math.max(1, index.chunkMap.size / Math.max(1, index.docs.size));
+  const k = options.level === 'doc' ? Math.ceil(depth * Math.min(8, Math.max(1, chunksPerDoc))) : depth;
+  const ranking = new Map<string, string[]>();
+  const hits = new Map<string, SearchHit[]>();
+  let done = 0;
+  for (const q of judged) {
+    options.signal?.throwIfAborted();
+    const r = await index.search({
+      query: q.text,
+      k,
+      retrievers: [options.retriever],
+      filter: q.filter,
+      fusion: options.fusion,
+      rerank: options.rerank,
+      explain: false,
+      signal: options.signal,
+    });
+    const err = r.errors[options.retriever];
+    if (err) throw new Error(`${options.retriever}: ${err}`);
+    const list = r.results[options.retriever] ?? [];
+    hits.set(q.id, list);
+    const ids = options.level === 'doc' ? documentRun(list).map((h) => h.docId).slice(0, depth) : list.map((h) => h.chunkId).slice(0, depth);
+    ranking.set(q.id, ids);
+    options.onProgress?.(++done, judged.length);
+  }
+  const metrics = computeMetrics(qrels, rankedRun(ranking), { cutoffs: options.cutoffs });
+  const m = index.manifest;
+  const manifest: RunManifest = {
+    tool: 'retrieval-lens 0.1.0',
+    retriever: options.retriever,
+    level: options.level,
+    k: depth,
+    chunker: m.chunker,
+    chunkerKey: m.chunkerKey,
+    keyword: m.keyword,
+    fusion: options.retriever === 'hybrid' || options.retriever === 'rerank' ? { ...DEFAULT_FUSION, ...options.fusion } : undefined,
+    rerank: options.retriever === 'rerank' ? { ...DEFAULT_RERANK, ...options.rerank, model: index.crossEncoder?.info ?? null } : undefined,
+    model: options.retriever === 'keyword' ? null : m.model,
+    corpusHash: m.corpusHash,
+    documents: index.docs.size,
+    chunks: index.chunkMap.size,
+    queries: qrels.size,
+    gitCommit: options.workspaceRoot ? gitCommit(options.workspaceRoot) : null,
+    createdAt: new Date().toISOString(),
+  };
+  return { metrics, ranking, hits, qrels, manifest };
+}
