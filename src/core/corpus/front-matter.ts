@@ -23,7 +23,7 @@ export function parseFrontMatter(text: string): FrontMatter {
   const doc = parseDocument(yamlText, { prettyErrors: false });
   if (doc.errors.length) {
     const e = doc.errors[0];
-    const line = 1 + (e.linePos?.[0]?.line ?? 1); // +1: the opening --- line
+    const line = 1 + yamlText.slice(0, e.pos[0]).split('\n').length; // +1: the opening --- line
     return { data: {}, bodyStart, error: { line, message: e.message.split('\n')[0] } };
   }
   const data = doc.toJS() as unknown;

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
@@ -197,4 +198,40 @@ function toPosix(p: string): string {
 
 function errMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * Why a file is not in the corpus, checked the way the loader would see it: missing, excluded by a glob (or a
+ * default exclude), gitignored, unsupported, or unreadable/too large/binary. Undefined when it would load.
+ */
+export async function whyNotIndexed(root: string, relPath: string, options: FolderCorpusOptions = {}): Promise<SkippedFile | undefined> {
+  const absRoot = path.resolve(root);
+  const abs = path.join(absRoot, ...relPath.split('/'));
+  if (!(await fsp.stat(abs).catch(() => null))) return { path: relPath, reason: 'unreadable', detail: 'the file does not exist (deleted or renamed?)' };
+  const segments = relPath.split('/');
+  if (segments.slice(0, -1).some((s) => PRUNED_DIRS.has(s)) || picomatch(DEFAULT_EXCLUDES, { dot: true })(relPath)) {
+    return { path: relPath, reason: 'excluded', detail: `inside a folder never indexed (${DEFAULT_EXCLUDES.join(', ')})` };
+  }
+  const userExclude = options.exclude ?? [];
+  if (userExclude.length && picomatch(userExclude, { dot: true })(relPath)) {
+    return { path: relPath, reason: 'excluded', detail: `matches an exclude glob (${userExclude.join(', ')})` };
+  }
+  if (options.include?.length && !picomatch(options.include, { dot: true })(relPath)) {
+    return { path: relPath, reason: 'excluded', detail: `matches no include glob (${options.include.join(', ')})` };
+  }
+  if (options.respectGitignore ?? true) {
+    for (let i = 0; i < segments.length; i++) {
+      const dir = path.join(absRoot, ...segments.slice(0, i));
+      const gi = path.join(dir, '.gitignore');
+      if (!fs.existsSync(gi)) continue;
+      const ig = ignore().add(fs.readFileSync(gi, 'utf8'));
+      const rest = segments.slice(i);
+      for (let j = 1; j <= rest.length; j++) {
+        const sub = rest.slice(0, j).join('/') + (j < rest.length ? '/' : '');
+        if (ig.ignores(sub)) return { path: relPath, reason: 'gitignored', detail: `ignored by ${toPosix(path.relative(absRoot, gi))}` };
+      }
+    }
+  }
+  const v = await loadSingleFile(absRoot, relPath, options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
+  return 'skipped' in v ? v.skipped : undefined;
 }
