@@ -42,9 +42,9 @@ export function chunkerFromArgs(name: string | undefined, target: EvalTarget, si
 }
 
 /** Index folder: inside the workspace (.retrieval-lens/index, never indexed itself) or a user cache for BEIR folders. */
-export function indexDir(target: EvalTarget, chunker: ChunkerConfig, explicit?: string): string {
+export function indexDir(target: EvalTarget, chunker: ChunkerConfig, model: string | undefined, explicit?: string): string {
   if (explicit) return path.resolve(explicit);
-  const key = crypto.createHash('sha1').update(chunkerKey(chunker)).digest('hex').slice(0, 10);
+  const key = crypto.createHash('sha1').update(`${chunkerKey(chunker)}\u0000${model ?? ''}`).digest('hex').slice(0, 10);
   if (target.kind === 'workspace') return path.join(target.root, '.retrieval-lens', 'index', key);
   const cache = process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache');
   const rootKey = crypto.createHash('sha1').update(target.root).digest('hex').slice(0, 10);
@@ -68,10 +68,10 @@ export async function startReranker(model: string): Promise<CrossEncoder> {
 /** Opens the saved index or builds it, with progress on stderr. */
 export async function openIndex(
   target: EvalTarget,
-  options: { chunker: ChunkerConfig; embedder: Embedder | null; crossEncoder: CrossEncoder | null; indexDir?: string },
+  options: { chunker: ChunkerConfig; embedder: Embedder | null; crossEncoder: CrossEncoder | null; indexDir?: string; quiet?: boolean },
   io: CliIO,
 ): Promise<WorkspaceIndex> {
-  const storageDir = indexDir(target, options.chunker, options.indexDir);
+  const storageDir = indexDir(target, options.chunker, options.embedder?.info.id, options.indexDir);
   let lastPhase = '';
   let lastPct = -1;
   const { index, stats, rebuilt } = await WorkspaceIndex.openOrBuild(target.corpus, {
@@ -87,6 +87,7 @@ export async function openIndex(
     },
   });
   if (rebuilt && rebuilt !== 'no saved index') io.err(`index rebuilt: ${rebuilt}`);
+  if (options.quiet) return index;
   io.err(`index: ${index.docs.size} documents, ${index.chunkMap.size} chunks (${stats.added} added, ${stats.changed} changed, ${stats.removed} removed, ${stats.unchanged} unchanged; ${stats.chunksEmbedded} embedded, ${stats.embeddingCacheHits} from cache) in ${(stats.ms / 1000).toFixed(1)} s`);
   for (const s of target.corpus.skipped.filter((x) => x.reason !== 'unsupported-type')) io.err(`skipped ${s.path}: ${s.reason} (${s.detail})`);
   return index;

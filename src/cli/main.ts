@@ -4,6 +4,7 @@ import { compareCommand, compareUsage } from './commands/compare-command';
 import { evalCommand, evalUsage } from './commands/eval-command';
 import { exportCommand, exportUsage } from './commands/export-command';
 import { searchCommand, searchUsage } from './commands/search-command';
+import { commandTable as diagnoseCommands } from './commands/diagnose-commands';
 
 type Command = { run: (argv: string[], io: CliIO) => Promise<number>; usage: string };
 
@@ -13,6 +14,7 @@ const COMMANDS: Record<string, Command> = {
   search: { run: searchCommand, usage: searchUsage },
   compare: { run: compareCommand, usage: compareUsage },
   export: { run: exportCommand, usage: exportUsage },
+  ...diagnoseCommands,
 };
 
 export function usage(): string {

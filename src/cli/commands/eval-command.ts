@@ -11,7 +11,7 @@ import { fusionFromArgs, retrieverFromArg } from './retrieval-args';
 export const evalUsage = `retrieval-lens eval <dir> --retriever bm25|dense|hybrid|rerank [--model ID|PATH|use-lite] [--reranker ID|PATH]
     [--chunker NAME] [--chunk-size N] [--chunk-overlap N] [--level doc|chunk] [--k N]
     [--fusion rrf|weighted] [--rrf-k N] [--dense-weight W] [--run-out FILE] [--metrics-out FILE]
-    [--fail-under MEASURE=VALUE ...] [--index-dir DIR]`;
+    [--fail-under MEASURE=VALUE ...] [--split eval|train|all] [--index-dir DIR]`;
 
 export async function evalCommand(argv: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -33,6 +33,7 @@ export async function evalCommand(argv: string[], io: CliIO): Promise<number> {
       'metrics-out': { type: 'string' },
       'fail-under': { type: 'string', multiple: true },
       'index-dir': { type: 'string' },
+      split: { type: 'string', default: 'eval' },
     },
   });
   if (positionals.length !== 1) throw new UsageError(`eval takes one folder\n${evalUsage}`);
@@ -46,6 +47,8 @@ export async function evalCommand(argv: string[], io: CliIO): Promise<number> {
     return { measure: m[1], bound: Number(m[2]) };
   });
   const fusion = fusionFromArgs(values);
+  const split = values.split as 'eval' | 'train' | 'all';
+  if (!['eval', 'train', 'all'].includes(split)) throw new UsageError(`--split must be eval, train or all, got "${split}"`);
   if (retriever === 'rerank' && !values.reranker) throw new UsageError('--retriever rerank needs --reranker ID|PATH (a cross-encoder)');
 
   const target = await loadEvalTarget(positionals[0], { requireQueries: true });
@@ -61,6 +64,7 @@ export async function evalCommand(argv: string[], io: CliIO): Promise<number> {
       level: values.level,
       depth,
       fusion,
+      split,
       workspaceRoot: target.root,
       onProgress: (done, total) => {
         const tenth = Math.floor((10 * done) / total);

@@ -38,7 +38,8 @@ export function chunkQrels(queries: EvalQuery[], chunksOf: (docId: string) => Ch
         if (spanOverlapsChunk(span, c)) m.set(c.id, Math.max(m.get(c.id) ?? 0, j.grade));
       }
     }
-    if (m.size) qrels.set(q.id, m);
+    // A query whose labeled spans have no chunk (file not indexed, label stale) still counts, and scores 0.
+    if (q.judgments.some((j) => j.target.type === 'span')) qrels.set(q.id, m);
   }
   return qrels;
 }

@@ -15,6 +15,8 @@ export interface EvaluateOptions {
   fusion?: Partial<FusionConfig>;
   rerank?: Partial<RerankConfig>;
   cutoffs?: number[];
+  /** Which labeled queries count (default eval: the train split is for training data only). */
+  split?: 'eval' | 'train' | 'all';
   /** For the manifest's git commit. */
   workspaceRoot?: string;
   signal?: AbortSignal;
@@ -38,7 +40,8 @@ export interface EvaluationResult {
  */
 export async function evaluate(index: WorkspaceIndex, queries: EvalQuery[], options: EvaluateOptions): Promise<EvaluationResult> {
   const depth = options.depth ?? 100;
-  const judged = queries.filter((q) => q.judgments.length);
+  const split = options.split ?? 'eval';
+  const judged = queries.filter((q) => q.judgments.length && (split === 'all' || q.split === split));
   const qrels = options.level === 'doc' ? documentQrels(judged) : chunkQrels(judged, (d) => index.chunksOf(d));
   const chunksPerDoc = Math.max(1, index.chunkMap.size / Math.max(1, index.docs.size));
   const k = options.level === 'doc' ? Math.ceil(depth * Math.min(8, Math.max(1, chunksPerDoc))) : depth;

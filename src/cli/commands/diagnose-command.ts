@@ -1,0 +1,64 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { buildReadinessReport, renderReadinessMarkdown } from '../../core/diagnose/readiness-report';
+import type { Embedder } from '../../core/embed/embedder';
+import { loadEvalTarget } from '../../core/eval/eval-target';
+import { writeFileAtomic } from '../../core/io/atomic-write';
+import { chunkerFromArgs, openIndex, startEmbedder, startReranker, UsageError, type CliIO } from '../cli-context';
+import { retrieverFromArg } from './retrieval-args';
+
+export const diagnoseUsage = 'retrieval-lens diagnose <workspace> [--k N] [--baseline dense|hybrid|bm25] [--model use-lite] [--models ID,PATH ...] [--reranker ID|PATH] [--chunker NAME] [--json FILE] [--markdown FILE]';
+
+/** Why each labeled span was missed, what each fix gains, and whether fine-tuning is justified. */
+export async function diagnoseCommand(argv: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      k: { type: 'string', default: '5' },
+      baseline: { type: 'string', default: 'dense' },
+      model: { type: 'string', default: 'use-lite' },
+      models: { type: 'string' },
+      reranker: { type: 'string' },
+      chunker: { type: 'string' },
+      'chunk-size': { type: 'string' },
+      'chunk-overlap': { type: 'string' },
+      json: { type: 'string' },
+      markdown: { type: 'string' },
+      'index-dir': { type: 'string' },
+    },
+  });
+  if (positionals.length !== 1) throw new UsageError(`diagnose takes one workspace folder\n${diagnoseUsage}`);
+  const k = Number(values.k);
+  if (!Number.isInteger(k) || k < 1) throw new UsageError(`--k must be a positive integer, got "${values.k}"`);
+  const baseline = retrieverFromArg(values.baseline);
+  if (baseline === 'rerank') throw new UsageError('--baseline cannot be rerank (reranking is one of the fixes tried)');
+  const target = await loadEvalTarget(positionals[0], { requireQueries: true });
+  const chunker = chunkerFromArgs(values.chunker, target, values['chunk-size'], values['chunk-overlap']);
+  const base = await startEmbedder(values.model as string, io);
+  const alternatives: Embedder[] = [];
+  const crossEncoder = values.reranker ? await startReranker(values.reranker) : null;
+  try {
+    for (const m of (values.models ?? '').split(',').map((s) => s.trim()).filter(Boolean)) alternatives.push(await startEmbedder(m, io));
+    const report = await buildReadinessReport(
+      target,
+      (c, e, x) => openIndex(target, { chunker: c, embedder: e, crossEncoder: x, indexDir: values['index-dir'] && path.join(values['index-dir'], `${c.kind}-${e?.info.id.replace(/[^\w.-]/g, '_') ?? 'none'}`), quiet: true }, io),
+      { baseline: base, alternatives, crossEncoder, chunker },
+      { k, baseline, onProgress: (m) => io.err(`diagnose: ${m}`) },
+    );
+    const md = renderReadinessMarkdown(report);
+    if (values.json) writeFileAtomic(values.json, JSON.stringify(report, null, 1));
+    if (values.markdown) {
+      fs.mkdirSync(path.dirname(path.resolve(values.markdown)), { recursive: true });
+      writeFileAtomic(values.markdown, md);
+    }
+    if (!values.json && !values.markdown) io.out(md);
+    else io.out(report.verdict.headline);
+    return 0;
+  } finally {
+    await base.dispose();
+    for (const a of alternatives) await a.dispose();
+    await crossEncoder?.dispose();
+  }
+}

@@ -1,0 +1,7 @@
+import type { CliIO } from '../cli-context';
+import { diagnoseCommand, diagnoseUsage } from './diagnose-command';
+
+/** Diagnosis subcommands, merged into the CLI's command table. */
+export const commandTable: Record<string, { run: (argv: string[], io: CliIO) => Promise<number>; usage: string }> = {
+  diagnose: { run: diagnoseCommand, usage: diagnoseUsage },
+};

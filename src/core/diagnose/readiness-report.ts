@@ -1,0 +1,202 @@
+import type { ChunkerConfig } from '../chunking/chunk';
+import { chunkerKey } from '../chunking/chunker-key';
+import type { CrossEncoder, Embedder, ModelInfo } from '../embed/embedder';
+import type { EvalTarget } from '../eval/eval-target';
+import { evaluate } from '../eval/evaluate';
+import type { EvalQuery } from '../eval/evalset-types';
+import { compareRuns } from '../eval/significance';
+import type { WorkspaceIndex } from '../index/workspace-index';
+import type { RetrieverName } from '../retrieve/types';
+import { CATEGORY_FIX, defaultRechunkers, diagnoseMisses, FAILURE_CATEGORIES, type FailureCategory, type Miss, type Variant } from './diagnose-misses';
+
+/** Opens (or builds) an index of the target's corpus for a chunker and an embedding model; the caller decides storage. */
+export type IndexOpener = (chunker: ChunkerConfig, embedder: Embedder | null, crossEncoder: CrossEncoder | null) => Promise<WorkspaceIndex>;
+
+export interface ReadinessOptions {
+  k: number;
+  baseline: Exclude<RetrieverName, 'rerank'>;
+  candidates: number;
+  /** Training pairs recommended before fine-tuning an embedding model. */
+  minTrainingPairs: number;
+  /** Eval queries recommended before trusting the numbers. */
+  minEvalQueries: number;
+  rechunkers?: ChunkerConfig[];
+  onProgress?: (message: string) => void;
+}
+
+export const DEFAULT_READINESS: ReadinessOptions = { k: 5, baseline: 'dense', candidates: 30, minTrainingPairs: 1000, minEvalQueries: 50 };
+
+export interface ConfigResult {
+  label: string;
+  what: 'baseline' | 'hybrid' | 'rerank' | 'chunker' | 'model' | 'no-filters';
+  ndcg_cut_10: number;
+  recall_k: number;
+  /** Against the baseline: mean difference of nDCG@10 per query and its paired randomization p-value. */
+  gain: number;
+  pValue: number;
+}
+
+export interface ChecklistItem {
+  item: string;
+  ok: boolean;
+  detail: string;
+}
+
+export interface ReadinessReport {
+  createdAt: string;
+  workspace: string;
+  baseline: { retriever: string; chunker: string; model: ModelInfo | null; k: number };
+  judgedSpans: number;
+  found: number;
+  misses: Miss[];
+  counts: Record<FailureCategory, number>;
+  configs: ConfigResult[];
+  checklist: ChecklistItem[];
+  verdict: { justified: boolean; headline: string; reasons: string[] };
+}
+
+/**
+ * The fine-tune readiness report: diagnoses every miss of the baseline on the eval split, measures what each fix
+ * (hybrid, reranking, other chunkers, other models, no filters) gains, answers the checklist from data and gives
+ * a verdict. Fine-tuning is justified only when the remaining failures are mostly semantic and the data for it
+ * (training pairs, a separate eval split, a measured baseline) exists.
+ */
+export async function buildReadinessReport(
+  target: EvalTarget,
+  open: IndexOpener,
+  models: { baseline: Embedder; alternatives: Embedder[]; crossEncoder: CrossEncoder | null; chunker: ChunkerConfig },
+  options: Partial<ReadinessOptions> = {},
+): Promise<ReadinessReport> {
+  const o = { ...DEFAULT_READINESS, ...options };
+  const say = o.onProgress ?? (() => undefined);
+  say('building the baseline index');
+  const index = await open(models.chunker, models.baseline, models.crossEncoder);
+  const variants: Variant[] = [];
+  for (const c of o.rechunkers ?? defaultRechunkers(models.chunker)) {
+    say(`building a what-if index with ${chunkerKey(c)}`);
+    variants.push({ label: `chunker ${chunkerKey(c)}`, kind: 'chunker', index: await open(c, models.baseline, null) });
+  }
+  for (const m of models.alternatives) {
+    say(`building a what-if index with model ${m.info.id}`);
+    variants.push({ label: `model ${m.info.id}`, kind: 'model', index: await open(models.chunker, m, null) });
+  }
+  say('diagnosing misses');
+  const evalQueries = target.queries.filter((q) => q.split === 'eval');
+  const trainQueries = target.queries.filter((q) => q.split === 'train');
+  const { misses, found, judged } = await diagnoseMisses(
+    { index, root: target.kind === 'workspace' ? target.root : undefined, corpusOptions: { include: target.settings.include, exclude: target.settings.exclude }, queries: target.queries, variants },
+    { k: o.k, baseline: o.baseline, candidates: o.candidates, split: 'eval' },
+  );
+  const counts = Object.fromEntries(FAILURE_CATEGORIES.map((c) => [c, misses.filter((m) => m.category === c).length])) as Record<FailureCategory, number>;
+
+  say('measuring what each fix gains');
+  const level = 'chunk' as const;
+  const cutoffs = [o.k, 10];
+  const run = (ix: WorkspaceIndex, retriever: RetrieverName, queries: EvalQuery[] = target.queries) => evaluate(ix, queries, { retriever, level, cutoffs, split: 'eval' });
+  // Chunk-level scores of other chunkers are comparable because relevance comes from the same spans.
+  const baseRun = await run(index, o.baseline);
+  const configs: ConfigResult[] = [];
+  const add = async (label: string, what: ConfigResult['what'], r: Awaited<ReturnType<typeof run>>) => {
+    const c = compareRuns(baseRun.metrics.perQuery, r.metrics.perQuery, 'ndcg_cut_10');
+    configs.push({ label, what, ndcg_cut_10: r.metrics.all.ndcg_cut_10, recall_k: r.metrics.all[`recall_${o.k}`], gain: c.meanDiff, pValue: c.pValue });
+  };
+  await add(`baseline: ${o.baseline} (${index.manifest.chunkerKey}, ${index.manifest.model?.id ?? 'no model'})`, 'baseline', baseRun);
+  if (o.baseline !== 'hybrid' && index.embedder) await add('hybrid (keyword + dense)', 'hybrid', await run(index, 'hybrid'));
+  if (o.baseline !== 'keyword') await add('keyword (BM25)', 'hybrid', await run(index, 'keyword'));
+  if (index.crossEncoder) await add(`rerank with ${index.crossEncoder.info.id}`, 'rerank', await run(index, 'rerank'));
+  for (const v of variants) await add(v.label, v.kind, await run(v.index, v.kind === 'model' ? 'dense' : o.baseline));
+  if (evalQueries.some((q) => q.filter)) await add('without metadata filters', 'no-filters', await run(index, o.baseline, target.queries.map(({ filter: _f, ...q }) => q)));
+
+  // Checklist, answered from the data above.
+  const trainPairs = trainQueries.reduce((s, q) => s + q.judgments.filter((j) => j.grade >= 1).length, 0);
+  const evalTexts = new Set(evalQueries.map((q) => q.text.trim().toLowerCase()));
+  const leaked = trainQueries.filter((q) => evalTexts.has(q.text.trim().toLowerCase())).length;
+  const semanticShare = misses.length ? counts.semantic / misses.length : 0;
+  const throughput = await measureThroughput(models.baseline, [...index.allChunks()].slice(0, 32).map((c) => c.text));
+  const chunks = index.chunkMap.size;
+  const checklist: ChecklistItem[] = [
+    { item: 'Real query failures collected', ok: misses.length > 0 && evalQueries.length >= o.minEvalQueries, detail: `${misses.length} missed spans over ${evalQueries.length} eval queries (${o.minEvalQueries}+ queries recommended)` },
+    { item: 'Baseline measured', ok: true, detail: `${o.baseline} nDCG@10 ${baseRun.metrics.all.ndcg_cut_10.toFixed(3)}, Recall@${o.k} ${baseRun.metrics.all[`recall_${o.k}`].toFixed(3)} at chunk level` },
+    { item: 'Chunking tested', ok: variants.some((v) => v.kind === 'chunker'), detail: `${variants.filter((v) => v.kind === 'chunker').length} other chunkers tried; ${counts.chunking} misses recovered by re-chunking` },
+    { item: 'Metadata filters tested', ok: true, detail: evalQueries.some((q) => q.filter) ? `${evalQueries.filter((q) => q.filter).length} queries use filters; ${counts['filtered-out']} misses caused by a filter` : 'no eval query uses a filter' },
+    { item: 'Hybrid search tested', ok: !!index.embedder, detail: `${counts['exact-match']} misses recovered by hybrid` },
+    { item: 'Reranking tested', ok: !!index.crossEncoder, detail: index.crossEncoder ? `${counts.ranking} misses recovered by ${index.crossEncoder.info.id}` : `no reranker configured; ${counts.ranking} misses sit in the top ${o.candidates} candidates (unverified)` },
+    { item: 'Remaining failures are semantic', ok: semanticShare >= 0.5, detail: `${counts.semantic} of ${misses.length} misses (${Math.round(semanticShare * 100)}%) survive every fix` },
+    { item: 'Enough training pairs', ok: trainPairs >= o.minTrainingPairs, detail: `${trainPairs} labeled pairs in the train split (threshold ${o.minTrainingPairs})` },
+    { item: 'Separate eval split', ok: evalQueries.length > 0 && trainQueries.length > 0 && leaked === 0, detail: `${evalQueries.length} eval and ${trainQueries.length} train queries${leaked ? `; ${leaked} train queries repeat an eval query` : ', no overlap'}` },
+    { item: 'Re-embedding cost known', ok: true, detail: `${chunks} chunks at ${throughput.toFixed(1)} chunks/s ≈ ${formatSeconds(chunks / throughput)}; index on disk ${formatBytes(index.diskBytes())}` },
+    { item: 'Rollback path', ok: index.diskBytes() > 0, detail: index.diskBytes() > 0 ? `the current index stays saved under its own folder; a fine-tuned model builds a new one beside it` : 'the index is not saved to disk' },
+  ];
+
+  const fixable = FAILURE_CATEGORIES.filter((c) => c !== 'semantic' && counts[c] > 0).sort((a, b) => counts[b] - counts[a]);
+  const reasons: string[] = [];
+  let justified = false;
+  let headline: string;
+  if (!misses.length) {
+    headline = 'Fine-tuning not justified: the baseline finds every labeled span';
+  } else if (fixable.length && counts.semantic < misses.length / 2) {
+    headline = `Fine-tuning not justified yet — fix ${fixable[0]} first (${CATEGORY_FIX[fixable[0]]})`;
+    for (const c of fixable) reasons.push(`${counts[c]} miss(es) are ${c}: ${CATEGORY_FIX[c]}`);
+  } else {
+    const blockers = checklist.filter((c) => !c.ok);
+    justified = blockers.length === 0;
+    headline = justified ? 'Fine-tuning justified' : `Fine-tuning not justified yet — ${blockers.map((b) => b.item.toLowerCase()).join('; ')}`;
+    reasons.push(`${counts.semantic} of ${misses.length} misses survive chunking, filters, hybrid, reranking and model changes`);
+    for (const b of blockers) reasons.push(`${b.item}: ${b.detail}`);
+  }
+  return {
+    createdAt: new Date().toISOString(),
+    workspace: target.root,
+    baseline: { retriever: o.baseline, chunker: index.manifest.chunkerKey, model: index.manifest.model, k: o.k },
+    judgedSpans: judged,
+    found,
+    misses,
+    counts,
+    configs,
+    checklist,
+    verdict: { justified, headline, reasons },
+  };
+}
+
+async function measureThroughput(embedder: Embedder, texts: string[]): Promise<number> {
+  if (!texts.length) return 0;
+  const t0 = performance.now();
+  await embedder.embed(texts);
+  return texts.length / ((performance.now() - t0) / 1000);
+}
+
+function formatSeconds(s: number): string {
+  if (!Number.isFinite(s)) return 'unknown';
+  return s < 120 ? `${s.toFixed(0)} s` : s < 7200 ? `${(s / 60).toFixed(0)} min` : `${(s / 3600).toFixed(1)} h`;
+}
+
+function formatBytes(b: number): string {
+  return b < 1024 * 1024 ? `${(b / 1024).toFixed(0)} KiB` : `${(b / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+/** The report as Markdown (README, CLI --markdown, the editor's report view). */
+export function renderReadinessMarkdown(r: ReadinessReport): string {
+  const lines: string[] = [];
+  lines.push(`# Fine-tune readiness: ${r.verdict.justified ? '✅' : '⛔'} ${r.verdict.headline}`, '');
+  for (const reason of r.verdict.reasons) lines.push(`- ${reason}`);
+  lines.push('', `Baseline: **${r.baseline.retriever}** retriever, chunker \`${r.baseline.chunker}\`, model \`${r.baseline.model?.id ?? 'none'}\`, a span counts as found in the top ${r.baseline.k}.`);
+  lines.push(`${r.found} of ${r.judgedSpans} labeled relevant spans found; ${r.misses.length} missed.`, '');
+  lines.push('## Why spans were missed', '', '| Category | Misses | Share | Fix |', '| --- | ---: | ---: | --- |');
+  for (const c of FAILURE_CATEGORIES) {
+    lines.push(`| ${c} | ${r.counts[c]} | ${r.misses.length ? Math.round((100 * r.counts[c]) / r.misses.length) : 0}% | ${CATEGORY_FIX[c]} |`);
+  }
+  lines.push('', '## What each fix gains (eval split, chunk level)', '', `| Configuration | nDCG@10 | Recall@${r.baseline.k} | Δ nDCG@10 vs baseline | p |`, '| --- | ---: | ---: | ---: | ---: |');
+  for (const c of r.configs) {
+    lines.push(`| ${c.label} | ${c.ndcg_cut_10.toFixed(3)} | ${c.recall_k.toFixed(3)} | ${c.what === 'baseline' ? '—' : `${c.gain >= 0 ? '+' : ''}${c.gain.toFixed(3)}`} | ${c.what === 'baseline' ? '—' : c.pValue.toFixed(3)} |`);
+  }
+  lines.push('', '## Checklist', '');
+  for (const c of r.checklist) lines.push(`- [${c.ok ? 'x' : ' '}] **${c.item}** — ${c.detail}`);
+  lines.push('', '## Missed spans', '', '| Query | Document | Category | Evidence |', '| --- | --- | --- | --- |');
+  for (const m of r.misses) lines.push(`| ${esc(m.queryText)} | ${m.docId} | ${m.category}${m.verified ? '' : ' (unverified)'} | ${esc(m.evidence)} |`);
+  lines.push('', `_Generated ${r.createdAt} by Retrieval Lens._`, '');
+  return lines.join('\n');
+}
+
+function esc(s: string): string {
+  return s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
