@@ -1,0 +1,34 @@
+import { parseArgs } from 'node:util';
+import { mineTrainingPairs, writeTrainingExport } from '../../core/diagnose/training-export';
+import { loadEvalTarget } from '../../core/eval/eval-target';
+import { chunkerFromArgs, openIndex, startEmbedder, UsageError, type CliIO } from '../cli-context';
+
+export const exportTrainingUsage = 'retrieval-lens export-training <workspace> --out DIR [--format st|beir|all] [--model use-lite] [--rank-window 3-30] [--margin 0.05]';
+
+/** Train-split pairs and hard-negative triplets for fine-tuning (eval-split queries never leave the eval set). */
+export async function exportTrainingCommand(argv: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { out: { type: 'string' }, format: { type: 'string', default: 'all' }, model: { type: 'string', default: 'use-lite' }, chunker: { type: 'string' }, 'rank-window': { type: 'string', default: '3-30' }, margin: { type: 'string', default: '0.05' }, 'index-dir': { type: 'string' } },
+  });
+  if (positionals.length !== 1 || !values.out) throw new UsageError(`export-training takes a workspace and --out\n${exportTrainingUsage}`);
+  const win = /^(\d+)-(\d+)$/.exec(values['rank-window'] as string);
+  if (!win || Number(win[1]) < 1 || Number(win[1]) > Number(win[2])) throw new UsageError(`--rank-window takes FROM-TO, e.g. 3-30, got "${values['rank-window']}"`);
+  const margin = Number(values.margin);
+  if (!(margin >= 0 && margin < 1)) throw new UsageError(`--margin must be within [0, 1), got "${values.margin}"`);
+  const formats = values.format === 'all' ? (['st', 'beir'] as const) : values.format === 'st' || values.format === 'beir' ? ([values.format] as const) : undefined;
+  if (!formats) throw new UsageError(`--format must be st, beir or all, got "${values.format}"`);
+  const target = await loadEvalTarget(positionals[0], { requireQueries: true });
+  const embedder = await startEmbedder(values.model as string, io);
+  try {
+    const index = await openIndex(target, { chunker: chunkerFromArgs(values.chunker, target), embedder, crossEncoder: null, indexDir: values['index-dir'] }, io);
+    const options = { rankWindow: [Number(win[1]), Number(win[2])] as [number, number], margin };
+    const pairs = await mineTrainingPairs(index, target.queries, options);
+    const counts = writeTrainingExport(values.out, pairs, index, options, [...formats]);
+    io.out(`exported ${counts.pairs} pairs and ${counts.triplets} triplets from the train split to ${values.out}`);
+    return 0;
+  } finally {
+    await embedder.dispose();
+  }
+}

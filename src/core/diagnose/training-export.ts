@@ -1,0 +1,114 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Chunk } from '../chunking/chunk';
+import { spanOverlapsChunk } from '../eval/chunk-relevance';
+import type { EvalQuery } from '../eval/evalset-types';
+import { writeFileAtomic } from '../io/atomic-write';
+import type { WorkspaceIndex } from '../index/workspace-index';
+import type { RetrieverName } from '../retrieve/types';
+import { relevantChunks } from './diagnose-misses';
+
+export interface TrainingExportOptions {
+  /** Hard negatives come from this rank window of the miner's ranking (1-based, inclusive). */
+  rankWindow: [number, number];
+  /** A negative must score below (1 − margin) × the positive's score, so near-positives are not taught as negatives. */
+  margin: number;
+  /** Negatives whose word-trigram Jaccard with the positive reaches this are near-duplicates and skipped. */
+  nearDuplicate: number;
+  negativesPerPair: number;
+  miner: Exclude<RetrieverName, 'rerank'>;
+}
+
+export const DEFAULT_TRAINING_EXPORT: TrainingExportOptions = { rankWindow: [3, 30], margin: 0.05, nearDuplicate: 0.8, negativesPerPair: 3, miner: 'dense' };
+
+export interface TrainingPair {
+  queryId: string;
+  anchor: string;
+  positive: string;
+  positiveChunkId: string;
+  negatives: Array<{ chunkId: string; text: string; rank: number; score: number }>;
+}
+
+/**
+ * Anchor–positive pairs and anchor–positive–hard-negative triplets from the TRAIN split only. The positive is the
+ * chunk that holds the labeled span; negatives are mined from the local index within a rank window and a score
+ * margin, never anything labeled relevant for that query, never a near-duplicate of the positive.
+ */
+export async function mineTrainingPairs(index: WorkspaceIndex, queries: EvalQuery[], options: Partial<TrainingExportOptions> = {}): Promise<TrainingPair[]> {
+  const o = { ...DEFAULT_TRAINING_EXPORT, ...options };
+  const pairs: TrainingPair[] = [];
+  for (const q of queries) {
+    if (q.split !== 'train') continue;
+    const labeledRelevant = (c: Chunk) =>
+      q.judgments.some((j) => j.grade >= 1 && j.target.docId === c.docId && (j.target.type === 'document' || spanOverlapsChunk(j.target, c)));
+    const r = await index.search({ query: q.text, k: o.rankWindow[1], retrievers: [o.miner], filter: q.filter, explain: false, locate: [...index.allChunks()].filter(labeledRelevant).map((c) => c.id) });
+    const ranked = r.results[o.miner] ?? [];
+    for (const j of q.judgments) {
+      if (j.grade < 1) continue;
+      const holders = relevantChunks(index, j);
+      if (!holders.length) continue;
+      const positive = j.target.type === 'span' ? holders.reduce((a, b) => (overlap(b, j.target as { start: number; end: number }) > overlap(a, j.target as { start: number; end: number }) ? b : a)) : holders[0];
+      const posScore = r.positions[positive.id]?.[o.miner]?.score ?? null;
+      const negatives: TrainingPair['negatives'] = [];
+      for (const h of ranked) {
+        if (negatives.length >= o.negativesPerPair) break;
+        if (h.rank < o.rankWindow[0] || h.rank > o.rankWindow[1]) continue;
+        const c = index.getChunk(h.chunkId);
+        if (!c || labeledRelevant(c)) continue;
+        if (posScore !== null && h.score >= (1 - o.margin) * posScore) continue;
+        if (jaccard(c.text, positive.text) >= o.nearDuplicate) continue;
+        negatives.push({ chunkId: c.id, text: c.text, rank: h.rank, score: h.score });
+      }
+      pairs.push({ queryId: q.id, anchor: q.text, positive: positive.text, positiveChunkId: positive.id, negatives });
+    }
+  }
+  return pairs;
+}
+
+/** Writes sentence-transformers JSONL (pairs, triplets), a BEIR folder and a manifest into `dir`. */
+export function writeTrainingExport(dir: string, pairs: TrainingPair[], index: WorkspaceIndex, options: Partial<TrainingExportOptions> = {}, formats: Array<'st' | 'beir'> = ['st', 'beir']): Record<string, number> {
+  const o = { ...DEFAULT_TRAINING_EXPORT, ...options };
+  fs.mkdirSync(dir, { recursive: true });
+  const counts: Record<string, number> = { pairs: pairs.length, triplets: pairs.reduce((s, p) => s + p.negatives.length, 0) };
+  if (formats.includes('st')) {
+    writeFileAtomic(path.join(dir, 'pairs.jsonl'), pairs.map((p) => JSON.stringify({ anchor: p.anchor, positive: p.positive })).join('\n') + '\n');
+    writeFileAtomic(path.join(dir, 'triplets.jsonl'), pairs.flatMap((p) => p.negatives.map((n) => JSON.stringify({ anchor: p.anchor, positive: p.positive, negative: n.text }))).join('\n') + '\n');
+  }
+  if (formats.includes('beir')) {
+    const beir = path.join(dir, 'beir');
+    fs.mkdirSync(path.join(beir, 'qrels'), { recursive: true });
+    const used = new Map<string, string>();
+    for (const p of pairs) {
+      used.set(p.positiveChunkId, p.positive);
+      for (const n of p.negatives) used.set(n.chunkId, n.text);
+    }
+    writeFileAtomic(path.join(beir, 'corpus.jsonl'), [...used].map(([id, text]) => JSON.stringify({ _id: id, title: '', text })).join('\n') + '\n');
+    const queries = new Map(pairs.map((p) => [p.queryId, p.anchor]));
+    writeFileAtomic(path.join(beir, 'queries.jsonl'), [...queries].map(([id, text]) => JSON.stringify({ _id: id, text })).join('\n') + '\n');
+    writeFileAtomic(path.join(beir, 'qrels', 'train.tsv'), ['query-id\tcorpus-id\tscore', ...pairs.map((p) => `${p.queryId}\t${p.positiveChunkId}\t1`)].join('\n') + '\n');
+  }
+  writeFileAtomic(
+    path.join(dir, 'manifest.json'),
+    JSON.stringify({ createdAt: new Date().toISOString(), split: 'train', model: index.manifest.model, chunker: index.manifest.chunkerKey, corpusHash: index.manifest.corpusHash, options: o, counts }, null, 1),
+  );
+  return counts;
+}
+
+function overlap(c: { start: number; end: number }, s: { start: number; end: number }): number {
+  return Math.max(0, Math.min(c.end, s.end) - Math.max(c.start, s.start));
+}
+
+function jaccard(a: string, b: string): number {
+  const grams = (t: string) => {
+    const w = t.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+    const s = new Set<string>();
+    for (let i = 0; i + 3 <= w.length; i++) s.add(w.slice(i, i + 3).join(' '));
+    if (!s.size && w.length) s.add(w.join(' '));
+    return s;
+  };
+  const x = grams(a);
+  const y = grams(b);
+  let inter = 0;
+  for (const g of x) if (y.has(g)) inter++;
+  return x.size + y.size - inter ? inter / (x.size + y.size - inter) : 0;
+}
