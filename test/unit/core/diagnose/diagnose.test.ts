@@ -1,0 +1,129 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { before, describe, it } from 'node:test';
+import { diagnoseMisses, type Miss } from '../../../../src/core/diagnose/diagnose-misses';
+import { buildReadinessReport, renderReadinessMarkdown } from '../../../../src/core/diagnose/readiness-report';
+import { mineTrainingPairs, writeTrainingExport } from '../../../../src/core/diagnose/training-export';
+import type { Embedder } from '../../../../src/core/embed/embedder';
+import { UseLiteEmbedder } from '../../../../src/core/embed/use-lite-embedder';
+import { loadEvalTarget, type EvalTarget } from '../../../../src/core/eval/eval-target';
+import { makeSpanTarget } from '../../../../src/core/eval/span-anchor';
+import type { EvalQuery } from '../../../../src/core/eval/evalset-types';
+import { WorkspaceIndex } from '../../../../src/core/index/workspace-index';
+import { CharTrigramEmbedder } from '../../../helpers/char-ngram-embedder';
+import { demoDir } from '../../../helpers/shared';
+
+/** Extra labels on a copy of the demo workspace so every category occurs (the demo eval set covers the rest). */
+function extraQueries(root: string): EvalQuery[] {
+  const span = (doc: string, quote: string) => {
+    const text = fs.readFileSync(path.join(root, doc), 'utf8');
+    const at = text.indexOf(quote);
+    assert.ok(at >= 0, quote);
+    return makeSpanTarget(doc, text, at, at + quote.length);
+  };
+  return [
+    // A misspelled query: BM25 and the word-level model miss it; a character-trigram model finds it.
+    { id: 'x-typo', text: 'idempotencey kee', split: 'eval', judgments: [{ grade: 3, target: span('docs/guides/delivery-semantics.md', 'Producers may attach an **idempotency key** to each publish.') }] },
+    // Nothing in the system relates these words to the answer.
+    { id: 'x-semantic', text: 'zebra quartz violin', split: 'eval', judgments: [{ grade: 2, target: span('docs/guides/webhooks.md', 'Reject requests whose timestamp is more than five minutes old.') }] },
+  ];
+}
+
+describe('diagnosis on the demo workspace', () => {
+  let target: EvalTarget;
+  let misses: Miss[];
+  let embedder: Embedder;
+  let root: string;
+  let storage: string;
+  const opened = new Map<string, WorkspaceIndex>();
+
+  before(async () => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-diag-'));
+    storage = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-diag-store-'));
+    fs.cpSync(demoDir, root, { recursive: true });
+    fs.rmSync(path.join(root, '.retrieval-lens', 'index'), { recursive: true, force: true });
+    embedder = await UseLiteEmbedder.load();
+    target = await loadEvalTarget(root);
+    target.queries.push(...extraQueries(root));
+    const open = async (chunker: Parameters<typeof WorkspaceIndex.build>[1]['chunker'], e: Embedder | null) => {
+      const key = JSON.stringify([chunker, e?.info.id]);
+      if (!opened.has(key)) opened.set(key, (await WorkspaceIndex.openOrBuild(target.corpus, { chunker, embedder: e, storageDir: path.join(storage, String(opened.size)) })).index);
+      return opened.get(key) as WorkspaceIndex;
+    };
+    const chunker = { kind: 'markdown' as const, maxSize: 1500, minSize: 0 };
+    const index = await open(chunker, embedder);
+    // Stale: a labeled file changes after indexing.
+    fs.appendFileSync(path.join(root, 'docs/guides/batching.md'), '\nBatches are also flushed on shutdown.\n');
+    const variants = [
+      { label: 'chunker sentence-window', kind: 'chunker' as const, index: await open({ kind: 'sentence-window', sentences: 3, overlap: 1 }, embedder) },
+      { label: 'model char-trigram-hash', kind: 'model' as const, index: await open(chunker, new CharTrigramEmbedder()) },
+    ];
+    ({ misses } = await diagnoseMisses({ index, root, corpusOptions: { exclude: target.settings.exclude }, queries: target.queries, variants }, { k: 5, baseline: 'dense', candidates: 15 }));
+  });
+
+  const of = (queryId: string) => misses.find((m) => m.queryId === queryId);
+
+  it('finds every category at least once', () => {
+    const seen = new Set(misses.map((m) => m.category));
+    for (const c of ['missing-document', 'stale', 'filtered-out', 'chunking', 'exact-match', 'ranking', 'model-choice', 'semantic']) assert.ok(seen.has(c as never), `category ${c} occurs (seen: ${[...seen].join(', ')})`);
+  });
+
+  it('explains each category with its evidence', () => {
+    assert.deepEqual([of('v1-migration')?.category, of('v1-migration')?.evidence], ['missing-document', 'archive/v1-migration.md is not indexed: excluded (matches an exclude glob (archive/**))']);
+    assert.deepEqual([of('batch-size')?.category, of('batch-size')?.evidence], ['stale', 'docs/guides/batching.md changed after it was indexed (content hash differs): re-index it']);
+    assert.equal(of('retention-self-hosted')?.category, 'filtered-out');
+    assert.match(of('retention-self-hosted')?.evidence ?? '', /^the query's filter \{"frontMatter":\{"product":"cloud"\}\} removed 1 relevant chunk\(s\) of docs\/guides\/data-retention-self-hosted\.md/);
+    assert.equal(of('qs-4091')?.category, 'exact-match');
+    assert.match(of('qs-4091')?.evidence ?? '', /^keyword search finds it at rank 1, dense at rank \d+; hybrid recovers it at rank [1-5]$/);
+    assert.equal(of('static-membership')?.category, 'chunking');
+    assert.match(of('static-membership')?.evidence ?? '', /^the span is diluted: it is \d+% of a \d+-character chunk; chunker sentence-window keeps it whole and ranks it [1-5] \(baseline dense: rank \d+\)$/);
+    const ranking = misses.find((m) => m.category === 'ranking');
+    assert.match(ranking?.evidence ?? '', /^in the top 15 candidates at rank (\d|1[0-5]) but below 5; no reranker is configured, so recovery by reranking is not verified$/);
+    assert.equal(ranking?.verified, false);
+    assert.equal(of('x-typo')?.category, 'model-choice');
+    assert.match(of('x-typo')?.evidence ?? '', /^model char-trigram-hash ranks it [1-5] where use-lite has (rank \d+|not retrieved)$/);
+    assert.equal(of('x-semantic')?.category, 'semantic');
+    assert.match(of('x-semantic')?.evidence ?? '', /^nothing recovers it: keyword not retrieved, dense rank \d+, hybrid rank \d+, 2 re-chunked\/other-model variant\(s\) tried$/);
+  });
+
+  it('builds a readiness report whose verdict names the first fix', async () => {
+    const report = await buildReadinessReport(target, async (c, e) => (await WorkspaceIndex.openOrBuild(target.corpus, { chunker: c, embedder: e, storageDir: path.join(storage, `r-${c.kind}`) })).index, { baseline: embedder, alternatives: [], crossEncoder: null, chunker: { kind: 'markdown', maxSize: 1500, minSize: 0 } }, { rechunkers: [{ kind: 'sentence-window', sentences: 3, overlap: 1 }] });
+    assert.equal(report.verdict.justified, false);
+    assert.match(report.verdict.headline, /^Fine-tuning not justified yet — fix [a-z-]+ first/);
+    assert.equal(report.checklist.find((c) => c.item === 'Enough training pairs')?.detail, '8 labeled pairs in the train split (threshold 1000)');
+    assert.ok(report.configs.some((c) => c.what === 'hybrid' && c.gain > 0), 'hybrid gains over dense on the demo');
+    const md = renderReadinessMarkdown(report);
+    assert.match(md, /## Why spans were missed/);
+    assert.match(md, /\| exact-match \| \d+ \|/);
+  });
+
+  it('exports training data from the train split only, never a labeled positive as a negative', async () => {
+    const index = [...opened.values()][0];
+    const pairs = await mineTrainingPairs(index, target.queries);
+    const trainIds = new Set(target.queries.filter((q) => q.split === 'train').map((q) => q.id));
+    const evalTexts = new Set(target.queries.filter((q) => q.split === 'eval').map((q) => q.text));
+    assert.ok(pairs.length >= 6);
+    for (const p of pairs) {
+      assert.ok(trainIds.has(p.queryId), `${p.queryId} is a train query`);
+      assert.ok(!evalTexts.has(p.anchor));
+      const q = target.queries.find((x) => x.id === p.queryId) as EvalQuery;
+      for (const n of p.negatives) {
+        const c = index.getChunk(n.chunkId);
+        assert.ok(c);
+        const labeled = q.judgments.some((j) => j.grade >= 1 && j.target.docId === c.docId && j.target.type === 'span' && c.start < j.target.end && c.end > j.target.start);
+        assert.ok(!labeled, `negative ${n.chunkId} is not a labeled positive of ${q.id}`);
+        assert.ok(n.rank >= 3 && n.rank <= 30);
+        assert.notEqual(n.text, p.positive);
+      }
+    }
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-train-'));
+    const counts = writeTrainingExport(dir, pairs, index);
+    const lines = fs.readFileSync(path.join(dir, 'triplets.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.equal(lines.length, counts.triplets);
+    assert.deepEqual(Object.keys(lines[0]), ['anchor', 'positive', 'negative']);
+    assert.ok(fs.existsSync(path.join(dir, 'beir', 'qrels', 'train.tsv')));
+    assert.equal(JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')).split, 'train');
+  });
+});
