@@ -24,13 +24,13 @@ const base = {
   legalComments: 'none',
 };
 
-const node = { ...base, platform: 'node', format: 'cjs', target: 'node20', external: nodeExternals };
+// Prefer ES module builds: some packages' UMD "main" (jsonc-parser) hides its requires from the bundler.
+const node = { ...base, platform: 'node', format: 'cjs', target: 'node20', external: nodeExternals, mainFields: ['module', 'main'] };
 
 const builds = [
   { ...node, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist' },
   { ...node, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
   { ...node, entryPoints: { 'embed-worker': 'src/core/embed/embed-worker.ts' }, outdir: 'dist' },
-  { ...node, entryPoints: { 'vector-scan-worker': 'src/core/index/vector-scan-worker.ts' }, outdir: 'dist' },
   {
     ...base,
     platform: 'browser',

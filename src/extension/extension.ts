@@ -1,40 +1,208 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { buildReadinessReport, renderReadinessMarkdown } from '../core/diagnose/readiness-report';
+import { loadEvalTarget } from '../core/eval/eval-target';
+import type { Grade } from '../core/eval/evalset-types';
+import { WorkspaceIndex } from '../core/index/workspace-index';
+import type { RetrieverName } from '../core/retrieve/types';
 import type { HostInfo } from '../protocol';
-import { InspectorPanel, type InspectorHandlers } from './inspector-panel';
+import { Annotations } from './annotations';
+import { runBaseline, showBaselineResults } from './baseline-view';
+import { EvalSetService } from './eval-set-service';
+import { EvalSetTree } from './eval-set-tree';
+import { IndexService, readConfig } from './index-service';
+import { InspectorController, revealSpan } from './inspector-controller';
+import { InspectorPanel } from './inspector-panel';
 
 const started = performance.now();
 
-/** Activation registers commands and views only: no model or index is loaded until first needed. */
-export function activate(context: vscode.ExtensionContext): { activationMs: number } {
+export interface RetrievalLensApi {
+  activationMs: number;
+  indexService: IndexService;
+  evalSet: EvalSetService;
+  inspector: InspectorController;
+  annotations: Annotations;
+}
+
+/** Activation registers commands, views and providers only: no model or index is loaded until first needed. */
+export function activate(context: vscode.ExtensionContext): RetrievalLensApi {
   const log = vscode.window.createOutputChannel('Retrieval Lens', { log: true });
-  context.subscriptions.push(log);
+  const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  const indexService = new IndexService(context, log);
+  const evalSet = new EvalSetService(root, log);
+  const hostInfo = (): HostInfo => ({ extensionVersion: String(context.extension.packageJSON.version), vscodeVersion: vscode.version, activationMs });
+  const inspector = new InspectorController(indexService, evalSet, hostInfo);
+  const annotations = new Annotations(indexService, evalSet, inspector);
+  const tree = new EvalSetTree(evalSet, indexService);
+  const handlers = inspector.handlers();
+  let baselinePanel: vscode.WebviewPanel | undefined;
 
-  const hostInfo = (): HostInfo => ({
-    extensionVersion: String(context.extension.packageJSON.version),
-    vscodeVersion: vscode.version,
-    activationMs,
-  });
+  const openInspector = () => {
+    const panel = InspectorPanel.show(context.extensionUri, handlers, log);
+    return panel;
+  };
+  indexService.onDidChange((s) => InspectorPanel.current?.messenger.notify('indexStatus', s));
+  evalSet.onDidChange(() => InspectorPanel.current?.messenger.notify('evalQueries', { queries: evalSet.queries().map((q) => ({ id: q.id, text: q.text, split: q.split })) }));
 
-  const handlers: InspectorHandlers = {
-    ping: ({ text }) => ({ echo: text, host: hostInfo() }),
-    ready: () => ({
-      host: hostInfo(),
-      index: { state: 'none', documents: 0, chunks: 0, model: null, chunker: '', staleFiles: 0 },
-      evalQueries: [],
-      retrievers: ['keyword', 'dense', 'hybrid'],
-    }),
+  const selectionTarget = (): { editor: vscode.TextEditor; docId: string; start: number; end: number } | undefined => {
+    const editor = vscode.window.activeTextEditor;
+    const docId = editor && indexService.relPath(editor.document.uri);
+    if (!editor || !docId || editor.selection.isEmpty) {
+      void vscode.window.showInformationMessage('Select the text that answers the query, then run this command.');
+      return undefined;
+    }
+    return { editor, docId, start: editor.document.offsetAt(editor.selection.start), end: editor.document.offsetAt(editor.selection.end) };
+  };
+
+  /** Recent (active) query first, then the rest, then "New query…". */
+  const pickQuery = async (): Promise<{ id?: string; text: string } | undefined> => {
+    const queries = evalSet.queries();
+    const active = evalSet.activeQueryId;
+    const items: Array<vscode.QuickPickItem & { id?: string }> = [
+      ...queries.filter((q) => q.id === active).map((q) => ({ label: q.text, description: `${q.id} · ${q.split} · active`, id: q.id })),
+      ...queries.filter((q) => q.id !== active).reverse().map((q) => ({ label: q.text, description: `${q.id} · ${q.split}`, id: q.id })),
+      { label: '$(add) New query…', alwaysShow: true },
+    ];
+    const picked = await vscode.window.showQuickPick(items, { title: 'Mark relevant for which query?', placeHolder: 'Type to filter queries', matchOnDescription: true });
+    if (!picked) return undefined;
+    if (picked.id) return { id: picked.id, text: picked.label };
+    const text = await vscode.window.showInputBox({ title: 'New query', prompt: 'The question a user would ask that this text answers', validateInput: (v) => (v.trim() ? undefined : 'Type a query') });
+    return text ? { text } : undefined;
+  };
+
+  const label = async (gradeArg?: Grade) => {
+    const t = selectionTarget();
+    if (!t) return;
+    const q = await pickQuery();
+    if (!q) return;
+    let grade = gradeArg;
+    if (grade === undefined) {
+      const g = await vscode.window.showQuickPick(
+        [
+          { label: '3 — answers the query fully', grade: 3 as Grade },
+          { label: '2 — answers it partly', grade: 2 as Grade },
+          { label: '1 — related, useful context', grade: 1 as Grade },
+          { label: '0 — not relevant', grade: 0 as Grade },
+        ],
+        { title: 'Relevance grade' },
+      );
+      if (!g) return;
+      grade = g.grade;
+    }
+    try {
+      const id = evalSet.ensureQuery(q.text, q.id);
+      evalSet.label(id, t.docId, t.editor.document.getText(), t.start, t.end, grade);
+      log.info(`labeled ${t.docId} [${t.start}, ${t.end}) grade ${grade} for ${id}`);
+      void vscode.window.setStatusBarMessage(`Retrieval Lens: labeled grade ${grade} for "${q.text}"`, 4000);
+    } catch (e) {
+      void vscode.window.showErrorMessage(`Retrieval Lens: ${e instanceof Error ? e.message : e}`);
+    }
   };
 
   context.subscriptions.push(
-    vscode.commands.registerCommand('retrievalLens.openInspector', () => {
-      InspectorPanel.show(context.extensionUri, handlers, log);
-    }),
+    log,
+    indexService,
+    evalSet,
+    annotations,
+    tree,
+    { dispose: () => inspector.dispose() },
+    vscode.window.registerTreeDataProvider('retrievalLens.evalSet', tree),
     InspectorPanel.registerSerializer(context.extensionUri, handlers, log),
+    vscode.commands.registerCommand('retrievalLens.openInspector', () => void openInspector()),
+    vscode.commands.registerCommand('retrievalLens.buildIndex', () => indexService.build()),
+    vscode.commands.registerCommand('retrievalLens.toggleAnnotations', () => annotations.toggle()),
+    vscode.commands.registerCommand('retrievalLens.markRelevant', (grade?: Grade) => label(grade)),
+    vscode.commands.registerCommand('retrievalLens.markIrrelevant', () => label(0)),
+    vscode.commands.registerCommand('retrievalLens.revealSpan', (docId: string, start: number, end: number) => revealSpan(indexService, docId, start, end)),
+    vscode.commands.registerCommand('retrievalLens.inspectQuery', async (queryId: string) => {
+      const q = evalSet.queries().find((x) => x.id === queryId);
+      if (!q) return;
+      evalSet.setActive(q.id);
+      const panel = openInspector();
+      panel.messenger.notify('setQuery', { text: q.text, queryId: q.id });
+    }),
+    vscode.commands.registerCommand('retrievalLens.deleteJudgment', (n: { query: { id: string }; index: number }) => evalSet.removeJudgment(n.query.id, n.index)),
+    vscode.commands.registerCommand('retrievalLens.deleteQuery', async (n: { query: { id: string; text: string } }) => {
+      const ok = await vscode.window.showWarningMessage(`Delete the query "${n.query.text}" and all its judgments?`, { modal: true }, 'Delete');
+      if (ok === 'Delete') evalSet.removeQuery(n.query.id);
+    }),
+    vscode.commands.registerCommand('retrievalLens.toggleSplit', (n: { query: { id: string; split: 'eval' | 'train' } }) => evalSet.setSplit(n.query.id, n.query.split === 'eval' ? 'train' : 'eval')),
+    vscode.commands.registerCommand('retrievalLens.openEvalSetFile', async () => {
+      if (evalSet.filePath && fs.existsSync(evalSet.filePath)) await vscode.window.showTextDocument(vscode.Uri.file(evalSet.filePath));
+    }),
+    vscode.commands.registerCommand('retrievalLens.selectEmbeddingModel', async () => {
+      const pick = await vscode.window.showQuickPick(
+        [
+          { label: 'use-lite', description: 'Universal Sentence Encoder lite — offline, ships with the extension', value: 'use-lite' },
+          { label: 'Xenova/all-MiniLM-L6-v2', description: 'download from the Hugging Face hub on first use', value: 'Xenova/all-MiniLM-L6-v2' },
+          { label: 'Xenova/bge-small-en-v1.5', description: 'download from the Hugging Face hub on first use', value: 'Xenova/bge-small-en-v1.5' },
+          { label: '$(folder) Local model folder…', description: 'a transformers.js model on disk', value: '' },
+        ],
+        { title: 'Embedding model for the workspace index' },
+      );
+      if (!pick) return;
+      let value = pick.value;
+      if (!value) {
+        const folder = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Use this model' });
+        if (!folder?.[0]) return;
+        value = folder[0].fsPath;
+      }
+      await vscode.workspace.getConfiguration('retrievalLens').update('embeddingModel', value, vscode.ConfigurationTarget.Workspace);
+      indexService.index = undefined;
+      await indexService.build();
+    }),
+    vscode.commands.registerCommand('retrievalLens.runBaseline', async (retrieversArg?: RetrieverName[]) => {
+      const index = await indexService.ensureIndex();
+      if (!index) return;
+      let retrievers = retrieversArg;
+      if (!retrievers) {
+        const picked = await vscode.window.showQuickPick(
+          (['keyword', 'dense', 'hybrid', 'rerank'] as RetrieverName[]).filter((r) => r !== 'rerank' || index.crossEncoder).map((r) => ({ label: r, picked: r !== 'rerank' })),
+          { canPickMany: true, title: 'Retrievers to evaluate on the eval split' },
+        );
+        if (!picked?.length) return;
+        retrievers = picked.map((p) => p.label as RetrieverName);
+      }
+      const cfg = readConfig();
+      const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Retrieval Lens: running the baseline' }, () =>
+        runBaseline(index, evalSet.queries(), retrievers as RetrieverName[], cfg.topK, root, cfg.exclude),
+      );
+      baselinePanel = showBaselineResults(result, baselinePanel);
+      baselinePanel.onDidDispose(() => (baselinePanel = undefined));
+      return result;
+    }),
+    vscode.commands.registerCommand('retrievalLens.showReadinessReport', async () => {
+      if (!root) return;
+      const index = await indexService.ensureIndex();
+      if (!index?.embedder) return;
+      const cfg = readConfig();
+      const md = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Retrieval Lens: fine-tune readiness', cancellable: false }, async (progress) => {
+        const target = await loadEvalTarget(root);
+        const report = await buildReadinessReport(
+          target,
+          async (chunker, embedder, crossEncoder) => {
+            if (embedder === index.embedder && JSON.stringify(chunker) === JSON.stringify(index.manifest.chunker)) return index;
+            return (await WorkspaceIndex.openOrBuild(target.corpus, { chunker, embedder, crossEncoder, storageDir: indexService.storageDir(chunker, embedder?.info.id ?? 'none') })).index;
+          },
+          { baseline: index.embedder as NonNullable<typeof index.embedder>, alternatives: [], crossEncoder: index.crossEncoder, chunker: index.manifest.chunker },
+          { k: Math.min(cfg.topK, 10), onProgress: (m) => progress.report({ message: m }) },
+        );
+        return renderReadinessMarkdown(report);
+      });
+      const file = path.join(context.storageUri?.fsPath ?? context.globalStorageUri.fsPath, 'readiness-report.md');
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, md);
+      await vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.file(file));
+    }),
   );
+  if (vscode.workspace.getConfiguration('retrievalLens').get<boolean>('indexOnOpen', false) && evalSet.filePath && fs.existsSync(evalSet.filePath)) {
+    setTimeout(() => void indexService.build(), 0);
+  }
 
   const activationMs = performance.now() - started;
   log.info(`activated in ${activationMs.toFixed(1)} ms`);
-  return { activationMs };
+  return { activationMs, indexService, evalSet, inspector, annotations };
 }
 
 export function deactivate(): void {

@@ -1,0 +1,85 @@
+import * as crypto from 'node:crypto';
+import * as vscode from 'vscode';
+import { FAILURE_CATEGORIES, diagnoseMisses, type FailureCategory } from '../core/diagnose/diagnose-misses';
+import { evaluate, type EvaluationResult } from '../core/eval/evaluate';
+import type { EvalQuery } from '../core/eval/evalset-types';
+import { compareRuns } from '../core/eval/significance';
+import type { WorkspaceIndex } from '../core/index/workspace-index';
+import type { RetrieverName } from '../core/retrieve/types';
+
+export interface BaselineResult {
+  k: number;
+  queries: number;
+  runs: Array<{ retriever: RetrieverName; result: EvaluationResult }>;
+  categories: Record<FailureCategory, number>;
+  baselineRetriever: RetrieverName;
+}
+
+/** Evaluates the eval split with each retriever at chunk level and diagnoses the baseline's misses. */
+export async function runBaseline(index: WorkspaceIndex, queries: EvalQuery[], retrievers: RetrieverName[], k: number, root: string | undefined, exclude: string[]): Promise<BaselineResult> {
+  const runs: BaselineResult['runs'] = [];
+  for (const retriever of retrievers) runs.push({ retriever, result: await evaluate(index, queries, { retriever, level: 'chunk', cutoffs: [k, 10], split: 'eval' }) });
+  const baselineRetriever: RetrieverName = retrievers.includes('dense') ? 'dense' : retrievers[0];
+  const { misses } = await diagnoseMisses({ index, root, corpusOptions: { exclude }, queries, variants: [] }, { k, baseline: baselineRetriever === 'rerank' ? 'hybrid' : baselineRetriever, candidates: 30, split: 'eval' });
+  const categories = Object.fromEntries(FAILURE_CATEGORIES.map((c) => [c, misses.filter((m) => m.category === c).length])) as Record<FailureCategory, number>;
+  return { k, queries: runs[0]?.result.metrics.all.num_q ?? 0, runs, categories, baselineRetriever };
+}
+
+/**
+ * A static results page: metric bars per configuration, per-query wins and losses against the baseline, and the
+ * failure-category breakdown, as inline SVG. No scripts run in it (CSP forbids them); query links are command URIs
+ * that open the Query Inspector on that query.
+ */
+export function showBaselineResults(result: BaselineResult, existing?: vscode.WebviewPanel): vscode.WebviewPanel {
+  const panel = existing ?? vscode.window.createWebviewPanel('retrievalLens.baseline', 'Baseline Results', vscode.ViewColumn.Beside, { enableScripts: false, enableCommandUris: true, localResourceRoots: [] });
+  const nonce = crypto.randomBytes(8).toString('hex');
+  const measures = [`ndcg_cut_10`, `recall_${result.k}`, `P_${result.k}`, 'recip_rank', 'map'];
+  const colors = ['var(--vscode-charts-blue)', 'var(--vscode-charts-green)', 'var(--vscode-charts-orange)', 'var(--vscode-charts-purple)'];
+  const barW = 520;
+  const bars = measures
+    .map((m) => {
+      const rows = result.runs.map((r, i) => {
+        const v = r.result.metrics.all[m] ?? 0;
+        return `<g transform="translate(0, ${i * 18})"><text x="0" y="12" class="lbl">${r.retriever}</text><rect x="90" y="2" width="${Math.max(1, v * barW)}" height="12" fill="${colors[i % colors.length]}"></rect><text x="${96 + v * barW}" y="12" class="val">${v.toFixed(3)}</text></g>`;
+      });
+      return `<h3>${m}</h3><svg role="img" aria-label="${m} per retriever" width="${barW + 160}" height="${result.runs.length * 18 + 4}">${rows.join('')}</svg>`;
+    })
+    .join('');
+  const base = result.runs.find((r) => r.retriever === result.baselineRetriever) ?? result.runs[0];
+  const compare = result.runs
+    .filter((r) => r !== base)
+    .map((r) => {
+      const c = compareRuns(base.result.metrics.perQuery, r.result.metrics.perQuery, 'ndcg_cut_10');
+      const link = (qid: string) => `<a href="command:retrievalLens.inspectQuery?${encodeURIComponent(JSON.stringify([qid]))}">${esc(qid)}</a>`;
+      return `<h3>${r.retriever} vs ${base.retriever}</h3><p>Δ nDCG@10 ${c.meanDiff >= 0 ? '+' : ''}${c.meanDiff.toFixed(3)} (95% CI ${c.ci95[0].toFixed(3)} to ${c.ci95[1].toFixed(3)}, randomization p = ${c.pValue.toFixed(3)}): better on ${c.wins.length}, worse on ${c.losses.length}, tied on ${c.ties}.</p>
+        <ul class="wl">${c.wins.map((w) => `<li class="win">▲ ${link(w.qid)} ${w.a.toFixed(2)} → ${w.b.toFixed(2)}</li>`).join('')}${c.losses.map((l) => `<li class="loss">▼ ${link(l.qid)} ${l.a.toFixed(2)} → ${l.b.toFixed(2)}</li>`).join('')}</ul>`;
+    })
+    .join('');
+  const total = Object.values(result.categories).reduce((a, b) => a + b, 0);
+  const cats = FAILURE_CATEGORIES.map((c, i) => {
+    const n = result.categories[c];
+    return `<g transform="translate(0, ${i * 18})"><text x="0" y="12" class="lbl">${c}</text><rect x="120" y="2" width="${total ? Math.max(n ? 2 : 0, (n / total) * 400) : 0}" height="12" fill="var(--vscode-charts-red)"></rect><text x="${126 + (total ? (n / total) * 400 : 0)}" y="12" class="val">${n}</text></g>`;
+  }).join('');
+  panel.webview.html = `<!DOCTYPE html><html><head><meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'nonce-${nonce}';">
+<style nonce="${nonce}">
+body{font-family:var(--vscode-font-family);color:var(--vscode-foreground);background:var(--vscode-editor-background);padding:8px 16px}
+h2{font-size:1.2em} h3{font-size:1em;margin:12px 0 4px}
+svg text{fill:var(--vscode-foreground);font-size:11px} .val{fill:var(--vscode-descriptionForeground)}
+.wl{list-style:none;padding:0;columns:2} .win{color:var(--vscode-testing-iconPassed)} .loss{color:var(--vscode-testing-iconFailed)}
+a{color:var(--vscode-textLink-foreground)} .muted{color:var(--vscode-descriptionForeground)}
+</style></head><body>
+<h2>Baseline: ${result.queries} eval queries, chunk level, K = ${result.k}</h2>
+<p class="muted">Relevance comes from your labeled spans, so every chunker and retriever is scored against the same labels.</p>
+<section id="metrics">${bars}</section>
+<h2>Per query</h2><section id="per-query">${compare || '<p class="muted">Run two or more retrievers to compare them.</p>'}</section>
+<h2>Why the ${esc(result.baselineRetriever)} baseline misses (${total} missed spans)</h2>
+<svg id="categories" role="img" aria-label="failure categories" width="600" height="${FAILURE_CATEGORIES.length * 18 + 4}">${cats}</svg>
+<p class="muted">Run “Retrieval Lens: Show Fine-Tune Readiness Report” for what-if re-chunking and model comparisons.</p>
+</body></html>`;
+  return panel;
+}
+
+function esc(s: string): string {
+  return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] as string);
+}

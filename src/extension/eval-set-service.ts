@@ -1,0 +1,129 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { EVALSET_PATH, EvalSetFile } from '../core/eval/evalset-file';
+import type { EvalQuery, Grade, Judgment } from '../core/eval/evalset-types';
+import { makeSpanTarget, reanchor } from '../core/eval/span-anchor';
+
+/** The workspace eval set: loaded lazily, re-read when the file changes, written atomically on every label. */
+export class EvalSetService implements vscode.Disposable {
+  private file: EvalSetFile | undefined;
+  private error: string | undefined;
+  activeQueryId: string | undefined;
+  private readonly emitter = new vscode.EventEmitter<void>();
+  readonly onDidChange = this.emitter.event;
+  private readonly disposables: vscode.Disposable[] = [this.emitter];
+
+  constructor(private readonly root: string | undefined, private readonly log: vscode.LogOutputChannel) {
+    if (root) {
+      const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(root, EVALSET_PATH));
+      const reload = () => {
+        this.file = undefined;
+        this.emitter.fire();
+      };
+      this.disposables.push(watcher, watcher.onDidChange(reload), watcher.onDidCreate(reload), watcher.onDidDelete(reload));
+    }
+  }
+
+  get filePath(): string | undefined {
+    return this.root && path.join(this.root, EVALSET_PATH);
+  }
+
+  /** The eval set, or an empty list plus a logged, shown error when the file is malformed (never thrown). */
+  load(): EvalSetFile | undefined {
+    if (this.file || !this.filePath) return this.file;
+    try {
+      this.file = EvalSetFile.load(this.filePath);
+      this.error = undefined;
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      if (msg !== this.error) {
+        this.log.error(msg);
+        void vscode.window.showErrorMessage(`Retrieval Lens: ${msg}`);
+      }
+      this.error = msg;
+      this.file = undefined;
+    }
+    return this.file;
+  }
+
+  queries(): EvalQuery[] {
+    return this.load()?.all() ?? [];
+  }
+
+  activeQuery(): EvalQuery | undefined {
+    return this.activeQueryId ? this.load()?.get(this.activeQueryId) : undefined;
+  }
+
+  setActive(id: string | undefined): void {
+    this.activeQueryId = id;
+    this.emitter.fire();
+  }
+
+  /** Finds or creates the query with this text; returns its id. */
+  ensureQuery(text: string, id?: string, split: 'eval' | 'train' = 'eval'): string {
+    const f = this.load();
+    if (!f) throw new Error(this.error ?? 'no workspace folder');
+    const existing = (id && f.get(id)) || f.all().find((q) => q.text.trim() === text.trim());
+    if (existing) return existing.id;
+    const newId = f.nextId();
+    f.upsert({ id: newId, text: text.trim(), split, judgments: [] });
+    f.save();
+    this.emitter.fire();
+    return newId;
+  }
+
+  /** Labels [start, end) of a document's text for a query (replacing an earlier label of the same span). */
+  label(queryId: string, docId: string, docText: string, start: number, end: number, grade: Grade): Judgment {
+    const f = this.load();
+    if (!f) throw new Error(this.error ?? 'no workspace folder');
+    const judgment: Judgment = { grade, target: makeSpanTarget(docId, docText, start, end), createdAt: new Date().toISOString() };
+    f.addJudgment(queryId, judgment);
+    f.save();
+    this.activeQueryId = queryId;
+    this.emitter.fire();
+    return judgment;
+  }
+
+  removeJudgment(queryId: string, index: number): void {
+    const f = this.load();
+    if (!f) return;
+    f.removeJudgment(queryId, index);
+    f.save();
+    this.emitter.fire();
+  }
+
+  removeQuery(queryId: string): void {
+    const f = this.load();
+    if (!f) return;
+    f.removeQuery(queryId);
+    f.save();
+    this.emitter.fire();
+  }
+
+  setSplit(queryId: string, split: 'eval' | 'train'): void {
+    const f = this.load();
+    const q = f?.get(queryId);
+    if (!f || !q) return;
+    f.upsert({ ...q, split });
+    f.save();
+    this.emitter.fire();
+  }
+
+  /** Span labels of one document for the active query (or all queries), re-anchored to its current text. */
+  labelsIn(docId: string, text: string, queryId = this.activeQueryId): Array<{ queryId: string; index: number; grade: number; start: number; end: number; status: string }> {
+    const out: Array<{ queryId: string; index: number; grade: number; start: number; end: number; status: string }> = [];
+    for (const q of this.queries()) {
+      if (queryId && q.id !== queryId) continue;
+      q.judgments.forEach((j, index) => {
+        if (j.target.type !== 'span' || j.target.docId !== docId) return;
+        const a = reanchor(j.target, text);
+        out.push({ queryId: q.id, index, grade: j.grade, start: a.start, end: a.end, status: a.status });
+      });
+    }
+    return out;
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+}

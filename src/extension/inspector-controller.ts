@@ -1,0 +1,158 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { diagnoseMisses, relevantChunks } from '../core/diagnose/diagnose-misses';
+import { spanOverlapsChunk } from '../core/eval/chunk-relevance';
+import type { Grade } from '../core/eval/evalset-types';
+import type { RetrieverName } from '../core/retrieve/types';
+import type { HostInfo, MissedSpan, ResultRow, SearchParams, SearchView } from '../protocol';
+import type { EvalSetService } from './eval-set-service';
+import { readConfig, type IndexService } from './index-service';
+import type { InspectorHandlers } from './inspector-panel';
+
+const RETRIEVERS: RetrieverName[] = ['keyword', 'dense', 'hybrid', 'rerank'];
+
+/** Validates what the webview sent before acting on it. */
+function checkSearch(p: SearchParams): void {
+  if (typeof p.query !== 'string' || !p.query.trim()) throw new Error('type a query first');
+  if (!Number.isInteger(p.k) || p.k < 1 || p.k > 100) throw new Error('k must be an integer from 1 to 100');
+  if (!Array.isArray(p.retrievers) || !p.retrievers.length || p.retrievers.some((r) => !RETRIEVERS.includes(r))) throw new Error('pick at least one retriever');
+}
+
+export class InspectorController {
+  /** The last search, so annotations can show the rank of each chunk for the current query. */
+  lastView: SearchView | undefined;
+  private readonly emitter = new vscode.EventEmitter<SearchView>();
+  readonly onDidSearch = this.emitter.event;
+
+  constructor(
+    private readonly indexService: IndexService,
+    private readonly evalSet: EvalSetService,
+    private readonly hostInfo: () => HostInfo,
+  ) {}
+
+  handlers(): InspectorHandlers {
+    return {
+      ping: ({ text }) => ({ echo: String(text), host: this.hostInfo() }),
+      ready: () => ({
+        host: this.hostInfo(),
+        index: this.indexService.getStatus(),
+        evalQueries: this.evalSet.queries().map((q) => ({ id: q.id, text: q.text, split: q.split })),
+        activeQueryId: this.evalSet.activeQueryId,
+        retrievers: RETRIEVERS,
+      }),
+      search: (p) => this.search(p),
+      reveal: async ({ docId, start, end }) => {
+        await revealSpan(this.indexService, String(docId), Number(start), Number(end));
+      },
+      label: ({ queryId, queryText, docId, start, end, grade }) => {
+        if (![0, 1, 2, 3].includes(grade)) throw new Error('grade must be 0 to 3');
+        const doc = this.indexService.index?.getDocument(docId);
+        if (!doc) throw new Error(`${docId} is not indexed`);
+        const id = this.evalSet.ensureQuery(queryText, queryId);
+        this.evalSet.label(id, docId, doc.text, start, end, grade as Grade);
+        return { queryId: id };
+      },
+      buildIndex: async () => {
+        await this.indexService.build();
+      },
+    };
+  }
+
+  async search(p: SearchParams): Promise<SearchView> {
+    checkSearch(p);
+    const index = await this.indexService.ensureIndex();
+    if (!index) throw new Error('no index: open a folder and run "Retrieval Lens: Build Index"');
+    const cfg = readConfig();
+    const evalQuery = p.queryId ? this.evalSet.queries().find((q) => q.id === p.queryId) : undefined;
+    if (p.queryId) this.evalSet.setActive(p.queryId);
+    const judgments = evalQuery?.judgments ?? [];
+    const labeledChunks = judgments.filter((j) => j.grade >= 1).flatMap((j) => relevantChunks(index, j).map((c) => c.id));
+    const depth = Math.max(100, p.k);
+    const r = await index.search({ query: p.query, k: depth, retrievers: p.retrievers, filter: p.filter ?? evalQuery?.filter, fusion: { ...cfg.fusion, ...p.fusion }, locate: labeledChunks });
+    const rankOf = new Map<string, Partial<Record<RetrieverName, number | null>>>();
+    for (const name of p.retrievers) {
+      (r.results[name] ?? []).forEach((h) => {
+        const m = rankOf.get(h.chunkId) ?? {};
+        m[name] = h.rank;
+        rankOf.set(h.chunkId, m);
+      });
+    }
+    const labelOf = (docId: string, start: number, end: number) => {
+      let g: number | undefined;
+      for (const j of judgments) {
+        if (j.target.docId !== docId) continue;
+        if (j.target.type === 'document' || spanOverlapsChunk(j.target, { start, end })) g = Math.max(g ?? -1, j.grade);
+      }
+      return g;
+    };
+    const columns: SearchView['columns'] = {};
+    for (const name of p.retrievers) {
+      const hits = r.results[name];
+      if (!hits) continue;
+      columns[name] = hits.slice(0, p.k).map((h): ResultRow => {
+        const c = index.getChunk(h.chunkId);
+        const ranks: ResultRow['ranks'] = {};
+        for (const other of p.retrievers) ranks[other] = rankOf.get(h.chunkId)?.[other] ?? null;
+        return {
+          chunkId: h.chunkId,
+          docId: h.docId,
+          start: c?.start ?? 0,
+          end: c?.end ?? 0,
+          headingPath: c?.headingPath ?? [],
+          preview: (c?.text ?? '').slice(0, 400),
+          rank: h.rank,
+          score: h.score,
+          explanation: h.explanation,
+          ranks,
+          label: c ? labelOf(h.docId, c.start, c.end) : undefined,
+        };
+      });
+    }
+    const missed: MissedSpan[] = [];
+    if (evalQuery) {
+      const baseline: Exclude<RetrieverName, 'rerank'> = p.retrievers.includes('dense') && index.embedder ? 'dense' : p.retrievers.includes('hybrid') ? 'hybrid' : 'keyword';
+      const diagnosis = await diagnoseMisses(
+        { index, root: this.indexService.root, corpusOptions: { include: cfg.include, exclude: cfg.exclude }, queries: [{ ...evalQuery, split: 'eval', text: p.query, filter: p.filter ?? evalQuery.filter }], variants: [] },
+        { k: p.k, baseline, candidates: Math.max(30, p.k), split: 'eval' },
+      );
+      for (const m of diagnosis.misses) {
+        const j = evalQuery.judgments[m.judgmentIndex];
+        const positions: MissedSpan['positions'] = {};
+        for (const name of p.retrievers) positions[name] = m.positions[name] ?? { rank: null, score: null };
+        missed.push({
+          docId: m.docId,
+          start: j.target.type === 'span' ? j.target.start : 0,
+          end: j.target.type === 'span' ? j.target.end : 0,
+          quote: m.quote || `(whole document ${m.docId})`,
+          grade: m.grade,
+          positions,
+          category: m.category,
+          evidence: m.evidence,
+        });
+      }
+    }
+    const timingsMs: Record<string, number> = {};
+    for (const [k, v] of Object.entries(r.timingsMs)) if (typeof v === 'number') timingsMs[k] = v;
+    const view: SearchView = { query: p.query, queryId: evalQuery?.id, k: p.k, columns, errors: r.errors, missed, filterRemoved: r.filter.removedChunks, timingsMs };
+    this.lastView = view;
+    this.emitter.fire(view);
+    return view;
+  }
+
+  dispose(): void {
+    this.emitter.dispose();
+  }
+}
+
+/** Opens the document and selects [start, end) of its text (offsets are the index's, i.e. the file's characters). */
+export async function revealSpan(indexService: IndexService, docId: string, start: number, end: number): Promise<vscode.TextEditor | undefined> {
+  const root = indexService.root;
+  if (!root) return undefined;
+  const uri = vscode.Uri.file(path.join(root, ...docId.split('/')));
+  const doc = await vscode.workspace.openTextDocument(uri);
+  const editor = await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.One, preserveFocus: false });
+  const range = new vscode.Range(doc.positionAt(start), doc.positionAt(end));
+  editor.selection = new vscode.Selection(range.start, range.end);
+  editor.revealRange(range, vscode.TextEditorRevealType.InCenter);
+  return editor;
+}

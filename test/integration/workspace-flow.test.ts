@@ -1,0 +1,85 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { RetrievalLensApi } from '../../src/extension/extension';
+
+const root = () => vscode.workspace.workspaceFolders?.[0]?.uri.fsPath as string;
+
+async function api(): Promise<RetrievalLensApi> {
+  const ext = vscode.extensions.getExtension<RetrievalLensApi>('retrieval-lens.retrieval-lens');
+  assert.ok(ext);
+  return ext.activate();
+}
+
+describe('indexing, annotations, labels and diagnostics in the extension host', () => {
+  it('builds the index on command and reports it', async () => {
+    const a = await api();
+    const t0 = Date.now();
+    await vscode.commands.executeCommand('retrievalLens.buildIndex');
+    const s = a.indexService.getStatus();
+    console.log(`indexed ${s.documents} documents, ${s.chunks} chunks with ${s.model} in ${Date.now() - t0} ms`);
+    assert.equal(s.state, 'ready');
+    assert.ok(s.documents >= 20, `${s.documents} documents`);
+    assert.equal(s.model, 'use-lite');
+    assert.ok(!a.indexService.index?.getDocument('archive/v1-migration.md'), 'excluded by the workspace setting');
+  });
+
+  it('decorates chunk boundaries of the open document with the index chunk ranges', async () => {
+    const a = await api();
+    const doc = await vscode.workspace.openTextDocument(path.join(root(), 'docs/guides/retries.md'));
+    const editor = await vscode.window.showTextDocument(doc);
+    const r = a.annotations.decorationRanges(editor);
+    assert.ok(r);
+    const chunks = a.indexService.index?.chunksOf('docs/guides/retries.md') ?? [];
+    assert.ok(chunks.length >= 3);
+    assert.deepEqual(r.even.map((x) => [doc.offsetAt(x.start), doc.offsetAt(x.end)]), chunks.filter((c) => c.ordinal % 2 === 0).map((c) => [c.start, c.end]));
+    assert.equal(r.even.length + r.odd.length, chunks.length);
+    const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri)).filter((l) => l.command?.title.startsWith('chunk '));
+    assert.equal(lenses.length, chunks.length);
+    assert.match(lenses[0].command?.title ?? '', /^chunk 1\/\d+ · [0-9a-f]{8} · \d+ tokens/);
+    assert.equal(lenses[1].range.start.line, doc.positionAt(chunks[1].start).line);
+    a.annotations.toggle(false);
+    assert.equal(a.annotations.decorationRanges(editor), undefined, 'toggle turns annotations off');
+    a.annotations.toggle(true);
+  });
+
+  it('labels a selection: the eval set file changes atomically and the span is decorated by grade', async () => {
+    const a = await api();
+    const doc = await vscode.workspace.openTextDocument(path.join(root(), 'docs/guides/batching.md'));
+    const editor = await vscode.window.showTextDocument(doc);
+    const text = doc.getText();
+    const quote = 'Batches are compressed with zstd when they exceed 4 KiB.';
+    const start = text.indexOf(quote);
+    const id = a.evalSet.ensureQuery('when are batches compressed');
+    a.evalSet.label(id, 'docs/guides/batching.md', text, start, start + quote.length, 2);
+    const saved = fs.readFileSync(path.join(root(), '.retrieval-lens/evalset.jsonl'), 'utf8');
+    assert.ok(saved.includes('"exact":"Batches are compressed with zstd when they exceed 4 KiB."'));
+    const r = a.annotations.decorationRanges(editor);
+    assert.deepEqual(r?.grades[2].map((d) => [doc.offsetAt(d.range.start), doc.offsetAt(d.range.end)]), [[start, start + quote.length]]);
+  });
+
+  it('puts chunk lints and failure categories of missed spans in the Problems panel', async () => {
+    const a = await api();
+    const view = await a.inspector.search({ query: 'QS-4091', queryId: 'qs-4091', k: 5, retrievers: ['dense'] });
+    assert.equal(view.missed.length, 1);
+    assert.equal(view.missed[0].category, 'exact-match');
+    const uri = vscode.Uri.file(path.join(root(), 'docs/troubleshooting/error-codes.md'));
+    await vscode.window.showTextDocument(uri);
+    a.annotations.refresh();
+    const diags = vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'Retrieval Lens');
+    const miss = diags.find((d) => d.code === 'exact-match');
+    assert.ok(miss, 'a diagnostic for the missed span');
+    const doc = await vscode.workspace.openTextDocument(uri);
+    assert.equal(doc.getText(miss.range), view.missed[0].quote);
+    assert.equal(miss.severity, vscode.DiagnosticSeverity.Warning);
+  });
+
+  it('runs the baseline over the eval split with several retrievers', async () => {
+    const result = await vscode.commands.executeCommand<{ queries: number; runs: Array<{ retriever: string; result: { metrics: { all: Record<string, number> } } }> }>('retrievalLens.runBaseline', ['keyword', 'dense', 'hybrid']);
+    assert.ok(result.queries >= 20);
+    const ndcg = Object.fromEntries(result.runs.map((r) => [r.retriever, r.result.metrics.all.ndcg_cut_10]));
+    console.log(`baseline nDCG@10: ${JSON.stringify(ndcg)}`);
+    assert.ok(ndcg.hybrid > ndcg.dense);
+  });
+});
