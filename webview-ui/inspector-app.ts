@@ -233,7 +233,7 @@ export class InspectorApp {
 function explain(e: ScoreExplanation): TemplateResult {
   switch (e.kind) {
     case 'keyword':
-      return html`BM25 ${e.bm25.toFixed(3)} = ${e.terms.map((t, i) => html`${i ? ' + ' : ''}<span class="term" title=${`${t.queryTerm} → ${t.matchedTerm} in ${t.field}`}>${t.matchedTerm}:${t.contribution.toFixed(2)}</span>`)}`;
+      return html`BM25 ${e.bm25.toFixed(3)} = ${e.terms.map((t, i) => html`${i ? ' + ' : ''}<span class="term" title=${`${t.queryTerm} → ${t.matchedTerm} in ${t.field}`}>${t.matchedTerm}${t.field === 'title' ? '[title]' : ''}:${t.contribution.toFixed(2)}</span>`)}`;
     case 'dense':
       return html`cosine ${e.cosine.toFixed(4)}`;
     case 'hybrid':

@@ -62,6 +62,7 @@ export async function startCodeServer(options: { stateDir: string; port?: number
           'extensions.autoUpdate': false,
           'update.mode': 'none',
           'chat.disableAIFeatures': true,
+          'git.openRepositoryInParentFolders': 'never',
           'workbench.colorTheme': 'Default Dark Modern',
         },
         null,

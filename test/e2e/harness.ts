@@ -52,7 +52,8 @@ export async function openWorkbench(name: string, options: { settings?: Record<s
 export async function runCommand(page: Page, title: string): Promise<void> {
   const deadline = Date.now() + 30_000;
   for (;;) {
-    await page.keyboard.press('Escape');
+    // Escape only closes an open palette: pressed in the editor it would clear the selection a command needs.
+    if (await page.locator('.quick-input-widget').isVisible()) await page.keyboard.press('Escape');
     await page.keyboard.press('F1');
     const input = page.locator('.quick-input-widget input');
     await input.waitFor({ state: 'visible', timeout: 10_000 });
