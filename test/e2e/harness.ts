@@ -2,12 +2,13 @@
  * UI-test plumbing: a fresh code-server + chromium per suite, the workbench opened on a copy of the demo workspace
  * with the extension under development, the command palette, the webview's inner frame, and screenshots.
  */
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
 import { launchBrowser } from '../../scripts/lib/browser';
 import { startCodeServer, type CodeServer } from '../../scripts/lib/code-server';
-import { ensureTools, repoRoot } from '../../scripts/lib/tools';
+import { codeServerBin, ensureTools, repoRoot } from '../../scripts/lib/tools';
 
 export const screenshotDir = path.join(repoRoot, 'test', 'e2e', 'screenshots');
 
@@ -18,7 +19,11 @@ export interface Workbench {
   close(): Promise<void>;
 }
 
-export async function openWorkbench(name: string, options: { settings?: Record<string, unknown> } = {}): Promise<Workbench> {
+/**
+ * Opens a workbench on a fresh copy of demo/. With `installVsix`, the packaged extension is installed into the
+ * server's extensions folder and loaded like a user's install, instead of as the extension under development.
+ */
+export async function openWorkbench(name: string, options: { settings?: Record<string, unknown>; installVsix?: string } = {}): Promise<Workbench> {
   ensureTools();
   const stateDir = path.join(repoRoot, '.tools', `state-e2e-${name}`);
   fs.rmSync(stateDir, { recursive: true, force: true });
@@ -30,13 +35,19 @@ export async function openWorkbench(name: string, options: { settings?: Record<s
     fs.mkdirSync(path.dirname(settingsFile), { recursive: true });
     fs.writeFileSync(settingsFile, JSON.stringify({ ...current, ...options.settings }, null, 2));
   }
+  if (options.installVsix) {
+    const out = execFileSync(codeServerBin, ['--install-extension', options.installVsix, '--extensions-dir', path.join(stateDir, 'extensions')], {
+      env: { ...process.env, XDG_CONFIG_HOME: path.join(stateDir, 'config'), XDG_DATA_HOME: path.join(stateDir, 'data') },
+    }).toString();
+    if (!/was successfully installed/.test(out)) throw new Error(`installing ${options.installVsix} failed:\n${out}`);
+  }
   const server = await startCodeServer({ stateDir });
   const browser = await launchBrowser();
   const page = await browser.context.newPage();
   page.on('pageerror', (e) => console.error(`[page] ${e.message}`));
-  await page.goto(server.workbenchUrl({ folder: workspace, extensionDevelopmentPath: repoRoot }));
+  await page.goto(server.workbenchUrl({ folder: workspace, extensionDevelopmentPath: options.installVsix ? undefined : repoRoot }));
   await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
-  await page.waitForFunction('document.title.includes("Extension Development Host")', undefined, { timeout: 60_000 });
+  if (!options.installVsix) await page.waitForFunction('document.title.includes("Extension Development Host")', undefined, { timeout: 60_000 });
   return {
     page,
     server,
