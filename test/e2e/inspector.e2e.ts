@@ -68,9 +68,10 @@ describe('Query Inspector, labeling and baseline in a real VS Code', () => {
     await page.keyboard.press('Enter');
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'answers it partly' }).click();
     const file = path.join(wb.workspace, '.retrieval-lens', 'evalset.jsonl');
+    const labeled = () => fs.readFileSync(file, 'utf8').split('\n').find((l) => l.includes('what does partition fenced mean') && l.includes('"grade":2'));
     const deadline = Date.now() + 10_000;
-    while (!fs.readFileSync(file, 'utf8').includes('what does partition fenced mean') && Date.now() < deadline) await page.waitForTimeout(200);
-    const line = fs.readFileSync(file, 'utf8').split('\n').find((l) => l.includes('what does partition fenced mean'));
+    while (!labeled() && Date.now() < deadline) await page.waitForTimeout(200);
+    const line = labeled();
     assert.ok(line, 'the eval set file holds the new query');
     const q = JSON.parse(line);
     assert.equal(q.judgments[0].grade, 2);
@@ -101,5 +102,13 @@ describe('Query Inspector, labeling and baseline in a real VS Code', () => {
     assert.match(await f.locator('h2').first().innerText(), /^Baseline: \d+ eval queries, chunk level, K = 10$/);
     assert.ok(await f.locator('#categories rect').count());
     await screenshot(page, 'baseline');
+  });
+
+  it('shows the fine-tune readiness report', async () => {
+    await runCommand(page, 'Retrieval Lens: Show Fine-Tune Readiness Report');
+    const f = await webview(page, 'h1', 240_000);
+    assert.match(await f.locator('h1').first().innerText(), /^Fine-tune readiness: .*Fine-tuning (not justified|justified)/);
+    assert.ok(await f.locator('table').count() >= 3);
+    await screenshot(page, 'readiness-report');
   });
 });

@@ -177,7 +177,7 @@ function formatBytes(b: number): string {
 /** The report as Markdown (README, CLI --markdown, the editor's report view). */
 export function renderReadinessMarkdown(r: ReadinessReport): string {
   const lines: string[] = [];
-  lines.push(`# Fine-tune readiness: ${r.verdict.justified ? '✅' : '⛔'} ${r.verdict.headline}`, '');
+  lines.push(`# Fine-tune readiness: ${r.verdict.headline}`, '');
   for (const reason of r.verdict.reasons) lines.push(`- ${reason}`);
   lines.push('', `Baseline: **${r.baseline.retriever}** retriever, chunker \`${r.baseline.chunker}\`, model \`${r.baseline.model?.id ?? 'none'}\`, a span counts as found in the top ${r.baseline.k}.`);
   lines.push(`${r.found} of ${r.judgedSpans} labeled relevant spans found; ${r.misses.length} missed.`, '');
