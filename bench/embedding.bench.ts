@@ -77,7 +77,7 @@ async function main(): Promise<void> {
   const ourTps = texts.length / (Math.min(...ourMs) / 1000);
   const use = await UseLiteEmbedder.load({ batchSize: 32 });
   await use.embed(batches[0]);
-  let t = performance.now();
+  const t = performance.now();
   await use.embed(texts.slice(0, 64));
   const useTps = 64 / ((performance.now() - t) / 1000);
   report(`Embedding throughput, batches of 32 × ~200-character chunks (${texts.length} texts)`, [

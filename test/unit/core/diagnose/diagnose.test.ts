@@ -6,6 +6,7 @@ import { before, describe, it } from 'node:test';
 import { diagnoseMisses, type Miss } from '../../../../src/core/diagnose/diagnose-misses';
 import { buildReadinessReport, renderReadinessMarkdown } from '../../../../src/core/diagnose/readiness-report';
 import { mineTrainingPairs, writeTrainingExport } from '../../../../src/core/diagnose/training-export';
+import { compareModels, shadowDiff } from '../../../../src/core/diagnose/model-comparison';
 import type { Embedder } from '../../../../src/core/embed/embedder';
 import { UseLiteEmbedder } from '../../../../src/core/embed/use-lite-embedder';
 import { loadEvalTarget, type EvalTarget } from '../../../../src/core/eval/eval-target';
@@ -126,4 +127,25 @@ describe('diagnosis on the demo workspace', () => {
     assert.ok(fs.existsSync(path.join(dir, 'beir', 'qrels', 'train.tsv')));
     assert.equal(JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')).split, 'train');
   });
+
+  it('compares two base models with significance and a shadow diff of their top k', async () => {
+    const [useIndex, triIndex] = [...opened.values()].filter((ix) => ix.manifest.chunker.kind === 'markdown');
+    assert.equal(useIndex.manifest.model?.id, 'use-lite');
+    assert.equal(triIndex.manifest.model?.id, 'char-trigram-hash');
+    const results = await compareModels([{ label: 'use-lite', index: useIndex }, { label: 'char-trigram', index: triIndex }], target.queries, 5);
+    assert.equal(results.length, 2);
+    assert.equal(results[0].versusFirst, undefined);
+    const c = results[1].versusFirst;
+    assert.ok(c && c.queries === target.queries.filter((q) => q.split === 'eval').length);
+    assert.ok(Math.abs(c.meanDiff - (results[1].ndcg_cut_10 - results[0].ndcg_cut_10)) < 1e-9);
+    assert.ok(c.pValue > 0 && c.pValue <= 1);
+    const diff = await shadowDiff(useIndex, triIndex, target.queries.filter((q) => q.split === 'eval'), { k: 5 });
+    const typo = diff.find((d) => d.queryId === 'x-typo');
+    assert.ok(typo?.changed, 'the typo query changes its top 5 between the models');
+    for (const d of diff) {
+      assert.equal(d.entered.length, d.left.length, 'as many chunks enter the top k as leave it');
+      for (const m of d.moved) assert.notEqual(m.from, m.to);
+    }
+  });
 });
+
