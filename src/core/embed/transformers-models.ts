@@ -72,6 +72,16 @@ function loadOptions(o: TransformersOptions, revision: string): Record<string, u
   };
 }
 
+/** Tokenizer and model for one model spec, with the input limit: the model's own, capped by its position embeddings. */
+async function loadParts(o: TransformersOptions, head: 'AutoModel' | 'AutoModelForSequenceClassification') {
+  const { id, revision } = locate(o);
+  const T = hf();
+  const opts = loadOptions(o, revision);
+  const [tokenizer, model] = await Promise.all([T.AutoTokenizer.from_pretrained(id, opts), T[head].from_pretrained(id, opts)]);
+  const maxTokens = Math.min(o.maxTokens ?? Infinity, tokenizer.model_max_length || 512, model.config.max_position_embeddings ?? 512);
+  return { T, tokenizer, model, revision, maxTokens };
+}
+
 /** A sentence-embedding model through transformers.js: tokenise with explicit truncation, mean-pool, L2-normalise. */
 export class TransformersEmbedder implements Embedder {
   private constructor(
@@ -82,11 +92,7 @@ export class TransformersEmbedder implements Embedder {
   ) {}
 
   static async load(o: TransformersOptions): Promise<TransformersEmbedder> {
-    const { id, revision } = locate(o);
-    const T = hf();
-    const opts = loadOptions(o, revision);
-    const [tokenizer, model] = await Promise.all([T.AutoTokenizer.from_pretrained(id, opts), T.AutoModel.from_pretrained(id, opts)]);
-    const maxTokens = Math.min(o.maxTokens ?? Infinity, tokenizer.model_max_length || 512, model.config.max_position_embeddings ?? 512);
+    const { T, tokenizer, model, revision, maxTokens } = await loadParts(o, 'AutoModel');
     const probe = await runEmbed(T, tokenizer, model, ['probe'], maxTokens);
     return new TransformersEmbedder(
       { id: o.model, provider: 'transformers', revision, dtype: o.dtype ?? 'q8', dims: probe[0].length, maxTokens },
@@ -137,11 +143,7 @@ export class TransformersCrossEncoder implements CrossEncoder {
   ) {}
 
   static async load(o: TransformersOptions): Promise<TransformersCrossEncoder> {
-    const { id, revision } = locate(o);
-    const T = hf();
-    const opts = loadOptions(o, revision);
-    const [tokenizer, model] = await Promise.all([T.AutoTokenizer.from_pretrained(id, opts), T.AutoModelForSequenceClassification.from_pretrained(id, opts)]);
-    const maxTokens = Math.min(o.maxTokens ?? Infinity, tokenizer.model_max_length || 512, model.config.max_position_embeddings ?? 512);
+    const { tokenizer, model, revision, maxTokens } = await loadParts(o, 'AutoModelForSequenceClassification');
     return new TransformersCrossEncoder(
       { id: o.model, provider: 'transformers', revision, dtype: o.dtype ?? 'q8', dims: 1, maxTokens },
       tokenizer,
