@@ -86,7 +86,6 @@ export interface InitState {
 /** Webview → host. */
 export interface WebviewToHost {
   ready: [Record<string, never>, InitState];
-  ping: [{ text: string }, { echo: string; host: HostInfo }];
   search: [SearchParams, SearchView];
   reveal: [{ docId: string; start: number; end: number }, void];
   label: [{ queryId?: string; queryText: string; docId: string; start: number; end: number; grade: number }, { queryId: string }];

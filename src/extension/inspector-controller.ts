@@ -32,7 +32,6 @@ export class InspectorController {
 
   handlers(): InspectorHandlers {
     return {
-      ping: ({ text }) => ({ echo: String(text), host: this.hostInfo() }),
       ready: () => ({
         host: this.hostInfo(),
         index: this.indexService.getStatus(),

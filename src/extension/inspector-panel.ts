@@ -5,9 +5,9 @@ import { webviewHtml, webviewOptions } from './webview-html';
 export const INSPECTOR_VIEW_TYPE = 'retrievalLens.inspector';
 
 /** Handlers for what the webview asks; the controller owns the index and the eval set. */
-export type InspectorHandlers = Partial<{
+export type InspectorHandlers = {
   [M in keyof WebviewToHost]: (params: WebviewToHost[M][0]) => Promise<WebviewToHost[M][1]> | WebviewToHost[M][1];
-}>;
+};
 
 /** Host side of the Query Inspector: one panel at a time, restored after reload by a serializer. */
 export class InspectorPanel implements vscode.Disposable {
@@ -49,8 +49,7 @@ export class InspectorPanel implements vscode.Disposable {
       (e) => log.warn(`inspector: ${e}`),
     );
     for (const method of Object.keys(handlers) as Array<keyof WebviewToHost>) {
-      const h = handlers[method];
-      if (h) this.messenger.on(method, h as never);
+      this.messenger.on(method, handlers[method] as never);
     }
     panel.webview.html = webviewHtml(panel.webview, extensionUri, 'Query Inspector');
     this.disposables.push(
