@@ -1,9 +1,11 @@
 import * as crypto from 'node:crypto';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { FAILURE_CATEGORIES, diagnoseMisses, type FailureCategory } from '../core/diagnose/diagnose-misses';
 import { evaluate, type EvaluationResult } from '../core/eval/evaluate';
 import type { EvalQuery } from '../core/eval/evalset-types';
 import { compareRuns } from '../core/eval/significance';
+import { RUNS_DIR, saveRun } from '../core/eval/run-manifest';
 import type { WorkspaceIndex } from '../core/index/workspace-index';
 import type { RetrieverName } from '../core/retrieve/types';
 
@@ -18,7 +20,11 @@ export interface BaselineResult {
 /** Evaluates the eval split with each retriever at chunk level and diagnoses the baseline's misses. */
 export async function runBaseline(index: WorkspaceIndex, queries: EvalQuery[], retrievers: RetrieverName[], k: number, root: string | undefined, exclude: string[]): Promise<BaselineResult> {
   const runs: BaselineResult['runs'] = [];
-  for (const retriever of retrievers) runs.push({ retriever, result: await evaluate(index, queries, { retriever, level: 'chunk', cutoffs: [k, 10], split: 'eval' }) });
+  for (const retriever of retrievers) {
+    const result = await evaluate(index, queries, { retriever, level: 'chunk', cutoffs: [k, 10], split: 'eval', workspaceRoot: root });
+    if (root) saveRun(path.join(root, RUNS_DIR), { all: result.metrics.all, perQuery: result.metrics.perQuery, manifest: result.manifest });
+    runs.push({ retriever, result });
+  }
   const baselineRetriever: RetrieverName = retrievers.includes('dense') ? 'dense' : retrievers[0];
   const { misses } = await diagnoseMisses({ index, root, corpusOptions: { exclude }, queries, variants: [] }, { k, baseline: baselineRetriever === 'rerank' ? 'hybrid' : baselineRetriever, candidates: 30, split: 'eval' });
   const categories = Object.fromEntries(FAILURE_CATEGORIES.map((c) => [c, misses.filter((m) => m.category === c).length])) as Record<FailureCategory, number>;

@@ -1,8 +1,10 @@
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadEvalTarget } from '../../core/eval/eval-target';
 import { evaluate } from '../../core/eval/evaluate';
 import { writeTrecRun } from '../../core/eval/trec-io';
+import { RUNS_DIR, saveRun } from '../../core/eval/run-manifest';
 import { writeFileAtomic } from '../../core/io/atomic-write';
 import type { RetrieverName } from '../../core/retrieve/types';
 import { chunkerFromArgs, openIndex, startEmbedder, startReranker, UsageError, type CliIO } from '../cli-context';
@@ -80,6 +82,8 @@ export async function evalCommand(argv: string[], io: CliIO): Promise<number> {
       manifest: result.manifest,
     };
     if (values['metrics-out']) writeFileAtomic(values['metrics-out'], JSON.stringify(report, null, 1));
+    // Workspaces keep every run so later ones can be compared; BEIR folders are often read-only and are left alone.
+    if (target.kind === 'workspace') io.err(`run saved to ${saveRun(path.join(target.root, RUNS_DIR), { all: result.metrics.all, perQuery: result.metrics.perQuery, manifest: result.manifest })}`);
     const shown = ['P_10', 'recall_10', 'recall_100', 'recip_rank', 'map', 'ndcg_cut_10'];
     io.out(`${retriever} (${values.level} level, ${result.metrics.all.num_q} queries, ${index.manifest.chunkerKey}${result.manifest.model ? `, ${result.manifest.model.id}` : ''})`);
     for (const m of shown) io.out(`${m.padEnd(12)} ${result.metrics.all[m].toFixed(4)}`);

@@ -1,4 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { writeFileAtomic } from '../io/atomic-write';
 import type { ChunkerConfig } from '../chunking/chunk';
 import type { ModelInfo } from '../embed/embedder';
 import type { FusionConfig, KeywordConfig, RerankConfig, RetrieverName } from '../retrieve/types';
@@ -31,3 +34,21 @@ export function gitCommit(dir: string): string | null {
     return null;
   }
 }
+
+/**
+ * Saves one evaluation run (metrics, per-query values, manifest) as `<dir>/<time>-<retriever>-<level>.json`, the
+ * same shape as `eval --metrics-out`, so any two runs compare later with `retrieval-lens compare`.
+ */
+export function saveRun(
+  dir: string,
+  run: { all: Record<string, number>; perQuery: Record<string, Record<string, number>>; manifest: RunManifest },
+): string {
+  fs.mkdirSync(dir, { recursive: true });
+  const stamp = run.manifest.createdAt.replace(/[:.]/g, '-');
+  const file = path.join(dir, `${stamp}-${run.manifest.retriever}-${run.manifest.level}.json`);
+  writeFileAtomic(file, JSON.stringify({ all: run.all, per_query: run.perQuery, manifest: run.manifest }, null, 1));
+  return file;
+}
+
+/** Where a workspace keeps its saved runs. */
+export const RUNS_DIR = '.retrieval-lens/runs';

@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { runCli } from '../../../src/cli/main';
-import { scifactDir, skipUnlessShared } from '../../helpers/shared';
+import { demoDir, scifactDir, skipUnlessShared } from '../../helpers/shared';
 
 function io() {
   const out: string[] = [];
@@ -54,4 +54,27 @@ describe('retrieval-lens eval', () => {
     assert.equal(await runCli(['nonsense'], d.io), 2);
     assert.match(d.err[0], /unknown command "nonsense"/);
   });
+
+  it('saves every workspace run with its manifest so two runs compare later', async () => {
+    const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-ws-runs-'));
+    fs.cpSync(demoDir, ws, { recursive: true });
+    fs.rmSync(path.join(ws, '.retrieval-lens', 'index'), { recursive: true, force: true });
+    fs.rmSync(path.join(ws, '.retrieval-lens', 'runs'), { recursive: true, force: true });
+    for (const chunker of ['markdown', 'recursive']) {
+      const c = io();
+      assert.equal(await runCli(['eval', ws, '--retriever', 'bm25', '--level', 'chunk', '--chunker', chunker], c.io), 0, c.err.join('\n'));
+      assert.match(c.err.join('\n'), /run saved to .*\.retrieval-lens\/runs\/.*-keyword-chunk\.json/);
+    }
+    const runs = fs.readdirSync(path.join(ws, '.retrieval-lens', 'runs')).sort().map((f) => path.join(ws, '.retrieval-lens', 'runs', f));
+    assert.equal(runs.length, 2);
+    const manifest = JSON.parse(fs.readFileSync(runs[0], 'utf8')).manifest;
+    assert.equal(manifest.retriever, 'keyword');
+    assert.match(manifest.corpusHash, /^[0-9a-f]{64}$/);
+    assert.ok(manifest.chunkerKey && manifest.createdAt && 'gitCommit' in manifest);
+    const cmp = io();
+    assert.equal(await runCli(['compare', runs[0], runs[1]], cmp.io), 0);
+    assert.match(cmp.out.join('\n'), /^ndcg_cut_10 over \d+ queries/);
+    assert.match(cmp.out.join('\n'), /randomization p = [01]\.\d{4}/);
+  });
 });
+
