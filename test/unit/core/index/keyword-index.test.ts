@@ -3,6 +3,18 @@ import { describe, it } from 'node:test';
 import { createChunker } from '../../../../src/core/chunking/chunkers';
 import { buildDocument } from '../../../../src/core/corpus/build-document';
 import { DEFAULT_KEYWORD_CONFIG, KeywordIndex } from '../../../../src/core/index/keyword-index';
+import { loadEvalTarget } from '../../../../src/core/eval/eval-target';
+import { scifactDir, skipUnlessShared } from '../../../helpers/shared';
+
+function sameHits(ki: KeywordIndex, q: string): void {
+  const fast = ki.search(q);
+  const ref = ki.searchWithMiniSearch(q);
+  assert.equal(fast.length, ref.length, `${q}: number of hits`);
+  fast.forEach((h, i) => {
+    assert.equal(h.id, ref[i].id, `${q}: hit ${i}`);
+    assert.ok(Math.abs(h.score - ref[i].score) < 1e-9 * Math.max(1, ref[i].score), `${q}: score ${h.score} vs ${ref[i].score}`);
+  });
+}
 
 function index(texts: Record<string, string>) {
   const ki = new KeywordIndex(DEFAULT_KEYWORD_CONFIG);
@@ -43,4 +55,20 @@ describe('KeywordIndex', () => {
     ki.remove([b]);
     assert.equal(ki.search('dog').length, 0);
   });
+
+  it('scores exactly as MiniSearch does, also after documents were discarded', () => {
+    const { ki, chunks } = index({ 'a.md': 'retry retry budget', 'b.md': 'retry backoff', 'c.md': 'budget limits', 'd.md': 'retries and budgets' });
+    for (const q of ['retry budget', 'budget budget', 'backoff', 'nothing here']) sameHits(ki, q);
+    ki.remove([chunks[0].id]);
+    for (const q of ['retry budget', 'budget', 'backoff']) sameHits(ki, q);
+  });
+
+  it('scores all 300 SciFact queries exactly as MiniSearch does', { skip: skipUnlessShared('SciFact', scifactDir()) }, async () => {
+    const target = await loadEvalTarget(scifactDir() as string);
+    const ki = new KeywordIndex(DEFAULT_KEYWORD_CONFIG);
+    const chunker = createChunker({ kind: 'whole-document' });
+    ki.add(target.corpus.documents.flatMap((d) => chunker.chunk(d).map((chunk) => ({ chunk, title: d.title }))));
+    for (const q of target.queries) sameHits(ki, q.text);
+  });
 });
+
