@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { InputError } from '../corpus/input-error';
 import { readJsonl } from '../corpus/jsonl';
 import { writeFileAtomic } from '../io/atomic-write';
+import { readLines } from '../io/read-lines';
 import type { Qrels } from './evalset-types';
 
 export interface BeirQuery {
@@ -26,13 +27,7 @@ export async function readBeirQueries(file: string): Promise<BeirQuery[]> {
 
 /** BEIR qrels TSV with the header `query-id corpus-id score`. */
 export function readBeirQrels(file: string): Qrels {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new InputError(file, undefined, `cannot read: ${e instanceof Error ? e.message : e}`);
-  }
-  const lines = text.split(/\r?\n/);
+  const lines = readLines(file);
   const header = lines[0]?.trim().split('\t');
   if (!header || header[0] !== 'query-id' || header[1] !== 'corpus-id' || header[2] !== 'score') {
     throw new InputError(file, 1, 'expected the header "query-id<TAB>corpus-id<TAB>score"');

@@ -1,15 +1,7 @@
-import * as fs from 'node:fs';
 import { InputError } from '../corpus/input-error';
 import { writeFileAtomic } from '../io/atomic-write';
+import { readLines } from '../io/read-lines';
 import type { Qrels, Run } from './evalset-types';
-
-function readLines(file: string): string[] {
-  try {
-    return fs.readFileSync(file, 'utf8').split(/\r?\n/);
-  } catch (e) {
-    throw new InputError(file, undefined, `cannot read: ${e instanceof Error ? e.message : e}`);
-  }
-}
 
 /** TREC qrels: `qid iter docno grade` per line (whitespace separated). */
 export function readTrecQrels(file: string): Qrels {
