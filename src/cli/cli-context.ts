@@ -30,8 +30,8 @@ export function chunkerFromArgs(name: string | undefined, target: EvalTarget, si
     if (!Number.isFinite(n) || n < 0) throw new UsageError(`${flag} must be a non-negative number, got "${v}"`);
     return n;
   };
-  const s = num(size, '--chunk-size') ?? (name ? undefined : target.settings.chunkSize);
-  const o = num(overlap, '--chunk-overlap') ?? (name ? undefined : target.settings.chunkOverlap);
+  const s = num(size, '--chunk-size') ?? (name ? undefined : (target.settings.chunkSize ?? undefined));
+  const o = num(overlap, '--chunk-overlap') ?? (name ? undefined : (target.settings.chunkOverlap ?? undefined));
   if (s !== undefined) {
     if ('size' in base) base.size = s;
     else if ('maxSize' in base) base.maxSize = s;

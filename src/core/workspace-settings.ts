@@ -8,8 +8,8 @@ export interface WorkspaceSettings {
   include?: string[];
   exclude?: string[];
   chunker?: string;
-  chunkSize?: number;
-  chunkOverlap?: number;
+  chunkSize?: number | null;
+  chunkOverlap?: number | null;
   embeddingModel?: string;
   rerankerModel?: string;
   topK?: number;

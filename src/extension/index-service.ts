@@ -15,16 +15,19 @@ export function readConfig() {
   const c = vscode.workspace.getConfiguration('retrievalLens');
   const kind = c.get<ChunkerConfig['kind']>('chunker', 'markdown');
   const base = { ...(CHUNKER_DEFAULTS[kind] ?? CHUNKER_DEFAULTS.markdown) } as Record<string, unknown>;
-  const size = c.get<number>('chunkSize');
-  const overlap = c.get<number>('chunkOverlap');
-  const inspected = c.inspect<number>('chunkSize');
-  const sizeSet = inspected?.workspaceValue !== undefined || inspected?.globalValue !== undefined || inspected?.workspaceFolderValue !== undefined;
-  if (size !== undefined && sizeSet) {
+  // Size and overlap override the chunker's own defaults only when the user set them (the defaults differ per chunker).
+  const explicit = (key: string) => {
+    const i = c.inspect<number>(key);
+    return i?.workspaceFolderValue ?? i?.workspaceValue ?? i?.globalValue;
+  };
+  const size = explicit('chunkSize');
+  const overlap = explicit('chunkOverlap');
+  if (size !== undefined) {
     if ('size' in base) base.size = size;
     else if ('maxSize' in base) base.maxSize = size;
     else if ('sentences' in base) base.sentences = size;
   }
-  if (overlap !== undefined && 'overlap' in base && c.inspect<number>('chunkOverlap')?.workspaceValue !== undefined) base.overlap = overlap;
+  if (overlap !== undefined && 'overlap' in base) base.overlap = overlap;
   return {
     chunker: base as ChunkerConfig,
     include: c.get<string[]>('include', ['**/*']),
