@@ -1,4 +1,4 @@
-import { CHUNKER_DEFAULTS, createChunker } from '../src/core/chunking/chunkers';
+import { CHUNKER_DEFAULTS, createChunker } from '../src/core/chunking/chunker-registry';
 import { report, scifactDocs } from './bench-lib';
 
 /** Chunking throughput per chunker on the SciFact corpus, as MB/s and as a ratio to fixed-chars in the same run. */

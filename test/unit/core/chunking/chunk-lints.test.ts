@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { lintChunks, nearDuplicateLints } from '../../../../src/core/chunking/chunk-lints';
-import { createChunker } from '../../../../src/core/chunking/chunkers';
+import { createChunker } from '../../../../src/core/chunking/chunker-registry';
 import { buildDocument } from '../../../../src/core/corpus/build-document';
 
 const kinds = (lints: Array<{ kind: string }>) => [...new Set(lints.map((l) => l.kind))].sort();

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Chunk, ChunkerConfig } from '../../../../src/core/chunking/chunk';
-import { CHUNKER_DEFAULTS, createChunker } from '../../../../src/core/chunking/chunkers';
+import { CHUNKER_DEFAULTS, createChunker } from '../../../../src/core/chunking/chunker-registry';
 import { buildDocument } from '../../../../src/core/corpus/build-document';
 import type { SourceDocument } from '../../../../src/core/corpus/document';
 import { loadBeirCorpus } from '../../../../src/core/corpus/load-beir';
