@@ -23,7 +23,11 @@ export function parseFrontMatter(text: string): FrontMatter {
   const doc = parseDocument(yamlText, { prettyErrors: false });
   if (doc.errors.length) {
     const e = doc.errors[0];
-    const line = 1 + yamlText.slice(0, e.pos[0]).split('\n').length; // +1: the opening --- line
+    let at = Math.min(e.pos[0], Math.max(0, yamlText.trimEnd().length - 1));
+    // An unclosed quote is reported at the end of the input; name the line where the quote opened instead.
+    const quote = /Missing closing (["'])quote/.exec(e.message);
+    if (quote) at = Math.max(0, yamlText.lastIndexOf(quote[1], at));
+    const line = 1 + yamlText.slice(0, at).split('\n').length; // +1: the opening --- line
     return { data: {}, bodyStart, error: { line, message: e.message.split('\n')[0] } };
   }
   const data = doc.toJS() as unknown;

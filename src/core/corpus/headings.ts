@@ -3,15 +3,21 @@ import type { Heading } from './document';
 /** Markdown ATX (`## Title`) and setext headings, ignoring fenced code blocks. Offsets are of the heading line. */
 export function markdownHeadings(text: string, from = 0): Heading[] {
   const headings: Heading[] = [];
+  // CommonMark: a fence closes with the same character, at least as long as the opening, and nothing after it.
   let fence: string | null = null;
   let prev: { start: number; end: number; text: string } | null = null;
   for (const line of lines(text, from)) {
-    const fenceMatch = /^ {0,3}(`{3,}|~{3,})/.exec(line.text);
+    const fenceMatch = /^ {0,3}(`{3,}|~{3,})(.*)$/.exec(line.text);
     if (fenceMatch) {
-      if (fence === null) fence = fenceMatch[1][0];
-      else if (fenceMatch[1][0] === fence) fence = null;
-      prev = null;
-      continue;
+      if (fence === null) {
+        fence = fenceMatch[1];
+        prev = null;
+        continue;
+      }
+      if (fenceMatch[1][0] === fence[0] && fenceMatch[1].length >= fence.length && !fenceMatch[2].trim()) {
+        fence = null;
+        continue;
+      }
     }
     if (fence !== null) continue;
     const atx = /^ {0,3}(#{1,6})[ \t]+(.+?)[ \t]*#*[ \t]*$/.exec(line.text);

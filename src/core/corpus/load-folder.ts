@@ -3,9 +3,12 @@ import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import picomatch from 'picomatch';
-import { buildDocument, sha256 } from './build-document';
+import { binaryReason } from './binary-detection';
+import { sha256 } from './build-document';
+import { nodeCorpusFs, type CorpusFs } from './corpus-fs';
 import type { Corpus, SkippedFile, SourceDocument } from './document';
 import { languageOf } from './language';
+import { loadDocumentFromText } from './load-document-from-text';
 
 export interface FolderCorpusOptions {
   /** Globs (POSIX, relative to root) a file must match; default everything. */
@@ -15,7 +18,10 @@ export interface FolderCorpusOptions {
   /** Files larger than this are skipped (default 2 MiB). */
   maxFileBytes?: number;
   respectGitignore?: boolean;
+  /** Aborting stops the walk with the signal's reason (the only way loadFolderCorpus throws). */
   signal?: AbortSignal;
+  /** File-system calls (default node:fs/promises); tests inject failures through it. */
+  fs?: CorpusFs;
 }
 
 export const DEFAULT_EXCLUDES = ['**/node_modules/**', '**/.git/**', '**/dist/**', '**/out/**', '**/.retrieval-lens/**', '**/.tools/**'];
@@ -23,12 +29,13 @@ const PRUNED_DIRS = new Set(['node_modules', '.git', '.retrieval-lens', '.tools'
 export const DEFAULT_MAX_FILE_BYTES = 2 * 1024 * 1024;
 
 /** A file the loader saw, with the verdict. Folder loading never throws for a single file. */
-type FileVerdict = { doc: SourceDocument; warning?: SkippedFile } | { skipped: SkippedFile };
+export type FileVerdict = { doc: SourceDocument; warning?: SkippedFile } | { skipped: SkippedFile };
 
 /**
  * Loads every supported file under `root` (md, mdx, txt, rst, html, adoc, source code) into documents with exact
  * text, metadata and headings. Unsupported, excluded, gitignored, binary, invalid UTF-8, oversized and unreadable
- * files and symlink loops are reported in `skipped` with a reason.
+ * files and symlink loops are reported in `skipped` with a reason. Documents and skipped entries come sorted by
+ * path (code-unit order), whatever order the file system lists them in.
  */
 export async function loadFolderCorpus(root: string, options: FolderCorpusOptions = {}): Promise<Corpus> {
   const absRoot = path.resolve(root);
@@ -37,13 +44,15 @@ export async function loadFolderCorpus(root: string, options: FolderCorpusOption
   const documents: SourceDocument[] = [];
   const skipped: SkippedFile[] = [];
   const respectGitignore = options.respectGitignore ?? true;
+  const cfs = options.fs ?? nodeCorpusFs;
+  const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
 
   async function walk(dir: string, ignores: Array<{ base: string; ig: Ignore }>, ancestors: Set<string>): Promise<void> {
     options.signal?.throwIfAborted();
     const rel = toPosix(path.relative(absRoot, dir));
     let entries: import('node:fs').Dirent[];
     try {
-      entries = await fsp.readdir(dir, { withFileTypes: true });
+      entries = await cfs.readdir(dir);
     } catch (e) {
       skipped.push({ path: rel || '.', reason: 'unreadable', detail: `cannot list folder: ${errMessage(e)}` });
       return;
@@ -51,7 +60,7 @@ export async function loadFolderCorpus(root: string, options: FolderCorpusOption
     let scope = ignores;
     if (respectGitignore && entries.some((e) => e.name === '.gitignore' && e.isFile())) {
       try {
-        const ig = ignore().add(await fsp.readFile(path.join(dir, '.gitignore'), 'utf8'));
+        const ig = ignore().add((await cfs.readFile(path.join(dir, '.gitignore'))).toString('utf8'));
         scope = [...ignores, { base: dir, ig }];
       } catch (e) {
         skipped.push({ path: joinRel(rel, '.gitignore'), reason: 'unreadable', detail: errMessage(e) });
@@ -65,7 +74,7 @@ export async function loadFolderCorpus(root: string, options: FolderCorpusOption
       let isFile = entry.isFile();
       if (entry.isSymbolicLink()) {
         try {
-          const st = await fsp.stat(abs);
+          const st = await cfs.stat(abs);
           isDir = st.isDirectory();
           isFile = st.isFile();
         } catch (e) {
@@ -79,7 +88,7 @@ export async function loadFolderCorpus(root: string, options: FolderCorpusOption
         if (exclude(`${relPath}/`) || exclude(`${relPath}/x`)) continue;
         let real: string;
         try {
-          real = await fsp.realpath(abs);
+          real = await cfs.realpath(abs);
         } catch (e) {
           skipped.push({ path: relPath, reason: 'unreadable', detail: errMessage(e) });
           continue;
@@ -106,7 +115,7 @@ export async function loadFolderCorpus(root: string, options: FolderCorpusOption
         skipped.push({ path: relPath, reason: 'unsupported-type', detail: `no text extractor for ${path.extname(relPath) || 'files without an extension'}` });
         continue;
       }
-      const verdict = await readDocument(absRoot, relPath, options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
+      const verdict = await readDocument(absRoot, relPath, maxFileBytes, cfs);
       if ('skipped' in verdict) skipped.push(verdict.skipped);
       else {
         documents.push(verdict.doc);
@@ -117,37 +126,42 @@ export async function loadFolderCorpus(root: string, options: FolderCorpusOption
 
   let rootReal: string;
   try {
-    rootReal = await fsp.realpath(absRoot);
+    rootReal = await cfs.realpath(absRoot);
   } catch (e) {
     return { root: absRoot, documents, skipped: [{ path: '.', reason: 'unreadable', detail: `cannot open ${absRoot}: ${errMessage(e)}` }] };
   }
   await walk(absRoot, [], new Set([rootReal]));
-  return { root: absRoot, documents, skipped };
+  const byPath = (a: { path: string }, b: { path: string }) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+  return { root: absRoot, documents: documents.sort(byPath), skipped: skipped.sort(byPath) };
 }
 
 /** Reads one file (for incremental updates); `relPath` is POSIX, relative to root. */
-export async function loadSingleFile(root: string, relPath: string, maxFileBytes = DEFAULT_MAX_FILE_BYTES): Promise<FileVerdict> {
+export async function loadSingleFile(root: string, relPath: string, maxFileBytes = DEFAULT_MAX_FILE_BYTES, cfs: CorpusFs = nodeCorpusFs): Promise<FileVerdict> {
   if (!languageOf(relPath)) {
-    return { skipped: { path: relPath, reason: 'unsupported-type', detail: `no text extractor for ${path.extname(relPath)}` } };
+    return { skipped: { path: relPath, reason: 'unsupported-type', detail: `no text extractor for ${path.extname(relPath) || 'files without an extension'}` } };
   }
-  return readDocument(path.resolve(root), relPath, maxFileBytes);
+  return readDocument(path.resolve(root), relPath, maxFileBytes, cfs);
 }
 
-async function readDocument(absRoot: string, relPath: string, maxFileBytes: number): Promise<FileVerdict> {
+async function readDocument(absRoot: string, relPath: string, maxFileBytes: number, cfs: CorpusFs): Promise<FileVerdict> {
   const abs = path.join(absRoot, ...relPath.split('/'));
   let bytes: Buffer;
   let stat: import('node:fs').Stats;
   try {
-    stat = await fsp.stat(abs);
+    stat = await cfs.stat(abs);
     if (stat.size > maxFileBytes) {
       return { skipped: { path: relPath, reason: 'too-large', detail: `${stat.size.toLocaleString('en')} bytes exceeds the ${maxFileBytes.toLocaleString('en')}-byte limit` } };
     }
-    bytes = await fsp.readFile(abs);
+    bytes = await cfs.readFile(abs);
   } catch (e) {
     return { skipped: { path: relPath, reason: 'unreadable', detail: errMessage(e) } };
   }
-  const nul = bytes.subarray(0, 8192).indexOf(0);
-  if (nul >= 0) return { skipped: { path: relPath, reason: 'binary', detail: `NUL byte at offset ${nul}` } };
+  if (bytes.length > maxFileBytes) {
+    // Grew between stat and read.
+    return { skipped: { path: relPath, reason: 'too-large', detail: `${bytes.length.toLocaleString('en')} bytes exceeds the ${maxFileBytes.toLocaleString('en')}-byte limit` } };
+  }
+  const binary = binaryReason(bytes);
+  if (binary) return { skipped: { path: relPath, reason: 'binary', detail: binary } };
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
@@ -156,15 +170,7 @@ async function readDocument(absRoot: string, relPath: string, maxFileBytes: numb
     const line = bytes.subarray(0, at).toString('latin1').split('\n').length;
     return { skipped: { path: relPath, reason: 'invalid-utf8', detail: `${relPath}:${line}: invalid UTF-8 at byte ${at}` } };
   }
-  const built = buildDocument(relPath, text, { absPath: abs, size: stat.size, mtimeMs: stat.mtimeMs, contentHash: sha256(bytes) });
-  return {
-    doc: built.doc,
-    warning: built.warning && {
-      path: relPath,
-      reason: 'parse-error',
-      detail: `${relPath}:${built.warning.line}: front matter ignored: ${built.warning.message}`,
-    },
-  };
+  return loadDocumentFromText(relPath, text, { absPath: abs, size: bytes.length, mtimeMs: stat.mtimeMs, contentHash: sha256(bytes) });
 }
 
 function isIgnored(scope: Array<{ base: string; ig: Ignore }>, abs: string, isDir: boolean): boolean {
@@ -232,6 +238,6 @@ export async function whyNotIndexed(root: string, relPath: string, options: Fold
       }
     }
   }
-  const v = await loadSingleFile(absRoot, relPath, options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
+  const v = await loadSingleFile(absRoot, relPath, options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES, options.fs);
   return 'skipped' in v ? v.skipped : undefined;
 }
