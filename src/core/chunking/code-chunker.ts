@@ -41,8 +41,8 @@ const LEAD_RUBY = /^#/;
  *   before it closed a block back to depth 0 (that finds C functions, whose first word is a type).
  * - In both, a top-level line at column 0 after a blank line starts a block too (top-level statements separated by
  *   blank lines), unless it begins with a closing bracket.
- * Comments, decorators, annotations and attributes directly above a declaration stay with it. Consecutive one-line
- * blocks (imports, constants) stay together. Blocks over `maxSize` characters, and documents in other languages,
+ * Comments, decorators, annotations and attributes directly above a declaration stay with it. Consecutive flat
+ * blocks (every line at the top level and at column 0: imports, constants) stay together. Blocks over `maxSize` characters, and documents in other languages,
  * are split recursively (blank lines first, which in code usually fall between members).
  */
 export function codeBlockRanges(doc: SourceDocument, maxSize: number): Range[] {
@@ -71,15 +71,15 @@ export function codeBlockRanges(doc: SourceDocument, maxSize: number): Range[] {
     afterBlank = blank;
   }
   if (!starts.length || starts[0] !== 0) starts.unshift(0);
-  // Blocks as line ranges; runs of one-line blocks are kept together.
-  const blocks: Array<{ first: number; end: number; oneLiners: boolean }> = [];
+  // Blocks as line ranges; runs of flat blocks (imports, constants) are kept together.
+  const blocks: Array<{ first: number; end: number; flat: boolean }> = [];
   for (let b = 0; b < starts.length; b++) {
     const first = starts[b];
     const end = b + 1 < starts.length ? starts[b + 1] : lines.length;
-    const oneLiner = nonBlankLines(first, end, lineText) <= 1;
+    const flat = isFlat(first, end, lineText, state.topLevel);
     const prev = blocks[blocks.length - 1];
-    if (prev && prev.oneLiners && oneLiner) prev.end = end;
-    else blocks.push({ first, end, oneLiners: oneLiner });
+    if (prev && prev.flat && flat) prev.end = end;
+    else blocks.push({ first, end, flat });
   }
   const offset = (line: number) => (line < lines.length ? lines[line] : text.length);
   return blocks.flatMap(({ first, end }): Range[] => {
@@ -88,10 +88,13 @@ export function codeBlockRanges(doc: SourceDocument, maxSize: number): Range[] {
   });
 }
 
-function nonBlankLines(a: number, b: number, lineText: (i: number) => string): number {
-  let n = 0;
-  for (let i = a; i < b; i++) if (lineText(i).trim()) n++;
-  return n;
+/** A block whose every line sits at the top level at column 0: imports, constants, one-line statements. */
+function isFlat(a: number, b: number, lineText: (i: number) => string, topLevel: boolean[]): boolean {
+  for (let i = a; i < b; i++) {
+    const t = lineText(i);
+    if (t.trim() && (!topLevel[i] || /^\s/.test(t))) return false;
+  }
+  return true;
 }
 
 function lineStarts(text: string, from: number): number[] {

@@ -9,7 +9,8 @@ export function makeChunks(doc: SourceDocument, ranges: Range[], key: string, co
   const seen = new Set<string>();
   for (const [s, e] of ranges) {
     const r = trimRange(doc.text, s, e);
-    if (!r) continue;
+    // Pure whitespace, or (after trimming) nothing beyond what the previous chunk already holds.
+    if (!r || (chunks.length && r[1] <= chunks[chunks.length - 1].end)) continue;
     const id = chunkId(doc.id, key, r[0], r[1]);
     if (seen.has(id)) continue;
     seen.add(id);

@@ -1,13 +1,13 @@
 import type { Chunker, ChunkerConfig, TokenCounter } from './chunk';
 import { rangeChunker } from './range-chunker';
-import { mergePieces, splitPieces } from './recursive-split';
+import { recursiveSplit } from './recursive-split';
 import type { Range } from './text-spans';
 
 const chars = (s: number, e: number) => e - s;
 
 /** Paragraph → line → sentence → word pieces of at most `size` characters, merged greedily with `overlap`. */
 export function recursiveRanges(text: string, start: number, end: number, size: number, overlap: number): Range[] {
-  return mergePieces(splitPieces(text, start, end, size, chars), size, overlap, chars);
+  return recursiveSplit(text, start, end, size, overlap, chars);
 }
 
 export function createRecursiveChunker(config: Extract<ChunkerConfig, { kind: 'recursive' }>, counter: TokenCounter): Chunker {

@@ -1,10 +1,11 @@
-import { sentenceRanges, splitAt, type Range } from './text-spans';
+import { sentenceRanges, splitAt, splitsSurrogatePair, type Range } from './text-spans';
 
 type Splitter = (text: string, start: number, end: number) => Range[];
+type Measure = (s: number, e: number) => number;
 
 /** Paragraph → line → sentence → word, then hard cuts: the LangChain recursive strategy, on offsets. */
 const SPLITTERS: Splitter[] = [
-  (t, s, e) => splitAt(t, s, e, /\n[ \t]*\n\s*/g),
+  (t, s, e) => splitAt(t, s, e, /\n[ \t\r]*\n\s*/g),
   (t, s, e) => splitAt(t, s, e, /\n/g),
   (t, s, e) => {
     // Sentence ranges are trimmed; re-extend each to the next sentence so pieces stay contiguous.
@@ -14,31 +15,51 @@ const SPLITTERS: Splitter[] = [
   (t, s, e) => splitAt(t, s, e, /\s+/g),
 ];
 
-/** Pieces no longer than `size` (measured by `measure`) that tile [start, end) exactly. */
-export function splitPieces(text: string, start: number, end: number, size: number, measure: (s: number, e: number) => number, level = 0): Range[] {
+/**
+ * Chunks of at most `size` (by `measure`) covering [start, end): the range is cut at the coarsest separator that
+ * yields more than one piece; consecutive pieces that fit are merged greedily (with `overlap`), and each piece that
+ * does not fit is split again at the next finer separator. As in LangChain's RecursiveCharacterTextSplitter, pieces
+ * of a split-up paragraph are never merged with the paragraphs around it.
+ */
+export function recursiveSplit(text: string, start: number, end: number, size: number, overlap: number, measure: Measure, level = 0): Range[] {
   if (measure(start, end) <= size) return [[start, end]];
-  if (level >= SPLITTERS.length) {
-    // No separator left: hard cuts (long tokens, minified text).
-    const out: Range[] = [];
-    let s = start;
-    while (s < end) {
-      let e = Math.min(end, s + Math.max(1, size));
-      while (e > s + 1 && measure(s, e) > size) e = s + Math.floor((e - s) / 2);
-      out.push([s, e]);
-      s = e;
-    }
-    return out;
-  }
+  if (level >= SPLITTERS.length) return hardCuts(text, start, end, size, measure);
   const pieces = SPLITTERS[level](text, start, end);
-  if (pieces.length <= 1) return splitPieces(text, start, end, size, measure, level + 1);
-  return pieces.flatMap(([s, e]) => splitPieces(text, s, e, size, measure, level + 1));
+  if (pieces.length <= 1) return recursiveSplit(text, start, end, size, overlap, measure, level + 1);
+  const out: Range[] = [];
+  let run: Range[] = [];
+  for (const piece of pieces) {
+    if (measure(piece[0], piece[1]) <= size) {
+      run.push(piece);
+      continue;
+    }
+    out.push(...mergePieces(run, size, overlap, measure));
+    run = [];
+    out.push(...recursiveSplit(text, piece[0], piece[1], size, overlap, measure, level + 1));
+  }
+  out.push(...mergePieces(run, size, overlap, measure));
+  return out;
+}
+
+/** No separator left (a long token, minified text): cuts of at most `size`, never inside a surrogate pair. */
+function hardCuts(text: string, start: number, end: number, size: number, measure: Measure): Range[] {
+  const out: Range[] = [];
+  let s = start;
+  while (s < end) {
+    let e = Math.min(end, s + Math.max(1, size));
+    while (e > s + 1 && measure(s, e) > size) e = s + Math.floor((e - s) / 2);
+    if (e < end && e > s + 1 && splitsSurrogatePair(text, e)) e--;
+    out.push([s, e]);
+    s = e;
+  }
+  return out;
 }
 
 /**
  * Greedily merges contiguous pieces into chunks of at most `size`; each new chunk starts with as many trailing
  * pieces of the previous one as fit in `overlap`.
  */
-export function mergePieces(pieces: Range[], size: number, overlap: number, measure: (s: number, e: number) => number): Range[] {
+export function mergePieces(pieces: Range[], size: number, overlap: number, measure: Measure): Range[] {
   const out: Range[] = [];
   let first = 0;
   while (first < pieces.length) {

@@ -10,17 +10,62 @@ export function trimRange(text: string, start: number, end: number): Range | nul
 
 const segmenter = new Intl.Segmenter('en', { granularity: 'sentence' });
 
-/** Sentence ranges (trimmed) within [start, end), by Intl.Segmenter with line breaks kept as hard boundaries. */
+/**
+ * Abbreviations after which Intl.Segmenter (ICU without sentence-break suppressions, which V8 does not offer)
+ * wrongly ends a sentence: titles before names, and the reference words of scientific prose. "etc." is left out
+ * because it ends sentences as often as not.
+ */
+const ABBREVIATION = /(?:^|[\s([])(?:Mr|Mrs|Ms|Mx|Dr|Prof|Rev|Hon|Gen|Col|Lt|Sgt|Capt|Cpt|St|Mt|Sr|Jr|[Ff]igs?|[Ee]qs?|[Nn]os?|[Vv]ols?|[Rr]efs?|[Ss]ecs?|[Cc]h|pp?|approx|[Vv]s|cf|al|ca|e\.g|i\.e)\.$/;
+
+/** A line that starts a block of its own: heading, list item, table row, quote, fence. */
+const BLOCK_START = /^[ \t]*(?:#{1,6}[ \t]|[-*+][ \t]|\d{1,9}[.)][ \t]|\||>|```|~~~)/;
+/** A line that is complete by itself: heading, table row, fence. */
+const BLOCK_LINE = /^[ \t]*(?:#{1,6}[ \t]|\||```|~~~)/;
+
+/**
+ * Sentence ranges (trimmed) within [start, end). Blank lines always end a sentence, and so does a line break before
+ * a heading, list item, table row, quote or fence (and after a heading, table row or fence); other line breaks are
+ * spaces to the segmenter, so hard-wrapped prose keeps its sentences whole. Sentences are found by Intl.Segmenter
+ * ('en'), then rejoined after the abbreviations in ABBREVIATION ("Dr. Smith", "Fig. 3", "et al. (2005)").
+ */
 export function sentenceRanges(text: string, start: number, end: number): Range[] {
   const out: Range[] = [];
-  // Paragraph and line breaks end a sentence even without punctuation (headings, list items, table rows).
-  for (const [ls, le] of splitAt(text, start, end, /\n/g)) {
-    for (const seg of segmenter.segment(text.slice(ls, le))) {
-      const r = trimRange(text, ls + seg.index, ls + seg.index + seg.segment.length);
-      if (r) out.push(r);
+  for (const [rs, re] of sentenceRuns(text, start, end)) {
+    // Same length as the run, so segment offsets are offsets into the text.
+    const flat = text.slice(rs, re).replace(/[\r\n]/g, ' ');
+    let pending: Range | null = null;
+    for (const seg of segmenter.segment(flat)) {
+      const r = trimRange(text, rs + seg.index, rs + seg.index + seg.segment.length);
+      if (!r) continue;
+      if (pending && ABBREVIATION.test(text.slice(Math.max(pending[0], pending[1] - 12), pending[1]))) pending[1] = r[1];
+      else {
+        if (pending) out.push(pending);
+        pending = r;
+      }
     }
+    if (pending) out.push(pending);
   }
   return out;
+}
+
+/** [start, end) runs of lines that sentences never cross (see sentenceRanges). */
+function sentenceRuns(text: string, start: number, end: number): Range[] {
+  const runs: Range[] = [];
+  let runStart = start;
+  let prevBlockLine = false;
+  let prevBlank = false;
+  for (const [ls, le] of splitAt(text, start, end, /\n/g)) {
+    const line = text.slice(ls, le);
+    const blank = !line.trim();
+    if (ls > runStart && (blank || prevBlank || prevBlockLine || BLOCK_START.test(line))) {
+      runs.push([runStart, ls]);
+      runStart = ls;
+    }
+    prevBlank = blank;
+    prevBlockLine = BLOCK_LINE.test(line);
+  }
+  if (runStart < end) runs.push([runStart, end]);
+  return runs;
 }
 
 /** Cuts [start, end) after each match of `sep` (the separator stays with the piece before it). */
@@ -35,4 +80,12 @@ export function splitAt(text: string, start: number, end: number, sep: RegExp): 
   }
   if (last < slice.length) out.push([start + last, end]);
   return out;
+}
+
+/** True when offset `p` falls between the two halves of a surrogate pair. */
+export function splitsSurrogatePair(text: string, p: number): boolean {
+  if (p <= 0 || p >= text.length) return false;
+  const hi = text.charCodeAt(p - 1);
+  const lo = text.charCodeAt(p);
+  return hi >= 0xd800 && hi <= 0xdbff && lo >= 0xdc00 && lo <= 0xdfff;
 }

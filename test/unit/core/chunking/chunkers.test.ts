@@ -1,92 +1,187 @@
 import * as assert from 'node:assert/strict';
+import * as crypto from 'node:crypto';
 import { describe, it } from 'node:test';
-import type { Chunk, ChunkerConfig } from '../../../../src/core/chunking/chunk';
+import { approximateTokenCounter } from '../../../../src/core/chunking/approximate-token-counter';
+import type { ChunkerConfig, TokenCounter } from '../../../../src/core/chunking/chunk';
+import { chunkerKey } from '../../../../src/core/chunking/chunker-key';
 import { CHUNKER_DEFAULTS, createChunker } from '../../../../src/core/chunking/chunker-registry';
-import { buildDocument } from '../../../../src/core/corpus/build-document';
 import type { SourceDocument } from '../../../../src/core/corpus/document';
 import { loadBeirCorpus } from '../../../../src/core/corpus/load-beir';
+import { loadDocumentFromText } from '../../../../src/core/corpus/load-document-from-text';
 import { loadFolderCorpus } from '../../../../src/core/corpus/load-folder';
-import { demoDir, scifactDir } from '../../../helpers/shared';
-import { fixtureDocs } from './fixtures';
+import { demoDir, scifactDir, skipUnlessShared } from '../../../helpers/shared';
+import { checkChunks } from './chunk-invariants';
+import { fixtureDocs } from './fixture-docs';
 
+/** The defaults of every chunker and small sizes that force splitting, overlap and fallbacks. */
 const CONFIGS: ChunkerConfig[] = [
   ...Object.values(CHUNKER_DEFAULTS),
   { kind: 'fixed-chars', size: 120, overlap: 30 },
+  { kind: 'fixed-chars', size: 7, overlap: 0 },
   { kind: 'recursive', size: 200, overlap: 40 },
+  { kind: 'recursive', size: 30, overlap: 10 },
+  { kind: 'markdown', maxSize: 300 },
   { kind: 'markdown', maxSize: 300, minSize: 80 },
   { kind: 'sentence-window', sentences: 1, overlap: 0 },
+  { kind: 'sentence-window', sentences: 4, overlap: 2 },
   { kind: 'fixed-tokens', size: 40, overlap: 8 },
+  { kind: 'fixed-tokens', size: 5, overlap: 0 },
+  { kind: 'code', maxSize: 200 },
 ];
 
-/** Every property the rest of the system relies on. */
-function checkChunks(doc: SourceDocument, chunks: Chunk[], config: ChunkerConfig): void {
-  const where = `${doc.id} / ${config.kind}`;
-  chunks.forEach((c, i) => {
-    assert.equal(doc.text.slice(c.start, c.end), c.text, `${where}: offsets reproduce text`);
-    assert.equal(c.ordinal, i, `${where}: ordinals sequential`);
-    assert.equal(c.docId, doc.id);
-    assert.ok(c.text.trim().length > 0 && c.text === c.text.trim(), `${where}: trimmed, non-empty`);
-    if (i > 0) assert.ok(c.start >= chunks[i - 1].start, `${where}: chunks in order`);
-  });
-  // Coverage: every non-whitespace character of the body is inside some chunk.
-  const covered = new Uint8Array(doc.text.length);
-  for (const c of chunks) covered.fill(1, c.start, c.end);
-  for (let p = doc.bodyStart; p < doc.text.length; p++) {
-    if (!/\s/.test(doc.text[p]) && !covered[p]) assert.fail(`${where}: character ${p} (${JSON.stringify(doc.text.slice(p, p + 20))}) not covered`);
+/** A second counter with other boundaries: fixed-tokens must stay exact whatever measures it. */
+const charQuarterCounter: TokenCounter = { name: 'chars/4', count: (t) => Math.ceil(t.length / 4) };
+
+function checkAll(docs: SourceDocument[], configs: ChunkerConfig[], counter: TokenCounter = approximateTokenCounter): number {
+  let n = 0;
+  for (const config of configs) {
+    const chunker = createChunker(config, counter);
+    for (const doc of docs) {
+      const chunks = chunker.chunk(doc);
+      checkChunks(doc, chunks, config, counter);
+      n += chunks.length;
+    }
   }
-  // Overlap between neighbours never exceeds what the config allows.
-  const maxOverlap = config.kind === 'fixed-chars' || config.kind === 'recursive' ? config.overlap : config.kind === 'fixed-tokens' ? Infinity : config.kind === 'sentence-window' ? Infinity : 0;
-  for (let i = 1; i < chunks.length; i++) {
-    const overlap = chunks[i - 1].end - chunks[i].start;
-    if (maxOverlap !== Infinity) assert.ok(overlap <= maxOverlap, `${where}: overlap ${overlap} > ${maxOverlap}`);
-    if (config.kind === 'sentence-window' && config.overlap === 0) assert.ok(overlap <= 0, `${where}: sentence windows without overlap must not overlap`);
-  }
+  return n;
 }
 
-describe('chunkers', () => {
-  it('hold their invariants on hand-made documents', () => {
-    for (const doc of fixtureDocs()) for (const config of CONFIGS) checkChunks(doc, createChunker(config).chunk(doc), config);
+describe('chunkers: invariants', () => {
+  it('hold on the hand-made fixtures (md, CRLF, emoji, html, rst, adoc, code, abbreviations) for every chunker', async () => {
+    const docs = await fixtureDocs();
+    assert.ok(docs.length >= 14);
+    assert.ok(checkAll(docs, CONFIGS) > docs.length * CONFIGS.length);
+    checkAll(docs, CONFIGS.filter((c) => c.kind === 'fixed-tokens'), charQuarterCounter);
   });
 
-  it('hold their invariants on the demo workspace', { skip: false }, async () => {
+  it('hold on the demo workspace for every chunker', async (t) => {
     const c = await loadFolderCorpus(demoDir);
-    if (!c.documents.length) return;
-    for (const doc of c.documents) for (const config of CONFIGS) checkChunks(doc, createChunker(config).chunk(doc), config);
+    if (!c.documents.length) return t.skip(`no documents in ${demoDir}`);
+    checkAll(c.documents, CONFIGS);
   });
 
-  it('hold their invariants on a SciFact sample', { skip: scifactDir() ? false : 'SciFact not found: set RETRIEVAL_LENS_SHARED' }, async () => {
-    const c = await loadBeirCorpus(scifactDir() as string);
-    const sample = c.documents.filter((_, i) => i % 25 === 0);
-    for (const doc of sample) for (const config of CONFIGS) checkChunks(doc, createChunker(config).chunk(doc), config);
+  it('hold on a deterministic sample of 300 SciFact documents for every chunker', { skip: skipUnlessShared('SciFact', scifactDir()) }, async () => {
+    const docs = (await loadBeirCorpus(scifactDir() as string)).documents;
+    const step = Math.floor(docs.length / 300);
+    const sample = docs.filter((_, i) => i % step === 0).slice(0, 300);
+    assert.equal(sample.length, 300);
+    checkAll(sample, CONFIGS);
   });
 
-  it('produce the same ids on every run and different ids for different configs', () => {
-    const doc = fixtureDocs()[0];
-    const a = createChunker({ kind: 'recursive', size: 200, overlap: 40 }).chunk(doc).map((c) => c.id);
-    const b = createChunker({ overlap: 40, size: 200, kind: 'recursive' }).chunk(doc).map((c) => c.id);
+  it('hold on all 5,183 SciFact documents for the cheap chunkers', { skip: skipUnlessShared('SciFact', scifactDir()) }, async () => {
+    const docs = (await loadBeirCorpus(scifactDir() as string)).documents;
+    assert.equal(docs.length, 5183);
+    checkAll(docs, [CHUNKER_DEFAULTS['fixed-chars'], CHUNKER_DEFAULTS.recursive, CHUNKER_DEFAULTS['whole-document'], { kind: 'recursive', size: 200, overlap: 50 }]);
+  });
+});
+
+describe('chunkers: ids and keys', () => {
+  it('ids are sha1(docId, key, start, end) cut to 16 hex: the same in every run, different per config and document', async () => {
+    const doc = (await fixtureDocs()).find((d) => d.id === 'retries.md') as SourceDocument;
+    const config: ChunkerConfig = { kind: 'recursive', size: 200, overlap: 40 };
+    const chunks = createChunker(config).chunk(doc);
+    for (const c of chunks) {
+      const expected = crypto.createHash('sha1').update(`retries.md\u0000recursive:overlap=40,size=200\u0000${c.start}\u0000${c.end}`).digest('hex').slice(0, 16);
+      assert.equal(c.id, expected);
+      assert.equal(c.chunker, 'recursive:overlap=40,size=200');
+    }
+    assert.deepEqual(createChunker({ overlap: 40, size: 200, kind: 'recursive' }).chunk(doc).map((c) => c.id), chunks.map((c) => c.id));
+    assert.equal(new Set(chunks.map((c) => c.id)).size, chunks.length);
     const other = createChunker({ kind: 'recursive', size: 201, overlap: 40 }).chunk(doc).map((c) => c.id);
-    assert.deepEqual(a, b);
-    assert.equal(new Set(a).size, a.length);
-    assert.notDeepEqual(a, other);
+    assert.equal(other.filter((id) => chunks.some((c) => c.id === id)).length, 0);
+    const renamed = createChunker(config).chunk({ ...doc, id: 'moved.md' });
+    assert.deepEqual(renamed.map((c) => [c.start, c.end]), chunks.map((c) => [c.start, c.end]));
+    assert.ok(renamed.every((c, i) => c.id !== chunks[i].id));
   });
 
-  it('markdown chunks are sections carrying their heading path, front matter excluded', () => {
-    const { doc } = buildDocument('g.md', '---\ntitle: G\n---\n# Guide\n\nIntro text.\n\n## Tokens\n\nRotate tokens.\n\n### Expiry\n\nThey expire.\n');
-    const chunks = createChunker({ kind: 'markdown', maxSize: 1000 }).chunk(doc);
-    assert.deepEqual(chunks.map((c) => c.headingPath), [['Guide'], ['Guide', 'Tokens'], ['Guide', 'Tokens', 'Expiry']]);
-    assert.ok(chunks.every((c) => c.start >= doc.bodyStart));
-    assert.equal(chunks[1].text, '## Tokens\n\nRotate tokens.');
-  });
-
-  it('code chunks follow top-level declarations', () => {
-    const src = 'import x from "y";\n\n// adds\nexport function add(a, b) {\n  return a + b;\n}\n\nclass K {\n  m() {}\n}\n';
-    const { doc } = buildDocument('a.ts', src);
-    const chunks = createChunker({ kind: 'code', maxSize: 1000 }).chunk(doc);
-    assert.deepEqual(chunks.map((c) => c.text.split('\n')[0]), ['import x from "y";', '// adds', 'class K {']);
+  it('keys are canonical and readable', () => {
+    assert.equal(chunkerKey({ kind: 'recursive', size: 800, overlap: 100 }), 'recursive:overlap=100,size=800');
+    assert.equal(chunkerKey({ kind: 'markdown', maxSize: 1500 }), 'markdown:maxSize=1500');
+    assert.equal(chunkerKey({ kind: 'markdown', maxSize: 1500, minSize: undefined }), 'markdown:maxSize=1500');
+    assert.equal(chunkerKey({ kind: 'whole-document' }), 'whole-document');
   });
 
   it('rejects invalid configs with a clear message', () => {
-    assert.throws(() => createChunker({ kind: 'fixed-chars', size: 100, overlap: 100 }), /overlap must be ≥ 0 and < size/);
-    assert.throws(() => createChunker({ kind: 'recursive', size: 0, overlap: 0 }), /size must be a positive number/);
+    assert.throws(() => createChunker({ kind: 'fixed-chars', size: 100, overlap: 100 }), /fixed-chars: overlap must be ≥ 0 and < size \(100\), got 100/);
+    assert.throws(() => createChunker({ kind: 'recursive', size: 0, overlap: 0 }), /recursive: size must be a positive number, got 0/);
+    assert.throws(() => createChunker({ kind: 'sentence-window', sentences: 2, overlap: 2 }), /overlap must be a whole number ≥ 0 and < sentences \(2\)/);
+    assert.throws(() => createChunker({ kind: 'sentence-window', sentences: 2.5, overlap: 0 }), /sentences must be a whole number/);
+    assert.throws(() => createChunker({ kind: 'markdown', maxSize: Number.NaN }), /maxSize must be a positive number/);
+    assert.throws(() => createChunker({ kind: 'nope' } as unknown as ChunkerConfig), /unknown chunker "nope"/);
+  });
+});
+
+describe('chunkers: behaviour', () => {
+  const doc = (path: string, text: string) => loadDocumentFromText(path, text).doc;
+
+  it('whole-document: one chunk of the body, front matter excluded; blank documents give none', () => {
+    const d = doc('a.md', '---\ntitle: A\n---\n\n# A\n\nBody.\n\n');
+    const [c, ...rest] = createChunker({ kind: 'whole-document' }).chunk(d);
+    assert.equal(rest.length, 0);
+    assert.deepEqual([c.text, c.start], ['# A\n\nBody.', d.bodyStart + 1]);
+    assert.deepEqual(createChunker({ kind: 'whole-document' }).chunk(doc('b.txt', ' \n\t\n')), []);
+  });
+
+  it('fixed-chars: exact windows with overlap, skipping pure-whitespace windows', () => {
+    const d = doc('a.txt', 'abcdefghij          klmnop');
+    const chunks = createChunker({ kind: 'fixed-chars', size: 10, overlap: 2 }).chunk(d);
+    // The window [8, 18) trims to 'ij', already inside the first chunk: dropped.
+    assert.deepEqual(chunks.map((c) => c.text), ['abcdefghij', 'klmnop']);
+    const emoji = doc('e.txt', 'ab😀cd😀ef');
+    const cut = createChunker({ kind: 'fixed-chars', size: 3, overlap: 0 }).chunk(emoji);
+    assert.deepEqual(cut.map((c) => c.text), ['ab', '😀c', 'd😀', 'ef']);
+  });
+
+  it('fixed-tokens: windows counted by the injected tokenizer, placed at word boundaries', () => {
+    const d = doc('a.txt', 'one two three, four five six. seven eight nine ten');
+    const words: TokenCounter = { name: 'words', count: (t) => (t.match(/\S+/g) ?? []).length };
+    const chunks = createChunker({ kind: 'fixed-tokens', size: 4, overlap: 1 }, words).chunk(d);
+    assert.deepEqual(chunks.map((c) => c.text), ['one two three, four', 'four five six. seven', 'seven eight nine ten']);
+    assert.deepEqual(chunks.map((c) => c.tokens), [4, 4, 4]);
+  });
+
+  it('recursive: paragraphs first, then lines, sentences, words; pieces merged up to size with overlap', () => {
+    const d = doc('a.txt', 'Para one is here.\n\nPara two. It has two sentences.\n\nPara three is rather longer than the others and must be split by words eventually.');
+    const chunks = createChunker({ kind: 'recursive', size: 40, overlap: 0 }).chunk(d);
+    assert.deepEqual(chunks.map((c) => c.text), [
+      'Para one is here.',
+      'Para two. It has two sentences.',
+      'Para three is rather longer than the',
+      'others and must be split by words',
+      'eventually.',
+    ]);
+    const overlapped = createChunker({ kind: 'recursive', size: 40, overlap: 15 }).chunk(d);
+    assert.ok(overlapped.some((c, i) => i > 0 && c.start < overlapped[i - 1].end), 'some chunks overlap');
+  });
+
+  it('markdown: one chunk per section with its heading path, front matter skipped, big sections split', () => {
+    const d = doc('g.md', '---\ntitle: G\n---\n# Guide\n\nIntro text.\n\n## Tokens\n\nRotate tokens.\n\n```\n# not a heading\n```\n\n### Expiry\n\nThey expire.\n\n## Limits\n\n' + 'Limits apply per key. '.repeat(20));
+    const chunks = createChunker({ kind: 'markdown', maxSize: 200 }).chunk(d);
+    assert.deepEqual(chunks.map((c) => c.headingPath), [['Guide'], ['Guide', 'Tokens'], ['Guide', 'Tokens', 'Expiry'], ['Guide', 'Limits'], ['Guide', 'Limits'], ['Guide', 'Limits'], ['Guide', 'Limits']]);
+    assert.equal(chunks[1].text, '## Tokens\n\nRotate tokens.\n\n```\n# not a heading\n```');
+    assert.ok(chunks.every((c) => !c.text.includes('title: G')));
+    const merged = createChunker({ kind: 'markdown', maxSize: 200, minSize: 40 }).chunk(d);
+    assert.equal(merged[0].text, '# Guide\n\nIntro text.\n\n## Tokens\n\nRotate tokens.\n\n```\n# not a heading\n```');
+  });
+
+  it('sentence-window: N sentences stepping N - M, abbreviations kept inside sentences', () => {
+    const d = doc('a.txt', 'Dr. Smith arrived at 3 p.m. today. He met Mr. Jones, e.g. about the U.S. plan. They left. Nobody stayed.');
+    const one = createChunker({ kind: 'sentence-window', sentences: 1, overlap: 0 }).chunk(d).map((c) => c.text);
+    assert.deepEqual(one, ['Dr. Smith arrived at 3 p.m. today.', 'He met Mr. Jones, e.g. about the U.S. plan.', 'They left.', 'Nobody stayed.']);
+    const windows = createChunker({ kind: 'sentence-window', sentences: 2, overlap: 1 }).chunk(d).map((c) => c.text);
+    assert.deepEqual(windows, [`${one[0]} ${one[1]}`, `${one[1]} ${one[2]}`, `${one[2]} ${one[3]}`]);
+  });
+
+  it('code: top-level declarations of each language, with their comments and decorators', async () => {
+    const docs = await fixtureDocs();
+    const firstLines = (id: string) => createChunker({ kind: 'code', maxSize: 1500 }).chunk(docs.find((d) => d.id === id) as SourceDocument).map((c) => c.text.split(/\r?\n/)[0]);
+    assert.deepEqual(firstLines('server.ts'), ["import * as http from 'node:http';", '/** Starts the server. */', 'export class Registry {', 'export interface Options {']);
+    assert.deepEqual(firstLines('lib.py'), ['import os', 'DOC = """', '@decorator', 'class C:', 'async def g():', 'if __name__ == "__main__":']);
+    assert.deepEqual(firstLines('main.go'), ['package main', 'import (', '// Add adds.', 'type T struct {', 'func main() {']);
+    assert.deepEqual(firstLines('lib.rs'), ['use std::fmt;', '/// A span.', "impl<'a> Span<'a> {", 'fn main() {']);
+    assert.deepEqual(firstLines('App.java'), ['package demo;', '/** The app. */', 'class Helper {']);
+    assert.deepEqual(firstLines('util.c'), ['#include <stdio.h>', '/* adds two numbers { */', 'int main(void) {']);
+    // Other documents fall back to recursive splitting.
+    const md = docs.find((d) => d.id === 'retries.md') as SourceDocument;
+    assert.deepEqual(createChunker({ kind: 'code', maxSize: 300 }).chunk(md).map((c) => [c.start, c.end]), createChunker({ kind: 'recursive', size: 300, overlap: 0 }).chunk(md).map((c) => [c.start, c.end]));
   });
 });
