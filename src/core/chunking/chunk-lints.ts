@@ -25,7 +25,12 @@ export function lintChunks(doc: SourceDocument, chunks: Chunk[], options: LintOp
   for (const c of chunks) {
     const add = (kind: ChunkLint['kind'], message: string) => lints.push({ chunkId: c.id, kind, message });
     const fence = fences.find(([s, e]) => (c.start > s && c.start < e) || (c.end > s && c.end < e));
-    if (fence) add('splits-code-block', `cuts the code block at line ${lineOf(text, fence[0])}`);
+    if (fence) {
+      const opensHere = fence[0] >= c.start;
+      add('splits-code-block', opensHere
+        ? `opens the code block at line ${lineOf(text, fence[0])} but ends before it closes`
+        : `starts inside the code block opened at line ${lineOf(text, fence[0])} (closes a fence it never opened)`);
+    }
     const table = tables.find(([s, e]) => (c.start > s && c.start < e) || (c.end > s && c.end < e));
     if (table) add('splits-table', `cuts the table at line ${lineOf(text, table[0])}`);
     const inBlock = (p: number) => [...fences, ...tables].some(([s, e]) => p > s && p < e);
@@ -120,15 +125,15 @@ function mix(x: number): number {
   return (x ^ (x >>> 16)) >>> 0;
 }
 
-/** [start, end) of each fenced code block (``` or ~~~), fences included. */
+/** [start, end) of each fenced code block (``` or ~~~; closed per CommonMark), fences included; an unclosed one runs to the end. */
 function fenceBlocks(text: string, from: number): Array<[number, number]> {
   const out: Array<[number, number]> = [];
-  const re = /^ {0,3}(`{3,}|~{3,}).*$/gm;
+  const re = /^ {0,3}(`{3,}|~{3,})(.*)$/gm;
   re.lastIndex = from;
   let open: { start: number; marker: string } | null = null;
   for (let m = re.exec(text); m; m = re.exec(text)) {
     if (!open) open = { start: m.index, marker: m[1] };
-    else if (m[1][0] === open.marker[0] && m[1].length >= open.marker.length) {
+    else if (m[1][0] === open.marker[0] && m[1].length >= open.marker.length && !m[2].trim()) {
       out.push([open.start, m.index + m[0].length]);
       open = null;
     }
