@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import type { Chunk } from '../src/core/chunking/chunk';
-import { createChunker } from '../src/core/chunking/chunkers';
+import { createChunker } from '../src/core/chunking/chunker-registry';
 import type { SourceDocument } from '../src/core/corpus/document';
 import { loadBeirCorpus } from '../src/core/corpus/load-beir';
 import { scifactDir } from '../test/helpers/shared';

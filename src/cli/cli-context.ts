@@ -2,7 +2,7 @@ import * as crypto from 'node:crypto';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ChunkerConfig } from '../core/chunking/chunk';
-import { CHUNKER_DEFAULTS } from '../core/chunking/chunkers';
+import { CHUNKER_DEFAULTS } from '../core/chunking/chunker-registry';
 import { chunkerKey } from '../core/chunking/chunker-key';
 import type { CrossEncoder, Embedder } from '../core/embed/embedder';
 import { WorkerCrossEncoder, WorkerEmbedder } from '../core/embed/worker-models';

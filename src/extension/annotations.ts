@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { Chunk, ChunkLint } from '../core/chunking/chunk';
 import { lintChunks } from '../core/chunking/chunk-lints';
-import { createChunker } from '../core/chunking/chunkers';
+import { createChunker } from '../core/chunking/chunker-registry';
 import type { SourceDocument } from '../core/corpus/document';
 import type { EvalSetService } from './eval-set-service';
 import { readConfig, type IndexService } from './index-service';

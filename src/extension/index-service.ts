@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ChunkerConfig } from '../core/chunking/chunk';
-import { CHUNKER_DEFAULTS } from '../core/chunking/chunkers';
+import { CHUNKER_DEFAULTS } from '../core/chunking/chunker-registry';
 import { chunkerKey } from '../core/chunking/chunker-key';
 import { buildDocument } from '../core/corpus/build-document';
 import { loadFolderCorpus, loadSingleFile } from '../core/corpus/load-folder';

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Chunk, ChunkerConfig, TokenCounter } from '../chunking/chunk';
 import { chunkerKey } from '../chunking/chunker-key';
-import { createChunker } from '../chunking/chunkers';
+import { createChunker } from '../chunking/chunker-registry';
 import type { Corpus, SourceDocument } from '../corpus/document';
 import type { CrossEncoder, Embedder } from '../embed/embedder';
 import { EmbeddingCache, embedWithCache } from '../embed/embedding-cache';
