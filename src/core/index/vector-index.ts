@@ -20,6 +20,11 @@ export class VectorIndex {
     return this.ids[row];
   }
 
+  /** Storage row of a chunk's vector (rows move on removal). */
+  rowIndex(id: string): number | undefined {
+    return this.rowOf.get(id);
+  }
+
   has(id: string): boolean {
     return this.rowOf.has(id);
   }

@@ -31,6 +31,7 @@ export async function searchIndex(index: WorkspaceIndex, req: SearchRequest): Pr
   let allowed: Set<string> | undefined;
   let removed = 0;
   const removedIds: string[] = [];
+  const located = new Set(req.locate ?? []);
   if (predicate) {
     allowed = new Set();
     for (const c of index.allChunks()) {
@@ -38,7 +39,7 @@ export async function searchIndex(index: WorkspaceIndex, req: SearchRequest): Pr
       if (doc && predicate(doc, c)) allowed.add(c.id);
       else {
         removed++;
-        if (req.locate?.includes(c.id)) removedIds.push(c.id);
+        if (located.has(c.id)) removedIds.push(c.id);
       }
     }
   }
@@ -153,8 +154,7 @@ function rankIn(list: Array<{ id: string; score: number }>, id: string): RankPos
 function denseRank(index: WorkspaceIndex, scores: Float32Array, id: string, allowed: Set<string> | undefined): RankPosition {
   const vectors = index.vectors;
   if (!vectors?.has(id)) return none();
-  let row = -1;
-  for (let r = 0; r < vectors.size; r++) if (vectors.idAt(r) === id) { row = r; break; }
+  const row = vectors.rowIndex(id) as number;
   const s = scores[row];
   let rank = 1;
   for (let r = 0; r < scores.length; r++) {
