@@ -19,6 +19,7 @@ interface DocAnnotations {
  */
 export class Annotations implements vscode.Disposable, vscode.CodeLensProvider, vscode.HoverProvider {
   private enabled: boolean;
+  private cached: { key: string; value: DocAnnotations } | undefined;
   private readonly even = vscode.window.createTextEditorDecorationType({ backgroundColor: new vscode.ThemeColor('editor.rangeHighlightBackground'), isWholeLine: false });
   private readonly odd = vscode.window.createTextEditorDecorationType({ backgroundColor: new vscode.ThemeColor('editor.wordHighlightBackground') });
   private readonly boundary = vscode.window.createTextEditorDecorationType({ borderColor: new vscode.ThemeColor('editorIndentGuide.activeBackground1'), borderStyle: 'solid', borderWidth: '1px 0 0 0', isWholeLine: true });
@@ -70,15 +71,20 @@ export class Annotations implements vscode.Disposable, vscode.CodeLensProvider, 
     const index = this.indexService.index;
     const rel = this.indexService.relPath(document.uri);
     if (!index || !rel) return undefined;
+    // Hovers and CodeLens ask on every mouse move and scroll: chunking and linting run once per document version.
+    const chunker = readConfig().chunker;
+    const key = `${document.uri.toString()}\u0000${document.version}\u0000${index.manifest.updatedAt}\u0000${JSON.stringify(chunker)}`;
+    if (this.cached?.key === key) return this.cached.value;
     const indexed = index.getDocument(rel);
     const current = this.indexService.documentFromEditor(document);
     if (!current) return undefined;
     const fresh = indexed && indexed.text === current.text;
     const doc = fresh ? indexed : current;
-    if (!indexed && !index.manifest) return undefined;
-    const chunks = fresh ? index.chunksOf(rel) : createChunker(readConfig().chunker).chunk(current);
+    const chunks = fresh ? index.chunksOf(rel) : createChunker(chunker).chunk(current);
     const maxTokens = index.embedder?.info.maxTokens || 512;
-    return { chunks, doc, lints: lintChunks(doc, chunks, { maxTokens }) };
+    const value = { chunks, doc, lints: lintChunks(doc, chunks, { maxTokens }) };
+    this.cached = { key, value };
+    return value;
   }
 
   refresh(): void {
