@@ -1,13 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CrossEncoder, EmbedOptions, Embedder, ModelInfo } from './embedder';
-import { yieldAndCheck } from './vector-math';
+import { meanPoolNormalize, yieldAndCheck } from './vector-math';
 
 /* The parts of @huggingface/transformers 3.8 used here (kept external to the bundles; loaded at run time). */
 interface HfTensor {
   dims: number[];
-  data: Float32Array;
-  normalize(p: number, dim: number): HfTensor;
+  data: Float32Array | BigInt64Array;
 }
 interface HfTokenizer {
   (texts: string[], options: Record<string, unknown>): Record<string, HfTensor>;
@@ -24,7 +23,6 @@ interface HfModule {
   AutoTokenizer: { from_pretrained(id: string, o?: Record<string, unknown>): Promise<HfTokenizer> };
   AutoModel: { from_pretrained(id: string, o?: Record<string, unknown>): Promise<HfModel> };
   AutoModelForSequenceClassification: { from_pretrained(id: string, o?: Record<string, unknown>): Promise<HfModel> };
-  mean_pooling(lastHidden: HfTensor, mask: HfTensor): HfTensor;
 }
 
 export interface TransformersOptions {
@@ -79,7 +77,7 @@ async function loadParts(o: TransformersOptions, head: 'AutoModel' | 'AutoModelF
   const opts = loadOptions(o, revision);
   const [tokenizer, model] = await Promise.all([T.AutoTokenizer.from_pretrained(id, opts), T[head].from_pretrained(id, opts)]);
   const maxTokens = Math.min(o.maxTokens ?? Infinity, tokenizer.model_max_length || 512, model.config.max_position_embeddings ?? 512);
-  return { T, tokenizer, model, revision, maxTokens };
+  return { tokenizer, model, revision, maxTokens };
 }
 
 /** A sentence-embedding model through transformers.js: tokenise with explicit truncation, mean-pool, L2-normalise. */
@@ -92,8 +90,8 @@ export class TransformersEmbedder implements Embedder {
   ) {}
 
   static async load(o: TransformersOptions): Promise<TransformersEmbedder> {
-    const { T, tokenizer, model, revision, maxTokens } = await loadParts(o, 'AutoModel');
-    const probe = await runEmbed(T, tokenizer, model, ['probe'], maxTokens);
+    const { tokenizer, model, revision, maxTokens } = await loadParts(o, 'AutoModel');
+    const probe = await runEmbed(tokenizer, model, ['probe'], maxTokens);
     return new TransformersEmbedder(
       { id: o.model, provider: 'transformers', revision, dtype: o.dtype ?? 'q8', dims: probe[0].length, maxTokens },
       tokenizer,
@@ -103,11 +101,10 @@ export class TransformersEmbedder implements Embedder {
   }
 
   async embed(texts: string[], options: EmbedOptions = {}): Promise<Float32Array[]> {
-    const T = hf();
     const out: Float32Array[] = [];
     for (let i = 0; i < texts.length; i += this.batchSize) {
       await yieldAndCheck(options.signal);
-      out.push(...(await runEmbed(T, this.tokenizer, this.model, texts.slice(i, i + this.batchSize), this.info.maxTokens)));
+      out.push(...(await runEmbed(this.tokenizer, this.model, texts.slice(i, i + this.batchSize), this.info.maxTokens)));
       options.onProgress?.(Math.min(texts.length, i + this.batchSize), texts.length);
     }
     return out;
@@ -122,15 +119,13 @@ export class TransformersEmbedder implements Embedder {
   }
 }
 
-async function runEmbed(T: HfModule, tokenizer: HfTokenizer, model: HfModel, texts: string[], maxTokens: number): Promise<Float32Array[]> {
+async function runEmbed(tokenizer: HfTokenizer, model: HfModel, texts: string[], maxTokens: number): Promise<Float32Array[]> {
   const inputs = tokenizer(texts, { padding: true, truncation: true, max_length: maxTokens });
   const output = await model(inputs);
   const hidden = output.last_hidden_state ?? output.token_embeddings;
   if (!hidden) throw new Error(`model returned no last_hidden_state (outputs: ${Object.keys(output).join(', ')})`);
-  const pooled = T.mean_pooling(hidden, inputs.attention_mask).normalize(2, -1);
-  const [n, dims] = pooled.dims;
-  const data = pooled.data;
-  return Array.from({ length: n }, (_, r) => data.slice(r * dims, (r + 1) * dims));
+  if (!(hidden.data instanceof Float32Array)) throw new Error(`model returned ${hidden.data.constructor.name} hidden states; only float32 outputs are supported`);
+  return meanPoolNormalize(hidden.data, hidden.dims, inputs.attention_mask.data);
 }
 
 /** A cross-encoder (e.g. ms-marco-MiniLM-L-6-v2) scoring (query, passage) pairs: the first logit per pair. */
@@ -160,7 +155,7 @@ export class TransformersCrossEncoder implements CrossEncoder {
       const inputs = this.tokenizer(batch.map(() => query), { text_pair: batch, padding: true, truncation: true, max_length: this.info.maxTokens });
       const { logits } = await this.model(inputs);
       const width = logits.dims[1] ?? 1;
-      for (let r = 0; r < batch.length; r++) out.push(logits.data[r * width]);
+      for (let r = 0; r < batch.length; r++) out.push(Number(logits.data[r * width]));
       options.onProgress?.(Math.min(passages.length, i + this.batchSize), passages.length);
     }
     return out;
