@@ -40,6 +40,7 @@ interface MiniSearchInternals {
   _avgFieldLength: number[];
   _documentCount: number;
   _documentIds: Map<number, string>;
+  _idToShortId: Map<string, number>;
   _dirtCount: number;
   _nextId: number;
 }
@@ -47,6 +48,7 @@ interface MiniSearchInternals {
 /** MiniSearch over chunk text plus a title field (document title and heading path), scored as plain BM25. */
 export class KeywordIndex {
   private readonly ms: MiniSearch<KeywordDoc>;
+  private norms: Float64Array[] | null = null;
 
   constructor(
     readonly config: KeywordConfig,
@@ -77,12 +79,14 @@ export class KeywordIndex {
 
   /** Adds chunks; `title` is the document title plus the heading path. */
   add(chunks: Array<{ chunk: Chunk; title: string }>): void {
+    this.norms = null;
     this.ms.addAll(chunks.map(({ chunk, title }) => ({ id: chunk.id, title, text: chunk.text })));
   }
 
   remove(ids: string[]): void {
     const present = ids.filter((id) => this.ms.has(id));
     if (present.length) this.ms.discardAll(present);
+    this.norms = null;
   }
 
   has(id: string): boolean {
@@ -90,16 +94,70 @@ export class KeywordIndex {
   }
 
   /**
-   * Every chunk matching at least one query term, best first (ties by id for a stable order). Scores are
-   * accumulated straight from MiniSearch's postings into a typed array with the same BM25 formula MiniSearch uses
-   * (d = 0), skipping its per-result objects, match bookkeeping and coordination factor: 4x faster on 100k chunks,
-   * and checked against MiniSearch's own scores in test/unit/core/index/keyword-index.test.ts.
+   * Every chunk matching at least one query term, best first (ties by id for a stable order); `limit` keeps the
+   * best that many. The same ranking as {@link score}`(...).top(limit)`.
    */
   search(query: string, options: { filter?: (id: string) => boolean; limit?: number } = {}): KeywordHit[] {
-    const ix = this.ms as unknown as MiniSearchInternals;
-    const { k1, b, titleBoost } = this.config;
+    const scores = this.score(query, options.filter);
+    return scores.top(options.limit ?? scores.matched);
+  }
+
+  /**
+   * BM25 of every chunk matching a query term, accumulated straight from MiniSearch's postings into a typed array
+   * with the same formula MiniSearch uses (d = 0; checked against MiniSearch's own scores in
+   * test/unit/core/index/keyword-index.test.ts), skipping its per-result objects, match bookkeeping and
+   * coordination factor. Nothing is sorted here: a SciFact query matches ~20k of 100k chunks, and callers want the
+   * top hundred ({@link KeywordScores.top}, a heap) and the rank of a few labeled chunks ({@link KeywordScores.position}).
+   */
+  score(query: string, filter?: (id: string) => boolean): KeywordScores {
+    const ix = this.internals();
     const acc = new Float64Array(ix._nextId);
     const touched: number[] = [];
+    for (const { weight, tfPart, freqs, norm } of this.termFields(query)) {
+      freqs.forEach((tf, sid) => {
+        const lengthNorm = norm[sid];
+        if (Number.isNaN(lengthNorm)) return; // discarded, not yet vacuumed
+        const score = weight * ((tf * tfPart) / (tf + lengthNorm));
+        if (acc[sid] === 0) touched.push(sid);
+        acc[sid] += score;
+      });
+    }
+    const kept = filter ? touched.filter((sid) => filter(ix._documentIds.get(sid) as string)) : touched;
+    return new KeywordScores(acc, kept, (sid) => ix._documentIds.get(sid) as string, (id) => ix._idToShortId.get(id) ?? -1);
+  }
+
+  /**
+   * Per-term, per-field BM25 contributions for the given chunks, read from the same postings with the same formula
+   * as {@link score}, so they sum to each chunk's score.
+   */
+  explain(query: string, ids: string[]): Map<string, KeywordTermContribution[]> {
+    const ix = this.internals();
+    const out = new Map<string, KeywordTermContribution[]>(ids.map((id) => [id, []]));
+    const sids = ids.map((id) => ix._idToShortId.get(id));
+    for (const { token, term, field, weight, tfPart, freqs, norm } of this.termFields(query)) {
+      sids.forEach((sid, i) => {
+        const tf = sid === undefined ? undefined : freqs.get(sid);
+        if (tf === undefined || sid === undefined || Number.isNaN(norm[sid])) return;
+        out.get(ids[i])?.push({ queryTerm: token, matchedTerm: term, field, contribution: weight * ((tf * tfPart) / (tf + norm[sid])) });
+      });
+    }
+    return out;
+  }
+
+  private internals(): MiniSearchInternals {
+    return this.ms as unknown as MiniSearchInternals;
+  }
+
+  /**
+   * For each query token that is an indexed term, and each field it occurs in: its postings (short id → term
+   * frequency), the field's length norms, and the factors of MiniSearch's BM25 (d = 0) that do not depend on the
+   * chunk, so that `weight * (tf * tfPart) / (tf + norm[sid])` is the token's score in that chunk and field,
+   * computed in MiniSearch's order of operations. A repeated token counts each time, as in MiniSearch.
+   */
+  private *termFields(query: string) {
+    const ix = this.internals();
+    const norms = this.lengthNorms(ix);
+    const { k1, titleBoost } = this.config;
     const processTerm = this.options().processTerm;
     for (const token of query.match(TOKEN) ?? []) {
       const term = processTerm(token);
@@ -114,25 +172,28 @@ export class KeywordIndex {
         if (ix._dirtCount > 0) for (const sid of freqs.keys()) if (!ix._documentIds.has(sid)) matching--;
         const n = ix._documentCount;
         const idf = Math.log(1 + (n - matching + 0.5) / (matching + 0.5));
-        const avg = ix._avgFieldLength[fieldId];
         const boost = field === 'title' ? titleBoost : 1;
-        for (const [sid, tf] of freqs) {
-          const lengths = ix._fieldLength.get(sid);
-          if (!lengths) continue; // discarded, not yet vacuumed
-          const score = boost * idf * ((tf * (k1 + 1)) / (tf + k1 * (1 - b + (b * lengths[fieldId]) / avg)));
-          if (acc[sid] === 0) touched.push(sid);
-          acc[sid] += score;
-        }
+        yield { token, term, field, weight: boost * idf, tfPart: k1 + 1, freqs, norm: norms[fieldId] };
       }
     }
-    const hits: KeywordHit[] = [];
-    for (const sid of touched) {
-      const id = ix._documentIds.get(sid);
-      if (id === undefined || (options.filter && !options.filter(id))) continue;
-      hits.push({ id, score: acc[sid] });
-    }
-    hits.sort((x, y) => y.score - x.score || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
-    return options.limit ? hits.slice(0, options.limit) : hits;
+  }
+
+  /**
+   * Per field, each chunk's `k1 * (1 - b + b * length / averageLength)` indexed by MiniSearch's short id (NaN for
+   * discarded ids): the part of BM25 that depends only on the chunk, computed in the same order MiniSearch does so
+   * scores stay bit-identical. Rebuilt after any add or remove (the average length moves).
+   */
+  private lengthNorms(ix: MiniSearchInternals): Float64Array[] {
+    if (this.norms && this.norms[0].length === ix._nextId) return this.norms;
+    const { k1, b } = this.config;
+    this.norms = FIELDS.map((field) => {
+      const fieldId = ix._fieldIds[field];
+      const avg = ix._avgFieldLength[fieldId];
+      const norm = new Float64Array(ix._nextId).fill(Number.NaN);
+      for (const [sid, lengths] of ix._fieldLength) norm[sid] = k1 * (1 - b + (b * lengths[fieldId]) / avg);
+      return norm;
+    });
+    return this.norms;
   }
 
   /** MiniSearch's own scoring of the query, as plain BM25 (its coordination factor divided out): the reference. */
@@ -142,28 +203,89 @@ export class KeywordIndex {
     return hits.sort((x, y) => y.score - x.score || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
   }
 
-  /**
-   * Per-term, per-field BM25 contributions for the given chunks; they sum to each chunk's score. Runs one
-   * single-field search per query token, so it is meant for the few hits on screen, not for whole runs.
-   */
-  explain(query: string, ids: string[]): Map<string, KeywordTermContribution[]> {
-    const wanted = new Set(ids);
-    const out = new Map<string, KeywordTermContribution[]>(ids.map((id) => [id, []]));
-    const tokens = query.match(TOKEN) ?? [];
-    const processTerm = this.options().processTerm;
-    for (const token of tokens) {
-      const term = processTerm(token);
-      if (!term) continue;
-      for (const field of FIELDS) {
-        for (const r of this.ms.search(token, { fields: [field], filter: (x) => wanted.has(x.id as string) })) {
-          out.get(r.id as string)?.push({ queryTerm: token, matchedTerm: term, field, contribution: r.score });
-        }
-      }
-    }
-    return out;
-  }
+
 
   toJSON(): string {
     return JSON.stringify(this.ms);
+  }
+}
+
+/**
+ * The BM25 scores of one query: `top(k)` selects the best k with a bounded heap (ties by id ascending), and
+ * `position(id)` gives a chunk's rank among all matches by counting the better ones, so neither sorts the matches.
+ */
+export class KeywordScores {
+  constructor(
+    private readonly acc: Float64Array,
+    private readonly sids: number[],
+    private readonly idOf: (sid: number) => string,
+    private readonly sidOf: (id: string) => number,
+  ) {}
+
+  /** How many chunks match at least one query term (and pass the filter). */
+  get matched(): number {
+    return this.sids.length;
+  }
+
+  /** The k best matches, best first. */
+  top(k: number): KeywordHit[] {
+    const { acc, idOf } = this;
+    // Min-heap on (score, then id descending): the root is the worst of the best k so far.
+    const heap: number[] = [];
+    const worse = (a: number, b: number) => acc[a] < acc[b] || (acc[a] === acc[b] && idOf(a) > idOf(b));
+    if (k >= this.sids.length / 2) {
+      // Most of the matches are wanted: one sort beats a heap of that size.
+      const all = [...this.sids].sort((a, b) => acc[b] - acc[a] || (idOf(a) < idOf(b) ? -1 : idOf(a) > idOf(b) ? 1 : 0));
+      return all.slice(0, k).map((sid) => ({ id: idOf(sid), score: acc[sid] }));
+    }
+    if (k > 0) {
+      for (const sid of this.sids) {
+        if (heap.length < k) {
+          heap.push(sid);
+          siftUp(heap, heap.length - 1, worse);
+        } else if (worse(heap[0], sid)) {
+          heap[0] = sid;
+          siftDown(heap, 0, worse);
+        }
+      }
+    }
+    heap.sort((a, b) => (worse(a, b) ? 1 : worse(b, a) ? -1 : 0));
+    return heap.map((sid) => ({ id: idOf(sid), score: acc[sid] }));
+  }
+
+  /** Rank (1-based) and score of a chunk among the matches, or null when it does not match (or was filtered out). */
+  position(id: string): { rank: number; score: number } | null {
+    const sid = this.sidOf(id);
+    if (sid < 0 || sid >= this.acc.length || this.acc[sid] === 0 || !this.sids.includes(sid)) return null;
+    const s = this.acc[sid];
+    let rank = 1;
+    for (const other of this.sids) {
+      const o = this.acc[other];
+      if (o > s || (o === s && other !== sid && this.idOf(other) < id)) rank++;
+    }
+    return { rank, score: s };
+  }
+}
+
+/** Binary-heap helpers over an array of indices, ordered by `worse` (the root is the worst). */
+export function siftUp(heap: number[], i: number, worse: (a: number, b: number) => boolean): void {
+  while (i > 0) {
+    const p = (i - 1) >> 1;
+    if (!worse(heap[i], heap[p])) break;
+    [heap[i], heap[p]] = [heap[p], heap[i]];
+    i = p;
+  }
+}
+
+export function siftDown(heap: number[], i: number, worse: (a: number, b: number) => boolean): void {
+  for (;;) {
+    const l = 2 * i + 1;
+    const r = l + 1;
+    let m = i;
+    if (l < heap.length && worse(heap[l], heap[m])) m = l;
+    if (r < heap.length && worse(heap[r], heap[m])) m = r;
+    if (m === i) return;
+    [heap[i], heap[m]] = [heap[m], heap[i]];
+    i = m;
   }
 }

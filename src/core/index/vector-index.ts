@@ -1,12 +1,30 @@
+import { Int8Rows } from './int8-rows';
+
+/** The dense ranking of one query: exact float32 cosine, ties by storage order. */
+export interface DenseRanking {
+  /** The k best allowed rows, best first. */
+  top: Array<{ row: number; score: number }>;
+  /** Rank (1-based, among allowed rows) and score of one row; null when the row is not allowed. */
+  position(row: number): { rank: number; score: number } | null;
+  /** How the rows were scanned, and how many were scored in float32 (every row for a float scan). */
+  mode: 'int8-simd' | 'float32';
+  rescored: number;
+}
+
 /**
- * Exact cosine search over unit vectors stored in one contiguous Float32Array (dot product = cosine), with a
- * bounded min-heap for the top k. At workspace scale (up to a few hundred thousand chunks) an exact scan is fast
- * enough and never misses; see docs/PERFORMANCE.md for where it stops holding.
+ * Exact cosine search over unit vectors stored in one contiguous Float32Array (dot product = cosine). Queries scan
+ * an int8 copy with WebAssembly SIMD and rescore in float32 only the rows whose error bound could reach the top k
+ * (Int8Rows), so results equal a float32 scan's; without WebAssembly SIMD the float32 table is scanned directly.
+ * Exact search stays fast to a few hundred thousand chunks (docs/PERFORMANCE.md), which is workspace scale.
  */
 export class VectorIndex {
   private data: Float32Array;
   private ids: string[] = [];
   private readonly rowOf = new Map<string, number>();
+  /** The int8 copy: undefined until the first search builds it, null when unavailable (float32 scan). */
+  private int8: Int8Rows | null | undefined;
+  /** Set false to force the float32 scan (tests compare the two). */
+  useInt8 = true;
 
   constructor(readonly dims: number, capacity = 1024) {
     this.data = new Float32Array(dims * Math.max(1, capacity));
@@ -39,6 +57,7 @@ export class VectorIndex {
     const existing = this.rowOf.get(id);
     if (existing !== undefined) {
       this.data.set(vector, existing * this.dims);
+      this.mirror((m) => m.set(existing, vector));
       return;
     }
     if ((this.ids.length + 1) * this.dims > this.data.length) {
@@ -47,6 +66,7 @@ export class VectorIndex {
       this.data = grown;
     }
     this.data.set(vector, this.ids.length * this.dims);
+    this.mirror((m) => m.set(this.ids.length, vector));
     this.rowOf.set(id, this.ids.length);
     this.ids.push(id);
   }
@@ -58,12 +78,140 @@ export class VectorIndex {
     const last = this.ids.length - 1;
     if (row !== last) {
       this.data.copyWithin(row * this.dims, last * this.dims, (last + 1) * this.dims);
+      this.mirror((m) => m.move(last, row));
       const moved = this.ids[last];
       this.ids[row] = moved;
       this.rowOf.set(moved, row);
     }
     this.ids.pop();
+    this.mirror((m) => m.pop());
     this.rowOf.delete(id);
+  }
+
+  /** Applies a change to the int8 copy if it exists; if it cannot grow (wasm32's 4 GiB), drops it for the float32 scan. */
+  private mirror(change: (m: Int8Rows) => void): void {
+    if (!this.int8) return;
+    try {
+      change(this.int8);
+    } catch {
+      this.int8 = null;
+    }
+  }
+
+  /** The int8 copy, built on first use from the float32 table; null where unavailable or disabled. */
+  private int8Rows(): Int8Rows | null {
+    if (!this.useInt8) return null;
+    if (this.int8 === undefined) {
+      const m = Int8Rows.create(this.dims);
+      try {
+        for (let r = 0; r < this.ids.length; r++) m?.set(r, this.data.subarray(r * this.dims, (r + 1) * this.dims));
+        this.int8 = m;
+      } catch {
+        this.int8 = null;
+      }
+    }
+    return this.int8;
+  }
+
+  /** The float32 cosine of one row with `query`, computed exactly as scoreAll does. */
+  scoreRow(query: Float32Array, row: number): number {
+    const d = this.dims;
+    const data = this.data;
+    const base = row * d;
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    let j = 0;
+    for (; j + 3 < d; j += 4) {
+      s0 += data[base + j] * query[j];
+      s1 += data[base + j + 1] * query[j + 1];
+      s2 += data[base + j + 2] * query[j + 2];
+      s3 += data[base + j + 3] * query[j + 3];
+    }
+    for (; j < d; j++) s0 += data[base + j] * query[j];
+    return Math.fround(s0 + s1 + s2 + s3);
+  }
+
+  /**
+   * The k best rows passing `allow` by float32 cosine, ties by storage order — the same rows and scores as
+   * topKOf(scoreAll(query), k, allow) — and a way to rank any row. With the int8 copy: L = the k-th largest lower
+   * bound among allowed rows; a row whose upper bound is below L scores below at least k rows, so only rows with
+   * upper bound ≥ L are rescored in float32.
+   */
+  search(query: Float32Array, k: number, allow?: (row: number) => boolean): DenseRanking {
+    const m = this.int8Rows();
+    if (!m) {
+      const scores = this.scoreAll(query);
+      return {
+        top: topKOf(scores, k, allow).map((row) => ({ row, score: scores[row] })),
+        position: (row) => rankAmong(scores, row, allow),
+        mode: 'float32',
+        rescored: scores.length,
+      };
+    }
+    const n = this.ids.length;
+    const { approx, bound } = m.scan(query);
+    // The k-th largest lower bound, with a min-heap of k values.
+    const heap = new Float64Array(Math.max(1, k));
+    let size = 0;
+    for (let r = 0; r < n; r++) {
+      if (allow && !allow(r)) continue;
+      const lo = approx[r] - bound[r];
+      if (size < k) {
+        let i = size++;
+        heap[i] = lo;
+        while (i > 0 && heap[(i - 1) >> 1] > heap[i]) {
+          const p = (i - 1) >> 1;
+          [heap[i], heap[p]] = [heap[p], heap[i]];
+          i = p;
+        }
+      } else if (k > 0 && lo > heap[0]) {
+        heap[0] = lo;
+        for (let i = 0; ; ) {
+          const l = 2 * i + 1;
+          const rr = l + 1;
+          let s = i;
+          if (l < size && heap[l] < heap[s]) s = l;
+          if (rr < size && heap[rr] < heap[s]) s = rr;
+          if (s === i) break;
+          [heap[i], heap[s]] = [heap[s], heap[i]];
+          i = s;
+        }
+      }
+    }
+    const threshold = size < k || size === 0 ? -Infinity : heap[0];
+    const rows: number[] = [];
+    for (let r = 0; r < n; r++) {
+      if (allow && !allow(r)) continue;
+      if (!(approx[r] + bound[r] < threshold)) rows.push(r); // NaN bounds are kept and rescored
+    }
+    const exact = Float32Array.from(rows, (r) => this.scoreRow(query, r));
+    const top = topKOf(exact, k).map((i) => ({ row: rows[i], score: exact[i] }));
+    const cache = new Map<number, number>(rows.map((r, i) => [r, exact[i]]));
+    const exactOf = (r: number) => {
+      let v = cache.get(r);
+      if (v === undefined) cache.set(r, (v = this.scoreRow(query, r)));
+      return v;
+    };
+    return {
+      top,
+      position: (row) => {
+        if (row < 0 || row >= n || (allow && !allow(row))) return null;
+        const score = exactOf(row);
+        const s = rankKey(score);
+        let rank = 1;
+        for (let r = 0; r < n; r++) {
+          if (r === row || (allow && !allow(r))) continue;
+          if (approx[r] - bound[r] > s) rank++; // surely above
+          else if (approx[r] + bound[r] < s) continue; // surely below
+          else {
+            const e = rankKey(exactOf(r));
+            if (e > s || (e === s && r < row)) rank++;
+          }
+        }
+        return { rank, score };
+      },
+      mode: 'int8-simd',
+      rescored: rows.length,
+    };
   }
 
   /** Cosine of every row with `query` (rows in storage order). */
@@ -109,10 +257,32 @@ export class VectorIndex {
   }
 }
 
-/** Row indices of the k highest scores (min-heap), best first. */
+/** A score as ranked: NaN (a broken vector) ranks below everything instead of scrambling the order. */
+function rankKey(score: number): number {
+  return score === score ? score : -Infinity;
+}
+
+/** Rank (1-based) and score of `row` among the rows passing `allow`, ties by storage order as topKOf breaks them. */
+function rankAmong(scores: Float32Array, row: number, allow?: (row: number) => boolean): { rank: number; score: number } | null {
+  if (row < 0 || row >= scores.length || (allow && !allow(row))) return null;
+  const s = rankKey(scores[row]);
+  let rank = 1;
+  for (let r = 0; r < scores.length; r++) {
+    if (r === row || (allow && !allow(r))) continue;
+    const o = rankKey(scores[r]);
+    if (o > s || (o === s && r < row)) rank++;
+  }
+  return { rank, score: scores[row] };
+}
+
+/** Row indices of the k highest scores (min-heap), best first; ties by row, NaN last. */
 export function topKOf(scores: Float32Array, k: number, allow?: (row: number) => boolean): number[] {
   const heap: number[] = [];
-  const worse = (a: number, b: number) => scores[a] < scores[b] || (scores[a] === scores[b] && a > b);
+  const worse = (a: number, b: number) => {
+    const x = rankKey(scores[a]);
+    const y = rankKey(scores[b]);
+    return x < y || (x === y && a > b);
+  };
   const siftUp = (i: number) => {
     while (i > 0) {
       const p = (i - 1) >> 1;

@@ -1,6 +1,7 @@
 import type { Chunk } from '../chunking/chunk';
 import type { WorkspaceIndex } from '../index/workspace-index';
-import { topKOf } from '../index/vector-index';
+import type { KeywordScores } from '../index/keyword-index';
+import type { DenseRanking } from '../index/vector-index';
 import { compileFilter } from './metadata-filter';
 import { reciprocalRankFusion, type FusedHit, type LegHit } from './reciprocal-rank-fusion';
 import type { FusionConfig, RankPosition, RerankConfig, RetrieverName, SearchHit, SearchRequest, SearchResponse } from './types';
@@ -48,14 +49,17 @@ export async function searchIndex(index: WorkspaceIndex, req: SearchRequest): Pr
   const needKeyword = wanted.has('keyword') || wanted.has('hybrid') || (wanted.has('rerank') && rerank.base !== 'dense');
   const needDense = wanted.has('dense') || wanted.has('hybrid') || (wanted.has('rerank') && rerank.base !== 'keyword');
 
-  let keywordAll: LegHit[] = [];
+  // Each leg keeps its best `depth` hits; ranks of located chunks come from the full scores without sorting them.
+  let keywordScores: KeywordScores | undefined;
+  let keywordTop: LegHit[] = [];
   if (needKeyword) {
     t = performance.now();
-    keywordAll = index.keyword.search(req.query, allowed ? { filter: (id) => allowed.has(id) } : {});
+    keywordScores = index.keyword.score(req.query, allowed ? (id) => allowed.has(id) : undefined);
+    keywordTop = keywordScores.top(depth);
     timings.keyword = performance.now() - t;
   }
 
-  let denseScores: Float32Array | undefined;
+  let dense: DenseRanking | undefined;
   let denseTop: LegHit[] = [];
   let denseError: string | undefined;
   if (needDense) {
@@ -66,9 +70,8 @@ export async function searchIndex(index: WorkspaceIndex, req: SearchRequest): Pr
       timings.embedQuery = performance.now() - t;
       t = performance.now();
       const vectors = index.vectors;
-      denseScores = vectors.scoreAll(qv);
-      const rowAllowed = allowed ? (row: number) => allowed.has(vectors.idAt(row)) : undefined;
-      denseTop = topKOf(denseScores, depth, rowAllowed).map((row) => ({ id: vectors.idAt(row), score: (denseScores as Float32Array)[row] }));
+      dense = vectors.search(qv, depth, allowed ? (row: number) => allowed.has(vectors.idAt(row)) : undefined);
+      denseTop = dense.top.map(({ row, score }) => ({ id: vectors.idAt(row), score }));
       timings.dense = performance.now() - t;
     }
   }
@@ -77,7 +80,7 @@ export async function searchIndex(index: WorkspaceIndex, req: SearchRequest): Pr
   if (wanted.has('hybrid') || (wanted.has('rerank') && rerank.base === 'hybrid')) {
     if (!denseError) {
       t = performance.now();
-      const kwTop = keywordAll.slice(0, fusion.depth);
+      const kwTop = keywordTop.slice(0, fusion.depth);
       const dnTop = denseTop.slice(0, fusion.depth);
       fused = fusion.method === 'rrf' ? reciprocalRankFusion(kwTop, dnTop, fusion.rrfK) : weightedScoreFusion(kwTop, dnTop, fusion.denseWeight, fusion.normalization);
       timings.hybrid = performance.now() - t;
@@ -87,7 +90,7 @@ export async function searchIndex(index: WorkspaceIndex, req: SearchRequest): Pr
   const results: SearchResponse['results'] = {};
   const errors: Partial<Record<RetrieverName, string>> = {};
   if (wanted.has('keyword')) {
-    const top = keywordAll.slice(0, k);
+    const top = keywordTop.slice(0, k);
     const terms = req.explain === false ? new Map<string, never[]>() : index.keyword.explain(req.query, top.map((h) => h.id));
     results.keyword = top.map((h, i) => hit(index, h.id, i + 1, h.score, { kind: 'keyword', bm25: h.score, terms: terms.get(h.id) ?? [] }));
   }
@@ -102,7 +105,7 @@ export async function searchIndex(index: WorkspaceIndex, req: SearchRequest): Pr
 
   let reranked: Array<{ id: string; score: number; baseRank: number; baseScore: number }> = [];
   if (wanted.has('rerank')) {
-    const base: LegHit[] = rerank.base === 'keyword' ? keywordAll : rerank.base === 'dense' ? denseTop : fused;
+    const base: LegHit[] = rerank.base === 'keyword' ? keywordTop : rerank.base === 'dense' ? denseTop : fused;
     if (!index.crossEncoder) errors.rerank = 'no reranker (cross-encoder) configured';
     else if (rerank.base !== 'keyword' && denseError) errors.rerank = denseError;
     else {
@@ -124,8 +127,11 @@ export async function searchIndex(index: WorkspaceIndex, req: SearchRequest): Pr
   for (const id of req.locate ?? []) {
     const p: Partial<Record<RetrieverName, RankPosition>> = {};
     const excluded = allowed !== undefined && !allowed.has(id);
-    if (wanted.has('keyword')) p.keyword = excluded ? none() : rankIn(keywordAll, id);
-    if (wanted.has('dense') && denseScores && index.vectors) p.dense = excluded ? none() : denseRank(index, denseScores, id, allowed);
+    if (wanted.has('keyword')) p.keyword = (!excluded && keywordScores?.position(id)) || none();
+    if (wanted.has('dense') && dense && index.vectors) {
+      const row = index.vectors.rowIndex(id);
+      p.dense = (!excluded && row !== undefined && dense.position(row)) || none();
+    }
     if (wanted.has('hybrid') && !denseError) p.hybrid = excluded ? none() : rankIn(fused, id);
     if (wanted.has('rerank') && reranked.length) p.rerank = excluded ? none() : rankIn(reranked, id);
     positions[id] = p;
@@ -148,20 +154,6 @@ function none(): RankPosition {
 function rankIn(list: Array<{ id: string; score: number }>, id: string): RankPosition {
   const i = list.findIndex((h) => h.id === id);
   return i < 0 ? none() : { rank: i + 1, score: list[i].score };
-}
-
-/** Rank of one chunk among all allowed chunks by cosine (ties by storage order, as topKOf breaks them). */
-function denseRank(index: WorkspaceIndex, scores: Float32Array, id: string, allowed: Set<string> | undefined): RankPosition {
-  const vectors = index.vectors;
-  if (!vectors?.has(id)) return none();
-  const row = vectors.rowIndex(id) as number;
-  const s = scores[row];
-  let rank = 1;
-  for (let r = 0; r < scores.length; r++) {
-    if (r === row || (allowed && !allowed.has(vectors.idAt(r)))) continue;
-    if (scores[r] > s || (scores[r] === s && r < row)) rank++;
-  }
-  return { rank, score: s };
 }
 
 function hit(index: WorkspaceIndex, id: string, rank: number, score: number, explanation: SearchHit['explanation']): SearchHit {
