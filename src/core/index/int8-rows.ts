@@ -23,6 +23,8 @@ export class Int8Rows {
   private count = 0;
   private outOffset = 0;
   private rowsOffset = 0;
+  /** A view of the whole memory, renewed when it grows (growing detaches the old buffer). */
+  private bytes = new Int8Array(0);
   private scale = new Float64Array(0);
   private error = new Float64Array(0);
   private norm = new Float64Array(0);
@@ -30,19 +32,20 @@ export class Int8Rows {
   private constructor(
     readonly dims: number,
     module: WebAssembly.Module,
+    capacity: number,
   ) {
     this.stride = Math.ceil(dims / 16) * 16;
     this.qmax = Math.min(32767, Math.floor((2 ** 31 - 1) / (127 * this.stride)));
     this.memory = new WebAssembly.Memory({ initial: 1 });
     const instance = new WebAssembly.Instance(module, { env: { memory: this.memory } });
     this.kernel = instance.exports.dots as Int8Rows['kernel'];
-    this.reserve(1024);
+    this.reserve(Math.max(16, capacity));
   }
 
   /** A table for `dims`-dimensional rows, or null where this runtime has no WebAssembly SIMD. */
-  static create(dims: number): Int8Rows | null {
+  static create(dims: number, capacity = 1024): Int8Rows | null {
     const module = kernelModule();
-    return module ? new Int8Rows(dims, module) : null;
+    return module ? new Int8Rows(dims, module, capacity) : null;
   }
 
   get size(): number {
@@ -56,35 +59,45 @@ export class Int8Rows {
       if (row >= this.capacity) this.reserve(Math.max(this.capacity * 2, row + 1));
       this.count++;
     }
+    const d = this.dims;
     let maxAbs = 0;
-    let finite = true;
-    for (let j = 0; j < this.dims; j++) {
-      const a = Math.abs(v[j]);
+    let norm2 = 0;
+    for (let j = 0; j < d; j++) {
+      const x = v[j];
+      const a = x < 0 ? -x : x;
       if (a > maxAbs) maxAbs = a;
-      else if (!(a <= maxAbs)) finite = false; // NaN
+      norm2 += x * x;
     }
-    if (!Number.isFinite(maxAbs)) finite = false;
-    const bytes = new Int8Array(this.memory.buffer, this.rowsOffset + row * this.stride, this.stride);
-    const s = finite && maxAbs > 0 ? maxAbs / 127 : 0;
-    let err = 0;
-    let norm = 0;
-    for (let j = 0; j < this.dims; j++) {
-      const q = s > 0 ? Math.max(-127, Math.min(127, Math.round(v[j] / s))) : 0;
-      bytes[j] = q;
+    const bytes = this.bytes;
+    const offset = this.rowsOffset + row * this.stride;
+    // NaN or ±Infinity makes norm2 non-finite: such a row gets an infinite bound and is always rescored, so it
+    // ranks exactly as a float32 scan ranks it.
+    if (!Number.isFinite(norm2) || maxAbs === 0) {
+      bytes.fill(0, offset, offset + d);
+      this.scale[row] = 0;
+      this.error[row] = Number.isFinite(norm2) ? 0 : Infinity;
+      this.norm[row] = Number.isFinite(norm2) ? Math.sqrt(norm2) : 0;
+      return;
+    }
+    // |v[j]| · 127 / maxAbs ≤ 127 (1 + 2⁻⁵²): rounds to at most 127, no clamp needed. Whatever q comes out, the
+    // error is measured from it, so the bound holds.
+    const inv = 127 / maxAbs;
+    const s = maxAbs / 127;
+    let err2 = 0;
+    for (let j = 0; j < d; j++) {
+      const q = Math.round(v[j] * inv);
+      bytes[offset + j] = q;
       const e = v[j] - s * q;
-      err += e * e;
-      norm += v[j] * v[j];
+      err2 += e * e;
     }
     this.scale[row] = s;
-    // A row with NaN or infinite values gets an infinite bound: it is always rescored, exactly as a float scan sees it.
-    this.error[row] = finite ? Math.sqrt(err) * (1 + 1e-9) : Infinity;
-    this.norm[row] = finite ? Math.sqrt(norm) : 0;
+    this.error[row] = Math.sqrt(err2) * (1 + 1e-9);
+    this.norm[row] = Math.sqrt(norm2);
   }
 
   /** Copies row `from` over row `to` (removal moves the last row into the hole). */
   move(from: number, to: number): void {
-    const bytes = new Int8Array(this.memory.buffer);
-    bytes.copyWithin(this.rowsOffset + to * this.stride, this.rowsOffset + from * this.stride, this.rowsOffset + (from + 1) * this.stride);
+    this.bytes.copyWithin(this.rowsOffset + to * this.stride, this.rowsOffset + from * this.stride, this.rowsOffset + (from + 1) * this.stride);
     this.scale[to] = this.scale[from];
     this.error[to] = this.error[from];
     this.norm[to] = this.norm[from];
@@ -142,8 +155,9 @@ export class Int8Rows {
     const needed = rowsOffset + this.stride * capacity;
     const have = this.memory.buffer.byteLength;
     if (needed > have) this.memory.grow(Math.ceil((needed - have) / 65536)); // RangeError past the 4 GiB of wasm32
-    new Int8Array(this.memory.buffer).copyWithin(rowsOffset, this.rowsOffset, this.rowsOffset + this.count * this.stride);
-    new Int8Array(this.memory.buffer, rowsOffset + this.count * this.stride, this.stride * (capacity - this.count)).fill(0);
+    this.bytes = new Int8Array(this.memory.buffer);
+    this.bytes.copyWithin(rowsOffset, this.rowsOffset, this.rowsOffset + this.count * this.stride);
+    this.bytes.fill(0, rowsOffset + this.count * this.stride, rowsOffset + this.stride * capacity);
     const grow = (a: Float64Array) => {
       const b = new Float64Array(capacity);
       b.set(a.subarray(0, Math.min(a.length, capacity)));
