@@ -2,6 +2,7 @@ import MiniSearch from 'minisearch';
 import { stemmer } from 'stemmer';
 import type { Chunk } from '../chunking/chunk';
 import type { KeywordConfig, KeywordTermContribution } from '../retrieve/types';
+import { selectTop } from './heap';
 
 /**
  * BM25 defaults, tuned on SciFact (see test/unit/core/index/scifact-bm25.test.ts): Porter stemming, Lucene's
@@ -230,27 +231,14 @@ export class KeywordScores {
   /** The k best matches, best first. */
   top(k: number): KeywordHit[] {
     const { acc, idOf } = this;
-    // Min-heap on (score, then id descending): the root is the worst of the best k so far.
-    const heap: number[] = [];
+    // Lower score, or on a tie the later id, ranks below.
     const worse = (a: number, b: number) => acc[a] < acc[b] || (acc[a] === acc[b] && idOf(a) > idOf(b));
     if (k >= this.sids.length / 2) {
       // Most of the matches are wanted: one sort beats a heap of that size.
       const all = [...this.sids].sort((a, b) => acc[b] - acc[a] || (idOf(a) < idOf(b) ? -1 : idOf(a) > idOf(b) ? 1 : 0));
       return all.slice(0, k).map((sid) => ({ id: idOf(sid), score: acc[sid] }));
     }
-    if (k > 0) {
-      for (const sid of this.sids) {
-        if (heap.length < k) {
-          heap.push(sid);
-          siftUp(heap, heap.length - 1, worse);
-        } else if (worse(heap[0], sid)) {
-          heap[0] = sid;
-          siftDown(heap, 0, worse);
-        }
-      }
-    }
-    heap.sort((a, b) => (worse(a, b) ? 1 : worse(b, a) ? -1 : 0));
-    return heap.map((sid) => ({ id: idOf(sid), score: acc[sid] }));
+    return selectTop(this.sids, k, worse).map((sid) => ({ id: idOf(sid), score: acc[sid] }));
   }
 
   /** Rank (1-based) and score of a chunk among the matches, or null when it does not match (or was filtered out). */
@@ -264,28 +252,5 @@ export class KeywordScores {
       if (o > s || (o === s && other !== sid && this.idOf(other) < id)) rank++;
     }
     return { rank, score: s };
-  }
-}
-
-/** Binary-heap helpers over an array of indices, ordered by `worse` (the root is the worst). */
-export function siftUp(heap: number[], i: number, worse: (a: number, b: number) => boolean): void {
-  while (i > 0) {
-    const p = (i - 1) >> 1;
-    if (!worse(heap[i], heap[p])) break;
-    [heap[i], heap[p]] = [heap[p], heap[i]];
-    i = p;
-  }
-}
-
-export function siftDown(heap: number[], i: number, worse: (a: number, b: number) => boolean): void {
-  for (;;) {
-    const l = 2 * i + 1;
-    const r = l + 1;
-    let m = i;
-    if (l < heap.length && worse(heap[l], heap[m])) m = l;
-    if (r < heap.length && worse(heap[r], heap[m])) m = r;
-    if (m === i) return;
-    [heap[i], heap[m]] = [heap[m], heap[i]];
-    i = m;
   }
 }

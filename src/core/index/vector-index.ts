@@ -1,3 +1,4 @@
+import { selectTop } from './heap';
 import { Int8Rows } from './int8-rows';
 
 /** The dense ranking of one query: exact float32 cosine, ties by storage order. */
@@ -103,7 +104,7 @@ export class VectorIndex {
     }
   }
 
-  /** The float32 cosine of one row with `query`, computed exactly as scoreAll does. */
+  /** The float32 cosine of one row with `query`: four float64 partial sums, rounded once to float32. */
   scoreRow(query: Float32Array, row: number): number {
     const d = this.dims;
     const data = this.data;
@@ -139,35 +140,10 @@ export class VectorIndex {
     }
     const n = this.ids.length;
     const { approx, bound } = m.scan(query);
-    // The k-th largest lower bound, with a min-heap of k values.
-    const heap = new Float64Array(Math.max(1, k));
-    let size = 0;
-    for (let r = 0; r < n; r++) {
-      if (allow && !allow(r)) continue;
-      const lo = approx[r] - bound[r];
-      if (size < k) {
-        let i = size++;
-        heap[i] = lo;
-        while (i > 0 && heap[(i - 1) >> 1] > heap[i]) {
-          const p = (i - 1) >> 1;
-          [heap[i], heap[p]] = [heap[p], heap[i]];
-          i = p;
-        }
-      } else if (k > 0 && lo > heap[0]) {
-        heap[0] = lo;
-        for (let i = 0; ; ) {
-          const l = 2 * i + 1;
-          const rr = l + 1;
-          let s = i;
-          if (l < size && heap[l] < heap[s]) s = l;
-          if (rr < size && heap[rr] < heap[s]) s = rr;
-          if (s === i) break;
-          [heap[i], heap[s]] = [heap[s], heap[i]];
-          i = s;
-        }
-      }
-    }
-    const threshold = size < k || size === 0 ? -Infinity : heap[0];
+    // L: the k-th largest lower bound among allowed rows (-Infinity when fewer than k are allowed).
+    const lower = (r: number) => approx[r] - bound[r];
+    const kthLower = selectTop(allowedRows(n, allow), k, (a, b) => lower(a) < lower(b) || (lower(a) === lower(b) && a > b));
+    const threshold = kthLower.length < k || k <= 0 ? -Infinity : lower(kthLower[kthLower.length - 1]);
     const rows: number[] = [];
     for (let r = 0; r < n; r++) {
       if (allow && !allow(r)) continue;
@@ -206,30 +182,14 @@ export class VectorIndex {
 
   /** Cosine of every row with `query` (rows in storage order). */
   scoreAll(query: Float32Array): Float32Array {
-    const n = this.ids.length;
-    const d = this.dims;
-    const out = new Float32Array(n);
-    const data = this.data;
-    for (let r = 0; r < n; r++) {
-      const base = r * d;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-      let j = 0;
-      for (; j + 3 < d; j += 4) {
-        s0 += data[base + j] * query[j];
-        s1 += data[base + j + 1] * query[j + 1];
-        s2 += data[base + j + 2] * query[j + 2];
-        s3 += data[base + j + 3] * query[j + 3];
-      }
-      for (; j < d; j++) s0 += data[base + j] * query[j];
-      out[r] = s0 + s1 + s2 + s3;
-    }
+    const out = new Float32Array(this.ids.length);
+    for (let r = 0; r < out.length; r++) out[r] = this.scoreRow(query, r);
     return out;
   }
 
   /** The k best rows passing `allow` (row → boolean), best first; ties by storage order. */
   topK(query: Float32Array, k: number, allow?: (row: number) => boolean): Array<{ id: string; score: number }> {
-    const scores = this.scoreAll(query);
-    return topKOf(scores, k, allow).map((row) => ({ id: this.ids[row], score: scores[row] }));
+    return this.search(query, k, allow).top.map(({ row, score }) => ({ id: this.ids[row], score }));
   }
 
   /** Raw storage for persistence: rows in id order. */
@@ -268,41 +228,14 @@ function rankAmong(scores: Float32Array, row: number, allow?: (row: number) => b
 
 /** Row indices of the k highest scores (min-heap), best first; ties by row, NaN last. */
 export function topKOf(scores: Float32Array, k: number, allow?: (row: number) => boolean): number[] {
-  const heap: number[] = [];
   const worse = (a: number, b: number) => {
     const x = rankKey(scores[a]);
     const y = rankKey(scores[b]);
     return x < y || (x === y && a > b);
   };
-  const siftUp = (i: number) => {
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!worse(heap[i], heap[p])) break;
-      [heap[i], heap[p]] = [heap[p], heap[i]];
-      i = p;
-    }
-  };
-  const siftDown = (i: number) => {
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < heap.length && worse(heap[l], heap[m])) m = l;
-      if (r < heap.length && worse(heap[r], heap[m])) m = r;
-      if (m === i) break;
-      [heap[i], heap[m]] = [heap[m], heap[i]];
-      i = m;
-    }
-  };
-  for (let row = 0; row < scores.length; row++) {
-    if (allow && !allow(row)) continue;
-    if (heap.length < k) {
-      heap.push(row);
-      siftUp(heap.length - 1);
-    } else if (k > 0 && worse(heap[0], row)) {
-      heap[0] = row;
-      siftDown(0);
-    }
-  }
-  return heap.sort((a, b) => (worse(a, b) ? 1 : worse(b, a) ? -1 : 0));
+  return selectTop(allowedRows(scores.length, allow), k, worse);
+}
+
+function* allowedRows(n: number, allow?: (row: number) => boolean): Generator<number> {
+  for (let row = 0; row < n; row++) if (!allow || allow(row)) yield row;
 }
