@@ -1,4 +1,4 @@
-import { selectTop } from './heap';
+import { TopK } from './heap';
 import { Int8Rows } from './int8-rows';
 
 /** The dense ranking of one query: exact float32 cosine, ties by storage order. */
@@ -141,9 +141,10 @@ export class VectorIndex {
     const n = this.ids.length;
     const { approx, bound } = m.scan(query);
     // L: the k-th largest lower bound among allowed rows (-Infinity when fewer than k are allowed).
-    const lower = (r: number) => approx[r] - bound[r];
-    const kthLower = selectTop(allowedRows(n, allow), k, (a, b) => lower(a) < lower(b) || (lower(a) === lower(b) && a > b));
-    const threshold = kthLower.length < k || k <= 0 ? -Infinity : lower(kthLower[kthLower.length - 1]);
+    const lowest = new TopK(k, (a, b) => approx[a] - bound[a] < approx[b] - bound[b] || (approx[a] - bound[a] === approx[b] - bound[b] && a > b));
+    for (let r = 0; r < n; r++) if (!allow || allow(r)) lowest.offer(r);
+    const kth = lowest.worst;
+    const threshold = lowest.size < k || kth === undefined ? -Infinity : approx[kth] - bound[kth];
     const rows: number[] = [];
     for (let r = 0; r < n; r++) {
       if (allow && !allow(r)) continue;
@@ -233,9 +234,7 @@ export function topKOf(scores: Float32Array, k: number, allow?: (row: number) =>
     const y = rankKey(scores[b]);
     return x < y || (x === y && a > b);
   };
-  return selectTop(allowedRows(scores.length, allow), k, worse);
-}
-
-function* allowedRows(n: number, allow?: (row: number) => boolean): Generator<number> {
-  for (let row = 0; row < n; row++) if (!allow || allow(row)) yield row;
+  const top = new TopK(k, worse);
+  for (let row = 0; row < scores.length; row++) if (!allow || allow(row)) top.offer(row);
+  return top.result();
 }
