@@ -204,8 +204,6 @@ export class KeywordIndex {
     return hits.sort((x, y) => y.score - x.score || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
   }
 
-
-
   toJSON(): string {
     return JSON.stringify(this.ms);
   }
