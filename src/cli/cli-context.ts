@@ -1,13 +1,12 @@
 import * as crypto from 'node:crypto';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { ChunkerConfig } from '../core/chunking/chunk';
-import { CHUNKER_DEFAULTS } from '../core/chunking/chunker-registry';
 import { chunkerKey } from '../core/chunking/chunker-key';
 import type { CrossEncoder, Embedder } from '../core/embed/embedder';
 import { WorkerCrossEncoder, WorkerEmbedder } from '../core/embed/worker-models';
 import type { EvalTarget } from '../core/eval/eval-target';
 import { WorkspaceIndex } from '../core/index/workspace-index';
+import type { RetrievalSettings } from '../core/workspace-settings';
 
 /** Where the CLI writes output and reads nothing else from: injectable for tests. */
 export interface CliIO {
@@ -18,33 +17,11 @@ export interface CliIO {
 /** Bad arguments or input files: exit code 2 with the message. */
 export class UsageError extends Error {}
 
-export const CHUNKER_NAMES = Object.keys(CHUNKER_DEFAULTS) as Array<ChunkerConfig['kind']>;
-
-export function chunkerFromArgs(name: string | undefined, target: EvalTarget, size?: string, overlap?: string): ChunkerConfig {
-  const kind = (name ?? target.settings.chunker ?? (target.kind === 'beir' ? 'whole-document' : 'markdown')) as ChunkerConfig['kind'];
-  if (!CHUNKER_NAMES.includes(kind)) throw new UsageError(`unknown chunker "${kind}" (one of ${CHUNKER_NAMES.join(', ')})`);
-  const base = { ...CHUNKER_DEFAULTS[kind] } as Record<string, unknown>;
-  const num = (v: string | undefined, flag: string) => {
-    if (v === undefined) return undefined;
-    const n = Number(v);
-    if (!Number.isFinite(n) || n < 0) throw new UsageError(`${flag} must be a non-negative number, got "${v}"`);
-    return n;
-  };
-  const s = num(size, '--chunk-size') ?? (name ? undefined : (target.settings.chunkSize ?? undefined));
-  const o = num(overlap, '--chunk-overlap') ?? (name ? undefined : (target.settings.chunkOverlap ?? undefined));
-  if (s !== undefined) {
-    if ('size' in base) base.size = s;
-    else if ('maxSize' in base) base.maxSize = s;
-    else if ('sentences' in base) base.sentences = s;
-  }
-  if (o !== undefined && 'overlap' in base) base.overlap = o;
-  return base as ChunkerConfig;
-}
-
 /** Index folder: inside the workspace (.retrieval-lens/index, never indexed itself) or a user cache for BEIR folders. */
-export function indexDir(target: EvalTarget, chunker: ChunkerConfig, model: string | undefined, explicit?: string): string {
+export function indexDir(target: EvalTarget, retrieval: Pick<RetrievalSettings, 'chunker' | 'keyword'>, model: string | undefined, explicit?: string): string {
   if (explicit) return path.resolve(explicit);
-  const key = crypto.createHash('sha1').update(`${chunkerKey(chunker)}\u0000${model ?? ''}`).digest('hex').slice(0, 10);
+  const keyword = Object.keys(retrieval.keyword).length ? `\u0000${JSON.stringify(retrieval.keyword)}` : '';
+  const key = crypto.createHash('sha1').update(`${chunkerKey(retrieval.chunker)}\u0000${model ?? ''}${keyword}`).digest('hex').slice(0, 10);
   if (target.kind === 'workspace') return path.join(target.root, '.retrieval-lens', 'index', key);
   const cache = process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache');
   const rootKey = crypto.createHash('sha1').update(target.root).digest('hex').slice(0, 10);
@@ -65,17 +42,20 @@ export async function startReranker(model: string): Promise<CrossEncoder> {
   return WorkerCrossEncoder.start({ model: path.isAbsolute(model) || !model.startsWith('.') ? model : path.resolve(model), allowRemote: true });
 }
 
-/** Opens the saved index or builds it, with progress on stderr. */
+/** Opens the saved index or builds it (keyword settings, fusion and rerank defaults from `retrieval`), with progress on stderr. */
 export async function openIndex(
   target: EvalTarget,
-  options: { chunker: ChunkerConfig; embedder: Embedder | null; crossEncoder: CrossEncoder | null; indexDir?: string; quiet?: boolean },
+  options: { retrieval: RetrievalSettings; embedder: Embedder | null; crossEncoder: CrossEncoder | null; indexDir?: string; quiet?: boolean },
   io: CliIO,
 ): Promise<WorkspaceIndex> {
-  const storageDir = indexDir(target, options.chunker, options.embedder?.info.id, options.indexDir);
+  const { chunker, keyword, fusion, rerank } = options.retrieval;
+  const storageDir = indexDir(target, options.retrieval, options.embedder?.info.id, options.indexDir);
   let lastPhase = '';
   let lastPct = -1;
   const { index, stats, rebuilt } = await WorkspaceIndex.openOrBuild(target.corpus, {
-    chunker: options.chunker,
+    chunker,
+    keyword,
+    search: { fusion, rerank },
     embedder: options.embedder,
     crossEncoder: options.crossEncoder,
     storageDir,

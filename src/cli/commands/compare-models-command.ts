@@ -4,26 +4,28 @@ import type { Embedder } from '../../core/embed/embedder';
 import { loadEvalTarget } from '../../core/eval/eval-target';
 import { writeFileAtomic } from '../../core/io/atomic-write';
 import type { WorkspaceIndex } from '../../core/index/workspace-index';
-import { chunkerFromArgs, openIndex, startEmbedder, UsageError, type CliIO } from '../cli-context';
+import { openIndex, startEmbedder, UsageError, type CliIO } from '../cli-context';
+import { RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs } from './retrieval-args';
 
-export const compareModelsUsage = 'retrieval-lens compare-models <workspace> --models use-lite,ID|PATH[,...] [--k N] [--chunker NAME] [--json FILE]';
+export const compareModelsUsage = `retrieval-lens compare-models <workspace> --models use-lite,ID|PATH[,...] [--k N] [--json FILE]
+    ${RETRIEVAL_USAGE}`;
 
 /** Two or more base models on the same eval set: metrics with significance, plus a shadow diff of each vs the first. */
 export async function compareModelsCommand(argv: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { models: { type: 'string' }, k: { type: 'string', default: '10' }, chunker: { type: 'string' }, json: { type: 'string' } } });
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { models: { type: 'string' }, k: { type: 'string', default: '10' }, json: { type: 'string' }, ...RETRIEVAL_OPTIONS } });
   const models = (values.models ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   if (positionals.length !== 1 || models.length < 2) throw new UsageError(`compare-models takes a workspace and at least two --models\n${compareModelsUsage}`);
   const k = Number(values.k);
   if (!Number.isInteger(k) || k < 1) throw new UsageError(`--k must be a positive integer, got "${values.k}"`);
   const target = await loadEvalTarget(positionals[0], { requireQueries: true });
-  const chunker = chunkerFromArgs(values.chunker, target);
+  const retrieval = retrievalFromArgs(values, target);
   const embedders: Embedder[] = [];
   try {
     const indexes: Array<{ label: string; index: WorkspaceIndex }> = [];
     for (const m of models) {
       const e = await startEmbedder(m, io);
       embedders.push(e);
-      indexes.push({ label: m, index: await openIndex(target, { chunker, embedder: e, crossEncoder: null, quiet: true }, io) });
+      indexes.push({ label: m, index: await openIndex(target, { retrieval, embedder: e, crossEncoder: null, quiet: true }, io) });
     }
     const results = await compareModels(indexes, target.queries, k);
     const evalQueries = target.queries.filter((q) => q.split === 'eval');

@@ -1,14 +1,16 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { chunkerKey } from '../../core/chunking/chunker-key';
 import { buildReadinessReport, renderReadinessMarkdown } from '../../core/diagnose/readiness-report';
 import type { Embedder } from '../../core/embed/embedder';
 import { loadEvalTarget } from '../../core/eval/eval-target';
 import { writeFileAtomic } from '../../core/io/atomic-write';
-import { chunkerFromArgs, openIndex, startEmbedder, startReranker, UsageError, type CliIO } from '../cli-context';
-import { retrieverFromArg } from './retrieval-args';
+import { openIndex, startEmbedder, startReranker, UsageError, type CliIO } from '../cli-context';
+import { RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs, retrieverFromArg } from './retrieval-args';
 
-export const diagnoseUsage = 'retrieval-lens diagnose <workspace> [--k N] [--baseline dense|hybrid|bm25] [--model use-lite] [--models ID,PATH ...] [--reranker ID|PATH] [--chunker NAME] [--json FILE] [--markdown FILE]';
+export const diagnoseUsage = `retrieval-lens diagnose <workspace> [--k N] [--baseline dense|hybrid|bm25] [--model use-lite] [--models ID,PATH ...] [--reranker ID|PATH] [--json FILE] [--markdown FILE]
+    ${RETRIEVAL_USAGE}`;
 
 /** Why each labeled span was missed, what each fix gains, and whether fine-tuning is justified. */
 export async function diagnoseCommand(argv: string[], io: CliIO): Promise<number> {
@@ -21,12 +23,10 @@ export async function diagnoseCommand(argv: string[], io: CliIO): Promise<number
       model: { type: 'string', default: 'use-lite' },
       models: { type: 'string' },
       reranker: { type: 'string' },
-      chunker: { type: 'string' },
-      'chunk-size': { type: 'string' },
-      'chunk-overlap': { type: 'string' },
       json: { type: 'string' },
       markdown: { type: 'string' },
       'index-dir': { type: 'string' },
+      ...RETRIEVAL_OPTIONS,
     },
   });
   if (positionals.length !== 1) throw new UsageError(`diagnose takes one workspace folder\n${diagnoseUsage}`);
@@ -35,7 +35,7 @@ export async function diagnoseCommand(argv: string[], io: CliIO): Promise<number
   const baseline = retrieverFromArg(values.baseline);
   if (baseline === 'rerank') throw new UsageError('--baseline cannot be rerank (reranking is one of the fixes tried)');
   const target = await loadEvalTarget(positionals[0], { requireQueries: true });
-  const chunker = chunkerFromArgs(values.chunker, target, values['chunk-size'], values['chunk-overlap']);
+  const retrieval = retrievalFromArgs(values, target);
   const base = await startEmbedder(values.model as string, io);
   const alternatives: Embedder[] = [];
   const crossEncoder = values.reranker ? await startReranker(values.reranker) : null;
@@ -43,8 +43,8 @@ export async function diagnoseCommand(argv: string[], io: CliIO): Promise<number
     for (const m of (values.models ?? '').split(',').map((s) => s.trim()).filter(Boolean)) alternatives.push(await startEmbedder(m, io));
     const report = await buildReadinessReport(
       target,
-      (c, e, x) => openIndex(target, { chunker: c, embedder: e, crossEncoder: x, indexDir: values['index-dir'] && path.join(values['index-dir'], `${c.kind}-${e?.info.id.replace(/[^\w.-]/g, '_') ?? 'none'}`), quiet: true }, io),
-      { baseline: base, alternatives, crossEncoder, chunker },
+      (c, e, x) => openIndex(target, { retrieval: { ...retrieval, chunker: c }, embedder: e, crossEncoder: x, indexDir: values['index-dir'] && path.join(values['index-dir'], `${chunkerKey(c)}-${e?.info.id ?? 'none'}`.replace(/[^\w.=,-]/g, '_')), quiet: true }, io),
+      { baseline: base, alternatives, crossEncoder, chunker: retrieval.chunker },
       { k, baseline, onProgress: (m) => io.err(`diagnose: ${m}`) },
     );
     const md = renderReadinessMarkdown(report);

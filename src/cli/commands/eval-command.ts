@@ -7,13 +7,12 @@ import { writeTrecRun } from '../../core/eval/trec-io';
 import { RUNS_DIR, saveRun } from '../../core/eval/run-manifest';
 import { writeFileAtomic } from '../../core/io/atomic-write';
 import type { RetrieverName } from '../../core/retrieve/types';
-import { chunkerFromArgs, openIndex, startEmbedder, startReranker, UsageError, type CliIO } from '../cli-context';
-import { fusionFromArgs, retrieverFromArg } from './retrieval-args';
+import { openIndex, startEmbedder, startReranker, UsageError, type CliIO } from '../cli-context';
+import { RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs, retrieverFromArg } from './retrieval-args';
 
 export const evalUsage = `retrieval-lens eval <dir> --retriever bm25|dense|hybrid|rerank [--model ID|PATH|use-lite] [--reranker ID|PATH]
-    [--chunker NAME] [--chunk-size N] [--chunk-overlap N] [--level doc|chunk] [--k N]
-    [--fusion rrf|weighted] [--rrf-k N] [--dense-weight W] [--run-out FILE] [--metrics-out FILE]
-    [--fail-under MEASURE=VALUE ...] [--split eval|train|all] [--index-dir DIR]`;
+    [--level doc|chunk] [--k N] [--run-out FILE] [--metrics-out FILE] [--fail-under MEASURE=VALUE ...]
+    [--split eval|train|all] [--index-dir DIR] ${RETRIEVAL_USAGE}`;
 
 export async function evalCommand(argv: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -23,19 +22,14 @@ export async function evalCommand(argv: string[], io: CliIO): Promise<number> {
       retriever: { type: 'string', default: 'bm25' },
       model: { type: 'string', default: 'use-lite' },
       reranker: { type: 'string' },
-      chunker: { type: 'string' },
-      'chunk-size': { type: 'string' },
-      'chunk-overlap': { type: 'string' },
       level: { type: 'string', default: 'doc' },
       k: { type: 'string', default: '100' },
-      fusion: { type: 'string' },
-      'rrf-k': { type: 'string' },
-      'dense-weight': { type: 'string' },
       'run-out': { type: 'string' },
       'metrics-out': { type: 'string' },
       'fail-under': { type: 'string', multiple: true },
       'index-dir': { type: 'string' },
       split: { type: 'string', default: 'eval' },
+      ...RETRIEVAL_OPTIONS,
     },
   });
   if (positionals.length !== 1) throw new UsageError(`eval takes one folder\n${evalUsage}`);
@@ -48,24 +42,22 @@ export async function evalCommand(argv: string[], io: CliIO): Promise<number> {
     if (!m) throw new UsageError(`--fail-under takes MEASURE=VALUE (e.g. ndcg_cut_10=0.6), got "${s}"`);
     return { measure: m[1], bound: Number(m[2]) };
   });
-  const fusion = fusionFromArgs(values);
   const split = values.split as 'eval' | 'train' | 'all';
   if (!['eval', 'train', 'all'].includes(split)) throw new UsageError(`--split must be eval, train or all, got "${split}"`);
   if (retriever === 'rerank' && !values.reranker) throw new UsageError('--retriever rerank needs --reranker ID|PATH (a cross-encoder)');
 
   const target = await loadEvalTarget(positionals[0], { requireQueries: true });
   if (!target.queries.some((q) => q.judgments.length)) throw new UsageError(`${target.root}: no judged queries to evaluate`);
-  const chunker = chunkerFromArgs(values.chunker, target, values['chunk-size'], values['chunk-overlap']);
+  const retrieval = retrievalFromArgs(values, target);
   const embedder = retriever === 'keyword' ? null : await startEmbedder(values.model as string, io);
   const crossEncoder = values.reranker ? await startReranker(values.reranker) : null;
   try {
-    const index = await openIndex(target, { chunker, embedder, crossEncoder, indexDir: values['index-dir'] }, io);
+    const index = await openIndex(target, { retrieval, embedder, crossEncoder, indexDir: values['index-dir'] }, io);
     let lastTenth = -1;
     const result = await evaluate(index, target.queries, {
       retriever,
       level: values.level,
       depth,
-      fusion,
       split,
       workspaceRoot: target.root,
       onProgress: (done, total) => {
@@ -85,7 +77,9 @@ export async function evalCommand(argv: string[], io: CliIO): Promise<number> {
     // Workspaces keep every run so later ones can be compared; BEIR folders are often read-only and are left alone.
     if (target.kind === 'workspace') io.err(`run saved to ${saveRun(path.join(target.root, RUNS_DIR), { all: result.metrics.all, perQuery: result.metrics.perQuery, manifest: result.manifest })}`);
     const shown = ['P_10', 'recall_10', 'recall_100', 'recip_rank', 'map', 'ndcg_cut_10'];
-    io.out(`${retriever} (${values.level} level, ${result.metrics.all.num_q} queries, ${index.manifest.chunkerKey}${result.manifest.model ? `, ${result.manifest.model.id}` : ''})`);
+    const f = result.manifest.fusion;
+    const fusion = f ? (f.method === 'rrf' ? `; RRF k=${f.rrfK}` : `; weighted ${f.normalization}, dense weight ${f.denseWeight}`) : '';
+    io.out(`${retriever} (${values.level} level, ${result.metrics.all.num_q} queries, ${index.manifest.chunkerKey}${result.manifest.model ? `, ${result.manifest.model.id}` : ''}${fusion})`);
     for (const m of shown) io.out(`${m.padEnd(12)} ${result.metrics.all[m].toFixed(4)}`);
     let failed = 0;
     for (const b of bounds) {

@@ -1,16 +1,18 @@
 import { parseArgs } from 'node:util';
 import { mineTrainingPairs, writeTrainingExport } from '../../core/diagnose/training-export';
 import { loadEvalTarget } from '../../core/eval/eval-target';
-import { chunkerFromArgs, openIndex, startEmbedder, UsageError, type CliIO } from '../cli-context';
+import { openIndex, startEmbedder, UsageError, type CliIO } from '../cli-context';
+import { RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs } from './retrieval-args';
 
-export const exportTrainingUsage = 'retrieval-lens export-training <workspace> --out DIR [--format st|beir|all] [--model use-lite] [--rank-window 3-30] [--margin 0.05]';
+export const exportTrainingUsage = `retrieval-lens export-training <workspace> --out DIR [--format st|beir|all] [--model use-lite] [--rank-window 3-30] [--margin 0.05]
+    ${RETRIEVAL_USAGE}`;
 
 /** Train-split pairs and hard-negative triplets for fine-tuning (eval-split queries never leave the eval set). */
 export async function exportTrainingCommand(argv: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { out: { type: 'string' }, format: { type: 'string', default: 'all' }, model: { type: 'string', default: 'use-lite' }, chunker: { type: 'string' }, 'rank-window': { type: 'string', default: '3-30' }, margin: { type: 'string', default: '0.05' }, 'index-dir': { type: 'string' } },
+    options: { out: { type: 'string' }, format: { type: 'string', default: 'all' }, model: { type: 'string', default: 'use-lite' }, 'rank-window': { type: 'string', default: '3-30' }, margin: { type: 'string', default: '0.05' }, 'index-dir': { type: 'string' }, ...RETRIEVAL_OPTIONS },
   });
   if (positionals.length !== 1 || !values.out) throw new UsageError(`export-training takes a workspace and --out\n${exportTrainingUsage}`);
   const win = /^(\d+)-(\d+)$/.exec(values['rank-window'] as string);
@@ -22,7 +24,7 @@ export async function exportTrainingCommand(argv: string[], io: CliIO): Promise<
   const target = await loadEvalTarget(positionals[0], { requireQueries: true });
   const embedder = await startEmbedder(values.model as string, io);
   try {
-    const index = await openIndex(target, { chunker: chunkerFromArgs(values.chunker, target), embedder, crossEncoder: null, indexDir: values['index-dir'] }, io);
+    const index = await openIndex(target, { retrieval: retrievalFromArgs(values, target), embedder, crossEncoder: null, indexDir: values['index-dir'] }, io);
     const options = { rankWindow: [Number(win[1]), Number(win[2])] as [number, number], margin };
     const pairs = await mineTrainingPairs(index, target.queries, options);
     const counts = writeTrainingExport(values.out, pairs, index, options, [...formats]);

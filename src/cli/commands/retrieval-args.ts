@@ -1,4 +1,7 @@
-import type { FusionConfig, RetrieverName } from '../../core/retrieve/types';
+import type { ChunkerKind } from '../../core/chunking/chunk';
+import type { EvalTarget } from '../../core/eval/eval-target';
+import type { MetadataFilter, RetrieverName } from '../../core/retrieve/types';
+import { checkSetting, defined, retrievalSettings, type RetrievalSettings, type WorkspaceSettings } from '../../core/workspace-settings';
 import { UsageError } from '../cli-context';
 
 /** bm25 is the CLI's name for the keyword retriever. */
@@ -9,21 +12,101 @@ export function retrieverFromArg(v: string | undefined): RetrieverName {
   return r;
 }
 
-export function fusionFromArgs(values: { fusion?: string; 'rrf-k'?: string; 'dense-weight'?: string }): Partial<FusionConfig> {
-  const fusion: Partial<FusionConfig> = {};
-  if (values.fusion !== undefined) {
-    if (values.fusion !== 'rrf' && values.fusion !== 'weighted') throw new UsageError(`--fusion must be rrf or weighted, got "${values.fusion}"`);
-    fusion.method = values.fusion;
+/** The index and search flags every indexing command takes (spread into parseArgs options). */
+export const RETRIEVAL_OPTIONS = {
+  chunker: { type: 'string' },
+  'chunk-size': { type: 'string' },
+  'chunk-overlap': { type: 'string' },
+  stemming: { type: 'string' },
+  'stop-words': { type: 'string' },
+  fusion: { type: 'string' },
+  normalization: { type: 'string' },
+  'rrf-k': { type: 'string' },
+  'dense-weight': { type: 'string' },
+  'rerank-base': { type: 'string' },
+  'rerank-candidates': { type: 'string' },
+} as const;
+
+export const RETRIEVAL_USAGE =
+  '[--chunker NAME] [--chunk-size N] [--chunk-overlap N] [--stemming on|off] [--stop-words on|off]\n' +
+  '    [--fusion rrf|weighted] [--normalization min-max|z-score] [--rrf-k N] [--dense-weight W] [--rerank-base bm25|dense|hybrid] [--rerank-candidates N]';
+
+export type RetrievalArgs = Partial<Record<keyof typeof RETRIEVAL_OPTIONS, string>>;
+
+/**
+ * The workspace's settings (.vscode/settings.json) with the flags over them. A flag is checked by the same rule as
+ * its setting. `--chunker` picks a chunker afresh: the settings' size and overlap then no longer apply.
+ */
+export function retrievalFromArgs(values: RetrievalArgs, target: EvalTarget): RetrievalSettings {
+  const flags: Array<[keyof RetrievalArgs, keyof WorkspaceSettings, (v: string) => unknown]> = [
+    ['chunker', 'chunker', (v) => v],
+    ['chunk-size', 'chunkSize', Number],
+    ['chunk-overlap', 'chunkOverlap', Number],
+    ['stemming', 'keywordStemming', onOff],
+    ['stop-words', 'keywordStopWords', onOff],
+    ['fusion', 'fusion', (v) => v],
+    ['normalization', 'fusionNormalization', (v) => v],
+    ['rrf-k', 'rrfK', Number],
+    ['dense-weight', 'denseWeight', Number],
+    ['rerank-base', 'rerankBase', (v) => (v === 'bm25' ? 'keyword' : v)],
+    ['rerank-candidates', 'rerankCandidates', Number],
+  ];
+  const settings: Record<string, unknown> = { ...target.settings };
+  if (values.chunker !== undefined) {
+    delete settings.chunkSize;
+    delete settings.chunkOverlap;
   }
-  if (values['rrf-k'] !== undefined) {
-    const k = Number(values['rrf-k']);
-    if (!(k > 0)) throw new UsageError(`--rrf-k must be a positive number, got "${values['rrf-k']}"`);
-    fusion.rrfK = k;
+  for (const [flag, key, parse] of flags) {
+    const raw = values[flag];
+    if (raw === undefined) continue;
+    const value = parse(raw);
+    const problem = checkSetting(key, value);
+    if (problem) throw new UsageError(`--${flag} ${problem.replace(/^retrievalLens\.\w+ /, '').replace(/, got .*$/, '')}, got "${raw}"`);
+    settings[key] = value;
   }
-  if (values['dense-weight'] !== undefined) {
-    const w = Number(values['dense-weight']);
-    if (!(w >= 0 && w <= 1)) throw new UsageError(`--dense-weight must be within [0, 1], got "${values['dense-weight']}"`);
-    fusion.denseWeight = w;
+  const defaultChunker: ChunkerKind = target.kind === 'beir' ? 'whole-document' : 'markdown';
+  return retrievalSettings(settings as WorkspaceSettings, defaultChunker);
+}
+
+function onOff(v: string): boolean | string {
+  return v === 'on' ? true : v === 'off' ? false : v;
+}
+
+/** Metadata filter flags of `search` (eval uses each query's own filter from the eval set). */
+export const FILTER_OPTIONS = {
+  path: { type: 'string', multiple: true },
+  'exclude-path': { type: 'string', multiple: true },
+  language: { type: 'string', multiple: true },
+  'front-matter': { type: 'string', multiple: true },
+  heading: { type: 'string' },
+  'modified-after': { type: 'string' },
+} as const;
+
+export const FILTER_USAGE = '[--path GLOB ...] [--exclude-path GLOB ...] [--language L ...] [--front-matter KEY=VALUE ...] [--heading TEXT] [--modified-after DATE]';
+
+export function filterFromArgs(values: {
+  path?: string[];
+  'exclude-path'?: string[];
+  language?: string[];
+  'front-matter'?: string[];
+  heading?: string;
+  'modified-after'?: string;
+}): MetadataFilter | undefined {
+  const frontMatter: Record<string, string[]> = {};
+  for (const pair of values['front-matter'] ?? []) {
+    const m = /^([^=]+)=(.*)$/.exec(pair);
+    if (!m || !m[1].trim()) throw new UsageError(`--front-matter takes KEY=VALUE, got "${pair}"`);
+    (frontMatter[m[1].trim()] ??= []).push(m[2].trim());
   }
-  return fusion;
+  const after = values['modified-after'];
+  if (after !== undefined && Number.isNaN(Date.parse(after))) throw new UsageError(`--modified-after must be a date (e.g. 2026-01-31), got "${after}"`);
+  const filter: MetadataFilter = defined({
+    pathGlobs: values.path,
+    excludeGlobs: values['exclude-path'],
+    languages: values.language,
+    frontMatter: Object.keys(frontMatter).length ? frontMatter : undefined,
+    headingPath: values.heading,
+    modifiedAfter: after,
+  });
+  return Object.keys(filter).length ? filter : undefined;
 }

@@ -1,9 +1,11 @@
 import { parseArgs } from 'node:util';
 import { loadEvalTarget } from '../../core/eval/eval-target';
-import { chunkerFromArgs, openIndex, startEmbedder, startReranker, UsageError, type CliIO } from '../cli-context';
-import { fusionFromArgs, retrieverFromArg } from './retrieval-args';
+import { openIndex, startEmbedder, startReranker, UsageError, type CliIO } from '../cli-context';
+import { FILTER_OPTIONS, FILTER_USAGE, filterFromArgs, RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs, retrieverFromArg } from './retrieval-args';
 
-export const searchUsage = 'retrieval-lens search <dir> "<query>" [--retriever bm25|dense|hybrid|rerank] [--k N] [--json] [--model ...] [--reranker ...] [--chunker NAME]';
+export const searchUsage = `retrieval-lens search <dir> "<query>" [--retriever bm25|dense|hybrid|rerank] [--k N] [--json] [--model ...] [--reranker ...]
+    ${FILTER_USAGE}
+    ${RETRIEVAL_USAGE}`;
 
 export async function searchCommand(argv: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -15,13 +17,9 @@ export async function searchCommand(argv: string[], io: CliIO): Promise<number> 
       json: { type: 'boolean', default: false },
       model: { type: 'string', default: 'use-lite' },
       reranker: { type: 'string' },
-      chunker: { type: 'string' },
-      'chunk-size': { type: 'string' },
-      'chunk-overlap': { type: 'string' },
-      fusion: { type: 'string' },
-      'rrf-k': { type: 'string' },
-      'dense-weight': { type: 'string' },
       'index-dir': { type: 'string' },
+      ...RETRIEVAL_OPTIONS,
+      ...FILTER_OPTIONS,
     },
   });
   if (positionals.length !== 2) throw new UsageError(`search takes a folder and a query\n${searchUsage}`);
@@ -29,14 +27,14 @@ export async function searchCommand(argv: string[], io: CliIO): Promise<number> 
   const k = Number(values.k);
   if (!Number.isInteger(k) || k < 1) throw new UsageError(`--k must be a positive integer, got "${values.k}"`);
   if (retriever === 'rerank' && !values.reranker) throw new UsageError('--retriever rerank needs --reranker ID|PATH');
-  const fusion = fusionFromArgs(values);
+  const filter = filterFromArgs(values);
   const target = await loadEvalTarget(positionals[0]);
-  const chunker = chunkerFromArgs(values.chunker, target, values['chunk-size'], values['chunk-overlap']);
+  const retrieval = retrievalFromArgs(values, target);
   const embedder = retriever === 'keyword' ? null : await startEmbedder(values.model as string, io);
   const crossEncoder = values.reranker ? await startReranker(values.reranker) : null;
   try {
-    const index = await openIndex(target, { chunker, embedder, crossEncoder, indexDir: values['index-dir'] }, io);
-    const r = await index.search({ query: positionals[1], k, retrievers: [retriever], fusion });
+    const index = await openIndex(target, { retrieval, embedder, crossEncoder, indexDir: values['index-dir'] }, io);
+    const r = await index.search({ query: positionals[1], k, retrievers: [retriever], filter });
     const err = r.errors[retriever];
     if (err) throw new UsageError(err);
     const hits = r.results[retriever] ?? [];

@@ -20,6 +20,23 @@ export const CHUNKER_DEFAULTS: Record<ChunkerKind, ChunkerConfig> = {
 };
 
 /**
+ * A chunker's defaults with a size and overlap applied where the chunker has them: size is `size` (characters or
+ * tokens), `maxSize` (markdown, code) or `sentences` (sentence-window); overlap applies to chunkers that overlap.
+ * Undefined keeps the chunker's own default (the defaults differ per chunker). The editor and the CLI both build
+ * their chunker here, so the same settings give the same chunks.
+ */
+export function sizedChunkerConfig(kind: ChunkerKind, size?: number, overlap?: number): ChunkerConfig {
+  const base = { ...CHUNKER_DEFAULTS[kind] } as Record<string, unknown>;
+  if (size !== undefined) {
+    if ('size' in base) base.size = size;
+    else if ('maxSize' in base) base.maxSize = size;
+    else if ('sentences' in base) base.sentences = size;
+  }
+  if (overlap !== undefined && 'overlap' in base) base.overlap = overlap;
+  return base as ChunkerConfig;
+}
+
+/**
  * Builds the chunker a config names; throws a clear Error for an invalid config (sizes not positive, overlap not
  * below size). `counter` measures chunk tokens (the embedding model's tokenizer when available) and places
  * fixed-tokens boundaries; without it the approximate counter is used.

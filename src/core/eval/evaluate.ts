@@ -1,5 +1,5 @@
 import type { WorkspaceIndex } from '../index/workspace-index';
-import { DEFAULT_FUSION, DEFAULT_RERANK } from '../retrieve/search';
+import { resolveSearchConfig } from '../retrieve/search';
 import type { FusionConfig, RerankConfig, RetrieverName, SearchHit } from '../retrieve/types';
 import { chunkQrels, documentQrels, documentRun } from './chunk-relevance';
 import type { EvalQuery, Qrels } from './evalset-types';
@@ -70,6 +70,7 @@ export async function evaluate(index: WorkspaceIndex, queries: EvalQuery[], opti
   }
   const metrics = computeMetrics(qrels, rankedRun(ranking), { cutoffs: options.cutoffs });
   const m = index.manifest;
+  const used = resolveSearchConfig(index.searchDefaults, options);
   const manifest: RunManifest = {
     tool: 'retrieval-lens 0.1.0',
     retriever: options.retriever,
@@ -78,8 +79,8 @@ export async function evaluate(index: WorkspaceIndex, queries: EvalQuery[], opti
     chunker: m.chunker,
     chunkerKey: m.chunkerKey,
     keyword: m.keyword,
-    fusion: options.retriever === 'hybrid' || options.retriever === 'rerank' ? { ...DEFAULT_FUSION, ...options.fusion } : undefined,
-    rerank: options.retriever === 'rerank' ? { ...DEFAULT_RERANK, ...options.rerank, model: index.crossEncoder?.info ?? null } : undefined,
+    fusion: options.retriever === 'hybrid' || (options.retriever === 'rerank' && used.rerank.base === 'hybrid') ? used.fusion : undefined,
+    rerank: options.retriever === 'rerank' ? { ...used.rerank, model: index.crossEncoder?.info ?? null } : undefined,
     model: options.retriever === 'keyword' ? null : m.model,
     corpusHash: m.corpusHash,
     documents: index.docs.size,

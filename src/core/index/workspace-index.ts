@@ -8,7 +8,7 @@ import type { Corpus, SourceDocument } from '../corpus/document';
 import type { CrossEncoder, Embedder } from '../embed/embedder';
 import { EmbeddingCache, embedWithCache } from '../embed/embedding-cache';
 import { writeFileAtomic } from '../io/atomic-write';
-import { searchIndex } from '../retrieve/search';
+import { searchIndex, type SearchDefaults } from '../retrieve/search';
 import type { IndexManifest, KeywordConfig, RetrievalIndex, SearchRequest, SearchResponse, UpdateStats } from '../retrieve/types';
 import { DEFAULT_KEYWORD_CONFIG, KeywordIndex } from './keyword-index';
 import { VectorIndex } from './vector-index';
@@ -28,6 +28,8 @@ export interface BuildOptions {
   /** null: keyword only (dense, hybrid and rerank then report that no embedding model is configured). */
   embedder?: Embedder | null;
   crossEncoder?: CrossEncoder | null;
+  /** Fusion and rerank settings for searches that do not give their own (query-time only: changing them needs no rebuild). */
+  search?: SearchDefaults;
   /** Persist here (manifest, chunks, keyword index, vectors, embedding cache); omit for in-memory only. */
   storageDir?: string;
   signal?: AbortSignal;
@@ -56,6 +58,8 @@ export class WorkspaceIndex implements RetrievalIndex {
   keyword: KeywordIndex;
   vectors: VectorIndex | null;
   manifest: IndexManifest;
+  /** The workspace's fusion and rerank settings; the editor updates them when the settings change. */
+  searchDefaults: SearchDefaults;
   private cache: EmbeddingCache | null;
 
   private constructor(
@@ -67,6 +71,7 @@ export class WorkspaceIndex implements RetrievalIndex {
     this.manifest = manifest;
     this.keyword = keyword;
     this.vectors = vectors;
+    this.searchDefaults = options.search ?? {};
     this.cache = options.embedder ? EmbeddingCache.open(options.embedder.info, options.storageDir && path.join(options.storageDir, 'cache')) : null;
   }
 

@@ -17,11 +17,24 @@ import { weightedScoreFusion } from './weighted-score-fusion';
 export const DEFAULT_FUSION: FusionConfig = { method: 'weighted', rrfK: 60, denseWeight: 0.2, normalization: 'min-max', depth: 100 };
 export const DEFAULT_RERANK: RerankConfig = { base: 'hybrid', candidates: 30 };
 
+/** Search settings a caller may leave out: the index's configured ones, else the engine defaults. */
+export interface SearchDefaults {
+  fusion?: Partial<FusionConfig>;
+  rerank?: Partial<RerankConfig>;
+}
+
+/** The fusion and rerank settings a search runs with: engine defaults, then the index's, then the request's. */
+export function resolveSearchConfig(defaults: SearchDefaults, req: SearchDefaults = {}): { fusion: FusionConfig; rerank: RerankConfig } {
+  return {
+    fusion: { ...DEFAULT_FUSION, ...defaults.fusion, ...req.fusion },
+    rerank: { ...DEFAULT_RERANK, ...defaults.rerank, ...req.rerank },
+  };
+}
+
 /** Runs the requested retrievers over one index with one filter, each hit explained. */
 export async function searchIndex(index: WorkspaceIndex, req: SearchRequest): Promise<SearchResponse> {
   const timings: SearchResponse['timingsMs'] = {};
-  const fusion: FusionConfig = { ...DEFAULT_FUSION, ...req.fusion };
-  const rerank: RerankConfig = { ...DEFAULT_RERANK, ...req.rerank };
+  const { fusion, rerank } = resolveSearchConfig(index.searchDefaults, req);
   const wanted = new Set(req.retrievers);
   const k = Math.max(1, req.k);
   const depth = Math.max(fusion.depth, k, wanted.has('rerank') ? rerank.candidates : 0);
@@ -139,6 +152,7 @@ export async function searchIndex(index: WorkspaceIndex, req: SearchRequest): Pr
 
   return {
     query: req.query,
+    config: { fusion, rerank },
     results,
     positions,
     filter: { removedChunks: removed, remainingChunks: allowed ? allowed.size : index.chunkMap.size, removedChunkIds: removedIds },

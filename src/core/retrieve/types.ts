@@ -108,6 +108,8 @@ export interface SearchRequest {
 
 export interface SearchResponse {
   query: string;
+  /** The fusion and rerank settings this search ran with (request over index defaults over engine defaults). */
+  config: { fusion: FusionConfig; rerank: RerankConfig };
   results: Partial<Record<RetrieverName, SearchHit[]>>;
   /** chunkId -> retriever -> position; only for request.locate. */
   positions: Record<string, Partial<Record<RetrieverName, RankPosition>>>;

@@ -67,6 +67,45 @@ describe('WorkspaceIndex', () => {
     await assert.rejects(index.search({ query: 'x', k: 1, retrievers: ['keyword'], filter: { modifiedAfter: 'soon' } }), /"soon" is not a date/);
   });
 
+  it("searches with the index's fusion and rerank settings unless the request gives its own, and says which ran", async () => {
+    const { index } = await WorkspaceIndex.build(await loadFolderCorpus(root), { ...options(), storageDir: undefined, search: { fusion: { method: 'rrf', rrfK: 5 } } });
+    const query = { query: 'retry budget per minute', k: 3, retrievers: ['hybrid' as const] };
+    const byIndex = await index.search(query);
+    assert.deepEqual(byIndex.config.fusion, { method: 'rrf', rrfK: 5, denseWeight: 0.2, normalization: 'min-max', depth: 100 });
+    assert.deepEqual(byIndex.config.rerank, { base: 'hybrid', candidates: 30 });
+    const top = byIndex.results.hybrid?.[0];
+    assert.ok(top?.explanation.kind === 'hybrid' && top.explanation.method === 'rrf');
+    // RRF with k = 5: each leg adds 1 / (5 + rank).
+    const legs = [top.explanation.keyword, top.explanation.dense].filter((l) => l.rank !== null);
+    assert.ok(Math.abs(top.score - legs.reduce((s, l) => s + 1 / (5 + (l.rank as number)), 0)) < 1e-12);
+    const overridden = await index.search({ ...query, fusion: { method: 'weighted', normalization: 'z-score' } });
+    assert.equal(overridden.config.fusion.method, 'weighted');
+    assert.equal(overridden.config.fusion.normalization, 'z-score');
+    assert.equal(overridden.config.fusion.rrfK, 5);
+    index.searchDefaults = { fusion: { denseWeight: 0 } };
+    const keywordOnly = await index.search({ query: 'retry budget per minute', k: 3, retrievers: ['hybrid', 'keyword'] });
+    assert.equal(keywordOnly.config.fusion.denseWeight, 0);
+    assert.equal(keywordOnly.results.hybrid?.[0].chunkId, keywordOnly.results.keyword?.[0].chunkId, 'dense weight 0: the keyword winner wins');
+    for (const h of keywordOnly.results.hybrid ?? []) assert.ok(h.explanation.kind === 'hybrid' && h.explanation.dense.contribution === 0);
+  });
+
+  it('keyword stemming and stop words are options of the index', async () => {
+    const corpus = await loadFolderCorpus(root);
+    const top = async (keyword: { stemming?: boolean; stopWords?: boolean }, query: string) => {
+      const { index } = await WorkspaceIndex.build(corpus, { chunker: { kind: 'markdown', maxSize: 400 }, keyword });
+      const r = await index.search({ query, k: 5, retrievers: ['keyword'] });
+      return r.results.keyword ?? [];
+    };
+    // "retrying" reaches "retry"/"retries" only through the stem.
+    assert.ok((await top({}, 'retrying')).some((h) => h.docId === 'docs/retries.md'));
+    assert.equal((await top({ stemming: false }, 'retrying')).length, 0);
+    // "the" is dropped as a stop word unless stop words are kept.
+    assert.equal((await top({}, 'the')).length, 0);
+    const withStopWords = await top({ stopWords: false }, 'the');
+    assert.ok(withStopWords.some((h) => h.docId === 'notes.txt'));
+    assert.ok(withStopWords.every((h) => h.explanation.kind === 'keyword' && h.explanation.terms.every((t) => t.matchedTerm === 'the')));
+  });
+
   it('updates incrementally: editing one file changes only its chunks and re-embeds only new text', async () => {
     const first = await WorkspaceIndex.openOrBuild(await loadFolderCorpus(root), options());
     const before = new Map([...first.index.chunkMap.keys()].map((id) => [id, first.index.chunkMap.get(id)?.docId]));

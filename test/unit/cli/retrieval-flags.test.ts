@@ -1,0 +1,112 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { before, describe, it } from 'node:test';
+import { runCli } from '../../../src/cli/main';
+import { demoDir, sharedModelDir, skipUnlessShared } from '../../helpers/shared';
+
+function io() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { io: { out: (t: string) => out.push(t), err: (t: string) => err.push(t) }, out, err };
+}
+
+/** A copy of the demo workspace (runs and indexes are written into it) with these retrievalLens.* settings. */
+function demoCopy(settings: Record<string, unknown>): string {
+  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-flags-'));
+  fs.cpSync(demoDir, ws, { recursive: true });
+  fs.rmSync(path.join(ws, '.retrieval-lens', 'index'), { recursive: true, force: true });
+  fs.rmSync(path.join(ws, '.retrieval-lens', 'runs'), { recursive: true, force: true });
+  fs.writeFileSync(path.join(ws, '.vscode', 'settings.json'), JSON.stringify({ 'retrievalLens.exclude': ['archive/**'], ...settings }, null, 2));
+  return ws;
+}
+
+interface Hit {
+  docId: string;
+  headingPath: string[];
+  explanation: { kind: string; base?: string; baseRank?: number };
+  chunkId: string;
+}
+
+async function searchJson(args: string[]): Promise<Hit[]> {
+  const c = io();
+  const code = await runCli(['search', ...args, '--json'], c.io);
+  assert.equal(code, 0, c.err.join('\n'));
+  return JSON.parse(c.out.join('\n')) as Hit[];
+}
+
+describe('CLI retrieval settings and flags', () => {
+  let ws: string;
+  before(() => {
+    ws = demoCopy({ 'retrievalLens.fusion': 'rrf', 'retrievalLens.rrfK': 10, 'retrievalLens.keywordStemming': false });
+  });
+
+  it("evaluates with the workspace's settings, flags over them, and records both in the run manifest", async () => {
+    const m1 = path.join(ws, 'settings.json.metrics');
+    const a = io();
+    assert.equal(await runCli(['eval', ws, '--retriever', 'hybrid', '--level', 'chunk', '--metrics-out', m1], a.io), 0, a.err.join('\n'));
+    assert.match(a.out[0], /^hybrid \(chunk level, \d+ queries, markdown:maxSize=1500,minSize=0, use-lite; RRF k=10\)$/);
+    const fromSettings = JSON.parse(fs.readFileSync(m1, 'utf8')).manifest;
+    assert.deepEqual([fromSettings.fusion.method, fromSettings.fusion.rrfK, fromSettings.keyword.stemming], ['rrf', 10, false]);
+
+    const m2 = path.join(ws, 'flags.metrics');
+    const b = io();
+    const flags = ['--fusion', 'weighted', '--normalization', 'z-score', '--dense-weight', '0.3', '--stemming', 'on', '--stop-words', 'off'];
+    assert.equal(await runCli(['eval', ws, '--retriever', 'hybrid', '--level', 'chunk', '--metrics-out', m2, ...flags], b.io), 0, b.err.join('\n'));
+    assert.match(b.out[0], /; weighted z-score, dense weight 0\.3\)$/);
+    const fromFlags = JSON.parse(fs.readFileSync(m2, 'utf8')).manifest;
+    assert.deepEqual([fromFlags.fusion.method, fromFlags.fusion.normalization, fromFlags.fusion.denseWeight, fromFlags.fusion.rrfK], ['weighted', 'z-score', 0.3, 10]);
+    assert.deepEqual([fromFlags.keyword.stemming, fromFlags.keyword.stopWords], [true, false]);
+    // Other keyword settings are another index, kept beside the first (switching back re-uses it).
+    assert.equal(fs.readdirSync(path.join(ws, '.retrieval-lens', 'index')).length, 2);
+  });
+
+  it('stops with exit code 2 on an invalid setting (file and line) or flag', async () => {
+    const bad = demoCopy({ 'retrievalLens.denseWeight': 1.5 });
+    const c = io();
+    assert.equal(await runCli(['eval', bad, '--retriever', 'bm25'], c.io), 2);
+    assert.equal(c.err[0], `error: ${path.join(bad, '.vscode', 'settings.json')}:5: retrievalLens.denseWeight must be a number within [0, 1], got 1.5`);
+    const cases: Array<[string[], RegExp]> = [
+      [['--normalization', 'l2'], /^error: --normalization must be one of min-max, z-score, got "l2"$/],
+      [['--stemming', 'maybe'], /^error: --stemming must be true or false, got "maybe"$/],
+      [['--rerank-candidates', '0'], /^error: --rerank-candidates must be a whole number ≥ 1, got "0"$/],
+      [['--dense-weight', 'high'], /^error: --dense-weight must be a number within \[0, 1\], got "high"$/],
+      [['--modified-after', 'soon'], /^error: --modified-after must be a date \(e\.g\. 2026-01-31\), got "soon"$/],
+      [['--front-matter', 'product'], /^error: --front-matter takes KEY=VALUE, got "product"$/],
+    ];
+    for (const [flags, message] of cases) {
+      const d = io();
+      assert.equal(await runCli(['search', ws, 'retention', '--retriever', 'bm25', ...flags], d.io), 2, flags.join(' '));
+      assert.match(d.err[0], message);
+    }
+  });
+
+  it('search applies metadata filters before ranking', async () => {
+    const all = await searchJson([ws, 'how long is data retained', '--retriever', 'bm25', '--k', '20']);
+    assert.ok(all.some((h) => !h.docId.startsWith('docs/guides/')), 'the query matches outside docs/guides too');
+    const guides = await searchJson([ws, 'how long is data retained', '--retriever', 'bm25', '--k', '20', '--path', 'docs/guides/**']);
+    assert.ok(guides.length && guides.every((h) => h.docId.startsWith('docs/guides/')));
+    const notGuides = await searchJson([ws, 'how long is data retained', '--retriever', 'bm25', '--k', '20', '--exclude-path', 'docs/guides/**']);
+    assert.ok(notGuides.length && notGuides.every((h) => !h.docId.startsWith('docs/guides/')));
+    const cloud = await searchJson([ws, 'how long is data retained', '--retriever', 'bm25', '--k', '20', '--front-matter', 'product=cloud']);
+    assert.ok(cloud.some((h) => h.docId === 'docs/guides/data-retention.md'));
+    assert.ok(!cloud.some((h) => h.docId === 'docs/guides/data-retention-self-hosted.md'));
+    const heading = await searchJson([ws, 'retention', '--retriever', 'bm25', '--k', '20', '--heading', 'self-hosted']);
+    assert.ok(heading.length && heading.every((h) => h.headingPath.join(' > ').toLowerCase().includes('self-hosted')));
+    assert.deepEqual(await searchJson([ws, 'retention', '--retriever', 'bm25', '--modified-after', '2999-01-01']), []);
+    assert.deepEqual(await searchJson([ws, 'retention', '--retriever', 'bm25', '--language', 'python']), []);
+  });
+
+  it('reranks the top candidates of the chosen base retriever', { skip: skipUnlessShared('the cross-encoder fixture', sharedModelDir('cross-encoder-shape-random')) }, async () => {
+    const reranker = sharedModelDir('cross-encoder-shape-random') as string;
+    const base = await searchJson([ws, 'rotate an API key', '--retriever', 'bm25', '--k', '4']);
+    const reranked = await searchJson([ws, 'rotate an API key', '--retriever', 'rerank', '--reranker', reranker, '--rerank-base', 'bm25', '--rerank-candidates', '4', '--k', '10']);
+    assert.equal(reranked.length, 4, 'only the 4 candidates are reranked');
+    assert.deepEqual(reranked.map((h) => h.chunkId).sort(), base.map((h) => h.chunkId).sort());
+    for (const h of reranked) {
+      assert.equal(h.explanation.base, 'keyword');
+      assert.equal(base[(h.explanation.baseRank as number) - 1].chunkId, h.chunkId, 'baseRank is the rank in the base retriever');
+    }
+  });
+});
