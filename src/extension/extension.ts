@@ -148,8 +148,8 @@ export function activate(context: vscode.ExtensionContext): RetrievalLensApi {
         if (!folder?.[0]) return;
         value = folder[0].fsPath;
       }
+      indexService.index = undefined; // dropped first, so the settings change below asks no "rebuild?": this builds
       await vscode.workspace.getConfiguration('retrievalLens').update('embeddingModel', value, vscode.ConfigurationTarget.Workspace);
-      indexService.index = undefined;
       await indexService.build();
     }),
     vscode.commands.registerCommand('retrievalLens.runBaseline', async (retrieversArg?: RetrieverName[]) => {
@@ -183,7 +183,16 @@ export function activate(context: vscode.ExtensionContext): RetrievalLensApi {
           target,
           async (chunker, embedder, crossEncoder) => {
             if (embedder === index.embedder && JSON.stringify(chunker) === JSON.stringify(index.manifest.chunker)) return index;
-            return (await WorkspaceIndex.openOrBuild(target.corpus, { chunker, embedder, crossEncoder, storageDir: indexService.storageDir(chunker, embedder?.info.id ?? 'none') })).index;
+            return (
+              await WorkspaceIndex.openOrBuild(target.corpus, {
+                chunker,
+                keyword: cfg.keyword,
+                search: index.searchDefaults,
+                embedder,
+                crossEncoder,
+                storageDir: indexService.storageDir(chunker, cfg.keyword, embedder?.info.id ?? 'none'),
+              })
+            ).index;
           },
           { baseline: index.embedder as NonNullable<typeof index.embedder>, alternatives: [], crossEncoder: index.crossEncoder, chunker: index.manifest.chunker },
           { k: Math.min(cfg.topK, 10), onProgress: (m) => progress.report({ message: m }) },

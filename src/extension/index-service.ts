@@ -1,45 +1,52 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ChunkerConfig } from '../core/chunking/chunk';
-import { CHUNKER_DEFAULTS } from '../core/chunking/chunker-registry';
 import { chunkerKey } from '../core/chunking/chunker-key';
 import { buildDocument } from '../core/corpus/build-document';
 import { loadFolderCorpus, loadSingleFile } from '../core/corpus/load-folder';
 import type { CrossEncoder, Embedder } from '../core/embed/embedder';
 import { WorkerCrossEncoder, WorkerEmbedder } from '../core/embed/worker-models';
 import { WorkspaceIndex } from '../core/index/workspace-index';
+import type { KeywordConfig } from '../core/retrieve/types';
+import { checkSetting, retrievalSettings, SETTING_KEYS, type WorkspaceSettings } from '../core/workspace-settings';
 import type { IndexStatus } from '../protocol';
 
-/** Reads retrievalLens.* settings into core configs. */
+const warned = new Set<string>();
+
+/**
+ * Reads retrievalLens.* settings into core configs, by the same rules as the CLI (src/core/workspace-settings.ts):
+ * only values the user set count (unset ones keep the engine's defaults), and an invalid value is reported once and
+ * replaced by its default.
+ */
 export function readConfig() {
   const c = vscode.workspace.getConfiguration('retrievalLens');
-  const kind = c.get<ChunkerConfig['kind']>('chunker', 'markdown');
-  const base = { ...(CHUNKER_DEFAULTS[kind] ?? CHUNKER_DEFAULTS.markdown) } as Record<string, unknown>;
-  // Size and overlap override the chunker's own defaults only when the user set them (the defaults differ per chunker).
-  const explicit = (key: string) => {
-    const i = c.inspect<number>(key);
-    return i?.workspaceFolderValue ?? i?.workspaceValue ?? i?.globalValue;
-  };
-  const size = explicit('chunkSize');
-  const overlap = explicit('chunkOverlap');
-  if (size !== undefined) {
-    if ('size' in base) base.size = size;
-    else if ('maxSize' in base) base.maxSize = size;
-    else if ('sentences' in base) base.sentences = size;
+  const set: Record<string, unknown> = {};
+  for (const key of SETTING_KEYS) {
+    const i = c.inspect(key);
+    const value = i?.workspaceFolderValue ?? i?.workspaceValue ?? i?.globalValue;
+    if (value === undefined) continue;
+    const problem = checkSetting(key, value);
+    if (!problem) set[key] = value;
+    else if (!warned.has(problem)) {
+      warned.add(problem);
+      void vscode.window.showWarningMessage(`Retrieval Lens: ${problem}; using the default.`);
+    }
   }
-  if (overlap !== undefined && 'overlap' in base) base.overlap = overlap;
+  const s = set as WorkspaceSettings;
   return {
-    chunker: base as ChunkerConfig,
-    include: c.get<string[]>('include', ['**/*']),
-    exclude: c.get<string[]>('exclude', []),
-    model: c.get<string>('embeddingModel', 'use-lite'),
+    ...retrievalSettings(s, 'markdown'),
+    include: s.include ?? ['**/*'],
+    exclude: s.exclude ?? [],
+    model: s.embeddingModel ?? 'use-lite',
     dtype: c.get<'q8' | 'fp32'>('embeddingDtype', 'q8'),
-    reranker: c.get<string>('rerankerModel', ''),
+    reranker: s.rerankerModel ?? '',
     allowDownload: c.get<boolean>('allowModelDownload', true),
-    topK: c.get<number>('topK', 10),
-    fusion: { method: c.get<'rrf' | 'weighted'>('fusion', 'weighted'), denseWeight: c.get<number>('denseWeight', 0.2), rrfK: c.get<number>('rrfK', 60) },
+    topK: s.topK ?? 10,
   };
 }
+
+/** Settings that change what the index holds (a rebuild applies them); the rest apply to the next search. */
+const INDEX_SETTINGS = ['include', 'exclude', 'chunker', 'chunkSize', 'chunkOverlap', 'keywordStemming', 'keywordStopWords', 'embeddingModel', 'embeddingDtype', 'rerankerModel'];
 
 /**
  * Owns the workspace index: built on command (never at activation), models in worker threads, progress with
@@ -48,6 +55,8 @@ export function readConfig() {
 export class IndexService implements vscode.Disposable {
   index: WorkspaceIndex | undefined;
   private embedder: Embedder | undefined;
+  /** Model and dtype the embedder was started with (switching either starts another). */
+  private embedderSpec = '';
   private crossEncoder: CrossEncoder | undefined;
   private building: Promise<WorkspaceIndex | undefined> | undefined;
   private status: IndexStatus = { state: 'none', documents: 0, chunks: 0, model: null, chunker: '', staleFiles: 0 };
@@ -70,6 +79,7 @@ export class IndexService implements vscode.Disposable {
       this.statusBar,
       this.emitter,
       vscode.workspace.onDidSaveTextDocument((d) => void this.onSaved(d.uri)),
+      vscode.workspace.onDidChangeConfiguration((e) => this.onConfigChanged(e)),
       vscode.workspace.onDidChangeTextDocument((e) => {
         const rel = this.relPath(e.document.uri);
         if (rel && this.index?.getDocument(rel) && e.contentChanges.length) {
@@ -110,16 +120,19 @@ export class IndexService implements vscode.Disposable {
     );
   }
 
-  storageDir(chunker: ChunkerConfig, model: string): string {
+  /** One folder per chunker, keyword settings and model, so switching between them keeps each index. */
+  storageDir(chunker: ChunkerConfig, keyword: Partial<KeywordConfig>, model: string): string {
     const base = this.context.storageUri?.fsPath ?? path.join(this.context.globalStorageUri.fsPath, 'no-workspace');
-    const safe = `${chunkerKey(chunker)}__${model}`.replace(/[^\w.=,-]+/g, '_').slice(0, 120);
+    const kw = Object.entries(keyword).map(([k, v]) => `${k}=${v}`).join(',');
+    const safe = `${chunkerKey(chunker)}__${kw ? `${kw}__` : ''}${model}`.replace(/[^\w.=,-]+/g, '_').slice(0, 160);
     return path.join(base, 'index', safe);
   }
 
   private async models(model: string, reranker: string, dtype: 'q8' | 'fp32', allowDownload: boolean, progress: (m: string) => void) {
-    if (!this.embedder || this.embedder.info.id !== model) {
+    if (!this.embedder || this.embedderSpec !== `${model} ${dtype}`) {
       await this.embedder?.dispose();
       this.embedder = undefined;
+      this.embedderSpec = `${model} ${dtype}`;
       progress(`loading embedding model ${model}`);
       this.embedder = await WorkerEmbedder.start({
         model,
@@ -168,9 +181,11 @@ export class IndexService implements vscode.Disposable {
           const { embedder, crossEncoder } = await this.models(cfg.model, cfg.reranker, cfg.dtype, cfg.allowDownload, (m) => progress.report({ message: m }));
           const { index, stats, rebuilt } = await WorkspaceIndex.openOrBuild(corpus, {
             chunker: cfg.chunker,
+            keyword: cfg.keyword,
+            search: { fusion: cfg.fusion, rerank: cfg.rerank },
             embedder,
             crossEncoder,
-            storageDir: this.storageDir(cfg.chunker, cfg.model),
+            storageDir: this.storageDir(cfg.chunker, cfg.keyword, cfg.model),
             signal: controller.signal,
             onProgress: ({ phase, done, total }) => progress.report({ message: `${phase} ${done}/${total}` }),
           });
@@ -193,6 +208,18 @@ export class IndexService implements vscode.Disposable {
       }
       return this.index;
     }
+  }
+
+  /** Search settings apply to the loaded index at once; index settings ask for a rebuild. */
+  private onConfigChanged(e: vscode.ConfigurationChangeEvent): void {
+    if (!this.index || !e.affectsConfiguration('retrievalLens')) return;
+    const cfg = readConfig();
+    this.index.searchDefaults = { fusion: cfg.fusion, rerank: cfg.rerank };
+    if (!INDEX_SETTINGS.some((k) => e.affectsConfiguration(`retrievalLens.${k}`))) return;
+    this.setStatus({ message: 'index settings changed: run Build Index to apply them' });
+    void vscode.window.showInformationMessage('Retrieval Lens: the index settings changed.', 'Rebuild Index').then((pick) => {
+      if (pick) void this.build();
+    });
   }
 
   /** On save: only the saved file is re-chunked and (for new text) re-embedded. */

@@ -82,4 +82,39 @@ describe('indexing, annotations, labels and diagnostics in the extension host', 
     console.log(`baseline nDCG@10: ${JSON.stringify(ndcg)}`);
     assert.ok(ndcg.hybrid > ndcg.dense);
   });
+
+  it("applies the workspace's fusion settings to the loaded index at once, and asks for a rebuild when index settings change", async () => {
+    const a = await api();
+    const index = a.indexService.index;
+    assert.ok(index);
+    const config = vscode.workspace.getConfiguration('retrievalLens');
+    const changed = () => new Promise<void>((resolve) => {
+      const d = vscode.workspace.onDidChangeConfiguration(() => setTimeout(() => { d.dispose(); resolve(); }, 50));
+    });
+    try {
+      let c = changed();
+      await config.update('fusion', 'rrf', vscode.ConfigurationTarget.Workspace);
+      await c;
+      c = changed();
+      await config.update('rrfK', 7, vscode.ConfigurationTarget.Workspace);
+      await c;
+      type Baseline = { runs: Array<{ result: { manifest: { fusion?: { method: string; rrfK: number } } } }> };
+      const result = await vscode.commands.executeCommand<Baseline>('retrievalLens.runBaseline', ['hybrid']);
+      assert.deepEqual([result.runs[0].result.manifest.fusion?.method, result.runs[0].result.manifest.fusion?.rrfK], ['rrf', 7]);
+      const view = await a.inspector.search({ query: 'QS-4091', k: 3, retrievers: ['hybrid'] });
+      const e = view.columns.hybrid?.[0].explanation;
+      assert.ok(e?.kind === 'hybrid' && e.method === 'rrf', 'the inspector fuses with the setting too');
+      assert.equal(a.indexService.index, index, 'search settings need no rebuild');
+      c = changed();
+      await config.update('denseWeight', 5, vscode.ConfigurationTarget.Workspace);
+      await c;
+      assert.equal(index.searchDefaults.fusion?.denseWeight, undefined, 'an invalid value falls back to the default');
+      c = changed();
+      await config.update('keywordStemming', false, vscode.ConfigurationTarget.Workspace);
+      await c;
+      assert.match(a.indexService.getStatus().message ?? '', /index settings changed: run Build Index/);
+    } finally {
+      for (const key of ['fusion', 'rrfK', 'denseWeight', 'keywordStemming']) await config.update(key, undefined, vscode.ConfigurationTarget.Workspace);
+    }
+  });
 });
