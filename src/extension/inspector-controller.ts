@@ -3,7 +3,8 @@ import * as vscode from 'vscode';
 import { diagnoseMisses, relevantChunks } from '../core/diagnose/diagnose-misses';
 import { spanOverlapsChunk } from '../core/eval/chunk-relevance';
 import type { Grade } from '../core/eval/evalset-types';
-import type { RetrieverName } from '../core/retrieve/types';
+import { DEFAULT_FUSION } from '../core/retrieve/search';
+import type { FusionConfig, RetrieverName } from '../core/retrieve/types';
 import type { HostInfo, MissedSpan, ResultRow, SearchParams, SearchView } from '../protocol';
 import type { EvalSetService } from './eval-set-service';
 import { readConfig, type IndexService } from './index-service';
@@ -16,6 +17,16 @@ function checkSearch(p: SearchParams): void {
   if (typeof p.query !== 'string' || !p.query.trim()) throw new Error('type a query first');
   if (!Number.isInteger(p.k) || p.k < 1 || p.k > 100) throw new Error('k must be an integer from 1 to 100');
   if (!Array.isArray(p.retrievers) || !p.retrievers.length || p.retrievers.some((r) => !RETRIEVERS.includes(r))) throw new Error('pick at least one retriever');
+  if (p.fusion !== undefined) checkFusion(p.fusion);
+}
+
+function checkFusion(f: Partial<FusionConfig>): void {
+  if (typeof f !== 'object' || f === null) throw new Error('fusion must be an object');
+  if (f.method !== undefined && f.method !== 'weighted' && f.method !== 'rrf') throw new Error('fusion method must be weighted or rrf');
+  if (f.denseWeight !== undefined && !(typeof f.denseWeight === 'number' && f.denseWeight >= 0 && f.denseWeight <= 1)) throw new Error('dense weight must be a number from 0 to 1');
+  if (f.normalization !== undefined && f.normalization !== 'min-max' && f.normalization !== 'z-score') throw new Error('normalisation must be min-max or z-score');
+  if (f.rrfK !== undefined && !(typeof f.rrfK === 'number' && f.rrfK > 0 && Number.isFinite(f.rrfK))) throw new Error('RRF k must be a number greater than 0');
+  if (f.depth !== undefined && !(Number.isInteger(f.depth) && f.depth >= 1)) throw new Error('fusion depth must be a positive integer');
 }
 
 export class InspectorController {
@@ -67,7 +78,8 @@ export class InspectorController {
     const judgments = evalQuery?.judgments ?? [];
     const labeledChunks = judgments.filter((j) => j.grade >= 1).flatMap((j) => relevantChunks(index, j).map((c) => c.id));
     const depth = Math.max(100, p.k);
-    const r = await index.search({ query: p.query, k: depth, retrievers: p.retrievers, filter: p.filter ?? evalQuery?.filter, fusion: { ...cfg.fusion, ...p.fusion }, locate: labeledChunks });
+    const fusion: FusionConfig = { ...DEFAULT_FUSION, ...cfg.fusion, ...p.fusion };
+    const r = await index.search({ query: p.query, k: depth, retrievers: p.retrievers, filter: p.filter ?? evalQuery?.filter, fusion, locate: labeledChunks });
     const rankOf = new Map<string, Partial<Record<RetrieverName, number | null>>>();
     for (const name of p.retrievers) {
       (r.results[name] ?? []).forEach((h) => {
@@ -132,7 +144,7 @@ export class InspectorController {
     }
     const timingsMs: Record<string, number> = {};
     for (const [k, v] of Object.entries(r.timingsMs)) if (typeof v === 'number') timingsMs[k] = v;
-    const view: SearchView = { query: p.query, queryId: evalQuery?.id, k: p.k, columns, errors: r.errors, missed, filterRemoved: r.filter.removedChunks, timingsMs };
+    const view: SearchView = { query: p.query, queryId: evalQuery?.id, k: p.k, columns, errors: r.errors, missed, filterRemoved: r.filter.removedChunks, fusion, timingsMs };
     this.lastView = view;
     this.emitter.fire(view);
     return view;
