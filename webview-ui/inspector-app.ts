@@ -1,7 +1,13 @@
 import { html, nothing, render, type TemplateResult } from 'lit';
+import { live } from 'lit/directives/live.js';
 import type { InitState, IndexStatus, MissedSpan, ResultRow, SearchParams, SearchView } from '../src/protocol';
-import type { MetadataFilter, RetrieverName, ScoreExplanation } from '../src/core/retrieve/types';
+import type { RetrieverName, ScoreExplanation } from '../src/core/retrieve/types';
+import type { VscodeTextfield } from '@vscode-elements/elements/dist/vscode-textfield/vscode-textfield.js';
+import { CHECKED_FIELDS, describeFusion, fusionFieldsUsed, readForm, type SearchForm } from './search-form';
 import { messenger, state as persisted, type PersistedState } from './vscode-api';
+
+/** Filter and fusion fields: plain text in the persisted state. */
+type FormTextField = Extract<keyof PersistedState, `filter${string}` | `fusion${string}`>;
 
 const ALL_RETRIEVERS: RetrieverName[] = ['keyword', 'dense', 'hybrid', 'rerank'];
 const LABELS: Record<RetrieverName, string> = { keyword: 'Keyword (BM25)', dense: 'Dense', hybrid: 'Hybrid', rerank: 'Reranked' };
@@ -13,17 +19,14 @@ export class InspectorApp {
   private busy = false;
   private error = '';
   private s: PersistedState;
+  /** Collapsible sections the user opened (or a blocked search opened to show an error). */
+  private readonly openSections = new Set<string>();
 
   constructor(private readonly root: HTMLElement) {
-    this.s = persisted.load() ?? {
-      query: '',
-      k: 10,
-      retrievers: ['keyword', 'dense', 'hybrid'],
-      filterPath: '',
-      filterLanguage: '',
-      filterFrontMatter: '',
-    };
-    this.view = this.s.lastView as SearchView | undefined;
+    this.s = persisted.load();
+    const last = this.s.lastView as SearchView | undefined;
+    // A view saved by a version that did not report its fusion is dropped rather than shown half-described.
+    this.view = last?.fusion ? last : undefined;
   }
 
   async start(): Promise<void> {
@@ -57,22 +60,21 @@ export class InspectorApp {
     persisted.save({ ...this.s, lastView: this.view });
   }
 
-  private filter(): MetadataFilter | undefined {
-    const f: MetadataFilter = {};
-    if (this.s.filterPath.trim()) f.pathGlobs = this.s.filterPath.split(',').map((x) => x.trim()).filter(Boolean);
-    if (this.s.filterLanguage.trim()) f.languages = this.s.filterLanguage.split(',').map((x) => x.trim()).filter(Boolean);
-    if (this.s.filterFrontMatter.trim()) {
-      f.frontMatter = {};
-      for (const pair of this.s.filterFrontMatter.split(',')) {
-        const [key, ...rest] = pair.split('=');
-        if (key?.trim() && rest.length) f.frontMatter[key.trim()] = rest.join('=').trim();
-      }
-    }
-    return Object.keys(f).length ? f : undefined;
+  /** The form as the host would get it; fields whose browser input cannot be parsed are read from the live DOM. */
+  private readForm(): SearchForm {
+    const badInput = new Set(CHECKED_FIELDS.filter((f) => this.root.querySelector<VscodeTextfield>(`vscode-textfield[data-field="${f}"]`)?.wrappedElement?.validity.badInput));
+    return readForm(this.s, badInput);
   }
 
   async search(): Promise<void> {
     if (!this.s.query.trim()) return;
+    const form = this.readForm();
+    if (Object.keys(form.errors).length) {
+      if (form.errors.denseWeight || form.errors.rrfK) this.openSections.add('fusion');
+      if (form.errors.modifiedAfter) this.openSections.add('filter');
+      this.draw();
+      return;
+    }
     this.busy = true;
     this.error = '';
     this.draw();
@@ -81,7 +83,8 @@ export class InspectorApp {
       queryId: this.s.queryId,
       k: this.s.k,
       retrievers: this.s.retrievers as RetrieverName[],
-      filter: this.filter(),
+      filter: form.filter,
+      fusion: form.fusion,
     };
     try {
       this.view = await messenger.request('search', params);
@@ -131,6 +134,8 @@ export class InspectorApp {
 
   private form(): TemplateResult {
     const queries = this.init?.evalQueries ?? [];
+    const { errors } = this.readForm();
+    const used = fusionFieldsUsed(this.s.fusionMethod);
     return html`<form class="query-form" @submit=${(e: Event) => { e.preventDefault(); void this.search(); }}>
       <div class="row">
         <vscode-single-select id="eval-query" aria-label="Eval query" .value=${this.s.queryId ?? ''}
@@ -164,23 +169,70 @@ export class InspectorApp {
             this.save();
           }}></vscode-checkbox>`)}
       </div>
-      <vscode-collapsible title="Metadata filter" class="filters">
+      ${this.section('filter', 'Metadata filter', 'filters', html`
         <div class="row">
           <vscode-textfield placeholder="path globs, e.g. docs/guides/**" aria-label="Path globs" .value=${this.s.filterPath}
-            @input=${(e: Event) => { this.s = { ...this.s, filterPath: (e.target as HTMLInputElement).value }; this.save(); }}></vscode-textfield>
+            @input=${this.edit('filterPath')}></vscode-textfield>
           <vscode-textfield placeholder="languages, e.g. markdown" aria-label="Languages" .value=${this.s.filterLanguage}
-            @input=${(e: Event) => { this.s = { ...this.s, filterLanguage: (e.target as HTMLInputElement).value }; this.save(); }}></vscode-textfield>
+            @input=${this.edit('filterLanguage')}></vscode-textfield>
           <vscode-textfield placeholder="front matter, e.g. product=cloud" aria-label="Front matter" .value=${this.s.filterFrontMatter}
-            @input=${(e: Event) => { this.s = { ...this.s, filterFrontMatter: (e.target as HTMLInputElement).value }; this.save(); }}></vscode-textfield>
+            @input=${this.edit('filterFrontMatter')}></vscode-textfield>
         </div>
-      </vscode-collapsible>
+        <div class="row">
+          <vscode-label for="filter-heading">Heading contains</vscode-label>
+          <vscode-textfield id="filter-heading" placeholder="e.g. error codes" aria-label="Heading path contains" .value=${this.s.filterHeadingPath}
+            @input=${this.edit('filterHeadingPath')}></vscode-textfield>
+          <vscode-label for="filter-modified-after">Modified after</vscode-label>
+          <vscode-textfield id="filter-modified-after" type="date" data-field="modifiedAfter" aria-label="Modified after" .value=${live(this.s.filterModifiedAfter)}
+            ?invalid=${!!errors.modifiedAfter} @input=${this.edit('filterModifiedAfter')} @change=${() => this.draw()}></vscode-textfield>
+        </div>
+        ${fieldError(errors.modifiedAfter)}`)}
+      ${this.section('fusion', 'Hybrid fusion', 'fusion', html`
+        <div class="row">
+          <vscode-label for="fusion-method">Method</vscode-label>
+          <vscode-single-select id="fusion-method" aria-label="Fusion method" .value=${this.s.fusionMethod} @change=${this.edit('fusionMethod')}>
+            <vscode-option value="">from settings</vscode-option>
+            <vscode-option value="weighted">weighted</vscode-option>
+            <vscode-option value="rrf">RRF</vscode-option>
+          </vscode-single-select>
+          <vscode-label for="fusion-dense-weight">Dense weight</vscode-label>
+          <vscode-textfield id="fusion-dense-weight" type="number" data-field="denseWeight" placeholder="0 to 1" aria-label="Dense weight" style="width:7em"
+            .value=${live(this.s.fusionDenseWeight)} ?disabled=${!used.weighted} ?invalid=${!!errors.denseWeight} @input=${this.edit('fusionDenseWeight')}></vscode-textfield>
+          <vscode-label for="fusion-normalization">Normalisation</vscode-label>
+          <vscode-single-select id="fusion-normalization" aria-label="Normalisation" .value=${this.s.fusionNormalization} ?disabled=${!used.weighted}
+            @change=${this.edit('fusionNormalization')}>
+            <vscode-option value="">from settings</vscode-option>
+            <vscode-option value="min-max">min-max</vscode-option>
+            <vscode-option value="z-score">z-score</vscode-option>
+          </vscode-single-select>
+          <vscode-label for="fusion-rrf-k">RRF k</vscode-label>
+          <vscode-textfield id="fusion-rrf-k" type="number" data-field="rrfK" placeholder="e.g. 60" aria-label="RRF k" style="width:7em"
+            .value=${live(this.s.fusionRrfK)} ?disabled=${!used.rrf} ?invalid=${!!errors.rrfK} @input=${this.edit('fusionRrfK')}></vscode-textfield>
+        </div>
+        ${fieldError(errors.denseWeight)}${fieldError(errors.rrfK)}
+        <p class="hint">Empty fields use the workspace settings.</p>`)}
     </form>`;
+  }
+
+  /** A collapsible that stays as the user left it across redraws. */
+  private section(id: string, heading: string, className: string, body: TemplateResult): TemplateResult {
+    return html`<vscode-collapsible heading=${heading} class=${className} .open=${this.openSections.has(id)}
+      @vsc-collapsible-toggle=${(e: CustomEvent<{ open: boolean }>) => { if (e.detail.open) this.openSections.add(id); else this.openSections.delete(id); }}>${body}</vscode-collapsible>`;
+  }
+
+  /** Input handler for a text or select field of the persisted state; redraws so inline errors follow the typing. */
+  private edit(key: FormTextField) {
+    return (e: Event) => {
+      this.s = { ...this.s, [key]: (e.target as HTMLInputElement).value };
+      this.save();
+      this.draw();
+    };
   }
 
   private results(view: SearchView): TemplateResult {
     const cols = ALL_RETRIEVERS.filter((r) => view.columns[r] || view.errors[r]);
     return html`
-      <section class="meta">“${view.query}” · top ${view.k}${view.filterRemoved ? html` · filter removed ${view.filterRemoved} chunks` : nothing}
+      <section class="meta">“${view.query}” · top ${view.k}${cols.includes('hybrid') ? ` · hybrid: ${describeFusion(view.fusion)}` : nothing}${view.filterRemoved ? html` · filter removed ${view.filterRemoved} chunks` : nothing}
         · ${Object.entries(view.timingsMs).map(([k, v]) => `${k} ${v.toFixed(1)} ms`).join(' · ')}</section>
       <section class="columns" style="grid-template-columns: repeat(${cols.length}, minmax(16em, 1fr))">
         ${cols.map((r) => html`<div class="column" data-retriever=${r}>
@@ -228,6 +280,10 @@ export class InspectorApp {
         ${m.evidence ? html`<div class="explain">${m.evidence}</div>` : nothing}
       </li>`)}</ol></section>`;
   }
+}
+
+function fieldError(message: string | undefined): TemplateResult | typeof nothing {
+  return message ? html`<div class="field-error" role="alert">${message}</div>` : nothing;
 }
 
 function explain(e: ScoreExplanation): TemplateResult {

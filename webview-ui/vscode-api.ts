@@ -15,8 +15,30 @@ export interface PersistedState {
   filterPath: string;
   filterLanguage: string;
   filterFrontMatter: string;
+  filterHeadingPath: string;
+  filterModifiedAfter: string;
+  /** Hybrid fusion overrides as typed; '' means "use the workspace settings". */
+  fusionMethod: string;
+  fusionDenseWeight: string;
+  fusionNormalization: string;
+  fusionRrfK: string;
   lastView?: unknown;
 }
+
+const DEFAULT_STATE: PersistedState = {
+  query: '',
+  k: 10,
+  retrievers: ['keyword', 'dense', 'hybrid'],
+  filterPath: '',
+  filterLanguage: '',
+  filterFrontMatter: '',
+  filterHeadingPath: '',
+  filterModifiedAfter: '',
+  fusionMethod: '',
+  fusionDenseWeight: '',
+  fusionNormalization: '',
+  fusionRrfK: '',
+};
 
 const api = acquireVsCodeApi<PersistedState>();
 
@@ -27,8 +49,9 @@ export const messenger = new Messenger<HostToWebview, WebviewToHost>(
 window.addEventListener('message', (event: MessageEvent) => void messenger.receive(event.data));
 
 export const state = {
-  load(): PersistedState | undefined {
-    return api.getState();
+  /** The saved state with defaults for fields an older version did not save. */
+  load(): PersistedState {
+    return { ...DEFAULT_STATE, ...api.getState() };
   },
   save(s: PersistedState): void {
     api.setState(s);
