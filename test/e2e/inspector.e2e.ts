@@ -48,6 +48,67 @@ describe('Query Inspector, labeling and baseline in a real VS Code', () => {
     await screenshot(page, 'inspector-results');
   });
 
+  it('fuses with the method typed in the form, refuses invalid input, and filters by heading path', async () => {
+    const f = await webview(page, '.column[data-retriever="hybrid"] .hit');
+    const meta = f.locator('section.meta');
+    assert.match(await meta.innerText(), /hybrid: weighted min-max, dense weight 0\.2\b/, 'untouched fields report the workspace settings');
+    await f.locator('vscode-collapsible.fusion .collapsible-header').click();
+
+    // Invalid input shows inline and is never sent: the results keep describing the previous query.
+    await f.locator('#fusion-dense-weight input').fill('1.5');
+    await f.locator('.field-error', { hasText: 'dense weight must be a number from 0 to 1' }).waitFor();
+    await screenshot(page, 'inspector-fusion-invalid');
+    await f.locator('#query input').fill('retry backoff');
+    await f.locator('#search').click();
+    await page.waitForTimeout(2_000);
+    assert.match(await meta.innerText(), /^“QS-4091 partition fenced”/);
+    await f.locator('#fusion-dense-weight input').fill('');
+    assert.equal(await f.locator('.field-error').count(), 0);
+
+    await f.locator('#fusion-method').click();
+    await f.locator('#fusion-method li[role="option"]', { hasText: 'RRF' }).click();
+    assert.equal(await f.locator('#fusion-dense-weight').evaluate((e) => e.hasAttribute('disabled')), true, 'RRF has no dense weight');
+    await f.locator('#fusion-rrf-k input').fill('10');
+    await f.locator('#query input').fill('QS-4091 partition fenced');
+    await f.locator('#search').click();
+    await meta.filter({ hasText: 'hybrid: RRF k=10' }).waitFor({ timeout: 60_000 });
+    const explanations = await f.locator('.column[data-retriever="hybrid"] .hit .explain').allInnerTexts();
+    assert.ok(explanations.length > 0);
+    for (const text of explanations) {
+      const m = /^rrf: keyword #(\d+|—) → ([\d.]+) \+ dense #(\d+|—) → ([\d.]+) = ([\d.]+)$/.exec(text);
+      assert.ok(m, `an RRF explanation: ${text}`);
+      const term = (rank: string) => (rank === '—' ? 0 : 1 / (10 + Number(rank))).toFixed(4);
+      assert.equal(m[2], term(m[1]), `keyword term of ${text} is 1 / (k + rank)`);
+      assert.equal(m[4], term(m[3]), `dense term of ${text} is 1 / (k + rank)`);
+    }
+
+    await f.locator('vscode-collapsible.filters .collapsible-header').click();
+    // A half-typed date reads as '' in the browser: it must fail inline instead of silently dropping the filter.
+    await f.locator('#filter-modified-after input').click();
+    await page.keyboard.type('01');
+    await f.locator('#search').click();
+    await f.locator('.field-error', { hasText: 'modified after: complete the date' }).waitFor();
+    await f.locator('#filter-modified-after input').fill('');
+    await f.locator('.field-error').waitFor({ state: 'detached' });
+
+    await f.locator('#filter-heading input').fill('error codes');
+    await f.locator('#search').click();
+    await meta.filter({ hasText: /filter removed \d+ chunks/ }).waitFor({ timeout: 60_000 });
+    assert.match(await meta.innerText(), /hybrid: RRF k=10/);
+    const headings = await f.locator('.column[data-retriever="keyword"] .hit .heading').allInnerTexts();
+    assert.ok(headings.length > 0 && headings.every((h) => /error codes/i.test(h)), headings.join(' | '));
+    await screenshot(page, 'inspector-fusion');
+
+    // Back to the workspace settings and no filter, so the tests after this one see the plain search.
+    await f.locator('#filter-heading input').fill('');
+    await f.locator('#fusion-rrf-k input').fill('');
+    await f.locator('#fusion-method').click();
+    await f.locator('#fusion-method li[role="option"]', { hasText: 'from settings' }).click();
+    await f.locator('#search').click();
+    await meta.filter({ hasText: 'hybrid: weighted min-max' }).waitFor({ timeout: 60_000 });
+    assert.doesNotMatch(await meta.innerText(), /filter removed/);
+  });
+
   it('reveals a result in the editor when clicked', async () => {
     const f = await webview(page, '.column[data-retriever="keyword"] .hit');
     await f.locator('.column[data-retriever="keyword"] .hit').first().click();
