@@ -72,7 +72,7 @@ export interface SearchView {
   errors: Partial<Record<RetrieverName, string>>;
   missed: MissedSpan[];
   filterRemoved: number;
-  /** The fusion the hybrid column used: defaults, then workspace settings, then the request's overrides. */
+  /** The fusion the search ran with, fully resolved: engine defaults, then workspace settings, then the request's overrides. */
   fusion: FusionConfig;
   timingsMs: Record<string, number>;
 }

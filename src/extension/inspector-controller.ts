@@ -3,7 +3,6 @@ import * as vscode from 'vscode';
 import { diagnoseMisses, relevantChunks } from '../core/diagnose/diagnose-misses';
 import { spanOverlapsChunk } from '../core/eval/chunk-relevance';
 import type { Grade } from '../core/eval/evalset-types';
-import { DEFAULT_FUSION } from '../core/retrieve/search';
 import type { FusionConfig, RetrieverName } from '../core/retrieve/types';
 import type { HostInfo, MissedSpan, ResultRow, SearchParams, SearchView } from '../protocol';
 import type { EvalSetService } from './eval-set-service';
@@ -78,8 +77,7 @@ export class InspectorController {
     const judgments = evalQuery?.judgments ?? [];
     const labeledChunks = judgments.filter((j) => j.grade >= 1).flatMap((j) => relevantChunks(index, j).map((c) => c.id));
     const depth = Math.max(100, p.k);
-    const fusion: FusionConfig = { ...DEFAULT_FUSION, ...cfg.fusion, ...p.fusion };
-    const r = await index.search({ query: p.query, k: depth, retrievers: p.retrievers, filter: p.filter ?? evalQuery?.filter, fusion, locate: labeledChunks });
+    const r = await index.search({ query: p.query, k: depth, retrievers: p.retrievers, filter: p.filter ?? evalQuery?.filter, fusion: { ...cfg.fusion, ...p.fusion }, locate: labeledChunks });
     const rankOf = new Map<string, Partial<Record<RetrieverName, number | null>>>();
     for (const name of p.retrievers) {
       (r.results[name] ?? []).forEach((h) => {
@@ -144,7 +142,7 @@ export class InspectorController {
     }
     const timingsMs: Record<string, number> = {};
     for (const [k, v] of Object.entries(r.timingsMs)) if (typeof v === 'number') timingsMs[k] = v;
-    const view: SearchView = { query: p.query, queryId: evalQuery?.id, k: p.k, columns, errors: r.errors, missed, filterRemoved: r.filter.removedChunks, fusion, timingsMs };
+    const view: SearchView = { query: p.query, queryId: evalQuery?.id, k: p.k, columns, errors: r.errors, missed, filterRemoved: r.filter.removedChunks, fusion: r.config.fusion, timingsMs };
     this.lastView = view;
     this.emitter.fire(view);
     return view;
