@@ -3,7 +3,8 @@ import { live } from 'lit/directives/live.js';
 import type { InitState, IndexStatus, MissedSpan, ResultRow, SearchParams, SearchView } from '../src/protocol';
 import type { RetrieverName, ScoreExplanation } from '../src/core/retrieve/types';
 import type { VscodeTextfield } from '@vscode-elements/elements/dist/vscode-textfield/vscode-textfield.js';
-import { CHECKED_FIELDS, describeFusion, fusionFieldsUsed, readForm, type SearchForm } from './search-form';
+import { describeFusion } from '../src/core/retrieve/fusion-label';
+import { CHECKED_FIELDS, fusionFieldsUsed, readForm, type SearchForm } from './search-form';
 import { messenger, state as persisted, type PersistedState } from './vscode-api';
 
 /** Filter and fusion fields: plain text in the persisted state. */

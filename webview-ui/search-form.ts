@@ -69,8 +69,3 @@ function parseNumber(text: string, badInput: boolean): number | undefined {
   if (badInput) return NaN;
   return text.trim() ? Number(text) : undefined;
 }
-
-/** "weighted min-max, dense weight 0.2" or "RRF k=60". */
-export function describeFusion(f: FusionConfig): string {
-  return f.method === 'rrf' ? `RRF k=${f.rrfK}` : `weighted ${f.normalization}, dense weight ${f.denseWeight}`;
-}

@@ -4,6 +4,7 @@ import { compareCommand, compareUsage } from './commands/compare-command';
 import { evalCommand, evalUsage } from './commands/eval-command';
 import { exportCommand, exportUsage } from './commands/export-command';
 import { searchCommand, searchUsage } from './commands/search-command';
+import { sweepFusionCommand, sweepFusionUsage } from './commands/sweep-fusion-command';
 import { commandTable as diagnoseCommands } from './commands/diagnose-commands';
 
 type Command = { run: (argv: string[], io: CliIO) => Promise<number>; usage: string };
@@ -12,6 +13,7 @@ type Command = { run: (argv: string[], io: CliIO) => Promise<number>; usage: str
 const COMMANDS: Record<string, Command> = {
   eval: { run: evalCommand, usage: evalUsage },
   search: { run: searchCommand, usage: searchUsage },
+  'sweep-fusion': { run: sweepFusionCommand, usage: sweepFusionUsage },
   compare: { run: compareCommand, usage: compareUsage },
   export: { run: exportCommand, usage: exportUsage },
   ...diagnoseCommands,

@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { FAILURE_CATEGORIES, diagnoseMisses, type FailureCategory } from '../core/diagnose/diagnose-misses';
 import { evaluate, type EvaluationResult } from '../core/eval/evaluate';
 import type { EvalQuery } from '../core/eval/evalset-types';
+import { sweepFusion, sweepVerdict, type FusionSweep, type SweepPoint } from '../core/eval/fusion-sweep';
 import { compareRuns } from '../core/eval/significance';
 import { RUNS_DIR, saveRun } from '../core/eval/run-manifest';
 import type { WorkspaceIndex } from '../core/index/workspace-index';
@@ -15,6 +16,8 @@ export interface BaselineResult {
   runs: Array<{ retriever: RetrieverName; result: EvaluationResult }>;
   categories: Record<FailureCategory, number>;
   baselineRetriever: RetrieverName;
+  /** Hybrid's trade-off along the dense weight, when hybrid was evaluated. */
+  sweep?: FusionSweep;
 }
 
 /** Evaluates the eval split with each retriever at chunk level and diagnoses the baseline's misses. */
@@ -28,7 +31,33 @@ export async function runBaseline(index: WorkspaceIndex, queries: EvalQuery[], r
   const baselineRetriever: RetrieverName = retrievers.includes('dense') ? 'dense' : retrievers[0];
   const { misses } = await diagnoseMisses({ index, root, corpusOptions: { exclude }, queries, variants: [] }, { k, baseline: baselineRetriever === 'rerank' ? 'hybrid' : baselineRetriever, candidates: 30, split: 'eval' });
   const categories = Object.fromEntries(FAILURE_CATEGORIES.map((c) => [c, misses.filter((m) => m.category === c).length])) as Record<FailureCategory, number>;
-  return { k, queries: runs[0]?.result.metrics.all.num_q ?? 0, runs, categories, baselineRetriever };
+  const sweep = retrievers.includes('hybrid') && index.embedder ? await sweepFusion(index, queries, { level: 'chunk', cutoffs: [k, 10], split: 'eval' }) : undefined;
+  return { k, queries: runs[0]?.result.metrics.all.num_q ?? 0, runs, categories, baselineRetriever, sweep };
+}
+
+/** nDCG@10 along the dense weight (0 = keyword alone, 1 = dense alone), RRF as a dashed line, the configured point ringed. */
+function sweepChart(sweep: FusionSweep): string {
+  const W = 520;
+  const H = 180;
+  const pad = { l: 40, r: 150, t: 10, b: 30 };
+  const x = (w: number) => pad.l + w * W;
+  const y = (v: number) => pad.t + (1 - v) * H;
+  const m = sweep.measure;
+  const val = (p: SweepPoint) => p.result.metrics.all[m];
+  const line = sweep.curve.map((p) => `${x(p.denseWeight ?? 0).toFixed(1)},${y(val(p)).toFixed(1)}`).join(' ');
+  const dots = sweep.curve.map((p) => `<circle cx="${x(p.denseWeight ?? 0)}" cy="${y(val(p))}" r="3" fill="var(--vscode-charts-blue)"><title>${esc(p.label)}: ${val(p).toFixed(3)}</title></circle>`).join('');
+  const rrf = val(sweep.rrf);
+  const c = sweep.configured;
+  const cx = c.denseWeight === null ? x(1) + 40 : x(c.denseWeight);
+  const ticks = [0, 0.25, 0.5, 0.75, 1].map((t) => `<line x1="${x(0)}" x2="${x(1)}" y1="${y(t)}" y2="${y(t)}" class="grid"></line><text x="${pad.l - 6}" y="${y(t) + 4}" text-anchor="end" class="val">${t.toFixed(2)}</text>`).join('');
+  const xticks = [0, 0.2, 0.4, 0.6, 0.8, 1].map((t) => `<text x="${x(t)}" y="${pad.t + H + 14}" text-anchor="middle" class="val">${t}</text>`).join('');
+  return `<svg id="fusion-sweep" role="img" aria-label="${m} along the dense weight" width="${pad.l + W + pad.r}" height="${pad.t + H + pad.b}">
+${ticks}${xticks}
+<text x="${x(0)}" y="${pad.t + H + 27}" class="val">keyword alone</text><text x="${x(1)}" y="${pad.t + H + 27}" text-anchor="end" class="val">dense alone → dense weight</text>
+<line x1="${x(0)}" x2="${x(1)}" y1="${y(rrf)}" y2="${y(rrf)}" class="rrf"></line><text x="${x(1) + 6}" y="${y(rrf) + 4}" class="lbl">${esc(sweep.rrf.label)} ${rrf.toFixed(3)}</text>
+<polyline points="${line}" fill="none" stroke="var(--vscode-charts-blue)" stroke-width="2"></polyline>${dots}
+<circle cx="${cx}" cy="${y(val(c))}" r="7" fill="none" stroke="var(--vscode-charts-orange)" stroke-width="2"></circle><text x="${cx + 10}" y="${y(val(c)) - 8}" class="lbl">configured ${val(c).toFixed(3)}</text>
+</svg>`;
 }
 
 /**
@@ -74,10 +103,12 @@ h2{font-size:1.2em} h3{font-size:1em;margin:12px 0 4px}
 svg text{fill:var(--vscode-foreground);font-size:11px} .val{fill:var(--vscode-descriptionForeground)}
 .wl{list-style:none;padding:0;columns:2} .win{color:var(--vscode-testing-iconPassed)} .loss{color:var(--vscode-testing-iconFailed)}
 a{color:var(--vscode-textLink-foreground)} .muted{color:var(--vscode-descriptionForeground)}
+.grid{stroke:var(--vscode-editorWidget-border);stroke-width:.5} .rrf{stroke:var(--vscode-charts-purple);stroke-dasharray:4 3}
 </style></head><body>
 <h2>Baseline: ${result.queries} eval queries, chunk level, K = ${result.k}</h2>
 <p class="muted">Relevance comes from your labeled spans, so every chunker and retriever is scored against the same labels.</p>
 <section id="metrics">${bars}</section>
+${result.sweep ? `<h2>Hybrid trade-off</h2><p class="muted">nDCG@10 of weighted fusion (${esc(result.sweep.configured.fusion?.normalization ?? 'min-max')}) as the dense weight goes from keyword alone to dense alone, on the same eval queries.</p>${sweepChart(result.sweep)}<p id="sweep-verdict">${esc(sweepVerdict(result.sweep))}</p>` : ''}
 <h2>Per query</h2><section id="per-query">${compare || '<p class="muted">Run two or more retrievers to compare them.</p>'}</section>
 <h2>Why the ${esc(result.baselineRetriever)} baseline misses (${total} missed spans)</h2>
 <svg id="categories" role="img" aria-label="failure categories" width="600" height="${FAILURE_CATEGORIES.length * 18 + 4}">${cats}</svg>

@@ -4,6 +4,7 @@ import { diagnoseMisses, relevantChunks } from '../core/diagnose/diagnose-misses
 import { spanOverlapsChunk } from '../core/eval/chunk-relevance';
 import type { Grade } from '../core/eval/evalset-types';
 import type { FusionConfig, RetrieverName } from '../core/retrieve/types';
+import { checkSetting, type WorkspaceSettings } from '../core/workspace-settings';
 import type { HostInfo, MissedSpan, ResultRow, SearchParams, SearchView } from '../protocol';
 import type { EvalSetService } from './eval-set-service';
 import { readConfig, type IndexService } from './index-service';
@@ -19,12 +20,14 @@ function checkSearch(p: SearchParams): void {
   if (p.fusion !== undefined) checkFusion(p.fusion);
 }
 
+/** Fusion overrides follow the rules of the settings they override. */
 function checkFusion(f: Partial<FusionConfig>): void {
   if (typeof f !== 'object' || f === null) throw new Error('fusion must be an object');
-  if (f.method !== undefined && f.method !== 'weighted' && f.method !== 'rrf') throw new Error('fusion method must be weighted or rrf');
-  if (f.denseWeight !== undefined && !(typeof f.denseWeight === 'number' && f.denseWeight >= 0 && f.denseWeight <= 1)) throw new Error('dense weight must be a number from 0 to 1');
-  if (f.normalization !== undefined && f.normalization !== 'min-max' && f.normalization !== 'z-score') throw new Error('normalisation must be min-max or z-score');
-  if (f.rrfK !== undefined && !(typeof f.rrfK === 'number' && f.rrfK > 0 && Number.isFinite(f.rrfK))) throw new Error('RRF k must be a number greater than 0');
+  const fields: Array<[keyof FusionConfig, keyof WorkspaceSettings]> = [['method', 'fusion'], ['denseWeight', 'denseWeight'], ['normalization', 'fusionNormalization'], ['rrfK', 'rrfK']];
+  for (const [field, setting] of fields) {
+    const problem = f[field] === undefined ? undefined : checkSetting(setting, f[field]);
+    if (problem) throw new Error(problem.replace(`retrievalLens.${setting}`, `fusion ${field}`));
+  }
   if (f.depth !== undefined && !(Number.isInteger(f.depth) && f.depth >= 1)) throw new Error('fusion depth must be a positive integer');
 }
 
@@ -77,7 +80,7 @@ export class InspectorController {
     const judgments = evalQuery?.judgments ?? [];
     const labeledChunks = judgments.filter((j) => j.grade >= 1).flatMap((j) => relevantChunks(index, j).map((c) => c.id));
     const depth = Math.max(100, p.k);
-    const r = await index.search({ query: p.query, k: depth, retrievers: p.retrievers, filter: p.filter ?? evalQuery?.filter, fusion: { ...cfg.fusion, ...p.fusion }, locate: labeledChunks });
+    const r = await index.search({ query: p.query, k: depth, retrievers: p.retrievers, filter: p.filter ?? evalQuery?.filter, fusion: p.fusion, locate: labeledChunks });
     const rankOf = new Map<string, Partial<Record<RetrieverName, number | null>>>();
     for (const name of p.retrievers) {
       (r.results[name] ?? []).forEach((h) => {

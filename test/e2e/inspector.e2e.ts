@@ -163,6 +163,12 @@ describe('Query Inspector, labeling and baseline in a real VS Code', () => {
     assert.match(await f.locator('h2').first().innerText(), /^Baseline: \d+ eval queries, chunk level, K = 10$/);
     assert.ok(await f.locator('#categories rect').count());
     await screenshot(page, 'baseline');
+    // The hybrid trade-off: keyword, 7 weights, dense along the curve, and a verdict against the best single retriever.
+    assert.equal(await f.locator('#fusion-sweep polyline').count(), 1);
+    assert.equal(await f.locator('#fusion-sweep circle[r="3"]').count(), 9);
+    assert.match(await f.locator('#sweep-verdict').innerText(), /^The configured hybrid \(weighted min-max, dense weight 0\.2\) scores 0\.\d{3} ndcg_cut_10, (at least|below) (keyword|dense) \(0\.\d{3}\)/);
+    await f.locator('#fusion-sweep').scrollIntoViewIfNeeded();
+    await screenshot(page, 'baseline-fusion-sweep');
   });
 
   it('shows the fine-tune readiness report', async () => {

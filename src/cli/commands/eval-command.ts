@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { loadEvalTarget } from '../../core/eval/eval-target';
 import { evaluate } from '../../core/eval/evaluate';
 import { writeTrecRun } from '../../core/eval/trec-io';
+import { describeFusion } from '../../core/retrieve/fusion-label';
 import { RUNS_DIR, saveRun } from '../../core/eval/run-manifest';
 import { writeFileAtomic } from '../../core/io/atomic-write';
 import type { RetrieverName } from '../../core/retrieve/types';
@@ -77,8 +78,7 @@ export async function evalCommand(argv: string[], io: CliIO): Promise<number> {
     // Workspaces keep every run so later ones can be compared; BEIR folders are often read-only and are left alone.
     if (target.kind === 'workspace') io.err(`run saved to ${saveRun(path.join(target.root, RUNS_DIR), { all: result.metrics.all, perQuery: result.metrics.perQuery, manifest: result.manifest })}`);
     const shown = ['P_10', 'recall_10', 'recall_100', 'recip_rank', 'map', 'ndcg_cut_10'];
-    const f = result.manifest.fusion;
-    const fusion = f ? (f.method === 'rrf' ? `; RRF k=${f.rrfK}` : `; weighted ${f.normalization}, dense weight ${f.denseWeight}`) : '';
+    const fusion = result.manifest.fusion ? `; ${describeFusion(result.manifest.fusion)}` : '';
     io.out(`${retriever} (${values.level} level, ${result.metrics.all.num_q} queries, ${index.manifest.chunkerKey}${result.manifest.model ? `, ${result.manifest.model.id}` : ''}${fusion})`);
     for (const m of shown) io.out(`${m.padEnd(12)} ${result.metrics.all[m].toFixed(4)}`);
     let failed = 0;

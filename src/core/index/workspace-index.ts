@@ -15,6 +15,9 @@ import { VectorIndex } from './vector-index';
 
 export const INDEX_FORMAT_VERSION = 1;
 
+/** Query vectors kept per index (512 floats each with USE-lite: 2 KiB). */
+const QUERY_CACHE_SIZE = 512;
+
 export interface IndexProgress {
   phase: 'chunk' | 'keyword' | 'embed' | 'save';
   done: number;
@@ -61,6 +64,7 @@ export class WorkspaceIndex implements RetrievalIndex {
   /** The workspace's fusion and rerank settings; the editor updates them when the settings change. */
   searchDefaults: SearchDefaults;
   private cache: EmbeddingCache | null;
+  private readonly queryVectors = new Map<string, Float32Array>();
 
   private constructor(
     readonly options: BuildOptions,
@@ -330,6 +334,25 @@ export class WorkspaceIndex implements RetrievalIndex {
 
   search(request: SearchRequest): Promise<SearchResponse> {
     return searchIndex(this, request);
+  }
+
+  /**
+   * The query's vector, from a small most-recently-used cache: the inspector re-running a query with other
+   * fusion settings, or an evaluation sweeping them, embeds each query once.
+   */
+  async embedQuery(query: string, signal?: AbortSignal): Promise<Float32Array> {
+    const embedder = this.options.embedder;
+    if (!embedder) throw new Error('no embedding model configured for this index');
+    const cached = this.queryVectors.get(query);
+    if (cached) {
+      this.queryVectors.delete(query);
+      this.queryVectors.set(query, cached);
+      return cached;
+    }
+    const [v] = await embedder.embed([query], { kind: 'query', signal });
+    this.queryVectors.set(query, v);
+    if (this.queryVectors.size > QUERY_CACHE_SIZE) this.queryVectors.delete(this.queryVectors.keys().next().value as string);
+    return v;
   }
 }
 

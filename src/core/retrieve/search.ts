@@ -79,7 +79,7 @@ export async function searchIndex(index: WorkspaceIndex, req: SearchRequest): Pr
     if (!index.embedder || !index.vectors) denseError = 'no embedding model configured for this index';
     else {
       t = performance.now();
-      const [qv] = await index.embedder.embed([req.query], { kind: 'query', signal: req.signal });
+      const qv = await index.embedQuery(req.query, req.signal);
       timings.embedQuery = performance.now() - t;
       t = performance.now();
       const vectors = index.vectors;

@@ -110,3 +110,46 @@ describe('CLI retrieval settings and flags', () => {
     }
   });
 });
+
+describe('retrieval-lens sweep-fusion', () => {
+  it('scores keyword, weighted fusion along the dense weight, dense, RRF and the configured hybrid exactly as eval does', async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-sweep-'));
+    const indexDir = path.join(tmp, 'index');
+    const json = path.join(tmp, 'sweep.json');
+    const c = io();
+    assert.equal(await runCli(['sweep-fusion', demoDir, '--level', 'chunk', '--index-dir', indexDir, '--json', json], c.io), 0, c.err.join('\n'));
+    const sweep = JSON.parse(fs.readFileSync(json, 'utf8')) as {
+      points: Array<{ label: string; denseWeight: number | null; all: Record<string, number>; fusion?: { method: string; denseWeight: number } }>;
+      bestSingle: string;
+      configuredVsBestSingle: { meanA: number; meanB: number; meanDiff: number };
+      verdict: string;
+    };
+    assert.deepEqual(sweep.points.map((p) => p.denseWeight), [0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 1, null, 0.2]);
+    assert.deepEqual(sweep.points.map((p) => p.label).filter((l) => !l.startsWith('weighted')), ['keyword', 'dense', 'RRF k=60', 'configured: weighted min-max, dense weight 0.2']);
+    const byLabel = new Map(sweep.points.map((p) => [p.label, p]));
+    const evalAll = async (args: string[]) => {
+      const out = path.join(tmp, `${args.join('_')}.json`);
+      const e = io();
+      assert.equal(await runCli(['eval', demoDir, '--level', 'chunk', '--index-dir', indexDir, '--metrics-out', out, ...args], e.io), 0, e.err.join('\n'));
+      return (JSON.parse(fs.readFileSync(out, 'utf8')) as { all: Record<string, number> }).all;
+    };
+    assert.deepEqual(byLabel.get('keyword')?.all, await evalAll(['--retriever', 'bm25']));
+    assert.deepEqual(byLabel.get('weighted min-max 0.3')?.all, await evalAll(['--retriever', 'hybrid', '--dense-weight', '0.3']));
+    assert.deepEqual(byLabel.get('RRF k=60')?.all, await evalAll(['--retriever', 'hybrid', '--fusion', 'rrf']));
+    const best = Math.max(byLabel.get('keyword')?.all.ndcg_cut_10 ?? 0, byLabel.get('dense')?.all.ndcg_cut_10 ?? 0);
+    const cmp = sweep.configuredVsBestSingle;
+    assert.equal(cmp.meanA, best);
+    assert.ok(Math.abs(cmp.meanDiff - (cmp.meanB - cmp.meanA)) < 1e-12);
+    assert.match(sweep.verdict, cmp.meanDiff >= 0 ? new RegExp(`at least ${sweep.bestSingle}`) : new RegExp(`below ${sweep.bestSingle}`));
+    assert.match(c.out.join('\n'), /^configured: weighted min-max, dense weight 0\.2 +0\.\d{4} +\d\.\d{4} +[+-]0\.\d{4}$/m);
+  });
+
+  it('rejects weights outside (0, 1) and unknown measures with exit code 2', async () => {
+    const a = io();
+    assert.equal(await runCli(['sweep-fusion', demoDir, '--weights', '0.2,1'], a.io), 2);
+    assert.match(a.err[0], /--weights takes dense weights strictly between 0 and 1 .*got "1"/);
+    const b = io();
+    assert.equal(await runCli(['sweep-fusion', demoDir, '--measure', 'ndcg'], b.io), 2);
+    assert.match(b.err[0], /--measure must be one of map, recip_rank, .*got "ndcg"/);
+  });
+});

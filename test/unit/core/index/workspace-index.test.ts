@@ -89,6 +89,22 @@ describe('WorkspaceIndex', () => {
     for (const h of keywordOnly.results.hybrid ?? []) assert.ok(h.explanation.kind === 'hybrid' && h.explanation.dense.contribution === 0);
   });
 
+  it('embeds each query once while it stays among the recent ones', async () => {
+    let queryCalls = 0;
+    const counting: Embedder = { ...embedder, info: embedder.info, embed: (texts, o) => {
+      if (o?.kind === 'query') queryCalls++;
+      return embedder.embed(texts, o);
+    } };
+    const { index } = await WorkspaceIndex.build(await loadFolderCorpus(root), { ...options(), embedder: counting, storageDir: undefined });
+    const first = await index.search({ query: 'retry budget', k: 3, retrievers: ['dense', 'hybrid'] });
+    await index.search({ query: 'retry budget', k: 3, retrievers: ['hybrid'], fusion: { method: 'rrf' } });
+    assert.equal(queryCalls, 1);
+    await index.search({ query: 'retention period', k: 3, retrievers: ['dense'] });
+    assert.equal(queryCalls, 2);
+    assert.deepEqual((await index.search({ query: 'retry budget', k: 3, retrievers: ['dense'] })).results.dense, first.results.dense);
+    assert.equal(queryCalls, 2);
+  });
+
   it('keyword stemming and stop words are options of the index', async () => {
     const corpus = await loadFolderCorpus(root);
     const top = async (keyword: { stemming?: boolean; stopWords?: boolean }, query: string) => {

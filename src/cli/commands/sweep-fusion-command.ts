@@ -1,0 +1,68 @@
+import { parseArgs } from 'node:util';
+import { loadEvalTarget } from '../../core/eval/eval-target';
+import { sweepFusion, sweepVerdict } from '../../core/eval/fusion-sweep';
+import { measureNames } from '../../core/eval/metrics';
+import { writeFileAtomic } from '../../core/io/atomic-write';
+import { openIndex, startEmbedder, UsageError, type CliIO } from '../cli-context';
+import { RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs } from './retrieval-args';
+
+export const sweepFusionUsage = `retrieval-lens sweep-fusion <dir> [--level doc|chunk] [--k N] [--weights 0.1,0.2,...] [--measure ndcg_cut_10] [--split eval|train|all]
+    [--model ID|PATH|use-lite] [--json FILE] [--index-dir DIR] ${RETRIEVAL_USAGE}`;
+
+/** Keyword, dense, weighted fusion along the dense weight, RRF and the configured hybrid, on the same queries. */
+export async function sweepFusionCommand(argv: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      level: { type: 'string', default: 'doc' },
+      k: { type: 'string', default: '100' },
+      weights: { type: 'string' },
+      measure: { type: 'string', default: 'ndcg_cut_10' },
+      split: { type: 'string', default: 'eval' },
+      model: { type: 'string', default: 'use-lite' },
+      json: { type: 'string' },
+      'index-dir': { type: 'string' },
+      ...RETRIEVAL_OPTIONS,
+    },
+  });
+  if (positionals.length !== 1) throw new UsageError(`sweep-fusion takes one folder\n${sweepFusionUsage}`);
+  if (values.level !== 'doc' && values.level !== 'chunk') throw new UsageError(`--level must be doc or chunk, got "${values.level}"`);
+  const depth = Number(values.k);
+  if (!Number.isInteger(depth) || depth < 1) throw new UsageError(`--k must be a positive integer, got "${values.k}"`);
+  const split = values.split as 'eval' | 'train' | 'all';
+  if (!['eval', 'train', 'all'].includes(split)) throw new UsageError(`--split must be eval, train or all, got "${split}"`);
+  const weights = values.weights?.split(',').map((w) => {
+    const n = Number(w);
+    if (!(n > 0 && n < 1)) throw new UsageError(`--weights takes dense weights strictly between 0 and 1 (0 and 1 are keyword and dense alone), got "${w}"`);
+    return n;
+  });
+  if (!measureNames().includes(values.measure as string)) throw new UsageError(`--measure must be one of ${measureNames().join(', ')}, got "${values.measure}"`);
+  const target = await loadEvalTarget(positionals[0], { requireQueries: true });
+  if (!target.queries.some((q) => q.judgments.length)) throw new UsageError(`${target.root}: no judged queries to evaluate`);
+  const retrieval = retrievalFromArgs(values, target);
+  const embedder = await startEmbedder(values.model as string, io);
+  try {
+    const index = await openIndex(target, { retrieval, embedder, crossEncoder: null, indexDir: values['index-dir'] }, io);
+    const sweep = await sweepFusion(index, target.queries, { level: values.level, depth, split, weights, measure: values.measure, onPoint: (l) => io.err(`sweep: ${l}`) });
+    const m = sweep.measure;
+    const best = sweep.bestSingle.result.metrics.all[m];
+    io.out(`${m} at ${values.level} level over ${sweep.bestSingle.result.metrics.all.num_q} ${split} queries (${index.manifest.chunkerKey}, ${embedder.info.id})`);
+    const points = [...sweep.curve, sweep.rrf, sweep.configured];
+    const width = Math.max(...points.map((p) => p.label.length)) + 2;
+    io.out(`${'point'.padEnd(width)} ${m.padStart(12)}  recall_100  Δ vs ${sweep.bestSingle.label}`);
+    for (const p of points) {
+      const v = p.result.metrics.all[m];
+      const d = v - best;
+      io.out(`${p.label.padEnd(width)} ${v.toFixed(4).padStart(12)}  ${p.result.metrics.all.recall_100.toFixed(4).padStart(10)}  ${p === sweep.bestSingle ? '—' : `${d >= 0 ? '+' : ''}${d.toFixed(4)}`}`);
+    }
+    io.out(sweepVerdict(sweep));
+    if (values.json) {
+      const saved = points.map((p) => ({ label: p.label, retriever: p.retriever, denseWeight: p.denseWeight, fusion: p.fusion, all: p.result.metrics.all, per_query: p.result.metrics.perQuery }));
+      writeFileAtomic(values.json, JSON.stringify({ measure: m, level: values.level, split, points: saved, bestSingle: sweep.bestSingle.label, configuredVsBestSingle: sweep.configuredVsBestSingle, verdict: sweepVerdict(sweep) }, null, 1));
+    }
+    return 0;
+  } finally {
+    await embedder.dispose();
+  }
+}
