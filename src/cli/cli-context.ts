@@ -28,18 +28,28 @@ export function indexDir(target: EvalTarget, retrieval: Pick<RetrievalSettings, 
   return path.join(cache, 'retrieval-lens', rootKey, key);
 }
 
-export async function startEmbedder(model: string, io: CliIO): Promise<Embedder> {
-  const spec = path.isAbsolute(model) || model === 'use-lite' ? model : model.startsWith('.') ? path.resolve(model) : model;
+/** The embedding model: the flag, else the workspace's embeddingModel (and embeddingDtype) setting, else USE-lite. */
+export async function startEmbedder(model: string | undefined, target: EvalTarget, io: CliIO): Promise<Embedder> {
+  const chosen = model ?? target.settings.embeddingModel ?? 'use-lite';
+  const spec = path.isAbsolute(chosen) || chosen === 'use-lite' ? chosen : chosen.startsWith('.') ? path.resolve(chosen) : chosen;
   return WorkerEmbedder.start({
     model: spec,
+    dtype: target.settings.embeddingDtype,
     allowRemote: true,
     cacheDir: path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'retrieval-lens', 'models'),
     onDownload: (file, loaded, total) => io.err(`downloading ${file}: ${total ? Math.round((100 * loaded) / total) : 0}%`),
+  }).catch((e: unknown) => {
+    throw new UsageError(`cannot load the embedding model: ${e instanceof Error ? e.message : e}`);
   });
 }
 
-export async function startReranker(model: string): Promise<CrossEncoder> {
-  return WorkerCrossEncoder.start({ model: path.isAbsolute(model) || !model.startsWith('.') ? model : path.resolve(model), allowRemote: true });
+/** The cross-encoder: the flag, else the workspace's rerankerModel setting; null when neither names one. */
+export async function startReranker(model: string | undefined, target: EvalTarget): Promise<CrossEncoder | null> {
+  const chosen = model ?? target.settings.rerankerModel;
+  if (!chosen) return null;
+  return WorkerCrossEncoder.start({ model: path.isAbsolute(chosen) || !chosen.startsWith('.') ? chosen : path.resolve(chosen), dtype: target.settings.embeddingDtype, allowRemote: true }).catch((e: unknown) => {
+    throw new UsageError(`cannot load the reranker: ${e instanceof Error ? e.message : e}`);
+  });
 }
 
 /** Opens the saved index or builds it (keyword settings, fusion and rerank defaults from `retrieval`), with progress on stderr. */

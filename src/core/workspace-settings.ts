@@ -17,6 +17,7 @@ export interface WorkspaceSettings {
   chunkSize?: number | null;
   chunkOverlap?: number | null;
   embeddingModel?: string;
+  embeddingDtype?: 'q8' | 'fp32';
   rerankerModel?: string;
   topK?: number;
   keywordStemming?: boolean;
@@ -45,6 +46,7 @@ const CHECKS: Record<keyof WorkspaceSettings, Check> = {
   chunkSize: number((n) => n > 0, 'a positive number', true),
   chunkOverlap: number((n) => n >= 0, 'a number ≥ 0', true),
   embeddingModel: text,
+  embeddingDtype: oneOf(['q8', 'fp32']),
   rerankerModel: text,
   topK: number((n) => Number.isInteger(n) && n >= 1, 'a whole number ≥ 1'),
   keywordStemming: bool,

@@ -51,7 +51,7 @@ function sweepChart(sweep: FusionSweep): string {
   const cx = c.denseWeight === null ? x(1) + 40 : x(c.denseWeight);
   const ticks = [0, 0.25, 0.5, 0.75, 1].map((t) => `<line x1="${x(0)}" x2="${x(1)}" y1="${y(t)}" y2="${y(t)}" class="grid"></line><text x="${pad.l - 6}" y="${y(t) + 4}" text-anchor="end" class="val">${t.toFixed(2)}</text>`).join('');
   const xticks = [0, 0.2, 0.4, 0.6, 0.8, 1].map((t) => `<text x="${x(t)}" y="${pad.t + H + 14}" text-anchor="middle" class="val">${t}</text>`).join('');
-  return `<svg id="fusion-sweep" role="img" aria-label="${m} along the dense weight" width="${pad.l + W + pad.r}" height="${pad.t + H + pad.b}">
+  return `<svg id="fusion-sweep" role="img" aria-label="${m} along the dense weight" viewBox="0 0 ${pad.l + W + pad.r} ${pad.t + H + pad.b}">
 ${ticks}${xticks}
 <text x="${x(0)}" y="${pad.t + H + 27}" class="val">keyword alone</text><text x="${x(1)}" y="${pad.t + H + 27}" text-anchor="end" class="val">dense alone → dense weight</text>
 <line x1="${x(0)}" x2="${x(1)}" y1="${y(rrf)}" y2="${y(rrf)}" class="rrf"></line><text x="${x(1) + 6}" y="${y(rrf) + 4}" class="lbl">${esc(sweep.rrf.label)} ${rrf.toFixed(3)}</text>
@@ -103,7 +103,7 @@ h2{font-size:1.2em} h3{font-size:1em;margin:12px 0 4px}
 svg text{fill:var(--vscode-foreground);font-size:11px} .val{fill:var(--vscode-descriptionForeground)}
 .wl{list-style:none;padding:0;columns:2} .win{color:var(--vscode-testing-iconPassed)} .loss{color:var(--vscode-testing-iconFailed)}
 a{color:var(--vscode-textLink-foreground)} .muted{color:var(--vscode-descriptionForeground)}
-.grid{stroke:var(--vscode-editorWidget-border);stroke-width:.5} .rrf{stroke:var(--vscode-charts-purple);stroke-dasharray:4 3}
+#fusion-sweep{width:100%;max-width:710px;height:auto} .grid{stroke:var(--vscode-editorWidget-border);stroke-width:.5} .rrf{stroke:var(--vscode-charts-purple);stroke-dasharray:4 3}
 </style></head><body>
 <h2>Baseline: ${result.queries} eval queries, chunk level, K = ${result.k}</h2>
 <p class="muted">Relevance comes from your labeled spans, so every chunker and retriever is scored against the same labels.</p>

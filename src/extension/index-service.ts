@@ -38,7 +38,7 @@ export function readConfig() {
     include: s.include ?? ['**/*'],
     exclude: s.exclude ?? [],
     model: s.embeddingModel ?? 'use-lite',
-    dtype: c.get<'q8' | 'fp32'>('embeddingDtype', 'q8'),
+    dtype: s.embeddingDtype ?? 'q8',
     reranker: s.rerankerModel ?? '',
     allowDownload: c.get<boolean>('allowModelDownload', true),
     topK: s.topK ?? 10,

@@ -23,7 +23,7 @@ export async function compareModelsCommand(argv: string[], io: CliIO): Promise<n
   try {
     const indexes: Array<{ label: string; index: WorkspaceIndex }> = [];
     for (const m of models) {
-      const e = await startEmbedder(m, io);
+      const e = await startEmbedder(m, target, io);
       embedders.push(e);
       indexes.push({ label: m, index: await openIndex(target, { retrieval, embedder: e, crossEncoder: null, quiet: true }, io) });
     }

@@ -20,7 +20,7 @@ export async function diagnoseCommand(argv: string[], io: CliIO): Promise<number
     options: {
       k: { type: 'string', default: '5' },
       baseline: { type: 'string', default: 'dense' },
-      model: { type: 'string', default: 'use-lite' },
+      model: { type: 'string' },
       models: { type: 'string' },
       reranker: { type: 'string' },
       json: { type: 'string' },
@@ -36,11 +36,11 @@ export async function diagnoseCommand(argv: string[], io: CliIO): Promise<number
   if (baseline === 'rerank') throw new UsageError('--baseline cannot be rerank (reranking is one of the fixes tried)');
   const target = await loadEvalTarget(positionals[0], { requireQueries: true });
   const retrieval = retrievalFromArgs(values, target);
-  const base = await startEmbedder(values.model as string, io);
+  const base = await startEmbedder(values.model, target, io);
   const alternatives: Embedder[] = [];
-  const crossEncoder = values.reranker ? await startReranker(values.reranker) : null;
+  const crossEncoder = await startReranker(values.reranker, target);
   try {
-    for (const m of (values.models ?? '').split(',').map((s) => s.trim()).filter(Boolean)) alternatives.push(await startEmbedder(m, io));
+    for (const m of (values.models ?? '').split(',').map((s) => s.trim()).filter(Boolean)) alternatives.push(await startEmbedder(m, target, io));
     const report = await buildReadinessReport(
       target,
       (c, e, x) => openIndex(target, { retrieval: { ...retrieval, chunker: c }, embedder: e, crossEncoder: x, indexDir: values['index-dir'] && path.join(values['index-dir'], `${chunkerKey(c)}-${e?.info.id ?? 'none'}`.replace(/[^\w.=,-]/g, '_')), quiet: true }, io),

@@ -21,7 +21,7 @@ export async function evalCommand(argv: string[], io: CliIO): Promise<number> {
     allowPositionals: true,
     options: {
       retriever: { type: 'string', default: 'bm25' },
-      model: { type: 'string', default: 'use-lite' },
+      model: { type: 'string' },
       reranker: { type: 'string' },
       level: { type: 'string', default: 'doc' },
       k: { type: 'string', default: '100' },
@@ -45,13 +45,13 @@ export async function evalCommand(argv: string[], io: CliIO): Promise<number> {
   });
   const split = values.split as 'eval' | 'train' | 'all';
   if (!['eval', 'train', 'all'].includes(split)) throw new UsageError(`--split must be eval, train or all, got "${split}"`);
-  if (retriever === 'rerank' && !values.reranker) throw new UsageError('--retriever rerank needs --reranker ID|PATH (a cross-encoder)');
 
   const target = await loadEvalTarget(positionals[0], { requireQueries: true });
   if (!target.queries.some((q) => q.judgments.length)) throw new UsageError(`${target.root}: no judged queries to evaluate`);
   const retrieval = retrievalFromArgs(values, target);
-  const embedder = retriever === 'keyword' ? null : await startEmbedder(values.model as string, io);
-  const crossEncoder = values.reranker ? await startReranker(values.reranker) : null;
+  if (retriever === 'rerank' && !(values.reranker ?? target.settings.rerankerModel)) throw new UsageError('--retriever rerank needs --reranker ID|PATH (a cross-encoder) or the retrievalLens.rerankerModel setting');
+  const embedder = retriever === 'keyword' ? null : await startEmbedder(values.model, target, io);
+  const crossEncoder = retriever === 'rerank' ? await startReranker(values.reranker, target) : null;
   try {
     const index = await openIndex(target, { retrieval, embedder, crossEncoder, indexDir: values['index-dir'] }, io);
     let lastTenth = -1;

@@ -12,7 +12,7 @@ export async function exportTrainingCommand(argv: string[], io: CliIO): Promise<
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { out: { type: 'string' }, format: { type: 'string', default: 'all' }, model: { type: 'string', default: 'use-lite' }, 'rank-window': { type: 'string', default: '3-30' }, margin: { type: 'string', default: '0.05' }, 'index-dir': { type: 'string' }, ...RETRIEVAL_OPTIONS },
+    options: { out: { type: 'string' }, format: { type: 'string', default: 'all' }, model: { type: 'string' }, 'rank-window': { type: 'string', default: '3-30' }, margin: { type: 'string', default: '0.05' }, 'index-dir': { type: 'string' }, ...RETRIEVAL_OPTIONS },
   });
   if (positionals.length !== 1 || !values.out) throw new UsageError(`export-training takes a workspace and --out\n${exportTrainingUsage}`);
   const win = /^(\d+)-(\d+)$/.exec(values['rank-window'] as string);
@@ -22,7 +22,7 @@ export async function exportTrainingCommand(argv: string[], io: CliIO): Promise<
   const formats = values.format === 'all' ? (['st', 'beir'] as const) : values.format === 'st' || values.format === 'beir' ? ([values.format] as const) : undefined;
   if (!formats) throw new UsageError(`--format must be st, beir or all, got "${values.format}"`);
   const target = await loadEvalTarget(positionals[0], { requireQueries: true });
-  const embedder = await startEmbedder(values.model as string, io);
+  const embedder = await startEmbedder(values.model, target, io);
   try {
     const index = await openIndex(target, { retrieval: retrievalFromArgs(values, target), embedder, crossEncoder: null, indexDir: values['index-dir'] }, io);
     const options = { rankWindow: [Number(win[1]), Number(win[2])] as [number, number], margin };

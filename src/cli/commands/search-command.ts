@@ -15,7 +15,7 @@ export async function searchCommand(argv: string[], io: CliIO): Promise<number> 
       retriever: { type: 'string', default: 'hybrid' },
       k: { type: 'string', default: '10' },
       json: { type: 'boolean', default: false },
-      model: { type: 'string', default: 'use-lite' },
+      model: { type: 'string' },
       reranker: { type: 'string' },
       'index-dir': { type: 'string' },
       ...RETRIEVAL_OPTIONS,
@@ -26,12 +26,12 @@ export async function searchCommand(argv: string[], io: CliIO): Promise<number> 
   const retriever = retrieverFromArg(values.retriever);
   const k = Number(values.k);
   if (!Number.isInteger(k) || k < 1) throw new UsageError(`--k must be a positive integer, got "${values.k}"`);
-  if (retriever === 'rerank' && !values.reranker) throw new UsageError('--retriever rerank needs --reranker ID|PATH');
   const filter = filterFromArgs(values);
   const target = await loadEvalTarget(positionals[0]);
   const retrieval = retrievalFromArgs(values, target);
-  const embedder = retriever === 'keyword' ? null : await startEmbedder(values.model as string, io);
-  const crossEncoder = values.reranker ? await startReranker(values.reranker) : null;
+  if (retriever === 'rerank' && !(values.reranker ?? target.settings.rerankerModel)) throw new UsageError('--retriever rerank needs --reranker ID|PATH (a cross-encoder) or the retrievalLens.rerankerModel setting');
+  const embedder = retriever === 'keyword' ? null : await startEmbedder(values.model, target, io);
+  const crossEncoder = retriever === 'rerank' ? await startReranker(values.reranker, target) : null;
   try {
     const index = await openIndex(target, { retrieval, embedder, crossEncoder, indexDir: values['index-dir'] }, io);
     const r = await index.search({ query: positionals[1], k, retrievers: [retriever], filter });

@@ -20,7 +20,7 @@ export async function sweepFusionCommand(argv: string[], io: CliIO): Promise<num
       weights: { type: 'string' },
       measure: { type: 'string', default: 'ndcg_cut_10' },
       split: { type: 'string', default: 'eval' },
-      model: { type: 'string', default: 'use-lite' },
+      model: { type: 'string' },
       json: { type: 'string' },
       'index-dir': { type: 'string' },
       ...RETRIEVAL_OPTIONS,
@@ -41,7 +41,7 @@ export async function sweepFusionCommand(argv: string[], io: CliIO): Promise<num
   const target = await loadEvalTarget(positionals[0], { requireQueries: true });
   if (!target.queries.some((q) => q.judgments.length)) throw new UsageError(`${target.root}: no judged queries to evaluate`);
   const retrieval = retrievalFromArgs(values, target);
-  const embedder = await startEmbedder(values.model as string, io);
+  const embedder = await startEmbedder(values.model, target, io);
   try {
     const index = await openIndex(target, { retrieval, embedder, crossEncoder: null, indexDir: values['index-dir'] }, io);
     const sweep = await sweepFusion(index, target.queries, { level: values.level, depth, split, weights, measure: values.measure, onPoint: (l) => io.err(`sweep: ${l}`) });

@@ -1,34 +1,36 @@
 /**
- * Worker-thread entry (bundled to dist/embed-worker.js): hosts one embedder or cross-encoder so model inference
- * never runs on the caller's event loop. Messages: see worker-protocol.ts.
+ * Model process entry (bundled to dist/embed-worker.js, started by worker-models.ts with an IPC channel): hosts
+ * one embedder or cross-encoder so model inference never runs on the caller's event loop, and a native crash
+ * never takes the caller down. Messages: see worker-protocol.ts.
  */
-import { parentPort, workerData } from 'node:worker_threads';
 import type { CrossEncoder, Embedder } from './embedder';
-import { loadCrossEncoder, loadEmbedder, type ModelSpec } from './embedder-factory';
+import { loadCrossEncoder, loadEmbedder } from './embedder-factory';
 import type { FromWorker, ToWorker } from './worker-protocol';
 
-const port = parentPort;
-if (!port) throw new Error('embed-worker must run in a worker thread');
-const { spec, role } = workerData as { spec: ModelSpec; role: 'embedder' | 'cross-encoder' };
+if (!process.send) throw new Error('embed-worker must be started with an IPC channel (child_process.fork)');
+const send = (m: FromWorker) => process.send?.(m);
 const controllers = new Map<number, AbortController>();
-const send = (m: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
+let loading: Promise<Embedder | CrossEncoder> | undefined;
 
-const loading: Promise<Embedder | CrossEncoder> = (role === 'embedder'
-  ? loadEmbedder({ ...spec, onDownload: (file, loaded, total) => send({ type: 'download', file, loaded, total }) })
-  : loadCrossEncoder({ ...spec, onDownload: (file, loaded, total) => send({ type: 'download', file, loaded, total }) }));
+// The caller is gone (closed, crashed or killed): nothing is left to serve.
+process.on('disconnect', () => process.exit(0));
 
-loading.then(
-  (m) => send({ type: 'ready', info: m.info }),
-  (e: unknown) => send({ type: 'failed', message: e instanceof Error ? e.message : String(e) }),
-);
-
-port.on('message', async (m: ToWorker) => {
+process.on('message', async (m: ToWorker) => {
+  if (m.type === 'init') {
+    const onDownload = (file: string, loaded: number, total: number) => send({ type: 'download', file, loaded, total });
+    loading = m.role === 'embedder' ? loadEmbedder({ ...m.spec, onDownload }) : loadCrossEncoder({ ...m.spec, onDownload });
+    loading.then(
+      (model) => send({ type: 'ready', info: model.info }),
+      (e: unknown) => send({ type: 'failed', message: e instanceof Error ? e.message : String(e) }),
+    );
+    return;
+  }
   if (m.type === 'cancel') {
     controllers.get(m.id)?.abort();
     return;
   }
   if (m.type === 'dispose') {
-    const model = await loading.catch(() => undefined);
+    const model = await loading?.catch(() => undefined);
     await model?.dispose();
     process.exit(0);
   }
@@ -36,13 +38,14 @@ port.on('message', async (m: ToWorker) => {
   controllers.set(m.id, controller);
   const onProgress = (done: number, total: number) => send({ type: 'progress', id: m.id, done, total });
   try {
+    if (!loading) throw new Error('no model: the init message did not arrive first');
     const model = await loading;
     if (m.type === 'embed') {
       const vectors = await (model as Embedder).embed(m.texts, { signal: controller.signal, onProgress, kind: m.kind });
       const dims = vectors[0]?.length ?? 0;
       const flat = new Float32Array(vectors.length * dims);
       vectors.forEach((v, i) => flat.set(v, i * dims));
-      send({ type: 'vectors', id: m.id, dims, data: flat }, [flat.buffer as ArrayBuffer]);
+      send({ type: 'vectors', id: m.id, dims, data: flat });
     } else if (m.type === 'score') {
       const scores = await (model as CrossEncoder).score(m.query, m.passages, { signal: controller.signal, onProgress });
       send({ type: 'scores', id: m.id, scores });

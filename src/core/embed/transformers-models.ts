@@ -61,12 +61,16 @@ function locate(o: TransformersOptions): { id: string; revision: string } {
 }
 
 function loadOptions(o: TransformersOptions, revision: string): Record<string, unknown> {
+  const local = path.isAbsolute(o.model);
   return {
     dtype: o.dtype ?? 'q8',
-    revision: path.isAbsolute(o.model) ? undefined : revision,
-    progress_callback: (p: { status?: string; file?: string; loaded?: number; total?: number }) => {
-      if (p.status === 'progress' && p.file) o.onDownload?.(p.file, p.loaded ?? 0, p.total ?? 0);
-    },
+    revision: local ? undefined : revision,
+    // transformers.js reports progress for local files too; only hub downloads are worth reporting.
+    progress_callback: local
+      ? undefined
+      : (p: { status?: string; file?: string; loaded?: number; total?: number }) => {
+          if (p.status === 'progress' && p.file) o.onDownload?.(p.file, p.loaded ?? 0, p.total ?? 0);
+        },
   };
 }
 

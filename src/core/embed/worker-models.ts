@@ -1,14 +1,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { fork, type ChildProcess } from 'node:child_process';
 import { approximateTokenCounter } from '../chunking/approximate-token-counter';
 import type { CrossEncoder, EmbedOptions, Embedder, ModelInfo } from './embedder';
 import type { ModelSpec } from './embedder-factory';
 import type { FromWorker, ToWorker } from './worker-protocol';
 
 /**
- * The worker script: dist/embed-worker.js beside the bundle, else the TypeScript source run through tsx (tests,
- * scripts). `RETRIEVAL_LENS_EMBED_WORKER` overrides.
+ * The model process script: dist/embed-worker.js beside the bundle, else the TypeScript source run through tsx
+ * (tests, scripts). `RETRIEVAL_LENS_EMBED_WORKER` overrides.
  */
 export function resolveEmbedWorkerScript(): string {
   const override = process.env.RETRIEVAL_LENS_EMBED_WORKER;
@@ -20,10 +20,15 @@ export function resolveEmbedWorkerScript(): string {
   throw new Error(`embed worker not found beside ${__dirname} (build with npm run build)`);
 }
 
-/** A .ts worker (tests, scripts) is loaded through tsx's require hook. */
-export function startWorker(file: string, workerData: unknown): Worker {
-  if (!file.endsWith('.ts')) return new Worker(file, { workerData });
-  return new Worker(`require('tsx/cjs'); require(${JSON.stringify(file)});`, { eval: true, workerData });
+/**
+ * Starts the model process. A child process, not a worker thread: onnxruntime-node 1.21 cannot be loaded again
+ * by a new worker thread once its first ones exited ("Module did not self-register", so switching models failed)
+ * and corrupts the heap at exit when several threads used it; in a process of its own a native crash ends that
+ * process only, never the extension host. Typed arrays cross the IPC channel by structured clone.
+ */
+export function startModelProcess(file: string): ChildProcess {
+  const execArgv = file.endsWith('.ts') ? ['--require', require.resolve('tsx/cjs')] : [];
+  return fork(file, [], { execArgv, serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
 }
 
 /** A request without its id (distributes over the union). */
@@ -31,19 +36,24 @@ type Request = ToWorker extends infer T ? (T extends { id: number } ? Omit<T, 'i
 
 type Pending = { resolve: (m: FromWorker) => void; reject: (e: Error) => void; onProgress?: (d: number, t: number) => void };
 
-/** Runs a model in a worker thread; requests carry ids, cancellation aborts between batches, buffers are transferred. */
+/**
+ * Runs a model in its own process; requests carry ids, cancellation aborts between batches. The process keeps
+ * the caller alive only while requests are pending, and ends with the caller.
+ */
 class ModelWorker {
-  private readonly worker: Worker;
+  private readonly child: ChildProcess;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
+  private stderr = '';
+  private exited = false;
   readonly ready: Promise<ModelInfo>;
 
   constructor(spec: ModelSpec, role: 'embedder' | 'cross-encoder') {
     const { onDownload, ...serializable } = spec;
-    this.worker = startWorker(resolveEmbedWorkerScript(), { spec: serializable, role });
-    this.worker.unref();
+    this.child = startModelProcess(resolveEmbedWorkerScript());
+    this.child.stderr?.on('data', (d: Buffer) => (this.stderr = (this.stderr + d.toString()).slice(-2000)));
     this.ready = new Promise((resolve, reject) => {
-      this.worker.on('message', (m: FromWorker) => {
+      this.child.on('message', (m: FromWorker) => {
         if (m.type === 'ready') resolve(m.info);
         else if (m.type === 'failed') reject(new Error(`${spec.model}: ${m.message}`));
         else if (m.type === 'download') onDownload?.(m.file, m.loaded, m.total);
@@ -51,7 +61,7 @@ class ModelWorker {
         else {
           const p = this.pending.get(m.id);
           if (!p) return;
-          this.pending.delete(m.id);
+          this.settle(m.id);
           if (m.type === 'error') {
             const e = new Error(m.aborted ? 'cancelled' : `${spec.model}: ${m.message}`);
             if (m.aborted) e.name = 'AbortError';
@@ -59,37 +69,60 @@ class ModelWorker {
           } else p.resolve(m);
         }
       });
-      this.worker.on('error', (e) => {
-        const err = new Error(`${spec.model}: worker failed: ${e.message}`);
+      const fail = (why: string) => {
+        const err = new Error(`${spec.model}: the model process ${why}${this.stderr.trim() ? `: ${this.stderr.trim().split('\n').slice(-3).join(' | ')}` : ''}`);
         reject(err);
         for (const p of this.pending.values()) p.reject(err);
         this.pending.clear();
+      };
+      this.child.on('error', (e) => fail(`failed: ${e.message}`));
+      this.child.on('exit', (code, signal) => {
+        this.exited = true;
+        fail(signal ? `was ended by ${signal}` : `exited with code ${code}`);
       });
     });
     this.ready.catch(() => undefined);
+    this.child.send({ type: 'init', spec: serializable, role } satisfies ToWorker);
+    this.idle();
+  }
+
+  /** No request in flight: the process does not keep the caller's event loop alive. */
+  private idle(): void {
+    this.child.unref();
+    this.child.channel?.unref();
+  }
+
+  private settle(id: number): void {
+    this.pending.delete(id);
+    if (!this.pending.size) this.idle();
   }
 
   async request(message: Request, options: EmbedOptions = {}): Promise<FromWorker> {
     await this.ready;
     if (options.signal?.aborted) throw abortError();
+    if (this.exited) throw new Error('the model process has exited');
     const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, onProgress: options.onProgress });
-      const onAbort = () => this.worker.postMessage({ type: 'cancel', id } satisfies ToWorker);
-      options.signal?.addEventListener('abort', onAbort, { once: true });
-      this.worker.postMessage({ ...message, id } as ToWorker);
-    });
+    this.child.ref();
+    this.child.channel?.ref();
+    const onAbort = () => this.exited || this.child.send({ type: 'cancel', id } satisfies ToWorker);
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await new Promise<FromWorker>((resolve, reject) => {
+        this.pending.set(id, { resolve, reject, onProgress: options.onProgress });
+        this.child.send({ ...message, id } as ToWorker);
+      });
+    } finally {
+      options.signal?.removeEventListener('abort', onAbort);
+    }
   }
 
   async dispose(): Promise<void> {
-    this.worker.postMessage({ type: 'dispose' } satisfies ToWorker);
-    await new Promise<void>((resolve) => {
-      const t = setTimeout(() => void this.worker.terminate().then(() => resolve()), 2000);
-      this.worker.once('exit', () => {
-        clearTimeout(t);
-        resolve();
-      });
-    });
+    if (this.exited) return;
+    const gone = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    this.child.send({ type: 'dispose' } satisfies ToWorker);
+    const t = setTimeout(() => this.child.kill('SIGKILL'), 2000);
+    await gone;
+    clearTimeout(t);
   }
 }
 
@@ -99,7 +132,7 @@ function abortError(): Error {
   return e;
 }
 
-/** An Embedder whose model runs in a worker thread. countTokens is the approximation unless a counter is given. */
+/** An Embedder whose model runs in its own process. countTokens is the approximation unless a counter is given. */
 export class WorkerEmbedder implements Embedder {
   private constructor(
     private readonly w: ModelWorker,

@@ -1,6 +1,8 @@
 import type { ModelInfo } from './embedder';
+import type { ModelSpec } from './embedder-factory';
 
 export type ToWorker =
+  | { type: 'init'; spec: Omit<ModelSpec, 'onDownload'>; role: 'embedder' | 'cross-encoder' }
   | { type: 'embed'; id: number; texts: string[]; kind?: 'query' | 'passage' }
   | { type: 'score'; id: number; query: string; passages: string[] }
   | { type: 'count'; id: number; texts: string[] }

@@ -32,7 +32,7 @@ describe('Universal Sentence Encoder lite (offline, real vectors)', () => {
     for (const [i, t] of texts.entries()) assert.ok(dot(batched[i], (await use.embed([t]))[0]) > 0.9999);
   });
 
-  it('runs in a worker thread with the same vectors, progress and cancellation', async () => {
+  it('runs in its own process with the same vectors, progress and cancellation', async () => {
     const w = await WorkerEmbedder.start({ model: 'use-lite', batchSize: 4 });
     try {
       const [a] = await w.embed(['the cat sat on the mat']);
@@ -44,7 +44,7 @@ describe('Universal Sentence Encoder lite (offline, real vectors)', () => {
       const ac = new AbortController();
       const run = w.embed(Array.from({ length: 400 }, (_, i) => `sentence number ${i}`), { signal: ac.signal, onProgress: (d) => d >= 8 && ac.abort() });
       await assert.rejects(run, (e: Error) => e.name === 'AbortError');
-      assert.equal((await w.embed(['still alive'])).length, 1, 'the worker keeps serving after a cancel');
+      assert.equal((await w.embed(['still alive'])).length, 1, 'the model process keeps serving after a cancel');
     } finally {
       await w.dispose();
     }
