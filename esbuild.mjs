@@ -14,6 +14,8 @@ const nodeExternals = [
   'onnxruntime-common',
   'sharp',
   '@energetic-ai/*',
+  // Resolved only to run the TypeScript model process in tests and scripts, never from a bundle.
+  'tsx/cjs',
 ];
 
 const base = {
