@@ -3,7 +3,8 @@ import * as vscode from 'vscode';
 import type { ChunkerConfig } from '../core/chunking/chunk';
 import { chunkerKey } from '../core/chunking/chunker-key';
 import { buildDocument } from '../core/corpus/build-document';
-import { loadFolderCorpus, loadSingleFile } from '../core/corpus/load-folder';
+import type { SourceDocument } from '../core/corpus/document';
+import { loadFolderCorpus, loadWorkspaceFile } from '../core/corpus/load-folder';
 import type { CrossEncoder, Embedder } from '../core/embed/embedder';
 import { WorkerCrossEncoder, WorkerEmbedder } from '../core/embed/worker-models';
 import { WorkspaceIndex } from '../core/index/workspace-index';
@@ -65,6 +66,9 @@ export class IndexService implements vscode.Disposable {
   readonly onDidChange = this.emitter.event;
   private readonly statusBar: vscode.StatusBarItem;
   private readonly disposables: vscode.Disposable[] = [];
+  private readonly pendingFiles = new Set<string>();
+  private syncTimer: ReturnType<typeof setTimeout> | undefined;
+  private syncing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -75,10 +79,15 @@ export class IndexService implements vscode.Disposable {
     this.statusBar.command = 'retrievalLens.openInspector';
     this.render();
     this.statusBar.show();
+    const root = this.root;
+    if (root) {
+      const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(root, '**/*'));
+      this.disposables.push(watcher, watcher.onDidCreate((u) => this.fileChanged(u)), watcher.onDidChange((u) => this.fileChanged(u)), watcher.onDidDelete((u) => this.fileChanged(u)));
+    }
     this.disposables.push(
       this.statusBar,
       this.emitter,
-      vscode.workspace.onDidSaveTextDocument((d) => void this.onSaved(d.uri)),
+      vscode.workspace.onDidSaveTextDocument((d) => this.fileChanged(d.uri)),
       vscode.workspace.onDidChangeConfiguration((e) => this.onConfigChanged(e)),
       vscode.workspace.onDidChangeTextDocument((e) => {
         const rel = this.relPath(e.document.uri);
@@ -222,17 +231,49 @@ export class IndexService implements vscode.Disposable {
     });
   }
 
-  /** On save: only the saved file is re-chunked and (for new text) re-embedded. */
-  private async onSaved(uri: vscode.Uri): Promise<void> {
+  /**
+   * A file saved, created, changed or deleted (in the editor or outside it, e.g. a git checkout): after a short
+   * quiet period the batch is applied by the rules of a full build (globs, default excludes, .gitignore), so only
+   * those files' chunks change and an excluded file never enters the index.
+   */
+  private fileChanged(uri: vscode.Uri): void {
     const rel = this.relPath(uri);
+    if (!rel || !this.index) return;
+    this.pendingFiles.add(rel);
+    clearTimeout(this.syncTimer);
+    this.syncTimer = setTimeout(() => {
+      const batch = [...this.pendingFiles];
+      this.pendingFiles.clear();
+      this.syncing = this.syncing.then(() => this.syncFiles(batch)).catch((e: unknown) => this.log.error(`re-indexing ${batch.join(', ')} failed: ${e instanceof Error ? e.stack : e}`));
+    }, 300);
+  }
+
+  private async syncFiles(paths: string[]): Promise<void> {
     const root = this.root;
-    if (!rel || !root || !this.index) return;
-    const v = await loadSingleFile(root, rel);
-    if ('skipped' in v) return;
-    const stats = await this.index.updateDocument(rel, v.doc);
-    this.stale.delete(rel);
-    this.log.info(`re-indexed ${rel}: ${stats.chunksEmbedded} chunk(s) embedded in ${stats.ms.toFixed(0)} ms`);
-    this.setStatus({ documents: this.index.docs.size, chunks: this.index.chunkMap.size, staleFiles: this.stale.size });
+    const index = this.index;
+    if (!root || !index) return;
+    const cfg = readConfig();
+    const changes: Array<{ docId: string; doc: SourceDocument | null }> = [];
+    for (const rel of paths) {
+      const v = await loadWorkspaceFile(root, rel, { include: cfg.include, exclude: cfg.exclude });
+      if ('doc' in v) changes.push({ docId: rel, doc: v.doc });
+      else {
+        // Gone or no longer indexable; a deleted folder takes every indexed document under it.
+        for (const d of index.docs.keys()) if (d === rel || d.startsWith(`${rel}/`)) changes.push({ docId: d, doc: null });
+      }
+      this.stale.delete(rel);
+    }
+    const stats = await index.updateDocuments(changes);
+    if (stats.added || stats.changed || stats.removed) {
+      this.log.info(`re-indexed ${changes.map((c) => c.docId).join(', ')}: ${stats.added} added, ${stats.changed} changed, ${stats.removed} removed; ${stats.chunksEmbedded} chunk(s) embedded in ${stats.ms.toFixed(0)} ms`);
+    }
+    this.setStatus({ documents: index.docs.size, chunks: index.chunkMap.size, staleFiles: this.stale.size });
+  }
+
+  /** Resolves when file changes seen so far are in the index (tests and commands that must see them). */
+  async settled(): Promise<void> {
+    while (this.pendingFiles.size) await new Promise((r) => setTimeout(r, 100));
+    await this.syncing;
   }
 
   /** The document as the editor has it now (unsaved edits included), for chunk previews of open files. */
@@ -242,6 +283,7 @@ export class IndexService implements vscode.Disposable {
   }
 
   dispose(): void {
+    clearTimeout(this.syncTimer);
     for (const d of this.disposables) d.dispose();
     void this.embedder?.dispose();
     void this.crossEncoder?.dispose();

@@ -117,4 +117,40 @@ describe('indexing, annotations, labels and diagnostics in the extension host', 
       for (const key of ['fusion', 'rrfK', 'denseWeight', 'keywordStemming']) await config.update(key, undefined, vscode.ConfigurationTarget.Workspace);
     }
   });
+
+  it('follows files created, saved and deleted outside a build, by the same rules as a build', async () => {
+    const a = await api();
+    const index = a.indexService.index;
+    assert.ok(index);
+    const waitFor = async (what: string, ok: () => boolean) => {
+      const deadline = Date.now() + 20_000;
+      while (!ok()) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await a.indexService.settled();
+    };
+    const fresh = path.join(root(), 'docs/guides/tracing.md');
+    const excluded = path.join(root(), 'archive/tracing-v1.md');
+    fs.writeFileSync(excluded, '# Tracing in v1\n\nSpans were exported over UDP.\n');
+    fs.writeFileSync(fresh, '# Tracing\n\nQuillstream exports OpenTelemetry spans for every publish.\n');
+    await waitFor('the new file is indexed', () => !!index.getDocument('docs/guides/tracing.md'));
+    assert.equal(index.getDocument('archive/tracing-v1.md'), undefined, 'archive/** is excluded by the workspace setting');
+    const hit = await index.search({ query: 'OpenTelemetry spans', k: 1, retrievers: ['keyword'] });
+    assert.equal(hit.results.keyword?.[0].docId, 'docs/guides/tracing.md');
+
+    // Saving an excluded file in the editor leaves it out too.
+    const doc = await vscode.workspace.openTextDocument(excluded);
+    const editor = await vscode.window.showTextDocument(doc);
+    await editor.edit((e) => e.insert(new vscode.Position(0, 0), '<!-- edited -->\n'));
+    await doc.save();
+    fs.appendFileSync(fresh, '\n## Sampling\n\nOne publish in a hundred is traced by default.\n');
+    await waitFor('the edit is indexed', () => index.chunksOf('docs/guides/tracing.md').some((c) => c.text.includes('Sampling')));
+    assert.equal(index.getDocument('archive/tracing-v1.md'), undefined);
+
+    fs.rmSync(fresh);
+    await waitFor('the deleted file leaves the index', () => !index.getDocument('docs/guides/tracing.md'));
+    assert.equal(index.chunksOf('docs/guides/tracing.md').length, 0);
+    fs.rmSync(excluded);
+  });
 });

@@ -211,19 +211,29 @@ function errMessage(e: unknown): string {
  * default exclude), gitignored, unsupported, or unreadable/too large/binary. Undefined when it would load.
  */
 export async function whyNotIndexed(root: string, relPath: string, options: FolderCorpusOptions = {}): Promise<SkippedFile | undefined> {
+  const v = await loadWorkspaceFile(root, relPath, options);
+  return 'skipped' in v ? v.skipped : undefined;
+}
+
+/**
+ * One file of a workspace as the folder loader would take it (same globs, default excludes and .gitignore files),
+ * for updating an index when a single file is saved, created or deleted.
+ */
+export async function loadWorkspaceFile(root: string, relPath: string, options: FolderCorpusOptions = {}): Promise<FileVerdict> {
+  const skip = (reason: SkippedFile['reason'], detail: string): FileVerdict => ({ skipped: { path: relPath, reason, detail } });
   const absRoot = path.resolve(root);
   const abs = path.join(absRoot, ...relPath.split('/'));
-  if (!(await fsp.stat(abs).catch(() => null))) return { path: relPath, reason: 'unreadable', detail: 'the file does not exist (deleted or renamed?)' };
+  if (!(await fsp.stat(abs).catch(() => null))) return skip('unreadable', 'the file does not exist (deleted or renamed?)');
   const segments = relPath.split('/');
   if (segments.slice(0, -1).some((s) => PRUNED_DIRS.has(s)) || picomatch(DEFAULT_EXCLUDES, { dot: true })(relPath)) {
-    return { path: relPath, reason: 'excluded', detail: `inside a folder never indexed (${DEFAULT_EXCLUDES.join(', ')})` };
+    return skip('excluded', `inside a folder never indexed (${DEFAULT_EXCLUDES.join(', ')})`);
   }
   const userExclude = options.exclude ?? [];
   if (userExclude.length && picomatch(userExclude, { dot: true })(relPath)) {
-    return { path: relPath, reason: 'excluded', detail: `matches an exclude glob (${userExclude.join(', ')})` };
+    return skip('excluded', `matches an exclude glob (${userExclude.join(', ')})`);
   }
   if (options.include?.length && !picomatch(options.include, { dot: true })(relPath)) {
-    return { path: relPath, reason: 'excluded', detail: `matches no include glob (${options.include.join(', ')})` };
+    return skip('excluded', `matches no include glob (${options.include.join(', ')})`);
   }
   if (options.respectGitignore ?? true) {
     for (let i = 0; i < segments.length; i++) {
@@ -234,10 +244,9 @@ export async function whyNotIndexed(root: string, relPath: string, options: Fold
       const rest = segments.slice(i);
       for (let j = 1; j <= rest.length; j++) {
         const sub = rest.slice(0, j).join('/') + (j < rest.length ? '/' : '');
-        if (ig.ignores(sub)) return { path: relPath, reason: 'gitignored', detail: `ignored by ${toPosix(path.relative(absRoot, gi))}` };
+        if (ig.ignores(sub)) return skip('gitignored', `ignored by ${toPosix(path.relative(absRoot, gi))}`);
       }
     }
   }
-  const v = await loadSingleFile(absRoot, relPath, options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES, options.fs);
-  return 'skipped' in v ? v.skipped : undefined;
+  return loadSingleFile(absRoot, relPath, options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES, options.fs);
 }

@@ -196,24 +196,29 @@ export class WorkspaceIndex implements RetrievalIndex {
     return { ...stats, added, changed: changed.length - added, removed: removed.length, unchanged, ms: performance.now() - t0 };
   }
 
-  /** For one saved or deleted file (on-save re-index): `doc` null removes it. */
-  async updateDocument(docId: string, doc: SourceDocument | null): Promise<UpdateStats> {
+  /**
+   * For files saved, created or deleted in the editor: `doc` null removes the document. Unchanged content is
+   * skipped by hash; the index is saved once for the whole batch.
+   */
+  async updateDocuments(changes: Array<{ docId: string; doc: SourceDocument | null }>): Promise<UpdateStats> {
     const t0 = performance.now();
-    const existed = this.docs.has(docId);
-    if (doc && existed && this.docs.get(docId)?.contentHash === doc.contentHash) {
-      return { added: 0, changed: 0, removed: 0, unchanged: 1, chunksEmbedded: 0, embeddingCacheHits: 0, ms: performance.now() - t0 };
+    const changed: SourceDocument[] = [];
+    const removed: string[] = [];
+    let added = 0;
+    let unchanged = 0;
+    for (const { docId, doc } of changes) {
+      const old = this.docs.get(docId);
+      if (doc && old?.contentHash === doc.contentHash) unchanged++;
+      else if (doc) {
+        changed.push(doc);
+        if (!old) added++;
+      } else if (old) removed.push(docId);
     }
-    const stats = await this.applyChanges(doc ? [doc] : [], doc ? [] : [docId]);
-    this.finishManifest(doc ? [doc] : [], doc ? [] : [docId]);
+    if (!changed.length && !removed.length) return { added: 0, changed: 0, removed: 0, unchanged, chunksEmbedded: 0, embeddingCacheHits: 0, ms: performance.now() - t0 };
+    const stats = await this.applyChanges(changed, removed);
+    this.finishManifest(changed, removed);
     if (this.options.storageDir) this.save();
-    return {
-      ...stats,
-      added: doc && !existed ? 1 : 0,
-      changed: doc && existed ? 1 : 0,
-      removed: !doc && existed ? 1 : 0,
-      unchanged: 0,
-      ms: performance.now() - t0,
-    };
+    return { ...stats, added, changed: changed.length - added, removed: removed.length, unchanged, ms: performance.now() - t0 };
   }
 
   private async applyChanges(changed: SourceDocument[], removed: string[]): Promise<Pick<UpdateStats, 'chunksEmbedded' | 'embeddingCacheHits'>> {
