@@ -9,7 +9,7 @@ import { RUNS_DIR, saveRun } from '../../core/eval/run-manifest';
 import { writeFileAtomic } from '../../core/io/atomic-write';
 import type { RetrieverName } from '../../core/retrieve/types';
 import { openIndex, startEmbedder, startReranker, UsageError, type CliIO } from '../cli-context';
-import { RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs, retrieverFromArg } from './retrieval-args';
+import { EVALUATION_OPTIONS, evaluationFromArgs, RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs, retrieverFromArg } from './retrieval-args';
 
 export const evalUsage = `retrieval-lens eval <dir> --retriever bm25|dense|hybrid|rerank [--model ID|PATH|use-lite] [--reranker ID|PATH]
     [--level doc|chunk] [--k N] [--run-out FILE] [--metrics-out FILE] [--fail-under MEASURE=VALUE ...]
@@ -23,28 +23,22 @@ export async function evalCommand(argv: string[], io: CliIO): Promise<number> {
       retriever: { type: 'string', default: 'bm25' },
       model: { type: 'string' },
       reranker: { type: 'string' },
-      level: { type: 'string', default: 'doc' },
-      k: { type: 'string', default: '100' },
       'run-out': { type: 'string' },
       'metrics-out': { type: 'string' },
       'fail-under': { type: 'string', multiple: true },
       'index-dir': { type: 'string' },
-      split: { type: 'string', default: 'eval' },
+      ...EVALUATION_OPTIONS,
       ...RETRIEVAL_OPTIONS,
     },
   });
   if (positionals.length !== 1) throw new UsageError(`eval takes one folder\n${evalUsage}`);
   const retriever: RetrieverName = retrieverFromArg(values.retriever);
-  if (values.level !== 'doc' && values.level !== 'chunk') throw new UsageError(`--level must be doc or chunk, got "${values.level}"`);
-  const depth = Number(values.k);
-  if (!Number.isInteger(depth) || depth < 1) throw new UsageError(`--k must be a positive integer, got "${values.k}"`);
+  const { level, depth, split } = evaluationFromArgs(values);
   const bounds = (values['fail-under'] ?? []).map((s) => {
     const m = /^([A-Za-z_0-9]+)=([0-9.]+)$/.exec(s);
     if (!m) throw new UsageError(`--fail-under takes MEASURE=VALUE (e.g. ndcg_cut_10=0.6), got "${s}"`);
     return { measure: m[1], bound: Number(m[2]) };
   });
-  const split = values.split as 'eval' | 'train' | 'all';
-  if (!['eval', 'train', 'all'].includes(split)) throw new UsageError(`--split must be eval, train or all, got "${split}"`);
 
   const target = await loadEvalTarget(positionals[0], { requireQueries: true });
   if (!target.queries.some((q) => q.judgments.length)) throw new UsageError(`${target.root}: no judged queries to evaluate`);
@@ -57,7 +51,7 @@ export async function evalCommand(argv: string[], io: CliIO): Promise<number> {
     let lastTenth = -1;
     const result = await evaluate(index, target.queries, {
       retriever,
-      level: values.level,
+      level,
       depth,
       split,
       workspaceRoot: target.root,
@@ -79,7 +73,7 @@ export async function evalCommand(argv: string[], io: CliIO): Promise<number> {
     if (target.kind === 'workspace') io.err(`run saved to ${saveRun(path.join(target.root, RUNS_DIR), { all: result.metrics.all, perQuery: result.metrics.perQuery, manifest: result.manifest })}`);
     const shown = ['P_10', 'recall_10', 'recall_100', 'recip_rank', 'map', 'ndcg_cut_10'];
     const fusion = result.manifest.fusion ? `; ${describeFusion(result.manifest.fusion)}` : '';
-    io.out(`${retriever} (${values.level} level, ${result.metrics.all.num_q} queries, ${index.manifest.chunkerKey}${result.manifest.model ? `, ${result.manifest.model.id}` : ''}${fusion})`);
+    io.out(`${retriever} (${level} level, ${result.metrics.all.num_q} queries, ${index.manifest.chunkerKey}${result.manifest.model ? `, ${result.manifest.model.id}` : ''}${fusion})`);
     for (const m of shown) io.out(`${m.padEnd(12)} ${result.metrics.all[m].toFixed(4)}`);
     let failed = 0;
     for (const b of bounds) {

@@ -12,6 +12,22 @@ export function retrieverFromArg(v: string | undefined): RetrieverName {
   return r;
 }
 
+/** What an evaluation scores: the flags --level, --k and --split of eval and sweep-fusion. */
+export const EVALUATION_OPTIONS = {
+  level: { type: 'string', default: 'doc' },
+  k: { type: 'string', default: '100' },
+  split: { type: 'string', default: 'eval' },
+} as const;
+
+export function evaluationFromArgs(values: { level?: string; k?: string; split?: string }): { level: 'doc' | 'chunk'; depth: number; split: 'eval' | 'train' | 'all' } {
+  const { level, k, split } = values;
+  if (level !== 'doc' && level !== 'chunk') throw new UsageError(`--level must be doc or chunk, got "${level}"`);
+  const depth = Number(k);
+  if (!Number.isInteger(depth) || depth < 1) throw new UsageError(`--k must be a positive integer, got "${k}"`);
+  if (split !== 'eval' && split !== 'train' && split !== 'all') throw new UsageError(`--split must be eval, train or all, got "${split}"`);
+  return { level, depth, split };
+}
+
 /** The index and search flags every indexing command takes (spread into parseArgs options). */
 export const RETRIEVAL_OPTIONS = {
   chunker: { type: 'string' },

@@ -4,7 +4,7 @@ import { sweepFusion, sweepVerdict } from '../../core/eval/fusion-sweep';
 import { measureNames } from '../../core/eval/metrics';
 import { writeFileAtomic } from '../../core/io/atomic-write';
 import { openIndex, startEmbedder, UsageError, type CliIO } from '../cli-context';
-import { RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs } from './retrieval-args';
+import { EVALUATION_OPTIONS, evaluationFromArgs, RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs } from './retrieval-args';
 
 export const sweepFusionUsage = `retrieval-lens sweep-fusion <dir> [--level doc|chunk] [--k N] [--weights 0.1,0.2,...] [--measure ndcg_cut_10] [--split eval|train|all]
     [--model ID|PATH|use-lite] [--json FILE] [--index-dir DIR] ${RETRIEVAL_USAGE}`;
@@ -15,23 +15,17 @@ export async function sweepFusionCommand(argv: string[], io: CliIO): Promise<num
     args: argv,
     allowPositionals: true,
     options: {
-      level: { type: 'string', default: 'doc' },
-      k: { type: 'string', default: '100' },
       weights: { type: 'string' },
       measure: { type: 'string', default: 'ndcg_cut_10' },
-      split: { type: 'string', default: 'eval' },
       model: { type: 'string' },
       json: { type: 'string' },
       'index-dir': { type: 'string' },
+      ...EVALUATION_OPTIONS,
       ...RETRIEVAL_OPTIONS,
     },
   });
   if (positionals.length !== 1) throw new UsageError(`sweep-fusion takes one folder\n${sweepFusionUsage}`);
-  if (values.level !== 'doc' && values.level !== 'chunk') throw new UsageError(`--level must be doc or chunk, got "${values.level}"`);
-  const depth = Number(values.k);
-  if (!Number.isInteger(depth) || depth < 1) throw new UsageError(`--k must be a positive integer, got "${values.k}"`);
-  const split = values.split as 'eval' | 'train' | 'all';
-  if (!['eval', 'train', 'all'].includes(split)) throw new UsageError(`--split must be eval, train or all, got "${split}"`);
+  const { level, depth, split } = evaluationFromArgs(values);
   const weights = values.weights?.split(',').map((w) => {
     const n = Number(w);
     if (!(n > 0 && n < 1)) throw new UsageError(`--weights takes dense weights strictly between 0 and 1 (0 and 1 are keyword and dense alone), got "${w}"`);
@@ -44,10 +38,10 @@ export async function sweepFusionCommand(argv: string[], io: CliIO): Promise<num
   const embedder = await startEmbedder(values.model, target, io);
   try {
     const index = await openIndex(target, { retrieval, embedder, crossEncoder: null, indexDir: values['index-dir'] }, io);
-    const sweep = await sweepFusion(index, target.queries, { level: values.level, depth, split, weights, measure: values.measure, onPoint: (l) => io.err(`sweep: ${l}`) });
+    const sweep = await sweepFusion(index, target.queries, { level, depth, split, weights, measure: values.measure, onPoint: (l) => io.err(`sweep: ${l}`) });
     const m = sweep.measure;
     const best = sweep.bestSingle.result.metrics.all[m];
-    io.out(`${m} at ${values.level} level over ${sweep.bestSingle.result.metrics.all.num_q} ${split} queries (${index.manifest.chunkerKey}, ${embedder.info.id})`);
+    io.out(`${m} at ${level} level over ${sweep.bestSingle.result.metrics.all.num_q} ${split} queries (${index.manifest.chunkerKey}, ${embedder.info.id})`);
     const points = [...sweep.curve, sweep.rrf, sweep.configured];
     const width = Math.max(...points.map((p) => p.label.length)) + 2;
     io.out(`${'point'.padEnd(width)} ${m.padStart(12)}  recall_100  Δ vs ${sweep.bestSingle.label}`);
@@ -59,7 +53,7 @@ export async function sweepFusionCommand(argv: string[], io: CliIO): Promise<num
     io.out(sweepVerdict(sweep));
     if (values.json) {
       const saved = points.map((p) => ({ label: p.label, retriever: p.retriever, denseWeight: p.denseWeight, fusion: p.fusion, all: p.result.metrics.all, per_query: p.result.metrics.perQuery }));
-      writeFileAtomic(values.json, JSON.stringify({ measure: m, level: values.level, split, points: saved, bestSingle: sweep.bestSingle.label, configuredVsBestSingle: sweep.configuredVsBestSingle, verdict: sweepVerdict(sweep) }, null, 1));
+      writeFileAtomic(values.json, JSON.stringify({ measure: m, level, split, points: saved, bestSingle: sweep.bestSingle.label, configuredVsBestSingle: sweep.configuredVsBestSingle, verdict: sweepVerdict(sweep) }, null, 1));
     }
     return 0;
   } finally {
