@@ -50,8 +50,8 @@ export function readConfig() {
 const INDEX_SETTINGS = ['include', 'exclude', 'chunker', 'chunkSize', 'chunkOverlap', 'keywordStemming', 'keywordStopWords', 'embeddingModel', 'embeddingDtype', 'rerankerModel'];
 
 /**
- * Owns the workspace index: built on command (never at activation), models in worker threads, progress with
- * cancel, incremental re-index on save, skipped files and timings in the log.
+ * Owns the workspace index: built on command (never at activation), models in processes of their own, progress
+ * with cancel, incremental re-index of saved, created and deleted files, skipped files and timings in the log.
  */
 export class IndexService implements vscode.Disposable {
   index: WorkspaceIndex | undefined;

@@ -77,7 +77,7 @@ export function retrievalFromArgs(values: RetrievalArgs, target: EvalTarget): Re
     if (raw === undefined) continue;
     const value = parse(raw);
     const problem = checkSetting(key, value);
-    if (problem) throw new UsageError(`--${flag} ${problem.replace(/^retrievalLens\.\w+ /, '').replace(/, got .*$/, '')}, got "${raw}"`);
+    if (problem) throw new UsageError(`--${flag} ${problem.replace(/^retrievalLens\.\w+ /, '').replace(/( or null)?, got .*$/, '')}, got "${raw}"`);
     settings[key] = value;
   }
   const defaultChunker: ChunkerKind = target.kind === 'beir' ? 'whole-document' : 'markdown';

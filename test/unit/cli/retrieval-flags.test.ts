@@ -74,6 +74,8 @@ describe('CLI retrieval settings and flags', () => {
       [['--dense-weight', 'high'], /^error: --dense-weight must be a number within \[0, 1\], got "high"$/],
       [['--modified-after', 'soon'], /^error: --modified-after must be a date \(e\.g\. 2026-01-31\), got "soon"$/],
       [['--front-matter', 'product'], /^error: --front-matter takes KEY=VALUE, got "product"$/],
+      [['--chunk-size', '0'], /^error: --chunk-size must be a positive number, got "0"$/],
+      [['--chunker', 'paragraph'], /^error: --chunker must be one of fixed-chars, .*, whole-document, got "paragraph"$/],
     ];
     for (const [flags, message] of cases) {
       const d = io();
