@@ -28,7 +28,8 @@ export function resolveEmbedWorkerScript(): string {
  */
 export function startModelProcess(file: string): ChildProcess {
   const execArgv = file.endsWith('.ts') ? ['--require', require.resolve('tsx/cjs')] : [];
-  return fork(file, [], { execArgv, serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  // In desktop VS Code process.execPath is the Electron binary: ELECTRON_RUN_AS_NODE makes it run the script as Node.
+  return fork(file, [], { execArgv, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
 }
 
 /** A request without its id (distributes over the union). */
