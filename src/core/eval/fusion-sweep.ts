@@ -81,6 +81,7 @@ export function sweepVerdict(s: FusionSweep): string {
     topValue <= c.meanB ? ''
     : top === s.bestSingle ? ` No fused setting in this sweep beats ${best} on these queries.`
     : ` The best point of this sweep is ${top.label} (${fmt(topValue)}); choose a setting on the train split or on more queries, not on these alone.`;
-  if (c.meanDiff >= 0) return `The configured hybrid (${s.configured.label.replace(/^configured: /, '')}) scores ${fmt(c.meanB)} ${s.measure}, at least ${best} (${fmt(c.meanA)}): Δ +${fmt(c.meanDiff)} (${sig}).${topNote}`;
-  return `The configured hybrid (${s.configured.label.replace(/^configured: /, '')}) scores ${fmt(c.meanB)} ${s.measure}, below ${best} (${fmt(c.meanA)}): Δ ${fmt(c.meanDiff)} (${sig}); worse on ${c.losses.length} queries, better on ${c.wins.length}.${topNote}`;
+  const hybrid = `The configured hybrid (${s.configured.fusion ? describeFusion(s.configured.fusion) : 'hybrid'}) scores ${fmt(c.meanB)} ${s.measure}`;
+  if (c.meanDiff >= 0) return `${hybrid}, at least ${best} (${fmt(c.meanA)}): Δ +${fmt(c.meanDiff)} (${sig}).${topNote}`;
+  return `${hybrid}, below ${best} (${fmt(c.meanA)}): Δ ${fmt(c.meanDiff)} (${sig}); worse on ${c.losses.length} queries, better on ${c.wins.length}.${topNote}`;
 }
