@@ -5,7 +5,6 @@ import { chunkerKey } from '../core/chunking/chunker-key';
 import { buildDocument } from '../core/corpus/build-document';
 import type { SourceDocument } from '../core/corpus/document';
 import { loadFolderCorpus, loadWorkspaceFile } from '../core/corpus/load-folder';
-import type { CrossEncoder, Embedder } from '../core/embed/embedder';
 import { WorkerCrossEncoder, WorkerEmbedder } from '../core/embed/worker-models';
 import { WorkspaceIndex } from '../core/index/workspace-index';
 import type { KeywordConfig } from '../core/retrieve/types';
@@ -55,10 +54,10 @@ const INDEX_SETTINGS = ['include', 'exclude', 'chunker', 'chunkSize', 'chunkOver
  */
 export class IndexService implements vscode.Disposable {
   index: WorkspaceIndex | undefined;
-  private embedder: Embedder | undefined;
+  private embedder: WorkerEmbedder | undefined;
   /** Model and dtype the embedder was started with (switching either starts another). */
   private embedderSpec = '';
-  private crossEncoder: CrossEncoder | undefined;
+  private crossEncoder: WorkerCrossEncoder | undefined;
   private building: Promise<WorkspaceIndex | undefined> | undefined;
   private status: IndexStatus = { state: 'none', documents: 0, chunks: 0, model: null, chunker: '', staleFiles: 0 };
   private readonly stale = new Set<string>();
@@ -138,7 +137,7 @@ export class IndexService implements vscode.Disposable {
   }
 
   private async models(model: string, reranker: string, dtype: 'q8' | 'fp32', allowDownload: boolean, progress: (m: string) => void) {
-    if (!this.embedder || this.embedderSpec !== `${model} ${dtype}`) {
+    if (!this.embedder?.alive || this.embedderSpec !== `${model} ${dtype}`) {
       await this.embedder?.dispose();
       this.embedder = undefined;
       this.embedderSpec = `${model} ${dtype}`;
@@ -151,7 +150,7 @@ export class IndexService implements vscode.Disposable {
         onDownload: (file, loaded, total) => progress(`downloading ${file} ${total ? Math.round((100 * loaded) / total) : 0}%`),
       });
     }
-    if ((this.crossEncoder?.info.id ?? '') !== reranker) {
+    if ((this.crossEncoder?.info.id ?? '') !== reranker || (this.crossEncoder && !this.crossEncoder.alive)) {
       await this.crossEncoder?.dispose();
       this.crossEncoder = reranker ? await WorkerCrossEncoder.start({ model: reranker, dtype, allowRemote: allowDownload, cacheDir: path.join(this.context.globalStorageUri.fsPath, 'models') }) : undefined;
     }

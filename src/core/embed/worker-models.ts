@@ -46,7 +46,8 @@ class ModelWorker {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private stderr = '';
-  private exited = false;
+  /** The process has ended (disposed, crashed or killed); its requests fail and a new one must be started. */
+  exited = false;
   readonly ready: Promise<ModelInfo>;
 
   constructor(spec: ModelSpec, role: 'embedder' | 'cross-encoder') {
@@ -169,6 +170,11 @@ export class WorkerEmbedder implements Embedder {
     return this.counter(text);
   }
 
+  /** False once the model process has ended (e.g. crashed): start a new embedder then. */
+  get alive(): boolean {
+    return !this.w.exited;
+  }
+
   dispose(): Promise<void> {
     return this.w.dispose();
   }
@@ -192,6 +198,10 @@ export class WorkerCrossEncoder implements CrossEncoder {
     const m = await this.w.request({ type: 'score', query, passages }, options);
     if (m.type !== 'scores') throw new Error(`unexpected reply ${m.type}`);
     return m.scores;
+  }
+
+  get alive(): boolean {
+    return !this.w.exited;
   }
 
   dispose(): Promise<void> {

@@ -30,7 +30,9 @@ describe('model processes', () => {
     process.env.RETRIEVAL_LENS_EMBED_WORKER = path.join(__dirname, 'fixtures', 'crashing-model-process.ts');
     try {
       const w = await WorkerEmbedder.start({ model: 'crashing' });
+      assert.equal(w.alive, true);
       await assert.rejects(w.embed(['anything']), /^Error: crashing: the model process was ended by SIGSEGV: free\(\): invalid pointer$/);
+      assert.equal(w.alive, false, 'the editor starts a new one on the next build');
       await assert.rejects(w.embed(['again']), /the model process has exited/);
       await w.dispose();
     } finally {
