@@ -31,7 +31,7 @@ export async function runBaseline(index: WorkspaceIndex, queries: EvalQuery[], r
   const baselineRetriever: RetrieverName = retrievers.includes('dense') ? 'dense' : retrievers[0];
   const { misses } = await diagnoseMisses({ index, root, corpusOptions: { exclude }, queries, variants: [] }, { k, baseline: baselineRetriever === 'rerank' ? 'hybrid' : baselineRetriever, candidates: 30, split: 'eval' });
   const categories = Object.fromEntries(FAILURE_CATEGORIES.map((c) => [c, misses.filter((m) => m.category === c).length])) as Record<FailureCategory, number>;
-  const sweep = retrievers.includes('hybrid') && index.embedder ? await sweepFusion(index, queries, { level: 'chunk', cutoffs: [k, 10], split: 'eval' }) : undefined;
+  const sweep = retrievers.includes('hybrid') && index.embedder ? await sweepFusion(index, queries, { level: 'chunk', cutoffs: [k, 10], split: 'eval', known: Object.fromEntries(runs.map((r) => [r.retriever, r.result])) }) : undefined;
   return { k, queries: runs[0]?.result.metrics.all.num_q ?? 0, runs, categories, baselineRetriever, sweep };
 }
 

@@ -186,11 +186,11 @@ export function activate(context: vscode.ExtensionContext): RetrievalLensApi {
             return (
               await WorkspaceIndex.openOrBuild(target.corpus, {
                 chunker,
-                keyword: cfg.keyword,
+                keyword: index.options.keyword,
                 search: index.searchDefaults,
                 embedder,
                 crossEncoder,
-                storageDir: indexService.storageDir(chunker, cfg.keyword, embedder?.info.id ?? 'none'),
+                storageDir: indexService.storageDir(chunker, index.options.keyword ?? {}, embedder?.info.id ?? 'none'),
               })
             ).index;
           },

@@ -39,7 +39,13 @@ export const SWEEP_WEIGHTS = [0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9];
 export async function sweepFusion(
   index: WorkspaceIndex,
   queries: EvalQuery[],
-  options: Omit<EvaluateOptions, 'retriever' | 'fusion' | 'rerank'> & { weights?: number[]; measure?: string; onPoint?: (label: string) => void },
+  options: Omit<EvaluateOptions, 'retriever' | 'fusion' | 'rerank'> & {
+    weights?: number[];
+    measure?: string;
+    onPoint?: (label: string) => void;
+    /** Runs the caller already made with these options and the index's settings: reused instead of repeated. */
+    known?: Partial<Record<'keyword' | 'dense' | 'hybrid', EvaluationResult>>;
+  },
 ): Promise<FusionSweep> {
   const measure = options.measure ?? 'ndcg_cut_10';
   const known = measureNames(options.cutoffs);
@@ -47,7 +53,8 @@ export async function sweepFusion(
   const configured = resolveSearchConfig(index.searchDefaults).fusion;
   const point = async (label: string, retriever: RetrieverName, denseWeight: number | null, fusion?: Partial<FusionConfig>): Promise<SweepPoint> => {
     options.onPoint?.(label);
-    const result = await evaluate(index, queries, { ...options, retriever, fusion });
+    const reusable = fusion === undefined && (retriever === 'keyword' || retriever === 'dense' || retriever === 'hybrid') ? options.known?.[retriever] : undefined;
+    const result = reusable ?? (await evaluate(index, queries, { ...options, retriever, fusion }));
     return { label, retriever, denseWeight, fusion: result.manifest.fusion, result };
   };
   const keyword = await point('keyword', 'keyword', 0);
