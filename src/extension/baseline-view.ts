@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { FAILURE_CATEGORIES, diagnoseMisses, type FailureCategory } from '../core/diagnose/diagnose-misses';
 import { evaluate, type EvaluationResult } from '../core/eval/evaluate';
 import type { EvalQuery } from '../core/eval/evalset-types';
+import { describeLevel, LEVEL_NAME, levelSupport, unscorableReason, type Level } from '../core/eval/label-level';
 import { sweepFusion, sweepVerdict, type FusionSweep, type SweepPoint } from '../core/eval/fusion-sweep';
 import { compareRuns } from '../core/eval/significance';
 import { RUNS_DIR, saveRun } from '../core/eval/run-manifest';
@@ -13,26 +14,46 @@ import type { RetrieverName } from '../core/retrieve/types';
 export interface BaselineResult {
   k: number;
   queries: number;
+  /** The level the runs are scored at: the one the labels support (chunk for spans, document for documents). */
+  level: Level;
+  /** Why nothing could be scored, instead of a page of 0.000. */
+  unscored?: string;
   runs: Array<{ retriever: RetrieverName; result: EvaluationResult }>;
+  /** A mixed eval set (spans and whole-document judgments) is scored at document level too. */
+  docLevel?: { queries: number; heading: string; runs: Array<{ retriever: RetrieverName; result: EvaluationResult }> };
+  heading: string;
   categories: Record<FailureCategory, number>;
   baselineRetriever: RetrieverName;
   /** Hybrid's trade-off along the dense weight, when hybrid was evaluated. */
   sweep?: FusionSweep;
 }
 
-/** Evaluates the eval split with each retriever at chunk level and diagnoses the baseline's misses. */
+/**
+ * Evaluates the eval split with each retriever at the level the labels support (chunk level for span labels,
+ * document level for whole-document judgments, both for a mixed set) and diagnoses the baseline's misses.
+ */
 export async function runBaseline(index: WorkspaceIndex, queries: EvalQuery[], retrievers: RetrieverName[], k: number, root: string | undefined, exclude: string[]): Promise<BaselineResult> {
-  const runs: BaselineResult['runs'] = [];
-  for (const retriever of retrievers) {
-    const result = await evaluate(index, queries, { retriever, level: 'chunk', cutoffs: [k, 10], split: 'eval', workspaceRoot: root });
-    if (root) saveRun(path.join(root, RUNS_DIR), { all: result.metrics.all, perQuery: result.metrics.perQuery, manifest: result.manifest });
-    runs.push({ retriever, result });
-  }
+  const support = levelSupport(queries, 'eval');
+  const level: Level = support.levels[0] ?? 'chunk';
+  const unscored = support.levels.length ? undefined : unscorableReason(level, support);
+  const runAll = async (at: Level) => {
+    const out: BaselineResult['runs'] = [];
+    if (unscored) return out;
+    for (const retriever of retrievers) {
+      const result = await evaluate(index, queries, { retriever, level: at, cutoffs: [k, 10], split: 'eval', workspaceRoot: root });
+      if (root) saveRun(path.join(root, RUNS_DIR), { all: result.metrics.all, perQuery: result.metrics.perQuery, manifest: result.manifest });
+      out.push({ retriever, result });
+    }
+    return out;
+  };
+  const runs = await runAll(level);
+  const docRuns = support.levels.includes('doc') && level !== 'doc' ? await runAll('doc') : undefined;
+  const docLevel = docRuns && { queries: docRuns[0]?.result.metrics.all.num_q ?? 0, heading: describeLevel('doc', support), runs: docRuns };
   const baselineRetriever: RetrieverName = retrievers.includes('dense') ? 'dense' : retrievers[0];
   const { misses } = await diagnoseMisses({ index, root, corpusOptions: { exclude }, queries, variants: [] }, { k, baseline: baselineRetriever === 'rerank' ? 'hybrid' : baselineRetriever, candidates: 30, split: 'eval' });
   const categories = Object.fromEntries(FAILURE_CATEGORIES.map((c) => [c, misses.filter((m) => m.category === c).length])) as Record<FailureCategory, number>;
-  const sweep = retrievers.includes('hybrid') && index.embedder ? await sweepFusion(index, queries, { level: 'chunk', cutoffs: [k, 10], split: 'eval', known: Object.fromEntries(runs.map((r) => [r.retriever, r.result])) }) : undefined;
-  return { k, queries: runs[0]?.result.metrics.all.num_q ?? 0, runs, categories, baselineRetriever, sweep };
+  const sweep = !unscored && retrievers.includes('hybrid') && index.embedder ? await sweepFusion(index, queries, { level, cutoffs: [k, 10], split: 'eval', known: Object.fromEntries(runs.map((r) => [r.retriever, r.result])) }) : undefined;
+  return { k, queries: runs[0]?.result.metrics.all.num_q ?? 0, level, unscored, heading: support.levels.length ? describeLevel(level, support) : LEVEL_NAME[level], runs, docLevel, categories, baselineRetriever, sweep };
 }
 
 /** nDCG@10 along the dense weight (0 = keyword alone, 1 = dense alone), RRF as a dashed line, the configured point ringed. */
@@ -71,15 +92,16 @@ export function showBaselineResults(result: BaselineResult, existing?: vscode.We
   const measures = [`ndcg_cut_10`, `recall_${result.k}`, `P_${result.k}`, 'recip_rank', 'map'];
   const colors = ['var(--vscode-charts-blue)', 'var(--vscode-charts-green)', 'var(--vscode-charts-orange)', 'var(--vscode-charts-purple)'];
   const barW = 520;
-  const bars = measures
+  const barsOf = (runs: BaselineResult['runs']) => measures
     .map((m) => {
-      const rows = result.runs.map((r, i) => {
+      const rows = runs.map((r, i) => {
         const v = r.result.metrics.all[m] ?? 0;
         return `<g transform="translate(0, ${i * 18})"><text x="0" y="12" class="lbl">${r.retriever}</text><rect x="90" y="2" width="${Math.max(1, v * barW)}" height="12" fill="${colors[i % colors.length]}"></rect><text x="${96 + v * barW}" y="12" class="val">${v.toFixed(3)}</text></g>`;
       });
-      return `<h3>${m}</h3><svg role="img" aria-label="${m} per retriever" width="${barW + 160}" height="${result.runs.length * 18 + 4}">${rows.join('')}</svg>`;
+      return `<h3>${m}</h3><svg role="img" aria-label="${m} per retriever" width="${barW + 160}" height="${runs.length * 18 + 4}">${rows.join('')}</svg>`;
     })
     .join('');
+  const bars = barsOf(result.runs);
   const base = result.runs.find((r) => r.retriever === result.baselineRetriever) ?? result.runs[0];
   const compare = result.runs
     .filter((r) => r !== base)
@@ -105,9 +127,10 @@ svg text{fill:var(--vscode-foreground);font-size:11px} .val{fill:var(--vscode-de
 a{color:var(--vscode-textLink-foreground)} .muted{color:var(--vscode-descriptionForeground)}
 #fusion-sweep{width:100%;max-width:710px;height:auto} .grid{stroke:var(--vscode-editorWidget-border);stroke-width:.5} .rrf{stroke:var(--vscode-charts-purple);stroke-dasharray:4 3}
 </style></head><body>
-<h2>Baseline: ${result.queries} eval queries, chunk level, K = ${result.k}</h2>
-<p class="muted">Relevance comes from your labeled spans, so every chunker and retriever is scored against the same labels.</p>
+<h2>Baseline: ${result.queries} eval queries, ${LEVEL_NAME[result.level]}, K = ${result.k}</h2>
+<p class="muted">${result.unscored ? `Not measured: ${esc(result.unscored)}.` : result.level === 'chunk' ? `Relevance comes from your labeled spans, so every chunker and retriever is scored against the same labels (${esc(result.heading)}).` : `Your judgments are whole documents, so each document scores its best chunk (${esc(result.heading)}); chunk level cannot be scored from them.`}</p>
 <section id="metrics">${bars}</section>
+${result.docLevel ? `<h2>Document level: ${result.docLevel.queries} eval queries</h2><p class="muted">Some judgments are whole documents: ${esc(result.docLevel.heading)}.</p><section id="metrics-doc">${barsOf(result.docLevel.runs)}</section>` : ''}
 ${result.sweep ? `<h2>Hybrid trade-off</h2><p class="muted">nDCG@10 of weighted fusion (${esc(result.sweep.configured.fusion?.normalization ?? 'min-max')}) as the dense weight goes from keyword alone to dense alone, on the same eval queries.</p>${sweepChart(result.sweep)}<p id="sweep-verdict">${esc(sweepVerdict(result.sweep))}</p>` : ''}
 <h2>Per query</h2><section id="per-query">${compare || '<p class="muted">Run two or more retrievers to compare them.</p>'}</section>
 <h2>Why the ${esc(result.baselineRetriever)} baseline misses (${total} missed spans)</h2>

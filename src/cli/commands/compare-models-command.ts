@@ -31,6 +31,7 @@ export async function compareModelsCommand(argv: string[], io: CliIO): Promise<n
     const evalQueries = target.queries.filter((q) => q.split === 'eval');
     const diffs = [];
     for (const other of indexes.slice(1)) diffs.push({ a: indexes[0].label, b: other.label, queries: await shadowDiff(indexes[0].index, other.index, evalQueries, { k }) });
+    if (results[0]) io.out(`dense retriever at ${results[0].level === 'doc' ? 'document' : 'chunk'} level (the level the eval labels support)`);
     for (const r of results) {
       const c = r.versusFirst;
       io.out(`${r.label.padEnd(40)} nDCG@10 ${r.ndcg_cut_10.toFixed(4)}  Recall@${k} ${r.recall_k.toFixed(4)}  MRR ${r.recip_rank.toFixed(4)}${c ? `  Δ ${c.meanDiff >= 0 ? '+' : ''}${c.meanDiff.toFixed(4)} (p = ${c.pValue.toFixed(3)}, better on ${c.wins.length}, worse on ${c.losses.length})` : '  (reference)'}`);

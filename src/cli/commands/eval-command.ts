@@ -9,7 +9,7 @@ import { RUNS_DIR, saveRun } from '../../core/eval/run-manifest';
 import { writeFileAtomic } from '../../core/io/atomic-write';
 import type { RetrieverName } from '../../core/retrieve/types';
 import { openIndex, startEmbedder, startReranker, UsageError, type CliIO } from '../cli-context';
-import { EVALUATION_OPTIONS, evaluationFromArgs, RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs, retrieverFromArg } from './retrieval-args';
+import { checkLevel, EVALUATION_OPTIONS, evaluationFromArgs, RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs, retrieverFromArg } from './retrieval-args';
 
 export const evalUsage = `retrieval-lens eval <dir> --retriever bm25|dense|hybrid|rerank [--model ID|PATH|use-lite] [--reranker ID|PATH]
     [--level doc|chunk] [--k N] [--run-out FILE] [--metrics-out FILE] [--fail-under MEASURE=VALUE ...]
@@ -42,6 +42,7 @@ export async function evalCommand(argv: string[], io: CliIO): Promise<number> {
 
   const target = await loadEvalTarget(positionals[0], { requireQueries: true });
   if (!target.queries.some((q) => q.judgments.length)) throw new UsageError(`${target.root}: no judged queries to evaluate`);
+  checkLevel(target.queries, level, split, io);
   const retrieval = retrievalFromArgs(values, target);
   if (retriever === 'rerank' && !(values.reranker ?? target.settings.rerankerModel)) throw new UsageError('--retriever rerank needs --reranker ID|PATH (a cross-encoder) or the retrievalLens.rerankerModel setting');
   const embedder = retriever === 'keyword' ? null : await startEmbedder(values.model, target, io);

@@ -1,8 +1,10 @@
 import type { ChunkerKind } from '../../core/chunking/chunk';
 import type { EvalTarget } from '../../core/eval/eval-target';
+import type { EvalQuery } from '../../core/eval/evalset-types';
+import { describeLevel, levelSupport, unscorableReason, type Level } from '../../core/eval/label-level';
 import type { MetadataFilter, RetrieverName } from '../../core/retrieve/types';
 import { checkSetting, defined, retrievalSettings, type RetrievalSettings, type WorkspaceSettings } from '../../core/workspace-settings';
-import { UsageError } from '../cli-context';
+import { UsageError, type CliIO } from '../cli-context';
 
 /** bm25 is the CLI's name for the keyword retriever. */
 export function retrieverFromArg(v: string | undefined): RetrieverName {
@@ -10,6 +12,17 @@ export function retrieverFromArg(v: string | undefined): RetrieverName {
   const r = map[v ?? 'bm25'];
   if (!r) throw new UsageError(`--retriever must be bm25, dense, hybrid or rerank, got "${v}"`);
   return r;
+}
+
+/**
+ * Refuses a level no label can score (chunk level on document judgments only: every figure would be a 0.000 that was
+ * never measured) and says which queries a chunk-level score of a mixed set rests on.
+ */
+export function checkLevel(queries: EvalQuery[], level: Level, split: 'eval' | 'train' | 'all', io: CliIO): void {
+  const support = levelSupport(queries, split);
+  const why = unscorableReason(level, support, split);
+  if (why) throw new UsageError(`--level ${level}: ${why}`);
+  if (level === 'chunk' && support.kind === 'mixed') io.err(`note: chunk level scores ${describeLevel('chunk', support)}; --level doc scores all of them`);
 }
 
 /** What an evaluation scores: the flags --level, --k and --split of eval and sweep-fusion. */

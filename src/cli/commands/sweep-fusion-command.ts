@@ -4,7 +4,7 @@ import { sweepFusion, sweepVerdict } from '../../core/eval/fusion-sweep';
 import { measureNames } from '../../core/eval/metrics';
 import { writeFileAtomic } from '../../core/io/atomic-write';
 import { openIndex, startEmbedder, UsageError, type CliIO } from '../cli-context';
-import { EVALUATION_OPTIONS, evaluationFromArgs, RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs } from './retrieval-args';
+import { checkLevel, EVALUATION_OPTIONS, evaluationFromArgs, RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs } from './retrieval-args';
 
 export const sweepFusionUsage = `retrieval-lens sweep-fusion <dir> [--level doc|chunk] [--k N] [--weights 0.1,0.2,...] [--measure ndcg_cut_10] [--split eval|train|all]
     [--model ID|PATH|use-lite] [--json FILE] [--index-dir DIR] ${RETRIEVAL_USAGE}`;
@@ -34,6 +34,7 @@ export async function sweepFusionCommand(argv: string[], io: CliIO): Promise<num
   if (!measureNames().includes(values.measure as string)) throw new UsageError(`--measure must be one of ${measureNames().join(', ')}, got "${values.measure}"`);
   const target = await loadEvalTarget(positionals[0], { requireQueries: true });
   if (!target.queries.some((q) => q.judgments.length)) throw new UsageError(`${target.root}: no judged queries to evaluate`);
+  checkLevel(target.queries, level, split, io);
   const retrieval = retrievalFromArgs(values, target);
   const embedder = await startEmbedder(values.model, target, io);
   try {

@@ -10,7 +10,7 @@ import type { EvalQuery, Judgment } from '../eval/evalset-types';
 import type { WorkspaceIndex } from '../index/workspace-index';
 import type { RankPosition, RetrieverName } from '../retrieve/types';
 
-export const FAILURE_CATEGORIES = ['missing-document', 'stale', 'filtered-out', 'chunking', 'exact-match', 'ranking', 'model-choice', 'semantic'] as const;
+export const FAILURE_CATEGORIES = ['missing-document', 'stale', 'filtered-out', 'chunking', 'exact-match', 'fusion', 'ranking', 'model-choice', 'semantic'] as const;
 export type FailureCategory = (typeof FAILURE_CATEGORIES)[number];
 
 /** What each category says to do; the order is the order the what-if checks run in. */
@@ -20,6 +20,7 @@ export const CATEGORY_FIX: Record<FailureCategory, string> = {
   'filtered-out': 'fix the metadata filter or the document metadata',
   chunking: 'change the chunker so answers stay in one chunk',
   'exact-match': 'use hybrid (keyword + dense) search',
+  fusion: 'use hybrid (keyword + dense) search: fusing the two rankings recovers it',
   ranking: 'add a reranker over the top candidates',
   'model-choice': 'switch to a stronger base embedding model',
   semantic: 'none of the above recovers it: the fine-tuning signal',
@@ -42,6 +43,11 @@ export interface Miss {
   positions: Partial<Record<RetrieverName, RankPosition>>;
   /** For ranking without a reranker configured: the category rests on candidate depth only. */
   verified: boolean;
+  /**
+   * What `positions` count: chunk ranks for a span judgment, document ranks for a document judgment (a document
+   * ranks where its best chunk does among distinct documents, as document-level metrics count it).
+   */
+  rankedBy: 'chunk' | 'document';
 }
 
 export interface Variant {
@@ -82,19 +88,38 @@ export function relevantChunks(index: WorkspaceIndex, j: Judgment): Chunk[] {
   return chunks.filter((c) => spanOverlapsChunk(span, c));
 }
 
-/** Best (lowest) rank of any of these chunks per retriever. */
-async function bestPositions(index: WorkspaceIndex, q: EvalQuery, chunkIds: string[], retrievers: RetrieverName[], useFilter = true) {
-  const r = await index.search({ query: q.text, k: 1, retrievers, filter: useFilter ? q.filter : undefined, locate: chunkIds, explain: false });
-  const best: Partial<Record<RetrieverName, RankPosition>> = {};
+/**
+ * Best (lowest) rank of any of these chunks per retriever. With `byDocument` (a document judgment) the ranks are
+ * document ranks: a document ranks where its best chunk does among distinct documents, as document-level metrics
+ * count it; `chunk` keeps the best chunk's own rank (what a reranker's candidate depth counts).
+ */
+async function bestPositions(index: WorkspaceIndex, q: EvalQuery, chunkIds: string[], retrievers: RetrieverName[], useFilter = true, byDocument = false) {
+  const filter = useFilter ? q.filter : undefined;
+  const r = await index.search({ query: q.text, k: 1, retrievers, filter, locate: chunkIds, explain: false });
+  const chunk: Partial<Record<RetrieverName, RankPosition>> = {};
   for (const name of retrievers) {
     let b: RankPosition = { rank: null, score: null };
     for (const id of chunkIds) {
       const p = r.positions[id]?.[name];
       if (p?.rank != null && (b.rank == null || p.rank < b.rank)) b = p;
     }
-    if (!r.errors[name]) best[name] = b;
+    if (!r.errors[name]) chunk[name] = b;
   }
-  return { best, removed: chunkIds.filter((id) => r.filter.removedChunkIds?.includes(id)) };
+  const removed = chunkIds.filter((id) => r.filter.removedChunkIds?.includes(id));
+  if (!byDocument) return { best: chunk, chunk, removed };
+  const deepest = Math.max(0, ...Object.values(chunk).map((p) => p?.rank ?? 0));
+  const best: Partial<Record<RetrieverName, RankPosition>> = {};
+  if (!deepest) return { best: chunk, chunk, removed };
+  const ranked = await index.search({ query: q.text, k: deepest, retrievers: Object.keys(chunk) as RetrieverName[], filter, explain: false });
+  for (const [name, p] of Object.entries(chunk) as Array<[RetrieverName, RankPosition]>) {
+    if (p.rank == null) {
+      best[name] = p;
+      continue;
+    }
+    const before = new Set((ranked.results[name] ?? []).slice(0, p.rank - 1).map((h) => h.docId));
+    best[name] = { rank: before.size + 1, score: p.score };
+  }
+  return { best, chunk, removed };
 }
 
 const within = (p: RankPosition | undefined, k: number) => p?.rank != null && p.rank <= k;
@@ -130,6 +155,7 @@ export async function diagnoseMisses(ctx: DiagnoseContext, options: Partial<Diag
         quote: span?.exact ?? '',
         grade: j.grade,
         verified: true,
+        rankedBy: span ? ('chunk' as const) : ('document' as const),
       };
       const miss = (category: FailureCategory, evidence: string, positions: Miss['positions'] = {}, verified = true) =>
         misses.push({ ...base, category, evidence, positions, verified });
@@ -149,14 +175,15 @@ export async function diagnoseMisses(ctx: DiagnoseContext, options: Partial<Diag
       }
       const chunks = relevantChunks(index, j);
       const ids = chunks.map((c) => c.id);
-      const { best, removed } = await bestPositions(index, q, ids, retrievers);
+      const byDocument = !span;
+      const { best, chunk: chunkBest, removed } = await bestPositions(index, q, ids, retrievers, true, byDocument);
       if (within(best[o.baseline], o.k)) {
         found++;
         continue;
       }
       // 3. filtered-out: the query's own filter removed the relevant chunks.
       if (q.filter && removed.length) {
-        const unfiltered = await bestPositions(index, q, ids, [o.baseline], false);
+        const unfiltered = await bestPositions(index, q, ids, [o.baseline], false, byDocument);
         miss('filtered-out', `the query's filter ${JSON.stringify(q.filter)} removed ${removed.length} relevant chunk(s) of ${docId}; without it the ${o.baseline} retriever finds it at ${fmt(unfiltered.best[o.baseline])}`, best, within(unfiltered.best[o.baseline], o.k));
         continue;
       }
@@ -190,16 +217,28 @@ export async function diagnoseMisses(ctx: DiagnoseContext, options: Partial<Diag
         miss('exact-match', `keyword search finds it at ${fmt(best.keyword)}, dense at ${fmt(best.dense)}; hybrid recovers it at ${fmt(best.hybrid)}`, best);
         continue;
       }
-      // 6. ranking: among the top candidates but below k; a reranker recovers it.
-      const candidateRank = Math.min(...(['hybrid', o.baseline] as RetrieverName[]).map((r) => best[r]?.rank ?? Infinity));
+      // 5b. fusion: hybrid recovers it although the keyword leg alone does not (neither leg ranks it within k, or the
+      // baseline is keyword and the dense leg does): a hybrid fix, never a ranking one.
+      if (o.baseline !== 'hybrid' && within(best.hybrid, o.k)) {
+        const legs = `keyword at ${fmt(best.keyword)}, dense at ${fmt(best.dense)}`;
+        const why = within(best.dense, o.k) ? `dense finds it in the top ${o.k} where ${o.baseline} does not` : `neither leg alone ranks it in the top ${o.k}`;
+        miss('fusion', `${legs}: ${why}; hybrid fusion recovers it at ${fmt(best.hybrid)}`, best);
+        continue;
+      }
+      // 6. ranking: among the top candidates but below k; a reranker recovers it. Candidate depth counts chunks (what
+      // a reranker reorders), also for a document judgment.
+      const candidateRank = Math.min(...(['hybrid', o.baseline] as RetrieverName[]).map((r) => chunkBest[r]?.rank ?? Infinity));
       if (candidateRank <= o.candidates) {
+        const where = byDocument
+          ? `its best chunk is in the top ${o.candidates} candidates at rank ${candidateRank}, the document at ${o.baseline} ${fmt(best[o.baseline])} (below ${o.k})`
+          : `in the top ${o.candidates} candidates at rank ${candidateRank} but below ${o.k}`;
         if (index.crossEncoder) {
           if (within(best.rerank, o.k)) {
-            miss('ranking', `in the top ${o.candidates} candidates at rank ${candidateRank}; the reranker moves it to ${fmt(best.rerank)}`, best);
+            miss('ranking', byDocument ? `${where}; the reranker moves it to ${fmt(best.rerank)}` : `in the top ${o.candidates} candidates at rank ${candidateRank}; the reranker moves it to ${fmt(best.rerank)}`, best);
             continue;
           }
         } else {
-          miss('ranking', `in the top ${o.candidates} candidates at rank ${candidateRank} but below ${o.k}; no reranker is configured, so recovery by reranking is not verified`, best, false);
+          miss('ranking', `${where}; no reranker is configured, so recovery by reranking is not verified`, best, false);
           continue;
         }
       }
@@ -207,7 +246,7 @@ export async function diagnoseMisses(ctx: DiagnoseContext, options: Partial<Diag
       let byModel: string | undefined;
       for (const v of ctx.variants.filter((x) => x.kind === 'model')) {
         const vc = relevantChunks(v.index, j).map((c) => c.id);
-        const p = (await bestPositions(v.index, q, vc, ['dense'])).best.dense;
+        const p = (await bestPositions(v.index, q, vc, ['dense'], true, byDocument)).best.dense;
         if (within(p, o.k)) {
           byModel = `${v.label} ranks it ${p?.rank} where ${index.manifest.model?.id ?? 'the baseline'} has ${fmt(best.dense)}`;
           break;

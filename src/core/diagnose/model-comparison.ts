@@ -1,11 +1,14 @@
 import { evaluate } from '../eval/evaluate';
 import type { EvalQuery } from '../eval/evalset-types';
+import { levelSupport, type Level } from '../eval/label-level';
 import { compareRuns, type Comparison } from '../eval/significance';
 import type { WorkspaceIndex } from '../index/workspace-index';
 
 export interface ModelResult {
   label: string;
   model: string;
+  /** Chunk level for span labels, document level when the eval split's judgments are whole documents. */
+  level: Level;
   ndcg_cut_10: number;
   recall_k: number;
   recip_rank: number;
@@ -15,14 +18,15 @@ export interface ModelResult {
 
 /**
  * Evaluates two or more indexes (same corpus and chunker, different embedding models) on the same eval split with
- * the dense retriever at chunk level, each compared with the first for significance.
+ * the dense retriever, each compared with the first for significance. The level is the one the labels support (chunk
+ * when any eval query has span labels, else document), unless given.
  */
-export async function compareModels(indexes: Array<{ label: string; index: WorkspaceIndex }>, queries: EvalQuery[], k = 10): Promise<ModelResult[]> {
+export async function compareModels(indexes: Array<{ label: string; index: WorkspaceIndex }>, queries: EvalQuery[], k = 10, level: Level = levelSupport(queries, 'eval').levels[0] ?? 'doc'): Promise<ModelResult[]> {
   const out: ModelResult[] = [];
   let first: Record<string, Record<string, number>> | undefined;
   for (const { label, index } of indexes) {
-    const r = await evaluate(index, queries, { retriever: 'dense', level: 'chunk', cutoffs: [k, 10], split: 'eval' });
-    const result: ModelResult = { label, model: index.manifest.model?.id ?? 'none', ndcg_cut_10: r.metrics.all.ndcg_cut_10, recall_k: r.metrics.all[`recall_${k}`], recip_rank: r.metrics.all.recip_rank };
+    const r = await evaluate(index, queries, { retriever: 'dense', level, cutoffs: [k, 10], split: 'eval' });
+    const result: ModelResult = { label, model: index.manifest.model?.id ?? 'none', level, ndcg_cut_10: r.metrics.all.ndcg_cut_10, recall_k: r.metrics.all[`recall_${k}`], recip_rank: r.metrics.all.recip_rank };
     if (first) result.versusFirst = compareRuns(first, r.metrics.perQuery, 'ndcg_cut_10');
     else first = r.metrics.perQuery;
     out.push(result);

@@ -4,6 +4,8 @@ import type { CrossEncoder, Embedder, ModelInfo } from '../embed/embedder';
 import type { EvalTarget } from '../eval/eval-target';
 import { evaluate } from '../eval/evaluate';
 import type { EvalQuery } from '../eval/evalset-types';
+import { describeLevel, LEVEL_NAME, levelSupport, unscorableReason, type Level, type LevelSupport } from '../eval/label-level';
+import type { MetricsResult } from '../eval/metrics';
 import { compareRuns } from '../eval/significance';
 import type { WorkspaceIndex } from '../index/workspace-index';
 import type { RetrieverName } from '../retrieve/types';
@@ -28,6 +30,8 @@ export const DEFAULT_READINESS: ReadinessOptions = { k: 5, baseline: 'dense', ca
 
 export interface ConfigResult {
   label: string;
+  /** The level this row is scored at (a mixed eval set gets a row per level). */
+  level: Level;
   what: 'baseline' | 'hybrid' | 'rerank' | 'chunker' | 'model' | 'no-filters';
   ndcg_cut_10: number;
   recall_k: number;
@@ -51,6 +55,11 @@ export interface ReadinessReport {
   misses: Miss[];
   counts: Record<FailureCategory, number>;
   configs: ConfigResult[];
+  /**
+   * The levels the labels support and the figures above are computed at: chunk for span labels, doc for document
+   * labels, both for a mixed set; `unscored` says why a level is absent (never a 0.000 no label could produce).
+   */
+  levels: { kind: LevelSupport['kind']; scored: Level[]; queriesAt: Record<Level, number>; headings: Partial<Record<Level, string>>; unscored: Partial<Record<Level, string>> };
   checklist: ChecklistItem[];
   verdict: { justified: boolean; headline: string; reasons: string[] };
 }
@@ -90,22 +99,38 @@ export async function buildReadinessReport(
   const counts = Object.fromEntries(FAILURE_CATEGORIES.map((c) => [c, misses.filter((m) => m.category === c).length])) as Record<FailureCategory, number>;
 
   say('measuring what each fix gains');
-  const level = 'chunk' as const;
+  // Each figure at a level the labels support: document judgments say nothing about which chunk answers, so a
+  // chunk-level score of them would be a 0.000 that was never measured.
+  const support = levelSupport(target.queries, 'eval');
   const cutoffs = [o.k, 10];
-  const run = (ix: WorkspaceIndex, retriever: RetrieverName, queries: EvalQuery[] = target.queries) => evaluate(ix, queries, { retriever, level, cutoffs, split: 'eval' });
-  // Chunk-level scores of other chunkers are comparable because relevance comes from the same spans.
-  const baseRun = await run(index, o.baseline);
   const configs: ConfigResult[] = [];
-  const add = async (label: string, what: ConfigResult['what'], r: Awaited<ReturnType<typeof run>>) => {
-    const c = compareRuns(baseRun.metrics.perQuery, r.metrics.perQuery, 'ndcg_cut_10');
-    configs.push({ label, what, ndcg_cut_10: r.metrics.all.ndcg_cut_10, recall_k: r.metrics.all[`recall_${o.k}`], gain: c.meanDiff, pValue: c.pValue });
-  };
-  await add(`baseline: ${o.baseline} (${index.manifest.chunkerKey}, ${index.manifest.model?.id ?? 'no model'})`, 'baseline', baseRun);
-  if (o.baseline !== 'hybrid' && index.embedder) await add('hybrid (keyword + dense)', 'hybrid', await run(index, 'hybrid'));
-  if (o.baseline !== 'keyword') await add('keyword (BM25)', 'hybrid', await run(index, 'keyword'));
-  if (index.crossEncoder) await add(`rerank with ${index.crossEncoder.info.id}`, 'rerank', await run(index, 'rerank'));
-  for (const v of variants) await add(v.label, v.kind, await run(v.index, v.kind === 'model' ? 'dense' : o.baseline));
-  if (evalQueries.some((q) => q.filter)) await add('without metadata filters', 'no-filters', await run(index, o.baseline, target.queries.map(({ filter: _f, ...q }) => q)));
+  const baselines: Partial<Record<Level, MetricsResult>> = {};
+  for (const level of support.levels) {
+    const run = (ix: WorkspaceIndex, retriever: RetrieverName, queries: EvalQuery[] = target.queries) => evaluate(ix, queries, { retriever, level, cutoffs, split: 'eval' });
+    // Chunk-level scores of other chunkers are comparable because relevance comes from the same spans.
+    const baseRun = await run(index, o.baseline);
+    baselines[level] = baseRun.metrics;
+    const add = async (label: string, what: ConfigResult['what'], r: Awaited<ReturnType<typeof run>>) => {
+      const c = compareRuns(baseRun.metrics.perQuery, r.metrics.perQuery, 'ndcg_cut_10');
+      configs.push({ label, level, what, ndcg_cut_10: r.metrics.all.ndcg_cut_10, recall_k: r.metrics.all[`recall_${o.k}`], gain: c.meanDiff, pValue: c.pValue });
+    };
+    await add(`baseline: ${o.baseline} (${index.manifest.chunkerKey}, ${index.manifest.model?.id ?? 'no model'})`, 'baseline', baseRun);
+    if (o.baseline !== 'hybrid' && index.embedder) await add('hybrid (keyword + dense)', 'hybrid', await run(index, 'hybrid'));
+    if (o.baseline !== 'keyword') await add('keyword (BM25)', 'hybrid', await run(index, 'keyword'));
+    if (index.crossEncoder) await add(`rerank with ${index.crossEncoder.info.id}`, 'rerank', await run(index, 'rerank'));
+    for (const v of variants) await add(v.label, v.kind, await run(v.index, v.kind === 'model' ? 'dense' : o.baseline));
+    if (evalQueries.some((q) => q.filter)) await add('without metadata filters', 'no-filters', await run(index, o.baseline, target.queries.map(({ filter: _f, ...q }) => q)));
+  }
+  const unscored: ReadinessReport['levels']['unscored'] = {};
+  for (const level of ['chunk', 'doc'] as Level[]) {
+    const why = support.levels.includes(level) ? undefined : unscorableReason(level, support);
+    if (why) unscored[level] = why;
+  }
+  const headings = Object.fromEntries(support.levels.map((l) => [l, describeLevel(l, support)])) as Partial<Record<Level, string>>;
+  const measured = support.levels.map((l) => {
+    const m = baselines[l] as MetricsResult;
+    return `${o.baseline} nDCG@10 ${m.all.ndcg_cut_10.toFixed(3)}, Recall@${o.k} ${m.all[`recall_${o.k}`].toFixed(3)} at ${LEVEL_NAME[l]}`;
+  });
 
   // Checklist, answered from the data above.
   const trainPairs = trainQueries.reduce((s, q) => s + q.judgments.filter((j) => j.grade >= 1).length, 0);
@@ -115,11 +140,11 @@ export async function buildReadinessReport(
   const throughput = await measureThroughput(models.baseline, [...index.allChunks()].slice(0, 32).map((c) => c.text));
   const chunks = index.chunkMap.size;
   const checklist: ChecklistItem[] = [
-    { item: 'Real query failures collected', ok: misses.length > 0 && evalQueries.length >= o.minEvalQueries, detail: `${misses.length} missed spans over ${evalQueries.length} eval queries (${o.minEvalQueries}+ queries recommended)` },
-    { item: 'Baseline measured', ok: true, detail: `${o.baseline} nDCG@10 ${baseRun.metrics.all.ndcg_cut_10.toFixed(3)}, Recall@${o.k} ${baseRun.metrics.all[`recall_${o.k}`].toFixed(3)} at chunk level` },
+    { item: 'Real query failures collected', ok: misses.length > 0 && evalQueries.length >= o.minEvalQueries, detail: `${misses.length} missed ${targetNoun(support.kind)} over ${evalQueries.length} eval queries (${o.minEvalQueries}+ queries recommended)` },
+    { item: 'Baseline measured', ok: measured.length > 0, detail: measured.length ? measured.join('; ') : `not measured: ${unscorableReason('doc', support)}` },
     { item: 'Chunking tested', ok: variants.some((v) => v.kind === 'chunker'), detail: `${variants.filter((v) => v.kind === 'chunker').length} other chunkers tried; ${counts.chunking} misses recovered by re-chunking` },
     { item: 'Metadata filters tested', ok: true, detail: evalQueries.some((q) => q.filter) ? `${evalQueries.filter((q) => q.filter).length} queries use filters; ${counts['filtered-out']} misses caused by a filter` : 'no eval query uses a filter' },
-    { item: 'Hybrid search tested', ok: !!index.embedder, detail: `${counts['exact-match']} misses recovered by hybrid` },
+    { item: 'Hybrid search tested', ok: !!index.embedder, detail: `${counts['exact-match'] + counts.fusion} misses recovered by hybrid` },
     { item: 'Reranking tested', ok: !!index.crossEncoder, detail: index.crossEncoder ? `${counts.ranking} misses recovered by ${index.crossEncoder.info.id}` : `no reranker configured; ${counts.ranking} misses sit in the top ${o.candidates} candidates (unverified)` },
     { item: 'Remaining failures are semantic', ok: semanticShare >= 0.5, detail: `${counts.semantic} of ${misses.length} misses (${Math.round(semanticShare * 100)}%) survive every fix` },
     { item: 'Enough training pairs', ok: trainPairs >= o.minTrainingPairs, detail: `${trainPairs} labeled pairs in the train split (threshold ${o.minTrainingPairs})` },
@@ -153,6 +178,7 @@ export async function buildReadinessReport(
     misses,
     counts,
     configs,
+    levels: { kind: support.kind, scored: support.levels, queriesAt: support.queriesAt, headings, unscored },
     checklist,
     verdict: { justified, headline, reasons },
   };
@@ -177,24 +203,34 @@ function formatBytes(b: number): string {
 /** The report as Markdown (README, CLI --markdown, the editor's report view). */
 export function renderReadinessMarkdown(r: ReadinessReport): string {
   const lines: string[] = [];
+  const noun = targetNoun(r.levels.kind);
   lines.push(`# Fine-tune readiness: ${r.verdict.headline}`, '');
   for (const reason of r.verdict.reasons) lines.push(`- ${reason}`);
-  lines.push('', `Baseline: **${r.baseline.retriever}** retriever, chunker \`${r.baseline.chunker}\`, model \`${r.baseline.model?.id ?? 'none'}\`, a span counts as found in the top ${r.baseline.k}.`);
-  lines.push(`${r.found} of ${r.judgedSpans} labeled relevant spans found; ${r.misses.length} missed.`, '');
-  lines.push('## Why spans were missed', '', '| Category | Misses | Share | Fix |', '| --- | ---: | ---: | --- |');
+  lines.push('', `Baseline: **${r.baseline.retriever}** retriever, chunker \`${r.baseline.chunker}\`, model \`${r.baseline.model?.id ?? 'none'}\`, ${r.levels.kind === 'documents' ? 'a document counts as found when it is among the top' : r.levels.kind === 'mixed' ? 'a span counts as found when one of its chunks is in the top' : 'a span counts as found in the top'} ${r.baseline.k}${r.levels.kind === 'documents' ? ' documents' : r.levels.kind === 'mixed' ? ' chunks, a document when it is among the top ' + r.baseline.k + ' documents' : ''}.`);
+  lines.push(`${r.found} of ${r.judgedSpans} labeled relevant ${noun} found; ${r.misses.length} missed.`, '');
+  lines.push(`## Why ${noun} were missed`, '', '| Category | Misses | Share | Fix |', '| --- | ---: | ---: | --- |');
   for (const c of FAILURE_CATEGORIES) {
     lines.push(`| ${c} | ${r.counts[c]} | ${r.misses.length ? Math.round((100 * r.counts[c]) / r.misses.length) : 0}% | ${CATEGORY_FIX[c]} |`);
   }
-  lines.push('', '## What each fix gains (eval split, chunk level)', '', `| Configuration | nDCG@10 | Recall@${r.baseline.k} | Δ nDCG@10 vs baseline | p |`, '| --- | ---: | ---: | ---: | ---: |');
-  for (const c of r.configs) {
-    lines.push(`| ${c.label} | ${c.ndcg_cut_10.toFixed(3)} | ${c.recall_k.toFixed(3)} | ${c.what === 'baseline' ? '—' : `${c.gain >= 0 ? '+' : ''}${c.gain.toFixed(3)}`} | ${c.what === 'baseline' ? '—' : c.pValue.toFixed(3)} |`);
+  for (const level of r.levels.scored) {
+    lines.push('', `## What each fix gains (eval split, ${r.levels.headings[level] ?? LEVEL_NAME[level]})`, '', `| Configuration | nDCG@10 | Recall@${r.baseline.k} | Δ nDCG@10 vs baseline | p |`, '| --- | ---: | ---: | ---: | ---: |');
+    for (const c of r.configs.filter((x) => x.level === level)) {
+      lines.push(`| ${c.label} | ${c.ndcg_cut_10.toFixed(3)} | ${c.recall_k.toFixed(3)} | ${c.what === 'baseline' ? '—' : `${c.gain >= 0 ? '+' : ''}${c.gain.toFixed(3)}`} | ${c.what === 'baseline' ? '—' : c.pValue.toFixed(3)} |`);
+    }
   }
+  if (!r.levels.scored.length) lines.push('', '## What each fix gains (eval split)', '', `Not measured: ${r.levels.unscored.doc ?? r.levels.unscored.chunk}.`);
+  else if (r.levels.unscored.chunk) lines.push('', `Chunk level is not measured: ${r.levels.unscored.chunk}.`);
   lines.push('', '## Checklist', '');
   for (const c of r.checklist) lines.push(`- [${c.ok ? 'x' : ' '}] **${c.item}** — ${c.detail}`);
-  lines.push('', '## Missed spans', '', '| Query | Document | Category | Evidence |', '| --- | --- | --- | --- |');
+  lines.push('', `## Missed ${noun}`, '', '| Query | Document | Category | Evidence |', '| --- | --- | --- | --- |');
   for (const m of r.misses) lines.push(`| ${esc(m.queryText)} | ${m.docId} | ${m.category}${m.verified ? '' : ' (unverified)'} | ${esc(m.evidence)} |`);
   lines.push('', `_Generated ${r.createdAt} by Retrieval Lens._`, '');
   return lines.join('\n');
+}
+
+/** What the labels point at: spans, whole documents, or both. */
+export function targetNoun(kind: LevelSupport['kind']): string {
+  return kind === 'documents' ? 'documents' : kind === 'mixed' ? 'spans and documents' : 'spans';
 }
 
 function esc(s: string): string {
