@@ -5,6 +5,7 @@ import { buildReadinessReport, renderReadinessMarkdown } from '../core/diagnose/
 import { loadEvalTarget } from '../core/eval/eval-target';
 import type { Grade } from '../core/eval/evalset-types';
 import { WorkspaceIndex } from '../core/index/workspace-index';
+import { writeFileAtomic } from '../core/io/atomic-write';
 import type { RetrieverName } from '../core/retrieve/types';
 import type { HostInfo } from '../protocol';
 import { Annotations } from './annotations';
@@ -201,7 +202,7 @@ export function activate(context: vscode.ExtensionContext): RetrievalLensApi {
       });
       const file = path.join(context.storageUri?.fsPath ?? context.globalStorageUri.fsPath, 'readiness-report.md');
       fs.mkdirSync(path.dirname(file), { recursive: true });
-      fs.writeFileSync(file, md);
+      writeFileAtomic(file, md);
       await vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.file(file));
     }),
   );
