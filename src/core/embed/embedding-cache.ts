@@ -2,7 +2,8 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { EmbedOptions, Embedder, ModelInfo } from './embedder';
-import { writeFileAtomic } from '../io/atomic-write';
+import { writeFileAtomic, writeFileAtomicAsync } from '../io/atomic-write';
+import { sha256Async } from '../io/yielder';
 
 /**
  * Content-hash embedding cache: a text whose content and model did not change is never embedded again.
@@ -78,6 +79,23 @@ export class EmbeddingCache {
         this.dirty = true;
       }
     }
+  }
+
+  /** save() with the writes off the event loop. */
+  async saveAsync(y: () => Promise<void> | undefined = () => undefined): Promise<void> {
+    const f = this.files();
+    if (!f || !this.dirty) return;
+    const keys = [...this.vectors.keys()];
+    const data = new Float32Array(keys.length * this.model.dims);
+    for (let i = 0; i < keys.length; i++) {
+      data.set(this.vectors.get(keys[i]) as Float32Array, i * this.model.dims);
+      if (i % 256 === 255) await y();
+    }
+    const bytes = new Uint8Array(data.buffer);
+    const sum = await sha256Async(bytes, y);
+    await writeFileAtomicAsync(f.data, bytes);
+    await writeFileAtomicAsync(f.keys, JSON.stringify({ model: this.model, dims: this.model.dims, keys, sha256: sum }));
+    this.dirty = false;
   }
 
   save(): void {

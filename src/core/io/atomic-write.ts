@@ -35,6 +35,40 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   fsyncDir(dir);
 }
 
+/** writeFileAtomic with the file system work (write, fsync, rename, folder fsync) off the event loop. */
+export async function writeFileAtomicAsync(file: string, data: string | Uint8Array): Promise<void> {
+  const dir = path.dirname(file);
+  await fs.promises.mkdir(dir, { recursive: true });
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}-${counter++}.tmp`);
+  const fh = await fs.promises.open(tmp, 'w');
+  try {
+    await fh.writeFile(typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
+    await fh.sync();
+  } catch (e) {
+    await fh.close();
+    await fs.promises.rm(tmp, { force: true });
+    throw e;
+  }
+  await fh.close();
+  try {
+    await fs.promises.rename(tmp, file);
+  } catch (e) {
+    await fs.promises.rm(tmp, { force: true });
+    throw e;
+  }
+  if (process.platform === 'win32') return;
+  try {
+    const d = await fs.promises.open(dir, 'r');
+    try {
+      await d.sync();
+    } finally {
+      await d.close();
+    }
+  } catch {
+    // as in fsyncDir
+  }
+}
+
 /** Makes a rename durable (POSIX); Windows cannot open a folder for fsync and NTFS journals renames itself. */
 export function fsyncDir(dir: string): void {
   if (process.platform === 'win32') return;
