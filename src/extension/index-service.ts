@@ -142,10 +142,19 @@ export class IndexService implements vscode.Disposable {
     this.statusBar.text = s.state === 'ready' ? `${icon} ${s.chunks} chunks${s.staleFiles ? ` · ${s.staleFiles} stale` : ''}` : `${icon} Retrieval Lens: ${s.state === 'none' ? 'not indexed' : s.state}`;
     const limits = this.trust().limits;
     if (limits.length) this.statusBar.text += ' $(shield)';
-    this.statusBar.tooltip = new vscode.MarkdownString(
-      `**Retrieval Lens index**\n\n- state: ${s.state}\n- documents: ${s.documents}\n- chunks: ${s.chunks}\n- chunker: \`${s.chunker || '-'}\`\n- model: \`${s.model ?? '-'}\`\n- stale files: ${s.staleFiles}${s.message ? `\n\n${s.message}` : ''}` +
-        (limits.length ? `\n\n**Restricted Mode** — this workspace is not trusted, so a repository you did not write cannot make Retrieval Lens load, download, contact or write anything:\n\n${limits.map((l) => `- ${l}`).join('\n')}` : ''),
-    );
+    // Messages and limits can quote settings or files (a model name, an error): appended as text, never as markdown.
+    const md = new vscode.MarkdownString();
+    md.isTrusted = false;
+    md.supportHtml = false;
+    md.appendMarkdown(`**Retrieval Lens index**\n\n- state: ${s.state}\n- documents: ${s.documents}\n- chunks: ${s.chunks}\n- chunker: `).appendText(s.chunker || '-');
+    md.appendMarkdown('\n- model: ').appendText(s.model ?? '-');
+    md.appendMarkdown(`\n- stale files: ${s.staleFiles}`);
+    if (s.message) md.appendMarkdown('\n\n').appendText(s.message);
+    if (limits.length) {
+      md.appendMarkdown('\n\n**Restricted Mode** — this workspace is not trusted, so a repository you did not write cannot make Retrieval Lens load, download, contact or write anything:\n');
+      for (const l of limits) md.appendMarkdown('\n- ').appendText(l);
+    }
+    this.statusBar.tooltip = md;
   }
 
   /** What the workspace's trust allows now (see src/core/workspace-trust.ts). */
