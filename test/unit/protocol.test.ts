@@ -8,8 +8,8 @@ function host() {
   const logged: string[] = [];
   const ran: string[] = [];
   const m = new Messenger<WebviewToHost, HostToWebview>((x) => posted.push(x), (e) => logged.push(e), WEBVIEW_TO_HOST_CHECKS);
-  m.on('ready', () => (ran.push('ready'), { host: { extensionVersion: '0', vscodeVersion: '0', activationMs: 0 }, index: { state: 'none', documents: 0, chunks: 0, model: null, chunker: '', staleFiles: 0 }, evalQueries: [], retrievers: [] }));
-  m.on('search', (p) => (ran.push(`search ${p.query}`), { query: p.query, k: p.k, columns: {}, errors: {}, missed: [], filterRemoved: 0, fusion: { method: 'rrf', rrfK: 60, denseWeight: 0.2, normalization: 'min-max', depth: 100 }, timingsMs: {} }));
+  m.on('ready', () => (ran.push('ready'), { host: { extensionVersion: '0', vscodeVersion: '0', activationMs: 0 }, index: { state: 'none' as const, documents: 0, chunks: 0, model: null, chunker: '', staleFiles: 0 }, evalQueries: [], retrievers: [] }));
+  m.on('search', (p) => (ran.push(`search ${p.query}`), { query: p.query, k: p.k, columns: {}, errors: {}, missed: [], filterRemoved: 0, fusion: { method: 'rrf' as const, rrfK: 60, denseWeight: 0.2, normalization: 'min-max' as const, depth: 100 }, timingsMs: {} }));
   m.on('reveal', () => void ran.push('reveal'));
   m.on('label', () => (ran.push('label'), { queryId: 'q1' }));
   m.on('buildIndex', () => void ran.push('buildIndex'));
