@@ -94,6 +94,68 @@ export interface WebviewToHost {
   buildIndex: [Record<string, never>, void];
 }
 
+/**
+ * Parameter checks for every webview → host method, against the types above (the mapped type makes the compiler
+ * require one per method). A webview renders documents from workspaces nobody vetted; if one ever ran script, the
+ * host still accepts only well-formed calls. Each returns the problem, or undefined when the params are valid.
+ */
+type Check = (p: Record<string, unknown>) => string | undefined;
+const isInt = (v: unknown, min = 0, max = Number.MAX_SAFE_INTEGER) => Number.isInteger(v) && (v as number) >= min && (v as number) <= max;
+const isStr = (v: unknown, max = 10_000) => typeof v === 'string' && v.length <= max;
+const optStr = (v: unknown, max = 10_000) => v === undefined || isStr(v, max);
+const strList = (v: unknown) => Array.isArray(v) && v.length <= 100 && v.every((x) => isStr(x, 1000));
+const scalar = (v: unknown) => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+function checkFilter(f: unknown): string | undefined {
+  if (f === undefined) return undefined;
+  if (typeof f !== 'object' || f === null || Array.isArray(f)) return 'filter must be an object';
+  for (const [k, v] of Object.entries(f)) {
+    if (v === undefined) continue;
+    if (k === 'pathGlobs' || k === 'excludeGlobs' || k === 'languages') {
+      if (!strList(v)) return `filter.${k} must be a list of strings`;
+    } else if (k === 'headingPath' || k === 'modifiedAfter') {
+      if (!isStr(v, 1000)) return `filter.${k} must be a string`;
+    } else if (k === 'frontMatter') {
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'filter.frontMatter must be an object';
+      for (const [fk, fv] of Object.entries(v)) if (!(scalar(fv) || (Array.isArray(fv) && fv.every(scalar)))) return `filter.frontMatter.${fk} must be a string, number, boolean or a list of them`;
+    } else return `unknown filter field "${k}"`;
+  }
+  return undefined;
+}
+function checkFusion(f: unknown): string | undefined {
+  if (f === undefined) return undefined;
+  if (typeof f !== 'object' || f === null || Array.isArray(f)) return 'fusion must be an object';
+  for (const [k, v] of Object.entries(f)) {
+    if (v === undefined) continue;
+    if (k === 'method') {
+      if (v !== 'rrf' && v !== 'weighted') return 'fusion.method must be "rrf" or "weighted"';
+    } else if (k === 'normalization') {
+      if (v !== 'min-max' && v !== 'z-score') return 'fusion.normalization must be "min-max" or "z-score"';
+    } else if (k === 'rrfK' || k === 'denseWeight' || k === 'depth') {
+      if (typeof v !== 'number' || !Number.isFinite(v)) return `fusion.${k} must be a finite number`;
+    } else return `unknown fusion field "${k}"`;
+  }
+  return undefined;
+}
+const span = (p: Record<string, unknown>, strict: boolean): string | undefined =>
+  !isStr(p.docId, 4096) || !p.docId ? 'docId must be a non-empty string' : !isInt(p.start) || !isInt(p.end) || (p.end as number) < (p.start as number) || (strict && p.end === p.start) ? `start/end must be whole numbers with start ${strict ? '<' : '<='} end` : undefined;
+
+export const WEBVIEW_TO_HOST_CHECKS: { [M in keyof WebviewToHost]: Check } = {
+  ready: () => undefined,
+  buildIndex: () => undefined,
+  search: (p) =>
+    !isStr(p.query) ? 'query must be a string of at most 10,000 characters'
+    : !optStr(p.queryId, 200) ? 'queryId must be a string'
+    : !isInt(p.k, 1, 1000) ? 'k must be a whole number from 1 to 1000'
+    : !Array.isArray(p.retrievers) || p.retrievers.length > 20 || !p.retrievers.every((r) => typeof r === 'string' && /^[\w.:-]{1,64}$/.test(r)) ? 'retrievers must be a list of retriever names'
+    : checkFilter(p.filter) ?? checkFusion(p.fusion),
+  reveal: (p) => span(p, false),
+  label: (p) =>
+    !optStr(p.queryId, 200) ? 'queryId must be a string'
+    : !isStr(p.queryText) || !(p.queryText as string).trim() ? 'queryText must be a non-empty string'
+    : !isInt(p.grade, 0, 3) ? 'grade must be 0, 1, 2 or 3'
+    : span(p, true),
+};
+
 /** Host → webview. */
 export interface HostToWebview {
   indexStatus: [IndexStatus, void];
@@ -140,6 +202,8 @@ export class Messenger<Incoming, Outgoing> {
   constructor(
     private readonly post: (message: WireMessage) => void,
     private readonly onError: (message: string) => void = () => undefined,
+    /** Parameter checks per incoming method (e.g. WEBVIEW_TO_HOST_CHECKS): a failing message is dropped and logged. */
+    private readonly checks?: { [method: string]: ((params: Record<string, unknown>) => string | undefined) | undefined },
   ) {}
 
   on<M extends Method<Incoming>>(method: M, handler: Handler<Incoming, M>): void {
@@ -179,8 +243,18 @@ export class Messenger<Incoming, Outgoing> {
       return;
     }
     if (typeof message.params !== 'object' || message.params === null) {
+      this.onError(`dropped ${message.method}: params must be an object`);
       if (message.kind === 'request') this.post({ kind: 'response', id: message.id, error: `params of ${message.method} must be an object` });
       return;
+    }
+    if (this.checks) {
+      const check = Object.prototype.hasOwnProperty.call(this.checks, message.method) ? this.checks[message.method] : undefined;
+      const problem = check ? check(message.params as Record<string, unknown>) : `no parameter check for ${message.method}`;
+      if (problem) {
+        this.onError(`dropped ${message.method}: ${problem}`);
+        if (message.kind === 'request') this.post({ kind: 'response', id: message.id, error: `invalid ${message.method}: ${problem}` });
+        return;
+      }
     }
     try {
       const result = await handler(message.params);

@@ -180,15 +180,16 @@ export class Annotations implements vscode.Disposable, vscode.CodeLensProvider, 
     const c = a?.chunks.find((x) => x.start <= offset && offset < x.end);
     if (!a || !c) return undefined;
     const lints = a.lints.filter((l) => l.chunkId === c.id);
-    const md = new vscode.MarkdownString(
-      [
-        `**Chunk ${c.ordinal + 1} of ${a.chunks.length}** \`${c.id}\``,
-        `- chunker: \`${c.chunker}\``,
-        `- characters ${c.start}–${c.end} (${c.end - c.start}), ${c.tokens} tokens`,
-        c.headingPath.length ? `- section: ${c.headingPath.join(' › ')}` : '',
-        ...lints.map((l) => `- ⚠ ${l.kind}: ${l.message}`),
-      ].filter(Boolean).join('\n'),
-    );
+    // Headings and lint messages quote the document: appended as text (markdown escaped), so a heading like
+    // `![](http://host/x.png)` or `[x](command:…)` is shown, never rendered, fetched or followed.
+    const md = new vscode.MarkdownString();
+    md.supportHtml = false;
+    md.isTrusted = false;
+    md.appendMarkdown(`**Chunk ${c.ordinal + 1} of ${a.chunks.length}** `).appendText(c.id);
+    md.appendMarkdown('\n- chunker: ').appendText(c.chunker);
+    md.appendMarkdown(`\n- characters ${c.start}–${c.end} (${c.end - c.start}), ${c.tokens} tokens`);
+    if (c.headingPath.length) md.appendMarkdown('\n- section: ').appendText(c.headingPath.join(' › '));
+    for (const l of lints) md.appendMarkdown('\n- ⚠ ').appendText(`${l.kind}: ${l.message}`);
     return new vscode.Hover(md, new vscode.Range(document.positionAt(c.start), document.positionAt(c.end)));
   }
 

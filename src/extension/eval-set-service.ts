@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { EVALSET_PATH, EvalSetFile } from '../core/eval/evalset-file';
+import { EVALSET_PATH, EvalSetFile, type EvalSetConflict, type SaveResult } from '../core/eval/evalset-file';
+import { judgmentKey } from '../core/eval/evalset-merge';
 import type { EvalQuery, Grade, Judgment } from '../core/eval/evalset-types';
 import { makeSpanTarget, reanchor } from '../core/eval/span-anchor';
 
@@ -67,9 +68,9 @@ export class EvalSetService implements vscode.Disposable {
     if (existing) return existing.id;
     const newId = f.nextId();
     f.upsert({ id: newId, text: text.trim(), split, judgments: [] });
-    f.save();
+    const r = this.save(f);
     this.emitter.fire();
-    return newId;
+    return r.renamed.get(newId) ?? newId;
   }
 
   /** Labels [start, end) of a document's text for a query (replacing an earlier label of the same span). */
@@ -78,7 +79,7 @@ export class EvalSetService implements vscode.Disposable {
     if (!f) throw new Error(this.error ?? 'no workspace folder');
     const judgment: Judgment = { grade, target: makeSpanTarget(docId, docText, start, end), createdAt: new Date().toISOString() };
     f.addJudgment(queryId, judgment);
-    f.save();
+    this.save(f);
     this.activeQueryId = queryId;
     this.emitter.fire();
     return judgment;
@@ -88,7 +89,7 @@ export class EvalSetService implements vscode.Disposable {
     const f = this.load();
     if (!f) return;
     f.removeJudgment(queryId, index);
-    f.save();
+    this.save(f);
     this.emitter.fire();
   }
 
@@ -96,7 +97,7 @@ export class EvalSetService implements vscode.Disposable {
     const f = this.load();
     if (!f) return;
     f.removeQuery(queryId);
-    f.save();
+    this.save(f);
     this.emitter.fire();
   }
 
@@ -105,8 +106,59 @@ export class EvalSetService implements vscode.Disposable {
     const q = f?.get(queryId);
     if (!f || !q) return;
     f.upsert({ ...q, split });
-    f.save();
+    this.save(f);
     this.emitter.fire();
+  }
+
+  /**
+   * Every write goes through here: EvalSetFile.save merges with whatever another window or the CLI wrote since
+   * this window read the file; a judgment both changed differently is shown with the choice, never decided silently.
+   */
+  private save(f: EvalSetFile): SaveResult {
+    if (this.writeBlocked) {
+      const why = this.writeBlocked();
+      if (why) {
+        this.file = undefined; // drop the unsaved change: the in-memory set matches the file again
+        throw new Error(why);
+      }
+    }
+    let r: SaveResult;
+    try {
+      r = f.save();
+    } catch (e) {
+      this.file = undefined; // what is in memory was not written: read the file again next time
+      throw e;
+    }
+    if (r.merged) this.log.info(`eval set changed on disk since it was read (another window or the CLI): merged, ${r.conflicts.length} conflict(s)`);
+    for (const c of r.conflicts) this.showConflict(c);
+    return r;
+  }
+
+  /** Set by the extension: returns why the eval set may not be written now (an untrusted workspace), or undefined. */
+  writeBlocked: (() => string | undefined) | undefined;
+
+  private showConflict(c: EvalSetConflict): void {
+    this.log.warn(`eval set conflict: ${c.message}`);
+    const ours = c.ours && 'grade' in c.ours ? c.ours : undefined;
+    const theirs = c.theirs && 'grade' in c.theirs ? c.theirs : undefined;
+    const useMine = c.target ? (ours ? `Use grade ${ours.grade} (this window)` : 'Remove it (this window)') : undefined;
+    const keep = c.target ? (theirs ? `Keep grade ${theirs.grade} (on disk)` : 'Keep it removed (on disk)') : 'Open Eval Set File';
+    void vscode.window.showWarningMessage(`Retrieval Lens: conflicting labels. ${c.message}`, ...(useMine ? [useMine] : []), keep).then((pick) => {
+      if (pick === 'Open Eval Set File') void vscode.commands.executeCommand('retrievalLens.openEvalSetFile');
+      if (pick !== useMine || !c.target) return;
+      try {
+        const f = this.load();
+        const q = f?.get(c.queryId);
+        if (!f || !q) return;
+        const key = judgmentKey({ grade: 0, target: c.target });
+        if (ours) f.addJudgment(c.queryId, ours);
+        else f.upsert({ ...q, judgments: q.judgments.filter((j) => judgmentKey(j) !== key) });
+        this.save(f);
+        this.emitter.fire();
+      } catch (e) {
+        void vscode.window.showErrorMessage(`Retrieval Lens: ${e instanceof Error ? e.message : e}`);
+      }
+    });
   }
 
   /** Span labels of one document for the active query (or all queries), re-anchored to its current text. */

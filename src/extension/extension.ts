@@ -5,6 +5,8 @@ import { buildReadinessReport, renderReadinessMarkdown } from '../core/diagnose/
 import { loadEvalTarget } from '../core/eval/eval-target';
 import type { Grade } from '../core/eval/evalset-types';
 import { WorkspaceIndex } from '../core/index/workspace-index';
+import { writeFileAtomic } from '../core/io/atomic-write';
+import { workspaceWriteRefusal } from '../core/workspace-trust';
 import type { RetrieverName } from '../core/retrieve/types';
 import type { HostInfo } from '../protocol';
 import { Annotations } from './annotations';
@@ -31,6 +33,7 @@ export function activate(context: vscode.ExtensionContext): RetrievalLensApi {
   const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   const indexService = new IndexService(context, log);
   const evalSet = new EvalSetService(root, log);
+  evalSet.writeBlocked = () => workspaceWriteRefusal(vscode.workspace.isTrusted);
   const hostInfo = (): HostInfo => ({ extensionVersion: String(context.extension.packageJSON.version), vscodeVersion: vscode.version, activationMs });
   const inspector = new InspectorController(indexService, evalSet, hostInfo);
   const annotations = new Annotations(indexService, evalSet, inspector);
@@ -132,6 +135,14 @@ export function activate(context: vscode.ExtensionContext): RetrievalLensApi {
       if (evalSet.filePath && fs.existsSync(evalSet.filePath)) await vscode.window.showTextDocument(vscode.Uri.file(evalSet.filePath));
     }),
     vscode.commands.registerCommand('retrievalLens.selectEmbeddingModel', async () => {
+      if (!vscode.workspace.isTrusted) {
+        const pick = await vscode.window.showWarningMessage(
+          'Retrieval Lens: this workspace is not trusted (Restricted Mode), so it embeds with the built-in USE-lite only and writes no settings into the workspace. Trust the workspace to choose another model.',
+          'Manage Workspace Trust',
+        );
+        if (pick) void vscode.commands.executeCommand('workbench.trust.manage');
+        return;
+      }
       const pick = await vscode.window.showQuickPick(
         [
           { label: 'use-lite', description: 'Universal Sentence Encoder lite — offline, ships with the extension', value: 'use-lite' },
@@ -201,7 +212,7 @@ export function activate(context: vscode.ExtensionContext): RetrievalLensApi {
       });
       const file = path.join(context.storageUri?.fsPath ?? context.globalStorageUri.fsPath, 'readiness-report.md');
       fs.mkdirSync(path.dirname(file), { recursive: true });
-      fs.writeFileSync(file, md);
+      writeFileAtomic(file, md);
       await vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.file(file));
     }),
   );

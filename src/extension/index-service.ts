@@ -9,6 +9,7 @@ import { WorkerCrossEncoder, WorkerEmbedder } from '../core/embed/worker-models'
 import { WorkspaceIndex } from '../core/index/workspace-index';
 import type { KeywordConfig } from '../core/retrieve/types';
 import { checkSetting, retrievalSettings, SETTING_KEYS, type WorkspaceSettings } from '../core/workspace-settings';
+import { BUILT_IN_MODEL, decideTrust, pickSetting, type TrustDecision } from '../core/workspace-trust';
 import type { IndexStatus } from '../protocol';
 
 const warned = new Set<string>();
@@ -21,9 +22,13 @@ const warned = new Set<string>();
 export function readConfig() {
   const c = vscode.workspace.getConfiguration('retrievalLens');
   const set: Record<string, unknown> = {};
+  const trusted = vscode.workspace.isTrusted;
+  const ignored: string[] = [];
   for (const key of SETTING_KEYS) {
     const i = c.inspect(key);
-    const value = i?.workspaceFolderValue ?? i?.workspaceValue ?? i?.globalValue;
+    // In an untrusted workspace a restricted setting's workspace and folder values are not used (see workspace-trust.ts).
+    const { value, ignored: skipped } = pickSetting(key, { folder: i?.workspaceFolderValue, workspace: i?.workspaceValue, user: i?.globalValue }, trusted);
+    if (skipped) ignored.push(key);
     if (value === undefined) continue;
     const problem = checkSetting(key, value);
     if (!problem) set[key] = value;
@@ -33,15 +38,20 @@ export function readConfig() {
     }
   }
   const s = set as WorkspaceSettings;
+  const dl = c.inspect<boolean>('allowModelDownload');
+  const download = pickSetting('allowModelDownload', { folder: dl?.workspaceFolderValue, workspace: dl?.workspaceValue, user: dl?.globalValue }, trusted);
+  if (download.ignored) ignored.push('allowModelDownload');
+  const trust = decideTrust(trusted, { model: s.embeddingModel ?? 'use-lite', reranker: s.rerankerModel ?? '', allowDownload: download.value ?? true }, ignored);
   return {
     ...retrievalSettings(s, 'markdown'),
     include: s.include ?? ['**/*'],
     exclude: s.exclude ?? [],
-    model: s.embeddingModel ?? 'use-lite',
+    model: trust.model,
     dtype: s.embeddingDtype ?? 'q8',
-    reranker: s.rerankerModel ?? '',
-    allowDownload: c.get<boolean>('allowModelDownload', true),
+    reranker: trust.reranker,
+    allowDownload: trust.allowDownload,
     topK: s.topK ?? 10,
+    trust,
   };
 }
 
@@ -88,6 +98,13 @@ export class IndexService implements vscode.Disposable {
       this.emitter,
       vscode.workspace.onDidSaveTextDocument((d) => this.fileChanged(d.uri)),
       vscode.workspace.onDidChangeConfiguration((e) => this.onConfigChanged(e)),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => {
+        this.render();
+        if (!this.index) return;
+        void vscode.window.showInformationMessage('Retrieval Lens: the workspace is trusted now; rebuild the index to use the models its settings name.', 'Rebuild Index').then((pick) => {
+          if (pick) void this.build();
+        });
+      }),
       vscode.workspace.onDidChangeTextDocument((e) => {
         const rel = this.relPath(e.document.uri);
         if (rel && this.index?.getDocument(rel) && e.contentChanges.length) {
@@ -123,9 +140,40 @@ export class IndexService implements vscode.Disposable {
     const s = this.status;
     const icon = s.state === 'indexing' ? '$(sync~spin)' : s.state === 'error' ? '$(error)' : s.state === 'ready' ? '$(search)' : '$(circle-slash)';
     this.statusBar.text = s.state === 'ready' ? `${icon} ${s.chunks} chunks${s.staleFiles ? ` · ${s.staleFiles} stale` : ''}` : `${icon} Retrieval Lens: ${s.state === 'none' ? 'not indexed' : s.state}`;
-    this.statusBar.tooltip = new vscode.MarkdownString(
-      `**Retrieval Lens index**\n\n- state: ${s.state}\n- documents: ${s.documents}\n- chunks: ${s.chunks}\n- chunker: \`${s.chunker || '-'}\`\n- model: \`${s.model ?? '-'}\`\n- stale files: ${s.staleFiles}${s.message ? `\n\n${s.message}` : ''}`,
-    );
+    const limits = this.trust().limits;
+    if (limits.length) this.statusBar.text += ' $(shield)';
+    // Messages and limits can quote settings or files (a model name, an error): appended as text, never as markdown.
+    const md = new vscode.MarkdownString();
+    md.isTrusted = false;
+    md.supportHtml = false;
+    md.appendMarkdown(`**Retrieval Lens index**\n\n- state: ${s.state}\n- documents: ${s.documents}\n- chunks: ${s.chunks}\n- chunker: `).appendText(s.chunker || '-');
+    md.appendMarkdown('\n- model: ').appendText(s.model ?? '-');
+    md.appendMarkdown(`\n- stale files: ${s.staleFiles}`);
+    if (s.message) md.appendMarkdown('\n\n').appendText(s.message);
+    if (limits.length) {
+      md.appendMarkdown('\n\n**Restricted Mode** — this workspace is not trusted, so a repository you did not write cannot make Retrieval Lens load, download, contact or write anything:\n');
+      for (const l of limits) md.appendMarkdown('\n- ').appendText(l);
+    }
+    this.statusBar.tooltip = md;
+  }
+
+  /** What the workspace's trust allows now (see src/core/workspace-trust.ts). */
+  trust(): TrustDecision {
+    return readConfig().trust;
+  }
+
+  private restrictedNoticeShown = false;
+
+  /** Says once per session, when the first index is built untrusted, what Restricted Mode limits and why. */
+  private noticeRestricted(trust: TrustDecision): void {
+    if (trust.trusted || this.restrictedNoticeShown) return;
+    this.restrictedNoticeShown = true;
+    this.log.warn(`Restricted Mode (untrusted workspace): ${trust.limits.join('; ')}`);
+    void vscode.window
+      .showWarningMessage(`Retrieval Lens runs in Restricted Mode because this workspace is not trusted: ${trust.limits.join('; ')}.`, 'Manage Workspace Trust')
+      .then((pick) => {
+        if (pick) void vscode.commands.executeCommand('workbench.trust.manage');
+      });
   }
 
   /** One folder per chunker, keyword settings and model, so switching between them keeps each index. */
@@ -137,6 +185,8 @@ export class IndexService implements vscode.Disposable {
   }
 
   private async models(model: string, reranker: string, dtype: 'q8' | 'fp32', allowDownload: boolean, progress: (m: string) => void) {
+    // Second line of defence behind readConfig: nothing but the bundled model runs in an untrusted workspace.
+    if (!vscode.workspace.isTrusted && (model !== BUILT_IN_MODEL || reranker || allowDownload)) throw new Error(`refusing to load "${model || reranker}" in an untrusted workspace`);
     if (!this.embedder?.alive || this.embedderSpec !== `${model} ${dtype}`) {
       await this.embedder?.dispose();
       this.embedder = undefined;
@@ -176,6 +226,7 @@ export class IndexService implements vscode.Disposable {
       return undefined;
     }
     const cfg = readConfig();
+    this.noticeRestricted(cfg.trust);
     this.setStatus({ state: 'indexing', message: undefined, chunker: chunkerKey(cfg.chunker), model: cfg.model });
     try {
       return await vscode.window.withProgress(

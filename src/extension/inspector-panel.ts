@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { Messenger, type HostToWebview, type WebviewToHost, type WireMessage } from '../protocol';
+import { Messenger, WEBVIEW_TO_HOST_CHECKS, type HostToWebview, type WebviewToHost, type WireMessage } from '../protocol';
 import { webviewHtml, webviewOptions } from './webview-html';
 
 export const INSPECTOR_VIEW_TYPE = 'retrievalLens.inspector';
@@ -47,6 +47,7 @@ export class InspectorPanel implements vscode.Disposable {
     this.messenger = new Messenger<WebviewToHost, HostToWebview>(
       (m: WireMessage) => void panel.webview.postMessage(m),
       (e) => log.warn(`inspector: ${e}`),
+      WEBVIEW_TO_HOST_CHECKS,
     );
     for (const method of Object.keys(handlers) as Array<keyof WebviewToHost>) {
       this.messenger.on(method, handlers[method] as never);

@@ -2,7 +2,8 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { EmbedOptions, Embedder, ModelInfo } from './embedder';
-import { writeFileAtomic } from '../io/atomic-write';
+import { writeFileAtomic, writeFileAtomicAsync } from '../io/atomic-write';
+import { sha256Async } from '../io/yielder';
 
 /**
  * Content-hash embedding cache: a text whose content and model did not change is never embedded again.
@@ -41,11 +42,13 @@ export class EmbeddingCache {
     const f = this.files();
     if (!f || !fs.existsSync(f.keys)) return;
     try {
-      const keys = JSON.parse(fs.readFileSync(f.keys, 'utf8')) as { dims: number; keys: string[] };
+      const keys = JSON.parse(fs.readFileSync(f.keys, 'utf8')) as { dims: number; keys: string[]; sha256?: string };
       const buf = fs.readFileSync(f.data);
       if (!Array.isArray(keys.keys) || keys.dims !== this.model.dims || buf.byteLength !== keys.keys.length * keys.dims * 4) {
         throw new Error(`expected ${keys.keys?.length} × ${keys.dims} floats, file has ${buf.byteLength} bytes`);
       }
+      // Same size but other bytes (a torn write on a file system without atomic rename, a disk error): not trusted.
+      if (keys.sha256 !== crypto.createHash('sha256').update(buf).digest('hex')) throw new Error(`${path.basename(f.data)} does not match its checksum`);
       const all = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
       keys.keys.forEach((k, i) => this.vectors.set(k, all.subarray(i * keys.dims, (i + 1) * keys.dims)));
     } catch (e) {
@@ -78,6 +81,23 @@ export class EmbeddingCache {
     }
   }
 
+  /** save() with the writes off the event loop. */
+  async saveAsync(y: () => Promise<void> | undefined = () => undefined): Promise<void> {
+    const f = this.files();
+    if (!f || !this.dirty) return;
+    const keys = [...this.vectors.keys()];
+    const data = new Float32Array(keys.length * this.model.dims);
+    for (let i = 0; i < keys.length; i++) {
+      data.set(this.vectors.get(keys[i]) as Float32Array, i * this.model.dims);
+      if (i % 256 === 255) await y();
+    }
+    const bytes = new Uint8Array(data.buffer);
+    const sum = await sha256Async(bytes, y);
+    await writeFileAtomicAsync(f.data, bytes);
+    await writeFileAtomicAsync(f.keys, JSON.stringify({ model: this.model, dims: this.model.dims, keys, sha256: sum }));
+    this.dirty = false;
+  }
+
   save(): void {
     const f = this.files();
     if (!f || !this.dirty) return;
@@ -85,8 +105,9 @@ export class EmbeddingCache {
     const data = new Float32Array(keys.length * this.model.dims);
     keys.forEach((k, i) => data.set(this.vectors.get(k) as Float32Array, i * this.model.dims));
     fs.mkdirSync(path.dirname(f.keys), { recursive: true });
-    writeFileAtomic(f.data, new Uint8Array(data.buffer));
-    writeFileAtomic(f.keys, JSON.stringify({ model: this.model, dims: this.model.dims, keys }));
+    const bytes = new Uint8Array(data.buffer);
+    writeFileAtomic(f.data, bytes);
+    writeFileAtomic(f.keys, JSON.stringify({ model: this.model, dims: this.model.dims, keys, sha256: crypto.createHash('sha256').update(bytes).digest('hex') }));
     this.dirty = false;
   }
 }

@@ -1,8 +1,21 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../corpus/input-error';
-import { writeFileAtomic } from '../io/atomic-write';
+import { removeStaleTemps, withFileLock, writeFileAtomic } from '../io/atomic-write';
+import { judgmentKey, mergeEvalSets, type EvalSetConflict } from './evalset-merge';
 import type { EvalQuery, Grade, Judgment } from './evalset-types';
+
+export type { EvalSetConflict } from './evalset-merge';
+
+/** What a save did beyond writing this writer's changes. */
+export interface SaveResult {
+  /** True when the file had changed on disk since it was read, and the changes were merged judgment by judgment. */
+  merged: boolean;
+  /** Judgments (or queries) both writers changed differently: the disk's version was kept. Show these to the user. */
+  conflicts: EvalSetConflict[];
+  /** Queries added here under an id another writer had taken meanwhile: old id -> the id written. */
+  renamed: Map<string, string>;
+}
 
 /** Where a workspace keeps its eval set. */
 export const EVALSET_PATH = '.retrieval-lens/evalset.jsonl';
@@ -17,9 +30,13 @@ export class EvalSetFile {
   private readonly lineOf = new Map<string, number>();
   private readonly queries = new Map<string, EvalQuery>();
   private readonly dirty = new Set<string>();
-  private readonly eol: string;
+  private eol: string;
+  /** The file's text when last read or written, and its queries then: the base of a three-way merge. */
+  private baseText: string;
+  private base: EvalQuery[];
 
   private constructor(readonly file: string, text: string) {
+    this.baseText = text;
     this.eol = text.includes('\r\n') ? '\r\n' : '\n';
     this.lines = text.length ? text.split(/\r?\n/) : [];
     if (this.lines.length && this.lines[this.lines.length - 1] === '') this.lines.pop();
@@ -31,18 +48,12 @@ export class EvalSetFile {
       this.queries.set(q.id, q);
       this.lineOf.set(q.id, i);
     });
+    this.base = clone([...this.queries.values()]);
   }
 
   /** Loads the file; a missing file is an empty eval set. Malformed content throws InputError (file:line: problem). */
   static load(file: string): EvalSetFile {
-    if (!fs.existsSync(file)) return new EvalSetFile(file, '');
-    let text: string;
-    try {
-      text = fs.readFileSync(file, 'utf8');
-    } catch (e) {
-      throw new InputError(file, undefined, `cannot read: ${e instanceof Error ? e.message : e}`);
-    }
-    return new EvalSetFile(file, text);
+    return new EvalSetFile(file, readText(file));
   }
 
   static forWorkspace(root: string): EvalSetFile {
@@ -74,8 +85,8 @@ export class EvalSetFile {
   addJudgment(queryId: string, judgment: Judgment): void {
     const q = this.queries.get(queryId);
     if (!q) throw new Error(`no query ${queryId} in ${this.file}`);
-    const same = (j: Judgment) => JSON.stringify(j.target) === JSON.stringify(judgment.target);
-    this.upsert({ ...q, judgments: [...q.judgments.filter((j) => !same(j)), judgment] });
+    const key = judgmentKey(judgment);
+    this.upsert({ ...q, judgments: [...q.judgments.filter((j) => judgmentKey(j) !== key), judgment] });
   }
 
   removeJudgment(queryId: string, index: number): void {
@@ -89,29 +100,81 @@ export class EvalSetFile {
     this.dirty.add(queryId);
   }
 
-  /** Atomic write: temp file + fsync + rename. Untouched lines are written back byte for byte. */
-  save(): void {
-    const lines = [...this.lines];
-    const removedLines = new Set<number>();
-    for (const id of this.dirty) {
-      const q = this.queries.get(id);
-      const at = this.lineOf.get(id);
-      if (at !== undefined) {
-        if (q) lines[at] = JSON.stringify(q);
-        else removedLines.add(at);
-      } else if (q) {
-        lines.push(JSON.stringify(q));
+  /**
+   * Writes this writer's changes, never losing another writer's. Under `<file>.lock` the file is read again; if it
+   * changed since this object read it (another window, the CLI), the changes are merged judgment by judgment
+   * (see mergeEvalSets) onto what is on disk, and conflicts are returned, not resolved silently. Only the lines of
+   * queries that differ from the disk's are rewritten; every other byte is kept. The write is atomic and fsync'd
+   * (temp file, fsync, rename, fsync of the folder). A file on disk that no longer parses is never overwritten:
+   * the InputError naming its line is thrown instead.
+   */
+  save(): SaveResult {
+    return withFileLock(this.file, () => {
+      const result: SaveResult = { merged: false, conflicts: [], renamed: new Map() };
+      const diskText = readText(this.file);
+      if (diskText !== this.baseText) {
+        const disk = new EvalSetFile(this.file, diskText);
+        const m = mergeEvalSets(this.base, [...this.queries.values()], disk.all());
+        result.merged = true;
+        result.conflicts = m.conflicts;
+        result.renamed = m.renamed;
+        // Rebase onto the disk's lines: a query is rewritten only where the merge differs from the disk.
+        const want = new Map(m.queries.map((q) => [q.id, q]));
+        this.lines = disk.lines;
+        this.eol = disk.eol;
+        this.lineOf.clear();
+        for (const [k, v] of disk.lineOf) this.lineOf.set(k, v);
+        this.queries.clear();
+        this.dirty.clear();
+        for (const q of m.queries) {
+          this.queries.set(q.id, q);
+          if (JSON.stringify(disk.get(q.id)) !== JSON.stringify(q)) this.dirty.add(q.id);
+        }
+        for (const q of disk.all()) if (!want.has(q.id)) this.dirty.add(q.id);
       }
-    }
-    const kept = lines.filter((_, i) => !removedLines.has(i));
-    fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    writeFileAtomic(this.file, kept.length ? kept.join(this.eol) + this.eol : '');
-    // Re-read positions from what was written.
-    const fresh = new EvalSetFile(this.file, kept.length ? kept.join(this.eol) + this.eol : '');
-    this.lines = fresh.lines;
-    this.lineOf.clear();
-    for (const [k, v] of fresh.lineOf) this.lineOf.set(k, v);
-    this.dirty.clear();
+      if (!this.dirty.size && !result.merged) return result;
+      const lines = [...this.lines];
+      const removedLines = new Set<number>();
+      for (const id of this.dirty) {
+        const q = this.queries.get(id);
+        const at = this.lineOf.get(id);
+        if (at !== undefined) {
+          if (q) lines[at] = JSON.stringify(q);
+          else removedLines.add(at);
+        } else if (q) {
+          lines.push(JSON.stringify(q));
+        }
+      }
+      const kept = lines.filter((_, i) => !removedLines.has(i));
+      const text = kept.length ? kept.join(this.eol) + this.eol : '';
+      if (text !== diskText) writeFileAtomic(this.file, text);
+      removeStaleTemps(this.file);
+      // Re-read positions from what was written; it is the base of the next save.
+      const fresh = new EvalSetFile(this.file, text);
+      this.lines = fresh.lines;
+      this.lineOf.clear();
+      for (const [k, v] of fresh.lineOf) this.lineOf.set(k, v);
+      this.queries.clear();
+      for (const q of fresh.all()) this.queries.set(q.id, q);
+      this.dirty.clear();
+      this.baseText = text;
+      this.base = fresh.base;
+      return result;
+    });
+  }
+}
+
+function clone<T>(v: T): T {
+  return JSON.parse(JSON.stringify(v)) as T;
+}
+
+/** The file's text; a missing file is empty. */
+function readText(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    throw new InputError(file, undefined, `cannot read: ${e instanceof Error ? e.message : e}`);
   }
 }
 

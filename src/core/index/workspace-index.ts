@@ -7,7 +7,8 @@ import { createChunker } from '../chunking/chunker-registry';
 import type { Corpus, SourceDocument } from '../corpus/document';
 import type { CrossEncoder, Embedder } from '../embed/embedder';
 import { EmbeddingCache, embedWithCache } from '../embed/embedding-cache';
-import { writeFileAtomic } from '../io/atomic-write';
+import { writeFileAtomic, writeFileAtomicAsync } from '../io/atomic-write';
+import { createYielder, sha256Async, stringifyArray } from '../io/yielder';
 import { searchIndex, type SearchDefaults } from '../retrieve/search';
 import type { IndexManifest, KeywordConfig, RetrievalIndex, SearchRequest, SearchResponse, UpdateStats } from '../retrieve/types';
 import { DEFAULT_KEYWORD_CONFIG, KeywordIndex } from './keyword-index';
@@ -189,10 +190,10 @@ export class WorkspaceIndex implements RetrievalIndex {
         if (old.mtimeMs !== d.mtimeMs || old.absPath !== d.absPath) this.docs.set(d.id, { ...old, mtimeMs: d.mtimeMs, absPath: d.absPath });
       } else changed.push(d);
     }
-    const stats = await this.applyChanges(changed, removed);
+    const stats = await this.applyChanges(changed, removed, true);
     const added = changed.filter((d) => !this.manifest.documents[d.id]).length;
     this.finishManifest(changed, removed);
-    if (this.options.storageDir && (changed.length || removed.length || !fs.existsSync(path.join(this.options.storageDir, 'manifest.json')))) this.save();
+    if (this.options.storageDir && (changed.length || removed.length || !fs.existsSync(path.join(this.options.storageDir, 'manifest.json')))) await this.saveAsync();
     return { ...stats, added, changed: changed.length - added, removed: removed.length, unchanged, ms: performance.now() - t0 };
   }
 
@@ -217,30 +218,39 @@ export class WorkspaceIndex implements RetrievalIndex {
     if (!changed.length && !removed.length) return { added: 0, changed: 0, removed: 0, unchanged, chunksEmbedded: 0, embeddingCacheHits: 0, ms: performance.now() - t0 };
     const stats = await this.applyChanges(changed, removed);
     this.finishManifest(changed, removed);
-    if (this.options.storageDir) this.save();
+    if (this.options.storageDir) await this.saveAsync();
     return { ...stats, added, changed: changed.length - added, removed: removed.length, unchanged, ms: performance.now() - t0 };
   }
 
-  private async applyChanges(changed: SourceDocument[], removed: string[]): Promise<Pick<UpdateStats, 'chunksEmbedded' | 'embeddingCacheHits'>> {
+  /**
+   * Two phases, so a search never sees half an update and the event loop is never held for long:
+   * 1. prepare (nothing visible changes): chunk the changed documents and embed the new chunks (cache first),
+   *    yielding to the event loop every few milliseconds and honouring the abort signal at each yield;
+   * 2. commit: drop the old chunks, add the new ones to the documents, keyword and vector indexes. Searches that
+   *    arrive meanwhile wait for the commit (see search), so they are answered from a consistent index. The commit
+   *    yields too; it is cancellable only when `cancellableCommit` (a build into an index nobody searches yet).
+   */
+  private async applyChanges(changed: SourceDocument[], removed: string[], cancellableCommit = false): Promise<Pick<UpdateStats, 'chunksEmbedded' | 'embeddingCacheHits'>> {
     const { signal, onProgress } = this.options;
-    for (const id of [...removed, ...changed.map((d) => d.id)]) this.dropDocument(id);
+    const slice = createYielder();
+    const y = () => {
+      signal?.throwIfAborted();
+      return slice();
+    };
     const chunker = createChunker(this.options.chunker, this.options.tokenCounter);
     const fresh: Array<{ doc: SourceDocument; chunk: Chunk }> = [];
-    changed.forEach((doc, i) => {
-      signal?.throwIfAborted();
-      this.docs.set(doc.id, doc);
+    const chunksOf = new Map<string, Chunk[]>();
+    for (let i = 0; i < changed.length; i++) {
+      const doc = changed[i];
       const chunks = chunker.chunk(doc);
-      this.chunkIdsByDoc.set(doc.id, chunks.map((c) => c.id));
-      for (const c of chunks) {
-        this.chunkMap.set(c.id, c);
-        fresh.push({ doc, chunk: c });
-      }
+      chunksOf.set(doc.id, chunks);
+      for (const c of chunks) fresh.push({ doc, chunk: c });
       if (i % 200 === 0) onProgress?.({ phase: 'chunk', done: i, total: changed.length });
-    });
-    onProgress?.({ phase: 'keyword', done: 0, total: fresh.length });
-    this.keyword.add(fresh.map(({ doc, chunk }) => ({ chunk, title: keywordTitle(doc, chunk) })));
+      await y();
+    }
     let chunksEmbedded = 0;
     let embeddingCacheHits = 0;
+    const vectors: Float32Array[] = [];
     const embedder = this.options.embedder;
     if (embedder && this.vectors && this.cache && fresh.length) {
       const batch = 256;
@@ -248,14 +258,44 @@ export class WorkspaceIndex implements RetrievalIndex {
         signal?.throwIfAborted();
         const part = fresh.slice(i, i + batch);
         const r = await embedWithCache(embedder, this.cache, part.map(({ doc, chunk }) => embeddingInput(doc, chunk)), { signal });
-        part.forEach(({ chunk }, j) => this.vectors?.add(chunk.id, r.vectors[j]));
+        vectors.push(...r.vectors);
         chunksEmbedded += r.misses;
         embeddingCacheHits += r.hits;
         onProgress?.({ phase: 'embed', done: Math.min(fresh.length, i + batch), total: fresh.length });
+        await y();
       }
+    }
+    signal?.throwIfAborted();
+    // Commit.
+    let done!: () => void;
+    const committing = new Promise<void>((r) => (done = r));
+    this.committing = committing;
+    try {
+      const cy = cancellableCommit ? y : slice;
+      for (const id of [...removed, ...changed.map((d) => d.id)]) this.dropDocument(id);
+      for (const doc of changed) {
+        const chunks = chunksOf.get(doc.id) ?? [];
+        this.docs.set(doc.id, doc);
+        this.chunkIdsByDoc.set(doc.id, chunks.map((c) => c.id));
+        for (const c of chunks) this.chunkMap.set(c.id, c);
+      }
+      onProgress?.({ phase: 'keyword', done: 0, total: fresh.length });
+      await this.keyword.addAsync(fresh.map(({ doc, chunk }) => ({ chunk, title: keywordTitle(doc, chunk) })), cy);
+      if (this.vectors && vectors.length === fresh.length) {
+        for (let i = 0; i < fresh.length; i++) {
+          this.vectors.add(fresh[i].chunk.id, vectors[i]);
+          if (i % 64 === 63) await cy();
+        }
+      }
+    } finally {
+      if (this.committing === committing) this.committing = undefined;
+      done();
     }
     return { chunksEmbedded, embeddingCacheHits };
   }
+
+  /** Set while an update is being applied; searches wait for it. */
+  private committing: Promise<void> | undefined;
 
   private dropDocument(docId: string): void {
     const ids = this.chunkIdsByDoc.get(docId) ?? [];
@@ -310,6 +350,45 @@ export class WorkspaceIndex implements RetrievalIndex {
     this.options.onProgress?.({ phase: 'save', done: 1, total: 1 });
   }
 
+  /**
+   * save() without blocking the event loop: the same files (each part's JSON built slice by slice with yields),
+   * written atomically off the loop, the manifest last.
+   */
+  async saveAsync(): Promise<void> {
+    const dir = this.options.storageDir;
+    if (!dir) return;
+    const y = createYielder();
+    this.options.onProgress?.({ phase: 'save', done: 0, total: 1 });
+    await fs.promises.mkdir(dir, { recursive: true });
+    const files: Record<string, { bytes: number; sha256: string }> = {};
+    const put = async (name: string, data: string | Uint8Array) => {
+      const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+      await y();
+      files[name] = { bytes: buf.byteLength, sha256: await sha256Async(buf, y) };
+      await writeFileAtomicAsync(path.join(dir, name), buf);
+    };
+    await put('documents.json', await stringifyArray([...this.docs.values()], y));
+    await put('chunks.json', await stringifyArray([...this.chunkMap.values()], y));
+    await put('keyword.json', await this.keyword.toJSONAsync(y));
+    if (this.vectors) {
+      const snap = this.vectors.snapshot();
+      await put('vector-ids.json', JSON.stringify(snap.ids));
+      await put('vectors.f32', new Uint8Array(snap.data.buffer, snap.data.byteOffset, snap.data.byteLength));
+    }
+    if (this.cache) {
+      const inputs: string[] = [];
+      for (const c of this.chunkMap.values()) {
+        inputs.push(embeddingInput(this.docs.get(c.docId) as SourceDocument, c));
+        await y();
+      }
+      this.cache.retain(inputs);
+      await y();
+      await this.cache.saveAsync(y);
+    }
+    await writeFileAtomicAsync(path.join(dir, 'manifest.json'), JSON.stringify({ ...this.manifest, files }, null, 1));
+    this.options.onProgress?.({ phase: 'save', done: 1, total: 1 });
+  }
+
   /** Bytes the saved index takes on disk (for the re-embedding cost in the readiness report). */
   diskBytes(): number {
     const dir = this.options.storageDir;
@@ -337,7 +416,9 @@ export class WorkspaceIndex implements RetrievalIndex {
     return this.docs.values();
   }
 
-  search(request: SearchRequest): Promise<SearchResponse> {
+  /** Searches the index; during an update's commit it waits for the commit, so it never sees half an update. */
+  async search(request: SearchRequest): Promise<SearchResponse> {
+    while (this.committing) await this.committing;
     return searchIndex(this, request);
   }
 

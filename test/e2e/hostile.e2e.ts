@@ -1,0 +1,155 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Frame, Page } from 'playwright-core';
+import { openWorkbench, runCommand, screenshot, type Workbench } from './harness';
+
+/**
+ * A workspace of hostile documents, indexed and shown in the Query Inspector in a real VS Code: nothing in them may
+ * run (each payload that could run sets a sentinel), nothing may fetch (each payload that could fetch points at a
+ * local HTTP listener that counts every request), and the text shown must be the text of the file.
+ */
+
+/** A plain HTTP server counting requests: the address every fetching payload names. */
+function tripwire(): Promise<{ port: number; hits: string[]; close: () => Promise<void> }> {
+  const hits: string[] = [];
+  const server = http.createServer((req, res) => {
+    hits.push(`${req.method} ${req.url}`);
+    res.writeHead(204).end();
+  });
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve({ port: (server.address() as AddressInfo).port, hits, close: () => new Promise((r) => server.close(() => r())) })),
+  );
+}
+
+const S = 'window.__rlPwned=(window.__rlPwned||0)+1';
+
+function payloads(origin: string): string[] {
+  const u = (n: number) => `${origin}/p${n}`;
+  return [
+    `<script>${S}</script>`,
+    `<script src="${u(1)}"></script>`,
+    `<img src=x onerror="${S}">`,
+    `<img src="${u(3)}">`,
+    `<svg onload="${S}"></svg>`,
+    `<svg><script>${S}</script></svg>`,
+    `<svg><image href="${u(6)}"/></svg>`,
+    `<a href="javascript:${S}">click me</a>`,
+    `<iframe src="${u(8)}"></iframe>`,
+    `<iframe srcdoc="<script>${S}</script>"></iframe>`,
+    `<base href="${u(10)}/">`,
+    `<meta http-equiv="refresh" content="0;url=${u(11)}">`,
+    `<link rel="stylesheet" href="${u(12)}">`,
+    `<style>@import url(${u(13)});</style>`,
+    `<style>body{background:url(${u(14)})}</style>`,
+    `<div style="background-image:url(${u(15)})">styled</div>`,
+    `<object data="${u(16)}"></object>`,
+    `<embed src="${u(17)}">`,
+    `<video src="${u(18)}" autoplay></video>`,
+    `<audio src="${u(19)}" autoplay></audio>`,
+    `<body onload="${S}">`,
+    `<details open ontoggle="${S}">x</details>`,
+    `<input autofocus onfocus="${S}">`,
+    `<marquee onstart="${S}">m</marquee>`,
+    `<form action="${u(24)}"><button>go</button></form>`,
+    `<math><mtext><table><mglyph><style><img src=x onerror="${S}">`,
+    `"><script>${S}</script>`,
+    `'><img src=x onerror=${S}>`,
+    `</textarea><script>${S}</script>`,
+    `<!--<img src="--><img src=x onerror=${S}//">`,
+    `[markdown link](${u(30)})`,
+    `![markdown image](${u(31)})`,
+    `[js link](javascript:${S})`,
+    `<${u(33)}>`,
+    `[data link](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)`,
+    `<a href="data:text/html,<script>${S}</script>">data</a>`,
+    `<img src="data:image/svg+xml,<svg xmlns='http://www.w3.org/2000/svg' onload='${S}'/>">`,
+    `\${${S}}`,
+    `{{constructor.constructor('${S}')()}}`,
+    `{{7*7}} <%= 7*7 %> #{7*7}`,
+    `\${alert(document.domain)}`,
+    `\u202Egnp.exe\u202C and \u2066isolate\u2069 right-to-left override`,
+    `English then עברית then العربية mixed direction 123`,
+    `\u200B\u200C\u200D\uFEFF zero-width characters`,
+    `<x onclick="${S}">click</x>`,
+    `<a href="${u(45)}" ping="${u(45)}/ping">ping link</a>`,
+    `<img srcset="${u(46)} 1x">`,
+    `<picture><source srcset="${u(47)}"></picture>`,
+    `<template><script>${S}</script></template>`,
+    `<noscript><p title="</noscript><img src=x onerror=${S}>">`,
+    `javascript:${S}`,
+    `<a href="vbscript:msgbox(1)">vb</a>`,
+    `<script type="module">import "${u(52)}";</script>`,
+    `<link rel="prefetch" href="${u(53)}">`,
+  ];
+}
+
+const normalize = (s: string) => s.replace(/\s+/g, ' ').trim();
+
+async function inspectorFrame(page: Page, selector: string, timeout = 60_000): Promise<Frame> {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    for (const f of page.frames()) {
+      if (!f.url().includes('fake.html') && !f.url().includes('index.html')) continue;
+      if (await f.locator(selector).count().catch(() => 0)) return f;
+    }
+    if (Date.now() > deadline) throw new Error(`no webview with ${selector}`);
+    await page.waitForTimeout(250);
+  }
+}
+
+describe('hostile documents in the Query Inspector (real VS Code, chromium)', () => {
+  let wb: Workbench;
+  let page: Page;
+  let wire: Awaited<ReturnType<typeof tripwire>>;
+  let list: string[];
+  before(async () => {
+    wire = await tripwire();
+    list = payloads(`http://127.0.0.1:${wire.port}`);
+    wb = await openWorkbench('hostile', { settings: { 'retrievalLens.topK': 100 } });
+    page = wb.page;
+    const dir = path.join(wb.workspace, 'hostile');
+    fs.mkdirSync(dir, { recursive: true });
+    list.forEach((p, i) => fs.writeFileSync(path.join(dir, `p${String(i).padStart(2, '0')}.md`), `zebracanary payload ${i}: ${p}\n`));
+  });
+  after(async () => {
+    await wb?.close();
+    await wire?.close();
+  });
+
+  it(`indexes ${'≥'}50 payloads and shows each as text: zero executions, zero requests`, { timeout: 600_000 }, async () => {
+    assert.ok(list.length >= 50, `${list.length} payloads`);
+    await runCommand(page, 'Retrieval Lens: Open Query Inspector');
+    const f0 = await inspectorFrame(page, '#build-index');
+    await f0.locator('#build-index').click();
+    await f0.locator('header.status[data-state="ready"]').waitFor({ timeout: 300_000 });
+    await f0.locator('#query input').fill('zebracanary payload');
+    await f0.locator('#k input').fill('100');
+    await f0.locator('#search').click();
+    const f = await inspectorFrame(page, '.column[data-retriever="keyword"] .hit');
+    await f.locator('.column[data-retriever="keyword"] .hit').nth(list.length - 1).waitFor({ timeout: 60_000 });
+    const shown = await f.locator('.column[data-retriever="keyword"] .hit').evaluateAll((els) =>
+      els.map((e) => ({ doc: e.querySelector('.doc')?.textContent ?? '', preview: (e.querySelector('.preview') as unknown as { innerText: string } | null)?.innerText ?? '' })),
+    );
+    const hostile = shown.filter((s) => s.doc.startsWith('hostile/'));
+    assert.equal(hostile.length, list.length, 'every payload file is a hit');
+    let textOk = 0;
+    for (const s of hostile) {
+      const i = Number(/p(\d+)\.md$/.exec(s.doc)?.[1]);
+      assert.equal(normalize(s.preview), normalize(`zebracanary payload ${i}: ${list[i]}`), `payload ${i} is shown as its text`);
+      textOk++;
+    }
+    // Let anything that would load or run do so, then look: in every frame of the page, and at the listener.
+    await page.waitForTimeout(3000);
+    const pwned: number[] = [];
+    for (const fr of page.frames()) pwned.push(Number(await fr.evaluate('window.__rlPwned || 0').catch(() => 0)));
+    const executions = pwned.reduce((a, b) => a + b, 0);
+    const file = await screenshot(page, 'hostile-payloads');
+    console.log(`hostile payloads: ${list.length} indexed and shown, ${textOk} with their exact text, ${executions} executions over ${pwned.length} frames, ${wire.hits.length} requests to the payloads' address (${wire.hits.join(', ') || 'none'}); screenshot ${file}`);
+    assert.equal(executions, 0, 'no payload ran');
+    assert.deepEqual(wire.hits, [], 'no request reached the address the payloads name');
+  });
+});
