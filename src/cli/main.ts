@@ -3,6 +3,7 @@ import { UsageError, type CliIO } from './cli-context';
 import { compareCommand, compareUsage } from './commands/compare-command';
 import { evalCommand, evalUsage } from './commands/eval-command';
 import { exportCommand, exportUsage } from './commands/export-command';
+import { importQueriesCommand, importQueriesUsage } from './commands/import-queries-command';
 import { searchCommand, searchUsage } from './commands/search-command';
 import { sweepFusionCommand, sweepFusionUsage } from './commands/sweep-fusion-command';
 import { commandTable as diagnoseCommands } from './commands/diagnose-commands';
@@ -16,6 +17,7 @@ const COMMANDS: Record<string, Command> = {
   'sweep-fusion': { run: sweepFusionCommand, usage: sweepFusionUsage },
   compare: { run: compareCommand, usage: compareUsage },
   export: { run: exportCommand, usage: exportUsage },
+  'import-queries': { run: importQueriesCommand, usage: importQueriesUsage },
   ...diagnoseCommands,
 };
 
