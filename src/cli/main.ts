@@ -3,6 +3,7 @@ import { UsageError, type CliIO } from './cli-context';
 import { compareCommand, compareUsage } from './commands/compare-command';
 import { evalCommand, evalUsage } from './commands/eval-command';
 import { exportCommand, exportUsage } from './commands/export-command';
+import { importJudgmentsCommand, importJudgmentsUsage } from './commands/import-judgments-command';
 import { importQueriesCommand, importQueriesUsage } from './commands/import-queries-command';
 import { searchCommand, searchUsage } from './commands/search-command';
 import { sweepFusionCommand, sweepFusionUsage } from './commands/sweep-fusion-command';
@@ -18,6 +19,7 @@ const COMMANDS: Record<string, Command> = {
   compare: { run: compareCommand, usage: compareUsage },
   export: { run: exportCommand, usage: exportUsage },
   'import-queries': { run: importQueriesCommand, usage: importQueriesUsage },
+  'import-judgments': { run: importJudgmentsCommand, usage: importJudgmentsUsage },
   ...diagnoseCommands,
 };
 
