@@ -5,6 +5,7 @@ import { evalCommand, evalUsage } from './commands/eval-command';
 import { exportCommand, exportUsage } from './commands/export-command';
 import { importJudgmentsCommand, importJudgmentsUsage } from './commands/import-judgments-command';
 import { importQueriesCommand, importQueriesUsage } from './commands/import-queries-command';
+import { poolCommand, poolUsage } from './commands/pool-command';
 import { searchCommand, searchUsage } from './commands/search-command';
 import { sweepFusionCommand, sweepFusionUsage } from './commands/sweep-fusion-command';
 import { commandTable as diagnoseCommands } from './commands/diagnose-commands';
@@ -20,6 +21,7 @@ const COMMANDS: Record<string, Command> = {
   export: { run: exportCommand, usage: exportUsage },
   'import-queries': { run: importQueriesCommand, usage: importQueriesUsage },
   'import-judgments': { run: importJudgmentsCommand, usage: importJudgmentsUsage },
+  pool: { run: poolCommand, usage: poolUsage },
   ...diagnoseCommands,
 };
 
