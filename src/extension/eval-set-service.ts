@@ -2,6 +2,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { EVALSET_PATH, EvalSetFile } from '../core/eval/evalset-file';
 import type { EvalQuery, Grade, Judgment } from '../core/eval/evalset-types';
+import type { QueryLogImportOptions, QueryLogImportSummary } from '../core/eval/query-log';
+import { importQueryLog } from '../core/eval/query-log-import';
 import { makeSpanTarget, reanchor } from '../core/eval/span-anchor';
 
 /** The workspace eval set: loaded lazily, re-read when the file changes, written atomically on every label. */
@@ -107,6 +109,15 @@ export class EvalSetService implements vscode.Disposable {
     f.upsert({ ...q, split });
     f.save();
     this.emitter.fire();
+  }
+
+  /** Adds a query log's sampled queries (unjudged, source "log"); existing queries are never changed. */
+  async importQueryLog(logFile: string, options: QueryLogImportOptions): Promise<QueryLogImportSummary> {
+    const f = this.load();
+    if (!f) throw new Error(this.error ?? 'no workspace folder');
+    const summary = await importQueryLog(f, logFile, options);
+    if (summary.added.length) this.emitter.fire();
+    return summary;
   }
 
   /** Span labels of one document for the active query (or all queries), re-anchored to its current text. */
