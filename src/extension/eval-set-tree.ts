@@ -4,7 +4,7 @@ import { chunkQrels } from '../core/eval/chunk-relevance';
 import type { EvalSetService } from './eval-set-service';
 import type { IndexService } from './index-service';
 import { describeHoles, type PoolItem } from '../core/eval/pool';
-import { poolItemKey, type JudgingQueue, type PoolItemNode } from './judging-queue';
+import { poolItemKey, type JudgingQueue, type PoolItemNode, type PoolQueryNode } from './judging-queue';
 
 type Node =
   | { kind: 'query'; query: EvalQuery }
@@ -12,6 +12,7 @@ type Node =
   | { kind: 'queue'; query: EvalQuery }
   | { kind: 'unjudged'; query: EvalQuery; chunkId: string; docId: string; start: number; end: number; preview: string; rank: number }
   | { kind: 'pool' }
+  | PoolQueryNode
   | PoolItemNode;
 
 /** The Eval Set view: queries → judgments (grade, split, stale flags), plus a queue of unjudged chunks in the top K. */
@@ -36,7 +37,8 @@ export class EvalSetTree implements vscode.TreeDataProvider<Node>, vscode.Dispos
   }
 
   getParent(n: Node): Node | undefined {
-    return n.kind === 'pool-item' ? this.poolNode : undefined;
+    if (n.kind === 'pool-item') return { kind: 'pool-query', queryId: n.item.queryId, text: n.item.queryText };
+    return n.kind === 'pool-query' ? this.poolNode : undefined;
   }
 
   getTreeItem(n: Node): vscode.TreeItem {
@@ -55,12 +57,21 @@ export class EvalSetTree implements vscode.TreeDataProvider<Node>, vscode.Dispos
       }
       return item;
     }
+    if (n.kind === 'pool-query') {
+      const left = this.queue?.items().filter((i) => i.queryId === n.queryId).length ?? 0;
+      const item = new vscode.TreeItem(n.text, vscode.TreeItemCollapsibleState.Expanded);
+      item.id = `pq:${n.queryId}`;
+      item.description = `${left} to judge`;
+      item.iconPath = new vscode.ThemeIcon('search');
+      item.contextValue = 'pooledQuery';
+      return item;
+    }
     if (n.kind === 'pool-item') {
       const p = n.item;
       const preview = (p.text ?? '').replace(/\s+/g, ' ').trim();
       const item = new vscode.TreeItem(preview.length > 70 ? `${preview.slice(0, 70)}…` : preview || p.docId, vscode.TreeItemCollapsibleState.None);
       item.id = `p:${poolItemKey(p)}`;
-      item.description = `“${p.queryText}” · ${p.docId} · ${p.hits.map((h) => `${h.retriever} #${h.rank}`).join(', ')}`;
+      item.description = `${p.docId} · ${p.hits.map((h) => `${h.retriever} #${h.rank}`).join(', ')}`;
       const md = new vscode.MarkdownString();
       md.appendMarkdown(`**Query:** ${p.queryText}\n\n**${p.docId}** [${p.start}, ${p.end}) · ${p.hits.map((h) => `${h.retriever} #${h.rank}`).join(', ')}\n\n`);
       md.appendCodeblock((p.text ?? '').slice(0, 1200), 'text');
@@ -115,7 +126,12 @@ export class EvalSetTree implements vscode.TreeDataProvider<Node>, vscode.Dispos
 
   async getChildren(n?: Node): Promise<Node[]> {
     if (!n) return [...(this.queue?.built ? [this.poolNode] : []), ...this.evalSet.queries().map((query): Node => ({ kind: 'query', query }))];
-    if (n.kind === 'pool') return (this.queue?.items() ?? []).map((item) => this.poolItemNode(item));
+    if (n.kind === 'pool') {
+      const seen = new Map<string, Node>();
+      for (const i of this.queue?.items() ?? []) if (!seen.has(i.queryId)) seen.set(i.queryId, { kind: 'pool-query', queryId: i.queryId, text: i.queryText });
+      return [...seen.values()];
+    }
+    if (n.kind === 'pool-query') return (this.queue?.items() ?? []).filter((i) => i.queryId === n.queryId).map((item) => this.poolItemNode(item));
     if (n.kind === 'query') {
       const children: Node[] = n.query.judgments.map((judgment, index) => ({ kind: 'judgment', query: n.query, judgment, index }));
       if (this.indexService.index) children.push({ kind: 'queue', query: n.query });

@@ -2,7 +2,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Grade } from '../core/eval/evalset-types';
 import { DEFAULT_TRAIN_SHARE, describeQueryLogImport, type SampleStrategy } from '../core/eval/query-log';
-import { buildPool, describeHoles, localRankings, type NamedRanking, type Pool, type PoolItem } from '../core/eval/pool';
+import type { EvalQuery } from '../core/eval/evalset-types';
+import { buildPool, describeHoles, judgingOrder, localRankings, type NamedRanking, type Pool, type PoolItem } from '../core/eval/pool';
 import type { RetrieverName } from '../core/retrieve/types';
 import type { EvalSetService } from './eval-set-service';
 import type { IndexService } from './index-service';
@@ -21,6 +22,8 @@ export class JudgingQueue implements vscode.Disposable {
   private rankings: NamedRanking[] | undefined;
   private k = 10;
   private readonly skipped = new Set<string>();
+  private order: string[] = [];
+  private refreshing: Promise<void> = Promise.resolve();
   pool: Pool | undefined;
   private readonly emitter = new vscode.EventEmitter<void>();
   readonly onDidChange = this.emitter.event;
@@ -43,9 +46,10 @@ export class JudgingQueue implements vscode.Disposable {
     const index = await this.indexService.ensureIndex();
     if (!index) return undefined;
     const retrievers: RetrieverName[] = index.embedder ? ['keyword', 'dense', 'hybrid'] : ['keyword'];
-    const queries = this.evalSet.queries();
+    const queries = judgingOrder(this.evalSet.queries());
     this.k = k;
     this.skipped.clear();
+    this.order = queries.map((q) => q.id);
     const { rankings } = await localRankings(index, queries, retrievers, k);
     this.rankings = rankings;
     this.pool = buildPool(queries, rankings, k);
@@ -53,15 +57,27 @@ export class JudgingQueue implements vscode.Disposable {
     return this.pool;
   }
 
-  /** Recomputes the pool from the eval set; queries added since the build are searched first. */
-  async refresh(): Promise<void> {
+  /**
+   * Recomputes the pool from the eval set, serialised (a judgment and the file watcher both ask for it). The query
+   * order is fixed when the queue is built, so the query being judged keeps its place; queries added since are
+   * searched and queued after it.
+   */
+  refresh(): Promise<void> {
+    this.refreshing = this.refreshing.then(() => this.doRefresh()).catch(() => undefined);
+    return this.refreshing;
+  }
+
+  private async doRefresh(): Promise<void> {
     if (!this.rankings) return;
-    const queries = this.evalSet.queries();
-    const missing = queries.filter((q) => !this.rankings?.[0]?.results.has(q.id));
+    const all = this.evalSet.queries();
+    const known = new Map(this.order.map((id, i) => [id, i]));
+    const fresh = judgingOrder(all.filter((q) => !known.has(q.id)));
+    const queries: EvalQuery[] = [...all.filter((q) => known.has(q.id)).sort((a, b) => (known.get(a.id) ?? 0) - (known.get(b.id) ?? 0)), ...fresh];
     const index = this.indexService.index;
-    if (missing.length && index) {
-      const { rankings } = await localRankings(index, missing, this.rankings.map((r) => r.retriever as RetrieverName), this.k);
+    if (fresh.length && index) {
+      const { rankings } = await localRankings(index, fresh, this.rankings.map((r) => r.retriever as RetrieverName), this.k);
       for (const r of rankings) for (const [qid, hits] of r.results) this.rankings.find((x) => x.retriever === r.retriever)?.results.set(qid, hits);
+      this.order.push(...fresh.map((q) => q.id));
     }
     this.pool = buildPool(queries, this.rankings, this.k);
     this.emitter.fire();
@@ -94,6 +110,12 @@ export interface PoolItemNode {
   item: PoolItem;
 }
 
+export interface PoolQueryNode {
+  kind: 'pool-query';
+  queryId: string;
+  text: string;
+}
+
 /**
  * Commands of the judging queue: build it, judge the selected passage 0–3 (keys 0–3 while the Eval Set view has
  * focus and a pooled passage is selected), skip it (S), and import a query log. A judgment is a span label of the
@@ -106,20 +128,33 @@ export function registerJudgingQueue(
   deps: { evalSet: EvalSetService; indexService: IndexService; log: vscode.LogOutputChannel },
 ): vscode.Disposable[] {
   const { evalSet, indexService, log } = deps;
+  const asItem = (n: unknown): PoolItem | undefined => ((n as { kind?: string } | undefined)?.kind === 'pool-item' ? (n as PoolItemNode).item : undefined);
+  /**
+   * The passage last selected (or moved to after a judgment). TreeView.selection can be empty for a moment while a
+   * refresh replaces the judged row, so a key pressed then still grades the passage the user sees selected.
+   */
+  let current: PoolItem | undefined;
   const selected = (arg?: unknown): PoolItem | undefined => {
-    const n = (arg ?? view.selection[0]) as { kind?: string; item?: PoolItem } | undefined;
-    return n?.kind === 'pool-item' ? n.item : undefined;
+    const item = asItem(arg) ?? asItem(view.selection[0]) ?? current;
+    return item && queue.items().some((i) => poolItemKey(i) === poolItemKey(item)) ? item : undefined;
   };
   /** After judging or skipping, select the passage that took its place so the next key judges it. */
   const advance = async (position: number) => {
     const items = queue.items();
     const next = items[Math.min(position, items.length - 1)];
-    if (next) await view.reveal(nodeFor(next), { select: true, focus: true });
+    if (!next) return;
+    current = next;
+    await vscode.commands.executeCommand('setContext', 'retrievalLens.pooledItemSelected', true);
+    await view.reveal(nodeFor(next), { select: true, focus: true });
   };
   const topK = () => vscode.workspace.getConfiguration('retrievalLens').get<number>('topK', 10);
   return [
     view.onDidChangeSelection((e) => {
-      const item = selected(e.selection[0]);
+      // A refresh that removes the judged passage clears the selection for a moment before the next one is
+      // selected: keep the keys live through it (with nothing selected they do nothing).
+      if (!e.selection.length) return;
+      const item = asItem(e.selection[0]);
+      current = item;
       void vscode.commands.executeCommand('setContext', 'retrievalLens.pooledItemSelected', !!item);
       if (item) void previewPassage(indexService, item).catch((err: unknown) => log.warn(`cannot show ${item.docId}: ${err instanceof Error ? err.message : err}`));
     }),
@@ -127,13 +162,13 @@ export function registerJudgingQueue(
       const pool = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Retrieval Lens: pooling the top K of every retriever' }, () => queue.build(topK()));
       if (!pool) return undefined;
       log.info(`judging queue: ${pool.items.length} passages over ${pool.queries} queries; Hole@${pool.k}: ${describeHoles(pool.holes)}`);
-      const first = queue.items()[0];
-      if (first) await view.reveal(nodeFor(first), { select: true, focus: true });
+      await advance(0);
       return { items: pool.items.length, holes: pool.holes };
     }),
     vscode.commands.registerCommand('retrievalLens.judgePooled', async (grade: Grade, arg?: unknown) => {
       const item = selected(arg);
       const index = indexService.index;
+      log.debug(`judgePooled ${grade}: ${item ? `${item.docId} [${item.start}, ${item.end})` : 'no pooled passage selected'}`);
       if (!item || !index) return;
       const doc = index.getDocument(item.docId);
       if (!doc) return;

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { loadEvalTarget } from '../../core/eval/eval-target';
-import { buildPool, describeHoles, localRankings } from '../../core/eval/pool';
+import { buildPool, describeHoles, judgingOrder, localRankings } from '../../core/eval/pool';
 import { writeFileAtomic } from '../../core/io/atomic-write';
 import type { RetrieverName } from '../../core/retrieve/types';
 import { openIndex, startEmbedder, UsageError, type CliIO } from '../cli-context';
@@ -31,7 +31,7 @@ export async function poolCommand(argv: string[], io: CliIO): Promise<number> {
   const retrievers = [...new Set((values.retrievers as string).split(',').map((s) => retrieverFromArg(s.trim())))] as RetrieverName[];
   if (retrievers.includes('rerank')) throw new UsageError('--retrievers: pool keyword, dense and hybrid (rerank reorders one of them)');
   const target = await loadEvalTarget(positionals[0], { requireQueries: true });
-  const queries = target.queries.filter((q) => values.split === 'all' || q.split === values.split);
+  const queries = judgingOrder(target.queries.filter((q) => values.split === 'all' || q.split === values.split));
   if (!queries.length) throw new UsageError(`${target.root}: no queries in the ${values.split} split`);
   const retrieval = retrievalFromArgs(values, target);
   const embedder = retrievers.some((r) => r !== 'keyword') ? await startEmbedder(values.model, target, io) : null;

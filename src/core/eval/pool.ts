@@ -54,7 +54,7 @@ export interface HoleAtK {
 export interface Pool {
   k: number;
   queries: number;
-  /** Unjudged items, one per passage: grouped by query (in input order), each query's by best rank. */
+  /** Unjudged items, one per passage, grouped by query in input order (see judgingOrder); within a query by best rank. */
   items: PoolItem[];
   holes: HoleAtK[];
 }
@@ -70,6 +70,14 @@ export function isJudged(query: EvalQuery, hit: { docId: string; start: number; 
 function samePassage(a: PoolHit, b: PoolHit): boolean {
   if (a.chunkId && b.chunkId && a.chunkId === b.chunkId) return true;
   return a.docId === b.docId && spanOverlapsChunk(a, b);
+}
+
+/**
+ * The order to judge queries in: those with no judgment at all first (they cannot be scored until judged), then the
+ * partly judged, each in eval-set order. Fix it once per judging session, so a query being judged keeps its place.
+ */
+export function judgingOrder(queries: EvalQuery[]): EvalQuery[] {
+  return [...queries.filter((q) => !q.judgments.length), ...queries.filter((q) => q.judgments.length)];
 }
 
 /** Pools the top K of every ranking for these queries. Queries with nothing unjudged contribute no items. */

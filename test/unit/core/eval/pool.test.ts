@@ -7,7 +7,7 @@ import { runCli } from '../../../../src/cli/main';
 import { chunkQrels } from '../../../../src/core/eval/chunk-relevance';
 import { loadEvalTarget, type EvalTarget } from '../../../../src/core/eval/eval-target';
 import type { EvalQuery } from '../../../../src/core/eval/evalset-types';
-import { buildPool, isJudged, localRankings, type NamedRanking } from '../../../../src/core/eval/pool';
+import { buildPool, isJudged, judgingOrder, localRankings, type NamedRanking } from '../../../../src/core/eval/pool';
 import { makeSpanTarget } from '../../../../src/core/eval/span-anchor';
 import { WorkspaceIndex } from '../../../../src/core/index/workspace-index';
 import { CharTrigramEmbedder } from '../../../helpers/char-ngram-embedder';
@@ -62,9 +62,14 @@ describe('pooled judging on demo/', () => {
     const unjudgedHits = pool.holes.reduce((s, h) => s + h.unjudged, 0);
     assert.ok(pool.items.length < unjudgedHits, `${pool.items.length} passages for ${unjudgedHits} unjudged hits`);
     assert.ok(pool.items.some((i) => i.hits.length === 3));
-    // Grouped by query in eval-set order.
+    // Grouped by query in the order given; judgingOrder puts queries with no judgment first.
     const order = [...new Set(pool.items.map((i) => i.queryId))];
     assert.deepEqual(order, target.queries.map((q) => q.id).filter((id) => order.includes(id)));
+    const extra: EvalQuery = { id: 'new', text: target.queries[0].text, split: 'eval', judgments: [] };
+    const ordered = judgingOrder([...target.queries, extra]);
+    assert.equal(ordered[0], extra, 'a query with no judgment is judged first');
+    const withNew = buildPool(ordered, rankings.map((r) => ({ ...r, results: new Map([...r.results, ['new', r.results.get(target.queries[0].id) ?? []]]) })), K);
+    assert.equal(withNew.items[0].queryId, 'new');
   });
 
   it('judging a pooled passage removes it from the queue and lowers Hole@K of the retrievers that returned it', () => {
