@@ -128,6 +128,15 @@ describe('Import a query log and judge pooled passages with the keyboard in a re
       assert.equal(j.target.type, 'span');
       assert.ok(j.target.exact.length > 0 && j.target.end > j.target.start);
     }
+    // Widen the side bar so the screenshot shows each query, passage and Hole@K in full.
+    const bar = await page.locator('#workbench\\.parts\\.sidebar').boundingBox();
+    if (bar) {
+      await page.mouse.move(bar.x + bar.width + 1, bar.y + bar.height / 2);
+      await page.mouse.down();
+      await page.mouse.move(bar.x + 720, bar.y + bar.height / 2, { steps: 5 });
+      await page.mouse.up();
+    }
+    await page.waitForTimeout(1_000);
     const shot = await screenshot(page, 'judging-queue-after');
     fs.copyFileSync(shot, path.join(__dirname, '..', '..', 'docs', 'images', 'judging-queue.png'));
   });
