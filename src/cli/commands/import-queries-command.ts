@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { isBeirFolder } from '../../core/corpus/load-beir';
 import { EvalSetFile } from '../../core/eval/evalset-file';
 import { DEFAULT_TRAIN_SHARE, describeQueryLogImport, planQueryLogImport, type QueryLogFormat, type SampleStrategy } from '../../core/eval/query-log';
 import { importQueryLog } from '../../core/eval/query-log-import';
@@ -27,6 +28,7 @@ export async function importQueriesCommand(argv: string[], io: CliIO): Promise<n
   if (positionals.length !== 2) throw new UsageError(`import-queries takes a workspace folder and a log file\n${importQueriesUsage}`);
   const [workspace, file] = positionals.map((p) => path.resolve(p));
   if (!fs.existsSync(workspace) || !fs.statSync(workspace).isDirectory()) throw new UsageError(`${workspace}: not a folder`);
+  if (isBeirFolder(workspace)) throw new UsageError(`${workspace} is a BEIR folder: import queries into a workspace folder`);
   if (values.format !== undefined && !['jsonl', 'csv', 'text'].includes(values.format)) throw new UsageError(`--format must be jsonl, csv or text, got "${values.format}"`);
   if (!['top', 'random', 'proportional'].includes(values.strategy as string)) throw new UsageError(`--strategy must be top, random or proportional, got "${values.strategy}"`);
   const sample = values.sample === undefined ? undefined : Number(values.sample);
