@@ -135,8 +135,9 @@ export function registerJudgingQueue(
    */
   let current: PoolItem | undefined;
   const selected = (arg?: unknown): PoolItem | undefined => {
-    const item = asItem(arg) ?? asItem(view.selection[0]) ?? current;
-    return item && queue.items().some((i) => poolItemKey(i) === poolItemKey(item)) ? item : undefined;
+    const queued = new Set(queue.items().map(poolItemKey));
+    if (arg !== undefined) return [asItem(arg)].find((i) => i && queued.has(poolItemKey(i)));
+    return [asItem(view.selection[0]), current].find((i) => i && queued.has(poolItemKey(i)));
   };
   /** After judging or skipping, select the passage that took its place so the next key judges it. */
   const advance = async (position: number) => {
