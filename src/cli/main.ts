@@ -4,6 +4,9 @@ import { compareCommand, compareUsage } from './commands/compare-command';
 import { evalCommand, evalUsage } from './commands/eval-command';
 import { exportCommand, exportUsage } from './commands/export-command';
 import { labelCommand, labelUsage } from './commands/label-command';
+import { importJudgmentsCommand, importJudgmentsUsage } from './commands/import-judgments-command';
+import { importQueriesCommand, importQueriesUsage } from './commands/import-queries-command';
+import { poolCommand, poolUsage } from './commands/pool-command';
 import { searchCommand, searchUsage } from './commands/search-command';
 import { sweepFusionCommand, sweepFusionUsage } from './commands/sweep-fusion-command';
 import { commandTable as diagnoseCommands } from './commands/diagnose-commands';
@@ -18,6 +21,9 @@ const COMMANDS: Record<string, Command> = {
   compare: { run: compareCommand, usage: compareUsage },
   export: { run: exportCommand, usage: exportUsage },
   label: { run: labelCommand, usage: labelUsage },
+  'import-queries': { run: importQueriesCommand, usage: importQueriesUsage },
+  'import-judgments': { run: importJudgmentsCommand, usage: importJudgmentsUsage },
+  pool: { run: poolCommand, usage: poolUsage },
   ...diagnoseCommands,
 };
 

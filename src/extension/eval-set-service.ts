@@ -3,6 +3,8 @@ import * as vscode from 'vscode';
 import { EVALSET_PATH, EvalSetFile, type EvalSetConflict, type SaveResult } from '../core/eval/evalset-file';
 import { judgmentKey } from '../core/eval/evalset-merge';
 import type { EvalQuery, Grade, Judgment } from '../core/eval/evalset-types';
+import type { QueryLogImportOptions, QueryLogImportSummary } from '../core/eval/query-log';
+import { importQueryLog } from '../core/eval/query-log-import';
 import { makeSpanTarget, reanchor } from '../core/eval/span-anchor';
 
 /** The workspace eval set: loaded lazily, re-read when the file changes, written atomically on every label. */
@@ -159,6 +161,17 @@ export class EvalSetService implements vscode.Disposable {
         void vscode.window.showErrorMessage(`Retrieval Lens: ${e instanceof Error ? e.message : e}`);
       }
     });
+  }
+
+  /** Adds a query log's sampled queries (unjudged, source "log"); existing queries are never changed. */
+  async importQueryLog(logFile: string, options: QueryLogImportOptions): Promise<QueryLogImportSummary> {
+    const blocked = this.writeBlocked?.();
+    if (blocked) throw new Error(blocked);
+    const f = this.load();
+    if (!f) throw new Error(this.error ?? 'no workspace folder');
+    const summary = await importQueryLog(f, logFile, options);
+    if (summary.added.length) this.emitter.fire();
+    return summary;
   }
 
   /** Span labels of one document for the active query (or all queries), re-anchored to its current text. */

@@ -3,12 +3,17 @@ import type { EvalQuery, Judgment } from '../core/eval/evalset-types';
 import { chunkQrels } from '../core/eval/chunk-relevance';
 import type { EvalSetService } from './eval-set-service';
 import type { IndexService } from './index-service';
+import { describeHoles, type PoolItem } from '../core/eval/pool';
+import { poolItemKey, type JudgingQueue, type PoolItemNode, type PoolQueryNode } from './judging-queue';
 
 type Node =
   | { kind: 'query'; query: EvalQuery }
   | { kind: 'judgment'; query: EvalQuery; judgment: Judgment; index: number }
   | { kind: 'queue'; query: EvalQuery }
-  | { kind: 'unjudged'; query: EvalQuery; chunkId: string; docId: string; start: number; end: number; preview: string; rank: number };
+  | { kind: 'unjudged'; query: EvalQuery; chunkId: string; docId: string; start: number; end: number; preview: string; rank: number }
+  | { kind: 'pool' }
+  | PoolQueryNode
+  | PoolItemNode;
 
 /** The Eval Set view: queries → judgments (grade, split, stale flags), plus a queue of unjudged chunks in the top K. */
 export class EvalSetTree implements vscode.TreeDataProvider<Node>, vscode.Disposable {
@@ -16,11 +21,67 @@ export class EvalSetTree implements vscode.TreeDataProvider<Node>, vscode.Dispos
   readonly onDidChangeTreeData = this.emitter.event;
   private readonly sub: vscode.Disposable;
 
-  constructor(private readonly evalSet: EvalSetService, private readonly indexService: IndexService) {
-    this.sub = vscode.Disposable.from(evalSet.onDidChange(() => this.emitter.fire(undefined)), indexService.onDidChange(() => this.emitter.fire(undefined)));
+  private readonly poolNode: Node = { kind: 'pool' };
+
+  constructor(private readonly evalSet: EvalSetService, private readonly indexService: IndexService, private readonly queue?: JudgingQueue) {
+    this.sub = vscode.Disposable.from(
+      evalSet.onDidChange(() => this.emitter.fire(undefined)),
+      indexService.onDidChange(() => this.emitter.fire(undefined)),
+      ...(queue ? [queue.onDidChange(() => this.emitter.fire(undefined))] : []),
+    );
+  }
+
+  /** The tree node of a pooled passage (for TreeView.reveal). */
+  poolItemNode(item: PoolItem): PoolItemNode {
+    return { kind: 'pool-item', item };
+  }
+
+  getParent(n: Node): Node | undefined {
+    if (n.kind === 'pool-item') return { kind: 'pool-query', queryId: n.item.queryId, text: n.item.queryText };
+    return n.kind === 'pool-query' ? this.poolNode : undefined;
   }
 
   getTreeItem(n: Node): vscode.TreeItem {
+    if (n.kind === 'pool') {
+      const pool = this.queue?.pool;
+      const left = this.queue?.items().length ?? 0;
+      const item = new vscode.TreeItem(`Judging queue: ${left} pooled passage(s)`, vscode.TreeItemCollapsibleState.Expanded);
+      item.id = 'pool';
+      item.iconPath = new vscode.ThemeIcon('inbox');
+      item.contextValue = 'pool';
+      if (pool) {
+        item.description = `Hole@${pool.k}: ${pool.holes.map((h) => `${h.retriever} ${Math.round(100 * h.hole)}%`).join(' · ')}`;
+        item.tooltip = new vscode.MarkdownString(
+          `The top ${pool.k} of every retriever, each unjudged passage once. Select one and press **0–3** to grade it (3 answers fully, 0 not relevant) or **S** to skip.\n\nHole@${pool.k} (share of each retriever's top ${pool.k} with no judgment): ${describeHoles(pool.holes)}`,
+        );
+      }
+      return item;
+    }
+    if (n.kind === 'pool-query') {
+      const left = this.queue?.items().filter((i) => i.queryId === n.queryId).length ?? 0;
+      const item = new vscode.TreeItem(n.text, vscode.TreeItemCollapsibleState.Expanded);
+      item.id = `pq:${n.queryId}`;
+      item.description = `${left} to judge`;
+      item.iconPath = new vscode.ThemeIcon('search');
+      item.contextValue = 'pooledQuery';
+      return item;
+    }
+    if (n.kind === 'pool-item') {
+      const p = n.item;
+      const preview = (p.text ?? '').replace(/\s+/g, ' ').trim();
+      const item = new vscode.TreeItem(preview.length > 70 ? `${preview.slice(0, 70)}…` : preview || p.docId, vscode.TreeItemCollapsibleState.None);
+      item.id = `p:${poolItemKey(p)}`;
+      item.description = `${p.docId} · ${p.hits.map((h) => `${h.retriever} #${h.rank}`).join(', ')}`;
+      const md = new vscode.MarkdownString();
+      md.appendMarkdown(`**Query:** ${p.queryText}\n\n**${p.docId}** [${p.start}, ${p.end}) · ${p.hits.map((h) => `${h.retriever} #${h.rank}`).join(', ')}\n\n`);
+      md.appendCodeblock((p.text ?? '').slice(0, 1200), 'text');
+      md.appendMarkdown('\n\nPress **0–3** to grade, **S** to skip.');
+      item.tooltip = md;
+      item.contextValue = 'pooledPassage';
+      item.iconPath = new vscode.ThemeIcon('circle-large-outline');
+      item.accessibilityInformation = { label: `For query ${p.queryText}: ${preview.slice(0, 200)} in ${p.docId}. Press 0 to 3 to grade, S to skip.` };
+      return item;
+    }
     if (n.kind === 'query') {
       const item = new vscode.TreeItem(n.query.text, vscode.TreeItemCollapsibleState.Collapsed);
       item.id = `q:${n.query.id}`;
@@ -64,7 +125,13 @@ export class EvalSetTree implements vscode.TreeDataProvider<Node>, vscode.Dispos
   }
 
   async getChildren(n?: Node): Promise<Node[]> {
-    if (!n) return this.evalSet.queries().map((query) => ({ kind: 'query', query }));
+    if (!n) return [...(this.queue?.built ? [this.poolNode] : []), ...this.evalSet.queries().map((query): Node => ({ kind: 'query', query }))];
+    if (n.kind === 'pool') {
+      const seen = new Map<string, Node>();
+      for (const i of this.queue?.items() ?? []) if (!seen.has(i.queryId)) seen.set(i.queryId, { kind: 'pool-query', queryId: i.queryId, text: i.queryText });
+      return [...seen.values()];
+    }
+    if (n.kind === 'pool-query') return (this.queue?.items() ?? []).filter((i) => i.queryId === n.queryId).map((item) => this.poolItemNode(item));
     if (n.kind === 'query') {
       const children: Node[] = n.query.judgments.map((judgment, index) => ({ kind: 'judgment', query: n.query, judgment, index }));
       if (this.indexService.index) children.push({ kind: 'queue', query: n.query });

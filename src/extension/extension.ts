@@ -14,6 +14,7 @@ import { runBaseline, showBaselineResults } from './baseline-view';
 import { EvalSetService } from './eval-set-service';
 import { EvalSetTree } from './eval-set-tree';
 import { IndexService, readConfig } from './index-service';
+import { JudgingQueue, registerJudgingQueue } from './judging-queue';
 import { InspectorController, revealSpan } from './inspector-controller';
 import { InspectorPanel } from './inspector-panel';
 
@@ -37,7 +38,8 @@ export function activate(context: vscode.ExtensionContext): RetrievalLensApi {
   const hostInfo = (): HostInfo => ({ extensionVersion: String(context.extension.packageJSON.version), vscodeVersion: vscode.version, activationMs });
   const inspector = new InspectorController(indexService, evalSet, hostInfo);
   const annotations = new Annotations(indexService, evalSet, inspector);
-  const tree = new EvalSetTree(evalSet, indexService);
+  const judgingQueue = new JudgingQueue(evalSet, indexService);
+  const tree = new EvalSetTree(evalSet, indexService, judgingQueue);
   const handlers = inspector.handlers();
   let baselinePanel: vscode.WebviewPanel | undefined;
 
@@ -110,7 +112,11 @@ export function activate(context: vscode.ExtensionContext): RetrievalLensApi {
     annotations,
     tree,
     { dispose: () => inspector.dispose() },
-    vscode.window.registerTreeDataProvider('retrievalLens.evalSet', tree),
+    judgingQueue,
+    ...(() => {
+      const view = vscode.window.createTreeView('retrievalLens.evalSet', { treeDataProvider: tree, showCollapseAll: true });
+      return [view, ...registerJudgingQueue(judgingQueue, view as vscode.TreeView<unknown>, (item) => tree.poolItemNode(item), { evalSet, indexService, log })];
+    })(),
     InspectorPanel.registerSerializer(context.extensionUri, handlers, log),
     vscode.commands.registerCommand('retrievalLens.openInspector', () => void openInspector()),
     vscode.commands.registerCommand('retrievalLens.buildIndex', () => indexService.build()),

@@ -4,12 +4,13 @@ import { parseArgs } from 'node:util';
 import { writeBeir } from '../../core/eval/beir-io';
 import { documentQrels } from '../../core/eval/chunk-relevance';
 import { loadEvalTarget } from '../../core/eval/eval-target';
+import { writeQuepidCsv } from '../../core/eval/judgment-exchange';
 import { writeTrecQrels } from '../../core/eval/trec-io';
 import { UsageError, type CliIO } from '../cli-context';
 
-export const exportUsage = 'retrieval-lens export <dir> --format trec-qrels|beir --out PATH [--split eval|train|all]';
+export const exportUsage = 'retrieval-lens export <dir> --format trec-qrels|beir|quepid --out PATH [--split eval|train|all]';
 
-/** Eval set → TREC qrels or a BEIR folder (document-level judgments; corpus included for BEIR). */
+/** Eval set → TREC qrels, Quepid CSV (query,docid,rating) or a BEIR folder (document-level judgments; corpus included for BEIR). */
 export async function exportCommand(argv: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { format: { type: 'string' }, out: { type: 'string' }, split: { type: 'string', default: 'all' } } });
   if (positionals.length !== 1 || !values.out) throw new UsageError(`export takes a folder and --out\n${exportUsage}`);
@@ -26,7 +27,10 @@ export async function exportCommand(argv: string[], io: CliIO): Promise<number> 
       queries: queries.map((q) => ({ id: q.id, text: q.text })),
       qrels,
     });
-  } else throw new UsageError(`--format must be trec-qrels or beir, got "${values.format}"`);
+  } else if (values.format === 'quepid') {
+    fs.mkdirSync(path.dirname(path.resolve(values.out)), { recursive: true });
+    writeQuepidCsv(values.out, queries);
+  } else throw new UsageError(`--format must be trec-qrels, beir or quepid, got "${values.format}"`);
   io.out(`exported ${queries.length} queries, ${[...qrels.values()].reduce((s, m) => s + m.size, 0)} judgments to ${values.out}`);
   return 0;
 }

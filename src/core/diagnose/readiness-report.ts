@@ -140,7 +140,7 @@ export async function buildReadinessReport(
   const throughput = await measureThroughput(models.baseline, [...index.allChunks()].slice(0, 32).map((c) => c.text));
   const chunks = index.chunkMap.size;
   const checklist: ChecklistItem[] = [
-    { item: 'Real query failures collected', ok: misses.length > 0 && evalQueries.length >= o.minEvalQueries, detail: `${misses.length} missed ${targetNoun(support.kind)} over ${evalQueries.length} eval queries (${o.minEvalQueries}+ queries recommended)` },
+    { item: 'Real query failures collected', ok: misses.length > 0 && evalQueries.length >= o.minEvalQueries, detail: `${misses.length} missed ${targetNoun(support.kind)} over ${evalQueries.length} eval queries: ${evalQueries.filter((q) => q.source === 'log').length} real (from query logs), ${evalQueries.filter((q) => q.source !== 'log').length} hand-typed or imported (${o.minEvalQueries}+ queries recommended)` },
     { item: 'Baseline measured', ok: measured.length > 0, detail: measured.length ? measured.join('; ') : `not measured: ${unscorableReason('doc', support)}` },
     { item: 'Chunking tested', ok: variants.some((v) => v.kind === 'chunker'), detail: `${variants.filter((v) => v.kind === 'chunker').length} other chunkers tried; ${counts.chunking} misses recovered by re-chunking` },
     { item: 'Metadata filters tested', ok: true, detail: evalQueries.some((q) => q.filter) ? `${evalQueries.filter((q) => q.filter).length} queries use filters; ${counts['filtered-out']} misses caused by a filter` : 'no eval query uses a filter' },

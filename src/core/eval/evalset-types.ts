@@ -39,7 +39,13 @@ export interface EvalQuery {
   split: Split;
   filter?: MetadataFilter;
   judgments: Judgment[];
+  /** Where the query came from: "log" (sampled from a query log), "import" (created by a judgment import); absent: typed by hand. */
+  source?: QuerySource;
+  /** How many lines of the query log it accounts for (near-duplicates included); kept, weights nothing. */
+  frequency?: number;
 }
+
+export type QuerySource = 'log' | 'import';
 
 /** Qrels: query id -> document (or chunk) id -> grade. */
 export type Qrels = Map<string, Map<string, number>>;

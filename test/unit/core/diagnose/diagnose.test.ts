@@ -94,6 +94,8 @@ describe('diagnosis on the demo workspace', () => {
     assert.equal(report.verdict.justified, false);
     assert.match(report.verdict.headline, /^Fine-tuning not justified yet — fix [a-z-]+ first/);
     assert.equal(report.checklist.find((c) => c.item === 'Enough training pairs')?.detail, '8 labeled pairs in the train split (threshold 1000)');
+    const evalCount = target.queries.filter((q) => q.split === 'eval').length;
+    assert.match(report.checklist.find((c) => c.item === 'Real query failures collected')?.detail ?? '', new RegExp(`over ${evalCount} eval queries: 0 real \\(from query logs\\), ${evalCount} hand-typed or imported`));
     assert.ok(report.configs.some((c) => c.what === 'hybrid' && c.gain > 0), 'hybrid gains over dense on the demo');
     const md = renderReadinessMarkdown(report);
     assert.match(md, /## Why spans were missed/);

@@ -1,0 +1,54 @@
+import { parseArgs } from 'node:util';
+import { loadEvalTarget } from '../../core/eval/eval-target';
+import { buildPool, describeHoles, judgingOrder, localRankings } from '../../core/eval/pool';
+import { writeFileAtomic } from '../../core/io/atomic-write';
+import type { RetrieverName } from '../../core/retrieve/types';
+import { openIndex, startEmbedder, UsageError, type CliIO } from '../cli-context';
+import { RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs, retrieverFromArg } from './retrieval-args';
+
+export const poolUsage = `retrieval-lens pool <workspace> [--k N] [--retrievers bm25,dense,hybrid] [--split eval|train|all] [--json FILE]
+    [--model ID|PATH|use-lite] [--index-dir DIR] ${RETRIEVAL_USAGE}`;
+
+/** Pools the top K of each retriever into one judging queue (unjudged passages, each once) and prints Hole@K. */
+export async function poolCommand(argv: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      k: { type: 'string', default: '10' },
+      retrievers: { type: 'string', default: 'keyword,dense,hybrid' },
+      split: { type: 'string', default: 'all' },
+      json: { type: 'string' },
+      model: { type: 'string' },
+      'index-dir': { type: 'string' },
+      ...RETRIEVAL_OPTIONS,
+    },
+  });
+  if (positionals.length !== 1) throw new UsageError(`pool takes one workspace folder\n${poolUsage}`);
+  const k = Number(values.k);
+  if (!Number.isInteger(k) || k < 1) throw new UsageError(`--k must be a positive integer, got "${values.k}"`);
+  if (!['eval', 'train', 'all'].includes(values.split as string)) throw new UsageError('--split must be eval, train or all');
+  const retrievers = [...new Set((values.retrievers as string).split(',').map((s) => retrieverFromArg(s.trim())))] as RetrieverName[];
+  if (retrievers.includes('rerank')) throw new UsageError('--retrievers: pool keyword, dense and hybrid (rerank reorders one of them)');
+  const target = await loadEvalTarget(positionals[0], { requireQueries: true });
+  const queries = judgingOrder(target.queries.filter((q) => values.split === 'all' || q.split === values.split));
+  if (!queries.length) throw new UsageError(`${target.root}: no queries in the ${values.split} split`);
+  const retrieval = retrievalFromArgs(values, target);
+  const embedder = retrievers.some((r) => r !== 'keyword') ? await startEmbedder(values.model, target, io) : null;
+  try {
+    const index = await openIndex(target, { retrieval, embedder, crossEncoder: null, indexDir: values['index-dir'] }, io);
+    const { rankings, errors } = await localRankings(index, queries, retrievers, k);
+    for (const [name, e] of Object.entries(errors)) io.err(`${name}: ${e}`);
+    const pool = buildPool(queries, rankings, k);
+    const queued = new Set(pool.items.map((i) => i.queryId)).size;
+    io.out(`pool: ${pool.queries} queries, top ${k} of ${rankings.map((r) => r.retriever).join(', ')}: ${pool.items.length} passages to judge for ${queued} queries`);
+    io.out(`Hole@${k}: ${describeHoles(pool.holes)}`);
+    if (values.json) {
+      writeFileAtomic(values.json, JSON.stringify({ k, queries: pool.queries, holes: pool.holes, items: pool.items }, null, 1) + '\n');
+      io.out(`wrote ${values.json}`);
+    }
+    return 0;
+  } finally {
+    await embedder?.dispose();
+  }
+}
