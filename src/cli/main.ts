@@ -5,6 +5,7 @@ import { evalCommand, evalUsage } from './commands/eval-command';
 import { exportCommand, exportUsage } from './commands/export-command';
 import { searchCommand, searchUsage } from './commands/search-command';
 import { sweepFusionCommand, sweepFusionUsage } from './commands/sweep-fusion-command';
+import { trialFinetuneCommand, trialFinetuneUsage } from './commands/trial-finetune-command';
 import { commandTable as diagnoseCommands } from './commands/diagnose-commands';
 
 type Command = { run: (argv: string[], io: CliIO) => Promise<number>; usage: string };
@@ -16,6 +17,7 @@ const COMMANDS: Record<string, Command> = {
   'sweep-fusion': { run: sweepFusionCommand, usage: sweepFusionUsage },
   compare: { run: compareCommand, usage: compareUsage },
   export: { run: exportCommand, usage: exportUsage },
+  'trial-finetune': { run: trialFinetuneCommand, usage: trialFinetuneUsage },
   ...diagnoseCommands,
 };
 
