@@ -7,6 +7,7 @@ import type { EvalQuery } from '../eval/evalset-types';
 import { compareRuns } from '../eval/significance';
 import type { WorkspaceIndex } from '../index/workspace-index';
 import type { RetrieverName } from '../retrieve/types';
+import { adapterChecklistItem, adapterVerdictReason, measureAdapterGain, renderAdapterGainMarkdown, type AdapterGain } from '../adapt/readiness-gain';
 import { CATEGORY_FIX, defaultRechunkers, diagnoseMisses, FAILURE_CATEGORIES, type FailureCategory, type Miss, type Variant } from './diagnose-misses';
 
 /** Opens (or builds) an index of the target's corpus for a chunker and an embedding model; the caller decides storage. */
@@ -21,6 +22,8 @@ export interface ReadinessOptions {
   /** Eval queries recommended before trusting the numbers. */
   minEvalQueries: number;
   rechunkers?: ChunkerConfig[];
+  /** Train a query adapter to measure the expected gain from adapting the model (default true). */
+  adapterTrial?: boolean;
   onProgress?: (message: string) => void;
 }
 
@@ -53,6 +56,8 @@ export interface ReadinessReport {
   configs: ConfigResult[];
   checklist: ChecklistItem[];
   verdict: { justified: boolean; headline: string; reasons: string[] };
+  /** Expected gain from adapting the model (a query adapter trained on the train split); absent when switched off. */
+  adapterGain?: AdapterGain;
 }
 
 /**
@@ -128,6 +133,14 @@ export async function buildReadinessReport(
     { item: 'Rollback path', ok: index.diskBytes() > 0, detail: index.diskBytes() > 0 ? `the current index stays saved under its own folder; a fine-tuned model builds a new one beside it` : 'the index is not saved to disk' },
   ];
 
+  // Expected gain from adapting the model: a query adapter trained on the train split, measured on the eval split.
+  let adapterGain: AdapterGain | undefined;
+  if (o.adapterTrial !== false && index.embedder) {
+    say('training a query adapter to measure the gain from adapting the model');
+    adapterGain = await measureAdapterGain(index, target.queries, { level });
+    checklist.push(adapterChecklistItem(adapterGain, `${chunks} chunks ≈ ${formatSeconds(chunks / throughput)}`));
+  }
+
   const fixable = FAILURE_CATEGORIES.filter((c) => c !== 'semantic' && counts[c] > 0).sort((a, b) => counts[b] - counts[a]);
   const reasons: string[] = [];
   let justified = false;
@@ -144,6 +157,7 @@ export async function buildReadinessReport(
     reasons.push(`${counts.semantic} of ${misses.length} misses survive chunking, filters, hybrid, reranking and model changes`);
     for (const b of blockers) reasons.push(`${b.item}: ${b.detail}`);
   }
+  if (adapterGain) reasons.push(adapterVerdictReason(adapterGain));
   return {
     createdAt: new Date().toISOString(),
     workspace: target.root,
@@ -155,6 +169,7 @@ export async function buildReadinessReport(
     configs,
     checklist,
     verdict: { justified, headline, reasons },
+    ...(adapterGain ? { adapterGain } : {}),
   };
 }
 
@@ -189,6 +204,7 @@ export function renderReadinessMarkdown(r: ReadinessReport): string {
   for (const c of r.configs) {
     lines.push(`| ${c.label} | ${c.ndcg_cut_10.toFixed(3)} | ${c.recall_k.toFixed(3)} | ${c.what === 'baseline' ? '—' : `${c.gain >= 0 ? '+' : ''}${c.gain.toFixed(3)}`} | ${c.what === 'baseline' ? '—' : c.pValue.toFixed(3)} |`);
   }
+  if (r.adapterGain) lines.push(...renderAdapterGainMarkdown(r.adapterGain));
   lines.push('', '## Checklist', '');
   for (const c of r.checklist) lines.push(`- [${c.ok ? 'x' : ' '}] **${c.item}** — ${c.detail}`);
   lines.push('', '## Missed spans', '', '| Query | Document | Category | Evidence |', '| --- | --- | --- | --- |');
