@@ -65,7 +65,7 @@ export async function trialFinetuneCommand(argv: string[], io: CliIO): Promise<n
     io.out(`learning curve: ${r.learning_curve.map((c) => `${Math.round(c.share * 100)}% (${c.pairs} pairs) ${c.delta >= 0 ? '+' : ''}${c.delta.toFixed(3)}`).join(', ')}`);
     io.out(r.learning_reading);
     io.out(`adapter cost: ${r.adapter_cost.multiply_adds} multiply-adds, ${r.adapter_cost.us_per_query.toFixed(0)} µs per query; training ${(r.training.ms / 1000).toFixed(1)} s`);
-    if (values.json) writeFileAtomic(values.json, JSON.stringify({ ...r, adapter_id: out.adapter.id, run_manifest: out.adaptedRun.manifest }, null, 1));
+    if (values.json) writeFileAtomic(values.json, JSON.stringify({ ...r, adapter_id: out.adapter.id, per_query: { baseline: out.baselineRun.metrics.perQuery, adapted: out.adaptedRun.metrics.perQuery }, run_manifest: out.adaptedRun.manifest }, null, 1));
     if (values.markdown) writeFileAtomic(values.markdown, renderTrialMarkdown(r));
     if (values['run-out']) writeTrecRun(values['run-out'], out.adaptedRun.ranking, 'retrieval-lens-dense-adapter');
     return 0;

@@ -104,7 +104,8 @@ export async function trialFineTune(index: WorkspaceIndex, queries: EvalQuery[],
   const model: AdapterModel = { id: info.id, revision: info.revision, dims: info.dims };
   const judged = (q: EvalQuery) => q.judgments.some((j) => j.grade >= 1);
   const trainQueries = queries.filter((q) => q.split === 'train' && judged(q));
-  const evalQueries = queries.filter((q) => q.split === 'eval' && judged(q));
+  // The same queries `eval` scores (any judgment counts, as trec_eval -c), so the figures match an eval run.
+  const evalQueries = queries.filter((q) => q.split === 'eval' && q.judgments.length);
   if (!trainQueries.length) throw new TrialInputError('no labeled queries in the train split: mark some queries as train (or give the BEIR folder qrels/train.tsv)');
   if (!evalQueries.length) throw new TrialInputError('no labeled queries in the eval split to measure the adapter on');
 
