@@ -1,4 +1,6 @@
 import { parseArgs } from 'node:util';
+import * as path from 'node:path';
+import { ADAPTERS_DIR, saveAdapter } from '../../core/adapt/adapter-store';
 import { assignTrainSplit, TrialInputError, trialFineTune } from '../../core/adapt/trial-finetune';
 import { renderTrialMarkdown, trialHeadline } from '../../core/adapt/trial-report';
 import { loadEvalTarget } from '../../core/eval/eval-target';
@@ -8,7 +10,7 @@ import { openIndex, startEmbedder, UsageError, type CliIO } from '../cli-context
 import { EVALUATION_OPTIONS, evaluationFromArgs, RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs } from './retrieval-args';
 
 export const trialFinetuneUsage = `retrieval-lens trial-finetune <dir> [--level doc|chunk] [--k N] [--json FILE] [--markdown FILE] [--run-out FILE]
-    [--model ID|PATH|use-lite] [--split eval] [--train-share F] [--seed N] [--index-dir DIR] ${RETRIEVAL_USAGE}`;
+    [--model ID|PATH|use-lite] [--split eval] [--train-share F] [--seed N] [--adapter-out DIR] [--index-dir DIR] ${RETRIEVAL_USAGE}`;
 
 /**
  * Trains a query adapter on the train split and measures it on the eval split: what adapting the model would gain.
@@ -24,6 +26,7 @@ export async function trialFinetuneCommand(argv: string[], io: CliIO): Promise<n
       markdown: { type: 'string' },
       'run-out': { type: 'string' },
       'train-share': { type: 'string' },
+      'adapter-out': { type: 'string' },
       seed: { type: 'string', default: '42' },
       'index-dir': { type: 'string' },
       ...EVALUATION_OPTIONS,
@@ -67,9 +70,13 @@ export async function trialFinetuneCommand(argv: string[], io: CliIO): Promise<n
     io.out(`adapter cost: ${r.adapter_cost.multiply_adds} multiply-adds, ${r.adapter_cost.us_per_query.toFixed(0)} µs per query; training ${(r.training.ms / 1000).toFixed(1)} s`);
     if (values.json) writeFileAtomic(values.json, JSON.stringify({ ...r, adapter_id: out.adapter.id, per_query: { baseline: out.baselineRun.metrics.perQuery, adapted: out.adaptedRun.metrics.perQuery }, run_manifest: out.adaptedRun.manifest }, null, 1));
     if (values.markdown) writeFileAtomic(values.markdown, renderTrialMarkdown(r));
+    // Workspaces keep the adapter (.retrieval-lens/adapters/<id>) so eval --adapter and the editor can apply it.
+    const adaptersDir = values['adapter-out'] ?? (target.kind === 'workspace' ? path.join(target.root, ADAPTERS_DIR) : undefined);
+    if (adaptersDir) io.err(`adapter saved to ${saveAdapter(adaptersDir, out.adapter, r)}`);
     if (values['run-out']) writeTrecRun(values['run-out'], out.adaptedRun.ranking, 'retrieval-lens-dense-adapter');
     return 0;
   } finally {
     await embedder.dispose();
   }
 }
+

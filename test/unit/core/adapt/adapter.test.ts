@@ -3,7 +3,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
+import { loadAdapter, saveAdapter } from '../../../../src/core/adapt/adapter-store';
 import { AdapterMismatchError, QueryAdapter } from '../../../../src/core/adapt/query-adapter';
+import { InputError } from '../../../../src/core/corpus/input-error';
 import { trainQueryAdapter, type TrainingExample } from '../../../../src/core/adapt/train-adapter';
 import { assignTrainSplit, trialFineTune, type TrialResult } from '../../../../src/core/adapt/trial-finetune';
 import { renderTrialMarkdown, trialHeadline } from '../../../../src/core/adapt/trial-report';
@@ -116,6 +118,36 @@ describe('query adapter: refusing the wrong model', () => {
   });
 });
 
+describe('query adapter: saved and loaded', () => {
+  it('round-trips weights and manifest, applies like the trained one, refuses another model and damaged weights', async () => {
+    const target = await loadEvalTarget(demoDir);
+    const { index } = await WorkspaceIndex.build(target.corpus, { chunker: { kind: 'whole-document' }, embedder: new CharTrigramEmbedder() });
+    const out = await trialFineTune(index, target.queries, { level: 'doc', hybrid: false, curve: [1] });
+    const adapters = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-adapters-'));
+    const dir = saveAdapter(adapters, out.adapter, out.result);
+    assert.equal(dir, path.join(adapters, out.adapter.id));
+    assert.deepEqual(fs.readdirSync(dir).sort(), ['manifest.json', 'weights.f32'], 'no temporary files left behind');
+    const { adapter, manifest } = loadAdapter(dir, index.manifest.model);
+    assert.equal(QueryAdapter.hashWeights(adapter.weights), QueryAdapter.hashWeights(out.adapter.weights));
+    assert.equal(adapter.id, out.adapter.id);
+    assert.deepEqual([manifest.model.id, manifest.model.revision, manifest.model.dims, manifest.trainingHash, manifest.trainPairs], ['char-trigram-hash', 'test', 256, out.result.training_hash, out.result.train_pairs]);
+    assert.equal(manifest.metrics.adapted, out.result.adapted.ndcg_cut_10);
+    const again = await evaluate(index, target.queries, { retriever: 'dense', level: 'doc', cutoffs: [10, 100], queryTransform: adapter });
+    assert.equal(again.metrics.all.ndcg_cut_10, out.result.adapted.ndcg_cut_10);
+    assert.equal(again.manifest.queryAdapter, adapter.id);
+    assert.throws(() => loadAdapter(dir, { id: 'use-lite', revision: 'x', dims: 512 }), (e: unknown) => e instanceof AdapterMismatchError && /trained for 256-dim vectors of char-trigram-hash; the index's model use-lite gives 512-dim vectors/.test(e.message));
+    assert.throws(() => loadAdapter(dir, { id: 'other', revision: 'test', dims: 256 }), /trained for model char-trigram-hash \(revision test\); the index uses other/);
+    const w = path.join(dir, 'weights.f32');
+    const bytes = fs.readFileSync(w);
+    bytes[7] ^= 0xff;
+    fs.writeFileSync(w, bytes);
+    assert.throws(() => loadAdapter(dir, index.manifest.model), (e: unknown) => e instanceof InputError && e.file === w && /sha256 differs/.test(e.message));
+    fs.writeFileSync(w, bytes.subarray(0, 100));
+    assert.throws(() => loadAdapter(dir, index.manifest.model), /holds 100 bytes, a 256×256 float32 matrix takes 262144/);
+    assert.throws(() => loadAdapter(adapters, index.manifest.model), /manifest\.json: missing: not a saved query adapter folder/);
+  });
+});
+
 /** Everything of a trial that must repeat exactly (timings excluded). */
 function stable(r: TrialResult): unknown {
   const { training, adapter_cost, ...rest } = r;
@@ -131,6 +163,7 @@ describe('trial fine-tune on the demo workspace (USE-lite)', () => {
   let target: EvalTarget;
   let index: WorkspaceIndex;
   let embedder: Embedder;
+  let out: string;
 
   before(async () => {
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-adapt-demo-'));
@@ -139,9 +172,9 @@ describe('trial fine-tune on the demo workspace (USE-lite)', () => {
     indexDir = path.join(root, '.retrieval-lens', 'index', 'adapt-test');
     printed = [];
     const io = { out: (t: string) => printed.push(t), err: () => undefined };
-    const files = ['trial.json', 'trial.md', 'adapted.run', 'baseline.json'].map((f) => path.join(root, f));
-    // Build the index first: every run below then reads the same saved index.
-    assert.equal(await runCli(['eval', root, '--retriever', 'dense', '--level', 'chunk', '--index-dir', indexDir], quiet), 0);
+    // Outputs outside the workspace, or the next run would index them as documents.
+    out = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-adapt-out-'));
+    const files = ['trial.json', 'trial.md', 'adapted.run', 'baseline.json'].map((f) => path.join(out, f));
     assert.equal(await runCli(['trial-finetune', root, '--level', 'chunk', '--index-dir', indexDir, '--json', files[0], '--markdown', files[1], '--run-out', files[2]], io), 0);
     assert.equal(await runCli(['eval', root, '--retriever', 'dense', '--level', 'chunk', '--index-dir', indexDir, '--metrics-out', files[3]], quiet), 0);
     json = JSON.parse(fs.readFileSync(files[0], 'utf8'));
@@ -154,12 +187,12 @@ describe('trial fine-tune on the demo workspace (USE-lite)', () => {
   it('prints and writes figures that the written run and a separate dense eval reproduce', () => {
     const evalQueries = target.queries.filter((q) => q.split === 'eval' && q.judgments.length);
     const qrels = chunkQrels(evalQueries, (d) => index.chunksOf(d));
-    const recomputed = computeMetrics(qrels, readTrecRun(path.join(root, 'adapted.run')), { cutoffs: [10, 100] });
+    const recomputed = computeMetrics(qrels, readTrecRun(path.join(out, 'adapted.run')), { cutoffs: [10, 100] });
     for (const m of ['ndcg_cut_10', 'recall_10', 'recall_100', 'recip_rank'] as const) {
       assert.ok(Math.abs(recomputed.all[m] - json.adapted[m]) < 1e-9, `${m}: run ${recomputed.all[m]} vs report ${json.adapted[m]}`);
       assert.ok(Math.abs(baselineMetrics.all[m] - json.baseline[m]) < 1e-9, `${m}: eval ${baselineMetrics.all[m]} vs report ${json.baseline[m]}`);
     }
-    const c = compareRuns(JSON.parse(fs.readFileSync(path.join(root, 'baseline.json'), 'utf8')).per_query, recomputed.perQuery, 'ndcg_cut_10', { seed: 42 });
+    const c = compareRuns(JSON.parse(fs.readFileSync(path.join(out, 'baseline.json'), 'utf8')).per_query, recomputed.perQuery, 'ndcg_cut_10', { seed: 42 });
     assert.ok(Math.abs(c.meanDiff - json.delta) < 1e-9);
     assert.deepEqual(c.ci95, json.ci95);
     assert.equal(c.pValue, json.p_value);
@@ -169,7 +202,7 @@ describe('trial fine-tune on the demo workspace (USE-lite)', () => {
     assert.equal(json.learning_curve[2].delta, json.delta);
     assert.equal(printed[0], trialHeadline(json));
     assert.match(printed[0], new RegExp(`dense nDCG@10 ${json.baseline.ndcg_cut_10.toFixed(3)} → ${recomputed.all.ndcg_cut_10.toFixed(3)}`));
-    const md = fs.readFileSync(path.join(root, 'trial.md'), 'utf8');
+    const md = fs.readFileSync(path.join(out, 'trial.md'), 'utf8');
     assert.equal(md, renderTrialMarkdown(json));
     assert.ok(md.includes(`| dense + adapter | ${recomputed.all.ndcg_cut_10.toFixed(3)} |`));
     assert.equal(json.run_manifest.queryAdapter, json.adapter_id, 'the adapted run records its adapter');
