@@ -106,6 +106,21 @@ describe('query adapter: refusing the wrong model', () => {
     assert.throws(() => new QueryAdapter({ id: 'm', revision: '1', dims: 4 }, new Float32Array(15)), /needs 16 weights, got 15/);
   });
 
+  it('trial-finetune exits 2 with a clear message when there is no train split or a flag is wrong', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-adapt-beir-'));
+    fs.writeFileSync(path.join(dir, 'corpus.jsonl'), '{"_id":"d1","title":"","text":"alpha"}\n');
+    fs.writeFileSync(path.join(dir, 'queries.jsonl'), '{"_id":"q1","text":"alpha"}\n');
+    fs.writeFileSync(path.join(dir, 'qrels.tsv'), 'query-id\tcorpus-id\tscore\nq1\td1\t1\n');
+    const errs: string[] = [];
+    const io = { out: () => undefined, err: (t: string) => errs.push(t) };
+    assert.equal(await runCli(['trial-finetune', dir], io), 2);
+    assert.match(errs.join('\n'), /no train split \(no qrels\/train\.tsv\); add one, or pass --train-share F/);
+    assert.equal(await runCli(['trial-finetune', dir, '--train-share', '1.5'], io), 2);
+    assert.match(errs.join('\n'), /--train-share must be strictly between 0 and 1, got "1\.5"/);
+    assert.equal(await runCli(['trial-finetune', dir, '--split', 'train'], io), 2);
+    assert.match(errs.join('\n'), /--split must be eval for trial-finetune/);
+  });
+
   it('a search or evaluation with an adapter of the wrong dimension reports it instead of scoring', async () => {
     const target = await loadEvalTarget(demoDir);
     const { index } = await WorkspaceIndex.build(target.corpus, { chunker: { kind: 'whole-document' }, embedder: new CharTrigramEmbedder() });
