@@ -7,8 +7,8 @@ import { percentile, report } from './bench-lib';
 
 /**
  * Query-adapter training time on 1,000 pairs and the adapter's per-query cost. Vectors are 512-dim (USE-lite's
- * size) and synthetic: each query is its positive under a fixed hidden rotation of a 64-dim block plus noise, with
- * three random hard negatives per pair, so training has something to learn and early stopping behaves as on real
+ * size) and synthetic: each query sees its positive partly through a fixed hidden permutation, plus noise, with
+ * three hard negatives near the positive per pair, so training has something to learn and early stopping behaves as on real
  * labels; time depends on the count and dims, not on what the vectors mean. Held-out slice: 250 more pairs.
  * Default settings (DEFAULT_ADAPTER_TRAINING), training until early stopping. Target: ≤ 30 s for 1,000 pairs.
  * Per-query cost: W·q for 1,000 query vectors against one exact dense scan of 5,183 rows (SciFact's size).
@@ -29,9 +29,16 @@ function examples(count: number, rand: () => number, offset: number): TrainingEx
   const out: TrainingExample[] = [];
   for (let i = 0; i < count; i++) {
     const pos = randv();
-    const q = unit(Float32Array.from({ length: DIMS }, (_, j) => (j < 64 ? pos[(j + 32) % 64] : pos[j]) + 0.08 * (rand() - 0.5)));
+    // The query sees its positive partly through a fixed permutation (what W can learn to undo), plus noise.
+    const noise = randv();
+    const q = unit(Float32Array.from({ length: DIMS }, (_, j) => 0.3 * pos[j] + 0.6 * pos[(j * 7 + 3) % DIMS] + 0.4 * noise[j]));
+    // Hard negatives: near the positive (cosine ~0.6), as mined negatives are.
+    const negatives = [0, 1, 2].map((k) => {
+      const r = randv();
+      return { id: `n${offset + i}-${k}`, vector: unit(Float32Array.from({ length: DIMS }, (_, j) => 0.6 * pos[j] + 0.8 * r[j])) };
+    });
     const id = offset + i;
-    out.push({ queryId: `q${id}`, query: q, positiveId: `p${id}`, positive: pos, negatives: [0, 1, 2].map((k) => ({ id: `n${id}-${k}`, vector: randv() })), relevantIds: new Set([`p${id}`]) });
+    out.push({ queryId: `q${id}`, query: q, positiveId: `p${id}`, positive: pos, negatives, relevantIds: new Set([`p${id}`]) });
   }
   return out;
 }

@@ -64,6 +64,7 @@ export async function trialFinetuneCommand(argv: string[], io: CliIO): Promise<n
     const r = out.result;
     io.out(trialHeadline(r));
     if (r.hybrid) io.out(`hybrid nDCG@10 ${r.hybrid.baseline.ndcg_cut_10.toFixed(3)} → ${r.hybrid.adapted.ndcg_cut_10.toFixed(3)} (${r.hybrid.delta >= 0 ? '+' : ''}${r.hybrid.delta.toFixed(3)}, p = ${r.hybrid.p_value.toFixed(3)})`);
+    io.out(`Recall@100 ${r.baseline.recall_100.toFixed(3)} → ${r.adapted.recall_100.toFixed(3)} (${r.by_measure.recall_100.delta >= 0 ? '+' : ''}${r.by_measure.recall_100.delta.toFixed(3)}, 95% CI [${r.by_measure.recall_100.ci95.map((x) => x.toFixed(3)).join(', ')}], p = ${r.by_measure.recall_100.p_value.toFixed(3)})`);
     io.out(`wins ${r.wins}, losses ${r.losses}, ties ${r.ties}; train-vs-eval gap ${r.train_vs_eval.gap >= 0 ? '+' : ''}${r.train_vs_eval.gap.toFixed(3)}`);
     io.out(`learning curve: ${r.learning_curve.map((c) => `${Math.round(c.share * 100)}% (${c.pairs} pairs) ${c.delta >= 0 ? '+' : ''}${c.delta.toFixed(3)}`).join(', ')}`);
     io.out(r.learning_reading);

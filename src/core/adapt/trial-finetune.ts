@@ -45,6 +45,8 @@ export interface PairedGain {
   wins: number;
   losses: number;
   ties: number;
+  /** The same paired comparison for every reported measure (Recall@100 can move where nDCG@10 does not). */
+  by_measure: Record<(typeof TRIAL_MEASURES)[number], { delta: number; ci95: [number, number]; p_value: number }>;
 }
 
 export interface TrialResult {
@@ -71,6 +73,7 @@ export interface TrialResult {
   wins: number;
   losses: number;
   ties: number;
+  by_measure: PairedGain['by_measure'];
   hybrid: PairedGain | null;
   /** Eval queries whose nDCG@10 the adapter lowered, worst first. */
   worsened: Array<{ qid: string; text: string; before: number; after: number }>;
@@ -227,7 +230,13 @@ function measures(r: EvaluationResult): Measures {
 
 function paired(base: EvaluationResult, adapted: EvaluationResult, seed: number): PairedGain {
   const c = compareRuns(base.metrics.perQuery, adapted.metrics.perQuery, 'ndcg_cut_10', { seed });
-  return { baseline: measures(base), adapted: measures(adapted), delta: c.meanDiff, ci95: c.ci95, p_value: c.pValue, wins: c.wins.length, losses: c.losses.length, ties: c.ties };
+  const by_measure = Object.fromEntries(
+    TRIAL_MEASURES.map((m) => {
+      const x = compareRuns(base.metrics.perQuery, adapted.metrics.perQuery, m, { seed });
+      return [m, { delta: x.meanDiff, ci95: x.ci95, p_value: x.pValue }];
+    }),
+  ) as PairedGain['by_measure'];
+  return { baseline: measures(base), adapted: measures(adapted), delta: c.meanDiff, ci95: c.ci95, p_value: c.pValue, wins: c.wins.length, losses: c.losses.length, ties: c.ties, by_measure };
 }
 
 /** Vectors for the mined pairs; every chunk labeled relevant for a query is masked as its negative, in-batch too. */

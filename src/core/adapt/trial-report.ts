@@ -24,6 +24,8 @@ export function renderTrialMarkdown(r: TrialResult): string {
     L.push(`${row('hybrid', r.hybrid.baseline)} — | | | |`);
     L.push(`${row('hybrid + adapter', r.hybrid.adapted)} ${sign(r.hybrid.delta)} | ${ci(r.hybrid.ci95)} | ${r.hybrid.p_value.toFixed(3)} | ${r.hybrid.wins} / ${r.hybrid.losses} / ${r.hybrid.ties} |`);
   }
+  L.push('', 'Every measure, dense + adapter vs dense (paired randomization test, 95% bootstrap CI):', '', '| Measure | Δ | 95% CI | p |', '| --- | ---: | --- | ---: |');
+  for (const [m, x] of Object.entries(r.by_measure)) L.push(`| ${m} | ${sign(x.delta)} | ${ci(x.ci95)} | ${x.p_value.toFixed(3)} |`);
   const g = r.train_vs_eval;
   L.push('', '## Train vs eval (overfitting)', '', `On its own training queries dense goes ${g.train_baseline.toFixed(3)} → ${g.train_adapted.toFixed(3)} (${sign(g.train_delta)}); on the eval split ${sign(g.eval_delta)}; gap ${sign(g.gap)}.${g.gap > Math.max(0.05, 2 * Math.abs(g.eval_delta)) ? ' The adapter fits its training queries far better than new ones: it is memorising.' : ''}`);
   L.push('', '## Learning curve', '', '| Share of pairs | Pairs | Queries | nDCG@10 | Δ | 95% CI | p | best epoch |', '| ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |');
