@@ -9,6 +9,7 @@ import { importQueriesCommand, importQueriesUsage } from './commands/import-quer
 import { poolCommand, poolUsage } from './commands/pool-command';
 import { searchCommand, searchUsage } from './commands/search-command';
 import { sweepFusionCommand, sweepFusionUsage } from './commands/sweep-fusion-command';
+import { trialFinetuneCommand, trialFinetuneUsage } from './commands/trial-finetune-command';
 import { commandTable as diagnoseCommands } from './commands/diagnose-commands';
 
 type Command = { run: (argv: string[], io: CliIO) => Promise<number>; usage: string };
@@ -24,6 +25,7 @@ const COMMANDS: Record<string, Command> = {
   'import-queries': { run: importQueriesCommand, usage: importQueriesUsage },
   'import-judgments': { run: importJudgmentsCommand, usage: importJudgmentsUsage },
   pool: { run: poolCommand, usage: poolUsage },
+  'trial-finetune': { run: trialFinetuneCommand, usage: trialFinetuneUsage },
   ...diagnoseCommands,
 };
 

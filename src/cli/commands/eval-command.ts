@@ -1,6 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { AdapterMismatchError, loadAdapter } from '../../core/adapt/adapter-store';
+import type { QueryAdapter } from '../../core/adapt/query-adapter';
 import { loadEvalTarget } from '../../core/eval/eval-target';
 import { evaluate } from '../../core/eval/evaluate';
 import { writeTrecRun } from '../../core/eval/trec-io';
@@ -13,7 +15,7 @@ import { checkLevel, EVALUATION_OPTIONS, evaluationFromArgs, RETRIEVAL_OPTIONS, 
 
 export const evalUsage = `retrieval-lens eval <dir> --retriever bm25|dense|hybrid|rerank [--model ID|PATH|use-lite] [--reranker ID|PATH]
     [--level doc|chunk] [--k N] [--run-out FILE] [--metrics-out FILE] [--fail-under MEASURE=VALUE ...]
-    [--split eval|train|all] [--index-dir DIR] ${RETRIEVAL_USAGE}`;
+    [--split eval|train|all] [--adapter DIR] [--index-dir DIR] ${RETRIEVAL_USAGE}`;
 
 export async function evalCommand(argv: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -27,6 +29,7 @@ export async function evalCommand(argv: string[], io: CliIO): Promise<number> {
       'metrics-out': { type: 'string' },
       'fail-under': { type: 'string', multiple: true },
       'index-dir': { type: 'string' },
+      adapter: { type: 'string' },
       ...EVALUATION_OPTIONS,
       ...RETRIEVAL_OPTIONS,
     },
@@ -49,6 +52,17 @@ export async function evalCommand(argv: string[], io: CliIO): Promise<number> {
   const crossEncoder = retriever === 'rerank' ? await startReranker(values.reranker, target) : null;
   try {
     const index = await openIndex(target, { retrieval, embedder, crossEncoder, indexDir: values['index-dir'] }, io);
+    // A saved query adapter (trial-finetune) on the dense leg; one for another model or dimension is refused.
+    let queryTransform: QueryAdapter | undefined;
+    if (values.adapter) {
+      if (retriever === 'keyword') throw new UsageError('--adapter maps query vectors: it needs --retriever dense, hybrid or rerank');
+      try {
+        queryTransform = loadAdapter(path.resolve(values.adapter), index.manifest.model).adapter;
+      } catch (e) {
+        if (e instanceof AdapterMismatchError) throw new UsageError(`${values.adapter}: ${e.message}`);
+        throw e;
+      }
+    }
     let lastTenth = -1;
     const result = await evaluate(index, target.queries, {
       retriever,
@@ -56,6 +70,7 @@ export async function evalCommand(argv: string[], io: CliIO): Promise<number> {
       depth,
       split,
       workspaceRoot: target.root,
+      queryTransform,
       onProgress: (done, total) => {
         const tenth = Math.floor((10 * done) / total);
         if (tenth !== lastTenth) io.err(`eval: ${done}/${total} queries`);

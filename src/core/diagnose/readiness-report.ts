@@ -9,6 +9,7 @@ import type { MetricsResult } from '../eval/metrics';
 import { compareRuns } from '../eval/significance';
 import type { WorkspaceIndex } from '../index/workspace-index';
 import type { RetrieverName } from '../retrieve/types';
+import { adapterChecklistItem, adapterVerdictReason, measureAdapterGain, renderAdapterGainMarkdown, type AdapterGain } from '../adapt/readiness-gain';
 import { CATEGORY_FIX, defaultRechunkers, diagnoseMisses, FAILURE_CATEGORIES, type FailureCategory, type Miss, type Variant } from './diagnose-misses';
 
 /** Opens (or builds) an index of the target's corpus for a chunker and an embedding model; the caller decides storage. */
@@ -23,6 +24,8 @@ export interface ReadinessOptions {
   /** Eval queries recommended before trusting the numbers. */
   minEvalQueries: number;
   rechunkers?: ChunkerConfig[];
+  /** Train a query adapter to measure the expected gain from adapting the model (default true). */
+  adapterTrial?: boolean;
   onProgress?: (message: string) => void;
 }
 
@@ -62,6 +65,8 @@ export interface ReadinessReport {
   levels: { kind: LevelSupport['kind']; scored: Level[]; queriesAt: Record<Level, number>; headings: Partial<Record<Level, string>>; unscored: Partial<Record<Level, string>> };
   checklist: ChecklistItem[];
   verdict: { justified: boolean; headline: string; reasons: string[] };
+  /** Expected gain from adapting the model (a query adapter trained on the train split); absent when switched off. */
+  adapterGain?: AdapterGain;
 }
 
 /**
@@ -153,6 +158,15 @@ export async function buildReadinessReport(
     { item: 'Rollback path', ok: index.diskBytes() > 0, detail: index.diskBytes() > 0 ? `the current index stays saved under its own folder; a fine-tuned model builds a new one beside it` : 'the index is not saved to disk' },
   ];
 
+  // Expected gain from adapting the model: a query adapter trained on the train split, measured on the eval split.
+  let adapterGain: AdapterGain | undefined;
+  if (o.adapterTrial !== false && index.embedder && support.levels.length) {
+    say('training a query adapter to measure the gain from adapting the model');
+    // At the level the labels support (the first of a mixed set's: chunk level, where spans place the answer).
+    adapterGain = await measureAdapterGain(index, target.queries, { level: support.levels[0] });
+    checklist.push(adapterChecklistItem(adapterGain, `${chunks} chunks ≈ ${formatSeconds(chunks / throughput)}`));
+  }
+
   const fixable = FAILURE_CATEGORIES.filter((c) => c !== 'semantic' && counts[c] > 0).sort((a, b) => counts[b] - counts[a]);
   const reasons: string[] = [];
   let justified = false;
@@ -169,6 +183,7 @@ export async function buildReadinessReport(
     reasons.push(`${counts.semantic} of ${misses.length} misses survive chunking, filters, hybrid, reranking and model changes`);
     for (const b of blockers) reasons.push(`${b.item}: ${b.detail}`);
   }
+  if (adapterGain) reasons.push(adapterVerdictReason(adapterGain));
   return {
     createdAt: new Date().toISOString(),
     workspace: target.root,
@@ -181,6 +196,7 @@ export async function buildReadinessReport(
     levels: { kind: support.kind, scored: support.levels, queriesAt: support.queriesAt, headings, unscored },
     checklist,
     verdict: { justified, headline, reasons },
+    ...(adapterGain ? { adapterGain } : {}),
   };
 }
 
@@ -220,6 +236,7 @@ export function renderReadinessMarkdown(r: ReadinessReport): string {
   }
   if (!r.levels.scored.length) lines.push('', '## What each fix gains (eval split)', '', `Not measured: ${r.levels.unscored.doc ?? r.levels.unscored.chunk}.`);
   else if (r.levels.unscored.chunk) lines.push('', `Chunk level is not measured: ${r.levels.unscored.chunk}.`);
+  if (r.adapterGain) lines.push(...renderAdapterGainMarkdown(r.adapterGain));
   lines.push('', '## Checklist', '');
   for (const c of r.checklist) lines.push(`- [${c.ok ? 'x' : ' '}] **${c.item}** — ${c.detail}`);
   lines.push('', `## Missed ${noun}`, '', '| Query | Document | Category | Evidence |', '| --- | --- | --- | --- |');

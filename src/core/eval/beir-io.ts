@@ -52,6 +52,12 @@ export function beirQrelsFile(dir: string): string | undefined {
   return ['qrels.tsv', path.join('qrels', 'test.tsv')].map((f) => path.join(dir, f)).find((f) => fs.existsSync(f));
 }
 
+/** qrels/train.tsv of the standard BEIR layout: its queries form the train split (the eval qrels stay as above). */
+export function beirTrainQrelsFile(dir: string): string | undefined {
+  const f = path.join(dir, 'qrels', 'train.tsv');
+  return fs.existsSync(f) ? f : undefined;
+}
+
 export function writeBeir(dir: string, data: { corpus?: Array<{ _id: string; title: string; text: string }>; queries: BeirQuery[]; qrels: Qrels }): void {
   fs.mkdirSync(path.join(dir, 'qrels'), { recursive: true });
   if (data.corpus) writeFileAtomic(path.join(dir, 'corpus.jsonl'), data.corpus.map((d) => JSON.stringify(d)).join('\n') + '\n');

@@ -5,7 +5,7 @@ import { InputError } from '../corpus/input-error';
 import { isBeirFolder, loadBeirCorpus } from '../corpus/load-beir';
 import { loadFolderCorpus } from '../corpus/load-folder';
 import { readWorkspaceSettings, type WorkspaceSettings } from '../workspace-settings';
-import { beirQrelsFile, readBeirQrels, readBeirQueries } from './beir-io';
+import { beirQrelsFile, beirTrainQrelsFile, readBeirQrels, readBeirQueries } from './beir-io';
 import { EVALSET_PATH, EvalSetFile } from './evalset-file';
 import type { EvalQuery } from './evalset-types';
 import { reanchor } from './span-anchor';
@@ -32,11 +32,20 @@ export async function loadEvalTarget(dir: string, options: { requireQueries?: bo
     const qrelsFile = beirQrelsFile(root) ?? path.join(root, 'qrels.trec');
     if (!fs.existsSync(qrelsFile)) throw new InputError(path.join(root, 'qrels.tsv'), undefined, 'missing: a BEIR folder needs qrels.tsv or qrels/test.tsv');
     const qrels = qrelsFile.endsWith('.trec') ? readTrecQrels(qrelsFile) : readBeirQrels(qrelsFile);
+    // The standard BEIR layout's qrels/train.tsv beside the eval qrels: its queries are the train split.
+    const trainFile = beirTrainQrelsFile(root);
+    const trainQrels = trainFile && trainFile !== qrelsFile ? readBeirQrels(trainFile) : undefined;
+    if (trainQrels) {
+      for (const qid of trainQrels.keys()) {
+        if (qrels.has(qid)) throw new InputError(trainFile as string, undefined, `query ${qid} is judged in both ${path.relative(root, trainFile as string)} and ${path.relative(root, qrelsFile)}; a query belongs to one split`);
+      }
+    }
     const queries: EvalQuery[] = [];
     for (const q of await readBeirQueries(queriesFile)) {
-      const judged = qrels.get(q.id);
+      const judged = qrels.get(q.id) ?? trainQrels?.get(q.id);
       if (!judged) continue;
-      queries.push({ id: q.id, text: q.text, split: 'eval', judgments: [...judged].map(([docId, grade]) => ({ grade: Math.max(0, Math.min(3, grade)) as 0 | 1 | 2 | 3, target: { type: 'document', docId } })) });
+      const split = qrels.has(q.id) ? 'eval' : 'train';
+      queries.push({ id: q.id, text: q.text, split, judgments: [...judged].map(([docId, grade]) => ({ grade: Math.max(0, Math.min(3, grade)) as 0 | 1 | 2 | 3, target: { type: 'document', docId } })) });
     }
     return { kind: 'beir', root, corpus, queries, settings: {}, anchoring: { moved: 0, fuzzy: 0, stale: 0 } };
   }

@@ -1,6 +1,6 @@
 import type { WorkspaceIndex } from '../index/workspace-index';
 import { resolveSearchConfig } from '../retrieve/search';
-import type { FusionConfig, RerankConfig, RetrieverName, SearchHit } from '../retrieve/types';
+import type { FusionConfig, QueryVectorTransform, RerankConfig, RetrieverName, SearchHit } from '../retrieve/types';
 import { chunkQrels, documentQrels, documentRun } from './chunk-relevance';
 import type { EvalQuery, Qrels } from './evalset-types';
 import { computeMetrics, type MetricsResult } from './metrics';
@@ -19,6 +19,8 @@ export interface EvaluateOptions {
   split?: 'eval' | 'train' | 'all';
   /** For the manifest's git commit. */
   workspaceRoot?: string;
+  /** A query adapter for the dense leg (dense, hybrid, rerank over either); recorded in the manifest. */
+  queryTransform?: QueryVectorTransform;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
 }
@@ -58,6 +60,7 @@ export async function evaluate(index: WorkspaceIndex, queries: EvalQuery[], opti
       fusion: options.fusion,
       rerank: options.rerank,
       explain: false,
+      queryTransform: options.queryTransform,
       signal: options.signal,
     });
     const err = r.errors[options.retriever];
@@ -82,6 +85,7 @@ export async function evaluate(index: WorkspaceIndex, queries: EvalQuery[], opti
     fusion: options.retriever === 'hybrid' || (options.retriever === 'rerank' && used.rerank.base === 'hybrid') ? used.fusion : undefined,
     rerank: options.retriever === 'rerank' ? { ...used.rerank, model: index.crossEncoder?.info ?? null } : undefined,
     model: options.retriever === 'keyword' ? null : m.model,
+    ...(options.queryTransform && options.retriever !== 'keyword' ? { queryAdapter: options.queryTransform.id } : {}),
     corpusHash: m.corpusHash,
     documents: index.docs.size,
     chunks: index.chunkMap.size,

@@ -18,6 +18,8 @@ export interface RunManifest {
   fusion?: FusionConfig;
   rerank?: RerankConfig & { model: ModelInfo | null };
   model: ModelInfo | null;
+  /** The query adapter the dense leg ran with (its id), when one was applied. */
+  queryAdapter?: string;
   corpusHash: string;
   documents: number;
   chunks: number;

@@ -77,10 +77,12 @@ export async function searchIndex(index: WorkspaceIndex, req: SearchRequest): Pr
   let denseError: string | undefined;
   if (needDense) {
     if (!index.embedder || !index.vectors) denseError = 'no embedding model configured for this index';
+    else if (req.queryTransform && req.queryTransform.dims !== index.vectors.dims) denseError = `query adapter ${req.queryTransform.id} maps ${req.queryTransform.dims}-dim vectors, this index holds ${index.vectors.dims}-dim ones`;
     else {
       t = performance.now();
-      const qv = await index.embedQuery(req.query, req.signal);
+      const raw = await index.embedQuery(req.query, req.signal);
       timings.embedQuery = performance.now() - t;
+      const qv = req.queryTransform ? req.queryTransform.apply(raw) : raw;
       t = performance.now();
       const vectors = index.vectors;
       dense = vectors.search(qv, depth, allowed ? (row: number) => allowed.has(vectors.idAt(row)) : undefined);

@@ -104,6 +104,15 @@ export interface SearchRequest {
   /** Compute per-term keyword contributions for the returned hits (default true; evaluation runs turn it off). */
   explain?: boolean;
   signal?: AbortSignal;
+  /** Applied to the query vector before the dense leg (and so hybrid's dense leg) scores it; the corpus is untouched. */
+  queryTransform?: QueryVectorTransform;
+}
+
+/** A map of query vectors (a trained query adapter): `apply` returns a unit vector of the same dims. */
+export interface QueryVectorTransform {
+  readonly id: string;
+  readonly dims: number;
+  apply(vector: Float32Array): Float32Array;
 }
 
 export interface SearchResponse {

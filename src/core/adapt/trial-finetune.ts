@@ -1,0 +1,310 @@
+import * as crypto from 'node:crypto';
+import type { Chunk } from '../chunking/chunk';
+import { DEFAULT_TRAINING_EXPORT, mineTrainingPairs, type TrainingExportOptions, type TrainingPair } from '../diagnose/training-export';
+import { spanOverlapsChunk } from '../eval/chunk-relevance';
+import { evaluate, type EvaluationResult } from '../eval/evaluate';
+import type { EvalQuery } from '../eval/evalset-types';
+import { compareRuns, seededRandom } from '../eval/significance';
+import type { WorkspaceIndex } from '../index/workspace-index';
+import type { FusionConfig } from '../retrieve/types';
+import { QueryAdapter, type AdapterModel } from './query-adapter';
+import { DEFAULT_ADAPTER_TRAINING, trainQueryAdapter, type AdapterTrainingOptions, type AdapterTrainingResult, type TrainingExample } from './train-adapter';
+
+/** The labels cannot support a trial (no train split, nothing to evaluate): the caller's input, not a bug. */
+export class TrialInputError extends Error {}
+
+export interface TrialOptions {
+  level: 'doc' | 'chunk';
+  /** Share of the train split's queries held out for early stopping (at least one query when there are two or more). */
+  heldOutShare: number;
+  /** Learning-curve points: shares of the training pairs (the fit part; the held-out slice stays the same). */
+  curve: number[];
+  training: Partial<AdapterTrainingOptions>;
+  mining: Partial<TrainingExportOptions>;
+  /** Also score hybrid with and without the adapter on its dense leg. */
+  hybrid: boolean;
+  fusion?: Partial<FusionConfig>;
+  seed: number;
+  /** Ranking depth (for recall_100). */
+  depth: number;
+  onProgress?: (message: string) => void;
+}
+
+export const DEFAULT_TRIAL: TrialOptions = { level: 'doc', heldOutShare: 0.2, curve: [0.25, 0.5, 1], training: {}, mining: {}, hybrid: true, seed: 42, depth: 100 };
+
+export const TRIAL_MEASURES = ['ndcg_cut_10', 'recall_10', 'recall_100', 'recip_rank'] as const;
+type Measures = Record<(typeof TRIAL_MEASURES)[number], number>;
+
+export interface PairedGain {
+  baseline: Measures;
+  adapted: Measures;
+  /** nDCG@10 adapted − baseline (mean over eval queries), its 95% bootstrap CI and the paired randomization p. */
+  delta: number;
+  ci95: [number, number];
+  p_value: number;
+  wins: number;
+  losses: number;
+  ties: number;
+  /** The same paired comparison for every reported measure (Recall@100 can move where nDCG@10 does not). */
+  by_measure: Record<(typeof TRIAL_MEASURES)[number], { delta: number; ci95: [number, number]; p_value: number }>;
+}
+
+export interface TrialResult {
+  model: AdapterModel & { provider: string };
+  level: 'doc' | 'chunk';
+  seed: number;
+  /** How the queries were split: from the eval set / qrels files, or assigned here (see assignTrainSplit). */
+  split_source: string;
+  train_queries: number;
+  held_out_queries: number;
+  eval_queries: number;
+  train_pairs: number;
+  held_out_pairs: number;
+  hard_negatives: number;
+  /** sha256 of the sorted training pairs (query id, positive chunk id): what the adapter learned from. */
+  training_hash: string;
+  training: Omit<AdapterTrainingResult, 'adapter'> & { settings: AdapterTrainingOptions; mining: TrainingExportOptions; miningMs: number; distanceFromIdentity: number };
+  /** Dense on the eval split, without (baseline) and with (adapted) the adapter. */
+  baseline: Measures;
+  adapted: Measures;
+  delta: number;
+  ci95: [number, number];
+  p_value: number;
+  wins: number;
+  losses: number;
+  ties: number;
+  by_measure: PairedGain['by_measure'];
+  hybrid: PairedGain | null;
+  /** Eval queries whose nDCG@10 the adapter lowered, worst first. */
+  worsened: Array<{ qid: string; text: string; before: number; after: number }>;
+  improved: Array<{ qid: string; text: string; before: number; after: number }>;
+  /** The same comparison on the training pairs' own queries: a gain far above the eval gain is overfitting. */
+  train_vs_eval: { train_baseline: number; train_adapted: number; train_delta: number; eval_delta: number; gap: number };
+  learning_curve: Array<{ share: number; pairs: number; queries: number; ndcg_cut_10: number; delta: number; ci95: [number, number]; p_value: number; bestEpoch: number }>;
+  learning_reading: string;
+  /** Applying W: d × d multiply-adds per query and the measured time (median over the eval queries). */
+  adapter_cost: { multiply_adds: number; us_per_query: number; weights_bytes: number };
+}
+
+export interface TrialOutput {
+  result: TrialResult;
+  adapter: QueryAdapter;
+  /** The adapted dense run on the eval split (qid → ranked ids), for --run-out. */
+  adaptedRun: EvaluationResult;
+  baselineRun: EvaluationResult;
+}
+
+/**
+ * Trains a query adapter on the TRAIN split and measures it on the EVAL split. Only train queries are mined,
+ * embedded and trained on; early stopping watches a slice of the train split; the eval split is touched only by
+ * the final evaluations. Deterministic for a given index, labels and seed.
+ */
+export async function trialFineTune(index: WorkspaceIndex, queries: EvalQuery[], options: Partial<TrialOptions> = {}, splitSource = 'eval set'): Promise<TrialOutput> {
+  const o = { ...DEFAULT_TRIAL, ...options };
+  const say = o.onProgress ?? (() => undefined);
+  const info = index.manifest.model;
+  if (!info || !index.vectors || !index.embedder) throw new TrialInputError('trial fine-tune needs an index with an embedding model');
+  const model: AdapterModel = { id: info.id, revision: info.revision, dims: info.dims };
+  const judged = (q: EvalQuery) => q.judgments.some((j) => j.grade >= 1);
+  const trainQueries = queries.filter((q) => q.split === 'train' && judged(q));
+  // The same queries `eval` scores (any judgment counts, as trec_eval -c), so the figures match an eval run.
+  const evalQueries = queries.filter((q) => q.split === 'eval' && q.judgments.length);
+  if (!trainQueries.length) throw new TrialInputError('no labeled queries in the train split: mark some queries as train (or give the BEIR folder qrels/train.tsv)');
+  if (!evalQueries.length) throw new TrialInputError('no labeled queries in the eval split to measure the adapter on');
+
+  // Held-out slice of the train split, by query (a query's pairs stay together).
+  const rand = seededRandom(o.seed + 7);
+  const shuffled = [...trainQueries].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  for (let i = shuffled.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]];
+  }
+  const nHeld = shuffled.length >= 2 ? Math.max(1, Math.round(o.heldOutShare * shuffled.length)) : 0;
+  const heldIds = new Set(shuffled.slice(0, nHeld).map((q) => q.id));
+  const fitOrder = shuffled.slice(nHeld).map((q) => q.id);
+
+  say(`mining hard negatives for ${trainQueries.length} train queries`);
+  const mining = { ...DEFAULT_TRAINING_EXPORT, ...o.mining };
+  let t = performance.now();
+  const pairs = await mineTrainingPairs(index, trainQueries, mining);
+  const examples = await toExamples(index, trainQueries, pairs);
+  const miningMs = performance.now() - t;
+  const fit = examples.filter((e) => !heldIds.has(e.queryId));
+  const heldOut = examples.filter((e) => heldIds.has(e.queryId));
+  if (!fit.length) throw new TrialInputError('no training pairs: the train split\'s labeled chunks are not in the index');
+  const settings = { ...DEFAULT_ADAPTER_TRAINING, ...o.training, seed: o.training.seed ?? o.seed };
+
+  say(`training the adapter on ${fit.length} pairs (${heldOut.length} held out)`);
+  const trained = trainQueryAdapter(model, fit, heldOut, settings);
+  const adapter = trained.adapter;
+
+  say('scoring dense and hybrid with and without the adapter on the eval split');
+  const run = (qs: EvalQuery[], retriever: 'dense' | 'hybrid', a: QueryAdapter | null, split: 'eval' | 'train' = 'eval') =>
+    evaluate(index, qs, { retriever, level: o.level, depth: o.depth, split, fusion: o.fusion, cutoffs: [10, 100], queryTransform: a ?? undefined });
+  const baselineRun = await run(evalQueries, 'dense', null);
+  const adaptedRun = await run(evalQueries, 'dense', adapter);
+  const dense = paired(baselineRun, adaptedRun, o.seed);
+  let hybrid: PairedGain | null = null;
+  if (o.hybrid) hybrid = paired(await run(evalQueries, 'hybrid', null), await run(evalQueries, 'hybrid', adapter), o.seed);
+
+  const texts = new Map(queries.map((q) => [q.id, q.text]));
+  const c = compareRuns(baselineRun.metrics.perQuery, adaptedRun.metrics.perQuery, 'ndcg_cut_10', { seed: o.seed });
+  const worsened = c.losses.map((l) => ({ qid: l.qid, text: texts.get(l.qid) ?? '', before: l.a, after: l.b }));
+  const improved = c.wins.map((l) => ({ qid: l.qid, text: texts.get(l.qid) ?? '', before: l.a, after: l.b }));
+
+  say('train-vs-eval gap');
+  const fitQueries = trainQueries.filter((q) => !heldIds.has(q.id));
+  const trBase = await run(fitQueries, 'dense', null, 'train');
+  const trAdapted = await run(fitQueries, 'dense', adapter, 'train');
+  const trainDelta = trAdapted.metrics.all.ndcg_cut_10 - trBase.metrics.all.ndcg_cut_10;
+
+  const learning_curve: TrialResult['learning_curve'] = [];
+  for (const share of [...o.curve].sort((a, b) => a - b)) {
+    let a = adapter;
+    let bestEpoch = trained.bestEpoch;
+    let subset = fit;
+    if (share < 1) {
+      // Nested subsets: the first queries of one seeded order until the share of pairs is reached.
+      const want = Math.max(1, Math.round(share * fit.length));
+      const keep = new Set<string>();
+      let n = 0;
+      for (const id of fitOrder) {
+        if (n >= want) break;
+        const k = fit.filter((e) => e.queryId === id).length;
+        if (!k) continue;
+        keep.add(id);
+        n += k;
+      }
+      subset = fit.filter((e) => keep.has(e.queryId));
+      say(`learning curve: ${Math.round(share * 100)}% (${subset.length} pairs)`);
+      const r = trainQueryAdapter(model, subset, heldOut, settings);
+      a = r.adapter;
+      bestEpoch = r.bestEpoch;
+    }
+    const ar = a === adapter ? adaptedRun : await run(evalQueries, 'dense', a);
+    const cc = compareRuns(baselineRun.metrics.perQuery, ar.metrics.perQuery, 'ndcg_cut_10', { seed: o.seed });
+    learning_curve.push({ share, pairs: subset.length, queries: new Set(subset.map((e) => e.queryId)).size, ndcg_cut_10: ar.metrics.all.ndcg_cut_10, delta: cc.meanDiff, ci95: cc.ci95, p_value: cc.pValue, bestEpoch });
+  }
+
+  // Adapter cost: the multiply over every eval query's vector, median of per-query times.
+  const vectors = await Promise.all(evalQueries.map((q) => index.embedQuery(q.text)));
+  const times: number[] = [];
+  for (let rep = 0; rep < 3; rep++) {
+    for (const v of vectors) {
+      t = performance.now();
+      adapter.apply(v);
+      times.push(performance.now() - t);
+    }
+  }
+  times.sort((x, y) => x - y);
+
+  const { adapter: _a, ...trainingInfo } = trained;
+  const result: TrialResult = {
+    model: { ...model, provider: info.provider },
+    level: o.level,
+    seed: o.seed,
+    split_source: splitSource,
+    train_queries: trainQueries.length,
+    held_out_queries: heldIds.size,
+    eval_queries: evalQueries.length,
+    train_pairs: fit.length,
+    held_out_pairs: heldOut.length,
+    hard_negatives: examples.reduce((s, e) => s + e.negatives.length, 0),
+    training_hash: trainingHash(pairs),
+    training: { ...trainingInfo, settings, mining, miningMs, distanceFromIdentity: adapter.distanceFromIdentity() },
+    ...dense,
+    hybrid,
+    worsened,
+    improved,
+    train_vs_eval: { train_baseline: trBase.metrics.all.ndcg_cut_10, train_adapted: trAdapted.metrics.all.ndcg_cut_10, train_delta: trainDelta, eval_delta: dense.delta, gap: trainDelta - dense.delta },
+    learning_curve,
+    learning_reading: readCurve(learning_curve),
+    adapter_cost: { multiply_adds: model.dims * model.dims, us_per_query: times.length ? 1000 * times[Math.floor(times.length / 2)] : 0, weights_bytes: model.dims * model.dims * 4 },
+  };
+  return { result, adapter, adaptedRun, baselineRun };
+}
+
+function measures(r: EvaluationResult): Measures {
+  return Object.fromEntries(TRIAL_MEASURES.map((m) => [m, r.metrics.all[m] ?? 0])) as Measures;
+}
+
+function paired(base: EvaluationResult, adapted: EvaluationResult, seed: number): PairedGain {
+  const c = compareRuns(base.metrics.perQuery, adapted.metrics.perQuery, 'ndcg_cut_10', { seed });
+  const by_measure = Object.fromEntries(
+    TRIAL_MEASURES.map((m) => {
+      const x = compareRuns(base.metrics.perQuery, adapted.metrics.perQuery, m, { seed });
+      return [m, { delta: x.meanDiff, ci95: x.ci95, p_value: x.pValue }];
+    }),
+  ) as PairedGain['by_measure'];
+  return { baseline: measures(base), adapted: measures(adapted), delta: c.meanDiff, ci95: c.ci95, p_value: c.pValue, wins: c.wins.length, losses: c.losses.length, ties: c.ties, by_measure };
+}
+
+/** Vectors for the mined pairs; every chunk labeled relevant for a query is masked as its negative, in-batch too. */
+async function toExamples(index: WorkspaceIndex, trainQueries: EvalQuery[], pairs: TrainingPair[]): Promise<TrainingExample[]> {
+  const vectors = index.vectors;
+  if (!vectors) return [];
+  const relevant = new Map<string, Set<string>>();
+  for (const q of trainQueries) {
+    const ids = new Set<string>();
+    for (const j of q.judgments) {
+      if (j.grade < 1) continue;
+      for (const c of index.chunksOf(j.target.docId) as Chunk[]) if (j.target.type === 'document' || spanOverlapsChunk(j.target, c)) ids.add(c.id);
+    }
+    relevant.set(q.id, ids);
+  }
+  const out: TrainingExample[] = [];
+  for (const p of pairs) {
+    const pos = vectors.get(p.positiveChunkId);
+    if (!pos) continue;
+    const query = await index.embedQuery(p.anchor);
+    out.push({
+      queryId: p.queryId,
+      query: Float32Array.from(query),
+      positiveId: p.positiveChunkId,
+      positive: Float32Array.from(pos),
+      negatives: p.negatives.flatMap((n) => {
+        const v = vectors.get(n.chunkId);
+        return v ? [{ id: n.chunkId, vector: Float32Array.from(v) }] : [];
+      }),
+      relevantIds: relevant.get(p.queryId) ?? new Set([p.positiveChunkId]),
+    });
+  }
+  return out;
+}
+
+export function trainingHash(pairs: Array<{ queryId: string; positiveChunkId: string }>): string {
+  const rows = pairs.map((p) => `${p.queryId}\u0000${p.positiveChunkId}`).sort();
+  return crypto.createHash('sha256').update(rows.join('\n')).digest('hex');
+}
+
+/**
+ * A plain reading of the learning curve: does the gain still grow from half the pairs to all of them, by more than
+ * the noise (the full-data CI's half width)? Says when the points cannot be told apart.
+ */
+export function readCurve(curve: TrialResult['learning_curve']): string {
+  if (curve.length < 2) return 'one point only: no learning curve to read';
+  const last = curve[curve.length - 1];
+  const prev = curve[curve.length - 2];
+  const half = (last.ci95[1] - last.ci95[0]) / 2;
+  const step = last.delta - prev.delta;
+  const fmt = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(3)}`;
+  const pts = curve.map((c) => `${Math.round(c.share * 100)}% ${fmt(c.delta)}`).join(', ');
+  if (last.ci95[1] <= 0) return `No gain at any size (${pts}); the full adapter's CI lies at or below zero. More labels of the same kind are unlikely to turn this around quickly.`;
+  if (Math.abs(step) < half) {
+    return `Gain ${pts}: the step from ${Math.round(prev.share * 100)}% to 100% (${fmt(step)}) is inside the noise (CI half width ±${half.toFixed(3)}), so the curve cannot tell whether more labels help; ${last.ci95[0] > 0 ? 'the full gain itself is above zero' : 'the full gain is not clearly above zero'}.`;
+  }
+  if (step > 0) return `Gain ${pts}: still rising from ${Math.round(prev.share * 100)}% to 100% by more than the noise (±${half.toFixed(3)}): more labeled pairs look likely to help.`;
+  return `Gain ${pts}: lower with all pairs than with ${Math.round(prev.share * 100)}%, by more than the noise (±${half.toFixed(3)}): more pairs of this kind are not helping; check the labels or the held-out stopping.`;
+}
+
+/**
+ * For a folder without a train split: a deterministic split by a hash of each query id (and the seed), so the
+ * same queries land in train on every machine regardless of file order. Returns the queries with `split` set.
+ */
+export function assignTrainSplit(queries: EvalQuery[], trainShare: number, seed = 42): EvalQuery[] {
+  const key = (q: EvalQuery) => crypto.createHash('sha256').update(`${seed}\u0000${q.id}`).digest('hex');
+  const order = [...queries].sort((a, b) => (key(a) < key(b) ? -1 : 1));
+  const nTrain = Math.round(trainShare * queries.length);
+  const train = new Set(order.slice(0, nTrain).map((q) => q.id));
+  return queries.map((q) => ({ ...q, split: train.has(q.id) ? 'train' : 'eval' }));
+}
