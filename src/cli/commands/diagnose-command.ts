@@ -34,7 +34,7 @@ export async function diagnoseCommand(argv: string[], io: CliIO): Promise<number
   if (!Number.isInteger(k) || k < 1) throw new UsageError(`--k must be a positive integer, got "${values.k}"`);
   const baseline = retrieverFromArg(values.baseline);
   if (baseline === 'rerank') throw new UsageError('--baseline cannot be rerank (reranking is one of the fixes tried)');
-  const target = await loadEvalTarget(positionals[0], { requireQueries: true });
+  const target = await loadEvalTarget(positionals[0], { requireQueries: true, settingsFile: values.settings });
   const retrieval = retrievalFromArgs(values, target);
   const base = await startEmbedder(values.model, target, io);
   const alternatives: Embedder[] = [];

@@ -138,6 +138,9 @@ export class HttpRetriever implements Retriever {
     }
     return out;
   }
+
+  /** Nothing to close: each search is one request. */
+  async dispose(): Promise<void> {}
 }
 
 /** The request body with `${k}` / `${vector}` strings replaced by the number / array and `${query}` substituted in strings. */
