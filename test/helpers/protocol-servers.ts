@@ -64,11 +64,11 @@ export async function startJsonServer(handle: (req: RecordedRequest) => Reply | 
  */
 export async function startEmbeddingsServer(model: Embedder, options: { failures?: Array<{ status: number; retryAfter?: string }>; apiKey?: string } = {}): Promise<TestServer & { failuresLeft: () => number }> {
   const failures = [...(options.failures ?? [])];
-  const s = await startJsonServer(async (req) => {
+  const s = await startJsonServer(async (req): Promise<Reply> => {
     if (req.method !== 'POST' || !req.url.startsWith('/v1/embeddings')) return { status: 404, body: { error: { message: `no route ${req.method} ${req.url}` } } };
     if (options.apiKey && req.headers.authorization !== `Bearer ${options.apiKey}`) return { status: 401, body: { error: { message: 'Incorrect API key provided', type: 'invalid_request_error' } } };
     const f = failures.shift();
-    if (f) return { status: f.status, headers: f.retryAfter === undefined ? {} : { 'retry-after': f.retryAfter }, body: { error: { message: f.status === 429 ? 'Rate limit reached' : 'The server is overloaded', type: 'server_error' } } };
+    if (f) return { status: f.status, headers: f.retryAfter === undefined ? undefined : { 'retry-after': f.retryAfter }, body: { error: { message: f.status === 429 ? 'Rate limit reached' : 'The server is overloaded', type: 'server_error' } } };
     const body = JSON.parse(req.body) as { model: string; input: string | string[] };
     const input = Array.isArray(body.input) ? body.input : [body.input];
     const vectors = await model.embed(input);
