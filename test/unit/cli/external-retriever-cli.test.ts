@@ -113,7 +113,7 @@ describe('retrieval-lens eval --retriever NAME (an external engine from --settin
       assert.equal(await runCli(['search', demoDir, 'token refresh', '--settings', settings, '--retriever', 'os', '--k', '5'], c.io), 0, c.err.join('\n'));
       const out = c.out.join('\n');
       assert.match(out, new RegExp(`  1  3\\.0000  a#1  docs/guides/${doc.replace('.', '\\.')}:200-320  \\[exact\\]`));
-      assert.match(out, /  2  2\.0000  b  not placed \(no workspace document "docs\/nowhere\.md"\)/);
+      assert.match(out, / {2}2 {2}2\.0000 {2}b {2}not placed \(no workspace document "docs\/nowhere\.md"\)/);
       assert.match(c.err.join('\n'), /os: 2 hits; placed exact 1, unplaced 1/);
       const bad = io();
       assert.equal(await runCli(['search', demoDir, 'q', '--settings', settings, '--retriever', 'solr'], bad.io), 2);
