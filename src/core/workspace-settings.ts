@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { findNodeAtLocation, parseTree, printParseErrorCode, type ParseError } from 'jsonc-parser';
+import { findNodeAtLocation, getNodeValue, parseTree, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import type { ChunkerConfig, ChunkerKind } from './chunking/chunk';
 import { CHUNKER_DEFAULTS, sizedChunkerConfig } from './chunking/chunker-registry';
 import { InputError } from './corpus/input-error';
@@ -103,11 +103,13 @@ export function readWorkspaceSettings(root: string, file = path.join(root, '.vsc
     if (problem) throw new InputError(file, lineAt(node.offset), problem);
     out[key] = value;
   }
-  const nested = (key: NestedSetting, check: (v: unknown) => ConfigProblem[]) => {
+  const nested = (key: NestedSetting, check: (v: unknown) => { problems: ConfigProblem[]; value: unknown }) => {
     const node = tree && findNodeAtLocation(tree, [`retrievalLens.${key}`]);
     if (!node) return;
-    const value: unknown = JSON.parse(source.slice(node.offset, node.offset + node.length));
-    const [p] = check(value);
+    // The value as JSON with comments reads it (comments and trailing commas inside the map are fine).
+    const value: unknown = getNodeValue(node);
+    const checked = check(value);
+    const [p] = checked.problems;
     if (p) {
       // The deepest node of the problem's path that exists in the file gives the line.
       let at = node;
@@ -120,10 +122,16 @@ export function readWorkspaceSettings(root: string, file = path.join(root, '.vsc
       }
       throw new InputError(file, lineAt(at.offset), `${nestedSettingName(key, p.path)} ${p.problem}`);
     }
-    out[key] = value;
+    out[key] = checked.value;
   };
-  nested('embeddingEndpoints', (v) => validateEmbeddingEndpoints(v).problems);
-  nested('retrievers', (v) => validateRetrievers(v, (out.embeddingEndpoints ?? {}) as Record<string, EmbeddingEndpointConfig>).problems);
+  nested('embeddingEndpoints', (v) => {
+    const r = validateEmbeddingEndpoints(v);
+    return { problems: r.problems, value: r.endpoints };
+  });
+  nested('retrievers', (v) => {
+    const r = validateRetrievers(v, (out.embeddingEndpoints ?? {}) as Record<string, EmbeddingEndpointConfig>);
+    return { problems: r.problems, value: r.retrievers };
+  });
   return out as WorkspaceSettings;
 }
 
