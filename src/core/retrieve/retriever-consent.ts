@@ -1,5 +1,5 @@
 import * as crypto from 'node:crypto';
-import type { ExternalRetrieverConfig } from './retriever-config';
+import type { EmbeddingEndpointConfig, ExternalRetrieverConfig } from './retriever-config';
 
 /** Where confirmations are kept: user-level storage (the editor's globalState), never the workspace. */
 export interface ConsentStore {
@@ -9,8 +9,22 @@ export interface ConsentStore {
 
 export type ConsentDecision = { allowed: true } | { allowed: false; reason: string };
 
-/** Where a retriever sends queries, for the confirmation prompt: `POST https://host/path` or `postgres host:port/db`. */
-export function destination(config: ExternalRetrieverConfig): string {
+/**
+ * Where a retriever sends queries, for the confirmation prompt: `POST https://host/path` or `postgres host:port/db`,
+ * and the embeddings endpoint that receives the query texts for its vectors, when it names one.
+ */
+export function destination(config: ExternalRetrieverConfig, endpoint?: EmbeddingEndpointConfig): string {
+  const main = engineDestination(config);
+  if (!endpoint) return main;
+  try {
+    const u = new URL(endpoint.url);
+    return `${main}, query texts to the embeddings endpoint POST ${u.origin}${u.pathname}`;
+  } catch {
+    return `${main}, query texts to an embeddings endpoint`;
+  }
+}
+
+function engineDestination(config: ExternalRetrieverConfig): string {
   try {
     if (config.type === 'pgvector') {
       const u = new URL(config.connection);
@@ -24,8 +38,8 @@ export function destination(config: ExternalRetrieverConfig): string {
 }
 
 /** The confirmation covers this exact configuration: a changed URL, SQL, header or body asks again. */
-export function consentKey(name: string, config: ExternalRetrieverConfig): string {
-  return `retrievalLens.retrieverConsent.${crypto.createHash('sha256').update(`${name}\u0000${JSON.stringify(config)}`).digest('hex').slice(0, 32)}`;
+export function consentKey(name: string, config: ExternalRetrieverConfig, endpoint?: EmbeddingEndpointConfig): string {
+  return `retrievalLens.retrieverConsent.${crypto.createHash('sha256').update(`${name}\u0000${JSON.stringify(config)}\u0000${JSON.stringify(endpoint ?? null)}`).digest('hex').slice(0, 32)}`;
 }
 
 /**
@@ -43,11 +57,13 @@ export class RetrieverConsent {
     },
   ) {}
 
-  async check(name: string, config: ExternalRetrieverConfig): Promise<ConsentDecision> {
+  /** `endpoint`: the embeddings endpoint the retriever's embeddingModel names (it receives the query texts too). */
+  async check(name: string, config: ExternalRetrieverConfig, endpoint?: EmbeddingEndpointConfig): Promise<ConsentDecision> {
     if (!this.deps.isTrusted()) return { allowed: false, reason: 'the workspace is not trusted: retrievers from workspace settings are not contacted' };
-    const key = consentKey(name, config);
+    const key = consentKey(name, config, endpoint);
     if (this.deps.store.get(key) === true) return { allowed: true };
-    if (!(await this.deps.ask(name, destination(config)))) return { allowed: false, reason: `not confirmed: queries are sent to ${destination(config)} only after you agree` };
+    const dest = destination(config, endpoint);
+    if (!(await this.deps.ask(name, dest))) return { allowed: false, reason: `not confirmed: queries are sent to ${dest} only after you agree` };
     await this.deps.store.set(key, true);
     return { allowed: true };
   }

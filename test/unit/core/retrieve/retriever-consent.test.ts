@@ -39,6 +39,12 @@ describe('retriever consent: trusted workspace and one confirmation before any r
       answer = false;
       assert.match(await attempt({ ...config, url: `${server.url}/other` }), /not confirmed/);
       assert.equal(server.requests.length, 2);
+      // The embeddings endpoint a retriever names receives the query texts: it is part of what the user confirms.
+      const endpoint = { type: 'openai' as const, url: 'https://emb.example/v1', model: 'm' };
+      answer = true;
+      assert.deepEqual(await consent.check('rag', { ...config, embeddingModel: 'e' }, endpoint), { allowed: true });
+      assert.match(asked.at(-1) ?? '', /query texts to the embeddings endpoint POST https:\/\/emb\.example\/v1$/);
+      assert.notEqual(consentKey('rag', config, endpoint), consentKey('rag', config, { ...endpoint, url: 'https://elsewhere/v1' }));
     } finally {
       await server.close();
     }
