@@ -9,6 +9,8 @@ import { RUNS_DIR, saveRun } from '../../core/eval/run-manifest';
 import { writeFileAtomic } from '../../core/io/atomic-write';
 import type { RetrieverName } from '../../core/retrieve/types';
 import { openIndex, startEmbedder, startReranker, UsageError, type CliIO } from '../cli-context';
+import { diagnoseExternalMisses, EXTERNAL_MISS_CATEGORIES, type ExternalMiss } from '../../core/diagnose/external-misses';
+import { LocalRetriever } from '../../core/retrieve/local-retriever';
 import { checkExternalName, evaluateExternal, isBuiltInRetriever, openExternalRetriever } from './external-retriever-args';
 import { EVALUATION_OPTIONS, evaluationFromArgs, RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs, retrieverFromArg } from './retrieval-args';
 
@@ -50,7 +52,7 @@ export async function evalCommand(argv: string[], io: CliIO): Promise<number> {
   if (!target.queries.some((q) => q.judgments.length)) throw new UsageError(`${target.root}: no judged queries to evaluate`);
   if (external) {
     checkExternalName(external, target);
-    return evalExternal(external, target, { level, depth, split, concurrency, model: values.model, runOut: values['run-out'], metricsOut: values['metrics-out'], bounds }, io);
+    return evalExternal(external, target, { level, depth, split, concurrency, model: values.model, runOut: values['run-out'], metricsOut: values['metrics-out'], bounds, retrieval: retrievalFromArgs(values, target), indexDir: values['index-dir'] }, io);
   }
   const retrieval = retrievalFromArgs(values, target);
   if (retriever === 'rerank' && !(values.reranker ?? target.settings.rerankerModel)) throw new UsageError('--retriever rerank needs --reranker ID|PATH (a cross-encoder) or the retrievalLens.rerankerModel setting');
@@ -104,7 +106,18 @@ export async function evalCommand(argv: string[], io: CliIO): Promise<number> {
 async function evalExternal(
   name: string,
   target: Awaited<ReturnType<typeof loadEvalTarget>>,
-  o: { level: 'doc' | 'chunk'; depth: number; split: 'eval' | 'train' | 'all'; concurrency?: number; model?: string; runOut?: string; metricsOut?: string; bounds: Array<{ measure: string; bound: number }> },
+  o: {
+    level: 'doc' | 'chunk';
+    depth: number;
+    split: 'eval' | 'train' | 'all';
+    concurrency?: number;
+    model?: string;
+    runOut?: string;
+    metricsOut?: string;
+    bounds: Array<{ measure: string; bound: number }>;
+    retrieval: ReturnType<typeof retrievalFromArgs>;
+    indexDir?: string;
+  },
   io: CliIO,
 ): Promise<number> {
   const opened = await openExternalRetriever(name, target, o.model, io);
@@ -113,7 +126,17 @@ async function evalExternal(
     for (const b of o.bounds) if (!(b.measure in result.metrics.all)) throw new UsageError(`--fail-under: unknown measure "${b.measure}" (known: ${Object.keys(result.metrics.all).join(', ')})`);
     if (o.runOut) writeTrecRun(o.runOut, result.ranking, `retrieval-lens-${name}`);
     const manifest = { ...result.manifest, endpoint: opened.retriever.endpoint };
-    if (o.metricsOut) writeFileAtomic(o.metricsOut, JSON.stringify({ all: result.metrics.all, per_query: result.metrics.perQuery, manifest, failures: result.failures }, null, 1));
+    // At chunk level, why labeled spans were missed in the top K, as far as can be told from outside the engine.
+    let misses: ExternalMiss[] | undefined;
+    if (o.level === 'chunk') {
+      const keywordIndex = await openIndex(target, { retrieval: o.retrieval, embedder: null, crossEncoder: null, indexDir: o.indexDir, quiet: true }, io);
+      const k = target.settings.topK ?? 10;
+      misses = await diagnoseExternalMisses(result, target.queries.filter((q) => result.qrels.has(q.id) || result.failures.some((f) => f.qid === q.id)), { k, keyword: new LocalRetriever(keywordIndex, 'keyword') });
+      const counts = EXTERNAL_MISS_CATEGORIES.map((c) => [c, misses?.filter((m) => m.category === c).length ?? 0] as const).filter(([, n]) => n);
+      io.err(`${name}: ${misses.length} labeled spans missed in the top ${k}${counts.length ? `: ${counts.map(([c, n]) => `${c} ${n}`).join(', ')}` : ''}`);
+      for (const m of misses.slice(0, 5)) io.err(`  ${m.category}: ${m.queryId} ${m.docId}:${m.start}-${m.end}: ${m.evidence}`);
+    }
+    if (o.metricsOut) writeFileAtomic(o.metricsOut, JSON.stringify({ all: result.metrics.all, per_query: result.metrics.perQuery, manifest, failures: result.failures, misses }, null, 1));
     if (target.kind === 'workspace') io.err(`run saved to ${saveRun(path.join(target.root, RUNS_DIR), { all: result.metrics.all, perQuery: result.metrics.perQuery, manifest })}`);
     io.out(`${name} (${opened.retriever.kind} ${opened.retriever.endpoint}; ${o.level} level${o.level === 'chunk' ? ', labeled spans' : ''}, ${result.metrics.all.num_q} queries${result.failures.length ? `, ${result.failures.length} failed` : ''})`);
     for (const m of ['P_10', 'recall_10', 'recall_100', 'recip_rank', 'map', 'ndcg_cut_10']) io.out(`${m.padEnd(12)} ${result.metrics.all[m].toFixed(4)}`);

@@ -126,4 +126,33 @@ describe('retrieval-lens eval --retriever NAME (an external engine from --settin
       fs.rmSync(tmp, { recursive: true, force: true });
     }
   });
+
+  it('eval --level chunk on a workspace: labeled spans, and why the engine missed them', async () => {
+    const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-ext-ws-'));
+    fs.cpSync(demoDir, ws, { recursive: true });
+    fs.rmSync(path.join(ws, '.retrieval-lens', 'index'), { recursive: true, force: true });
+    fs.rmSync(path.join(ws, '.retrieval-lens', 'runs'), { recursive: true, force: true });
+    // An engine that returns only a document the labels never point at.
+    const server = await startJsonServer(() => ({ body: { results: [{ id: 'CHANGELOG.md', score: 1, text: 'nothing labeled here' }] } }));
+    try {
+      const settings = path.join(ws, 'team.json');
+      fs.writeFileSync(settings, JSON.stringify({ 'retrievalLens.retrievers': { svc: { type: 'http', preset: 'plain', url: `${server.url}/r` } } }));
+      const metrics = path.join(ws, 'm.json');
+      const c = io();
+      assert.equal(await runCli(['eval', ws, '--settings', settings, '--retriever', 'svc', '--level', 'chunk', '--metrics-out', metrics], c.io), 0, c.err.join('\n'));
+      assert.match(c.out[0], /^svc \(http http:\/\/127\.0\.0\.1:\d+\/r; chunk level, labeled spans, \d+ queries\)/);
+      assert.match(c.out.join('\n'), /ndcg_cut_10 {2}0\.0000/);
+      const err = c.err.join('\n');
+      assert.match(err, /svc: \d+ labeled spans missed in the top 10: (exact-match \d+)?(, )?(not-returned \d+)?/);
+      assert.match(err, /run saved to .*-svc-chunk\.json/);
+      const saved = JSON.parse(fs.readFileSync(metrics, 'utf8')) as { misses: Array<{ category: string; evidence: string }>; manifest: { relevance: string } };
+      assert.equal(saved.manifest.relevance, 'labeled-span');
+      assert.ok(saved.misses.length > 0);
+      assert.ok(saved.misses.every((m) => (m.category === 'exact-match' || m.category === 'not-returned') && m.evidence.length > 10));
+      assert.ok(saved.misses.some((m) => m.category === 'exact-match'), 'BM25 finds some demo spans the engine does not');
+    } finally {
+      await server.close();
+      fs.rmSync(ws, { recursive: true, force: true });
+    }
+  });
 });
