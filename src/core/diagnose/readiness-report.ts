@@ -53,6 +53,24 @@ export interface ReadinessReport {
   configs: ConfigResult[];
   checklist: ChecklistItem[];
   verdict: { justified: boolean; headline: string; reasons: string[] };
+  /** Configured external retrievers scored beside the baseline by labeled spans (see ExternalReadinessLine). */
+  external?: ExternalReadinessLine[];
+}
+
+/** One external retriever in the report: scored on the eval split by labeled spans against the baseline scored alike. */
+export interface ExternalReadinessLine {
+  name: string;
+  destination: string;
+  ndcg_cut_10: number;
+  recall_k: number;
+  /** The local baseline on the same queries, scored the same way. */
+  baselineNdcg: number;
+  gain: number;
+  pValue: number;
+  queries: number;
+  failedQueries: number;
+  /** Missed labeled spans per category (external-misses.ts). */
+  misses: Record<string, number>;
 }
 
 /**
@@ -188,6 +206,13 @@ export function renderReadinessMarkdown(r: ReadinessReport): string {
   lines.push('', '## What each fix gains (eval split, chunk level)', '', `| Configuration | nDCG@10 | Recall@${r.baseline.k} | Δ nDCG@10 vs baseline | p |`, '| --- | ---: | ---: | ---: | ---: |');
   for (const c of r.configs) {
     lines.push(`| ${c.label} | ${c.ndcg_cut_10.toFixed(3)} | ${c.recall_k.toFixed(3)} | ${c.what === 'baseline' ? '—' : `${c.gain >= 0 ? '+' : ''}${c.gain.toFixed(3)}`} | ${c.what === 'baseline' ? '—' : c.pValue.toFixed(3)} |`);
+  }
+  if (r.external?.length) {
+    lines.push('', '## Configured retrievers (eval split, labeled spans)', '', `| Retriever | Sends to | nDCG@10 | Recall@${r.baseline.k} | Δ nDCG@10 vs ${r.baseline.retriever} | p | Misses |`, '| --- | --- | ---: | ---: | ---: | ---: | --- |');
+    for (const e of r.external) {
+      const misses = Object.entries(e.misses).filter(([, n]) => n).map(([c, n]) => `${c} ${n}`).join(', ') || 'none';
+      lines.push(`| ${esc(e.name)} | ${esc(e.destination)} | ${e.ndcg_cut_10.toFixed(3)} | ${e.recall_k.toFixed(3)} | ${e.gain >= 0 ? '+' : ''}${e.gain.toFixed(3)} | ${e.pValue.toFixed(3)} | ${esc(misses)}${e.failedQueries ? `; ${e.failedQueries} queries failed` : ''} |`);
+    }
   }
   lines.push('', '## Checklist', '');
   for (const c of r.checklist) lines.push(`- [${c.ok ? 'x' : ' '}] **${c.item}** — ${c.detail}`);

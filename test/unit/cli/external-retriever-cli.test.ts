@@ -155,4 +155,24 @@ describe('retrieval-lens eval --retriever NAME (an external engine from --settin
       fs.rmSync(ws, { recursive: true, force: true });
     }
   });
+
+  it('diagnose --retriever NAME: the readiness report has a line for the engine beside the baseline, with its misses', async () => {
+    const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-ext-diag-'));
+    fs.cpSync(demoDir, ws, { recursive: true });
+    fs.rmSync(path.join(ws, '.retrieval-lens', 'index'), { recursive: true, force: true });
+    const server = await startJsonServer(() => ({ body: { results: [{ id: 'CHANGELOG.md', score: 1, text: 'nothing labeled here' }] } }));
+    try {
+      const settings = path.join(ws, 'team.json');
+      fs.writeFileSync(settings, JSON.stringify({ 'retrievalLens.retrievers': { svc: { type: 'http', preset: 'plain', url: `${server.url}/r` } } }));
+      const md = path.join(ws, 'report.md');
+      const c = io();
+      assert.equal(await runCli(['diagnose', ws, '--settings', settings, '--retriever', 'svc', '--baseline', 'bm25', '--markdown', md], c.io), 0, c.err.join('\n'));
+      const report = fs.readFileSync(md, 'utf8');
+      assert.match(report, /## Configured retrievers \(eval split, labeled spans\)/);
+      assert.match(report, /\| svc \| POST http:\/\/127\.0\.0\.1:\d+\/r \| 0\.000 \| 0\.000 \| -0\.\d{3} \| \d\.\d{3} \| (exact-match \d+)?(, )?(not-returned \d+)? \|/);
+    } finally {
+      await server.close();
+      fs.rmSync(ws, { recursive: true, force: true });
+    }
+  });
 });
