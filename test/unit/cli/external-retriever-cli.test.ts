@@ -175,4 +175,28 @@ describe('retrieval-lens eval --retriever NAME (an external engine from --settin
       fs.rmSync(ws, { recursive: true, force: true });
     }
   });
+
+  it('sweep-fusion --retriever NAME: the engine scored against the configured hybrid by labeled spans, paired', async () => {
+    const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-ext-sweep-'));
+    fs.cpSync(demoDir, ws, { recursive: true });
+    fs.rmSync(path.join(ws, '.retrieval-lens', 'index'), { recursive: true, force: true });
+    const server = await startJsonServer(() => ({ body: { results: [{ id: 'CHANGELOG.md', score: 1, text: 'nothing labeled here' }] } }));
+    try {
+      fs.writeFileSync(path.join(ws, 't.json'), JSON.stringify({ 'retrievalLens.retrievers': { svc: { type: 'http', preset: 'plain', url: `${server.url}/r` } } }));
+      const json = path.join(ws, 'sweep.json');
+      const c = io();
+      assert.equal(await runCli(['sweep-fusion', ws, '--settings', path.join(ws, 't.json'), '--retriever', 'svc', '--weights', '0.2', '--level', 'chunk', '--json', json], c.io), 0, c.err.join('\n'));
+      const out = c.out.join('\n');
+      const configured = /configured hybrid (\d\.\d{4})\):/.exec(out);
+      assert.ok(configured, out);
+      assert.match(out, new RegExp(`svc +0\\.0000 +0\\.0000 +-${configured[1].replace('.', '\\.')} vs configured \\(p = 0\\.\\d{3}, \\d+ queries\\)`));
+      const saved = JSON.parse(fs.readFileSync(json, 'utf8')) as { external: Array<{ name: string; vsConfigured: { meanA: number; meanB: number } }> };
+      assert.equal(saved.external[0].name, 'svc');
+      assert.equal(saved.external[0].vsConfigured.meanB, 0);
+      assert.ok(Math.abs(saved.external[0].vsConfigured.meanA - Number(configured[1])) < 1e-4);
+    } finally {
+      await server.close();
+      fs.rmSync(ws, { recursive: true, force: true });
+    }
+  });
 });
