@@ -14,6 +14,9 @@ const nodeExternals = [
   'onnxruntime-common',
   'sharp',
   '@energetic-ai/*',
+  // pg's optional native binding (libpq), required by pg only inside a try when `pg.native` is asked for; the
+  // bundled pg uses its pure-JavaScript client.
+  'pg-native',
   // Resolved only to run the TypeScript model process in tests and scripts, never from a bundle.
   'tsx/cjs',
 ];

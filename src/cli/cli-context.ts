@@ -3,7 +3,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { chunkerKey } from '../core/chunking/chunker-key';
 import type { CrossEncoder, Embedder } from '../core/embed/embedder';
+import { OpenAIEmbedder } from '../core/embed/openai-embedder';
 import { WorkerCrossEncoder, WorkerEmbedder } from '../core/embed/worker-models';
+import { environmentSecrets } from '../core/retrieve/secret-source';
 import type { EvalTarget } from '../core/eval/eval-target';
 import { WorkspaceIndex } from '../core/index/workspace-index';
 import type { RetrievalSettings } from '../core/workspace-settings';
@@ -28,9 +30,18 @@ export function indexDir(target: EvalTarget, retrieval: Pick<RetrievalSettings, 
   return path.join(cache, 'retrieval-lens', rootKey, key);
 }
 
-/** The embedding model: the flag, else the workspace's embeddingModel (and embeddingDtype) setting, else USE-lite. */
+/**
+ * The embedding model: the flag, else the workspace's embeddingModel (and embeddingDtype) setting, else USE-lite.
+ * A name from retrievalLens.embeddingEndpoints is that OpenAI-compatible endpoint (its key from the environment).
+ */
 export async function startEmbedder(model: string | undefined, target: EvalTarget, io: CliIO): Promise<Embedder> {
   const chosen = model ?? target.settings.embeddingModel ?? 'use-lite';
+  const endpoint = target.settings.embeddingEndpoints?.[chosen];
+  if (endpoint) {
+    return OpenAIEmbedder.create(chosen, endpoint, environmentSecrets).catch((e: unknown) => {
+      throw new UsageError(`cannot use the embedding endpoint: ${e instanceof Error ? e.message : e}`);
+    });
+  }
   const spec = path.isAbsolute(chosen) || chosen === 'use-lite' ? chosen : chosen.startsWith('.') ? path.resolve(chosen) : chosen;
   return WorkerEmbedder.start({
     model: spec,
@@ -79,6 +90,8 @@ export async function openIndex(
   if (rebuilt && rebuilt !== 'no saved index') io.err(`index rebuilt: ${rebuilt}`);
   if (options.quiet) return index;
   io.err(`index: ${index.docs.size} documents, ${index.chunkMap.size} chunks (${stats.added} added, ${stats.changed} changed, ${stats.removed} removed, ${stats.unchanged} unchanged; ${stats.chunksEmbedded} embedded, ${stats.embeddingCacheHits} from cache) in ${(stats.ms / 1000).toFixed(1)} s`);
+  const e = options.embedder;
+  if (e instanceof OpenAIEmbedder) io.err(`embedding endpoint ${e.name}: ${e.tokensUsed} tokens (as the service counts them) in ${e.requests} requests, ${e.retries} retried`);
   for (const s of target.corpus.skipped.filter((x) => x.reason !== 'unsupported-type')) io.err(`skipped ${s.path}: ${s.reason} (${s.detail})`);
   return index;
 }

@@ -1,9 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { findNodeAtLocation, parseTree, printParseErrorCode, type ParseError } from 'jsonc-parser';
+import { findNodeAtLocation, getNodeValue, parseTree, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import type { ChunkerConfig, ChunkerKind } from './chunking/chunk';
 import { CHUNKER_DEFAULTS, sizedChunkerConfig } from './chunking/chunker-registry';
 import { InputError } from './corpus/input-error';
+import { validateEmbeddingEndpoints, validateRetrievers, type ConfigProblem, type EmbeddingEndpointConfig, type ExternalRetrieverConfig } from './retrieve/retriever-config';
 import type { FusionConfig, KeywordConfig, RerankConfig } from './retrieve/types';
 
 /**
@@ -28,7 +29,14 @@ export interface WorkspaceSettings {
   rrfK?: number;
   rerankBase?: RerankConfig['base'];
   rerankCandidates?: number;
+  /** Named external retrievers (http, pgvector); validated field by field, see retriever-config.ts. */
+  retrievers?: Record<string, ExternalRetrieverConfig>;
+  /** Named OpenAI-compatible embeddings endpoints, for query vectors and the local index. */
+  embeddingEndpoints?: Record<string, EmbeddingEndpointConfig>;
 }
+
+/** The settings holding named maps, checked field by field (each problem at its own line) instead of as one value. */
+type NestedSetting = 'retrievers' | 'embeddingEndpoints';
 
 type Check = (v: unknown) => string | undefined;
 const oneOf = (values: readonly string[]): Check => (v) => (typeof v === 'string' && values.includes(v) ? undefined : `must be one of ${values.join(', ')}`);
@@ -39,7 +47,7 @@ const number = (ok: (n: number) => boolean, what: string, nullable = false): Che
   (nullable && v === null) || (typeof v === 'number' && Number.isFinite(v) && ok(v)) ? undefined : `must be ${what}${nullable ? ' or null' : ''}`;
 
 /** What each setting accepts; a value outside it is reported, never silently used. */
-const CHECKS: Record<keyof WorkspaceSettings, Check> = {
+const CHECKS: Record<Exclude<keyof WorkspaceSettings, NestedSetting>, Check> = {
   include: globs,
   exclude: globs,
   chunker: oneOf(Object.keys(CHUNKER_DEFAULTS)),
@@ -59,21 +67,28 @@ const CHECKS: Record<keyof WorkspaceSettings, Check> = {
   rerankCandidates: number((n) => Number.isInteger(n) && n >= 1, 'a whole number ≥ 1'),
 };
 
-export const SETTING_KEYS = Object.keys(CHECKS) as Array<keyof WorkspaceSettings>;
+export const SETTING_KEYS = Object.keys(CHECKS) as Array<Exclude<keyof WorkspaceSettings, NestedSetting>>;
 
 /** Why `value` is not valid for `key` ("retrievalLens.denseWeight must be …, got 2"), or undefined when it is. */
 export function checkSetting(key: keyof WorkspaceSettings, value: unknown): string | undefined {
+  if (key === 'retrievers' || key === 'embeddingEndpoints') {
+    const [p] = key === 'retrievers' ? validateRetrievers(value).problems : validateEmbeddingEndpoints(value).problems;
+    return p && `${nestedSettingName(key, p.path)} ${p.problem}`;
+  }
   const problem = CHECKS[key](value);
   return problem && `retrievalLens.${key} ${problem}, got ${JSON.stringify(value)}`;
 }
 
 /**
- * The retrievalLens.* settings of a workspace's .vscode/settings.json (JSON with comments). Invalid JSON or an
- * invalid value of a known setting is an InputError naming the file and line.
+ * The retrievalLens.* settings of a workspace's .vscode/settings.json (JSON with comments), or of `file` when given
+ * (the CLI's --settings). Invalid JSON or an invalid value of a known setting is an InputError naming the file and
+ * line; in retrievalLens.retrievers and retrievalLens.embeddingEndpoints the line of the offending field.
  */
-export function readWorkspaceSettings(root: string): WorkspaceSettings {
-  const file = path.join(root, '.vscode', 'settings.json');
-  if (!fs.existsSync(file)) return {};
+export function readWorkspaceSettings(root: string, file = path.join(root, '.vscode', 'settings.json')): WorkspaceSettings {
+  if (!fs.existsSync(file)) {
+    if (file !== path.join(root, '.vscode', 'settings.json')) throw new InputError(file, undefined, 'settings file not found');
+    return {};
+  }
   const source = fs.readFileSync(file, 'utf8');
   const lineAt = (offset: number) => source.slice(0, offset).split('\n').length;
   const errors: ParseError[] = [];
@@ -88,7 +103,41 @@ export function readWorkspaceSettings(root: string): WorkspaceSettings {
     if (problem) throw new InputError(file, lineAt(node.offset), problem);
     out[key] = value;
   }
+  const nested = (key: NestedSetting, check: (v: unknown) => { problems: ConfigProblem[]; value: unknown }) => {
+    const node = tree && findNodeAtLocation(tree, [`retrievalLens.${key}`]);
+    if (!node) return;
+    // The value as JSON with comments reads it (comments and trailing commas inside the map are fine).
+    const value: unknown = getNodeValue(node);
+    const checked = check(value);
+    const [p] = checked.problems;
+    if (p) {
+      // The deepest node of the problem's path that exists in the file gives the line.
+      let at = node;
+      for (let i = p.path.length; i > 0; i--) {
+        const n = findNodeAtLocation(tree, [`retrievalLens.${key}`, ...p.path.slice(0, i)]);
+        if (n) {
+          at = n;
+          break;
+        }
+      }
+      throw new InputError(file, lineAt(at.offset), `${nestedSettingName(key, p.path)} ${p.problem}`);
+    }
+    out[key] = checked.value;
+  };
+  nested('embeddingEndpoints', (v) => {
+    const r = validateEmbeddingEndpoints(v);
+    return { problems: r.problems, value: r.endpoints };
+  });
+  nested('retrievers', (v) => {
+    const r = validateRetrievers(v, (out.embeddingEndpoints ?? {}) as Record<string, EmbeddingEndpointConfig>);
+    return { problems: r.problems, value: r.retrievers };
+  });
   return out as WorkspaceSettings;
+}
+
+/** `retrievalLens.retrievers.search.headers.Authorization` for a problem at ['search', 'headers', 'Authorization']. */
+export function nestedSettingName(key: NestedSetting, p: Array<string | number>): string {
+  return [`retrievalLens.${key}`, ...p.map((x) => (typeof x === 'number' ? `[${x}]` : /^[A-Za-z_][\w-]*$/.test(x) ? x : JSON.stringify(x)))].join('.').replace(/\.\[/g, '[');
 }
 
 /** The index and search configuration the settings describe; unset fields keep the engine's defaults. */

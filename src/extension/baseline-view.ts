@@ -10,6 +10,7 @@ import { compareRuns } from '../core/eval/significance';
 import { RUNS_DIR, saveRun } from '../core/eval/run-manifest';
 import type { WorkspaceIndex } from '../core/index/workspace-index';
 import type { RetrieverName } from '../core/retrieve/types';
+import type { ConfiguredRetrieversBaseline } from './configured-retrievers';
 
 export interface BaselineResult {
   k: number;
@@ -26,6 +27,23 @@ export interface BaselineResult {
   baselineRetriever: RetrieverName;
   /** Hybrid's trade-off along the dense weight, when hybrid was evaluated. */
   sweep?: FusionSweep;
+  /** Retrievers from retrievalLens.retrievers, each a line beside the local one (or why it was not contacted). */
+  configured?: ConfiguredRetrieversBaseline;
+}
+
+/** One row per configured retriever, against the local reference on the same labeled spans. */
+function configuredSection(c: ConfiguredRetrieversBaseline, k: number): string {
+  const f = (v: number | undefined) => (v === undefined ? '—' : v.toFixed(3));
+  const ref = c.local.result.metrics.all;
+  const rows = c.lines.map((l) => {
+    const m = l.result?.metrics.all;
+    const cmp = l.vsLocal ? `${l.vsLocal.meanDiff >= 0 ? '+' : ''}${l.vsLocal.meanDiff.toFixed(3)} (p = ${l.vsLocal.pValue.toFixed(3)})` : '—';
+    const placed = l.result ? Object.entries(l.result.placement).filter(([, n]) => n).map(([p, n]) => `${p} ${n}`).join(', ') : '';
+    const note = l.reason ? esc(l.reason) : `${l.result?.failures.length ? `${l.result.failures.length} queries failed (left out); ` : ''}hits placed ${esc(placed || 'none')}`;
+    return `<tr class="configured" data-retriever="${esc(l.name)}"><td>${esc(l.name)}</td><td>${esc(l.destination)}</td><td>${esc(l.status)}</td><td>${f(m?.ndcg_cut_10)}</td><td>${f(m?.[`recall_${k}`])}</td><td>${cmp}</td><td class="muted">${note}</td></tr>`;
+  });
+  return `<h2>Configured retrievers</h2><p class="muted">Scored on the same eval queries by labeled spans (a hit finds a span it holds at least half of), beside the local ${esc(c.local.name)} scored the same way: nDCG@10 ${f(ref.ndcg_cut_10)}, recall@${k} ${f(ref[`recall_${k}`])}. A retriever from workspace settings is contacted only in a trusted workspace, after you allowed it.</p>
+<table id="configured-retrievers"><tr><th>retriever</th><th>sends to</th><th>status</th><th>nDCG@10</th><th>recall@${k}</th><th>Δ nDCG@10 vs ${esc(c.local.name)}</th><th></th></tr>${rows.join('')}</table>`;
 }
 
 /**
@@ -125,6 +143,7 @@ h2{font-size:1.2em} h3{font-size:1em;margin:12px 0 4px}
 svg text{fill:var(--vscode-foreground);font-size:11px} .val{fill:var(--vscode-descriptionForeground)}
 .wl{list-style:none;padding:0;columns:2} .win{color:var(--vscode-testing-iconPassed)} .loss{color:var(--vscode-testing-iconFailed)}
 a{color:var(--vscode-textLink-foreground)} .muted{color:var(--vscode-descriptionForeground)}
+table{border-collapse:collapse} td,th{padding:2px 8px;text-align:left;border-bottom:1px solid var(--vscode-editorWidget-border)}
 #fusion-sweep{width:100%;max-width:710px;height:auto} .grid{stroke:var(--vscode-editorWidget-border);stroke-width:.5} .rrf{stroke:var(--vscode-charts-purple);stroke-dasharray:4 3}
 </style></head><body>
 <h2>Baseline: ${result.queries} eval queries, ${LEVEL_NAME[result.level]}, K = ${result.k}</h2>
@@ -132,6 +151,7 @@ a{color:var(--vscode-textLink-foreground)} .muted{color:var(--vscode-description
 <section id="metrics">${bars}</section>
 ${result.docLevel ? `<h2>Document level: ${result.docLevel.queries} eval queries</h2><p class="muted">Some judgments are whole documents: ${esc(result.docLevel.heading)}.</p><section id="metrics-doc">${barsOf(result.docLevel.runs)}</section>` : ''}
 ${result.sweep ? `<h2>Hybrid trade-off</h2><p class="muted">nDCG@10 of weighted fusion (${esc(result.sweep.configured.fusion?.normalization ?? 'min-max')}) as the dense weight goes from keyword alone to dense alone, on the same eval queries.</p>${sweepChart(result.sweep)}<p id="sweep-verdict">${esc(sweepVerdict(result.sweep))}</p>` : ''}
+${result.configured ? configuredSection(result.configured, result.k) : ''}
 <h2>Per query</h2><section id="per-query">${compare || '<p class="muted">Run two or more retrievers to compare them.</p>'}</section>
 <h2>Why the ${esc(result.baselineRetriever)} baseline misses (${total} missed spans)</h2>
 <svg id="categories" role="img" aria-label="failure categories" width="600" height="${FAILURE_CATEGORIES.length * 18 + 4}">${cats}</svg>

@@ -11,6 +11,7 @@ import type { RetrieverName } from '../core/retrieve/types';
 import type { HostInfo } from '../protocol';
 import { Annotations } from './annotations';
 import { runBaseline, showBaselineResults } from './baseline-view';
+import { evaluateConfiguredRetrievers, setSecret } from './configured-retrievers';
 import { EvalSetService } from './eval-set-service';
 import { EvalSetTree } from './eval-set-tree';
 import { IndexService, readConfig } from './index-service';
@@ -119,6 +120,7 @@ export function activate(context: vscode.ExtensionContext): RetrievalLensApi {
     })(),
     InspectorPanel.registerSerializer(context.extensionUri, handlers, log),
     vscode.commands.registerCommand('retrievalLens.openInspector', () => void openInspector()),
+    vscode.commands.registerCommand('retrievalLens.setSecret', () => setSecret(context)),
     vscode.commands.registerCommand('retrievalLens.buildIndex', () => indexService.build()),
     vscode.commands.registerCommand('retrievalLens.toggleAnnotations', () => annotations.toggle()),
     vscode.commands.registerCommand('retrievalLens.markRelevant', (grade?: Grade) => label(grade)),
@@ -182,9 +184,12 @@ export function activate(context: vscode.ExtensionContext): RetrievalLensApi {
         retrievers = picked.map((p) => p.label as RetrieverName);
       }
       const cfg = readConfig();
-      const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Retrieval Lens: running the baseline' }, () =>
-        runBaseline(index, evalSet.queries(), retrievers as RetrieverName[], cfg.topK, root, cfg.exclude),
-      );
+      const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Retrieval Lens: running the baseline' }, async () => {
+        const r = await runBaseline(index, evalSet.queries(), retrievers as RetrieverName[], cfg.topK, root, cfg.exclude);
+        // Retrievers from retrievalLens.retrievers: contacted only in a trusted workspace, once the user allowed each.
+        r.configured = await evaluateConfiguredRetrievers(context, index, evalSet.queries(), cfg.topK, log);
+        return r;
+      });
       baselinePanel = showBaselineResults(result, baselinePanel);
       baselinePanel.onDidDispose(() => (baselinePanel = undefined));
       return result;

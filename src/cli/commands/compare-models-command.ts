@@ -17,7 +17,7 @@ export async function compareModelsCommand(argv: string[], io: CliIO): Promise<n
   if (positionals.length !== 1 || models.length < 2) throw new UsageError(`compare-models takes a workspace and at least two --models\n${compareModelsUsage}`);
   const k = Number(values.k);
   if (!Number.isInteger(k) || k < 1) throw new UsageError(`--k must be a positive integer, got "${values.k}"`);
-  const target = await loadEvalTarget(positionals[0], { requireQueries: true });
+  const target = await loadEvalTarget(positionals[0], { requireQueries: true, settingsFile: values.settings });
   const retrieval = retrievalFromArgs(values, target);
   const embedders: Embedder[] = [];
   try {

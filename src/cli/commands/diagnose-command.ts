@@ -2,7 +2,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { chunkerKey } from '../../core/chunking/chunker-key';
+import { diagnoseExternalMisses, EXTERNAL_MISS_CATEGORIES } from '../../core/diagnose/external-misses';
 import { buildReadinessReport, renderReadinessMarkdown } from '../../core/diagnose/readiness-report';
+import { evaluateRetriever } from '../../core/eval/evaluate-retriever';
+import { compareRuns } from '../../core/eval/significance';
+import { LocalRetriever } from '../../core/retrieve/local-retriever';
+import { destination } from '../../core/retrieve/retriever-consent';
+import { checkExternalName, evaluateExternal, openExternalRetriever } from './external-retriever-args';
 import type { Embedder } from '../../core/embed/embedder';
 import { loadEvalTarget } from '../../core/eval/eval-target';
 import { writeFileAtomic } from '../../core/io/atomic-write';
@@ -10,7 +16,8 @@ import { openIndex, startEmbedder, startReranker, UsageError, type CliIO } from 
 import { RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs, retrieverFromArg } from './retrieval-args';
 
 export const diagnoseUsage = `retrieval-lens diagnose <workspace> [--k N] [--baseline dense|hybrid|bm25] [--model use-lite] [--models ID,PATH ...] [--reranker ID|PATH] [--json FILE] [--markdown FILE]
-    ${RETRIEVAL_USAGE}`;
+    [--retriever NAME ...] ${RETRIEVAL_USAGE}
+    (--retriever NAME: a retriever from retrievalLens.retrievers, a line in the report beside the baseline)`;
 
 /** Why each labeled span was missed, what each fix gains, and whether fine-tuning is justified. */
 export async function diagnoseCommand(argv: string[], io: CliIO): Promise<number> {
@@ -26,6 +33,7 @@ export async function diagnoseCommand(argv: string[], io: CliIO): Promise<number
       json: { type: 'string' },
       markdown: { type: 'string' },
       'index-dir': { type: 'string' },
+      retriever: { type: 'string', multiple: true },
       ...RETRIEVAL_OPTIONS,
     },
   });
@@ -34,7 +42,8 @@ export async function diagnoseCommand(argv: string[], io: CliIO): Promise<number
   if (!Number.isInteger(k) || k < 1) throw new UsageError(`--k must be a positive integer, got "${values.k}"`);
   const baseline = retrieverFromArg(values.baseline);
   if (baseline === 'rerank') throw new UsageError('--baseline cannot be rerank (reranking is one of the fixes tried)');
-  const target = await loadEvalTarget(positionals[0], { requireQueries: true });
+  const target = await loadEvalTarget(positionals[0], { requireQueries: true, settingsFile: values.settings });
+  for (const name of values.retriever ?? []) checkExternalName(name, target);
   const retrieval = retrievalFromArgs(values, target);
   const base = await startEmbedder(values.model, target, io);
   const alternatives: Embedder[] = [];
@@ -47,6 +56,35 @@ export async function diagnoseCommand(argv: string[], io: CliIO): Promise<number
       { baseline: base, alternatives, crossEncoder, chunker: retrieval.chunker },
       { k, baseline, onProgress: (m) => io.err(`diagnose: ${m}`) },
     );
+    // Configured external retrievers, scored beside the baseline by labeled spans, with their misses.
+    for (const name of values.retriever ?? []) {
+      const index = await openIndex(target, { retrieval, embedder: base, crossEncoder: null, indexDir: values['index-dir'] && path.join(values['index-dir'], `${chunkerKey(retrieval.chunker)}-${base.info.id}`.replace(/[^\w.=,-]/g, '_')), quiet: true }, io);
+      // At the level the labels support, like every other figure of the report (report.levels).
+      const opts = { level: report.levels.scored[0] ?? ('doc' as const), cutoffs: [k, 10], split: 'eval' as const };
+      const local = await evaluateRetriever(new LocalRetriever(index, baseline), target.corpus.documents, target.queries, opts);
+      const opened = await openExternalRetriever(name, target, values.model, io);
+      try {
+        const r = await evaluateExternal(opened.retriever, target, { ...opts, depth: 100 }, io);
+        const paired = Object.fromEntries(Object.entries(local.metrics.perQuery).filter(([q]) => q in r.metrics.perQuery));
+        const c = compareRuns(paired, r.metrics.perQuery, 'ndcg_cut_10');
+        const misses = await diagnoseExternalMisses(r, target.queries, { k, keyword: new LocalRetriever(index, 'keyword') });
+        (report.external ??= []).push({
+          name,
+          level: opts.level,
+          destination: destination(opened.retriever.config),
+          ndcg_cut_10: r.metrics.all.ndcg_cut_10,
+          recall_k: r.metrics.all[`recall_${k}`],
+          baselineNdcg: c.meanA,
+          gain: c.meanDiff,
+          pValue: c.pValue,
+          queries: r.metrics.all.num_q,
+          failedQueries: r.failures.length,
+          misses: Object.fromEntries(EXTERNAL_MISS_CATEGORIES.map((cat) => [cat, misses.filter((m) => m.category === cat).length])),
+        });
+      } finally {
+        await opened.dispose();
+      }
+    }
     const md = renderReadinessMarkdown(report);
     if (values.json) writeFileAtomic(values.json, JSON.stringify(report, null, 1));
     if (values.markdown) {

@@ -11,11 +11,15 @@ import { RUNS_DIR, saveRun } from '../../core/eval/run-manifest';
 import { writeFileAtomic } from '../../core/io/atomic-write';
 import type { RetrieverName } from '../../core/retrieve/types';
 import { openIndex, startEmbedder, startReranker, UsageError, type CliIO } from '../cli-context';
+import { diagnoseExternalMisses, EXTERNAL_MISS_CATEGORIES, type ExternalMiss } from '../../core/diagnose/external-misses';
+import { LocalRetriever } from '../../core/retrieve/local-retriever';
+import { checkExternalName, evaluateExternal, isBuiltInRetriever, openExternalRetriever } from './external-retriever-args';
 import { checkLevel, EVALUATION_OPTIONS, evaluationFromArgs, RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs, retrieverFromArg } from './retrieval-args';
 
-export const evalUsage = `retrieval-lens eval <dir> --retriever bm25|dense|hybrid|rerank [--model ID|PATH|use-lite] [--reranker ID|PATH]
+export const evalUsage = `retrieval-lens eval <dir> --retriever bm25|dense|hybrid|rerank|NAME [--model ID|PATH|use-lite] [--reranker ID|PATH]
     [--level doc|chunk] [--k N] [--run-out FILE] [--metrics-out FILE] [--fail-under MEASURE=VALUE ...]
-    [--split eval|train|all] [--adapter DIR] [--index-dir DIR] ${RETRIEVAL_USAGE}`;
+    [--split eval|train|all] [--adapter DIR] [--index-dir DIR] [--concurrency N] ${RETRIEVAL_USAGE}
+    (NAME: a retriever configured in retrievalLens.retrievers)`;
 
 export async function evalCommand(argv: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -30,22 +34,30 @@ export async function evalCommand(argv: string[], io: CliIO): Promise<number> {
       'fail-under': { type: 'string', multiple: true },
       'index-dir': { type: 'string' },
       adapter: { type: 'string' },
+      concurrency: { type: 'string' },
       ...EVALUATION_OPTIONS,
       ...RETRIEVAL_OPTIONS,
     },
   });
   if (positionals.length !== 1) throw new UsageError(`eval takes one folder\n${evalUsage}`);
-  const retriever: RetrieverName = retrieverFromArg(values.retriever);
+  const external = isBuiltInRetriever(values.retriever) ? undefined : (values.retriever as string);
+  const retriever: RetrieverName = external ? 'keyword' : retrieverFromArg(values.retriever);
   const { level, depth, split } = evaluationFromArgs(values);
+  const concurrency = values.concurrency === undefined ? undefined : Number(values.concurrency);
+  if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1)) throw new UsageError(`--concurrency must be a positive integer, got "${values.concurrency}"`);
   const bounds = (values['fail-under'] ?? []).map((s) => {
     const m = /^([A-Za-z_0-9]+)=([0-9.]+)$/.exec(s);
     if (!m) throw new UsageError(`--fail-under takes MEASURE=VALUE (e.g. ndcg_cut_10=0.6), got "${s}"`);
     return { measure: m[1], bound: Number(m[2]) };
   });
 
-  const target = await loadEvalTarget(positionals[0], { requireQueries: true });
+  const target = await loadEvalTarget(positionals[0], { requireQueries: true, settingsFile: values.settings });
   if (!target.queries.some((q) => q.judgments.length)) throw new UsageError(`${target.root}: no judged queries to evaluate`);
   checkLevel(target.queries, level, split, io);
+  if (external) {
+    checkExternalName(external, target);
+    return evalExternal(external, target, { level, depth, split, concurrency, model: values.model, runOut: values['run-out'], metricsOut: values['metrics-out'], bounds, retrieval: retrievalFromArgs(values, target), indexDir: values['index-dir'] }, io);
+  }
   const retrieval = retrievalFromArgs(values, target);
   if (retriever === 'rerank' && !(values.reranker ?? target.settings.rerankerModel)) throw new UsageError('--retriever rerank needs --reranker ID|PATH (a cross-encoder) or the retrievalLens.rerankerModel setting');
   const embedder = retriever === 'keyword' ? null : await startEmbedder(values.model, target, io);
@@ -103,6 +115,58 @@ export async function evalCommand(argv: string[], io: CliIO): Promise<number> {
   } finally {
     await embedder?.dispose();
     await crossEncoder?.dispose();
+  }
+}
+
+/** eval --retriever NAME: the configured engine answers every query; no local index is built. */
+async function evalExternal(
+  name: string,
+  target: Awaited<ReturnType<typeof loadEvalTarget>>,
+  o: {
+    level: 'doc' | 'chunk';
+    depth: number;
+    split: 'eval' | 'train' | 'all';
+    concurrency?: number;
+    model?: string;
+    runOut?: string;
+    metricsOut?: string;
+    bounds: Array<{ measure: string; bound: number }>;
+    retrieval: ReturnType<typeof retrievalFromArgs>;
+    indexDir?: string;
+  },
+  io: CliIO,
+): Promise<number> {
+  const opened = await openExternalRetriever(name, target, o.model, io);
+  try {
+    const result = await evaluateExternal(opened.retriever, target, { level: o.level, depth: o.depth, split: o.split, concurrency: o.concurrency }, io);
+    for (const b of o.bounds) if (!(b.measure in result.metrics.all)) throw new UsageError(`--fail-under: unknown measure "${b.measure}" (known: ${Object.keys(result.metrics.all).join(', ')})`);
+    if (o.runOut) writeTrecRun(o.runOut, result.ranking, `retrieval-lens-${name}`);
+    const manifest = { ...result.manifest, endpoint: opened.retriever.endpoint };
+    // At chunk level, why labeled spans were missed in the top K, as far as can be told from outside the engine.
+    let misses: ExternalMiss[] | undefined;
+    if (o.level === 'chunk') {
+      const keywordIndex = await openIndex(target, { retrieval: o.retrieval, embedder: null, crossEncoder: null, indexDir: o.indexDir, quiet: true }, io);
+      const k = target.settings.topK ?? 10;
+      misses = await diagnoseExternalMisses(result, target.queries.filter((q) => result.qrels.has(q.id) || result.failures.some((f) => f.qid === q.id)), { k, keyword: new LocalRetriever(keywordIndex, 'keyword') });
+      const counts = EXTERNAL_MISS_CATEGORIES.map((c) => [c, misses?.filter((m) => m.category === c).length ?? 0] as const).filter(([, n]) => n);
+      io.err(`${name}: ${misses.length} labeled spans missed in the top ${k}${counts.length ? `: ${counts.map(([c, n]) => `${c} ${n}`).join(', ')}` : ''}`);
+      for (const m of misses.slice(0, 5)) io.err(`  ${m.category}: ${m.queryId} ${m.docId}:${m.start}-${m.end}: ${m.evidence}`);
+    }
+    if (o.metricsOut) writeFileAtomic(o.metricsOut, JSON.stringify({ all: result.metrics.all, per_query: result.metrics.perQuery, manifest, failures: result.failures, misses }, null, 1));
+    if (target.kind === 'workspace') io.err(`run saved to ${saveRun(path.join(target.root, RUNS_DIR), { all: result.metrics.all, perQuery: result.metrics.perQuery, manifest })}`);
+    io.out(`${name} (${opened.retriever.kind} ${opened.retriever.endpoint}; ${o.level} level${o.level === 'chunk' ? ', labeled spans' : ''}, ${result.metrics.all.num_q} queries${result.failures.length ? `, ${result.failures.length} failed` : ''})`);
+    for (const m of ['P_10', 'recall_10', 'recall_100', 'recip_rank', 'map', 'ndcg_cut_10']) io.out(`${m.padEnd(12)} ${result.metrics.all[m].toFixed(4)}`);
+    let failed = 0;
+    for (const b of o.bounds) {
+      const v = result.metrics.all[b.measure];
+      if (v < b.bound) {
+        io.err(`FAIL ${b.measure} = ${v.toFixed(4)} < ${b.bound}`);
+        failed++;
+      }
+    }
+    return failed ? 1 : 0;
+  } finally {
+    await opened.dispose();
   }
 }
 

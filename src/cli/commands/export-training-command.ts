@@ -21,7 +21,7 @@ export async function exportTrainingCommand(argv: string[], io: CliIO): Promise<
   if (!(margin >= 0 && margin < 1)) throw new UsageError(`--margin must be within [0, 1), got "${values.margin}"`);
   const formats = values.format === 'all' ? (['st', 'beir'] as const) : values.format === 'st' || values.format === 'beir' ? ([values.format] as const) : undefined;
   if (!formats) throw new UsageError(`--format must be st, beir or all, got "${values.format}"`);
-  const target = await loadEvalTarget(positionals[0], { requireQueries: true });
+  const target = await loadEvalTarget(positionals[0], { requireQueries: true, settingsFile: values.settings });
   const embedder = await startEmbedder(values.model, target, io);
   try {
     const index = await openIndex(target, { retrieval: retrievalFromArgs(values, target), embedder, crossEncoder: null, indexDir: values['index-dir'] }, io);

@@ -54,10 +54,12 @@ export const RETRIEVAL_OPTIONS = {
   'dense-weight': { type: 'string' },
   'rerank-base': { type: 'string' },
   'rerank-candidates': { type: 'string' },
+  /** Read this settings file instead of <dir>/.vscode/settings.json. */
+  settings: { type: 'string' },
 } as const;
 
 export const RETRIEVAL_USAGE =
-  '[--chunker NAME] [--chunk-size N] [--chunk-overlap N] [--stemming on|off] [--stop-words on|off]\n' +
+  '[--settings FILE] [--chunker NAME] [--chunk-size N] [--chunk-overlap N] [--stemming on|off] [--stop-words on|off]\n' +
   '    [--fusion rrf|weighted] [--normalization min-max|z-score] [--rrf-k N] [--dense-weight W] [--rerank-base bm25|dense|hybrid] [--rerank-candidates N]';
 
 export type RetrievalArgs = Partial<Record<keyof typeof RETRIEVAL_OPTIONS, string>>;

@@ -1,9 +1,11 @@
 import { parseArgs } from 'node:util';
 import { loadEvalTarget } from '../../core/eval/eval-target';
 import { openIndex, startEmbedder, startReranker, UsageError, type CliIO } from '../cli-context';
+import { documentLookup, emptyPlacementCounts, placeHits } from '../../core/eval/hit-placement';
+import { checkExternalName, describePlacement, isBuiltInRetriever, openExternalRetriever } from './external-retriever-args';
 import { FILTER_OPTIONS, FILTER_USAGE, filterFromArgs, RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs, retrieverFromArg } from './retrieval-args';
 
-export const searchUsage = `retrieval-lens search <dir> "<query>" [--retriever bm25|dense|hybrid|rerank] [--k N] [--json] [--model ...] [--reranker ...]
+export const searchUsage = `retrieval-lens search <dir> "<query>" [--retriever bm25|dense|hybrid|rerank|NAME] [--k N] [--json] [--model ...] [--reranker ...]
     ${FILTER_USAGE}
     ${RETRIEVAL_USAGE}`;
 
@@ -23,11 +25,16 @@ export async function searchCommand(argv: string[], io: CliIO): Promise<number> 
     },
   });
   if (positionals.length !== 2) throw new UsageError(`search takes a folder and a query\n${searchUsage}`);
-  const retriever = retrieverFromArg(values.retriever);
+  const external = isBuiltInRetriever(values.retriever) ? undefined : (values.retriever as string);
+  const retriever = external ? 'keyword' : retrieverFromArg(values.retriever);
   const k = Number(values.k);
   if (!Number.isInteger(k) || k < 1) throw new UsageError(`--k must be a positive integer, got "${values.k}"`);
   const filter = filterFromArgs(values);
-  const target = await loadEvalTarget(positionals[0]);
+  const target = await loadEvalTarget(positionals[0], { settingsFile: values.settings });
+  if (external) {
+    checkExternalName(external, target);
+    return searchExternal(external, positionals[1], k, target, values, io);
+  }
   const retrieval = retrievalFromArgs(values, target);
   if (retriever === 'rerank' && !(values.reranker ?? target.settings.rerankerModel)) throw new UsageError('--retriever rerank needs --reranker ID|PATH (a cross-encoder) or the retrievalLens.rerankerModel setting');
   const embedder = retriever === 'keyword' ? null : await startEmbedder(values.model, target, io);
@@ -51,5 +58,31 @@ export async function searchCommand(argv: string[], io: CliIO): Promise<number> 
   } finally {
     await embedder?.dispose();
     await crossEncoder?.dispose();
+  }
+}
+
+/** search --retriever NAME: the engine's hits, each placed in a workspace document (or shown as not placed). */
+async function searchExternal(name: string, query: string, k: number, target: Awaited<ReturnType<typeof loadEvalTarget>>, values: { json?: boolean; model?: string; path?: string[] }, io: CliIO): Promise<number> {
+  const opened = await openExternalRetriever(name, target, values.model, io);
+  try {
+    const hits = await opened.retriever.search(query, k).catch((e: unknown) => {
+      throw new UsageError(e instanceof Error ? e.message : String(e));
+    });
+    const placed = placeHits(hits, documentLookup(target.corpus.documents), opened.retriever.config.documentId);
+    if (values.json) {
+      io.out(JSON.stringify(placed.map((p) => ({ ...p.hit, docId: p.docId, start: p.start, end: p.end, placement: p.placement, reason: p.reason })), null, 1));
+      return 0;
+    }
+    for (const p of placed) {
+      const where = p.docId === null ? `not placed (${p.reason})` : `${p.docId}${p.start !== undefined ? `:${p.start}-${p.end}` : ''}  [${p.placement}${p.reason ? `: ${p.reason}` : ''}]`;
+      io.out(`${String(p.hit.rank).padStart(3)}  ${p.hit.score.toFixed(4)}  ${p.hit.id}  ${where}`);
+      if (p.hit.text) io.out(`      ${p.hit.text.replace(/\s+/g, ' ').slice(0, 160)}`);
+    }
+    const counts = emptyPlacementCounts();
+    for (const p of placed) counts[p.placement]++;
+    io.err(`${name}: ${placed.length} hits; placed ${describePlacement(counts)}`);
+    return 0;
+  } finally {
+    await opened.dispose();
   }
 }

@@ -67,6 +67,25 @@ export interface ReadinessReport {
   verdict: { justified: boolean; headline: string; reasons: string[] };
   /** Expected gain from adapting the model (a query adapter trained on the train split); absent when switched off. */
   adapterGain?: AdapterGain;
+  /** Configured external retrievers scored beside the baseline by labeled spans (see ExternalReadinessLine). */
+  external?: ExternalReadinessLine[];
+}
+
+/** One external retriever in the report: scored on the eval split by labeled spans against the baseline scored alike. */
+export interface ExternalReadinessLine {
+  name: string;
+  level: Level;
+  destination: string;
+  ndcg_cut_10: number;
+  recall_k: number;
+  /** The local baseline on the same queries, scored the same way. */
+  baselineNdcg: number;
+  gain: number;
+  pValue: number;
+  queries: number;
+  failedQueries: number;
+  /** Missed labeled spans per category (external-misses.ts). */
+  misses: Record<string, number>;
 }
 
 /**
@@ -237,6 +256,13 @@ export function renderReadinessMarkdown(r: ReadinessReport): string {
   if (!r.levels.scored.length) lines.push('', '## What each fix gains (eval split)', '', `Not measured: ${r.levels.unscored.doc ?? r.levels.unscored.chunk}.`);
   else if (r.levels.unscored.chunk) lines.push('', `Chunk level is not measured: ${r.levels.unscored.chunk}.`);
   if (r.adapterGain) lines.push(...renderAdapterGainMarkdown(r.adapterGain));
+  if (r.external?.length) {
+    lines.push('', `## Configured retrievers (eval split, ${LEVEL_NAME[r.external[0].level]})`, '', `| Retriever | Sends to | nDCG@10 | Recall@${r.baseline.k} | Δ nDCG@10 vs ${r.baseline.retriever} | p | Misses |`, '| --- | --- | ---: | ---: | ---: | ---: | --- |');
+    for (const e of r.external) {
+      const misses = Object.entries(e.misses).filter(([, n]) => n).map(([c, n]) => `${c} ${n}`).join(', ') || 'none';
+      lines.push(`| ${esc(e.name)} | ${esc(e.destination)} | ${e.ndcg_cut_10.toFixed(3)} | ${e.recall_k.toFixed(3)} | ${e.gain >= 0 ? '+' : ''}${e.gain.toFixed(3)} | ${e.pValue.toFixed(3)} | ${esc(misses)}${e.failedQueries ? `; ${e.failedQueries} queries failed` : ''} |`);
+    }
+  }
   lines.push('', '## Checklist', '');
   for (const c of r.checklist) lines.push(`- [${c.ok ? 'x' : ' '}] **${c.item}** — ${c.detail}`);
   lines.push('', `## Missed ${noun}`, '', '| Query | Document | Category | Evidence |', '| --- | --- | --- | --- |');

@@ -2,7 +2,7 @@
 export interface ModelInfo {
   /** `use-lite`, a hub id like `Xenova/all-MiniLM-L6-v2`, or an absolute local folder. */
   id: string;
-  provider: 'use-lite' | 'transformers';
+  provider: 'use-lite' | 'transformers' | 'openai-compatible';
   revision: string;
   dtype: string;
   dims: number;

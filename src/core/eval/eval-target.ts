@@ -22,7 +22,11 @@ export interface EvalTarget {
   anchoring: { moved: number; fuzzy: number; stale: number };
 }
 
-export async function loadEvalTarget(dir: string, options: { requireQueries?: boolean } = {}): Promise<EvalTarget> {
+/**
+ * `settingsFile` (the CLI's --settings) is read instead of `<dir>/.vscode/settings.json`, also for BEIR folders,
+ * which otherwise take no settings.
+ */
+export async function loadEvalTarget(dir: string, options: { requireQueries?: boolean; settingsFile?: string } = {}): Promise<EvalTarget> {
   const root = path.resolve(dir);
   if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) throw new InputError(root, undefined, 'not a folder');
   if (isBeirFolder(root)) {
@@ -47,9 +51,10 @@ export async function loadEvalTarget(dir: string, options: { requireQueries?: bo
       const split = qrels.has(q.id) ? 'eval' : 'train';
       queries.push({ id: q.id, text: q.text, split, judgments: [...judged].map(([docId, grade]) => ({ grade: Math.max(0, Math.min(3, grade)) as 0 | 1 | 2 | 3, target: { type: 'document', docId } })) });
     }
-    return { kind: 'beir', root, corpus, queries, settings: {}, anchoring: { moved: 0, fuzzy: 0, stale: 0 } };
+    const settings = options.settingsFile ? readWorkspaceSettings(root, path.resolve(options.settingsFile)) : {};
+    return { kind: 'beir', root, corpus, queries, settings, anchoring: { moved: 0, fuzzy: 0, stale: 0 } };
   }
-  const settings = readWorkspaceSettings(root);
+  const settings = readWorkspaceSettings(root, options.settingsFile && path.resolve(options.settingsFile));
   const corpus = await loadFolderCorpus(root, { include: settings.include, exclude: settings.exclude });
   const evalFile = path.join(root, EVALSET_PATH);
   if (options.requireQueries && !fs.existsSync(evalFile)) {

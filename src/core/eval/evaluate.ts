@@ -1,4 +1,6 @@
 import type { WorkspaceIndex } from '../index/workspace-index';
+import { LocalRetriever, type LocalHit } from '../retrieve/local-retriever';
+import { runQueries } from '../retrieve/retriever';
 import { resolveSearchConfig } from '../retrieve/search';
 import type { FusionConfig, QueryVectorTransform, RerankConfig, RetrieverName, SearchHit } from '../retrieve/types';
 import { chunkQrels, documentQrels, documentRun } from './chunk-relevance';
@@ -49,27 +51,15 @@ export async function evaluate(index: WorkspaceIndex, queries: EvalQuery[], opti
   const k = options.level === 'doc' ? Math.ceil(depth * Math.min(8, Math.max(1, chunksPerDoc))) : depth;
   const ranking = new Map<string, string[]>();
   const hits = new Map<string, SearchHit[]>();
-  let done = 0;
+  // The index's retriever behind the one Retriever contract, one query at a time; a retriever that cannot run
+  // (e.g. no embedding model) fails the evaluation as before.
+  const retriever = new LocalRetriever(index, options.retriever, { fusion: options.fusion, rerank: options.rerank, queryTransform: options.queryTransform });
+  const outcomes = await runQueries(retriever, judged, { k, concurrency: 1, failFast: true, explain: false, signal: options.signal, onProgress: options.onProgress });
   for (const q of judged) {
-    options.signal?.throwIfAborted();
-    const r = await index.search({
-      query: q.text,
-      k,
-      retrievers: [options.retriever],
-      filter: q.filter,
-      fusion: options.fusion,
-      rerank: options.rerank,
-      explain: false,
-      queryTransform: options.queryTransform,
-      signal: options.signal,
-    });
-    const err = r.errors[options.retriever];
-    if (err) throw new Error(`${options.retriever}: ${err}`);
-    const list = r.results[options.retriever] ?? [];
+    const list = ((outcomes.get(q.id)?.hits ?? []) as LocalHit[]).map((h) => h.searchHit);
     hits.set(q.id, list);
     const ids = options.level === 'doc' ? documentRun(list).map((h) => h.docId).slice(0, depth) : list.map((h) => h.chunkId).slice(0, depth);
     ranking.set(q.id, ids);
-    options.onProgress?.(++done, judged.length);
   }
   const metrics = computeMetrics(qrels, rankedRun(ranking), { cutoffs: options.cutoffs });
   const m = index.manifest;

@@ -43,11 +43,11 @@ export function gitCommit(dir: string): string | null {
  */
 export function saveRun(
   dir: string,
-  run: { all: Record<string, number>; perQuery: Record<string, Record<string, number>>; manifest: RunManifest },
+  run: { all: Record<string, number>; perQuery: Record<string, Record<string, number>>; manifest: Pick<RunManifest, 'createdAt' | 'level'> & { retriever: string } },
 ): string {
   fs.mkdirSync(dir, { recursive: true });
   const stamp = run.manifest.createdAt.replace(/[:.]/g, '-');
-  const file = path.join(dir, `${stamp}-${run.manifest.retriever}-${run.manifest.level}.json`);
+  const file = path.join(dir, `${stamp}-${run.manifest.retriever.replace(/[^\w.-]+/g, '_')}-${run.manifest.level}.json`);
   writeFileAtomic(file, JSON.stringify({ all: run.all, per_query: run.perQuery, manifest: run.manifest }, null, 1));
   return file;
 }

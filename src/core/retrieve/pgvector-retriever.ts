@@ -1,0 +1,107 @@
+import { Pool } from 'pg';
+import type { PgvectorRetrieverConfig } from './retriever-config';
+import { RetrieverError, type QueryEmbedder, type RetrievedHit, type Retriever, type RetrieverCapabilities, type RetrieverSearchOptions } from './retriever';
+import type { SecretSource } from './secret-source';
+import { DEFAULT_TIMEOUT_MS } from './http-retriever';
+
+/**
+ * Postgres with pgvector, reached with the `pg` client: the configured SQL runs with `$1` = the query vector as
+ * pgvector text (`[0.12,-0.3,…]`, cast in SQL with `$1::vector`) and, when the SQL uses it, `$2` = the query text
+ * (for hybrid SQL). Rows come back in the SQL's order; the id, text, path, score and offset columns are mapped by
+ * name. The password comes from `passwordSecret`, never from the connection string in settings.
+ */
+export class PgvectorRetriever implements Retriever {
+  readonly kind = 'pgvector';
+  readonly capabilities: RetrieverCapabilities;
+  private pool: Pool | undefined;
+  private readonly usesText: boolean;
+
+  constructor(
+    readonly name: string,
+    readonly config: PgvectorRetrieverConfig,
+    private readonly deps: { secrets: SecretSource; queryEmbedder: QueryEmbedder },
+  ) {
+    this.usesText = /\$2\b/.test(config.sql);
+    this.capabilities = { filters: false, returnsText: true, needsQueryVector: true, concurrency: config.concurrency ?? 4 };
+  }
+
+  /** host:port/database, for messages and manifests (no user or password). */
+  get endpoint(): string {
+    try {
+      const u = new URL(this.config.connection);
+      return `${u.host}${u.pathname}`;
+    } catch {
+      return 'postgres';
+    }
+  }
+
+  private async connect(query: string): Promise<Pool> {
+    if (this.pool) return this.pool;
+    let password: string | undefined;
+    if (this.config.passwordSecret) {
+      password = await this.deps.secrets.get(this.config.passwordSecret);
+      if (password === undefined) throw new RetrieverError(this.name, query, 'passwordSecret', `secret ${this.config.passwordSecret} is not set (${this.deps.secrets.describe(this.config.passwordSecret)})`);
+    }
+    const timeout = this.config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.pool = new Pool({ connectionString: this.config.connection, password, max: this.capabilities.concurrency, connectionTimeoutMillis: timeout, query_timeout: timeout, idleTimeoutMillis: 5_000 });
+    // An idle connection dropped by the server must not crash the process.
+    this.pool.on('error', () => undefined);
+    return this.pool;
+  }
+
+  async search(query: string, k: number, options: RetrieverSearchOptions = {}): Promise<RetrievedHit[]> {
+    options.signal?.throwIfAborted();
+    const fail = (where: string, problem: string) => new RetrieverError(this.name, query, where, problem);
+    let vector: Float32Array;
+    try {
+      vector = await this.deps.queryEmbedder(query, options.signal);
+    } catch (e) {
+      if (options.signal?.aborted) throw e;
+      throw fail(`embedding model "${this.config.embeddingModel}"`, e instanceof Error ? e.message : String(e));
+    }
+    const pool = await this.connect(query);
+    const params: unknown[] = [`[${Array.from(vector).join(',')}]`];
+    if (this.usesText) params.push(query);
+    let rows: Array<Record<string, unknown>>;
+    try {
+      rows = (await pool.query(this.config.sql, params)).rows as Array<Record<string, unknown>>;
+    } catch (e) {
+      const err = e as { message?: string; code?: string };
+      const where = err.code && /^[0-9A-Z]{5}$/.test(err.code) ? `SQL (${err.code})` : `postgres ${this.endpoint}`;
+      throw fail(where, err.message ?? String(e));
+    }
+    options.signal?.throwIfAborted();
+    const c = this.config;
+    const col = (row: Record<string, unknown>, i: number, name: string | undefined, fallback: string, required: boolean): unknown => {
+      const key = name ?? fallback;
+      if (!(key in row)) {
+        if (required || name !== undefined) throw fail(`row ${i + 1}, column "${key}"`, `not in the result (columns: ${Object.keys(row).join(', ') || 'none'})`);
+        return undefined;
+      }
+      return row[key];
+    };
+    return rows.slice(0, k).map((row, i) => {
+      const id = col(row, i, c.idColumn, 'id', true);
+      if (id === null || id === undefined) throw fail(`row ${i + 1}, column "${c.idColumn ?? 'id'}"`, 'is null');
+      const rawScore = col(row, i, c.scoreColumn, 'score', false);
+      const score = rawScore === undefined || rawScore === null ? 1 / (i + 1) : Number(rawScore);
+      if (!Number.isFinite(score)) throw fail(`row ${i + 1}, column "${c.scoreColumn ?? 'score'}"`, `must be a number, got ${JSON.stringify(rawScore)}`);
+      const hit: RetrievedHit = { rank: i + 1, score, id: String(id) };
+      const text = col(row, i, c.textColumn, 'text', false);
+      if (typeof text === 'string') hit.text = text;
+      const p = col(row, i, c.pathColumn, 'path', false);
+      if (p !== undefined && p !== null) hit.path = String(p);
+      if (c.startColumn && c.endColumn) {
+        hit.start = Number(col(row, i, c.startColumn, 'start', true));
+        hit.end = Number(col(row, i, c.endColumn, 'end', true));
+      }
+      return hit;
+    });
+  }
+
+  async dispose(): Promise<void> {
+    const p = this.pool;
+    this.pool = undefined;
+    await p?.end();
+  }
+}

@@ -1,0 +1,114 @@
+import * as vscode from 'vscode';
+import { levelSupport } from '../core/eval/label-level';
+import type { EvalQuery } from '../core/eval/evalset-types';
+import { evaluateRetriever, type RetrieverEvaluationResult } from '../core/eval/evaluate-retriever';
+import { compareRuns, type Comparison } from '../core/eval/significance';
+import type { WorkspaceIndex } from '../core/index/workspace-index';
+import { createExternalRetriever } from '../core/retrieve/external-retrievers';
+import { LocalRetriever } from '../core/retrieve/local-retriever';
+import { validateEmbeddingEndpoints, validateRetrievers } from '../core/retrieve/retriever-config';
+import { destination, RetrieverConsent } from '../core/retrieve/retriever-consent';
+import type { SecretSource } from '../core/retrieve/secret-source';
+import { nestedSettingName } from '../core/workspace-settings';
+
+/** One configured retriever's line in the baseline view: scored, or why it was not contacted or failed. */
+export interface ConfiguredRetrieverLine {
+  name: string;
+  destination: string;
+  status: 'scored' | 'not contacted' | 'error';
+  reason?: string;
+  result?: RetrieverEvaluationResult;
+  /** Paired against the local reference retriever on the same labeled spans. */
+  vsLocal?: Comparison;
+}
+
+export interface ConfiguredRetrieversBaseline {
+  /** The local retriever scored the same way (labeled spans), the reference of every line. */
+  local: { name: string; result: RetrieverEvaluationResult };
+  lines: ConfiguredRetrieverLine[];
+}
+
+const SECRET_PREFIX = 'retrievalLens.secret.';
+
+/** Secrets named in settings come from the editor's secret storage only (set with "Retrieval Lens: Set Secret…"). */
+export function editorSecrets(context: vscode.ExtensionContext): SecretSource {
+  return {
+    get: async (name) => context.secrets.get(`${SECRET_PREFIX}${name}`),
+    describe: (name) => `run "Retrieval Lens: Set Secret…" and store ${name}`,
+  };
+}
+
+export async function setSecret(context: vscode.ExtensionContext): Promise<void> {
+  const name = await vscode.window.showInputBox({ title: 'Secret name (as in ${secret:NAME}, passwordSecret or apiKeySecret)', validateInput: (v) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(v) ? undefined : 'letters, digits and _') });
+  if (!name) return;
+  const value = await vscode.window.showInputBox({ title: `Value of ${name}`, password: true, ignoreFocusOut: true });
+  if (value === undefined) return;
+  await context.secrets.store(`${SECRET_PREFIX}${name}`, value);
+  void vscode.window.showInformationMessage(`Retrieval Lens: secret ${name} stored in the editor's secret storage.`);
+}
+
+/**
+ * Scores each retriever of retrievalLens.retrievers on the eval split beside the local one, at chunk level by
+ * labeled spans. Nothing is contacted unless the workspace is trusted and the user confirmed that retriever
+ * (RetrieverConsent); otherwise the line says why. Undefined when none is configured.
+ */
+export async function evaluateConfiguredRetrievers(context: vscode.ExtensionContext, index: WorkspaceIndex, queries: EvalQuery[], k: number, log: vscode.LogOutputChannel): Promise<ConfiguredRetrieversBaseline | undefined> {
+  const c = vscode.workspace.getConfiguration('retrievalLens');
+  const rawRetrievers = c.get<unknown>('retrievers');
+  if (!rawRetrievers || typeof rawRetrievers !== 'object' || !Object.keys(rawRetrievers).length) return undefined;
+  const endpoints = validateEmbeddingEndpoints(c.get<unknown>('embeddingEndpoints') ?? {});
+  const checked = validateRetrievers(rawRetrievers, endpoints.endpoints);
+  const lines: ConfiguredRetrieverLine[] = [];
+  for (const p of [...endpoints.problems.map((x) => ({ ...x, key: 'embeddingEndpoints' as const })), ...checked.problems.map((x) => ({ ...x, key: 'retrievers' as const }))]) {
+    const message = `${nestedSettingName(p.key, p.path)} ${p.problem}`;
+    log.warn(message);
+    if (p.key === 'retrievers' && typeof p.path[0] === 'string' && !lines.some((l) => l.name === p.path[0])) lines.push({ name: p.path[0], destination: '', status: 'error', reason: message });
+  }
+  const consent = new RetrieverConsent({
+    isTrusted: () => vscode.workspace.isTrusted,
+    store: { get: (key) => context.globalState.get(key), set: (key, v) => context.globalState.update(key, v) },
+    ask: async (name, dest) =>
+      (await vscode.window.showWarningMessage(
+        `Retrieval Lens: the workspace settings name the retriever "${name}". Send your eval queries to ${dest}?`,
+        { modal: true, detail: 'Only the query texts (and query vectors) are sent; secrets come from your secret storage. You are asked again if its settings change.' },
+        'Allow',
+      )) === 'Allow',
+  });
+  // At the level the labels support (chunk for spans, document for whole-document judgments), as the baseline view.
+  const opts = { level: levelSupport(queries, 'eval').levels[0] ?? ('doc' as const), cutoffs: [k, 10], split: 'eval' as const };
+  const localName = index.embedder ? 'hybrid' : 'keyword';
+  const local = { name: localName, result: await evaluateRetriever(new LocalRetriever(index, localName), index.documents(), queries, opts) };
+  for (const [name, config] of Object.entries(checked.retrievers)) {
+    const endpoint = config.embeddingModel && config.embeddingModel !== 'local' ? endpoints.endpoints[config.embeddingModel] : undefined;
+    const line: ConfiguredRetrieverLine = { name, destination: destination(config, endpoint), status: 'not contacted' };
+    lines.push(line);
+    const d = await consent.check(name, config, endpoint);
+    if (!d.allowed) {
+      line.reason = d.reason;
+      continue;
+    }
+    const retriever = createExternalRetriever(name, { retrievers: checked.retrievers, embeddingEndpoints: endpoints.endpoints }, {
+      secrets: editorSecrets(context),
+      localQueryEmbedder: index.embedder ? (q, signal) => index.embedQuery(q, signal) : undefined,
+    });
+    try {
+      const result = await evaluateRetriever(retriever, index.documents(), queries, { ...opts, documentId: config.documentId });
+      for (const f of result.failures) log.warn(f.error);
+      if (result.failures.length && !result.metrics.all.num_q) {
+        line.status = 'error';
+        line.reason = result.failures[0].error;
+        continue;
+      }
+      line.status = 'scored';
+      line.result = result;
+      const paired = Object.fromEntries(Object.entries(local.result.metrics.perQuery).filter(([q]) => q in result.metrics.perQuery));
+      line.vsLocal = compareRuns(paired, result.metrics.perQuery, 'ndcg_cut_10');
+    } catch (e) {
+      line.status = 'error';
+      line.reason = e instanceof Error ? e.message : String(e);
+    } finally {
+      await retriever.dispose();
+    }
+  }
+  return { local, lines };
+}

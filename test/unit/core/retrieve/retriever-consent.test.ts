@@ -1,0 +1,52 @@
+import * as assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createExternalRetriever } from '../../../../src/core/retrieve/external-retrievers';
+import type { HttpRetrieverConfig } from '../../../../src/core/retrieve/retriever-config';
+import { RetrieverConsent, consentKey } from '../../../../src/core/retrieve/retriever-consent';
+import { environmentSecrets } from '../../../../src/core/retrieve/secret-source';
+import { startJsonServer } from '../../../helpers/protocol-servers';
+
+describe('retriever consent: trusted workspace and one confirmation before any request', () => {
+  it('an untrusted workspace sends no request and never asks; a trusted one asks once per configuration', async () => {
+    const server = await startJsonServer(() => ({ body: { results: [{ id: 'a', score: 1 }] } }));
+    try {
+      const config: HttpRetrieverConfig = { type: 'http', preset: 'plain', url: `${server.url}/search` };
+      const store = new Map<string, unknown>();
+      const asked: string[] = [];
+      let trusted = false;
+      let answer = false;
+      const consent = new RetrieverConsent({ isTrusted: () => trusted, store: { get: (k) => store.get(k), set: (k, v) => void store.set(k, v) }, ask: async (n, d) => (asked.push(`${n} → ${d}`), answer) });
+      // What the editor does before evaluating: ask the gate, then build the retriever and search only when allowed.
+      const attempt = async (cfg: HttpRetrieverConfig) => {
+        const d = await consent.check('rag', cfg);
+        if (!d.allowed) return d.reason;
+        await createExternalRetriever('rag', { retrievers: { rag: cfg } }, { secrets: environmentSecrets }).search('q', 1);
+        return 'searched';
+      };
+      assert.match(await attempt(config), /the workspace is not trusted/);
+      assert.equal(asked.length, 0);
+      assert.equal(server.requests.length, 0, 'no request from an untrusted workspace');
+      trusted = true;
+      assert.match(await attempt(config), /not confirmed: queries are sent to POST http:\/\/127\.0\.0\.1:\d+\/search only after you agree/);
+      assert.equal(server.requests.length, 0, 'no request before the user agrees');
+      answer = true;
+      assert.equal(await attempt(config), 'searched');
+      assert.equal(await attempt(config), 'searched');
+      assert.equal(asked.length, 2, 'asked once more, then remembered');
+      assert.equal(server.requests.length, 2);
+      assert.equal(store.get(consentKey('rag', config)), true);
+      // A changed destination is a new retriever: asked again.
+      answer = false;
+      assert.match(await attempt({ ...config, url: `${server.url}/other` }), /not confirmed/);
+      assert.equal(server.requests.length, 2);
+      // The embeddings endpoint a retriever names receives the query texts: it is part of what the user confirms.
+      const endpoint = { type: 'openai' as const, url: 'https://emb.example/v1', model: 'm' };
+      answer = true;
+      assert.deepEqual(await consent.check('rag', { ...config, embeddingModel: 'e' }, endpoint), { allowed: true });
+      assert.match(asked.at(-1) ?? '', /query texts to the embeddings endpoint POST https:\/\/emb\.example\/v1$/);
+      assert.notEqual(consentKey('rag', config, endpoint), consentKey('rag', config, { ...endpoint, url: 'https://elsewhere/v1' }));
+    } finally {
+      await server.close();
+    }
+  });
+});
