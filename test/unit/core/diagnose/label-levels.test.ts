@@ -72,13 +72,15 @@ describe('figures at the level the labels support', () => {
     const docs = corpus.documents.filter((d, i) => wanted.has(d.id) || i < 200);
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-doclabels-'));
     for (const d of docs) fs.writeFileSync(path.join(root, `${d.id}.md`), `# ${d.title}\n\n${d.text.slice(d.title.length).trim()}\n`);
-    const evalSet = EvalSetFile.forWorkspace(root);
-    for (const q of queries) {
-      const judged = [...(qrels.get(q.id) as Map<string, number>)].filter(([id]) => docs.some((d) => d.id === id));
-      evalSet.upsert({ id: q.id, text: q.text, split: 'eval', judgments: judged.map(([id, g]) => ({ grade: Math.min(3, g) as 1, target: { type: 'document', docId: `${id}.md` } })) });
-    }
-    evalSet.save();
-
+    // The judgments come in as one command, as a team would bring qrels from TREC or BEIR: import-judgments maps
+    // each corpus id to its file (the path without extension) and creates each query from queries.jsonl.
+    const exchange = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-doclabels-qrels-'));
+    const kept = new Set(docs.map((d) => d.id));
+    const rows = queries.flatMap((q) => [...(qrels.get(q.id) as Map<string, number>)].filter(([id]) => kept.has(id)).map(([id, g]) => `${q.id}\t${id}\t${g}`));
+    fs.writeFileSync(path.join(exchange, 'test.tsv'), `query-id\tcorpus-id\tscore\n${rows.join('\n')}\n`);
+    fs.writeFileSync(path.join(exchange, 'queries.jsonl'), queries.map((q) => JSON.stringify({ _id: q.id, text: q.text })).join('\n') + '\n');
+    const imported = io();
+    assert.equal(await runCli(['import-judgments', root, path.join(exchange, 'test.tsv'), '--format', 'beir', '--queries', path.join(exchange, 'queries.jsonl')], imported.io), 0, imported.err.join('\n'));
     const target = await loadEvalTarget(root);
     assert.equal(levelSupport(target.queries).kind, 'documents');
     const retrieval = retrievalSettings({}, 'markdown');
