@@ -180,15 +180,15 @@ export class Annotations implements vscode.Disposable, vscode.CodeLensProvider, 
     const c = a?.chunks.find((x) => x.start <= offset && offset < x.end);
     if (!a || !c) return undefined;
     const lints = a.lints.filter((l) => l.chunkId === c.id);
-    // Headings and lint messages quote the document: appended as text (markdown escaped), so a heading like
-    // `![](http://host/x.png)` or `[x](command:…)` is shown, never rendered, fetched or followed.
+    // Headings quote the document: shown as a code span (nothing inside is markdown, nor linkified), lint messages
+    // as text, so a heading like `![](http://host/x.png)` or `[x](command:…)` is shown, never rendered, fetched or followed.
     const md = new vscode.MarkdownString();
     md.supportHtml = false;
     md.isTrusted = false;
     md.appendMarkdown(`**Chunk ${c.ordinal + 1} of ${a.chunks.length}** `).appendText(c.id);
     md.appendMarkdown('\n- chunker: ').appendText(c.chunker);
     md.appendMarkdown(`\n- characters ${c.start}–${c.end} (${c.end - c.start}), ${c.tokens} tokens`);
-    if (c.headingPath.length) md.appendMarkdown('\n- section: ').appendText(c.headingPath.join(' › '));
+    if (c.headingPath.length) md.appendMarkdown(`\n- section: ${codeSpan(c.headingPath.join(' › '))}`);
     for (const l of lints) md.appendMarkdown('\n- ⚠ ').appendText(`${l.kind}: ${l.message}`);
     return new vscode.Hover(md, new vscode.Range(document.positionAt(c.start), document.positionAt(c.end)));
   }
@@ -196,4 +196,13 @@ export class Annotations implements vscode.Disposable, vscode.CodeLensProvider, 
   dispose(): void {
     for (const d of this.disposables) d.dispose();
   }
+}
+
+/** `text` as a markdown code span: a backtick fence longer than any run inside it, so the text is shown verbatim. */
+export function codeSpan(text: string): string {
+  const flat = text.replace(/[\r\n]+/g, ' ');
+  const longest = Math.max(0, ...(flat.match(/`+/g) ?? []).map((r) => r.length));
+  const fence = '`'.repeat(longest + 1);
+  const pad = flat.startsWith('`') || flat.endsWith('`') || flat.startsWith(' ') ? ' ' : '';
+  return `${fence}${pad}${flat}${pad}${fence}`;
 }

@@ -87,6 +87,9 @@ function payloads(origin: string): string[] {
   ];
 }
 
+/** A heading a chunk hover quotes: markdown image and links, HTML, a command link. */
+const HEADING = (origin: string) => `# ![img](${origin}/h1) [cmd](command:workbench.action.quit) <img src="${origin}/h2"> [web](${origin}/h3) **bold**`;
+
 const normalize = (s: string) => s.replace(/\s+/g, ' ').trim();
 
 async function inspectorFrame(page: Page, selector: string, timeout = 60_000): Promise<Frame> {
@@ -114,6 +117,7 @@ describe('hostile documents in the Query Inspector (real VS Code, chromium)', ()
     const dir = path.join(wb.workspace, 'hostile');
     fs.mkdirSync(dir, { recursive: true });
     list.forEach((p, i) => fs.writeFileSync(path.join(dir, `p${String(i).padStart(2, '0')}.md`), `zebracanary payload ${i}: ${p}\n`));
+    fs.writeFileSync(path.join(dir, 'headings.md'), `${HEADING(`http://127.0.0.1:${wire.port}`)}\n\nhoverbody text under a hostile heading.\n`);
   });
   after(async () => {
     await wb?.close();
@@ -151,5 +155,34 @@ describe('hostile documents in the Query Inspector (real VS Code, chromium)', ()
     console.log(`hostile payloads: ${list.length} indexed and shown, ${textOk} with their exact text, ${executions} executions over ${pwned.length} frames, ${wire.hits.length} requests to the payloads' address (${wire.hits.join(', ') || 'none'}); screenshot ${file}`);
     assert.equal(executions, 0, 'no payload ran');
     assert.deepEqual(wire.hits, [], 'no request reached the address the payloads name');
+  });
+
+  it('a chunk hover quotes a hostile heading as text: no image fetched, no link rendered', { timeout: 300_000 }, async () => {
+    const before = wire.hits.length;
+    await page.keyboard.press('Control+P');
+    await page.locator('.quick-input-widget input').fill('hostile/headings.md');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'headings.md' }).first().waitFor();
+    await page.keyboard.press('Enter');
+    await page.locator('.tab.active', { hasText: 'headings.md' }).waitFor();
+    await page.locator('.codelens-decoration', { hasText: 'chunk 1/' }).first().waitFor({ timeout: 60_000 });
+    const hover = page.locator('.monaco-hover', { hasText: 'Chunk 1 of' });
+    const deadline = Date.now() + 60_000;
+    while (!(await hover.isVisible())) {
+      if (Date.now() > deadline) throw new Error('no chunk hover appeared');
+      await page.mouse.move(0, 0);
+      await page.locator('.view-line', { hasText: 'hoverbody' }).first().hover({ position: { x: 30, y: 5 } });
+      await page.waitForTimeout(1500);
+    }
+    const text = await hover.innerText();
+    const links = await hover.locator('a').count();
+    const imgs = await hover.locator('img').count();
+    await page.waitForTimeout(2000);
+    const file = await screenshot(page, 'hostile-hover');
+    const expected = HEADING(`http://127.0.0.1:${wire.port}`).slice(2);
+    console.log(`hostile hover: section shown as text: ${normalize(text).includes(normalize(expected))}, ${links} links, ${imgs} images, ${wire.hits.length - before} requests; screenshot ${file}`);
+    assert.ok(normalize(text).includes(`section: ${normalize(expected)}`), `the hover shows the heading as written: ${text}`);
+    assert.equal(imgs, 0, 'no image rendered');
+    assert.equal(links, 0, 'no link rendered');
+    assert.equal(wire.hits.length - before, 0, 'no request to the heading\'s address');
   });
 });
