@@ -1,13 +1,15 @@
 import { parseArgs } from 'node:util';
 import { loadEvalTarget } from '../../core/eval/eval-target';
-import { buildPool, describeHoles, judgingOrder, localRankings } from '../../core/eval/pool';
+import { buildPool, describeHoles, judgingOrder, localRankings, retrieverRanking } from '../../core/eval/pool';
 import { writeFileAtomic } from '../../core/io/atomic-write';
 import type { RetrieverName } from '../../core/retrieve/types';
 import { openIndex, startEmbedder, UsageError, type CliIO } from '../cli-context';
+import { checkExternalName, interruptSignal, openExternalRetriever } from './external-retriever-args';
 import { RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs, retrieverFromArg } from './retrieval-args';
 
-export const poolUsage = `retrieval-lens pool <workspace> [--k N] [--retrievers bm25,dense,hybrid] [--split eval|train|all] [--json FILE]
-    [--model ID|PATH|use-lite] [--index-dir DIR] ${RETRIEVAL_USAGE}`;
+export const poolUsage = `retrieval-lens pool <workspace> [--k N] [--retrievers bm25,dense,hybrid] [--retriever NAME ...] [--split eval|train|all] [--json FILE]
+    [--model ID|PATH|use-lite] [--index-dir DIR] ${RETRIEVAL_USAGE}
+    (--retriever NAME: also pool a retriever from retrievalLens.retrievers, e.g. the team's search engine)`;
 
 /** Pools the top K of each retriever into one judging queue (unjudged passages, each once) and prints Hole@K. */
 export async function poolCommand(argv: string[], io: CliIO): Promise<number> {
@@ -17,6 +19,7 @@ export async function poolCommand(argv: string[], io: CliIO): Promise<number> {
     options: {
       k: { type: 'string', default: '10' },
       retrievers: { type: 'string', default: 'keyword,dense,hybrid' },
+      retriever: { type: 'string', multiple: true },
       split: { type: 'string', default: 'all' },
       json: { type: 'string' },
       model: { type: 'string' },
@@ -30,7 +33,8 @@ export async function poolCommand(argv: string[], io: CliIO): Promise<number> {
   if (!['eval', 'train', 'all'].includes(values.split as string)) throw new UsageError('--split must be eval, train or all');
   const retrievers = [...new Set((values.retrievers as string).split(',').map((s) => retrieverFromArg(s.trim())))] as RetrieverName[];
   if (retrievers.includes('rerank')) throw new UsageError('--retrievers: pool keyword, dense and hybrid (rerank reorders one of them)');
-  const target = await loadEvalTarget(positionals[0], { requireQueries: true });
+  const target = await loadEvalTarget(positionals[0], { requireQueries: true, settingsFile: values.settings });
+  for (const name of values.retriever ?? []) checkExternalName(name, target);
   const queries = judgingOrder(target.queries.filter((q) => values.split === 'all' || q.split === values.split));
   if (!queries.length) throw new UsageError(`${target.root}: no queries in the ${values.split} split`);
   const retrieval = retrievalFromArgs(values, target);
@@ -39,6 +43,21 @@ export async function poolCommand(argv: string[], io: CliIO): Promise<number> {
     const index = await openIndex(target, { retrieval, embedder, crossEncoder: null, indexDir: values['index-dir'] }, io);
     const { rankings, errors } = await localRankings(index, queries, retrievers, k);
     for (const [name, e] of Object.entries(errors)) io.err(`${name}: ${e}`);
+    // External engines answer the same queries; their hits are placed in the workspace as evaluation places them.
+    for (const name of values.retriever ?? []) {
+      const opened = await openExternalRetriever(name, target, values.model, io);
+      const { signal, release } = interruptSignal();
+      try {
+        const r = await retrieverRanking(opened.retriever, queries, target.corpus.documents, k, { documentId: opened.retriever.config.documentId, signal });
+        for (const f of r.failures.slice(0, 10)) io.err(`error: ${f.error}`);
+        if (r.failures.length) io.err(`${name}: ${r.failures.length} of ${queries.length} queries failed and add nothing to the pool`);
+        if (r.unplaced) io.err(`${name}: ${r.unplaced} hits map to no workspace document, so they cannot be judged and are not pooled (see docs/RETRIEVERS.md, documentId)`);
+        rankings.push(r.ranking);
+      } finally {
+        release();
+        await opened.dispose();
+      }
+    }
     const pool = buildPool(queries, rankings, k);
     const queued = new Set(pool.items.map((i) => i.queryId)).size;
     io.out(`pool: ${pool.queries} queries, top ${k} of ${rankings.map((r) => r.retriever).join(', ')}: ${pool.items.length} passages to judge for ${queued} queries`);

@@ -1,4 +1,7 @@
+import type { SourceDocument } from '../corpus/document';
+import { runQueries, type Retriever } from '../retrieve/retriever';
 import type { RetrievalIndex, RetrieverName } from '../retrieve/types';
+import { documentLookup, placeHits, type DocumentIdRule } from './hit-placement';
 import { spanOverlapsChunk } from './chunk-relevance';
 import type { EvalQuery } from './evalset-types';
 
@@ -132,6 +135,44 @@ export async function localRankings(
     onProgress?.(++done, queries.length);
   }
   return { rankings: rankings.filter((r) => !errors[r.retriever as RetrieverName]), errors };
+}
+
+/**
+ * The top K of any retriever behind the contract (an external engine: http, pgvector) as a named ranking: each hit
+ * placed in the workspace as evaluation places it (offsets, exact or fuzzy text, else the whole document); hits that
+ * map to no workspace document cannot be judged and are counted, and queries the engine could not answer are listed.
+ */
+export async function retrieverRanking(
+  retriever: Retriever,
+  queries: EvalQuery[],
+  documents: Iterable<SourceDocument>,
+  k: number,
+  options: { documentId?: DocumentIdRule; signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {},
+): Promise<{ ranking: NamedRanking; unplaced: number; failures: Array<{ qid: string; query: string; error: string }> }> {
+  const docs = documentLookup(documents);
+  const outcomes = await runQueries(retriever, queries, { k, explain: false, signal: options.signal, onProgress: options.onProgress });
+  const results = new Map<string, PoolHit[]>();
+  const failures: Array<{ qid: string; query: string; error: string }> = [];
+  let unplaced = 0;
+  for (const q of queries) {
+    const o = outcomes.get(q.id);
+    if (!o) continue;
+    if (o.error !== undefined) {
+      failures.push({ qid: q.id, query: q.text, error: o.error });
+      continue;
+    }
+    const hits: PoolHit[] = [];
+    for (const p of placeHits(o.hits.slice(0, k), docs, options.documentId)) {
+      const doc = p.docId === null ? undefined : docs.getDocument(p.docId);
+      if (!doc) {
+        unplaced++;
+        continue;
+      }
+      hits.push({ docId: doc.id, start: p.start ?? 0, end: p.end ?? doc.text.length, text: p.hit.text });
+    }
+    results.set(q.id, hits);
+  }
+  return { ranking: { retriever: retriever.name, results }, unplaced, failures };
 }
 
 /** "keyword 40% (12/30)" per retriever. */

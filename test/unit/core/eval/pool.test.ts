@@ -11,6 +11,7 @@ import { buildPool, isJudged, judgingOrder, localRankings, type NamedRanking } f
 import { makeSpanTarget } from '../../../../src/core/eval/span-anchor';
 import { WorkspaceIndex } from '../../../../src/core/index/workspace-index';
 import { CharTrigramEmbedder } from '../../../helpers/char-ngram-embedder';
+import { startJsonServer } from '../../../helpers/protocol-servers';
 import { demoDir } from '../../../helpers/shared';
 
 describe('pooled judging on demo/', () => {
@@ -116,5 +117,43 @@ describe('pooled judging on demo/', () => {
     assert.match(out[1], new RegExp(`^Hole@5: keyword ${Math.round(100 * written.holes[0].hole)}% \\(${written.holes[0].unjudged}/${written.holes[0].total}\\)$`));
     assert.equal(written.items.length, Number(/(\d+) passages/.exec(out[0])?.[1]));
     assert.equal(await runCli(['pool', demoDir, '--retrievers', 'rerank'], { out: () => undefined, err: (t) => err.push(t) }), 2);
+  });
+
+  it('CLI: an external engine from --settings joins the pool; its hits are placed in the workspace, unplaceable ones counted', async () => {
+    // A plain {results:[{id,score,text}]} service answering every query with one passage of the webhooks guide, a
+    // whole-document hit, and an id the workspace does not have.
+    const webhooks = fs.readFileSync(path.join(demoDir, 'docs/guides/webhooks.md'), 'utf8');
+    const passage = webhooks.split(/\n\s*\n/).find((p) => p.length > 120 && !p.startsWith('#')) as string;
+    const server = await startJsonServer((req) => {
+      const b = JSON.parse(req.body) as { query: string; k: number };
+      return { body: { results: [{ id: 'docs/guides/webhooks.md', score: 3, text: passage }, { id: 'docs/guides/batching.md', score: 2 }, { id: 'nowhere/missing.md', score: 1, text: 'not in this workspace' }].slice(0, b.k) } };
+    });
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-pool-ext-'));
+    try {
+      const settings = path.join(tmp, 'settings.json');
+      fs.writeFileSync(settings, JSON.stringify({ 'retrievalLens.retrievers': { engine: { type: 'http', preset: 'plain', url: `${server.url}/search` } } }, null, 2));
+      const out: string[] = [];
+      const err: string[] = [];
+      const json = path.join(tmp, 'pool.json');
+      const code = await runCli(['pool', demoDir, '--settings', settings, '--k', '5', '--retrievers', 'bm25', '--retriever', 'engine', '--index-dir', path.join(tmp, 'index'), '--json', json], { out: (t) => out.push(t), err: (t) => err.push(t) });
+      assert.equal(code, 0, err.join('\n'));
+      assert.match(out[0], /^pool: 29 queries, top 5 of keyword, engine: \d+ passages to judge for \d+ queries$/);
+      assert.match(err.join('\n'), /engine: 29 hits map to no workspace document, so they cannot be judged and are not pooled/);
+      assert.equal(server.requests.length, 29);
+      const written = JSON.parse(fs.readFileSync(json, 'utf8')) as { holes: Array<{ retriever: string; total: number; unjudged: number }>; items: Array<{ queryId: string; docId: string; start: number; end: number; hits: Array<{ retriever: string; rank: number }> }> };
+      const engine = written.holes.find((h) => h.retriever === 'engine');
+      assert.equal(engine?.total, 29 * 2, 'two placed hits per query count toward Hole@K');
+      const fromEngine = written.items.filter((i) => i.hits.some((h) => h.retriever === 'engine'));
+      assert.equal(fromEngine.length, engine?.unjudged, 'every unjudged engine hit is in the queue once');
+      const start = webhooks.indexOf(passage);
+      for (const i of fromEngine.filter((x) => x.docId === 'docs/guides/webhooks.md')) {
+        // Placed by its text: the passage's own offsets (or merged with an overlapping keyword hit of the same span).
+        assert.ok(i.start <= start + passage.length && i.end >= start, `${i.queryId}: the engine's passage lands on its text`);
+      }
+      const whole = fromEngine.find((x) => x.docId === 'docs/guides/batching.md' && x.hits.length === 1);
+      if (whole) assert.deepEqual([whole.start, whole.end], [0, target.corpus.documents.find((d) => d.id === 'docs/guides/batching.md')?.text.length]);
+    } finally {
+      await server.close();
+    }
   });
 });
