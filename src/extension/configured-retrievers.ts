@@ -2,9 +2,11 @@ import * as vscode from 'vscode';
 import { levelSupport } from '../core/eval/label-level';
 import type { EvalQuery } from '../core/eval/evalset-types';
 import { evaluateRetriever, type RetrieverEvaluationResult } from '../core/eval/evaluate-retriever';
+import type { DocumentIdRule } from '../core/eval/hit-placement';
+import { retrieverRanking, type NamedRanking } from '../core/eval/pool';
 import { compareRuns, type Comparison } from '../core/eval/significance';
 import type { WorkspaceIndex } from '../core/index/workspace-index';
-import { createExternalRetriever } from '../core/retrieve/external-retrievers';
+import { createExternalRetriever, type ExternalRetriever } from '../core/retrieve/external-retrievers';
 import { LocalRetriever } from '../core/retrieve/local-retriever';
 import { validateEmbeddingEndpoints, validateRetrievers } from '../core/retrieve/retriever-config';
 import { destination, RetrieverConsent } from '../core/retrieve/retriever-consent';
@@ -47,52 +49,107 @@ export async function setSecret(context: vscode.ExtensionContext): Promise<void>
   void vscode.window.showInformationMessage(`Retrieval Lens: secret ${name} stored in the editor's secret storage.`);
 }
 
+/** A retriever of retrievalLens.retrievers the user may (or may not yet) be sent queries to. */
+interface ConfiguredEntry {
+  line: ConfiguredRetrieverLine;
+  documentId?: DocumentIdRule;
+  /** Undefined when nothing may be contacted (untrusted workspace, consent refused): the line says why. */
+  open?: () => ExternalRetriever;
+}
+
 /**
- * Scores each retriever of retrievalLens.retrievers on the eval split beside the local one, at chunk level by
- * labeled spans. Nothing is contacted unless the workspace is trusted and the user confirmed that retriever
- * (RetrieverConsent); otherwise the line says why. Undefined when none is configured.
+ * The workspace's configured retrievers, validated (problems become error lines), each behind the consent gate: a
+ * retriever is opened only when the workspace is trusted and the user confirmed that retriever (RetrieverConsent).
+ * Undefined when none is configured.
  */
-export async function evaluateConfiguredRetrievers(context: vscode.ExtensionContext, index: WorkspaceIndex, queries: EvalQuery[], k: number, log: vscode.LogOutputChannel): Promise<ConfiguredRetrieversBaseline | undefined> {
+async function configuredRetrievers(context: vscode.ExtensionContext, index: WorkspaceIndex, log: vscode.LogOutputChannel, purpose: string): Promise<{ problems: ConfiguredRetrieverLine[]; entries: ConfiguredEntry[] } | undefined> {
   const c = vscode.workspace.getConfiguration('retrievalLens');
   const rawRetrievers = c.get<unknown>('retrievers');
   if (!rawRetrievers || typeof rawRetrievers !== 'object' || !Object.keys(rawRetrievers).length) return undefined;
   const endpoints = validateEmbeddingEndpoints(c.get<unknown>('embeddingEndpoints') ?? {});
   const checked = validateRetrievers(rawRetrievers, endpoints.endpoints);
-  const lines: ConfiguredRetrieverLine[] = [];
+  const problems: ConfiguredRetrieverLine[] = [];
   for (const p of [...endpoints.problems.map((x) => ({ ...x, key: 'embeddingEndpoints' as const })), ...checked.problems.map((x) => ({ ...x, key: 'retrievers' as const }))]) {
     const message = `${nestedSettingName(p.key, p.path)} ${p.problem}`;
     log.warn(message);
-    if (p.key === 'retrievers' && typeof p.path[0] === 'string' && !lines.some((l) => l.name === p.path[0])) lines.push({ name: p.path[0], destination: '', status: 'error', reason: message });
+    if (p.key === 'retrievers' && typeof p.path[0] === 'string' && !problems.some((l) => l.name === p.path[0])) problems.push({ name: p.path[0], destination: '', status: 'error', reason: message });
   }
   const consent = new RetrieverConsent({
     isTrusted: () => vscode.workspace.isTrusted,
     store: { get: (key) => context.globalState.get(key), set: (key, v) => context.globalState.update(key, v) },
     ask: async (name, dest) =>
       (await vscode.window.showWarningMessage(
-        `Retrieval Lens: the workspace settings name the retriever "${name}". Send your eval queries to ${dest}?`,
+        `Retrieval Lens: the workspace settings name the retriever "${name}". Send your ${purpose} to ${dest}?`,
         { modal: true, detail: 'Only the query texts (and query vectors) are sent; secrets come from your secret storage. You are asked again if its settings change.' },
         'Allow',
       )) === 'Allow',
   });
-  // At the level the labels support (chunk for spans, document for whole-document judgments), as the baseline view.
-  const opts = { level: levelSupport(queries, 'eval').levels[0] ?? ('doc' as const), cutoffs: [k, 10], split: 'eval' as const };
-  const localName = index.embedder ? 'hybrid' : 'keyword';
-  const local = { name: localName, result: await evaluateRetriever(new LocalRetriever(index, localName), index.documents(), queries, opts) };
+  const entries: ConfiguredEntry[] = [];
   for (const [name, config] of Object.entries(checked.retrievers)) {
     const endpoint = config.embeddingModel && config.embeddingModel !== 'local' ? endpoints.endpoints[config.embeddingModel] : undefined;
     const line: ConfiguredRetrieverLine = { name, destination: destination(config, endpoint), status: 'not contacted' };
-    lines.push(line);
     const d = await consent.check(name, config, endpoint);
     if (!d.allowed) {
       line.reason = d.reason;
+      entries.push({ line });
       continue;
     }
-    const retriever = createExternalRetriever(name, { retrievers: checked.retrievers, embeddingEndpoints: endpoints.endpoints }, {
-      secrets: editorSecrets(context),
-      localQueryEmbedder: index.embedder ? (q, signal) => index.embedQuery(q, signal) : undefined,
-    });
+    const open = () =>
+      createExternalRetriever(name, { retrievers: checked.retrievers, embeddingEndpoints: endpoints.endpoints }, {
+        secrets: editorSecrets(context),
+        localQueryEmbedder: index.embedder ? (q, signal) => index.embedQuery(q, signal) : undefined,
+      });
+    entries.push({ line, documentId: config.documentId, open });
+  }
+  return { problems, entries };
+}
+
+/**
+ * The top K of each configured retriever the user agreed to, for the pooled judging queue; retrievers not contacted
+ * (and why) and failed queries are logged, never silently left out.
+ */
+export async function configuredRankings(context: vscode.ExtensionContext, index: WorkspaceIndex, queries: EvalQuery[], k: number, log: vscode.LogOutputChannel): Promise<NamedRanking[]> {
+  const found = await configuredRetrievers(context, index, log, 'queries for pooled judging');
+  const out: NamedRanking[] = [];
+  for (const e of found?.entries ?? []) {
+    if (!e.open) {
+      log.info(`judging queue: retriever "${e.line.name}" not pooled: ${e.line.reason}`);
+      continue;
+    }
+    const retriever = e.open();
     try {
-      const result = await evaluateRetriever(retriever, index.documents(), queries, { ...opts, documentId: config.documentId });
+      const r = await retrieverRanking(retriever, queries, index.documents(), k, { documentId: e.documentId });
+      for (const f of r.failures) log.warn(f.error);
+      if (r.unplaced) log.warn(`judging queue: ${r.unplaced} hits of "${e.line.name}" map to no workspace document and cannot be judged`);
+      out.push(r.ranking);
+    } catch (err) {
+      log.warn(`judging queue: retriever "${e.line.name}" failed: ${err instanceof Error ? err.message : err}`);
+    } finally {
+      await retriever.dispose();
+    }
+  }
+  return out;
+}
+
+/**
+ * Scores each retriever of retrievalLens.retrievers on the eval split beside the local one, at the level the labels
+ * support. Nothing is contacted unless the workspace is trusted and the user confirmed that retriever
+ * (RetrieverConsent); otherwise the line says why. Undefined when none is configured.
+ */
+export async function evaluateConfiguredRetrievers(context: vscode.ExtensionContext, index: WorkspaceIndex, queries: EvalQuery[], k: number, log: vscode.LogOutputChannel): Promise<ConfiguredRetrieversBaseline | undefined> {
+  const found = await configuredRetrievers(context, index, log, 'eval queries');
+  if (!found) return undefined;
+  const lines: ConfiguredRetrieverLine[] = [...found.problems];
+  const opts = { level: levelSupport(queries, 'eval').levels[0] ?? ('doc' as const), cutoffs: [k, 10], split: 'eval' as const };
+  const localName = index.embedder ? 'hybrid' : 'keyword';
+  const local = { name: localName, result: await evaluateRetriever(new LocalRetriever(index, localName), index.documents(), queries, opts) };
+  for (const e of found.entries) {
+    const line = e.line;
+    lines.push(line);
+    if (!e.open) continue;
+    const retriever = e.open();
+    try {
+      const result = await evaluateRetriever(retriever, index.documents(), queries, { ...opts, documentId: e.documentId });
       for (const f of result.failures) log.warn(f.error);
       if (result.failures.length && !result.metrics.all.num_q) {
         line.status = 'error';
@@ -103,9 +160,9 @@ export async function evaluateConfiguredRetrievers(context: vscode.ExtensionCont
       line.result = result;
       const paired = Object.fromEntries(Object.entries(local.result.metrics.perQuery).filter(([q]) => q in result.metrics.perQuery));
       line.vsLocal = compareRuns(paired, result.metrics.perQuery, 'ndcg_cut_10');
-    } catch (e) {
+    } catch (err) {
       line.status = 'error';
-      line.reason = e instanceof Error ? e.message : String(e);
+      line.reason = err instanceof Error ? err.message : String(err);
     } finally {
       await retriever.dispose();
     }

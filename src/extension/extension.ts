@@ -11,7 +11,7 @@ import type { RetrieverName } from '../core/retrieve/types';
 import type { HostInfo } from '../protocol';
 import { Annotations } from './annotations';
 import { runBaseline, showBaselineResults } from './baseline-view';
-import { evaluateConfiguredRetrievers, setSecret } from './configured-retrievers';
+import { configuredRankings, evaluateConfiguredRetrievers, setSecret } from './configured-retrievers';
 import { EvalSetService } from './eval-set-service';
 import { EvalSetTree } from './eval-set-tree';
 import { IndexService, readConfig } from './index-service';
@@ -39,7 +39,7 @@ export function activate(context: vscode.ExtensionContext): RetrievalLensApi {
   const hostInfo = (): HostInfo => ({ extensionVersion: String(context.extension.packageJSON.version), vscodeVersion: vscode.version, activationMs });
   const inspector = new InspectorController(indexService, evalSet, hostInfo);
   const annotations = new Annotations(indexService, evalSet, inspector);
-  const judgingQueue = new JudgingQueue(evalSet, indexService);
+  const judgingQueue = new JudgingQueue(evalSet, indexService, (index, queries, k) => configuredRankings(context, index, queries, k, log));
   const tree = new EvalSetTree(evalSet, indexService, judgingQueue);
   const handlers = inspector.handlers();
   let baselinePanel: vscode.WebviewPanel | undefined;

@@ -4,6 +4,7 @@ import type { Grade } from '../core/eval/evalset-types';
 import { DEFAULT_TRAIN_SHARE, describeQueryLogImport, type SampleStrategy } from '../core/eval/query-log';
 import type { EvalQuery } from '../core/eval/evalset-types';
 import { buildPool, describeHoles, judgingOrder, localRankings, type NamedRanking, type Pool, type PoolItem } from '../core/eval/pool';
+import type { WorkspaceIndex } from '../core/index/workspace-index';
 import type { RetrieverName } from '../core/retrieve/types';
 import type { EvalSetService } from './eval-set-service';
 import type { IndexService } from './index-service';
@@ -14,12 +15,13 @@ export function poolItemKey(item: PoolItem): string {
 }
 
 /**
- * The pooled judging queue of the Eval Set view: the top K of every local retriever for every query, each unjudged
- * passage once. Rankings are searched once when the queue is built (and for queries added later); a judgment only
+ * The pooled judging queue of the Eval Set view: the top K of every local retriever, and of every configured
+ * external retriever the user agreed to send queries to, for every query, each unjudged passage once. Rankings are searched once when the queue is built (and for queries added later); a judgment only
  * recomputes the pool from them, so judging is instant.
  */
 export class JudgingQueue implements vscode.Disposable {
   private rankings: NamedRanking[] | undefined;
+  private local: RetrieverName[] = [];
   private k = 10;
   private readonly skipped = new Set<string>();
   private order: string[] = [];
@@ -29,7 +31,12 @@ export class JudgingQueue implements vscode.Disposable {
   readonly onDidChange = this.emitter.event;
   private readonly sub: vscode.Disposable;
 
-  constructor(private readonly evalSet: EvalSetService, private readonly indexService: IndexService) {
+  constructor(
+    private readonly evalSet: EvalSetService,
+    private readonly indexService: IndexService,
+    /** The configured external retrievers' top K (consent-gated by the caller); none when absent. */
+    private readonly externalRankings?: (index: WorkspaceIndex, queries: EvalQuery[], k: number) => Promise<NamedRanking[]>,
+  ) {
     this.sub = evalSet.onDidChange(() => void this.refresh());
   }
 
@@ -51,7 +58,8 @@ export class JudgingQueue implements vscode.Disposable {
     this.skipped.clear();
     this.order = queries.map((q) => q.id);
     const { rankings } = await localRankings(index, queries, retrievers, k);
-    this.rankings = rankings;
+    this.local = retrievers;
+    this.rankings = [...rankings, ...((await this.externalRankings?.(index, queries, k)) ?? [])];
     this.pool = buildPool(queries, rankings, k);
     this.emitter.fire();
     return this.pool;
@@ -75,8 +83,9 @@ export class JudgingQueue implements vscode.Disposable {
     const queries: EvalQuery[] = [...all.filter((q) => known.has(q.id)).sort((a, b) => (known.get(a.id) ?? 0) - (known.get(b.id) ?? 0)), ...fresh];
     const index = this.indexService.index;
     if (fresh.length && index) {
-      const { rankings } = await localRankings(index, fresh, this.rankings.map((r) => r.retriever as RetrieverName), this.k);
-      for (const r of rankings) for (const [qid, hits] of r.results) this.rankings.find((x) => x.retriever === r.retriever)?.results.set(qid, hits);
+      const { rankings } = await localRankings(index, fresh, this.local, this.k);
+      const external = this.rankings.length > this.local.length ? ((await this.externalRankings?.(index, fresh, this.k)) ?? []) : [];
+      for (const r of [...rankings, ...external]) for (const [qid, hits] of r.results) this.rankings.find((x) => x.retriever === r.retriever)?.results.set(qid, hits);
       this.order.push(...fresh.map((q) => q.id));
     }
     this.pool = buildPool(queries, this.rankings, this.k);
