@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { FrameLocator, Page } from 'playwright-core';
+import type { Frame, FrameLocator, Page } from 'playwright-core';
 import { launchBrowser } from '../../scripts/lib/browser';
 import { startCodeServer, type CodeServer } from '../../scripts/lib/code-server';
 import { codeServerBin, ensureTools, repoRoot } from '../../scripts/lib/tools';
@@ -90,4 +90,17 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const file = path.join(screenshotDir, `${name}.png`);
   await page.screenshot({ path: file });
   return file;
+}
+
+/** The frame (two iframes deep) of the webview that contains `selector`, waiting for it up to `timeout` ms. */
+export async function findWebview(page: Page, selector: string, timeout = 60_000): Promise<Frame> {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    for (const f of page.frames()) {
+      if (!f.url().includes('fake.html') && !f.url().includes('index.html')) continue;
+      if (await f.locator(selector).count().catch(() => 0)) return f;
+    }
+    if (Date.now() > deadline) throw new Error(`no webview with ${selector}`);
+    await page.waitForTimeout(250);
+  }
 }

@@ -4,8 +4,8 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Frame, Page } from 'playwright-core';
-import { openWorkbench, runCommand, screenshot, type Workbench } from './harness';
+import type { Page } from 'playwright-core';
+import { openWorkbench, runCommand, screenshot, type Workbench, findWebview } from './harness';
 
 /**
  * A workspace of hostile documents, indexed and shown in the Query Inspector in a real VS Code: nothing in them may
@@ -92,17 +92,7 @@ const HEADING = (origin: string) => `# ![img](${origin}/h1) [cmd](command:workbe
 
 const normalize = (s: string) => s.replace(/\s+/g, ' ').trim();
 
-async function inspectorFrame(page: Page, selector: string, timeout = 60_000): Promise<Frame> {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    for (const f of page.frames()) {
-      if (!f.url().includes('fake.html') && !f.url().includes('index.html')) continue;
-      if (await f.locator(selector).count().catch(() => 0)) return f;
-    }
-    if (Date.now() > deadline) throw new Error(`no webview with ${selector}`);
-    await page.waitForTimeout(250);
-  }
-}
+const inspectorFrame = findWebview;
 
 describe('hostile documents in the Query Inspector (real VS Code, chromium)', () => {
   let wb: Workbench;

@@ -2,21 +2,10 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Frame, Page } from 'playwright-core';
-import { openWorkbench, runCommand, screenshot, type Workbench } from './harness';
+import type { Page } from 'playwright-core';
+import { openWorkbench, runCommand, screenshot, type Workbench, findWebview } from './harness';
 
-/** The frame (two iframes deep) of the webview that contains `selector`. */
-async function webview(page: Page, selector: string, timeout = 60_000): Promise<Frame> {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    for (const f of page.frames()) {
-      if (!f.url().includes('fake.html') && !f.url().includes('index.html')) continue;
-      if (await f.locator(selector).count().catch(() => 0)) return f;
-    }
-    if (Date.now() > deadline) throw new Error(`no webview with ${selector}`);
-    await page.waitForTimeout(250);
-  }
-}
+const webview = findWebview;
 
 describe('Query Inspector, labeling and baseline in a real VS Code', () => {
   let wb: Workbench;

@@ -103,15 +103,7 @@ export async function evalCommand(argv: string[], io: CliIO): Promise<number> {
     const fusion = result.manifest.fusion ? `; ${describeFusion(result.manifest.fusion)}` : '';
     io.out(`${retriever} (${level} level, ${result.metrics.all.num_q} queries, ${index.manifest.chunkerKey}${result.manifest.model ? `, ${result.manifest.model.id}` : ''}${fusion})`);
     for (const m of shown) io.out(`${m.padEnd(12)} ${result.metrics.all[m].toFixed(4)}`);
-    let failed = 0;
-    for (const b of bounds) {
-      const v = result.metrics.all[b.measure];
-      if (v < b.bound) {
-        io.err(`FAIL ${b.measure} = ${v.toFixed(4)} < ${b.bound}`);
-        failed++;
-      }
-    }
-    return failed ? 1 : 0;
+    return checkBounds(result.metrics.all, bounds, io);
   } finally {
     await embedder?.dispose();
     await crossEncoder?.dispose();
@@ -156,15 +148,7 @@ async function evalExternal(
     if (target.kind === 'workspace') io.err(`run saved to ${saveRun(path.join(target.root, RUNS_DIR), { all: result.metrics.all, perQuery: result.metrics.perQuery, manifest })}`);
     io.out(`${name} (${opened.retriever.kind} ${opened.retriever.endpoint}; ${o.level} level${o.level === 'chunk' ? ', labeled spans' : ''}, ${result.metrics.all.num_q} queries${result.failures.length ? `, ${result.failures.length} failed` : ''})`);
     for (const m of ['P_10', 'recall_10', 'recall_100', 'recip_rank', 'map', 'ndcg_cut_10']) io.out(`${m.padEnd(12)} ${result.metrics.all[m].toFixed(4)}`);
-    let failed = 0;
-    for (const b of o.bounds) {
-      const v = result.metrics.all[b.measure];
-      if (v < b.bound) {
-        io.err(`FAIL ${b.measure} = ${v.toFixed(4)} < ${b.bound}`);
-        failed++;
-      }
-    }
-    return failed ? 1 : 0;
+    return checkBounds(result.metrics.all, o.bounds, io);
   } finally {
     await opened.dispose();
   }
@@ -184,4 +168,17 @@ export function readJsonFile(file: string): unknown {
     const line = m ? text.slice(0, Number(m[1])).split('\n').length : 1;
     throw new UsageError(`${file}:${line}: invalid JSON: ${e instanceof Error ? e.message : e}`);
   }
+}
+
+/** Exit code 1 when a --fail-under bound is missed, each miss printed; 0 otherwise. */
+function checkBounds(all: Record<string, number>, bounds: Array<{ measure: string; bound: number }>, io: CliIO): number {
+  let failed = 0;
+  for (const b of bounds) {
+    const v = all[b.measure];
+    if (v < b.bound) {
+      io.err(`FAIL ${b.measure} = ${v.toFixed(4)} < ${b.bound}`);
+      failed++;
+    }
+  }
+  return failed ? 1 : 0;
 }

@@ -257,7 +257,7 @@ export function renderReadinessMarkdown(r: ReadinessReport): string {
   else if (r.levels.unscored.chunk) lines.push('', `Chunk level is not measured: ${r.levels.unscored.chunk}.`);
   if (r.adapterGain) lines.push(...renderAdapterGainMarkdown(r.adapterGain));
   if (r.external?.length) {
-    lines.push('', `## Configured retrievers (eval split, ${LEVEL_NAME[r.external[0].level]})`, '', `| Retriever | Sends to | nDCG@10 | Recall@${r.baseline.k} | Δ nDCG@10 vs ${r.baseline.retriever} | p | Misses |`, '| --- | --- | ---: | ---: | ---: | ---: | --- |');
+    lines.push('', `## Configured retrievers (eval split, ${r.external[0].level === 'chunk' ? 'labeled spans' : LEVEL_NAME[r.external[0].level]})`, '', `| Retriever | Sends to | nDCG@10 | Recall@${r.baseline.k} | Δ nDCG@10 vs ${r.baseline.retriever} | p | Misses |`, '| --- | --- | ---: | ---: | ---: | ---: | --- |');
     for (const e of r.external) {
       const misses = Object.entries(e.misses).filter(([, n]) => n).map(([c, n]) => `${c} ${n}`).join(', ') || 'none';
       lines.push(`| ${esc(e.name)} | ${esc(e.destination)} | ${e.ndcg_cut_10.toFixed(3)} | ${e.recall_k.toFixed(3)} | ${e.gain >= 0 ? '+' : ''}${e.gain.toFixed(3)} | ${e.pValue.toFixed(3)} | ${esc(misses)}${e.failedQueries ? `; ${e.failedQueries} queries failed` : ''} |`);

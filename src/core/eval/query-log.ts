@@ -1,3 +1,4 @@
+import { seededRandom } from './significance';
 import * as crypto from 'node:crypto';
 import { InputError } from '../corpus/input-error';
 import { readCsvRecords, readTextLines } from '../io/text-lines';
@@ -251,17 +252,8 @@ export function oneEditApart(aStr: string, bStr: string): boolean {
   return long.slice(i + 1).join('') === short.slice(i).join('');
 }
 
-/** A seeded pseudo-random generator (mulberry32 over a 32-bit seed): the same seed gives the same sample. */
-export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded generator of the significance tests (mulberry32): the same seed gives the same sample. */
+export { seededRandom };
 
 /**
  * Samples n queries (all when n is absent or ≥ the count). `top`: the n most frequent. `random`: uniform without

@@ -1,3 +1,4 @@
+import { seededRandom } from '../../../src/core/eval/significance';
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -25,17 +26,8 @@ function io() {
   return { out, err, io: { out: (t: string) => out.push(t), err: (t: string) => err.push(t) } };
 }
 
-/** Seeded PRNG (mulberry32) so a failing kill schedule can be replayed from the printed seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded PRNG (the significance tests' mulberry32) so a failing kill schedule can be replayed from the printed seed. */
+const rng = seededRandom;
 
 /** Starts a writer process; resolves acks as they arrive; `killAfterMs` after its first output it gets SIGKILL. */
 function runWriter(ws: string, from: number, to: number, tag: string, killAfterMs?: number): Promise<{ acked: number[]; killed: boolean; code: number | null; stderr: string }> {

@@ -114,16 +114,17 @@ describe('eval set: two windows writing the same file', () => {
     assert.deepEqual(all[0].judgments.map((j) => j.grade), [2, 1]);
   });
 
-  it('fields it does not know (a later "source" or "frequency") are kept and merged like any other', () => {
-    const file = setup('{"id":"q1","text":"t","split":"eval","source":"logs","frequency":12,"judgments":[]}\n');
+  it('fields added later ("source", "frequency") and fields it does not know ("owner") are kept and merged like any other', () => {
+    const file = setup('{"id":"q1","text":"t","split":"eval","source":"log","frequency":12,"owner":"search-team","judgments":[]}\n');
     const a = EvalSetFile.load(file);
     const b = EvalSetFile.load(file);
     a.upsert({ ...(a.get('q1') as EvalQuery), frequency: 40 } as EvalQuery);
     a.save();
     b.addJudgment('q1', { grade: 2, target: span(12, 70) });
     b.save();
-    const q = EvalSetFile.load(file).get('q1') as EvalQuery & { source: string; frequency: number };
-    assert.equal(q.source, 'logs');
+    const q = EvalSetFile.load(file).get('q1') as EvalQuery & { source: string; frequency: number; owner: string };
+    assert.equal(q.source, 'log');
+    assert.equal(q.owner, 'search-team');
     assert.equal(q.frequency, 40);
     assert.equal(q.judgments.length, 1);
   });
