@@ -4,6 +4,7 @@
  * Adding a message is one line here; both sides fail the type-check when a field is renamed.
  */
 import type { RetrieverName, ScoreExplanation, MetadataFilter, FusionConfig, RankPosition } from './core/retrieve/types';
+import type { Placement } from './core/eval/hit-placement';
 
 export interface HostInfo {
   extensionVersion: string;
@@ -64,6 +65,40 @@ export interface SearchParams {
   fusion?: Partial<FusionConfig>;
 }
 
+/** One hit of a configured external retriever, placed in the workspace (or shown as unplaced, never dropped). */
+export interface ExternalHitRow {
+  rank: number;
+  score: number;
+  /** The engine's id for the hit. */
+  id: string;
+  /** The workspace document it maps to; null when unplaced. */
+  docId: string | null;
+  /** The path the engine stored, if any. */
+  path?: string;
+  start?: number;
+  end?: number;
+  placement: Placement;
+  /** Why the hit is placed at document level only, or not at all. */
+  reason?: string;
+  preview: string;
+  /** Grade of the label overlapping the placed span (or a document label), if any. */
+  label?: number;
+}
+
+/** A configured retriever of retrievalLens.retrievers as an inspector column. */
+export interface ExternalColumn {
+  name: string;
+  kind: string;
+  /** Where queries are sent (host, database), as the consent prompt named it. */
+  destination: string;
+  status: 'ok' | 'not contacted' | 'error';
+  /** Why it was not contacted, or the error it answered with. */
+  reason?: string;
+  hits: ExternalHitRow[];
+  /** Capabilities the user should know while reading the column (e.g. the filter was not applied). */
+  notes: string[];
+}
+
 export interface SearchView {
   query: string;
   queryId?: string;
@@ -75,6 +110,8 @@ export interface SearchView {
   /** The fusion the search ran with, fully resolved: engine defaults, then workspace settings, then the request's overrides. */
   fusion: FusionConfig;
   timingsMs: Record<string, number>;
+  /** The configured external retrievers (retrievalLens.retrievers), beside the local columns; absent when none. */
+  external?: ExternalColumn[];
 }
 
 export interface InitState {

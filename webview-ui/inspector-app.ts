@@ -1,6 +1,6 @@
 import { html, nothing, render, type TemplateResult } from 'lit';
 import { live } from 'lit/directives/live.js';
-import type { InitState, IndexStatus, MissedSpan, ResultRow, SearchParams, SearchView } from '../src/protocol';
+import type { ExternalColumn, ExternalHitRow, InitState, IndexStatus, MissedSpan, ResultRow, SearchParams, SearchView } from '../src/protocol';
 import type { RetrieverName, ScoreExplanation } from '../src/core/retrieve/types';
 import type { VscodeTextfield } from '@vscode-elements/elements/dist/vscode-textfield/vscode-textfield.js';
 import { describeFusion } from '../src/core/retrieve/fusion-label';
@@ -232,10 +232,11 @@ export class InspectorApp {
 
   private results(view: SearchView): TemplateResult {
     const cols = ALL_RETRIEVERS.filter((r) => view.columns[r] || view.errors[r]);
+    const external = view.external ?? [];
     return html`
       <section class="meta">“${view.query}” · top ${view.k}${cols.includes('hybrid') ? ` · hybrid: ${describeFusion(view.fusion)}` : nothing}${view.filterRemoved ? html` · filter removed ${view.filterRemoved} chunks` : nothing}
         · ${Object.entries(view.timingsMs).map(([k, v]) => `${k} ${v.toFixed(1)} ms`).join(' · ')}</section>
-      <section class="columns" style="grid-template-columns: repeat(${cols.length}, minmax(16em, 1fr))">
+      <section class="columns" style="grid-template-columns: repeat(${cols.length + external.length}, minmax(16em, 1fr))">
         ${cols.map((r) => html`<div class="column" data-retriever=${r}>
           <h2>${LABELS[r]}</h2>
           ${view.errors[r] ? html`<div class="error">${view.errors[r]}</div>` : nothing}
@@ -243,8 +244,45 @@ export class InspectorApp {
             ${(view.columns[r] ?? []).map((row) => this.row(row, r))}
           </ol>
         </div>`)}
+        ${external.map((c) => this.externalColumn(c))}
       </section>
       ${this.missed(view.missed)}`;
+  }
+
+  /** A configured retriever (retrievalLens.retrievers): its hits and where each was placed, or why it did not run. */
+  private externalColumn(c: ExternalColumn): TemplateResult {
+    return html`<div class="column external" data-retriever=${c.name} data-external=${c.kind || 'unknown'} data-status=${c.status}>
+      <h2 title=${c.destination}>${c.name}${c.kind ? html` <span class="muted">(${c.kind})</span>` : nothing}</h2>
+      <div class="muted destination">${c.destination}</div>
+      ${c.status !== 'ok' ? html`<div class="error">${c.status}: ${c.reason ?? ''}</div>` : nothing}
+      ${c.notes.map((n) => html`<div class="muted note">${n}</div>`)}
+      <ol class="hits" role="listbox" aria-label=${c.name} @keydown=${onListKey}>
+        ${c.hits.map((h) => this.externalRow(h))}
+      </ol>
+    </div>`;
+  }
+
+  private externalRow(h: ExternalHitRow): TemplateResult {
+    const docId = h.docId;
+    const reveal = () => { if (docId !== null) void messenger.request('reveal', { docId, start: h.start ?? 0, end: h.end ?? h.start ?? 0 }); };
+    const span = h.start !== undefined && h.end !== undefined ? { docId: docId as string, start: h.start, end: h.end } : undefined;
+    const labelClass = h.label === undefined ? '' : h.label > 0 ? 'relevant' : 'irrelevant';
+    return html`<li class="hit ${labelClass}" tabindex="0" role="option" data-id=${h.id} data-rank=${h.rank} data-placement=${h.placement}
+        @click=${reveal} @keydown=${(e: KeyboardEvent) => { if (e.key === 'Enter') reveal(); }}>
+      <div class="hit-head">
+        <span class="rank">#${h.rank}</span>
+        <span class="doc" title=${docId ?? h.path ?? h.id}>${docId ?? `(unplaced) ${h.path ?? h.id}`}</span>
+        <span class="score">${h.score.toFixed(4)}</span>
+        <vscode-badge class="placement">${h.placement}</vscode-badge>
+        ${h.label !== undefined ? html`<vscode-badge class="label-badge">${h.label > 0 ? `relevant ${h.label}` : 'irrelevant'}</vscode-badge>` : nothing}
+      </div>
+      <div class="explain">id ${h.id}${span ? ` · [${span.start}, ${span.end})` : ''}${h.reason ? ` · ${h.reason}` : ''}</div>
+      <div class="preview">${h.preview}</div>
+      ${span ? html`<div class="actions">
+        <vscode-button secondary class="mark-relevant" @click=${(e: Event) => { e.stopPropagation(); void this.label(span, 2); }}>Relevant</vscode-button>
+        <vscode-button secondary class="mark-irrelevant" @click=${(e: Event) => { e.stopPropagation(); void this.label(span, 0); }}>Irrelevant</vscode-button>
+      </div>` : nothing}
+    </li>`;
   }
 
   private row(row: ResultRow, retriever: RetrieverName): TemplateResult {

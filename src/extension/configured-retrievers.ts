@@ -2,7 +2,9 @@ import * as vscode from 'vscode';
 import { levelSupport } from '../core/eval/label-level';
 import type { EvalQuery } from '../core/eval/evalset-types';
 import { evaluateRetriever, type RetrieverEvaluationResult } from '../core/eval/evaluate-retriever';
-import type { DocumentIdRule } from '../core/eval/hit-placement';
+import { documentLookup, placeHits, type DocumentIdRule } from '../core/eval/hit-placement';
+import type { MetadataFilter } from '../core/retrieve/types';
+import type { ExternalColumn } from '../protocol';
 import { retrieverRanking, type NamedRanking } from '../core/eval/pool';
 import { compareRuns, type Comparison } from '../core/eval/significance';
 import type { WorkspaceIndex } from '../core/index/workspace-index';
@@ -102,6 +104,54 @@ async function configuredRetrievers(context: vscode.ExtensionContext, index: Wor
     entries.push({ line, documentId: config.documentId, open });
   }
   return { problems, entries };
+}
+
+/**
+ * One Query Inspector column per configured retriever: its top K placed in the workspace (offsets, exact or fuzzy
+ * text, document only, or unplaced — shown, never dropped), or why it was not contacted or failed. Consent-gated like
+ * the baseline: nothing is sent unless the workspace is trusted and the user allowed that retriever. Undefined when
+ * none is configured.
+ */
+export async function configuredColumns(context: vscode.ExtensionContext, index: WorkspaceIndex, query: string, k: number, filter: MetadataFilter | undefined, log: vscode.LogOutputChannel): Promise<ExternalColumn[] | undefined> {
+  const found = await configuredRetrievers(context, index, log, 'inspector queries');
+  if (!found) return undefined;
+  const columns: ExternalColumn[] = found.problems.map((l) => ({ name: l.name, kind: '', destination: l.destination, status: 'error', reason: l.reason, hits: [], notes: [] }));
+  const docs = documentLookup(index.documents());
+  for (const e of found.entries) {
+    const col: ExternalColumn = { name: e.line.name, kind: '', destination: e.line.destination, status: 'not contacted', reason: e.line.reason, hits: [], notes: [] };
+    columns.push(col);
+    if (!e.open) continue;
+    const retriever = e.open();
+    col.kind = retriever.kind;
+    const hasFilter = !!filter && Object.values(filter).some((v) => v !== undefined);
+    if (hasFilter && !retriever.capabilities.filters) col.notes.push('the metadata filter is not applied: this retriever takes no filters');
+    try {
+      const hits = await retriever.search(query, k, { filter: retriever.capabilities.filters ? filter : undefined });
+      col.status = 'ok';
+      col.reason = undefined;
+      col.hits = placeHits(hits, docs, e.documentId).map((p) => ({
+        rank: p.hit.rank,
+        score: p.hit.score,
+        id: p.hit.id,
+        docId: p.docId,
+        path: p.hit.path,
+        start: p.start,
+        end: p.end,
+        placement: p.placement,
+        reason: p.reason,
+        preview: (p.hit.text ?? '').slice(0, 400),
+      }));
+      const unplaced = col.hits.filter((h) => h.placement === 'unplaced').length;
+      if (unplaced) col.notes.push(`${unplaced} of ${col.hits.length} hits map to no workspace document`);
+    } catch (err) {
+      col.status = 'error';
+      col.reason = err instanceof Error ? err.message : String(err);
+      log.warn(`inspector: ${col.reason}`);
+    } finally {
+      await retriever.dispose();
+    }
+  }
+  return columns;
 }
 
 /**

@@ -11,7 +11,7 @@ import type { RetrieverName } from '../core/retrieve/types';
 import type { HostInfo } from '../protocol';
 import { Annotations } from './annotations';
 import { runBaseline, showBaselineResults } from './baseline-view';
-import { configuredRankings, evaluateConfiguredRetrievers, setSecret } from './configured-retrievers';
+import { configuredColumns, configuredRankings, evaluateConfiguredRetrievers, setSecret } from './configured-retrievers';
 import { EvalSetService } from './eval-set-service';
 import { EvalSetTree } from './eval-set-tree';
 import { IndexService, readConfig } from './index-service';
@@ -37,7 +37,7 @@ export function activate(context: vscode.ExtensionContext): RetrievalLensApi {
   const evalSet = new EvalSetService(root, log);
   evalSet.writeBlocked = () => workspaceWriteRefusal(vscode.workspace.isTrusted);
   const hostInfo = (): HostInfo => ({ extensionVersion: String(context.extension.packageJSON.version), vscodeVersion: vscode.version, activationMs });
-  const inspector = new InspectorController(indexService, evalSet, hostInfo);
+  const inspector = new InspectorController(indexService, evalSet, hostInfo, (index, query, k, filter) => configuredColumns(context, index, query, k, filter, log));
   const annotations = new Annotations(indexService, evalSet, inspector);
   const judgingQueue = new JudgingQueue(evalSet, indexService, (index, queries, k) => configuredRankings(context, index, queries, k, log));
   const tree = new EvalSetTree(evalSet, indexService, judgingQueue);

@@ -3,14 +3,18 @@ import * as vscode from 'vscode';
 import { diagnoseMisses, relevantChunks } from '../core/diagnose/diagnose-misses';
 import { spanOverlapsChunk } from '../core/eval/chunk-relevance';
 import type { Grade } from '../core/eval/evalset-types';
-import type { FusionConfig, RetrieverName } from '../core/retrieve/types';
+import type { WorkspaceIndex } from '../core/index/workspace-index';
+import type { FusionConfig, MetadataFilter, RetrieverName } from '../core/retrieve/types';
 import { checkSetting, type WorkspaceSettings } from '../core/workspace-settings';
-import type { HostInfo, MissedSpan, ResultRow, SearchParams, SearchView } from '../protocol';
+import type { ExternalColumn, HostInfo, MissedSpan, ResultRow, SearchParams, SearchView } from '../protocol';
 import type { EvalSetService } from './eval-set-service';
 import { readConfig, type IndexService } from './index-service';
 import type { InspectorHandlers } from './inspector-panel';
 
 const RETRIEVERS: RetrieverName[] = ['keyword', 'dense', 'hybrid', 'rerank'];
+
+/** The configured external retrievers' columns for one query (consent-gated by the provider); undefined when none. */
+export type ExternalColumns = (index: WorkspaceIndex, query: string, k: number, filter: MetadataFilter | undefined) => Promise<ExternalColumn[] | undefined>;
 
 /** Validates what the webview sent before acting on it. */
 function checkSearch(p: SearchParams): void {
@@ -41,6 +45,7 @@ export class InspectorController {
     private readonly indexService: IndexService,
     private readonly evalSet: EvalSetService,
     private readonly hostInfo: () => HostInfo,
+    private readonly externalColumns?: ExternalColumns,
   ) {}
 
   handlers(): InspectorHandlers {
@@ -145,7 +150,20 @@ export class InspectorController {
     }
     const timingsMs: Record<string, number> = {};
     for (const [k, v] of Object.entries(r.timingsMs)) if (typeof v === 'number') timingsMs[k] = v;
-    const view: SearchView = { query: p.query, queryId: evalQuery?.id, k: p.k, columns, errors: r.errors, missed, filterRemoved: r.filter.removedChunks, fusion: r.config.fusion, timingsMs };
+    let external: ExternalColumn[] | undefined;
+    if (this.externalColumns) {
+      const t = performance.now();
+      external = await this.externalColumns(index, p.query, p.k, p.filter ?? evalQuery?.filter);
+      if (external) {
+        for (const col of external) for (const h of col.hits) {
+          if (h.docId === null) continue;
+          const doc = h.start !== undefined && h.end !== undefined ? undefined : index.getDocument(h.docId);
+          h.label = labelOf(h.docId, h.start ?? 0, h.end ?? doc?.text.length ?? 0);
+        }
+        timingsMs.external = performance.now() - t;
+      }
+    }
+    const view: SearchView = { query: p.query, queryId: evalQuery?.id, k: p.k, columns, errors: r.errors, missed, filterRemoved: r.filter.removedChunks, fusion: r.config.fusion, timingsMs, ...(external ? { external } : {}) };
     this.lastView = view;
     this.emitter.fire(view);
     return view;

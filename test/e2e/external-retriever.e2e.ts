@@ -1,0 +1,131 @@
+import * as assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Pool } from 'pg';
+import type { Page } from 'playwright-core';
+import { sizedChunkerConfig } from '../../src/core/chunking/chunker-registry';
+import { loadFolderCorpus } from '../../src/core/corpus/load-folder';
+import { UseLiteEmbedder } from '../../src/core/embed/use-lite-embedder';
+import { embeddingInput, WorkspaceIndex } from '../../src/core/index/workspace-index';
+import { startPgvectorServer } from '../helpers/pgvector-server';
+import { demoDir } from '../helpers/shared';
+import { findWebview, openWorkbench, runCommand, screenshot, type Workbench } from './harness';
+
+const SQL = 'SELECT id, path, body AS text, start_offset, end_offset, 1 - (embedding <=> $1::vector) AS score FROM chunks ORDER BY embedding <=> $1::vector, id LIMIT 100';
+const QUERY = { id: 'rotate-keys', text: 'how do I rotate an API key without downtime' };
+
+/**
+ * A team's production retriever, as the editor meets it: Postgres with the real pgvector extension (PGlite served
+ * over the wire protocol), holding the demo's chunks and their USE-lite vectors — including archive/, which the
+ * workspace excludes, so some hits map to no workspace document. Configured in the workspace settings, contacted
+ * only after the user answers the consent prompt in the workbench.
+ */
+describe('A configured pgvector retriever beside the local ones, in a real VS Code', () => {
+  let server: Awaited<ReturnType<typeof startPgvectorServer>>;
+  let pool: Pool;
+  let embedder: UseLiteEmbedder;
+  let wb: Workbench;
+  let page: Page;
+
+  before(async () => {
+    server = await startPgvectorServer();
+    embedder = await UseLiteEmbedder.load();
+    // Everything in demo/, archive/ included: the engine holds more than the workspace indexes.
+    const corpus = await loadFolderCorpus(demoDir);
+    const { index } = await WorkspaceIndex.build(corpus, { chunker: sizedChunkerConfig('markdown') });
+    pool = new Pool({ connectionString: server.url, max: 1 });
+    await pool.query(`CREATE TABLE chunks (id text PRIMARY KEY, path text, body text, start_offset int, end_offset int, embedding vector(${embedder.info.dims}))`);
+    const chunks = [...index.allChunks()];
+    const vectors = await embedder.embed(chunks.map((c) => embeddingInput(index.getDocument(c.docId)!, c)), { kind: 'passage' });
+    for (let i = 0; i < chunks.length; i++) {
+      const c = chunks[i];
+      await pool.query('INSERT INTO chunks VALUES ($1, $2, $3, $4, $5, $6::vector)', [c.id, index.getDocument(c.docId)!.path, c.text, c.start, c.end, `[${Array.from(vectors[i]).join(',')}]`]);
+    }
+    wb = await openWorkbench('external-retrievers', {
+      settings: {
+        'retrievalLens.retrievers': {
+          'team-pgvector': { type: 'pgvector', connection: server.url, sql: SQL, embeddingModel: 'local', startColumn: 'start_offset', endColumn: 'end_offset' },
+        },
+      },
+    });
+    page = wb.page;
+  });
+  after(async () => {
+    await wb?.close();
+    await pool?.end();
+    await server?.stop();
+  });
+
+  /** What the database itself returns for the query: the same SQL, the query vector from the same model. */
+  async function databaseTop(text: string, k: number): Promise<Array<{ id: string; path: string; score: number }>> {
+    const [qv] = await embedder.embed([text], { kind: 'query' });
+    const r = await pool.query(SQL, [`[${Array.from(qv).join(',')}]`]);
+    return r.rows.slice(0, k).map((row: { id: string; path: string; score: number | string }) => ({ id: row.id, path: row.path, score: Number(row.score) }));
+  }
+
+  it('asks once before sending the query to the database, then shows its column beside the local hybrid', async () => {
+    await runCommand(page, 'Retrieval Lens: Open Query Inspector');
+    let f = await findWebview(page, '#build-index');
+    await f.locator('#build-index').click();
+    await f.locator('header.status[data-state="ready"]').waitFor({ timeout: 120_000 });
+    await f.locator('#eval-query').click();
+    await f.locator('#eval-query li[role="option"]', { hasText: `${QUERY.id}:` }).click();
+
+    // The consent gate: a modal in the workbench naming the database; nothing is sent before "Allow".
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ timeout: 60_000 });
+    assert.match(await dialog.innerText(), /retriever "team-pgvector"\. Send your inspector queries to postgres 127\.0\.0\.1:\d+\/postgres\?/);
+    await dialog.locator('a.monaco-button', { hasText: 'Allow' }).click();
+
+    f = await findWebview(page, '.column[data-retriever="team-pgvector"] .hit', 60_000);
+    const cols = await f.locator('.column').evaluateAll((els) => els.map((e) => e.getAttribute('data-retriever')));
+    assert.deepEqual(cols, ['keyword', 'dense', 'hybrid', 'team-pgvector']);
+    const col = f.locator('.column[data-retriever="team-pgvector"]');
+    assert.equal(await col.getAttribute('data-status'), 'ok');
+    assert.equal(await col.getAttribute('data-external'), 'pgvector');
+
+    // The column holds exactly what the database returns, in its order, with its scores.
+    const expected = await databaseTop(QUERY.text, 10);
+    const shown = await col.locator('.hit').evaluateAll((els) =>
+      els.map((e) => ({ id: e.getAttribute('data-id'), rank: Number(e.getAttribute('data-rank')), placement: e.getAttribute('data-placement'), doc: e.querySelector('.doc')?.textContent ?? '', score: Number(e.querySelector('.score')?.textContent) })),
+    );
+    assert.deepEqual(shown.map((h) => h.id), expected.map((e) => e.id));
+    assert.deepEqual(shown.map((h) => h.rank), expected.map((_, i) => i + 1));
+    for (let i = 0; i < expected.length; i++) {
+      assert.ok(Math.abs(shown[i].score - expected[i].score) < 1e-4, `rank ${i + 1}: shown ${shown[i].score}, database ${expected[i].score}`);
+      // Rows of archive/ (excluded from the workspace) are shown as unplaced; the others are placed by their offsets.
+      const archived = expected[i].path.startsWith('archive/');
+      assert.equal(shown[i].placement, archived ? 'unplaced' : 'offsets', `${expected[i].id}`);
+      assert.equal(shown[i].doc, archived ? `(unplaced) ${expected[i].path}` : expected[i].path);
+    }
+    assert.ok(expected.some((e) => e.path.startsWith('archive/')), 'the query reaches an archived document, shown unplaced');
+    // The labeled span of this eval query shows on the external column too.
+    assert.ok(await col.locator('.hit.relevant').count(), 'a hit holding the labeled span is marked relevant');
+    assert.match(await col.locator('.note').first().innerText(), /\d+ of 10 hits map to no workspace document/);
+    assert.ok(await f.locator('.column[data-retriever="hybrid"] .hit').count());
+    await screenshot(page, 'external-retrievers');
+  });
+
+  it('scores the same labels on the local hybrid and on pgvector in the baseline', async () => {
+    await runCommand(page, 'Retrieval Lens: Run Baseline Evaluation');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'hybrid' }).waitFor();
+    await page.keyboard.press('Enter');
+    // Allowed once already: the baseline asks no second time.
+    const f = await findWebview(page, '#configured-retrievers', 180_000);
+    assert.equal(await page.locator('.monaco-dialog-box').count(), 0);
+    const intro = await f.locator('#configured-retrievers').evaluate((t) => t.previousElementSibling?.textContent ?? '');
+    const ref = /beside the local hybrid scored the same way: nDCG@10 (\d\.\d{3}), recall@10 (\d\.\d{3})/.exec(intro);
+    assert.ok(ref, intro);
+    const cells = await f.locator('tr.configured[data-retriever="team-pgvector"] td').allInnerTexts();
+    assert.equal(cells[0], 'team-pgvector');
+    assert.match(cells[1], /^postgres 127\.0\.0\.1:\d+\/postgres$/);
+    assert.equal(cells[2], 'scored');
+    assert.match(cells[3], /^\d\.\d{3}$/);
+    const delta = /^([+-]\d\.\d{3}) \(p = \d\.\d{3}\)$/.exec(cells[5]);
+    assert.ok(delta, cells[5]);
+    // The difference is the pgvector line minus the local hybrid on the same queries (rounding aside).
+    assert.ok(Math.abs(Number(cells[3]) - Number(ref[1]) - Number(delta[1])) <= 0.0015, `${cells[3]} - ${ref[1]} vs ${delta[1]}`);
+    assert.match(cells[6], /hits placed offsets \d+/);
+    await f.locator('#configured-retrievers').scrollIntoViewIfNeeded();
+    await screenshot(page, 'external-retrievers-baseline');
+  });
+});
