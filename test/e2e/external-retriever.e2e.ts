@@ -44,6 +44,8 @@ describe('A configured pgvector retriever beside the local ones, in a real VS Co
       settings: {
         'retrievalLens.retrievers': {
           'team-pgvector': { type: 'pgvector', connection: server.url, sql: SQL, embeddingModel: 'local', startColumn: 'start_offset', endColumn: 'end_offset' },
+          // A database that is not there (nothing listens on port 9): its column shows the error, the others still run.
+          'staging-pgvector': { type: 'pgvector', connection: 'postgres://postgres@127.0.0.1:9/postgres', sql: SQL, embeddingModel: 'local', timeoutMs: 3000 },
         },
       },
     });
@@ -72,13 +74,20 @@ describe('A configured pgvector retriever beside the local ones, in a real VS Co
 
     // The consent gate: a modal in the workbench naming the database; nothing is sent before "Allow".
     const dialog = page.locator('.monaco-dialog-box');
-    await dialog.waitFor({ timeout: 60_000 });
-    assert.match(await dialog.innerText(), /retriever "team-pgvector"\. Send your inspector queries to postgres 127\.0\.0\.1:\d+\/postgres\?/);
-    await dialog.locator('a.monaco-button', { hasText: 'Allow' }).click();
+    for (const [name, port] of [['team-pgvector', String(new URL(server.url).port)], ['staging-pgvector', '9']]) {
+      await dialog.filter({ hasText: `retriever "${name}"` }).waitFor({ timeout: 60_000 });
+      assert.match(await dialog.innerText(), new RegExp(`retriever "${name}"\\. Send your inspector queries to postgres 127\\.0\\.0\\.1:${port}/postgres\\?`));
+      await dialog.locator('a.monaco-button', { hasText: 'Allow' }).click();
+      await dialog.filter({ hasText: `retriever "${name}"` }).waitFor({ state: 'detached' });
+    }
 
     f = await findWebview(page, '.column[data-retriever="team-pgvector"] .hit', 60_000);
     const cols = await f.locator('.column').evaluateAll((els) => els.map((e) => e.getAttribute('data-retriever')));
-    assert.deepEqual(cols, ['keyword', 'dense', 'hybrid', 'team-pgvector']);
+    assert.deepEqual(cols, ['keyword', 'dense', 'hybrid', 'team-pgvector', 'staging-pgvector']);
+    const down = f.locator('.column[data-retriever="staging-pgvector"]');
+    assert.equal(await down.getAttribute('data-status'), 'error');
+    assert.match(await down.locator('.error').innerText(), /^error: retriever "staging-pgvector", query "how do I rotate an API key without downtime": postgres 127\.0\.0\.1:9\/postgres: .*ECONNREFUSED/);
+    assert.equal(await down.locator('.hit').count(), 0);
     const col = f.locator('.column[data-retriever="team-pgvector"]');
     assert.equal(await col.getAttribute('data-status'), 'ok');
     assert.equal(await col.getAttribute('data-external'), 'pgvector');
@@ -102,6 +111,16 @@ describe('A configured pgvector retriever beside the local ones, in a real VS Co
     assert.ok(await col.locator('.hit.relevant').count(), 'a hit holding the labeled span is marked relevant');
     assert.match(await col.locator('.note').first().innerText(), /\d+ of 10 hits map to no workspace document/);
     assert.ok(await f.locator('.column[data-retriever="hybrid"] .hit').count());
+    await screenshot(page, 'external-retrievers-all');
+
+    // The local hybrid and the team's pgvector side by side, on the same eval query and its label.
+    await f.locator('vscode-checkbox[data-retriever="keyword"]').click();
+    await f.locator('vscode-checkbox[data-retriever="dense"]').click();
+    await f.locator('#search').click();
+    await f.locator('.column[data-retriever="keyword"]').waitFor({ state: 'detached', timeout: 60_000 });
+    await f.locator('.column[data-retriever="team-pgvector"] .hit').first().waitFor({ timeout: 60_000 });
+    assert.deepEqual(await f.locator('.column').evaluateAll((els) => els.map((e) => e.getAttribute('data-retriever'))), ['hybrid', 'team-pgvector', 'staging-pgvector']);
+    assert.deepEqual(await col.locator('.hit').evaluateAll((els) => els.map((e) => e.getAttribute('data-id'))), expected.map((e) => e.id));
     await screenshot(page, 'external-retrievers');
   });
 
@@ -125,6 +144,9 @@ describe('A configured pgvector retriever beside the local ones, in a real VS Co
     // The difference is the pgvector line minus the local hybrid on the same queries (rounding aside).
     assert.ok(Math.abs(Number(cells[3]) - Number(ref[1]) - Number(delta[1])) <= 0.0015, `${cells[3]} - ${ref[1]} vs ${delta[1]}`);
     assert.match(cells[6], /hits placed offsets \d+/);
+    const failed = await f.locator('tr.configured[data-retriever="staging-pgvector"] td').allInnerTexts();
+    assert.equal(failed[2], 'error');
+    assert.match(failed[6], /retriever "staging-pgvector", query ".*": postgres 127\.0\.0\.1:9\/postgres: .*ECONNREFUSED/);
     await f.locator('#configured-retrievers').scrollIntoViewIfNeeded();
     await screenshot(page, 'external-retrievers-baseline');
   });
