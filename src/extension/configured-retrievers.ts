@@ -51,6 +51,9 @@ export async function setSecret(context: vscode.ExtensionContext): Promise<void>
   void vscode.window.showInformationMessage(`Retrieval Lens: secret ${name} stored in the editor's secret storage.`);
 }
 
+/** Retrievers the user declined in this window: the inspector, baseline and queue do not ask again until a reload. */
+const declinedThisSession = new Set<string>();
+
 /** A retriever of retrievalLens.retrievers the user may (or may not yet) be sent queries to. */
 interface ConfiguredEntry {
   line: ConfiguredRetrieverLine;
@@ -85,6 +88,7 @@ async function configuredRetrievers(context: vscode.ExtensionContext, index: Wor
         { modal: true, detail: 'Only the query texts (and query vectors) are sent; secrets come from your secret storage. You are asked again if its settings change.' },
         'Allow',
       )) === 'Allow',
+    declined: declinedThisSession,
   });
   const entries: ConfiguredEntry[] = [];
   for (const [name, config] of Object.entries(checked.retrievers)) {

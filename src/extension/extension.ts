@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { externalReadinessLine } from '../core/diagnose/external-readiness';
 import { buildReadinessReport, renderReadinessMarkdown } from '../core/diagnose/readiness-report';
 import { loadEvalTarget } from '../core/eval/eval-target';
 import type { Grade } from '../core/eval/evalset-types';
@@ -219,6 +220,18 @@ export function activate(context: vscode.ExtensionContext): RetrievalLensApi {
           { baseline: index.embedder as NonNullable<typeof index.embedder>, alternatives: [], crossEncoder: index.crossEncoder, chunker: index.manifest.chunker },
           { k: Math.min(cfg.topK, 10), onProgress: (m) => progress.report({ message: m }) },
         );
+        // Configured retrievers the user allowed, scored beside the baseline as the CLI's diagnose --retriever does.
+        const k = report.baseline.k;
+        progress.report({ message: 'scoring configured retrievers' });
+        const configured = await evaluateConfiguredRetrievers(context, index, target.queries, k, log);
+        for (const line of configured?.lines ?? []) {
+          if (line.status !== 'scored' || !line.result) {
+            (report.externalNotScored ??= []).push({ name: line.name, reason: `${line.status}${line.reason ? `: ${line.reason}` : ''}` });
+            continue;
+          }
+          const scoring = { baseline: report.baseline.retriever as RetrieverName, level: report.levels.scored[0] ?? ('doc' as const), k };
+          (report.external ??= []).push(await externalReadinessLine({ name: line.name, destination: line.destination, result: line.result }, index, target.queries, scoring));
+        }
         return renderReadinessMarkdown(report);
       });
       const file = path.join(context.storageUri?.fsPath ?? context.globalStorageUri.fsPath, 'readiness-report.md');

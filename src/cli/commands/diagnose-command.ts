@@ -2,11 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { chunkerKey } from '../../core/chunking/chunker-key';
-import { diagnoseExternalMisses, EXTERNAL_MISS_CATEGORIES } from '../../core/diagnose/external-misses';
+import { externalReadinessLine, externalScoring } from '../../core/diagnose/external-readiness';
 import { buildReadinessReport, renderReadinessMarkdown } from '../../core/diagnose/readiness-report';
-import { evaluateRetriever } from '../../core/eval/evaluate-retriever';
-import { compareRuns } from '../../core/eval/significance';
-import { LocalRetriever } from '../../core/retrieve/local-retriever';
 import { destination } from '../../core/retrieve/retriever-consent';
 import { checkExternalName, evaluateExternal, openExternalRetriever } from './external-retriever-args';
 import type { Embedder } from '../../core/embed/embedder';
@@ -60,27 +57,11 @@ export async function diagnoseCommand(argv: string[], io: CliIO): Promise<number
     for (const name of values.retriever ?? []) {
       const index = await openIndex(target, { retrieval, embedder: base, crossEncoder: null, indexDir: values['index-dir'] && path.join(values['index-dir'], `${chunkerKey(retrieval.chunker)}-${base.info.id}`.replace(/[^\w.=,-]/g, '_')), quiet: true }, io);
       // At the level the labels support, like every other figure of the report (report.levels).
-      const opts = { level: report.levels.scored[0] ?? ('doc' as const), cutoffs: [k, 10], split: 'eval' as const };
-      const local = await evaluateRetriever(new LocalRetriever(index, baseline), target.corpus.documents, target.queries, opts);
+      const level = report.levels.scored[0] ?? ('doc' as const);
       const opened = await openExternalRetriever(name, target, values.model, io);
       try {
-        const r = await evaluateExternal(opened.retriever, target, { ...opts, depth: 100 }, io);
-        const paired = Object.fromEntries(Object.entries(local.metrics.perQuery).filter(([q]) => q in r.metrics.perQuery));
-        const c = compareRuns(paired, r.metrics.perQuery, 'ndcg_cut_10');
-        const misses = await diagnoseExternalMisses(r, target.queries, { k, keyword: new LocalRetriever(index, 'keyword') });
-        (report.external ??= []).push({
-          name,
-          level: opts.level,
-          destination: destination(opened.retriever.config),
-          ndcg_cut_10: r.metrics.all.ndcg_cut_10,
-          recall_k: r.metrics.all[`recall_${k}`],
-          baselineNdcg: c.meanA,
-          gain: c.meanDiff,
-          pValue: c.pValue,
-          queries: r.metrics.all.num_q,
-          failedQueries: r.failures.length,
-          misses: Object.fromEntries(EXTERNAL_MISS_CATEGORIES.map((cat) => [cat, misses.filter((m) => m.category === cat).length])),
-        });
+        const r = await evaluateExternal(opened.retriever, target, { ...externalScoring(level, k), depth: 100 }, io);
+        (report.external ??= []).push(await externalReadinessLine({ name, destination: destination(opened.retriever.config), result: r }, index, target.queries, { baseline, level, k }));
       } finally {
         await opened.dispose();
       }

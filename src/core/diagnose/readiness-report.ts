@@ -69,6 +69,8 @@ export interface ReadinessReport {
   adapterGain?: AdapterGain;
   /** Configured external retrievers scored beside the baseline by labeled spans (see ExternalReadinessLine). */
   external?: ExternalReadinessLine[];
+  /** Configured retrievers that could not be scored: not contacted (untrusted, not confirmed) or failed, with why. */
+  externalNotScored?: Array<{ name: string; reason: string }>;
 }
 
 /** One external retriever in the report: scored on the eval split by labeled spans against the baseline scored alike. */
@@ -262,6 +264,10 @@ export function renderReadinessMarkdown(r: ReadinessReport): string {
       const misses = Object.entries(e.misses).filter(([, n]) => n).map(([c, n]) => `${c} ${n}`).join(', ') || 'none';
       lines.push(`| ${esc(e.name)} | ${esc(e.destination)} | ${e.ndcg_cut_10.toFixed(3)} | ${e.recall_k.toFixed(3)} | ${e.gain >= 0 ? '+' : ''}${e.gain.toFixed(3)} | ${e.pValue.toFixed(3)} | ${esc(misses)}${e.failedQueries ? `; ${e.failedQueries} queries failed` : ''} |`);
     }
+  }
+  if (r.externalNotScored?.length) {
+    lines.push('', r.external?.length ? 'Not scored:' : '## Configured retrievers (not scored)', '');
+    for (const n of r.externalNotScored) lines.push(`- **${esc(n.name)}**: ${esc(n.reason)}`);
   }
   lines.push('', '## Checklist', '');
   for (const c of r.checklist) lines.push(`- [${c.ok ? 'x' : ' '}] **${c.item}** — ${c.detail}`);

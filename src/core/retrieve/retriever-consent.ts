@@ -54,6 +54,8 @@ export class RetrieverConsent {
       store: ConsentStore;
       /** Asks the user; true when they agree. Never called in an untrusted workspace. */
       ask: (name: string, destination: string) => Promise<boolean>;
+      /** Consents declined in this session (one window): not asked again until it ends, so a refusal is not a nag. */
+      declined?: Set<string>;
     },
   ) {}
 
@@ -63,7 +65,11 @@ export class RetrieverConsent {
     const key = consentKey(name, config, endpoint);
     if (this.deps.store.get(key) === true) return { allowed: true };
     const dest = destination(config, endpoint);
-    if (!(await this.deps.ask(name, dest))) return { allowed: false, reason: `not confirmed: queries are sent to ${dest} only after you agree` };
+    if (this.deps.declined?.has(key)) return { allowed: false, reason: `declined in this window: queries are sent to ${dest} only after you agree (reload the window to be asked again)` };
+    if (!(await this.deps.ask(name, dest))) {
+      this.deps.declined?.add(key);
+      return { allowed: false, reason: `not confirmed: queries are sent to ${dest} only after you agree` };
+    }
     await this.deps.store.set(key, true);
     return { allowed: true };
   }

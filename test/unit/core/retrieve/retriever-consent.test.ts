@@ -49,4 +49,21 @@ describe('retriever consent: trusted workspace and one confirmation before any r
       await server.close();
     }
   });
+
+  it('a refusal is remembered for the session: the user is not asked again at every search, and nothing is sent', async () => {
+    const config: HttpRetrieverConfig = { type: 'http', preset: 'plain', url: 'http://127.0.0.1:9/search' };
+    const asked: string[] = [];
+    const declined = new Set<string>();
+    const consent = new RetrieverConsent({ isTrusted: () => true, store: { get: () => undefined, set: () => undefined }, ask: async (n) => (asked.push(n), false), declined });
+    const first = await consent.check('rag', config);
+    assert.match(first.allowed ? '' : first.reason, /not confirmed/);
+    const second = await consent.check('rag', config);
+    assert.match(second.allowed ? '' : second.reason, /declined in this window/);
+    assert.equal(asked.length, 1, 'asked once, then the refusal stands for the session');
+    // A new session (a new set) asks again; another configuration is another question.
+    const next = new RetrieverConsent({ isTrusted: () => true, store: { get: () => undefined, set: () => undefined }, ask: async (n) => (asked.push(n), false), declined: new Set() });
+    await next.check('rag', config);
+    await consent.check('rag', { ...config, url: 'http://127.0.0.1:9/other' });
+    assert.equal(asked.length, 3);
+  });
 });
