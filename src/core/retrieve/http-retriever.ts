@@ -46,7 +46,7 @@ export class HttpRetriever implements Retriever {
       const u = new URL(this.config.url.replace(/\$\{[^}]*\}/g, 'x'));
       return `${u.origin}${u.pathname}`;
     } catch {
-      return this.config.url;
+      return 'an http endpoint'; // never the raw setting: an unparsable URL may still carry credentials
     }
   }
 

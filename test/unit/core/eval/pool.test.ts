@@ -7,7 +7,9 @@ import { runCli } from '../../../../src/cli/main';
 import { chunkQrels } from '../../../../src/core/eval/chunk-relevance';
 import { loadEvalTarget, type EvalTarget } from '../../../../src/core/eval/eval-target';
 import type { EvalQuery } from '../../../../src/core/eval/evalset-types';
-import { buildPool, isJudged, judgingOrder, localRankings, type NamedRanking } from '../../../../src/core/eval/pool';
+import { buildPool, isJudged, judgingOrder, localRankings, retrieverRanking, type NamedRanking } from '../../../../src/core/eval/pool';
+import { createExternalRetriever } from '../../../../src/core/retrieve/external-retrievers';
+import { environmentSecrets } from '../../../../src/core/retrieve/secret-source';
 import { makeSpanTarget } from '../../../../src/core/eval/span-anchor';
 import { WorkspaceIndex } from '../../../../src/core/index/workspace-index';
 import { CharTrigramEmbedder } from '../../../helpers/char-ngram-embedder';
@@ -150,8 +152,20 @@ describe('pooled judging on demo/', () => {
         // Placed by its text: the passage's own offsets (or merged with an overlapping keyword hit of the same span).
         assert.ok(i.start <= start + passage.length && i.end >= start, `${i.queryId}: the engine's passage lands on its text`);
       }
-      const whole = fromEngine.find((x) => x.docId === 'docs/guides/batching.md' && x.hits.length === 1);
-      if (whole) assert.deepEqual([whole.start, whole.end], [0, target.corpus.documents.find((d) => d.id === 'docs/guides/batching.md')?.text.length]);
+      // The ranking itself, before pooling merges overlapping passages: the passage at its offsets, the id-only hit as
+      // its whole document, the unknown id counted and left out.
+      const engineRetriever = createExternalRetriever('engine', { retrievers: { engine: { type: 'http', preset: 'plain', url: `${server.url}/search` } } }, { secrets: environmentSecrets });
+      const q = target.queries[0];
+      const r = await retrieverRanking(engineRetriever, [q], target.corpus.documents, 5);
+      await engineRetriever.dispose();
+      const batching = target.corpus.documents.find((d) => d.id === 'docs/guides/batching.md') as { text: string };
+      const wh = target.corpus.documents.find((d) => d.id === 'docs/guides/webhooks.md') as { text: string };
+      assert.deepEqual(r.ranking.results.get(q.id)?.map((h) => [h.docId, h.start, h.end]), [
+        ['docs/guides/webhooks.md', wh.text.indexOf(passage), wh.text.indexOf(passage) + passage.length],
+        ['docs/guides/batching.md', 0, batching.text.length],
+      ]);
+      assert.equal(r.unplaced, 1);
+      assert.deepEqual(r.failures, []);
     } finally {
       await server.close();
     }
