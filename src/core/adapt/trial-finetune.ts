@@ -49,7 +49,8 @@ export interface PairedGain {
   by_measure: Record<(typeof TRIAL_MEASURES)[number], { delta: number; ci95: [number, number]; p_value: number }>;
 }
 
-export interface TrialResult {
+/** Its PairedGain fields: dense on the eval split, without (baseline) and with (adapted) the adapter. */
+export interface TrialResult extends PairedGain {
   model: AdapterModel & { provider: string };
   level: 'doc' | 'chunk';
   seed: number;
@@ -64,16 +65,6 @@ export interface TrialResult {
   /** sha256 of the sorted training pairs (query id, positive chunk id): what the adapter learned from. */
   training_hash: string;
   training: Omit<AdapterTrainingResult, 'adapter'> & { settings: AdapterTrainingOptions; mining: TrainingExportOptions; miningMs: number; distanceFromIdentity: number };
-  /** Dense on the eval split, without (baseline) and with (adapted) the adapter. */
-  baseline: Measures;
-  adapted: Measures;
-  delta: number;
-  ci95: [number, number];
-  p_value: number;
-  wins: number;
-  losses: number;
-  ties: number;
-  by_measure: PairedGain['by_measure'];
   hybrid: PairedGain | null;
   /** Eval queries whose nDCG@10 the adapter lowered, worst first. */
   worsened: Array<{ qid: string; text: string; before: number; after: number }>;
