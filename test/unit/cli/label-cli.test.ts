@@ -29,8 +29,12 @@ function io() {
 /** Seeded PRNG (the significance tests' mulberry32) so a failing kill schedule can be replayed from the printed seed. */
 const rng = seededRandom;
 
-/** Starts a writer process; resolves acks as they arrive; `killAfterMs` after its first output it gets SIGKILL. */
-function runWriter(ws: string, from: number, to: number, tag: string, killAfterMs?: number): Promise<{ acked: number[]; killed: boolean; code: number | null; stderr: string }> {
+/**
+ * Starts a writer process; resolves acks as they arrive. With `kill`, the writer gets SIGKILL `kill.delayMs` after
+ * its `kill.afterAcks`-th acknowledgment (0: after it said ready), i.e. at a random point inside a later write.
+ * Counting acks rather than wall-clock time keeps every kill mid-run however fast or loaded the machine is.
+ */
+function runWriter(ws: string, from: number, to: number, tag: string, kill?: { afterAcks: number; delayMs: number }): Promise<{ acked: number[]; killed: boolean; code: number | null; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', writer, ws, String(from), String(to), tag], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
     const acked: number[] = [];
@@ -44,13 +48,13 @@ function runWriter(ws: string, from: number, to: number, tag: string, killAfterM
       while ((nl = buf.indexOf('\n')) >= 0) {
         const line = buf.slice(0, nl);
         buf = buf.slice(nl + 1);
-        if (line === 'ready' && killAfterMs !== undefined) {
-          timer = setTimeout(() => {
-            killed = child.kill('SIGKILL');
-          }, killAfterMs);
-        }
         const m = /^ack (\d+)$/.exec(line);
         if (m) acked.push(Number(m[1]));
+        if (kill && !timer && (line === 'ready' || m) && acked.length === kill.afterAcks) {
+          timer = setTimeout(() => {
+            killed = child.kill('SIGKILL');
+          }, kill.delayMs);
+        }
       }
     });
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -140,11 +144,13 @@ describe('retrieval-lens label', () => {
     let lives = 0;
     while (next < 100) {
       lives++;
-      // Each life is killed after a random 0-120 ms of writing; after 5 kills, one in five runs on to the end.
-      const killAfter = kills < 5 || rand() < 0.8 ? Math.floor(rand() * 120) : undefined;
-      const r = await runWriter(ws, next, 100, 'w', killAfter);
+      // Each life is killed 0-4 ms after a random number (0-19) of its own acknowledged writes, i.e. inside the lock,
+      // the temp file, the fsync or the rename of the next one; after 5 kills, one life in five runs on to the end.
+      const remaining = 100 - next;
+      const kill = kills < 5 || rand() < 0.8 ? { afterAcks: Math.floor(rand() * Math.min(20, remaining)), delayMs: rand() * 4 } : undefined;
+      const r = await runWriter(ws, next, 100, 'w', kill);
       if (r.code !== null && r.code !== 0) assert.fail(`writer failed: ${r.stderr}`);
-      if (r.killed) kills++;
+      if (r.killed && r.acked.length < remaining) kills++;
       for (const n of r.acked) acked.add(n);
       // The file parses after every kill, and every judgment acknowledged so far is in it.
       for (const n of acked) assertHasPlanned(ws, n, 'w');
