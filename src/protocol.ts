@@ -97,6 +97,22 @@ export interface ExternalColumn {
   hits: ExternalHitRow[];
   /** Capabilities the user should know while reading the column (e.g. the filter was not applied). */
   notes: string[];
+  /**
+   * For a query with labeled spans: each span this retriever did not return in its top K, with why, from what can be
+   * seen outside the engine (src/core/diagnose/external-misses.ts). Absent when the query has no labels.
+   */
+  missed?: ExternalMissRow[];
+}
+
+export interface ExternalMissRow {
+  docId: string;
+  start: number;
+  end: number;
+  grade: number;
+  quote: string;
+  /** query-failed | below-k | chunking | exact-match | not-returned */
+  category: string;
+  evidence: string;
 }
 
 export interface SearchView {

@@ -259,6 +259,14 @@ export class InspectorApp {
       <ol class="hits" role="listbox" aria-label=${c.name} @keydown=${onListKey}>
         ${c.hits.map((h) => this.externalRow(h))}
       </ol>
+      ${c.missed?.length ? html`<div class="external-missed"><h3>Missed by ${c.name} (${c.missed.length})</h3>
+        <ol class="hits">${c.missed.map((m) => html`<li class="hit missed-span" tabindex="0" data-category=${m.category}
+            @click=${() => void messenger.request('reveal', { docId: m.docId, start: m.start, end: m.end })}>
+          <div class="hit-head"><span class="doc">${m.docId}</span><vscode-badge>grade ${m.grade}</vscode-badge>
+            <vscode-badge class="category">${m.category}</vscode-badge></div>
+          <div class="preview">${m.quote}</div>
+          <div class="explain">${m.evidence}</div>
+        </li>`)}</ol></div>` : nothing}
     </div>`;
   }
 

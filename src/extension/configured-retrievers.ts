@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { levelSupport } from '../core/eval/label-level';
+import { diagnoseFetchedHits } from '../core/diagnose/external-misses';
 import type { EvalQuery } from '../core/eval/evalset-types';
 import { evaluateRetriever, type RetrieverEvaluationResult } from '../core/eval/evaluate-retriever';
 import { documentLookup, placeHits, type DocumentIdRule } from '../core/eval/hit-placement';
@@ -110,13 +111,16 @@ async function configuredRetrievers(context: vscode.ExtensionContext, index: Wor
   return { problems, entries };
 }
 
+/** Hits asked of a configured retriever for a labeled query in the inspector (K shown, the rest for its misses). */
+const MISS_DEPTH = 30;
+
 /**
  * One Query Inspector column per configured retriever: its top K placed in the workspace (offsets, exact or fuzzy
  * text, document only, or unplaced — shown, never dropped), or why it was not contacted or failed. Consent-gated like
  * the baseline: nothing is sent unless the workspace is trusted and the user allowed that retriever. Undefined when
  * none is configured.
  */
-export async function configuredColumns(context: vscode.ExtensionContext, index: WorkspaceIndex, query: string, k: number, filter: MetadataFilter | undefined, log: vscode.LogOutputChannel): Promise<ExternalColumn[] | undefined> {
+export async function configuredColumns(context: vscode.ExtensionContext, index: WorkspaceIndex, query: string, k: number, filter: MetadataFilter | undefined, log: vscode.LogOutputChannel, labeled?: EvalQuery): Promise<ExternalColumn[] | undefined> {
   const found = await configuredRetrievers(context, index, log, 'inspector queries');
   if (!found) return undefined;
   const columns: ExternalColumn[] = found.problems.map((l) => ({ name: l.name, kind: '', destination: l.destination, status: 'error', reason: l.reason, hits: [], notes: [] }));
@@ -130,10 +134,17 @@ export async function configuredColumns(context: vscode.ExtensionContext, index:
     const hasFilter = !!filter && Object.values(filter).some((v) => v !== undefined);
     if (hasFilter && !retriever.capabilities.filters) col.notes.push('the metadata filter is not applied: this retriever takes no filters');
     try {
-      const hits = await retriever.search(query, k, { filter: retriever.capabilities.filters ? filter : undefined });
+      // With labels, ask deeper than K so a span found below K is told apart from one never returned.
+      const depth = labeled ? Math.max(k, MISS_DEPTH) : k;
+      const hits = await retriever.search(query, depth, { filter: retriever.capabilities.filters ? filter : undefined });
       col.status = 'ok';
       col.reason = undefined;
-      col.hits = placeHits(hits, docs, e.documentId).map((p) => ({
+      const placed = placeHits(hits, docs, e.documentId);
+      if (labeled) {
+        const misses = await diagnoseFetchedHits(e.line.name, labeled, placed, { k, depth, keyword: new LocalRetriever(index, 'keyword') });
+        col.missed = misses.map((m) => ({ docId: m.docId, start: m.start, end: m.end, grade: m.grade, category: m.category, evidence: m.evidence, quote: index.getDocument(m.docId)?.text.slice(m.start, Math.min(m.end, m.start + 300)) ?? '' }));
+      }
+      col.hits = placed.slice(0, k).map((p) => ({
         rank: p.hit.rank,
         score: p.hit.score,
         id: p.hit.id,

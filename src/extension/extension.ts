@@ -38,7 +38,7 @@ export function activate(context: vscode.ExtensionContext): RetrievalLensApi {
   const evalSet = new EvalSetService(root, log);
   evalSet.writeBlocked = () => workspaceWriteRefusal(vscode.workspace.isTrusted);
   const hostInfo = (): HostInfo => ({ extensionVersion: String(context.extension.packageJSON.version), vscodeVersion: vscode.version, activationMs });
-  const inspector = new InspectorController(indexService, evalSet, hostInfo, (index, query, k, filter) => configuredColumns(context, index, query, k, filter, log));
+  const inspector = new InspectorController(indexService, evalSet, hostInfo, (index, query, k, filter, labeled) => configuredColumns(context, index, query, k, filter, log, labeled));
   const annotations = new Annotations(indexService, evalSet, inspector);
   const judgingQueue = new JudgingQueue(evalSet, indexService, (index, queries, k) => configuredRankings(context, index, queries, k, log));
   const tree = new EvalSetTree(evalSet, indexService, judgingQueue);

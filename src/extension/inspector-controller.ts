@@ -1,3 +1,4 @@
+import type { EvalQuery } from '../core/eval/evalset-types';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { diagnoseMisses, relevantChunks } from '../core/diagnose/diagnose-misses';
@@ -14,7 +15,8 @@ import type { InspectorHandlers } from './inspector-panel';
 const RETRIEVERS: RetrieverName[] = ['keyword', 'dense', 'hybrid', 'rerank'];
 
 /** The configured external retrievers' columns for one query (consent-gated by the provider); undefined when none. */
-export type ExternalColumns = (index: WorkspaceIndex, query: string, k: number, filter: MetadataFilter | undefined) => Promise<ExternalColumn[] | undefined>;
+/** `labeled`: the eval-set query being inspected, when it has judgments (each column then lists its misses). */
+export type ExternalColumns = (index: WorkspaceIndex, query: string, k: number, filter: MetadataFilter | undefined, labeled?: EvalQuery) => Promise<ExternalColumn[] | undefined>;
 
 /** Validates what the webview sent before acting on it. */
 function checkSearch(p: SearchParams): void {
@@ -153,7 +155,7 @@ export class InspectorController {
     let external: ExternalColumn[] | undefined;
     if (this.externalColumns) {
       const t = performance.now();
-      external = await this.externalColumns(index, p.query, p.k, p.filter ?? evalQuery?.filter);
+      external = await this.externalColumns(index, p.query, p.k, p.filter ?? evalQuery?.filter, evalQuery?.judgments.length ? { ...evalQuery, text: p.query } : undefined);
       if (external) {
         for (const col of external) for (const h of col.hits) {
           if (h.docId === null) continue;

@@ -3,6 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import { Pool } from 'pg';
 import type { Page } from 'playwright-core';
 import { sizedChunkerConfig } from '../../src/core/chunking/chunker-registry';
+import { spanOverlapsChunk } from '../../src/core/eval/chunk-relevance';
+import { EvalSetFile } from '../../src/core/eval/evalset-file';
 import { loadFolderCorpus } from '../../src/core/corpus/load-folder';
 import { UseLiteEmbedder } from '../../src/core/embed/use-lite-embedder';
 import { embeddingInput, WorkspaceIndex } from '../../src/core/index/workspace-index';
@@ -58,10 +60,10 @@ describe('A configured pgvector retriever beside the local ones, in a real VS Co
   });
 
   /** What the database itself returns for the query: the same SQL, the query vector from the same model. */
-  async function databaseTop(text: string, k: number): Promise<Array<{ id: string; path: string; score: number }>> {
+  async function databaseTop(text: string, k: number): Promise<Array<{ id: string; path: string; score: number; start: number; end: number }>> {
     const [qv] = await embedder.embed([text], { kind: 'query' });
     const r = await pool.query(SQL, [`[${Array.from(qv).join(',')}]`]);
-    return r.rows.slice(0, k).map((row: { id: string; path: string; score: number | string }) => ({ id: row.id, path: row.path, score: Number(row.score) }));
+    return r.rows.slice(0, k).map((row: { id: string; path: string; score: number | string; start_offset: number; end_offset: number }) => ({ id: row.id, path: row.path, score: Number(row.score), start: row.start_offset, end: row.end_offset }));
   }
 
   it('asks once before sending the query to the database, then shows its column beside the local hybrid', async () => {
@@ -149,5 +151,38 @@ describe('A configured pgvector retriever beside the local ones, in a real VS Co
     assert.match(failed[6], /retriever "staging-pgvector", query ".*": postgres 127\.0\.0\.1:9\/postgres: .*ECONNREFUSED/);
     await f.locator('#configured-retrievers').scrollIntoViewIfNeeded();
     await screenshot(page, 'external-retrievers-baseline');
+  });
+
+  it('lists the labeled spans the engine missed in its column, each with why (below K, not returned, ...)', async () => {
+    // Found independently: an eval query whose labeled span is in none of the database's top 10 rows, and where it is.
+    const queries = EvalSetFile.forWorkspace(demoDir).all().filter((q) => q.split === 'eval');
+    let pick: { id: string; docId: string; start: number; end: number; dbRank: number } | undefined;
+    for (const q of queries) {
+      const spans = q.judgments.filter((j) => j.target.type === 'span' && j.grade > 0 && !j.stale);
+      if (spans.length !== 1 || spans[0].target.type !== 'span') continue;
+      const t = spans[0].target;
+      const rows = await databaseTop(q.text, 30);
+      const holds = rows.map((r) => r.path === t.docId && spanOverlapsChunk(t, { start: r.start, end: r.end }));
+      if (holds.slice(0, 10).some(Boolean)) continue;
+      pick = { id: q.id, docId: t.docId, start: t.start, end: t.end, dbRank: holds.indexOf(true) + 1 };
+      break;
+    }
+    assert.ok(pick, 'some demo eval query is missed by the pgvector top 10');
+    await runCommand(page, 'Retrieval Lens: Open Query Inspector');
+    const f = await findWebview(page, '#eval-query');
+    await f.locator('#eval-query').click();
+    await f.locator('#eval-query li[role="option"]', { hasText: `${pick.id}:` }).click();
+    const missed = f.locator('.column[data-retriever="team-pgvector"] .external-missed li');
+    await missed.first().waitFor({ timeout: 60_000 });
+    assert.equal(await missed.count(), 1);
+    const category = await missed.getAttribute('data-category');
+    const evidence = await missed.locator('.explain').innerText();
+    assert.equal(await missed.locator('.doc').innerText(), pick.docId);
+    if (pick.dbRank > 0) {
+      assert.equal(category, 'below-k');
+      assert.equal(evidence, `team-pgvector returns it at rank ${pick.dbRank}, below K = 10`);
+    } else assert.ok(['not-returned', 'exact-match', 'chunking'].includes(category ?? ''), `${category}: ${evidence}`);
+    await missed.scrollIntoViewIfNeeded();
+    await screenshot(page, 'external-retrievers-missed');
   });
 });

@@ -1,6 +1,7 @@
 import { spanOverlapsChunk } from '../eval/chunk-relevance';
-import { spanItemId, type RetrieverEvaluationResult } from '../eval/evaluate-retriever';
+import { spanItemId, spanQrels, spanRun, type RetrieverEvaluationResult } from '../eval/evaluate-retriever';
 import type { EvalQuery } from '../eval/evalset-types';
+import type { PlacedHit } from '../eval/hit-placement';
 import type { Retriever } from '../retrieve/retriever';
 
 /**
@@ -30,7 +31,7 @@ export interface ExternalMiss {
  * misses apart; without it they are `not-returned`.
  */
 export async function diagnoseExternalMisses(
-  result: RetrieverEvaluationResult,
+  result: Pick<RetrieverEvaluationResult, 'retriever' | 'ranking' | 'placed' | 'qrels' | 'failures'> & { manifest: { k: number } },
   queries: EvalQuery[],
   options: { k: number; keyword?: Retriever; signal?: AbortSignal },
 ): Promise<ExternalMiss[]> {
@@ -74,4 +75,24 @@ export async function diagnoseExternalMisses(
     }
   }
   return misses;
+}
+
+/**
+ * The misses of one query from hits already fetched (the Query Inspector's column of a configured retriever): the
+ * same placement, span run and categories as a whole evaluation, without asking the engine again. `placed` holds
+ * every hit fetched (deeper than K when the caller asked for more, so "below K" can be told from "not returned");
+ * `depth` is how many were asked for.
+ */
+export function diagnoseFetchedHits(
+  retriever: string,
+  query: EvalQuery,
+  placed: PlacedHit[],
+  options: { k: number; depth: number; keyword?: Retriever; signal?: AbortSignal },
+): Promise<ExternalMiss[]> {
+  const q = { ...query, split: 'eval' as const };
+  return diagnoseExternalMisses(
+    { retriever, ranking: new Map([[q.id, spanRun(q, placed)]]), placed: new Map([[q.id, placed]]), qrels: spanQrels([q]), failures: [], manifest: { k: options.depth } },
+    [q],
+    options,
+  );
 }

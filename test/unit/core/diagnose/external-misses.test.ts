@@ -1,9 +1,10 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { sizedChunkerConfig } from '../../../../src/core/chunking/chunker-registry';
-import { diagnoseExternalMisses } from '../../../../src/core/diagnose/external-misses';
+import { diagnoseExternalMisses, diagnoseFetchedHits } from '../../../../src/core/diagnose/external-misses';
 import { loadEvalTarget } from '../../../../src/core/eval/eval-target';
 import { evaluateRetriever } from '../../../../src/core/eval/evaluate-retriever';
+import { documentLookup, placeHits } from '../../../../src/core/eval/hit-placement';
 import { spanOverlapsChunk } from '../../../../src/core/eval/chunk-relevance';
 import { WorkspaceIndex } from '../../../../src/core/index/workspace-index';
 import { createExternalRetriever } from '../../../../src/core/retrieve/external-retrievers';
@@ -65,6 +66,16 @@ describe('diagnosing an external retriever\'s misses from outside', () => {
       const noneMiss = byQuery.get(none.id)!;
       assert.ok(noneMiss.category === 'not-returned' || noneMiss.category === 'exact-match', noneMiss.category);
       assert.equal(misses.length, 5);
+      // The inspector's column diagnoses the hits it already fetched, one query at a time: the same categories and
+      // evidence as the whole evaluation, and a span returned within K is no miss.
+      const docs = documentLookup(target.corpus.documents);
+      for (const q of [below, split, none, kwQuery!]) {
+        const placed = placeHits(await r.search(q.text, 100), docs);
+        const one = await diagnoseFetchedHits('svc', q, placed, { k: 10, depth: 100, keyword });
+        assert.deepEqual(one, [byQuery.get(q.id)], `the inspector's diagnosis of "${q.text}"`);
+      }
+      const deeper = await diagnoseFetchedHits('svc', below, placeHits(await r.search(below.text, 100), docs), { k: 20, depth: 100, keyword });
+      assert.deepEqual(deeper, [], 'found at rank 12 is within K = 20');
     } finally {
       await server.close();
     }
