@@ -12,7 +12,7 @@
  */
 
 /** Settings a workspace could use to make Retrieval Lens load, download or contact something. */
-export const RESTRICTED_SETTINGS = ['embeddingModel', 'rerankerModel', 'allowModelDownload', 'retrievers'] as const;
+export const RESTRICTED_SETTINGS = ['embeddingModel', 'rerankerModel', 'allowModelDownload', 'retrievers', 'embeddingEndpoints'] as const;
 export type RestrictedSetting = (typeof RESTRICTED_SETTINGS)[number];
 
 /** The embedder every untrusted workspace gets: bundled, nothing to fetch or load from the workspace. */

@@ -55,6 +55,19 @@ export async function setSecret(context: vscode.ExtensionContext): Promise<void>
 /** Retrievers the user declined in this window: the inspector, baseline and queue do not ask again until a reload. */
 const declinedThisSession = new Set<string>();
 
+/**
+ * The consent gate as the editor asks it: a modal naming what is sent where, answers kept in user storage
+ * (globalState, never the workspace), refusals remembered for the window.
+ */
+export function editorConsent(context: vscode.ExtensionContext, question: (name: string, destination: string) => string, detail: string): RetrieverConsent {
+  return new RetrieverConsent({
+    isTrusted: () => vscode.workspace.isTrusted,
+    store: { get: (key) => context.globalState.get(key), set: (key, v) => context.globalState.update(key, v) },
+    ask: async (name, dest) => (await vscode.window.showWarningMessage(question(name, dest), { modal: true, detail }, 'Allow')) === 'Allow',
+    declined: declinedThisSession,
+  });
+}
+
 /** A retriever of retrievalLens.retrievers the user may (or may not yet) be sent queries to. */
 interface ConfiguredEntry {
   line: ConfiguredRetrieverLine;
@@ -80,17 +93,7 @@ async function configuredRetrievers(context: vscode.ExtensionContext, index: Wor
     log.warn(message);
     if (p.key === 'retrievers' && typeof p.path[0] === 'string' && !problems.some((l) => l.name === p.path[0])) problems.push({ name: p.path[0], destination: '', status: 'error', reason: message });
   }
-  const consent = new RetrieverConsent({
-    isTrusted: () => vscode.workspace.isTrusted,
-    store: { get: (key) => context.globalState.get(key), set: (key, v) => context.globalState.update(key, v) },
-    ask: async (name, dest) =>
-      (await vscode.window.showWarningMessage(
-        `Retrieval Lens: the workspace settings name the retriever "${name}". Send your ${purpose} to ${dest}?`,
-        { modal: true, detail: 'Only the query texts (and query vectors) are sent; secrets come from your secret storage. You are asked again if its settings change.' },
-        'Allow',
-      )) === 'Allow',
-    declined: declinedThisSession,
-  });
+  const consent = editorConsent(context, (name, dest) => `Retrieval Lens: the workspace settings name the retriever "${name}". Send your ${purpose} to ${dest}?`, 'Only the query texts (and query vectors) are sent; secrets come from your secret storage. You are asked again if its settings change.');
   const entries: ConfiguredEntry[] = [];
   for (const [name, config] of Object.entries(checked.retrievers)) {
     const endpoint = config.embeddingModel && config.embeddingModel !== 'local' ? endpoints.endpoints[config.embeddingModel] : undefined;

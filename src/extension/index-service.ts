@@ -5,7 +5,9 @@ import { chunkerKey } from '../core/chunking/chunker-key';
 import { buildDocument } from '../core/corpus/build-document';
 import type { SourceDocument } from '../core/corpus/document';
 import { loadFolderCorpus, loadWorkspaceFile } from '../core/corpus/load-folder';
+import type { OpenAIEmbedder } from '../core/embed/openai-embedder';
 import { WorkerCrossEncoder, WorkerEmbedder } from '../core/embed/worker-models';
+import { indexEmbeddingEndpoint, openEndpointEmbedder } from './endpoint-embedder';
 import { WorkspaceIndex } from '../core/index/workspace-index';
 import type { KeywordConfig } from '../core/retrieve/types';
 import { checkSetting, retrievalSettings, SETTING_KEYS, type WorkspaceSettings } from '../core/workspace-settings';
@@ -56,7 +58,7 @@ export function readConfig() {
 }
 
 /** Settings that change what the index holds (a rebuild applies them); the rest apply to the next search. */
-const INDEX_SETTINGS = ['include', 'exclude', 'chunker', 'chunkSize', 'chunkOverlap', 'keywordStemming', 'keywordStopWords', 'embeddingModel', 'embeddingDtype', 'rerankerModel'];
+const INDEX_SETTINGS = ['include', 'exclude', 'chunker', 'chunkSize', 'chunkOverlap', 'keywordStemming', 'keywordStopWords', 'embeddingModel', 'embeddingDtype', 'embeddingEndpoints', 'rerankerModel'];
 
 /**
  * Owns the workspace index: built on command (never at activation), models in processes of their own, progress
@@ -64,7 +66,7 @@ const INDEX_SETTINGS = ['include', 'exclude', 'chunker', 'chunkSize', 'chunkOver
  */
 export class IndexService implements vscode.Disposable {
   index: WorkspaceIndex | undefined;
-  private embedder: WorkerEmbedder | undefined;
+  private embedder: WorkerEmbedder | OpenAIEmbedder | undefined;
   /** Model and dtype the embedder was started with (switching either starts another). */
   private embedderSpec = '';
   private crossEncoder: WorkerCrossEncoder | undefined;
@@ -187,7 +189,18 @@ export class IndexService implements vscode.Disposable {
   private async models(model: string, reranker: string, dtype: 'q8' | 'fp32', allowDownload: boolean, progress: (m: string) => void) {
     // Second line of defence behind readConfig: nothing but the bundled model runs in an untrusted workspace.
     if (!vscode.workspace.isTrusted && (model !== BUILT_IN_MODEL || reranker || allowDownload)) throw new Error(`refusing to load "${model || reranker}" in an untrusted workspace`);
-    if (!this.embedder?.alive || this.embedderSpec !== `${model} ${dtype}`) {
+    const endpoint = indexEmbeddingEndpoint(model);
+    if (endpoint) {
+      // An OpenAI-compatible service embeds the index (consent-gated on its own: it receives the documents).
+      const spec = `endpoint ${model} ${JSON.stringify(endpoint)}`;
+      if (this.embedderSpec !== spec || !this.embedder) {
+        await this.embedder?.dispose();
+        this.embedder = undefined;
+        progress(`contacting embedding endpoint ${model}`);
+        this.embedder = await openEndpointEmbedder(this.context, model, endpoint);
+        this.embedderSpec = spec;
+      }
+    } else if (!this.embedder || ('alive' in this.embedder && !this.embedder.alive) || this.embedderSpec !== `${model} ${dtype}`) {
       await this.embedder?.dispose();
       this.embedder = undefined;
       this.embedderSpec = `${model} ${dtype}`;

@@ -37,6 +37,21 @@ function engineDestination(config: ExternalRetrieverConfig): string {
   }
 }
 
+/** Where an embeddings endpoint used for the local index sends the documents and queries: `POST https://host/path`. */
+export function endpointDestination(endpoint: EmbeddingEndpointConfig): string {
+  try {
+    const u = new URL(endpoint.url);
+    return `the embeddings endpoint POST ${u.origin}${u.pathname}`;
+  } catch {
+    return 'an embeddings endpoint';
+  }
+}
+
+/** The confirmation of an embeddings endpoint for the index covers this exact endpoint configuration. */
+export function endpointConsentKey(name: string, endpoint: EmbeddingEndpointConfig): string {
+  return `retrievalLens.endpointConsent.${crypto.createHash('sha256').update(`${name}\u0000${JSON.stringify(endpoint)}`).digest('hex').slice(0, 32)}`;
+}
+
 /** The confirmation covers this exact configuration: a changed URL, SQL, header or body asks again. */
 export function consentKey(name: string, config: ExternalRetrieverConfig, endpoint?: EmbeddingEndpointConfig): string {
   return `retrievalLens.retrieverConsent.${crypto.createHash('sha256').update(`${name}\u0000${JSON.stringify(config)}\u0000${JSON.stringify(endpoint ?? null)}`).digest('hex').slice(0, 32)}`;
@@ -60,15 +75,27 @@ export class RetrieverConsent {
   ) {}
 
   /** `endpoint`: the embeddings endpoint the retriever's embeddingModel names (it receives the query texts too). */
-  async check(name: string, config: ExternalRetrieverConfig, endpoint?: EmbeddingEndpointConfig): Promise<ConsentDecision> {
-    if (!this.deps.isTrusted()) return { allowed: false, reason: 'the workspace is not trusted: retrievers from workspace settings are not contacted' };
-    const key = consentKey(name, config, endpoint);
+  check(name: string, config: ExternalRetrieverConfig, endpoint?: EmbeddingEndpointConfig): Promise<ConsentDecision> {
+    if (!this.deps.isTrusted()) return Promise.resolve({ allowed: false, reason: 'the workspace is not trusted: retrievers from workspace settings are not contacted' });
+    return this.decide(name, consentKey(name, config, endpoint), destination(config, endpoint), 'queries are sent');
+  }
+
+  /**
+   * An embeddings endpoint as the local index's model (`retrievalLens.embeddingModel` naming a key of
+   * `retrievalLens.embeddingEndpoints`): it receives every chunk of the workspace, so it is confirmed on its own,
+   * with the same rules — trusted workspace, asked once per configuration, a refusal remembered for the window.
+   */
+  checkEndpoint(name: string, endpoint: EmbeddingEndpointConfig): Promise<ConsentDecision> {
+    if (!this.deps.isTrusted()) return Promise.resolve({ allowed: false, reason: 'the workspace is not trusted: embedding endpoints from workspace settings are not contacted' });
+    return this.decide(name, endpointConsentKey(name, endpoint), endpointDestination(endpoint), 'documents and queries are sent');
+  }
+
+  private async decide(name: string, key: string, dest: string, what: string): Promise<ConsentDecision> {
     if (this.deps.store.get(key) === true) return { allowed: true };
-    const dest = destination(config, endpoint);
-    if (this.deps.declined?.has(key)) return { allowed: false, reason: `declined in this window: queries are sent to ${dest} only after you agree (reload the window to be asked again)` };
+    if (this.deps.declined?.has(key)) return { allowed: false, reason: `declined in this window: ${what} to ${dest} only after you agree (reload the window to be asked again)` };
     if (!(await this.deps.ask(name, dest))) {
       this.deps.declined?.add(key);
-      return { allowed: false, reason: `not confirmed: queries are sent to ${dest} only after you agree` };
+      return { allowed: false, reason: `not confirmed: ${what} to ${dest} only after you agree` };
     }
     await this.deps.store.set(key, true);
     return { allowed: true };

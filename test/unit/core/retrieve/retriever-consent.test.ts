@@ -2,7 +2,10 @@ import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createExternalRetriever } from '../../../../src/core/retrieve/external-retrievers';
 import type { HttpRetrieverConfig } from '../../../../src/core/retrieve/retriever-config';
-import { RetrieverConsent, consentKey } from '../../../../src/core/retrieve/retriever-consent';
+import { RetrieverConsent, consentKey, endpointConsentKey } from '../../../../src/core/retrieve/retriever-consent';
+import { OpenAIEmbedder } from '../../../../src/core/embed/openai-embedder';
+import { startEmbeddingsServer } from '../../../helpers/protocol-servers';
+import { CharTrigramEmbedder } from '../../../helpers/char-ngram-embedder';
 import { environmentSecrets } from '../../../../src/core/retrieve/secret-source';
 import { startJsonServer } from '../../../helpers/protocol-servers';
 
@@ -65,5 +68,42 @@ describe('retriever consent: trusted workspace and one confirmation before any r
     await next.check('rag', config);
     await consent.check('rag', { ...config, url: 'http://127.0.0.1:9/other' });
     assert.equal(asked.length, 3);
+  });
+
+  it('an embeddings endpoint as the index model is confirmed on its own before it sees a document', async () => {
+    const server = await startEmbeddingsServer(new CharTrigramEmbedder());
+    try {
+      const endpoint = { type: 'openai' as const, url: `${server.url}/v1`, model: 'trigram' };
+      const store = new Map<string, unknown>();
+      const asked: string[] = [];
+      let trusted = false;
+      let answer = false;
+      const consent = new RetrieverConsent({ isTrusted: () => trusted, store: { get: (k) => store.get(k), set: (k, v) => void store.set(k, v) }, ask: async (n, d) => (asked.push(`${n} → ${d}`), answer), declined: new Set() });
+      // What the editor's index does: ask the gate, and only then start the embedder (its first request probes the dimension).
+      const open = async () => {
+        const d = await consent.checkEndpoint('emb', endpoint);
+        if (!d.allowed) return d.reason;
+        const e = await OpenAIEmbedder.create('emb', endpoint, environmentSecrets);
+        await e.embed(['a chunk of the workspace']);
+        return 'embedded';
+      };
+      assert.match(await open(), /the workspace is not trusted: embedding endpoints from workspace settings are not contacted/);
+      assert.equal(asked.length, 0);
+      trusted = true;
+      assert.match(await open(), /^not confirmed: documents and queries are sent to the embeddings endpoint POST http:\/\/127\.0\.0\.1:\d+\/v1 only after you agree$/);
+      assert.match(await open(), /^declined in this window/);
+      assert.equal(asked.length, 1);
+      assert.equal(server.requests.length, 0, 'nothing sent before the user agrees');
+      // Another endpoint configuration is another question; agreeing is remembered in user storage.
+      answer = true;
+      const other = { ...endpoint, dims: 64 };
+      assert.deepEqual(await consent.checkEndpoint('emb', other), { allowed: true });
+      assert.equal(store.get(endpointConsentKey('emb', other)), true);
+      assert.deepEqual(await consent.checkEndpoint('emb', other), { allowed: true });
+      assert.equal(asked.length, 2);
+      assert.notEqual(endpointConsentKey('emb', endpoint), endpointConsentKey('emb', other));
+    } finally {
+      await server.close();
+    }
   });
 });
