@@ -38,7 +38,11 @@ export async function freePort(preferred?: number): Promise<number> {
   return tryPort(0);
 }
 
-export async function startCodeServer(options: { stateDir: string; port?: number; log?: (line: string) => void }): Promise<CodeServer> {
+/**
+ * `restricted`: workspace trust on and nothing trusted, so the folder opens in Restricted Mode (no startup prompt):
+ * for the tests of what an untrusted repository can and cannot make the extension do.
+ */
+export async function startCodeServer(options: { stateDir: string; port?: number; log?: (line: string) => void; restricted?: boolean }): Promise<CodeServer> {
   const port = await freePort(options.port);
   const stateDir = path.resolve(options.stateDir);
   const dirs = Object.fromEntries(['config', 'data', 'cache', 'tmp', 'user-data', 'extensions'].map((d) => [d, path.join(stateDir, d)]));
@@ -56,7 +60,8 @@ export async function startCodeServer(options: { stateDir: string; port?: number
         {
           'workbench.startupEditor': 'none',
           'workbench.tips.enabled': false,
-          'security.workspace.trust.enabled': false,
+          'security.workspace.trust.enabled': !!options.restricted,
+          ...(options.restricted ? { 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.emptyWindow': false } : {}),
           'telemetry.telemetryLevel': 'off',
           'extensions.autoCheckUpdates': false,
           'extensions.autoUpdate': false,
@@ -79,7 +84,7 @@ export async function startCodeServer(options: { stateDir: string; port?: number
   };
   const args = [
     '--config', configFile,
-    '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override',
+    '--disable-telemetry', '--disable-update-check', ...(options.restricted ? [] : ['--disable-workspace-trust']), '--disable-getting-started-override',
     '--ignore-last-opened', '--user-data-dir', dirs['user-data'], '--extensions-dir', dirs.extensions,
   ];
   const child = spawn(codeServerBin, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
