@@ -54,9 +54,16 @@ export class KeywordIndex {
   constructor(
     readonly config: KeywordConfig,
     serialized?: string,
+    loaded?: MiniSearch<KeywordDoc>,
   ) {
     const options = this.options();
-    this.ms = serialized ? MiniSearch.loadJSON<KeywordDoc>(serialized, options) : new MiniSearch<KeywordDoc>(options);
+    this.ms = loaded ?? (serialized ? MiniSearch.loadJSON<KeywordDoc>(serialized, options) : new MiniSearch<KeywordDoc>(options));
+  }
+
+  /** The constructor's `serialized` load without one long block: MiniSearch's own async loader yields as it goes. */
+  static async loadAsync(config: KeywordConfig, serialized: string): Promise<KeywordIndex> {
+    const options = new KeywordIndex(config).options();
+    return new KeywordIndex(config, undefined, await MiniSearch.loadJSONAsync<KeywordDoc>(serialized, options));
   }
 
   private options() {

@@ -199,13 +199,34 @@ export class VectorIndex {
   }
 
   static restore(dims: number, ids: string[], data: Float32Array): VectorIndex {
+    const v = VectorIndex.withRows(dims, ids, data);
+    v.mirrorRows(data, 0, ids.length);
+    return v;
+  }
+
+  /** restore() in slices of rows with yields to the event loop between them: a large index loads without a long block. */
+  static async restoreAsync(dims: number, ids: string[], data: Float32Array, y: () => Promise<void> | undefined): Promise<VectorIndex> {
+    const v = VectorIndex.withRows(dims, ids, data);
+    for (let r = 0; r < ids.length; r += 64) {
+      v.mirrorRows(data, r, Math.min(ids.length, r + 64));
+      await y();
+    }
+    return v;
+  }
+
+  private static withRows(dims: number, ids: string[], data: Float32Array): VectorIndex {
     if (data.length !== ids.length * dims) throw new Error(`vector file holds ${data.length} floats, expected ${ids.length} × ${dims}`);
     const v = new VectorIndex(dims, ids.length);
     v.data.set(data);
-    for (let r = 0; r < ids.length; r++) v.mirror((m) => m.set(r, data.subarray(r * dims, (r + 1) * dims)));
     v.ids = [...ids];
     ids.forEach((id, i) => v.rowOf.set(id, i));
     return v;
+  }
+
+  /** Fills the quantised mirrors of rows [from, to). */
+  private mirrorRows(data: Float32Array, from: number, to: number): void {
+    const dims = this.dims;
+    for (let r = from; r < to; r++) this.mirror((m) => m.set(r, data.subarray(r * dims, (r + 1) * dims)));
   }
 }
 

@@ -119,7 +119,7 @@ export class WorkspaceIndex implements RetrievalIndex {
    * version, other settings) rebuilds from scratch and says why in `rebuilt`.
    */
   static async openOrBuild(corpus: Corpus, options: BuildOptions & { storageDir: string }): Promise<{ index: WorkspaceIndex; stats: UpdateStats; rebuilt?: string }> {
-    const loaded = WorkspaceIndex.load(options);
+    const loaded = await WorkspaceIndex.load(options);
     if ('index' in loaded) {
       const stats = await loaded.index.update(corpus);
       return { index: loaded.index, stats };
@@ -128,35 +128,45 @@ export class WorkspaceIndex implements RetrievalIndex {
     return { ...built, rebuilt: loaded.reason };
   }
 
-  /** Reads a saved index; never throws: a problem is returned as a reason. */
-  static load(options: BuildOptions & { storageDir: string }): { index: WorkspaceIndex } | { reason: string } {
+  /**
+   * Reads a saved index; never throws: a problem is returned as a reason. Files are read off the event loop, checked
+   * and parsed in slices with yields between them (an index of thousands of chunks loads without a long block).
+   */
+  static async load(options: BuildOptions & { storageDir: string }): Promise<{ index: WorkspaceIndex } | { reason: string }> {
     const dir = options.storageDir;
     const manifestFile = path.join(dir, 'manifest.json');
     if (!fs.existsSync(manifestFile)) return { reason: 'no saved index' };
+    const y = createYielder();
     try {
-      const saved = JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as IndexManifest & { files?: Record<string, { bytes: number; sha256: string }> };
+      const saved = JSON.parse(await fs.promises.readFile(manifestFile, 'utf8')) as IndexManifest & { files?: Record<string, { bytes: number; sha256: string }> };
       if (saved.formatVersion !== INDEX_FORMAT_VERSION) return { reason: `index format ${saved.formatVersion} differs from ${INDEX_FORMAT_VERSION}` };
       if (saved.chunkerKey !== chunkerKey(options.chunker)) return { reason: `chunker changed (${saved.chunkerKey} → ${chunkerKey(options.chunker)})` };
       const keywordConfig = { ...DEFAULT_KEYWORD_CONFIG, ...options.keyword };
       if (JSON.stringify(saved.keyword) !== JSON.stringify(keywordConfig)) return { reason: 'keyword settings changed' };
       const want = options.embedder?.info ?? null;
       if (JSON.stringify(saved.model) !== JSON.stringify(want)) return { reason: `embedding model changed (${saved.model?.id ?? 'none'} → ${want?.id ?? 'none'})` };
-      const read = (name: string): Buffer => {
+      const read = async (name: string): Promise<Buffer> => {
         const f = saved.files?.[name];
         if (!f) throw new Error(`manifest lists no ${name}`);
-        const buf = fs.readFileSync(path.join(dir, name));
+        const buf = await fs.promises.readFile(path.join(dir, name));
         if (buf.byteLength !== f.bytes) throw new Error(`${name} is ${buf.byteLength} bytes, manifest says ${f.bytes} (truncated?)`);
-        if (sha256(buf) !== f.sha256) throw new Error(`${name} does not match its checksum`);
+        if ((await sha256Async(buf, y)) !== f.sha256) throw new Error(`${name} does not match its checksum`);
+        await y();
         return buf;
       };
-      const docs = JSON.parse(read('documents.json').toString('utf8')) as SourceDocument[];
-      const chunks = JSON.parse(read('chunks.json').toString('utf8')) as Chunk[];
-      const keyword = new KeywordIndex(keywordConfig, read('keyword.json').toString('utf8'));
+      const json = async <T>(name: string): Promise<T> => {
+        const value = JSON.parse((await read(name)).toString('utf8')) as T;
+        await y();
+        return value;
+      };
+      const docs = await json<SourceDocument[]>('documents.json');
+      const chunks = await json<Chunk[]>('chunks.json');
+      const keyword = await KeywordIndex.loadAsync(keywordConfig, (await read('keyword.json')).toString('utf8'));
       let vectors: VectorIndex | null = null;
       if (want) {
-        const ids = JSON.parse(read('vector-ids.json').toString('utf8')) as string[];
-        const buf = read('vectors.f32');
-        vectors = VectorIndex.restore(want.dims, ids, new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength)));
+        const ids = await json<string[]>('vector-ids.json');
+        const buf = await read('vectors.f32');
+        vectors = await VectorIndex.restoreAsync(want.dims, ids, new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength)), y);
       }
       const { files: _files, ...manifest } = saved;
       const index = new WorkspaceIndex(options, manifest, keyword, vectors);
@@ -166,6 +176,7 @@ export class WorkspaceIndex implements RetrievalIndex {
         const list = index.chunkIdsByDoc.get(c.docId);
         if (list) list.push(c.id);
         else index.chunkIdsByDoc.set(c.docId, [c.id]);
+        await y();
       }
       if (keyword.size !== chunks.length || (vectors && vectors.size !== chunks.length)) {
         return { reason: `saved parts disagree (${chunks.length} chunks, ${keyword.size} keyword entries, ${vectors?.size ?? '-'} vectors)` };

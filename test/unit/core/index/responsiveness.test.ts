@@ -38,7 +38,7 @@ function gapMeter() {
   let lastCpu = process.cpuUsage();
   let longestGapMs = 0;
   let longestBlockedMs = 0;
-  const timer = setInterval(() => {
+  const tick = () => {
     const now = performance.now();
     const cpu = process.cpuUsage();
     const gap = now - last;
@@ -47,9 +47,12 @@ function gapMeter() {
     longestBlockedMs = Math.max(longestBlockedMs, Math.min(gap, used));
     last = now;
     lastCpu = cpu;
-  }, 2);
+  };
+  const timer = setInterval(tick, 2);
   return {
     stop() {
+      // The stretch since the last tick counts too: work that never let a timer run is one long block.
+      tick();
       clearInterval(timer);
       h.disable();
       return { longestGapMs, longestBlockedMs, histogramMaxMs: h.max / 1e6, p99Ms: h.percentile(99) / 1e6 };
@@ -95,6 +98,30 @@ describe('responsiveness while indexing 5,000 chunks', () => {
     }
     console.log(runs.map((r, i) => `build ${i + 1}: ${r}`).join('\n'));
     assert.ok(best <= 50, `the event loop was held ${best.toFixed(1)} ms by this process's own work in each of ${runs.length} builds`);
+  });
+
+  it('opening the saved 5,000-chunk index never blocks the event loop more than 50 ms', { timeout: 300_000 }, async () => {
+    const storage = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-resp-load-'));
+    const corpus = await loadFolderCorpus(root);
+    await WorkspaceIndex.openOrBuild(corpus, options(storage));
+    // As for building: a block in the code repeats in every load, an OS gap does not; the best of up to three is checked.
+    const runs: string[] = [];
+    let best = Infinity;
+    for (let attempt = 0; attempt < 3 && best > 50; attempt++) {
+      const meter = gapMeter();
+      const t0 = performance.now();
+      const { index, rebuilt, stats } = await WorkspaceIndex.openOrBuild(corpus, options(storage));
+      const ms = performance.now() - t0;
+      const m = meter.stop();
+      assert.equal(rebuilt, undefined, 'the saved index is loaded, not rebuilt');
+      assert.equal(stats.unchanged, corpus.documents.length);
+      assert.equal(index.chunkMap.size, 5000);
+      runs.push(`load ${attempt + 1}: opened the saved index of ${index.chunkMap.size} chunks in ${ms.toFixed(0)} ms: longest block by this process ${m.longestBlockedMs.toFixed(1)} ms (target <= 50 ms); longest wall-clock gap ${m.longestGapMs.toFixed(1)} ms, at load average ${os.loadavg()[0].toFixed(1)}`);
+      best = Math.min(best, m.longestBlockedMs);
+    }
+    console.log(runs.join('\n'));
+    fs.rmSync(storage, { recursive: true, force: true });
+    assert.ok(best <= 50, `opening the index held the event loop ${best.toFixed(1)} ms in each of ${runs.length} loads`);
   });
 
   it('cancel is honoured within 1 s at any phase', { timeout: 300_000 }, async () => {
