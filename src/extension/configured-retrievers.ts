@@ -11,6 +11,7 @@ import { compareRuns, type Comparison } from '../core/eval/significance';
 import type { WorkspaceIndex } from '../core/index/workspace-index';
 import { createExternalRetriever, type ExternalRetriever } from '../core/retrieve/external-retrievers';
 import { LocalRetriever } from '../core/retrieve/local-retriever';
+import { unappliedFilter } from '../core/retrieve/retriever';
 import { validateEmbeddingEndpoints, validateRetrievers } from '../core/retrieve/retriever-config';
 import { destination, RetrieverConsent } from '../core/retrieve/retriever-consent';
 import type { SecretSource } from '../core/retrieve/secret-source';
@@ -134,8 +135,7 @@ export async function configuredColumns(context: vscode.ExtensionContext, index:
     if (!e.open) continue;
     const retriever = e.open();
     col.kind = retriever.kind;
-    const hasFilter = !!filter && Object.values(filter).some((v) => v !== undefined);
-    if (hasFilter && !retriever.capabilities.filters) col.notes.push('the metadata filter is not applied: this retriever takes no filters');
+    for (const gap of unappliedFilter(retriever, filter)) col.notes.push(`metadata filter not applied: ${gap}`);
     try {
       // With labels, ask deeper than K so a span found below K is told apart from one never returned.
       const depth = labeled ? Math.max(k, MISS_DEPTH) : k;

@@ -1,6 +1,6 @@
 import type { SourceDocument } from '../corpus/document';
 import { LocalRetriever } from '../retrieve/local-retriever';
-import { runQueries, type Retriever } from '../retrieve/retriever';
+import { runQueries, unappliedFilter, type Retriever } from '../retrieve/retriever';
 import { documentQrels, spanOverlapsChunk } from './chunk-relevance';
 import type { EvalQuery, Qrels } from './evalset-types';
 import { documentLookup, emptyPlacementCounts, placeHits, type DocumentIdRule, type DocumentLookup, type PlacedHit, type PlacementCounts } from './hit-placement';
@@ -36,7 +36,7 @@ export interface RetrieverEvaluationResult {
   placement: PlacementCounts;
   /** Queries the retriever could not answer: left out of the metrics, listed with the message. */
   failures: Array<{ qid: string; query: string; error: string }>;
-  /** Queries with a metadata filter the retriever cannot apply (their hits are unfiltered). */
+  /** Queries with a metadata filter the retriever applies only in part or not at all (see unappliedFilter). */
   filtersNotApplied: number;
   manifest: RetrieverRunManifest;
 }
@@ -139,7 +139,7 @@ export async function evaluateRetriever(
       failures.push({ qid: q.id, query: q.text, error: o.error });
       continue;
     }
-    if (q.filter && !retriever.capabilities.filters) filtersNotApplied++;
+    if (unappliedFilter(retriever, q.filter).length) filtersNotApplied++;
     const p = placeHits(o.hits, docs, options.documentId);
     for (const h of p) placement[h.placement]++;
     placed.set(q.id, p);

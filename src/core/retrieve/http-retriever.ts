@@ -1,4 +1,6 @@
+import { elasticFilter, filterParts, qdrantFilter } from './engine-filters';
 import { PRESET_DEFAULTS, getPath, type HttpRetrieverConfig, type ResponseMapping } from './retriever-config';
+import type { MetadataFilter } from './types';
 import { RetrieverError, type QueryEmbedder, type RetrievedHit, type Retriever, type RetrieverCapabilities, type RetrieverSearchOptions } from './retriever';
 import { resolveSecrets, type SecretSource } from './secret-source';
 
@@ -36,8 +38,38 @@ export class HttpRetriever implements Retriever {
       }
     }
     this.mapping = mapping as ResponseMapping;
-    const needsVector = JSON.stringify(this.body ?? '').includes('${vector}') || config.url.includes('${vector}');
-    this.capabilities = { filters: false, returnsText: this.mapping.text !== undefined, needsQueryVector: needsVector, concurrency: config.concurrency ?? 4 };
+    const template = `${JSON.stringify(this.body ?? '')} ${config.url}`;
+    const needsVector = template.includes('${vector}');
+    // The filter reaches the engine as `${filter}` (the MetadataFilter as JSON, for a service of one's own) or, with
+    // `filterFields`, translated into the OpenSearch / Elasticsearch or Qdrant query language.
+    this.filterMode = template.includes('${filter}') ? 'template' : config.filterFields && (config.preset === 'opensearch' || config.preset === 'elasticsearch') ? 'elastic' : config.filterFields && config.preset === 'qdrant' ? 'qdrant' : undefined;
+    this.capabilities = { filters: this.filterMode !== undefined, returnsText: this.mapping.text !== undefined, needsQueryVector: needsVector, concurrency: config.concurrency ?? 4 };
+  }
+
+  private readonly filterMode: 'template' | 'elastic' | 'qdrant' | undefined;
+
+  filterGaps(filter: MetadataFilter): string[] {
+    if (this.filterMode === 'elastic') return elasticFilter(filter, this.config.filterFields ?? {}).gaps;
+    if (this.filterMode === 'qdrant') return qdrantFilter(filter, this.config.filterFields ?? {}).gaps;
+    return [];
+  }
+
+  /** The request body for one query: the template filled, then the engine's filter added where the preset puts it. */
+  private requestBody(query: string, k: number, vector: number[] | undefined, filter: MetadataFilter | undefined): unknown {
+    const active = filterParts(filter).length ? filter : undefined;
+    const body = fillTemplate(this.body ?? {}, query, k, vector, active ?? null);
+    if (!active || !body || typeof body !== 'object' || Array.isArray(body)) return body;
+    const b = body as Record<string, unknown>;
+    if (this.filterMode === 'elastic') {
+      const f = elasticFilter(active, this.config.filterFields ?? {}).clause;
+      if (f) return { ...b, query: { bool: { must: b.query === undefined ? [] : [b.query], filter: f.filter, must_not: f.must_not } } };
+    }
+    if (this.filterMode === 'qdrant') {
+      const f = qdrantFilter(active, this.config.filterFields ?? {}).clause;
+      const prev = (b.filter ?? {}) as { must?: unknown[]; must_not?: unknown[] };
+      if (f) return { ...b, filter: { ...prev, must: [...(prev.must ?? []), ...f.must], must_not: [...(prev.must_not ?? []), ...f.must_not] } };
+    }
+    return body;
   }
 
   /** The endpoint without query string or credentials, for messages and manifests. */
@@ -62,7 +94,11 @@ export class HttpRetriever implements Retriever {
         throw fail(`embedding model "${this.config.embeddingModel}"`, e instanceof Error ? e.message : String(e));
       }
     }
-    const url = this.config.url.replace(/\$\{query\}/g, encodeURIComponent(query)).replace(/\$\{k\}/g, String(k));
+    const filter = this.filterMode && filterParts(options.filter).length ? options.filter : undefined;
+    const url = this.config.url
+      .replace(/\$\{query\}/g, encodeURIComponent(query))
+      .replace(/\$\{k\}/g, String(k))
+      .replace(/\$\{filter\}/g, encodeURIComponent(JSON.stringify(filter ?? null)));
     const headers: Record<string, string> = { accept: 'application/json' };
     for (const [h, v] of Object.entries(this.config.headers ?? {})) {
       try {
@@ -74,7 +110,7 @@ export class HttpRetriever implements Retriever {
     let body: string | undefined;
     if (this.method === 'POST') {
       headers['content-type'] = 'application/json';
-      body = JSON.stringify(fillTemplate(this.body ?? {}, query, k, vector));
+      body = JSON.stringify(this.requestBody(query, k, vector, filter));
     }
     const timeoutMs = this.config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const timeout = AbortSignal.timeout(timeoutMs);
@@ -143,15 +179,19 @@ export class HttpRetriever implements Retriever {
   async dispose(): Promise<void> {}
 }
 
-/** The request body with `${k}` / `${vector}` strings replaced by the number / array and `${query}` substituted in strings. */
-export function fillTemplate(template: unknown, query: string, k: number, vector: number[] | undefined): unknown {
+/**
+ * The request body with `${k}` / `${vector}` / `${filter}` strings replaced by the number / array / filter object
+ * (null without a filter) and `${query}` substituted in strings.
+ */
+export function fillTemplate(template: unknown, query: string, k: number, vector: number[] | undefined, filter: MetadataFilter | null = null): unknown {
   if (typeof template === 'string') {
     if (template === '${k}') return k;
     if (template === '${vector}') return vector ?? [];
+    if (template === '${filter}') return filter;
     return template.replace(/\$\{query\}/g, query).replace(/\$\{k\}/g, String(k));
   }
-  if (Array.isArray(template)) return template.map((t) => fillTemplate(t, query, k, vector));
-  if (template && typeof template === 'object') return Object.fromEntries(Object.entries(template).map(([key, v]) => [key, fillTemplate(v, query, k, vector)]));
+  if (Array.isArray(template)) return template.map((t) => fillTemplate(t, query, k, vector, filter));
+  if (template && typeof template === 'object') return Object.fromEntries(Object.entries(template).map(([key, v]) => [key, fillTemplate(v, query, k, vector, filter)]));
   return template;
 }
 

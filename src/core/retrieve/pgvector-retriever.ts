@@ -1,4 +1,5 @@
 import { Pool } from 'pg';
+import { filterParts } from './engine-filters';
 import type { PgvectorRetrieverConfig } from './retriever-config';
 import { RetrieverError, type QueryEmbedder, type RetrievedHit, type Retriever, type RetrieverCapabilities, type RetrieverSearchOptions } from './retriever';
 import type { SecretSource } from './secret-source';
@@ -7,7 +8,7 @@ import { DEFAULT_TIMEOUT_MS } from './http-retriever';
 /**
  * Postgres with pgvector, reached with the `pg` client: the configured SQL runs with `$1` = the query vector as
  * pgvector text (`[0.12,-0.3,…]`, cast in SQL with `$1::vector`) and, when the SQL uses it, `$2` = the query text
- * (for hybrid SQL). Rows come back in the SQL's order; the id, text, path, score and offset columns are mapped by
+ * (for hybrid SQL), and `$3` = the query's metadata filter as JSON text (null without one). Rows come back in the SQL's order; the id, text, path, score and offset columns are mapped by
  * name. The password comes from `passwordSecret`, never from the connection string in settings.
  */
 export class PgvectorRetriever implements Retriever {
@@ -15,6 +16,7 @@ export class PgvectorRetriever implements Retriever {
   readonly capabilities: RetrieverCapabilities;
   private pool: Pool | undefined;
   private readonly usesText: boolean;
+  private readonly usesFilter: boolean;
 
   constructor(
     readonly name: string,
@@ -22,7 +24,9 @@ export class PgvectorRetriever implements Retriever {
     private readonly deps: { secrets: SecretSource; queryEmbedder: QueryEmbedder },
   ) {
     this.usesText = /\$2\b/.test(config.sql);
-    this.capabilities = { filters: false, returnsText: true, needsQueryVector: true, concurrency: config.concurrency ?? 4 };
+    this.usesFilter = /\$3\b/.test(config.sql);
+    // With $3 the SQL receives the whole filter: what it does with each part is the SQL's own.
+    this.capabilities = { filters: this.usesFilter, returnsText: true, needsQueryVector: true, concurrency: config.concurrency ?? 4 };
   }
 
   /** host:port/database, for messages and manifests (no user or password). */
@@ -62,6 +66,7 @@ export class PgvectorRetriever implements Retriever {
     const pool = await this.connect(query);
     const params: unknown[] = [`[${Array.from(vector).join(',')}]`];
     if (this.usesText) params.push(query);
+    if (this.usesFilter) params.push(filterParts(options.filter).length ? JSON.stringify(options.filter) : null);
     let rows: Array<Record<string, unknown>>;
     try {
       rows = (await pool.query(this.config.sql, params)).rows as Array<Record<string, unknown>>;

@@ -1,4 +1,5 @@
 import type { DocumentIdRule } from '../eval/hit-placement';
+import { FILTER_FIELD_NAMES, type FilterFields } from './engine-filters';
 
 /**
  * `retrievalLens.retrievers`: named external retrievers. Secrets are never values here: headers name them as
@@ -34,6 +35,8 @@ export interface HttpRetrieverConfig extends Partial<ResponseMapping> {
   body?: unknown;
   /** Names the query-vector model (`local`: the index's embedding model, or a key of retrievalLens.embeddingEndpoints); needed for `${vector}`. */
   embeddingModel?: string;
+  /** Engine fields a metadata filter is translated onto (opensearch, elasticsearch and qdrant presets). */
+  filterFields?: FilterFields;
   documentId?: DocumentIdRule;
   timeoutMs?: number;
   concurrency?: number;
@@ -45,7 +48,10 @@ export interface PgvectorRetrieverConfig {
   connection: string;
   /** The environment variable (CLI) or secret-storage name (editor) holding the password. */
   passwordSecret?: string;
-  /** `$1` is the query vector (text such as `[0.1,0.2]`, cast with `$1::vector`), `$2` (optional) the query text. */
+  /**
+   * `$1` is the query vector (text such as `[0.1,0.2]`, cast with `$1::vector`), `$2` (optional) the query text,
+   * `$3` (optional, with `$2`) the query's metadata filter as JSON text (`$3::jsonb`; SQL null without a filter).
+   */
   sql: string;
   embeddingModel: string;
   idColumn?: string;
@@ -183,6 +189,16 @@ export function validateRetrievers(value: unknown, endpoints: Record<string, Emb
       for (const f of ['results', 'id', 'score', 'text', 'path', 'start', 'end']) if (c[f] !== undefined && typeof c[f] !== 'string') at(f, 'must be a dotted path string (e.g. "hits.hits" or "_source.text")');
       const preset = PRESET_DEFAULTS[c.preset as HttpPreset];
       if (!preset && (c.results === undefined || c.id === undefined)) problems.push({ path: [name], problem: 'needs "results" and "id" (dotted paths into the response) or a "preset"' });
+      if (c.filterFields !== undefined) {
+        if (!isObject(c.filterFields)) at('filterFields', `must be an object naming engine fields for ${FILTER_FIELD_NAMES.join(', ')}`);
+        else {
+          if (c.preset !== 'opensearch' && c.preset !== 'elasticsearch' && c.preset !== 'qdrant') at('filterFields', 'is translated for the opensearch, elasticsearch and qdrant presets; for another service put "${filter}" in the body');
+          for (const [f, v] of Object.entries(c.filterFields)) {
+            if (!(FILTER_FIELD_NAMES as readonly string[]).includes(f)) at('filterFields', `is not a filter field (use ${FILTER_FIELD_NAMES.join(', ')})`, f);
+            else if (typeof v !== 'string' || !v.trim()) at('filterFields', 'must be a field name (a dotted path in the engine document)', f);
+          }
+        }
+      }
       const needsVector = JSON.stringify(c.body ?? preset?.body ?? '').includes('${vector}');
       if (needsVector && c.embeddingModel === undefined) problems.push({ path: [name], problem: 'the request uses ${vector}: name the query-vector model with "embeddingModel"' });
     } else if (c.type === 'pgvector') {
@@ -199,6 +215,7 @@ export function validateRetrievers(value: unknown, endpoints: Record<string, Emb
         }
       }
       if (typeof c.sql === 'string' && !/\$1\b/.test(c.sql)) at('sql', 'must use $1 (the query vector)');
+      if (typeof c.sql === 'string' && /\$3\b/.test(c.sql) && !/\$2\b/.test(c.sql)) at('sql', 'uses $3 (the filter) without $2 (the query text): Postgres needs every parameter typed, e.g. add "AND $2::text IS NOT NULL"');
       if (c.embeddingModel === undefined) problems.push({ path: [name], problem: 'needs "embeddingModel" for the query vector ($1)' });
       for (const f of ['idColumn', 'textColumn', 'pathColumn', 'scoreColumn', 'startColumn', 'endColumn']) str(f);
     } else {

@@ -1,3 +1,4 @@
+import { filterParts } from './engine-filters';
 import type { MetadataFilter, ScoreExplanation } from './types';
 
 /**
@@ -12,8 +13,21 @@ export interface Retriever {
   readonly capabilities: RetrieverCapabilities;
   /** The `k` best hits for the query, best first (rank 1). Throws RetrieverError when the engine cannot answer. */
   search(query: string, k: number, options?: RetrieverSearchOptions): Promise<RetrievedHit[]>;
+  /**
+   * Parts of `filter` it does not apply although `capabilities.filters` is true (a field the engine mapping does not
+   * name, a glob its query language cannot express), each with why. Absent or empty: the whole filter is applied.
+   */
+  filterGaps?(filter: MetadataFilter): string[];
   /** Closes connections (pg pools); a no-op for local and HTTP retrievers. */
   dispose?(): Promise<void>;
+}
+
+/** What of a query's filter a retriever leaves unapplied: nothing, some parts (with why), or all of it. */
+export function unappliedFilter(retriever: Retriever, filter: MetadataFilter | undefined): string[] {
+  const parts = filterParts(filter);
+  if (!parts.length || !filter) return [];
+  if (!retriever.capabilities.filters) return [`the whole filter (${parts.join(', ')}): ${retriever.name} takes no filters`];
+  return retriever.filterGaps?.(filter) ?? [];
 }
 
 export interface RetrieverCapabilities {

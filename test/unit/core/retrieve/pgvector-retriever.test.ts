@@ -127,4 +127,44 @@ describe('pgvector retriever against a real Postgres with pgvector (PGlite over 
     assert.equal(outcomes.size, 2);
     for (const o of outcomes.values()) assert.match(o.error ?? '', /retriever "pg", query "(one|two)": postgres 127\.0\.0\.1:9\/postgres: .*ECONNREFUSED/);
   });
+
+  it('applies the metadata filter in SQL through $3 and then scores exactly like the local dense retriever with the filter', async () => {
+    // The engine stores the front-matter field the demo's filtered queries use; the SQL reads the filter from $3.
+    const pool = new Pool({ connectionString: server.url, max: 1 });
+    await pool.query('ALTER TABLE chunks ADD COLUMN product text');
+    for (const c of index.allChunks()) {
+      const v = index.getDocument(c.docId)!.frontMatter.product;
+      await pool.query('UPDATE chunks SET product = $1 WHERE id = $2', [v === undefined ? null : String(v), c.id]);
+    }
+    await pool.end();
+    const sql = `SELECT id, path, body AS text, start_offset, end_offset, 1 - (embedding <=> $1::vector) AS score FROM chunks
+      WHERE $2::text IS NOT NULL AND ($3::jsonb IS NULL OR NOT ($3::jsonb -> 'frontMatter' ? 'product') OR product = $3::jsonb -> 'frontMatter' ->> 'product')
+      ORDER BY embedding <=> $1::vector, id LIMIT 100`;
+    const filtered = target.queries.filter((q) => q.filter && q.split === 'eval' && q.judgments.length);
+    assert.ok(filtered.length >= 2, 'the demo has eval queries with a front-matter filter');
+    const r = createExternalRetriever('pg', settings({ sql }), { secrets: environmentSecrets, localQueryEmbedder: local });
+    try {
+      assert.equal(r.capabilities.filters, true);
+      // The filter reaches the SQL: every hit of a filtered query is a product "cloud" document.
+      const hits = await r.search(filtered[0].text, 20, { filter: filtered[0].filter });
+      assert.ok(hits.length > 0);
+      for (const h of hits) assert.equal(index.getDocument(index.getChunk(h.id)!.docId)!.frontMatter.product, filtered[0].filter!.frontMatter!.product, h.id);
+      const unfilteredHits = await r.search(filtered[0].text, 20);
+      assert.ok(unfilteredHits.some((h) => index.getDocument(index.getChunk(h.id)!.docId)!.frontMatter.product !== 'cloud'), 'without a filter ($3 null) other products come back');
+      // And the whole evaluation, filters included, equals the local dense retriever applying the same filters.
+      const pg = await evaluateRetriever(r, target.corpus.documents, target.queries, { level: 'chunk', depth: 100 });
+      const dense = await evaluateRetriever(new LocalRetriever(index, 'dense'), target.corpus.documents, target.queries, { level: 'chunk', depth: 100 });
+      assert.equal(pg.filtersNotApplied, 0);
+      for (const m of ['ndcg_cut_10', 'recall_100', 'map', 'recip_rank']) assert.ok(Math.abs(pg.metrics.all[m] - dense.metrics.all[m]) < 1e-9, `${m}: pgvector ${pg.metrics.all[m]} vs local dense ${dense.metrics.all[m]}`);
+      for (const q of filtered) assert.deepEqual(pg.ranking.get(q.id)?.slice(0, 10), dense.ranking.get(q.id)?.slice(0, 10), `filtered query ${q.id}`);
+    } finally {
+      await r.dispose();
+    }
+  });
+
+  it('refuses $3 without $2 in the settings check, naming the line to fix', async () => {
+    const { validateRetrievers } = await import('../../../../src/core/retrieve/retriever-config');
+    const { problems } = validateRetrievers({ pg: { type: 'pgvector', connection: 'postgres://u@h/db', sql: 'SELECT id FROM t WHERE $3::jsonb IS NULL ORDER BY e <=> $1::vector', embeddingModel: 'local' } });
+    assert.deepEqual(problems, [{ path: ['pg', 'sql'], problem: 'uses $3 (the filter) without $2 (the query text): Postgres needs every parameter typed, e.g. add "AND $2::text IS NOT NULL"' }]);
+  });
 });
