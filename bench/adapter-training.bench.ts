@@ -11,7 +11,9 @@ import { percentile, report } from './bench-lib';
  * size) and synthetic: each query sees its positive partly through a fixed hidden permutation, plus noise, with
  * three hard negatives near the positive per pair, so training has something to learn and early stopping behaves as on real
  * labels; time depends on the count and dims, not on what the vectors mean. Held-out slice: 250 more pairs.
- * Default settings (DEFAULT_ADAPTER_TRAINING), training until early stopping. Target: ≤ 30 s for 1,000 pairs.
+ * Default settings (DEFAULT_ADAPTER_TRAINING), training until early stopping. Target: ≤ 30 s for 1,000 pairs. "CPU s" is the
+ * process's user + system time over the training: on a shared machine it grows far less with the load than
+ * the wall time does.
  * Per-query cost: W·q for 1,000 query vectors against one exact dense scan of 5,183 rows (SciFact's size).
  * The weights' sha256 is printed: the per-pair scalar trainer before the SIMD kernels (2026-12-02) ended at
  * 857b6f0bd180… on this data, and the kernels keep every sum's order, so it must not change.
@@ -51,11 +53,14 @@ function main(): void {
   const fit = examples(PAIRS, rand, 0);
   const held = examples(HELD, rand, PAIRS);
   const model = { id: 'bench-512', revision: 'bench', dims: DIMS };
+  const cpu0 = process.cpuUsage();
   const r = trainQueryAdapter(model, fit, held);
+  const cpu = process.cpuUsage(cpu0);
   const perEpoch = r.ms / Math.max(1, r.epochs);
   report(`Query adapter training: ${PAIRS} pairs + ${HELD} held out, ${DIMS} dims, 3 hard negatives each, batch ${DEFAULT_ADAPTER_TRAINING.batchSize}, ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)}`, [
     {
       'training s': (r.ms / 1000).toFixed(1),
+      'CPU s': ((cpu.user + cpu.system) / 1e6).toFixed(1),
       epochs: r.epochs,
       'best epoch': r.bestEpoch,
       steps: r.steps,
