@@ -7,7 +7,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-export const KERNELS = [{ wat: 'src/core/index/int8-dot.wat', out: 'src/core/index/int8-dot-wasm.ts', name: 'INT8_DOT_WASM' }];
+export const KERNELS = [
+  { wat: 'src/core/index/int8-dot.wat', out: 'src/core/index/int8-dot-wasm.ts', name: 'INT8_DOT_WASM' },
+  { wat: 'src/core/adapt/f64-kernels.wat', out: 'src/core/adapt/f64-kernels-wasm.ts', name: 'F64_KERNELS_WASM' },
+];
 
 interface Wabt {
   parseWat(file: string, text: string, features: Record<string, boolean>): { toBinary(o: object): { buffer: Uint8Array }; destroy(): void };
