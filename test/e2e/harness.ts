@@ -80,6 +80,23 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   }
 }
 
+/**
+ * "Mark Relevant for Query…" on the editor's selection for a new query: the palette command, "New query", the query
+ * text, then the grade picked by its description (e.g. "answers it partly").
+ */
+export async function markSelectionForNewQuery(page: Page, query: string, grade: string): Promise<void> {
+  await runCommand(page, 'Retrieval Lens: Mark Relevant for Query…');
+  const input = page.locator('.quick-input-widget input');
+  await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Mark relevant for which query?' }).waitFor();
+  await input.fill('New query');
+  await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: 'New query' }).waitFor();
+  await page.keyboard.press('Enter');
+  await page.locator('.quick-input-widget .quick-input-title', { hasText: 'New query' }).waitFor();
+  await input.fill(query);
+  await page.keyboard.press('Enter');
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: grade }).click();
+}
+
 /** The webview content sits two iframes deep. */
 export function webviewFrame(page: Page): FrameLocator {
   return page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { openWorkbench, runCommand, screenshot, type Workbench, findWebview } from './harness';
+import { openWorkbench, runCommand, screenshot, type Workbench, findWebview, markSelectionForNewQuery } from './harness';
 
 const webview = findWebview;
 
@@ -107,16 +107,7 @@ describe('Query Inspector, labeling and baseline in a real VS Code', () => {
   });
 
   it('labels the selection for a new query and shows it in the Eval Set view and file', async () => {
-    await runCommand(page, 'Retrieval Lens: Mark Relevant for Query…');
-    const input = page.locator('.quick-input-widget input');
-    await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Mark relevant for which query?' }).waitFor();
-    await input.fill('New query');
-    await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: 'New query' }).waitFor();
-    await page.keyboard.press('Enter');
-    await page.locator('.quick-input-widget .quick-input-title', { hasText: 'New query' }).waitFor();
-    await input.fill('what does partition fenced mean');
-    await page.keyboard.press('Enter');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'answers it partly' }).click();
+    await markSelectionForNewQuery(page, 'what does partition fenced mean', 'answers it partly');
     const file = path.join(wb.workspace, '.retrieval-lens', 'evalset.jsonl');
     const labeled = () => fs.readFileSync(file, 'utf8').split('\n').find((l) => l.includes('what does partition fenced mean') && l.includes('"grade":2'));
     const deadline = Date.now() + 10_000;

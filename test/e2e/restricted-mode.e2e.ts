@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { CharTrigramEmbedder } from '../helpers/char-ngram-embedder';
 import { startEmbeddingsServer, startJsonServer, type TestServer } from '../helpers/protocol-servers';
-import { findWebview, openWorkbench, runCommand, screenshot, type Workbench } from './harness';
+import { findWebview, markSelectionForNewQuery, openWorkbench, runCommand, screenshot, type Workbench } from './harness';
 
 /** Every file under the workspace with its size and mtime: what "nothing was written" is checked against. */
 function snapshot(root: string): string[] {
@@ -80,16 +80,7 @@ describe('Restricted Mode in a real VS Code: an untrusted repository cannot make
     // Label the revealed hit: refused with the reason, the eval set untouched.
     await f.locator('.column[data-retriever="hybrid"] .hit').first().click();
     await page.locator('.monaco-editor .selected-text').first().waitFor({ timeout: 10_000 });
-    await runCommand(page, 'Retrieval Lens: Mark Relevant for Query…');
-    const input = page.locator('.quick-input-widget input');
-    await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Mark relevant for which query?' }).waitFor();
-    await input.fill('New query');
-    await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: 'New query' }).waitFor();
-    await page.keyboard.press('Enter');
-    await page.locator('.quick-input-widget .quick-input-title', { hasText: 'New query' }).waitFor();
-    await input.fill('a label an untrusted workspace must not get');
-    await page.keyboard.press('Enter');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'answers it partly' }).click();
+    await markSelectionForNewQuery(page, 'a label an untrusted workspace must not get', 'answers it partly');
     await page.locator('.notifications-toasts .notification-toast', { hasText: 'was not saved: this workspace is not trusted (Restricted Mode)' }).waitFor({ timeout: 20_000 });
     await screenshot(page, 'restricted-mode');
 
