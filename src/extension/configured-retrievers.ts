@@ -204,7 +204,14 @@ export async function configuredRankings(context: vscode.ExtensionContext, index
  * support. Nothing is contacted unless the workspace is trusted and the user confirmed that retriever
  * (RetrieverConsent); otherwise the line says why. Undefined when none is configured.
  */
-export async function evaluateConfiguredRetrievers(context: vscode.ExtensionContext, index: WorkspaceIndex, queries: EvalQuery[], k: number, log: vscode.LogOutputChannel): Promise<ConfiguredRetrieversBaseline | undefined> {
+export async function evaluateConfiguredRetrievers(
+  context: vscode.ExtensionContext,
+  index: WorkspaceIndex,
+  queries: EvalQuery[],
+  k: number,
+  log: vscode.LogOutputChannel,
+  run: { signal?: AbortSignal; progress?: (message: string) => void } = {},
+): Promise<ConfiguredRetrieversBaseline | undefined> {
   const found = await configuredRetrievers(context, index, log, 'eval queries');
   if (!found) return undefined;
   const lines: ConfiguredRetrieverLine[] = [...found.problems];
@@ -217,7 +224,12 @@ export async function evaluateConfiguredRetrievers(context: vscode.ExtensionCont
     if (!e.open) continue;
     const retriever = e.open();
     try {
-      const result = await evaluateRetriever(retriever, index.documents(), queries, { ...opts, documentId: e.documentId });
+      const result = await evaluateRetriever(retriever, index.documents(), queries, {
+        ...opts,
+        documentId: e.documentId,
+        signal: run.signal,
+        onProgress: (done, total) => run.progress?.(`${e.line.name}: ${done}/${total} queries`),
+      });
       for (const f of result.failures) log.warn(f.error);
       if (result.failures.length && !result.metrics.all.num_q) {
         line.status = 'error';
@@ -229,6 +241,8 @@ export async function evaluateConfiguredRetrievers(context: vscode.ExtensionCont
       const paired = Object.fromEntries(Object.entries(local.result.metrics.perQuery).filter(([q]) => q in result.metrics.perQuery));
       line.vsLocal = compareRuns(paired, result.metrics.perQuery, 'ndcg_cut_10');
     } catch (err) {
+      // Cancelled by the user: stop here, no half-scored line.
+      if (run.signal?.aborted) throw err;
       line.status = 'error';
       line.reason = err instanceof Error ? err.message : String(err);
     } finally {

@@ -185,10 +185,18 @@ export function activate(context: vscode.ExtensionContext): RetrievalLensApi {
         retrievers = picked.map((p) => p.label as RetrieverName);
       }
       const cfg = readConfig();
-      const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Retrieval Lens: running the baseline' }, async () => {
+      const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Retrieval Lens: running the baseline', cancellable: true }, async (progress, token) => {
         const r = await runBaseline(index, evalSet.queries(), retrievers as RetrieverName[], cfg.topK, root, cfg.exclude);
-        // Retrievers from retrievalLens.retrievers: contacted only in a trusted workspace, once the user allowed each.
-        r.configured = await evaluateConfiguredRetrievers(context, index, evalSet.queries(), cfg.topK, log);
+        // Retrievers from retrievalLens.retrievers: contacted only in a trusted workspace, once the user allowed each;
+        // their queries run with bounded concurrency, with progress, and Cancel stops sending them.
+        const controller = new AbortController();
+        token.onCancellationRequested(() => controller.abort());
+        try {
+          r.configured = await evaluateConfiguredRetrievers(context, index, evalSet.queries(), cfg.topK, log, { signal: controller.signal, progress: (message) => progress.report({ message }) });
+        } catch (e) {
+          if (!controller.signal.aborted) throw e;
+          void vscode.window.showInformationMessage('Retrieval Lens: baseline cancelled while scoring the configured retrievers; the local results are shown.');
+        }
         return r;
       });
       baselinePanel = showBaselineResults(result, baselinePanel);
@@ -223,7 +231,7 @@ export function activate(context: vscode.ExtensionContext): RetrievalLensApi {
         // Configured retrievers the user allowed, scored beside the baseline as the CLI's diagnose --retriever does.
         const k = report.baseline.k;
         progress.report({ message: 'scoring configured retrievers' });
-        const configured = await evaluateConfiguredRetrievers(context, index, target.queries, k, log);
+        const configured = await evaluateConfiguredRetrievers(context, index, target.queries, k, log, { progress: (message) => progress.report({ message }) });
         for (const line of configured?.lines ?? []) {
           if (line.status !== 'scored' || !line.result) {
             (report.externalNotScored ??= []).push({ name: line.name, reason: `${line.status}${line.reason ? `: ${line.reason}` : ''}` });
