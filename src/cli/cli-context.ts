@@ -1,12 +1,12 @@
 import * as crypto from 'node:crypto';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { chunkerKey } from '../core/chunking/chunker-key';
 import type { CrossEncoder, Embedder } from '../core/embed/embedder';
 import { OpenAIEmbedder } from '../core/embed/openai-embedder';
 import { WorkerCrossEncoder, WorkerEmbedder } from '../core/embed/worker-models';
 import { environmentSecrets } from '../core/retrieve/secret-source';
 import type { EvalTarget } from '../core/eval/eval-target';
+import { indexFolderName } from '../core/index/index-folder';
 import { WorkspaceIndex } from '../core/index/workspace-index';
 import type { RetrievalSettings } from '../core/workspace-settings';
 
@@ -19,15 +19,17 @@ export interface CliIO {
 /** Bad arguments or input files: exit code 2 with the message. */
 export class UsageError extends Error {}
 
-/** Index folder: inside the workspace (.retrieval-lens/index, never indexed itself) or a user cache for BEIR folders. */
+/**
+ * Index folder: `--index-dir` as given, else inside the workspace (.retrieval-lens/index, never indexed itself) or a
+ * user cache for BEIR folders, one folder per combination named by indexFolderName (the editor's rule too).
+ */
 export function indexDir(target: EvalTarget, retrieval: Pick<RetrievalSettings, 'chunker' | 'keyword'>, model: string | undefined, explicit?: string): string {
   if (explicit) return path.resolve(explicit);
-  const keyword = Object.keys(retrieval.keyword).length ? `\u0000${JSON.stringify(retrieval.keyword)}` : '';
-  const key = crypto.createHash('sha1').update(`${chunkerKey(retrieval.chunker)}\u0000${model ?? ''}${keyword}`).digest('hex').slice(0, 10);
-  if (target.kind === 'workspace') return path.join(target.root, '.retrieval-lens', 'index', key);
+  const name = indexFolderName(retrieval.chunker, retrieval.keyword, model);
+  if (target.kind === 'workspace') return path.join(target.root, '.retrieval-lens', 'index', name);
   const cache = process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache');
   const rootKey = crypto.createHash('sha1').update(target.root).digest('hex').slice(0, 10);
-  return path.join(cache, 'retrieval-lens', rootKey, key);
+  return path.join(cache, 'retrieval-lens', rootKey, name);
 }
 
 /**

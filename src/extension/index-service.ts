@@ -8,6 +8,7 @@ import { loadFolderCorpus, loadWorkspaceFile } from '../core/corpus/load-folder'
 import type { OpenAIEmbedder } from '../core/embed/openai-embedder';
 import { WorkerCrossEncoder, WorkerEmbedder } from '../core/embed/worker-models';
 import { indexEmbeddingEndpoint, openEndpointEmbedder } from './endpoint-embedder';
+import { indexFolderName } from '../core/index/index-folder';
 import { WorkspaceIndex } from '../core/index/workspace-index';
 import type { KeywordConfig } from '../core/retrieve/types';
 import { checkSetting, retrievalSettings, SETTING_KEYS, type WorkspaceSettings } from '../core/workspace-settings';
@@ -178,12 +179,10 @@ export class IndexService implements vscode.Disposable {
       });
   }
 
-  /** One folder per chunker, keyword settings and model, so switching between them keeps each index. */
+  /** The index folder in the extension's workspace storage, named by the one rule (indexFolderName). */
   storageDir(chunker: ChunkerConfig, keyword: Partial<KeywordConfig>, model: string): string {
     const base = this.context.storageUri?.fsPath ?? path.join(this.context.globalStorageUri.fsPath, 'no-workspace');
-    const kw = Object.entries(keyword).map(([k, v]) => `${k}=${v}`).join(',');
-    const safe = `${chunkerKey(chunker)}__${kw ? `${kw}__` : ''}${model}`.replace(/[^\w.=,-]+/g, '_').slice(0, 160);
-    return path.join(base, 'index', safe);
+    return path.join(base, 'index', indexFolderName(chunker, keyword, model));
   }
 
   private async models(model: string, reranker: string, dtype: 'q8' | 'fp32', allowDownload: boolean, progress: (m: string) => void) {

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { chunkerKey } from '../../core/chunking/chunker-key';
+import { indexFolderName } from '../../core/index/index-folder';
 import { externalReadinessLine, externalScoring } from '../../core/diagnose/external-readiness';
 import { buildReadinessReport, renderReadinessMarkdown } from '../../core/diagnose/readiness-report';
 import { destination } from '../../core/retrieve/retriever-consent';
@@ -49,13 +49,13 @@ export async function diagnoseCommand(argv: string[], io: CliIO): Promise<number
     for (const m of (values.models ?? '').split(',').map((s) => s.trim()).filter(Boolean)) alternatives.push(await startEmbedder(m, target, io));
     const report = await buildReadinessReport(
       target,
-      (c, e, x) => openIndex(target, { retrieval: { ...retrieval, chunker: c }, embedder: e, crossEncoder: x, indexDir: values['index-dir'] && path.join(values['index-dir'], `${chunkerKey(c)}-${e?.info.id ?? 'none'}`.replace(/[^\w.=,-]/g, '_')), quiet: true }, io),
+      (c, e, x) => openIndex(target, { retrieval: { ...retrieval, chunker: c }, embedder: e, crossEncoder: x, indexDir: values['index-dir'] && path.join(values['index-dir'], indexFolderName(c, retrieval.keyword, e?.info.id)), quiet: true }, io),
       { baseline: base, alternatives, crossEncoder, chunker: retrieval.chunker },
       { k, baseline, onProgress: (m) => io.err(`diagnose: ${m}`) },
     );
     // Configured external retrievers, scored beside the baseline by labeled spans, with their misses.
     for (const name of values.retriever ?? []) {
-      const index = await openIndex(target, { retrieval, embedder: base, crossEncoder: null, indexDir: values['index-dir'] && path.join(values['index-dir'], `${chunkerKey(retrieval.chunker)}-${base.info.id}`.replace(/[^\w.=,-]/g, '_')), quiet: true }, io);
+      const index = await openIndex(target, { retrieval, embedder: base, crossEncoder: null, indexDir: values['index-dir'] && path.join(values['index-dir'], indexFolderName(retrieval.chunker, retrieval.keyword, base.info.id)), quiet: true }, io);
       // At the level the labels support, like every other figure of the report (report.levels).
       const level = report.levels.scored[0] ?? ('doc' as const);
       const opened = await openExternalRetriever(name, target, values.model, io);
