@@ -1,11 +1,14 @@
-import type { Chunk } from '../chunking/chunk';
-import type { WorkspaceIndex } from '../index/workspace-index';
 import type { KeywordScores } from '../index/keyword-index';
-import type { DenseRanking } from '../index/vector-index';
+import { denseHits, denseLeg, type DenseLeg } from './dense-retriever';
+import { fuseLegs, hybridHits } from './hybrid-retriever';
+import { keywordHits, keywordLeg, type HitMaker } from './keyword-retriever';
 import { compileFilter } from './metadata-filter';
-import { reciprocalRankFusion, type FusedHit, type LegHit } from './reciprocal-rank-fusion';
-import type { FusionConfig, RankPosition, RerankConfig, RetrieverName, SearchHit, SearchRequest, SearchResponse } from './types';
-import { weightedScoreFusion } from './weighted-score-fusion';
+import type { FusedHit, LegHit } from './reciprocal-rank-fusion';
+import { rerankCandidates, rerankHits, type Reranked } from './rerank-retriever';
+import type { SearchableIndex, SearchDefaults } from './searchable-index';
+import type { FusionConfig, RankPosition, RerankConfig, RetrieverName, SearchRequest, SearchResponse } from './types';
+
+export type { SearchDefaults } from './searchable-index';
 
 /**
  * The default hybrid: weighted score fusion with min-max normalisation and a small dense weight. With a weak
@@ -17,12 +20,6 @@ import { weightedScoreFusion } from './weighted-score-fusion';
 export const DEFAULT_FUSION: FusionConfig = { method: 'weighted', rrfK: 60, denseWeight: 0.2, normalization: 'min-max', depth: 100 };
 export const DEFAULT_RERANK: RerankConfig = { base: 'hybrid', candidates: 30 };
 
-/** Search settings a caller may leave out: the index's configured ones, else the engine defaults. */
-export interface SearchDefaults {
-  fusion?: Partial<FusionConfig>;
-  rerank?: Partial<RerankConfig>;
-}
-
 /** The fusion and rerank settings a search runs with: engine defaults, then the index's, then the request's. */
 export function resolveSearchConfig(defaults: SearchDefaults, req: SearchDefaults = {}): { fusion: FusionConfig; rerank: RerankConfig } {
   return {
@@ -31,32 +28,21 @@ export function resolveSearchConfig(defaults: SearchDefaults, req: SearchDefault
   };
 }
 
-/** Runs the requested retrievers over one index with one filter, each hit explained. */
-export async function searchIndex(index: WorkspaceIndex, req: SearchRequest): Promise<SearchResponse> {
+/**
+ * Runs the requested retrievers over one index with one filter, each hit explained: the filter first (the candidate
+ * set every leg searches within), then the keyword and dense legs, hybrid fusion and reranking from the files named
+ * after them, and the full-ranking positions of the chunks the caller asked about.
+ */
+export async function searchIndex(index: SearchableIndex, req: SearchRequest): Promise<SearchResponse> {
   const timings: SearchResponse['timingsMs'] = {};
   const { fusion, rerank } = resolveSearchConfig(index.searchDefaults, req);
   const wanted = new Set(req.retrievers);
   const k = Math.max(1, req.k);
   const depth = Math.max(fusion.depth, k, wanted.has('rerank') ? rerank.candidates : 0);
+  const hit: HitMaker = (id, rank, score, explanation) => ({ chunkId: id, docId: index.getChunk(id)?.docId ?? '', rank, score, explanation });
 
-  // Filter before ranking: the candidate set every leg searches within.
   let t = performance.now();
-  const predicate = compileFilter(req.filter);
-  let allowed: Set<string> | undefined;
-  let removed = 0;
-  const removedIds: string[] = [];
-  const located = new Set(req.locate ?? []);
-  if (predicate) {
-    allowed = new Set();
-    for (const c of index.allChunks()) {
-      const doc = index.getDocument(c.docId);
-      if (doc && predicate(doc, c)) allowed.add(c.id);
-      else {
-        removed++;
-        if (located.has(c.id)) removedIds.push(c.id);
-      }
-    }
-  }
+  const { allowed, removed, removedIds } = applyFilter(index, req);
   timings.filter = performance.now() - t;
 
   const needKeyword = wanted.has('keyword') || wanted.has('hybrid') || (wanted.has('rerank') && rerank.base !== 'dense');
@@ -67,72 +53,44 @@ export async function searchIndex(index: WorkspaceIndex, req: SearchRequest): Pr
   let keywordTop: LegHit[] = [];
   if (needKeyword) {
     t = performance.now();
-    keywordScores = index.keyword.score(req.query, allowed ? (id) => allowed.has(id) : undefined);
-    keywordTop = keywordScores.top(depth);
+    ({ scores: keywordScores, top: keywordTop } = keywordLeg(index, req.query, depth, allowed));
     timings.keyword = performance.now() - t;
   }
-
-  let dense: DenseRanking | undefined;
-  let denseTop: LegHit[] = [];
-  let denseError: string | undefined;
+  let dense: DenseLeg = { top: [] };
   if (needDense) {
-    if (!index.embedder || !index.vectors) denseError = 'no embedding model configured for this index';
-    else if (req.queryTransform && req.queryTransform.dims !== index.vectors.dims) denseError = `query adapter ${req.queryTransform.id} maps ${req.queryTransform.dims}-dim vectors, this index holds ${index.vectors.dims}-dim ones`;
-    else {
-      t = performance.now();
-      const raw = await index.embedQuery(req.query, req.signal);
-      timings.embedQuery = performance.now() - t;
-      const qv = req.queryTransform ? req.queryTransform.apply(raw) : raw;
-      t = performance.now();
-      const vectors = index.vectors;
-      dense = vectors.search(qv, depth, allowed ? (row: number) => allowed.has(vectors.idAt(row)) : undefined);
-      denseTop = dense.top.map(({ row, score }) => ({ id: vectors.idAt(row), score }));
-      timings.dense = performance.now() - t;
+    t = performance.now();
+    dense = await denseLeg(index, req.query, depth, allowed, req.queryTransform, req.signal);
+    if (!dense.error) {
+      timings.embedQuery = dense.embedMs;
+      timings.dense = performance.now() - t - (dense.embedMs ?? 0);
     }
   }
-
   let fused: FusedHit[] = [];
-  if (wanted.has('hybrid') || (wanted.has('rerank') && rerank.base === 'hybrid')) {
-    if (!denseError) {
-      t = performance.now();
-      const kwTop = keywordTop.slice(0, fusion.depth);
-      const dnTop = denseTop.slice(0, fusion.depth);
-      fused = fusion.method === 'rrf' ? reciprocalRankFusion(kwTop, dnTop, fusion.rrfK) : weightedScoreFusion(kwTop, dnTop, fusion.denseWeight, fusion.normalization);
-      timings.hybrid = performance.now() - t;
-    }
+  if ((wanted.has('hybrid') || (wanted.has('rerank') && rerank.base === 'hybrid')) && !dense.error) {
+    t = performance.now();
+    fused = fuseLegs(keywordTop, dense.top, fusion);
+    timings.hybrid = performance.now() - t;
   }
 
   const results: SearchResponse['results'] = {};
   const errors: Partial<Record<RetrieverName, string>> = {};
-  if (wanted.has('keyword')) {
-    const top = keywordTop.slice(0, k);
-    const terms = req.explain === false ? new Map<string, never[]>() : index.keyword.explain(req.query, top.map((h) => h.id));
-    results.keyword = top.map((h, i) => hit(index, h.id, i + 1, h.score, { kind: 'keyword', bm25: h.score, terms: terms.get(h.id) ?? [] }));
-  }
+  if (wanted.has('keyword')) results.keyword = keywordHits(index, req.query, keywordTop, k, req.explain !== false, hit);
   if (wanted.has('dense')) {
-    if (denseError) errors.dense = denseError;
-    else results.dense = denseTop.slice(0, k).map((h, i) => hit(index, h.id, i + 1, h.score, { kind: 'dense', cosine: h.score }));
+    if (dense.error) errors.dense = dense.error;
+    else results.dense = denseHits(dense.top, k, hit);
   }
   if (wanted.has('hybrid')) {
-    if (denseError) errors.hybrid = denseError;
-    else results.hybrid = fused.slice(0, k).map((h, i) => hit(index, h.id, i + 1, h.score, { kind: 'hybrid', method: fusion.method, keyword: h.keyword, dense: h.dense, fused: h.score }));
+    if (dense.error) errors.hybrid = dense.error;
+    else results.hybrid = hybridHits(fused, k, fusion, hit);
   }
-
-  let reranked: Array<{ id: string; score: number; baseRank: number; baseScore: number }> = [];
+  let reranked: Reranked[] = [];
   if (wanted.has('rerank')) {
-    const base: LegHit[] = rerank.base === 'keyword' ? keywordTop : rerank.base === 'dense' ? denseTop : fused;
     if (!index.crossEncoder) errors.rerank = 'no reranker (cross-encoder) configured';
-    else if (rerank.base !== 'keyword' && denseError) errors.rerank = denseError;
+    else if (rerank.base !== 'keyword' && dense.error) errors.rerank = dense.error;
     else {
       t = performance.now();
-      const candidates = base.slice(0, rerank.candidates);
-      const scores = await index.crossEncoder.score(req.query, candidates.map((c) => (index.getChunk(c.id) as Chunk).text), { signal: req.signal });
-      reranked = candidates
-        .map((c, i) => ({ id: c.id, score: scores[i], baseRank: i + 1, baseScore: c.score }))
-        .sort((a, b) => b.score - a.score || a.baseRank - b.baseRank);
-      results.rerank = reranked.slice(0, k).map((h, i) =>
-        hit(index, h.id, i + 1, h.score, { kind: 'rerank', crossEncoderScore: h.score, base: rerank.base, baseRank: h.baseRank, baseScore: h.baseScore, shift: h.baseRank - (i + 1) }),
-      );
+      reranked = await rerankCandidates(index, req.query, rerank.base === 'keyword' ? keywordTop : rerank.base === 'dense' ? dense.top : fused, rerank, req.signal);
+      results.rerank = rerankHits(reranked, k, rerank, hit);
       timings.rerank = performance.now() - t;
     }
   }
@@ -143,11 +101,11 @@ export async function searchIndex(index: WorkspaceIndex, req: SearchRequest): Pr
     const p: Partial<Record<RetrieverName, RankPosition>> = {};
     const excluded = allowed !== undefined && !allowed.has(id);
     if (wanted.has('keyword')) p.keyword = (!excluded && keywordScores?.position(id)) || none();
-    if (wanted.has('dense') && dense && index.vectors) {
+    if (wanted.has('dense') && dense.ranking && index.vectors) {
       const row = index.vectors.rowIndex(id);
-      p.dense = (!excluded && row !== undefined && dense.position(row)) || none();
+      p.dense = (!excluded && row !== undefined && dense.ranking.position(row)) || none();
     }
-    if (wanted.has('hybrid') && !denseError) p.hybrid = excluded ? none() : rankIn(fused, id);
+    if (wanted.has('hybrid') && !dense.error) p.hybrid = excluded ? none() : rankIn(fused, id);
     if (wanted.has('rerank') && reranked.length) p.rerank = excluded ? none() : rankIn(reranked, id);
     positions[id] = p;
   }
@@ -163,6 +121,25 @@ export async function searchIndex(index: WorkspaceIndex, req: SearchRequest): Pr
   };
 }
 
+/** The chunks the request's filter allows (undefined: no filter), how many it removed, and which located ones. */
+function applyFilter(index: SearchableIndex, req: SearchRequest): { allowed: Set<string> | undefined; removed: number; removedIds: string[] } {
+  const predicate = compileFilter(req.filter);
+  const removedIds: string[] = [];
+  if (!predicate) return { allowed: undefined, removed: 0, removedIds };
+  const allowed = new Set<string>();
+  const located = new Set(req.locate ?? []);
+  let removed = 0;
+  for (const c of index.allChunks()) {
+    const doc = index.getDocument(c.docId);
+    if (doc && predicate(doc, c)) allowed.add(c.id);
+    else {
+      removed++;
+      if (located.has(c.id)) removedIds.push(c.id);
+    }
+  }
+  return { allowed, removed, removedIds };
+}
+
 function none(): RankPosition {
   return { rank: null, score: null };
 }
@@ -170,8 +147,4 @@ function none(): RankPosition {
 function rankIn(list: Array<{ id: string; score: number }>, id: string): RankPosition {
   const i = list.findIndex((h) => h.id === id);
   return i < 0 ? none() : { rank: i + 1, score: list[i].score };
-}
-
-function hit(index: WorkspaceIndex, id: string, rank: number, score: number, explanation: SearchHit['explanation']): SearchHit {
-  return { chunkId: id, docId: index.getChunk(id)?.docId ?? '', rank, score, explanation };
 }

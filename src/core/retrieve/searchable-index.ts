@@ -1,0 +1,30 @@
+import type { Chunk } from '../chunking/chunk';
+import type { SourceDocument } from '../corpus/document';
+import type { CrossEncoder, Embedder } from '../embed/embedder';
+import type { KeywordIndex } from '../index/keyword-index';
+import type { VectorIndex } from '../index/vector-index';
+import type { FusionConfig, RerankConfig } from './types';
+
+/** Search settings a caller may leave out: the index's configured ones, else the engine defaults. */
+export interface SearchDefaults {
+  fusion?: Partial<FusionConfig>;
+  rerank?: Partial<RerankConfig>;
+}
+
+/**
+ * What the retrievers read from an index: its chunks and documents, the keyword postings, the vectors and the
+ * models. The index (src/core/index/) keeps storage, postings and vectors; the retrievers here score over them, so
+ * retrieve/ depends on this interface and never on the index class.
+ */
+export interface SearchableIndex {
+  readonly searchDefaults: SearchDefaults;
+  readonly keyword: KeywordIndex;
+  readonly vectors: VectorIndex | null;
+  readonly embedder: Embedder | null;
+  readonly crossEncoder: CrossEncoder | null;
+  readonly chunkMap: ReadonlyMap<string, Chunk>;
+  getChunk(id: string): Chunk | undefined;
+  getDocument(docId: string): SourceDocument | undefined;
+  allChunks(): Iterable<Chunk>;
+  embedQuery(query: string, signal?: AbortSignal): Promise<Float32Array>;
+}
