@@ -1,5 +1,5 @@
 import type { EvalQuery } from '../eval/evalset-types';
-import type { WorkspaceIndex } from '../index/workspace-index';
+import type { RetrievalIndex } from '../retrieve/types';
 import { TrialInputError, trialFineTune, type TrialOptions } from './trial-finetune';
 
 /** The readiness report's "expected gain from adapting the model": a query adapter trained and measured for it. */
@@ -29,7 +29,7 @@ export interface AdapterGain {
 const EMPTY: Omit<AdapterGain, 'measured' | 'reason' | 'level'> = { trainPairs: 0, evalQueries: 0, baseline: 0, adapted: 0, delta: 0, ci95: [0, 0], pValue: 1, hybridDelta: null, hybridPValue: null, worsened: 0, improved: 0, trainEvalGap: 0, learningReading: '', usPerQuery: 0, multiplyAdds: 0, trainingSeconds: 0 };
 
 /** Trains a query adapter on the train split and measures it on the eval split (dense nDCG@10), for the report. */
-export async function measureAdapterGain(index: WorkspaceIndex, queries: EvalQuery[], options: Partial<TrialOptions> = {}): Promise<AdapterGain> {
+export async function measureAdapterGain(index: RetrievalIndex, queries: EvalQuery[], options: Partial<TrialOptions> = {}): Promise<AdapterGain> {
   const level = options.level ?? 'chunk';
   try {
     const { result: r } = await trialFineTune(index, queries, { curve: [0.5, 1], ...options, level });

@@ -5,7 +5,7 @@ import { spanOverlapsChunk } from '../eval/chunk-relevance';
 import { evaluate, type EvaluationResult } from '../eval/evaluate';
 import type { EvalQuery } from '../eval/evalset-types';
 import { compareRuns, seededRandom } from '../eval/significance';
-import type { WorkspaceIndex } from '../index/workspace-index';
+import type { RetrievalIndex } from '../retrieve/types';
 import type { FusionConfig } from '../retrieve/types';
 import { QueryAdapter, type AdapterModel } from './query-adapter';
 import { DEFAULT_ADAPTER_TRAINING, trainQueryAdapter, type AdapterTrainingOptions, type AdapterTrainingResult, type TrainingExample } from './train-adapter';
@@ -90,7 +90,7 @@ export interface TrialOutput {
  * embedded and trained on; early stopping watches a slice of the train split; the eval split is touched only by
  * the final evaluations. Deterministic for a given index, labels and seed.
  */
-export async function trialFineTune(index: WorkspaceIndex, queries: EvalQuery[], options: Partial<TrialOptions> = {}, splitSource = 'eval set'): Promise<TrialOutput> {
+export async function trialFineTune(index: RetrievalIndex, queries: EvalQuery[], options: Partial<TrialOptions> = {}, splitSource = 'eval set'): Promise<TrialOutput> {
   const o = { ...DEFAULT_TRIAL, ...options };
   const say = o.onProgress ?? (() => undefined);
   const info = index.manifest.model;
@@ -231,7 +231,7 @@ function paired(base: EvaluationResult, adapted: EvaluationResult, seed: number)
 }
 
 /** Vectors for the mined pairs; every chunk labeled relevant for a query is masked as its negative, in-batch too. */
-async function toExamples(index: WorkspaceIndex, trainQueries: EvalQuery[], pairs: TrainingPair[]): Promise<TrainingExample[]> {
+async function toExamples(index: RetrievalIndex, trainQueries: EvalQuery[], pairs: TrainingPair[]): Promise<TrainingExample[]> {
   const vectors = index.vectors;
   if (!vectors) return [];
   const relevant = new Map<string, Set<string>>();

@@ -7,7 +7,7 @@ import type { SkippedFile } from '../corpus/document';
 import { whyNotIndexed, type FolderCorpusOptions } from '../corpus/load-folder';
 import { spanOverlapsChunk } from '../eval/chunk-relevance';
 import type { EvalQuery, Judgment } from '../eval/evalset-types';
-import type { WorkspaceIndex } from '../index/workspace-index';
+import type { RetrievalIndex } from '../retrieve/types';
 import type { RankPosition, RetrieverName } from '../retrieve/types';
 
 export const FAILURE_CATEGORIES = ['missing-document', 'stale', 'filtered-out', 'chunking', 'exact-match', 'fusion', 'ranking', 'model-choice', 'semantic'] as const;
@@ -54,11 +54,11 @@ export interface Variant {
   /** e.g. `chunker sentence-window:overlap=1,sentences=3` or `model Xenova/bge-small-en-v1.5`. */
   label: string;
   kind: 'chunker' | 'model';
-  index: WorkspaceIndex;
+  index: RetrievalIndex;
 }
 
 export interface DiagnoseContext {
-  index: WorkspaceIndex;
+  index: RetrievalIndex;
   /** Workspace root, to explain missing documents and detect stale files; absent for BEIR folders. */
   root?: string;
   corpusOptions?: FolderCorpusOptions;
@@ -81,7 +81,7 @@ export interface DiagnoseOptions {
 export const DEFAULT_DIAGNOSE_OPTIONS: DiagnoseOptions = { k: 5, baseline: 'dense', candidates: 30, split: 'eval' };
 
 /** Chunks that hold the judged span (by the overlap rule); for a document judgment, every chunk of the document. */
-export function relevantChunks(index: WorkspaceIndex, j: Judgment): Chunk[] {
+export function relevantChunks(index: RetrievalIndex, j: Judgment): Chunk[] {
   const chunks = index.chunksOf(j.target.docId);
   if (j.target.type === 'document') return chunks;
   const span = j.target;
@@ -93,7 +93,7 @@ export function relevantChunks(index: WorkspaceIndex, j: Judgment): Chunk[] {
  * document ranks: a document ranks where its best chunk does among distinct documents, as document-level metrics
  * count it; `chunk` keeps the best chunk's own rank (what a reranker's candidate depth counts).
  */
-async function bestPositions(index: WorkspaceIndex, q: EvalQuery, chunkIds: string[], retrievers: RetrieverName[], useFilter = true, byDocument = false) {
+async function bestPositions(index: RetrievalIndex, q: EvalQuery, chunkIds: string[], retrievers: RetrieverName[], useFilter = true, byDocument = false) {
   const filter = useFilter ? q.filter : undefined;
   const r = await index.search({ query: q.text, k: 1, retrievers, filter, locate: chunkIds, explain: false });
   const chunk: Partial<Record<RetrieverName, RankPosition>> = {};

@@ -3,7 +3,7 @@ import type { RetrieverEvaluationResult } from '../eval/evaluate-retriever';
 import { evaluateRetriever } from '../eval/evaluate-retriever';
 import type { Level } from '../eval/label-level';
 import { compareRuns } from '../eval/significance';
-import type { WorkspaceIndex } from '../index/workspace-index';
+import type { RetrievalIndex } from '../retrieve/types';
 import { LocalRetriever } from '../retrieve/local-retriever';
 import type { RetrieverName } from '../retrieve/types';
 import { diagnoseExternalMisses, EXTERNAL_MISS_CATEGORIES } from './external-misses';
@@ -20,7 +20,7 @@ export function externalScoring(level: Level, k: number): { level: Level; cutoff
  */
 export async function externalReadinessLine(
   line: { name: string; destination: string; result: RetrieverEvaluationResult },
-  index: WorkspaceIndex,
+  index: RetrievalIndex,
   queries: EvalQuery[],
   scoring: { baseline: RetrieverName; level: Level; k: number },
 ): Promise<ExternalReadinessLine> {

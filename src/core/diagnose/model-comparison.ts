@@ -2,7 +2,7 @@ import { evaluate } from '../eval/evaluate';
 import type { EvalQuery } from '../eval/evalset-types';
 import { levelSupport, type Level } from '../eval/label-level';
 import { compareRuns, type Comparison } from '../eval/significance';
-import type { WorkspaceIndex } from '../index/workspace-index';
+import type { RetrievalIndex } from '../retrieve/types';
 
 export interface ModelResult {
   label: string;
@@ -21,7 +21,7 @@ export interface ModelResult {
  * the dense retriever, each compared with the first for significance. The level is the one the labels support (chunk
  * when any eval query has span labels, else document), unless given.
  */
-export async function compareModels(indexes: Array<{ label: string; index: WorkspaceIndex }>, queries: EvalQuery[], k = 10, level: Level = levelSupport(queries, 'eval').levels[0] ?? 'doc'): Promise<ModelResult[]> {
+export async function compareModels(indexes: Array<{ label: string; index: RetrievalIndex }>, queries: EvalQuery[], k = 10, level: Level = levelSupport(queries, 'eval').levels[0] ?? 'doc'): Promise<ModelResult[]> {
   const out: ModelResult[] = [];
   let first: Record<string, Record<string, number>> | undefined;
   for (const { label, index } of indexes) {
@@ -50,10 +50,10 @@ export interface ShadowDiffEntry {
  * left, and how ranks shifted — what users would notice if B replaced A. Chunk ids match when both indexes use the
  * same chunker; otherwise compare at document level by passing `byDocument`.
  */
-export async function shadowDiff(a: WorkspaceIndex, b: WorkspaceIndex, queries: EvalQuery[], options: { k?: number; retriever?: 'keyword' | 'dense' | 'hybrid'; byDocument?: boolean } = {}): Promise<ShadowDiffEntry[]> {
+export async function shadowDiff(a: RetrievalIndex, b: RetrievalIndex, queries: EvalQuery[], options: { k?: number; retriever?: 'keyword' | 'dense' | 'hybrid'; byDocument?: boolean } = {}): Promise<ShadowDiffEntry[]> {
   const k = options.k ?? 10;
   const retriever = options.retriever ?? 'dense';
-  const top = async (ix: WorkspaceIndex, q: EvalQuery) => {
+  const top = async (ix: RetrievalIndex, q: EvalQuery) => {
     const r = await ix.search({ query: q.text, k: options.byDocument ? k * 4 : k, retrievers: [retriever], filter: q.filter, explain: false });
     const ids = (r.results[retriever] ?? []).map((h) => (options.byDocument ? h.docId : h.chunkId));
     return [...new Set(ids)].slice(0, k);

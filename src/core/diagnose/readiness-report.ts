@@ -7,13 +7,13 @@ import type { EvalQuery } from '../eval/evalset-types';
 import { describeLevel, LEVEL_NAME, levelSupport, unscorableReason, type Level, type LevelSupport } from '../eval/label-level';
 import type { MetricsResult } from '../eval/metrics';
 import { compareRuns } from '../eval/significance';
-import type { WorkspaceIndex } from '../index/workspace-index';
+import type { RetrievalIndex } from '../retrieve/types';
 import type { RetrieverName } from '../retrieve/types';
 import { adapterChecklistItem, adapterVerdictReason, measureAdapterGain, renderAdapterGainMarkdown, type AdapterGain } from '../adapt/readiness-gain';
 import { CATEGORY_FIX, defaultRechunkers, diagnoseMisses, FAILURE_CATEGORIES, type FailureCategory, type Miss, type Variant } from './diagnose-misses';
 
 /** Opens (or builds) an index of the target's corpus for a chunker and an embedding model; the caller decides storage. */
-export type IndexOpener = (chunker: ChunkerConfig, embedder: Embedder | null, crossEncoder: CrossEncoder | null) => Promise<WorkspaceIndex>;
+export type IndexOpener = (chunker: ChunkerConfig, embedder: Embedder | null, crossEncoder: CrossEncoder | null) => Promise<RetrievalIndex>;
 
 export interface ReadinessOptions {
   k: number;
@@ -132,7 +132,7 @@ export async function buildReadinessReport(
   const configs: ConfigResult[] = [];
   const baselines: Partial<Record<Level, MetricsResult>> = {};
   for (const level of support.levels) {
-    const run = (ix: WorkspaceIndex, retriever: RetrieverName, queries: EvalQuery[] = target.queries) => evaluate(ix, queries, { retriever, level, cutoffs, split: 'eval' });
+    const run = (ix: RetrievalIndex, retriever: RetrieverName, queries: EvalQuery[] = target.queries) => evaluate(ix, queries, { retriever, level, cutoffs, split: 'eval' });
     // Chunk-level scores of other chunkers are comparable because relevance comes from the same spans.
     const baseRun = await run(index, o.baseline);
     baselines[level] = baseRun.metrics;

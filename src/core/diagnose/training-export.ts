@@ -4,7 +4,7 @@ import type { Chunk } from '../chunking/chunk';
 import { spanOverlapsChunk } from '../eval/chunk-relevance';
 import type { EvalQuery } from '../eval/evalset-types';
 import { writeFileAtomic } from '../io/atomic-write';
-import type { WorkspaceIndex } from '../index/workspace-index';
+import type { RetrievalIndex } from '../retrieve/types';
 import type { RetrieverName } from '../retrieve/types';
 import { relevantChunks } from './diagnose-misses';
 
@@ -34,7 +34,7 @@ export interface TrainingPair {
  * chunk that holds the labeled span; negatives are mined from the local index within a rank window and a score
  * margin, never anything labeled relevant for that query, never a near-duplicate of the positive.
  */
-export async function mineTrainingPairs(index: WorkspaceIndex, queries: EvalQuery[], options: Partial<TrainingExportOptions> = {}): Promise<TrainingPair[]> {
+export async function mineTrainingPairs(index: RetrievalIndex, queries: EvalQuery[], options: Partial<TrainingExportOptions> = {}): Promise<TrainingPair[]> {
   const o = { ...DEFAULT_TRAINING_EXPORT, ...options };
   const pairs: TrainingPair[] = [];
   for (const q of queries) {
@@ -66,7 +66,7 @@ export async function mineTrainingPairs(index: WorkspaceIndex, queries: EvalQuer
 }
 
 /** Writes sentence-transformers JSONL (pairs, triplets), a BEIR folder and a manifest into `dir`. */
-export function writeTrainingExport(dir: string, pairs: TrainingPair[], index: WorkspaceIndex, options: Partial<TrainingExportOptions> = {}, formats: Array<'st' | 'beir'> = ['st', 'beir']): Record<string, number> {
+export function writeTrainingExport(dir: string, pairs: TrainingPair[], index: RetrievalIndex, options: Partial<TrainingExportOptions> = {}, formats: Array<'st' | 'beir'> = ['st', 'beir']): Record<string, number> {
   const o = { ...DEFAULT_TRAINING_EXPORT, ...options };
   fs.mkdirSync(dir, { recursive: true });
   const counts: Record<string, number> = { pairs: pairs.length, triplets: pairs.reduce((s, p) => s + p.negatives.length, 0) };

@@ -1,4 +1,4 @@
-import type { WorkspaceIndex } from '../index/workspace-index';
+import type { RetrievalIndex } from '../retrieve/types';
 import { LocalRetriever, type LocalHit } from '../retrieve/local-retriever';
 import { runQueries } from '../retrieve/retriever';
 import { resolveSearchConfig } from '../retrieve/search';
@@ -42,7 +42,7 @@ export interface EvaluationResult {
  * chunk) or chunk level (chunk relevance derived from span labels). Each query's own metadata filter applies.
  * Only queries with judgments count.
  */
-export async function evaluate(index: WorkspaceIndex, queries: EvalQuery[], options: EvaluateOptions): Promise<EvaluationResult> {
+export async function evaluate(index: RetrievalIndex, queries: EvalQuery[], options: EvaluateOptions): Promise<EvaluationResult> {
   const depth = options.depth ?? 100;
   const split = options.split ?? 'eval';
   const judged = queries.filter((q) => q.judgments.length && (split === 'all' || q.split === split));

@@ -1,4 +1,4 @@
-import type { WorkspaceIndex } from '../index/workspace-index';
+import type { RetrievalIndex } from '../retrieve/types';
 import { describeFusion } from '../retrieve/fusion-label';
 import { resolveSearchConfig } from '../retrieve/search';
 import type { FusionConfig, RetrieverName } from '../retrieve/types';
@@ -37,7 +37,7 @@ export const SWEEP_WEIGHTS = [0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9];
  * caches query vectors, so each query is embedded once.
  */
 export async function sweepFusion(
-  index: WorkspaceIndex,
+  index: RetrievalIndex,
   queries: EvalQuery[],
   options: Omit<EvaluateOptions, 'retriever' | 'fusion' | 'rerank'> & {
     weights?: number[];

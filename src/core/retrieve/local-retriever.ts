@@ -1,4 +1,4 @@
-import type { WorkspaceIndex } from '../index/workspace-index';
+import type { RetrievalIndex } from './types';
 import type { RetrievedHit, Retriever, RetrieverCapabilities, RetrieverSearchOptions } from './retriever';
 import type { FusionConfig, QueryVectorTransform, RerankConfig, RetrieverName, SearchHit } from './types';
 
@@ -11,7 +11,7 @@ export interface LocalHit extends RetrievedHit {
 
 /**
  * One of the index's own retrievers (keyword, dense, hybrid, rerank) behind the Retriever contract. It runs
- * exactly the search the index runs (WorkspaceIndex.search), with the given fusion and rerank settings over the
+ * exactly the search the index runs (RetrievalIndex.search), with the given fusion and rerank settings over the
  * index's defaults, and returns each hit with its chunk's text and offsets.
  */
 export class LocalRetriever implements Retriever {
@@ -19,7 +19,7 @@ export class LocalRetriever implements Retriever {
   readonly capabilities: RetrieverCapabilities;
 
   constructor(
-    readonly index: WorkspaceIndex,
+    readonly index: RetrievalIndex,
     readonly retriever: RetrieverName,
     readonly settings: { fusion?: Partial<FusionConfig>; rerank?: Partial<RerankConfig>; queryTransform?: QueryVectorTransform } = {},
   ) {

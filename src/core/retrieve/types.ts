@@ -1,4 +1,5 @@
 import type { Chunk, ChunkerConfig } from '../chunking/chunk';
+import type { SearchableIndex } from './searchable-index';
 import type { SourceDocument } from '../corpus/document';
 import type { ModelInfo } from '../embed/embedder';
 
@@ -154,13 +155,16 @@ export interface UpdateStats {
   ms: number;
 }
 
-/** The read side every consumer (CLI, extension, eval, diagnose) codes against. */
-export interface RetrievalIndex {
+/**
+ * The read side every consumer (CLI, extension, eval, diagnose, adapt) codes against: chunks and documents, what
+ * the retrievers score over (SearchableIndex), and search. WorkspaceIndex implements it and alone writes.
+ */
+export interface RetrievalIndex extends SearchableIndex {
   readonly manifest: IndexManifest;
-  getChunk(id: string): Chunk | undefined;
+  readonly docs: ReadonlyMap<string, SourceDocument>;
   chunksOf(docId: string): Chunk[];
-  allChunks(): Iterable<Chunk>;
-  getDocument(docId: string): SourceDocument | undefined;
   documents(): Iterable<SourceDocument>;
   search(request: SearchRequest): Promise<SearchResponse>;
+  /** Bytes the saved index takes on disk (the re-embedding cost line). */
+  diskBytes(): number;
 }
