@@ -187,7 +187,7 @@ function adapterSection(result: BaselineResult): string {
   const a = result.adapter;
   const train = '<a id="train-adapter" href="command:retrievalLens.trainAdapter">Train a query adapter (trial fine-tune)</a>';
   const head = '<h2>Query adapter</h2>';
-  if (!a?.id) return `${head}<p id="adapter-note" class="muted">${esc(a?.note ?? 'No query adapter is on (retrievalLens.queryAdapter).')} ${train}: trained on the train split, measured on the eval split, no re-embedding.</p>`;
+  if (!a?.id) return `${head}<p id="adapter-note" class="muted">${esc(a?.note || 'No query adapter is on (retrievalLens.queryAdapter).')} ${train}: trained on the train split, measured on the eval split, no re-embedding.</p>`;
   return `${head}<p id="adapter-note" class="muted">The “+ adapter” runs map each query vector with ${esc(a.id)} (retrievalLens.queryAdapter)${a.trained ? `; its trial measured ${esc(a.trained)}` : ''}. ${train} again after labeling more train queries.</p>`;
 }
 

@@ -86,7 +86,11 @@ export function activate(context: vscode.ExtensionContext): RetrievalLensApi {
     InspectorPanel.current?.messenger.notify('indexStatus', s);
     InspectorPanel.current?.messenger.notify('adapterStatus', inspector.adapterStatus());
   });
-  adapters.onDidChange(() => InspectorPanel.current?.messenger.notify('adapterStatus', inspector.adapterStatus()));
+  // Loaded on every change (not only while the inspector is open), so a refused adapter is reported at once.
+  adapters.onDidChange(() => {
+    const status = inspector.adapterStatus();
+    InspectorPanel.current?.messenger.notify('adapterStatus', status);
+  });
   evalSet.onDidChange(() => InspectorPanel.current?.messenger.notify('evalQueries', { queries: evalSet.queries().map((q) => ({ id: q.id, text: q.text, split: q.split })) }));
 
   const selectionTarget = (): { editor: vscode.TextEditor; docId: string; start: number; end: number } | undefined => {
@@ -243,7 +247,9 @@ export function activate(context: vscode.ExtensionContext): RetrievalLensApi {
       const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Retrieval Lens: running the baseline' }, async () => {
         const loaded = adapters.load(index);
         const r = await runBaseline(index, evalSet.queries(), retrievers as RetrieverName[], cfg.topK, root, cfg.exclude, loaded.adapter);
-        r.adapter = { id: loaded.adapter?.id, note: loaded.status.message ?? '', trained: loaded.status.trained };
+        // Why there are no adapted runs, unless it is simply that none is set (the view says that itself).
+        const note = loaded.status.setting || loaded.status.state === 'error' || loaded.status.message?.startsWith('this workspace') ? (loaded.status.message ?? '') : '';
+        r.adapter = { id: loaded.adapter?.id, note, trained: loaded.status.trained };
         // Retrievers from retrievalLens.retrievers: contacted only in a trusted workspace, once the user allowed each.
         r.configured = await evaluateConfiguredRetrievers(context, index, evalSet.queries(), cfg.topK, log);
         return r;
