@@ -124,6 +124,8 @@ ${ticks}${xticks}
  */
 export function showBaselineResults(result: BaselineResult, existing?: vscode.WebviewPanel): vscode.WebviewPanel {
   const panel = existing ?? vscode.window.createWebviewPanel('retrievalLens.baseline', 'Baseline Results', vscode.ViewColumn.Beside, { enableScripts: false, enableCommandUris: true, localResourceRoots: [] });
+  // A re-run updates the open panel: bring it to the front so the new results are seen.
+  if (existing && !existing.visible) existing.reveal(undefined, true);
   const nonce = crypto.randomBytes(8).toString('hex');
   const measures = [`ndcg_cut_10`, `recall_${result.k}`, `P_${result.k}`, 'recip_rank', 'map'];
   const colors = ['var(--vscode-charts-blue)', 'var(--vscode-charts-green)', 'var(--vscode-charts-orange)', 'var(--vscode-charts-purple)'];

@@ -110,6 +110,11 @@ describe('query adapter and neighbourhood view in a real VS Code', () => {
     assert.ok(await b.locator('h3[data-run="dense + adapter"]').count(), 'per-query wins and losses of the adapted run');
     await b.locator('#adapter-note').scrollIntoViewIfNeeded();
     await screenshot(page, 'baseline-adapter');
+    // Closed again (the close button: a webview without scripts takes no keys), so the inspector has the room.
+    const tab = page.locator('.tab', { hasText: 'Baseline Results' }).first();
+    await tab.hover();
+    await tab.locator('.tab-actions .action-label').click();
+    await tab.waitFor({ state: 'detached', timeout: 10_000 });
   });
 
   it('opens the query neighbourhood from the inspector: scatter plot and the distances as text', { timeout: 300_000 }, async () => {
