@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { resolveAdapterDir } from '../core/adapt/adapter-ref';
+import { listAdapterNames, resolveAdapterDir } from '../core/adapt/adapter-ref';
 import { loadAdapter, type AdapterManifest } from '../core/adapt/adapter-store';
 import type { QueryAdapter } from '../core/adapt/query-adapter';
 import type { WorkspaceIndex } from '../core/index/workspace-index';
@@ -77,9 +77,12 @@ export class AdapterService implements vscode.Disposable {
   private compute(s: ReturnType<AdapterService['setting']>, index: WorkspaceIndex | undefined, resolved: { dir: string | null; problem?: string }): LoadedAdapter {
     if (s.problem) return { status: { setting: '', state: 'error', message: s.problem } };
     if (!s.value) {
+      const saved = this.root ? listAdapterNames(this.root) : [];
       const message = s.ignored
         ? 'this workspace is not trusted (Restricted Mode): its retrievalLens.queryAdapter is not loaded'
-        : 'no query adapter: set retrievalLens.queryAdapter, or run "Retrieval Lens: Train Query Adapter (trial fine-tune)"';
+        : saved.length
+          ? `no query adapter on: set retrievalLens.queryAdapter to one of the ${saved.length} saved (newest: ${saved[0]})`
+          : 'no query adapter: set retrievalLens.queryAdapter, or run "Retrieval Lens: Train Query Adapter (trial fine-tune)"';
       return { status: { setting: '', state: 'off', message } };
     }
     if (resolved.problem || !resolved.dir) return { status: { setting: s.value, state: 'error', message: resolved.problem ?? 'no workspace folder' } };

@@ -248,7 +248,7 @@ export function activate(context: vscode.ExtensionContext): RetrievalLensApi {
         const loaded = adapters.load(index);
         const r = await runBaseline(index, evalSet.queries(), retrievers as RetrieverName[], cfg.topK, root, cfg.exclude, loaded.adapter);
         // Why there are no adapted runs, unless it is simply that none is set (the view says that itself).
-        const note = loaded.status.setting || loaded.status.state === 'error' || loaded.status.message?.startsWith('this workspace') ? (loaded.status.message ?? '') : '';
+        const note = loaded.status.setting || loaded.status.state === 'error' || /^(this workspace|no query adapter on)/.test(loaded.status.message ?? '') ? (loaded.status.message ?? '') : '';
         r.adapter = { id: loaded.adapter?.id, note, trained: loaded.status.trained };
         // Retrievers from retrievalLens.retrievers: contacted only in a trusted workspace, once the user allowed each.
         r.configured = await evaluateConfiguredRetrievers(context, index, evalSet.queries(), cfg.topK, log);

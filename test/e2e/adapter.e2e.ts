@@ -118,7 +118,8 @@ describe('query adapter and neighbourhood view in a real VS Code', () => {
   });
 
   it('opens the query neighbourhood from the inspector: scatter plot and the distances as text', { timeout: 300_000 }, async () => {
-    await runCommand(page, 'Retrieval Lens: Open Query Inspector');
+    // Its tab, not the palette: right after the baseline tab closed, focus may sit where no key is heard.
+    await page.locator('.tab', { hasText: 'Query Inspector' }).first().click();
     inspector = await findWebview(page, '.column[data-retriever="dense+adapter"] .hit', 60_000);
     await inspector.locator('#open-neighbourhood').click();
     const n = await findWebview(page, '.nb-plot', 60_000);

@@ -8,6 +8,12 @@ const H = 400;
 const PAD = 28;
 const ROLE: Record<NeighbourPoint['role'], string> = { relevant: 'relevant (labeled)', confuser: 'confuser (closer than a relevant chunk)', retrieved: 'retrieved (top K)' };
 
+/** Retrieved, then confusers, then relevant chunks on top: the labeled points are never hidden under others. */
+const drawOrder = (points: NeighbourPoint[]) => {
+  const rank = { retrieved: 0, confuser: 1, relevant: 2 } as const;
+  return points.map((_, i) => i).sort((a, b) => rank[points[a].role] - rank[points[b].role] || a - b);
+};
+
 const f3 = (x: number | null | undefined) => (x === null || x === undefined ? '—' : x.toFixed(3));
 const rank = (r: number | null) => (r === null ? '>100' : `#${r}`);
 
@@ -101,7 +107,7 @@ export class NeighbourhoodApp {
     return html`<svg class="nb-plot" role="img" aria-label="query neighbourhood, PCA" viewBox="0 0 ${W} ${H}">
       <line class="axis" x1=${PAD} x2=${W - PAD} y1=${H / 2} y2=${H / 2}></line><line class="axis" x1=${W / 2} x2=${W / 2} y1=${PAD} y2=${H - PAD}></line>
       <text x=${W - PAD} y=${H / 2 - 4} text-anchor="end">PC1</text><text x=${W / 2 + 4} y=${PAD}>PC2</text>
-      ${v.points.map(marker)}
+      ${drawOrder(v.points).map((i) => marker(v.points[i], i))}
       ${qa ? svg`<line class="move" x1=${sx(qb.x)} y1=${sy(qb.y)} x2=${sx(qa.x)} y2=${sy(qa.y)}></line>` : nothing}
       <g class="nb-query" data-which="before"><path class="q-before" d="M ${sx(qb.x)} ${sy(qb.y) - 8} L ${sx(qb.x) + 8} ${sy(qb.y)} L ${sx(qb.x)} ${sy(qb.y) + 8} L ${sx(qb.x) - 8} ${sy(qb.y)} Z"></path><text x=${sx(qb.x) + 10} y=${sy(qb.y) - 6}>query</text><title>the query</title></g>
       ${qa ? svg`<g class="nb-query" data-which="after"><path class="q-after" d="M ${sx(qa.x)} ${sy(qa.y) - 8} L ${sx(qa.x) + 8} ${sy(qa.y)} L ${sx(qa.x)} ${sy(qa.y) + 8} L ${sx(qa.x) - 8} ${sy(qa.y)} Z"></path><text x=${sx(qa.x) + 10} y=${sy(qa.y) + 14}>+ adapter</text><title>the query with the adapter</title></g>` : nothing}
