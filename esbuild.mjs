@@ -41,7 +41,7 @@ const builds = [
     platform: 'browser',
     format: 'iife',
     target: 'es2022',
-    entryPoints: { webview: 'webview-ui/main.ts' },
+    entryPoints: { webview: 'webview-ui/main.ts', neighbourhood: 'webview-ui/neighbourhood/main.ts' },
     outdir: 'dist',
   },
   {

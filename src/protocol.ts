@@ -5,6 +5,7 @@
  */
 import type { RetrieverName, ScoreExplanation, MetadataFilter, FusionConfig, RankPosition } from './core/retrieve/types';
 import type { Placement } from './core/eval/hit-placement';
+import type { NeighbourhoodView } from './core/adapt/neighbourhood';
 
 export interface HostInfo {
   extensionVersion: string;
@@ -63,6 +64,27 @@ export interface SearchParams {
   retrievers: RetrieverName[];
   filter?: MetadataFilter;
   fusion?: Partial<FusionConfig>;
+  /** Also run dense (and hybrid, when asked) with the query adapter of retrievalLens.queryAdapter, side by side. */
+  adapter?: boolean;
+}
+
+/** The query adapter retrievalLens.queryAdapter names, as the editor could load it for the current index. */
+export interface AdapterStatus {
+  /** The setting's value ("" = none). */
+  setting: string;
+  state: 'off' | 'ready' | 'error';
+  /** The adapter's id when ready. */
+  id?: string;
+  /** Why it is off or refused (another model or dimension, a damaged folder, an untrusted workspace). */
+  message?: string;
+  /** The trial's dense gain when it was trained, e.g. "+0.033 nDCG@10 (95% CI …, p = …)". */
+  trained?: string;
+}
+
+/** Columns run with the query adapter, beside the plain ones. */
+export interface AdaptedColumns {
+  adapterId: string;
+  columns: Partial<Record<'dense' | 'hybrid', ResultRow[]>>;
 }
 
 /** One hit of a configured external retriever, placed in the workspace (or shown as unplaced, never dropped). */
@@ -128,6 +150,10 @@ export interface SearchView {
   timingsMs: Record<string, number>;
   /** The configured external retrievers (retrievalLens.retrievers), beside the local columns; absent when none. */
   external?: ExternalColumn[];
+  /** Dense (and hybrid) with the query adapter, when the toggle was on and the adapter loaded. */
+  adapted?: AdaptedColumns;
+  /** Why the adapter columns are missing although the toggle was on. */
+  adapterError?: string;
 }
 
 export interface InitState {
@@ -136,6 +162,8 @@ export interface InitState {
   evalQueries: EvalQueryRef[];
   activeQueryId?: string;
   retrievers: RetrieverName[];
+  /** The configured query adapter (absent from hosts that predate adapters). */
+  adapter?: AdapterStatus;
 }
 
 /** Webview → host. */
@@ -200,6 +228,7 @@ export const WEBVIEW_TO_HOST_CHECKS: { [M in keyof WebviewToHost]: Check } = {
     : !optStr(p.queryId, 200) ? 'queryId must be a string'
     : !isInt(p.k, 1, 1000) ? 'k must be a whole number from 1 to 1000'
     : !Array.isArray(p.retrievers) || p.retrievers.length > 20 || !p.retrievers.every((r) => typeof r === 'string' && /^[\w.:-]{1,64}$/.test(r)) ? 'retrievers must be a list of retriever names'
+    : p.adapter !== undefined && typeof p.adapter !== 'boolean' ? 'adapter must be true or false'
     : checkFilter(p.filter) ?? checkFusion(p.fusion),
   reveal: (p) => span(p, false),
   label: (p) =>
@@ -209,11 +238,49 @@ export const WEBVIEW_TO_HOST_CHECKS: { [M in keyof WebviewToHost]: Check } = {
     : span(p, true),
 };
 
+/** Inspector → host requests that open another view; validated by their own table, merged below. */
+export interface InspectorActionsToHost {
+  /** Opens the query neighbourhood view for this query. */
+  neighbourhood: [{ query: string; queryId?: string }, void];
+}
+
+export const INSPECTOR_ACTION_CHECKS: { [M in keyof InspectorActionsToHost]: Check } = {
+  neighbourhood: (p) => (!isStr(p.query) || !(p.query as string).trim() ? 'query must be a non-empty string' : !optStr(p.queryId, 200) ? 'queryId must be a string' : undefined),
+};
+
+/** Everything the Query Inspector webview may send, and the checks it is held to. */
+export type InspectorToHost = WebviewToHost & InspectorActionsToHost;
+export const INSPECTOR_TO_HOST_CHECKS: { [M in keyof InspectorToHost]: Check } = { ...WEBVIEW_TO_HOST_CHECKS, ...INSPECTOR_ACTION_CHECKS };
+
 /** Host → webview. */
 export interface HostToWebview {
   indexStatus: [IndexStatus, void];
   setQuery: [{ text: string; queryId?: string }, void];
   evalQueries: [{ queries: EvalQueryRef[] }, void];
+  adapterStatus: [AdapterStatus, void];
+}
+
+/** What the query neighbourhood view shows: the view model, or why there is none. */
+export interface NeighbourhoodState {
+  view?: NeighbourhoodView;
+  error?: string;
+  adapter: AdapterStatus;
+}
+
+/** Neighbourhood webview → host. */
+export interface NeighbourhoodToHost {
+  ready: [Record<string, never>, NeighbourhoodState];
+  reveal: [{ docId: string; start: number; end: number }, void];
+}
+
+export const NEIGHBOURHOOD_TO_HOST_CHECKS: { [M in keyof NeighbourhoodToHost]: Check } = {
+  ready: () => undefined,
+  reveal: (p) => span(p, false),
+};
+
+/** Host → neighbourhood webview. */
+export interface HostToNeighbourhood {
+  show: [NeighbourhoodState, void];
 }
 
 export type Method<D> = keyof D & string;

@@ -40,6 +40,10 @@ export class InspectorApp {
       this.save();
       void this.search();
     });
+    messenger.on('adapterStatus', (adapter) => {
+      if (this.init) this.init = { ...this.init, adapter };
+      this.draw();
+    });
     messenger.on('evalQueries', ({ queries }) => {
       if (this.init) this.init = { ...this.init, evalQueries: queries };
       this.draw();
@@ -86,6 +90,7 @@ export class InspectorApp {
       retrievers: this.s.retrievers as RetrieverName[],
       filter: form.filter,
       fusion: form.fusion,
+      ...(this.adapterOn() ? { adapter: true } : {}),
     };
     try {
       this.view = await messenger.request('search', params);
@@ -95,6 +100,18 @@ export class InspectorApp {
     this.busy = false;
     this.save();
     this.draw();
+  }
+
+  /** The adapter toggle counts only when the host has an adapter ready for this index. */
+  private adapterOn(): boolean {
+    return this.s.adapter && this.init?.adapter?.state === 'ready';
+  }
+
+  private openNeighbourhood(query: string, queryId: string | undefined): void {
+    messenger.request('neighbourhood', { query, queryId }).catch((e: unknown) => {
+      this.error = e instanceof Error ? e.message : String(e);
+      this.draw();
+    });
   }
 
   private async label(row: { docId: string; start: number; end: number }, grade: number): Promise<void> {
@@ -169,6 +186,7 @@ export class InspectorApp {
             this.s = { ...this.s, retrievers: ALL_RETRIEVERS.filter((x) => set.has(x)) };
             this.save();
           }}></vscode-checkbox>`)}
+        ${this.adapterToggle()}
       </div>
       ${this.section('filter', 'Metadata filter', 'filters', html`
         <div class="row">
@@ -215,6 +233,17 @@ export class InspectorApp {
     </form>`;
   }
 
+  /** "+ query adapter": dense and hybrid again with the adapter of retrievalLens.queryAdapter, side by side. */
+  private adapterToggle(): TemplateResult {
+    const a = this.init?.adapter;
+    const ready = a?.state === 'ready';
+    return html`<span class="adapter-toggle" data-state=${a?.state ?? 'off'}>
+      <vscode-checkbox id="adapter-toggle" label="+ query adapter" .checked=${ready && this.s.adapter} ?disabled=${!ready}
+        @change=${(e: Event) => { this.s = { ...this.s, adapter: (e.target as HTMLInputElement).checked }; this.save(); if (this.view) void this.search(); }}></vscode-checkbox>
+      <span class="muted adapter-status" title=${a?.message ?? a?.id ?? ''}>${ready ? html`${a?.id}${a?.trained ? ` · trained ${a.trained}` : ''}` : a?.state === 'error' ? html`<span class="error-text">${a.message}</span>` : (a?.message ?? '')}</span>
+    </span>`;
+  }
+
   /** A collapsible that stays as the user left it across redraws. */
   private section(id: string, heading: string, className: string, body: TemplateResult): TemplateResult {
     return html`<vscode-collapsible heading=${heading} class=${className} .open=${this.openSections.has(id)}
@@ -233,20 +262,31 @@ export class InspectorApp {
   private results(view: SearchView): TemplateResult {
     const cols = ALL_RETRIEVERS.filter((r) => view.columns[r] || view.errors[r]);
     const external = view.external ?? [];
+    const adapted = view.adapted;
+    // Each adapted column sits right after its plain one: "dense" | "dense + adapter" side by side.
+    const shown: Array<{ key: string; name: RetrieverName; title: string; rows: ResultRow[]; error?: string; adapter?: string }> = [];
+    for (const r of cols) {
+      shown.push({ key: r, name: r, title: LABELS[r], rows: view.columns[r] ?? [], error: view.errors[r] });
+      const extra = r === 'dense' || r === 'hybrid' ? adapted?.columns[r] : undefined;
+      if (adapted && extra) shown.push({ key: `${r}+adapter`, name: r, title: `${LABELS[r]} + adapter`, rows: extra, adapter: adapted.adapterId });
+    }
     return html`
       <section class="meta">“${view.query}” · top ${view.k}${cols.includes('hybrid') ? ` · hybrid: ${describeFusion(view.fusion)}` : nothing}${view.filterRemoved ? html` · filter removed ${view.filterRemoved} chunks` : nothing}
-        · ${Object.entries(view.timingsMs).map(([k, v]) => `${k} ${v.toFixed(1)} ms`).join(' · ')}</section>
-      <section class="columns" style="grid-template-columns: repeat(${cols.length + external.length}, minmax(16em, 1fr))">
-        ${cols.map((r) => html`<div class="column" data-retriever=${r}>
-          <h2>${LABELS[r]}</h2>
-          ${view.errors[r] ? html`<div class="error">${view.errors[r]}</div>` : nothing}
-          <ol class="hits" role="listbox" aria-label=${LABELS[r]} @keydown=${onListKey}>
-            ${(view.columns[r] ?? []).map((row) => this.row(row, r))}
+        · ${Object.entries(view.timingsMs).map(([k, v]) => `${k} ${v.toFixed(1)} ms`).join(' · ')}
+        <vscode-button id="open-neighbourhood" secondary title="Labeled, retrieved and confusing chunks around this query, before and after the adapter"
+          @click=${() => this.openNeighbourhood(view.query, view.queryId)}>Neighbourhood</vscode-button></section>
+      ${view.adapterError ? html`<div class="error adapter-error" role="alert">Query adapter: ${view.adapterError}</div>` : nothing}
+      <section class="columns" style="grid-template-columns: repeat(${shown.length + external.length}, minmax(16em, 1fr))">
+        ${shown.map((c) => html`<div class="column${c.adapter ? ' adapted' : ''}" data-retriever=${c.key}>
+          <h2 title=${c.adapter ?? ''}>${c.title}</h2>
+          ${c.error ? html`<div class="error">${c.error}</div>` : nothing}
+          <ol class="hits" role="listbox" aria-label=${c.title} @keydown=${onListKey}>
+            ${c.rows.map((row) => this.row(row, c.name))}
           </ol>
         </div>`)}
         ${external.map((c) => this.externalColumn(c))}
       </section>
-      ${this.missed(view.missed)}`;
+      ${this.missed(view.missed, view)}`;
   }
 
   /** A configured retriever (retrievalLens.retrievers): its hits and where each was placed, or why it did not run. */
@@ -315,7 +355,7 @@ export class InspectorApp {
     </li>`;
   }
 
-  private missed(missed: MissedSpan[]): TemplateResult {
+  private missed(missed: MissedSpan[], view: SearchView): TemplateResult {
     if (!missed.length) return html``;
     return html`<section class="missed"><h2>Missed (${missed.length})</h2>
       <ol class="hits">${missed.map((m) => html`<li class="hit missed-span" tabindex="0"
@@ -325,6 +365,8 @@ export class InspectorApp {
         <div class="preview">${m.quote}</div>
         <div class="ranks">${Object.entries(m.positions).map(([r, p]) => html`<span>${r}: ${p?.rank ?? 'not retrieved'}</span>`)}</div>
         ${m.evidence ? html`<div class="explain">${m.evidence}</div>` : nothing}
+        <div class="actions"><vscode-button secondary class="missed-neighbourhood"
+          @click=${(e: Event) => { e.stopPropagation(); this.openNeighbourhood(view.query, view.queryId); }}>Neighbourhood</vscode-button></div>
       </li>`)}</ol></section>`;
   }
 }

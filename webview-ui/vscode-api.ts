@@ -1,4 +1,4 @@
-import { Messenger, type HostToWebview, type WebviewToHost } from '../src/protocol';
+import { Messenger, type HostToWebview, type InspectorToHost } from '../src/protocol';
 
 interface VsCodeApi<S> {
   postMessage(message: unknown): void;
@@ -22,6 +22,8 @@ export interface PersistedState {
   fusionDenseWeight: string;
   fusionNormalization: string;
   fusionRrfK: string;
+  /** Show dense (and hybrid) with the query adapter beside the plain columns. */
+  adapter: boolean;
   lastView?: unknown;
 }
 
@@ -38,11 +40,12 @@ const DEFAULT_STATE: PersistedState = {
   fusionDenseWeight: '',
   fusionNormalization: '',
   fusionRrfK: '',
+  adapter: true,
 };
 
 const api = acquireVsCodeApi<PersistedState>();
 
-export const messenger = new Messenger<HostToWebview, WebviewToHost>(
+export const messenger = new Messenger<HostToWebview, InspectorToHost>(
   (m) => api.postMessage(m),
   (e) => console.warn(`[retrieval-lens] ${e}`),
 );

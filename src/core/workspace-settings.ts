@@ -29,6 +29,8 @@ export interface WorkspaceSettings {
   rrfK?: number;
   rerankBase?: RerankConfig['base'];
   rerankCandidates?: number;
+  /** The query adapter the editor applies (a folder name under .retrieval-lens/adapters), or "" for none. */
+  queryAdapter?: string;
   /** Named external retrievers (http, pgvector); validated field by field, see retriever-config.ts. */
   retrievers?: Record<string, ExternalRetrieverConfig>;
   /** Named OpenAI-compatible embeddings endpoints, for query vectors and the local index. */
@@ -42,6 +44,11 @@ type Check = (v: unknown) => string | undefined;
 const oneOf = (values: readonly string[]): Check => (v) => (typeof v === 'string' && values.includes(v) ? undefined : `must be one of ${values.join(', ')}`);
 const bool: Check = (v) => (typeof v === 'boolean' ? undefined : 'must be true or false');
 const text: Check = (v) => (typeof v === 'string' ? undefined : 'must be a string');
+/** A folder name (or a path) under .retrieval-lens/adapters: relative, never leaving that folder. */
+const adapterRef: Check = (v) =>
+  typeof v !== 'string' ? 'must be a string'
+  : v.length > 500 || path.isAbsolute(v) || /^[A-Za-z]:/.test(v) || v.split(/[\\/]+/).some((p) => p === '..') ? 'must name a folder under .retrieval-lens/adapters (a relative name without "..")'
+  : undefined;
 const globs: Check = (v) => (Array.isArray(v) && v.every((g) => typeof g === 'string') ? undefined : 'must be a list of glob strings');
 const number = (ok: (n: number) => boolean, what: string, nullable = false): Check => (v) =>
   (nullable && v === null) || (typeof v === 'number' && Number.isFinite(v) && ok(v)) ? undefined : `must be ${what}${nullable ? ' or null' : ''}`;
@@ -65,6 +72,7 @@ const CHECKS: Record<Exclude<keyof WorkspaceSettings, NestedSetting>, Check> = {
   rrfK: number((n) => n > 0, 'a positive number'),
   rerankBase: oneOf(['hybrid', 'keyword', 'dense']),
   rerankCandidates: number((n) => Number.isInteger(n) && n >= 1, 'a whole number ≥ 1'),
+  queryAdapter: adapterRef,
 };
 
 export const SETTING_KEYS = Object.keys(CHECKS) as Array<Exclude<keyof WorkspaceSettings, NestedSetting>>;

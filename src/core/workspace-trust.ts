@@ -5,14 +5,15 @@
  * Retrieval Lens would write into. Until the workspace is trusted:
  * - embedding uses USE-lite, which ships inside the extension; no model folder, hub model or reranker named by any
  *   setting is loaded, and nothing is downloaded;
- * - external retrievers (retrievalLens.retrievers) named by workspace settings are not contacted;
+ * - external retrievers (retrievalLens.retrievers) named by workspace settings are not contacted, and no query
+ *   adapter (retrievalLens.queryAdapter) is loaded;
  * - nothing is written outside the extension's own storage: the index lives there anyway, but labels are not
  *   saved into the workspace's .retrieval-lens/evalset.jsonl.
  * Pure, so the rules are unit-tested without an editor; src/extension applies them.
  */
 
 /** Settings a workspace could use to make Retrieval Lens load, download or contact something. */
-export const RESTRICTED_SETTINGS = ['embeddingModel', 'rerankerModel', 'allowModelDownload', 'retrievers', 'embeddingEndpoints'] as const;
+export const RESTRICTED_SETTINGS = ['embeddingModel', 'rerankerModel', 'allowModelDownload', 'retrievers', 'embeddingEndpoints', 'queryAdapter'] as const;
 export type RestrictedSetting = (typeof RESTRICTED_SETTINGS)[number];
 
 /** The embedder every untrusted workspace gets: bundled, nothing to fetch or load from the workspace. */

@@ -19,6 +19,12 @@ import { IndexService, readConfig } from './index-service';
 import { JudgingQueue, registerJudgingQueue } from './judging-queue';
 import { InspectorController, revealSpan } from './inspector-controller';
 import { InspectorPanel } from './inspector-panel';
+import { AdapterService } from './adapter-service';
+import { MissedSpanActions, SHOW_NEIGHBOURHOOD } from './neighbourhood-actions';
+import { queryNeighbourhood } from './neighbourhood-host';
+import { NeighbourhoodPanel } from './neighbourhood-panel';
+import { trainAdapterCommand } from './train-adapter-command';
+import type { NeighbourhoodState } from '../protocol';
 
 const started = performance.now();
 
@@ -38,7 +44,34 @@ export function activate(context: vscode.ExtensionContext): RetrievalLensApi {
   const evalSet = new EvalSetService(root, log);
   evalSet.writeBlocked = () => workspaceWriteRefusal(vscode.workspace.isTrusted);
   const hostInfo = (): HostInfo => ({ extensionVersion: String(context.extension.packageJSON.version), vscodeVersion: vscode.version, activationMs });
-  const inspector = new InspectorController(indexService, evalSet, hostInfo, (index, query, k, filter, labeled) => configuredColumns(context, index, query, k, filter, log, labeled));
+  const adapters = new AdapterService(root, log);
+  const storageDir = context.storageUri?.fsPath ?? context.globalStorageUri.fsPath;
+  /** The neighbourhood view of one query, with the configured adapter when it loads for this index. */
+  const showNeighbourhood = async (query: string, queryId?: string): Promise<NeighbourhoodState> => {
+    const loaded = adapters.load(indexService.index);
+    let state: NeighbourhoodState;
+    try {
+      const index = await indexService.ensureIndex();
+      if (!index) throw new Error('no index: open a folder and run "Retrieval Lens: Build Index"');
+      const evalQuery = queryId ? evalSet.queries().find((q) => q.id === queryId) : undefined;
+      const adapter = adapters.load(index);
+      state = { view: await queryNeighbourhood(index, query, evalQuery, adapter.adapter, readConfig().topK), adapter: adapter.status };
+    } catch (e) {
+      state = { error: e instanceof Error ? e.message : String(e), adapter: loaded.status };
+    }
+    NeighbourhoodPanel.show(context.extensionUri, state, (docId, start, end) => revealSpan(indexService, docId, start, end), log);
+    return state;
+  };
+  const inspector = new InspectorController(
+    indexService,
+    evalSet,
+    hostInfo,
+    (index, query, k, filter, labeled) => configuredColumns(context, index, query, k, filter, log, labeled),
+    adapters,
+    async (query, queryId) => {
+      await showNeighbourhood(query, queryId);
+    },
+  );
   const annotations = new Annotations(indexService, evalSet, inspector);
   const judgingQueue = new JudgingQueue(evalSet, indexService, (index, queries, k) => configuredRankings(context, index, queries, k, log));
   const tree = new EvalSetTree(evalSet, indexService, judgingQueue);
@@ -49,7 +82,15 @@ export function activate(context: vscode.ExtensionContext): RetrievalLensApi {
     const panel = InspectorPanel.show(context.extensionUri, handlers, log);
     return panel;
   };
-  indexService.onDidChange((s) => InspectorPanel.current?.messenger.notify('indexStatus', s));
+  indexService.onDidChange((s) => {
+    InspectorPanel.current?.messenger.notify('indexStatus', s);
+    InspectorPanel.current?.messenger.notify('adapterStatus', inspector.adapterStatus());
+  });
+  // Loaded on every change (not only while the inspector is open), so a refused adapter is reported at once.
+  adapters.onDidChange(() => {
+    const status = inspector.adapterStatus();
+    InspectorPanel.current?.messenger.notify('adapterStatus', status);
+  });
   evalSet.onDidChange(() => InspectorPanel.current?.messenger.notify('evalQueries', { queries: evalSet.queries().map((q) => ({ id: q.id, text: q.text, split: q.split })) }));
 
   const selectionTarget = (): { editor: vscode.TextEditor; docId: string; start: number; end: number } | undefined => {
@@ -110,6 +151,7 @@ export function activate(context: vscode.ExtensionContext): RetrievalLensApi {
   context.subscriptions.push(
     log,
     indexService,
+    adapters,
     evalSet,
     annotations,
     tree,
@@ -121,6 +163,23 @@ export function activate(context: vscode.ExtensionContext): RetrievalLensApi {
     })(),
     InspectorPanel.registerSerializer(context.extensionUri, handlers, log),
     vscode.commands.registerCommand('retrievalLens.openInspector', () => void openInspector()),
+    vscode.languages.registerCodeActionsProvider([{ scheme: 'file' }], new MissedSpanActions(inspector), { providedCodeActionKinds: MissedSpanActions.kinds }),
+    vscode.commands.registerCommand(SHOW_NEIGHBOURHOOD, async (arg?: { query?: unknown; queryId?: unknown } | string) => {
+      // From a code action or a link: { query, queryId }; from the palette: the active eval query, else ask.
+      let query = typeof arg === 'object' && typeof arg.query === 'string' ? arg.query : undefined;
+      let queryId = typeof arg === 'object' && typeof arg.queryId === 'string' ? arg.queryId : typeof arg === 'string' ? arg : undefined;
+      const known = queryId ? evalSet.queries().find((q) => q.id === queryId) : undefined;
+      if (!query && known) query = known.text;
+      if (!query) {
+        const active = evalSet.queries().find((q) => q.id === evalSet.activeQueryId);
+        const text = await vscode.window.showInputBox({ title: 'Query neighbourhood', prompt: 'The query whose neighbourhood to show', value: active?.text ?? '' });
+        if (!text?.trim()) return undefined;
+        query = text;
+        queryId = active && active.text === text ? active.id : undefined;
+      }
+      return showNeighbourhood(query, queryId);
+    }),
+    vscode.commands.registerCommand('retrievalLens.trainAdapter', () => trainAdapterCommand({ root, indexService, evalSet, adapters, log, storageDir })),
     vscode.commands.registerCommand('retrievalLens.setSecret', () => setSecret(context)),
     vscode.commands.registerCommand('retrievalLens.buildIndex', () => indexService.build()),
     vscode.commands.registerCommand('retrievalLens.toggleAnnotations', () => annotations.toggle()),
@@ -186,7 +245,11 @@ export function activate(context: vscode.ExtensionContext): RetrievalLensApi {
       }
       const cfg = readConfig();
       const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Retrieval Lens: running the baseline', cancellable: true }, async (progress, token) => {
-        const r = await runBaseline(index, evalSet.queries(), retrievers as RetrieverName[], cfg.topK, root, cfg.exclude);
+        const loaded = adapters.load(index);
+        const r = await runBaseline(index, evalSet.queries(), retrievers as RetrieverName[], cfg.topK, root, cfg.exclude, loaded.adapter);
+        // Why there are no adapted runs, unless it is simply that none is set (the view says that itself).
+        const note = loaded.status.setting || loaded.status.state === 'error' || /^(this workspace|no query adapter on)/.test(loaded.status.message ?? '') ? (loaded.status.message ?? '') : '';
+        r.adapter = { id: loaded.adapter?.id, note, trained: loaded.status.trained };
         // Retrievers from retrievalLens.retrievers: contacted only in a trusted workspace, once the user allowed each;
         // their queries run with bounded concurrency, with progress, and Cancel stops sending them.
         const controller = new AbortController();
@@ -240,12 +303,15 @@ export function activate(context: vscode.ExtensionContext): RetrievalLensApi {
           const scoring = { baseline: report.baseline.retriever as RetrieverName, level: report.levels.scored[0] ?? ('doc' as const), k };
           (report.external ??= []).push(await externalReadinessLine({ name: line.name, destination: line.destination, result: line.result }, index, target.queries, scoring));
         }
-        return renderReadinessMarkdown(report);
+        return `${renderReadinessMarkdown(report)}\n\n---\n\nMeasure what adapting the model would gain on your own labels: run [Retrieval Lens: Train Query Adapter (trial fine-tune)](command:retrievalLens.trainAdapter) (command palette), then switch it on with retrievalLens.queryAdapter.\n`;
       });
       const file = path.join(context.storageUri?.fsPath ?? context.globalStorageUri.fsPath, 'readiness-report.md');
       fs.mkdirSync(path.dirname(file), { recursive: true });
       writeFileAtomic(file, md);
       await vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.file(file));
+      void vscode.window.showInformationMessage('Retrieval Lens: the readiness report is open. Measure what a query adapter would gain on your labels?', 'Train Query Adapter').then((pick) => {
+        if (pick) void vscode.commands.executeCommand('retrievalLens.trainAdapter');
+      });
     }),
   );
   if (vscode.workspace.getConfiguration('retrievalLens').get<boolean>('indexOnOpen', false) && evalSet.filePath && fs.existsSync(evalSet.filePath)) {

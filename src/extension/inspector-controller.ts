@@ -7,7 +7,9 @@ import type { Grade } from '../core/eval/evalset-types';
 import type { WorkspaceIndex } from '../core/index/workspace-index';
 import type { FusionConfig, MetadataFilter, RetrieverName } from '../core/retrieve/types';
 import { checkSetting, type WorkspaceSettings } from '../core/workspace-settings';
-import type { ExternalColumn, HostInfo, MissedSpan, ResultRow, SearchParams, SearchView } from '../protocol';
+import type { ExternalColumn, HostInfo, InitState, MissedSpan, ResultRow, SearchParams, SearchView } from '../protocol';
+import type { SearchHit } from '../core/retrieve/types';
+import type { AdapterService } from './adapter-service';
 import type { EvalSetService } from './eval-set-service';
 import { readConfig, type IndexService } from './index-service';
 import type { InspectorHandlers } from './inspector-panel';
@@ -48,6 +50,8 @@ export class InspectorController {
     private readonly evalSet: EvalSetService,
     private readonly hostInfo: () => HostInfo,
     private readonly externalColumns?: ExternalColumns,
+    private readonly adapters?: AdapterService,
+    private readonly openNeighbourhood?: (query: string, queryId: string | undefined) => Promise<void>,
   ) {}
 
   handlers(): InspectorHandlers {
@@ -58,6 +62,7 @@ export class InspectorController {
         evalQueries: this.evalSet.queries().map((q) => ({ id: q.id, text: q.text, split: q.split })),
         activeQueryId: this.evalSet.activeQueryId,
         retrievers: RETRIEVERS,
+        adapter: this.adapterStatus(),
       }),
       search: (p) => this.search(p),
       reveal: async ({ docId, start, end }) => {
@@ -74,7 +79,16 @@ export class InspectorController {
       buildIndex: async () => {
         await this.indexService.build();
       },
+      neighbourhood: async ({ query, queryId }) => {
+        if (!this.openNeighbourhood) throw new Error('the neighbourhood view is not available');
+        await this.openNeighbourhood(query, queryId);
+      },
     };
+  }
+
+  /** The configured query adapter as it loads for the current index. */
+  adapterStatus(): NonNullable<InitState['adapter']> {
+    return this.adapters?.load(this.indexService.index).status ?? { setting: '', state: 'off', message: 'query adapters are not available' };
   }
 
   async search(p: SearchParams): Promise<SearchView> {
@@ -104,11 +118,8 @@ export class InspectorController {
       }
       return g;
     };
-    const columns: SearchView['columns'] = {};
-    for (const name of p.retrievers) {
-      const hits = r.results[name];
-      if (!hits) continue;
-      columns[name] = hits.slice(0, p.k).map((h): ResultRow => {
+    const toRows = (hits: SearchHit[]) =>
+      hits.slice(0, p.k).map((h): ResultRow => {
         const c = index.getChunk(h.chunkId);
         const ranks: ResultRow['ranks'] = {};
         for (const other of p.retrievers) ranks[other] = rankOf.get(h.chunkId)?.[other] ?? null;
@@ -126,6 +137,31 @@ export class InspectorController {
           label: c ? labelOf(h.docId, c.start, c.end) : undefined,
         };
       });
+    const columns: SearchView['columns'] = {};
+    for (const name of p.retrievers) {
+      const hits = r.results[name];
+      if (hits) columns[name] = toRows(hits);
+    }
+    // Dense (and hybrid) again with the query adapter: the same query, only its vector mapped by W.
+    let adapted: SearchView['adapted'];
+    let adapterError: string | undefined;
+    let adapterMs: number | undefined;
+    if (p.adapter) {
+      const loaded = this.adapters?.load(index);
+      const legs = (['dense', 'hybrid'] as const).filter((x) => p.retrievers.includes(x));
+      if (!loaded?.adapter) adapterError = loaded?.status.message ?? 'no query adapter';
+      else if (!legs.length) adapterError = 'tick Dense or Hybrid to compare them with the adapter';
+      else {
+        const t = performance.now();
+        const ra = await index.search({ query: p.query, k: p.k, retrievers: [...legs], filter: p.filter ?? evalQuery?.filter, fusion: p.fusion, queryTransform: loaded.adapter });
+        adapterMs = performance.now() - t;
+        adapted = { adapterId: loaded.adapter.id, columns: {} };
+        for (const leg of legs) {
+          const hits = ra.results[leg];
+          if (hits) adapted.columns[leg] = toRows(hits);
+          else if (ra.errors[leg]) adapterError = ra.errors[leg];
+        }
+      }
     }
     const missed: MissedSpan[] = [];
     if (evalQuery) {
@@ -152,6 +188,7 @@ export class InspectorController {
     }
     const timingsMs: Record<string, number> = {};
     for (const [k, v] of Object.entries(r.timingsMs)) if (typeof v === 'number') timingsMs[k] = v;
+    if (adapterMs !== undefined) timingsMs.adapter = adapterMs;
     let external: ExternalColumn[] | undefined;
     if (this.externalColumns) {
       const t = performance.now();
@@ -165,7 +202,7 @@ export class InspectorController {
         timingsMs.external = performance.now() - t;
       }
     }
-    const view: SearchView = { query: p.query, queryId: evalQuery?.id, k: p.k, columns, errors: r.errors, missed, filterRemoved: r.filter.removedChunks, fusion: r.config.fusion, timingsMs, ...(external ? { external } : {}) };
+    const view: SearchView = { query: p.query, queryId: evalQuery?.id, k: p.k, columns, errors: r.errors, missed, filterRemoved: r.filter.removedChunks, fusion: r.config.fusion, timingsMs, ...(external ? { external } : {}), ...(adapted ? { adapted } : {}), ...(adapterError ? { adapterError } : {}) };
     this.lastView = view;
     this.emitter.fire(view);
     return view;

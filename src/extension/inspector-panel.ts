@@ -1,18 +1,18 @@
 import * as vscode from 'vscode';
-import { Messenger, WEBVIEW_TO_HOST_CHECKS, type HostToWebview, type WebviewToHost, type WireMessage } from '../protocol';
+import { INSPECTOR_TO_HOST_CHECKS, Messenger, type HostToWebview, type InspectorToHost, type WireMessage } from '../protocol';
 import { webviewHtml, webviewOptions } from './webview-html';
 
 export const INSPECTOR_VIEW_TYPE = 'retrievalLens.inspector';
 
 /** Handlers for what the webview asks; the controller owns the index and the eval set. */
 export type InspectorHandlers = {
-  [M in keyof WebviewToHost]: (params: WebviewToHost[M][0]) => Promise<WebviewToHost[M][1]> | WebviewToHost[M][1];
+  [M in keyof InspectorToHost]: (params: InspectorToHost[M][0]) => Promise<InspectorToHost[M][1]> | InspectorToHost[M][1];
 };
 
 /** Host side of the Query Inspector: one panel at a time, restored after reload by a serializer. */
 export class InspectorPanel implements vscode.Disposable {
   static current: InspectorPanel | undefined;
-  readonly messenger: Messenger<WebviewToHost, HostToWebview>;
+  readonly messenger: Messenger<InspectorToHost, HostToWebview>;
   private readonly disposables: vscode.Disposable[] = [];
 
   static show(extensionUri: vscode.Uri, handlers: InspectorHandlers, log: vscode.LogOutputChannel): InspectorPanel {
@@ -44,12 +44,12 @@ export class InspectorPanel implements vscode.Disposable {
   ) {
     InspectorPanel.current = this;
     panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'retrieval-lens.svg');
-    this.messenger = new Messenger<WebviewToHost, HostToWebview>(
+    this.messenger = new Messenger<InspectorToHost, HostToWebview>(
       (m: WireMessage) => void panel.webview.postMessage(m),
       (e) => log.warn(`inspector: ${e}`),
-      WEBVIEW_TO_HOST_CHECKS,
+      INSPECTOR_TO_HOST_CHECKS,
     );
-    for (const method of Object.keys(handlers) as Array<keyof WebviewToHost>) {
+    for (const method of Object.keys(handlers) as Array<keyof InspectorToHost>) {
       this.messenger.on(method, handlers[method] as never);
     }
     panel.webview.html = webviewHtml(panel.webview, extensionUri, 'Query Inspector');

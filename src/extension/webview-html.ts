@@ -1,11 +1,14 @@
 import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
 
-/** Strict CSP with a nonce; only the extension's own dist/ and media/ files load, nothing remote. */
-export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, title: string): string {
+/**
+ * Strict CSP with a nonce; only the extension's own dist/ and media/ files load, nothing remote. `bundle` names the
+ * app's dist/<bundle>.js and .css (the Query Inspector is "webview").
+ */
+export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, title: string, bundle = 'webview'): string {
   const nonce = crypto.randomBytes(16).toString('base64');
-  const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview.js'));
-  const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview.css'));
+  const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', `${bundle}.js`));
+  const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', `${bundle}.css`));
   const codicons = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'codicon.css'));
   const csp = [
     "default-src 'none'",

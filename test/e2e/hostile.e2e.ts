@@ -91,6 +91,15 @@ function payloads(origin: string): string[] {
 const HEADING = (origin: string) => `# ![img](${origin}/h1) [cmd](command:workbench.action.quit) <img src="${origin}/h2"> [web](${origin}/h3) **bold**`;
 
 const normalize = (s: string) => s.replace(/\s+/g, ' ').trim();
+const hostileQid = (i: number) => `hostile-${String(i).padStart(2, '0')}`;
+const hostileQuery = (i: number, p: string) => `zebracanary ${i} ${p}`;
+
+/** The sentinel over every frame of the page: how many times any payload ran. */
+async function executions(page: Page): Promise<{ executions: number; frames: number }> {
+  const pwned: number[] = [];
+  for (const fr of page.frames()) pwned.push(Number(await fr.evaluate('window.__rlPwned || 0').catch(() => 0)));
+  return { executions: pwned.reduce((a, b) => a + b, 0), frames: pwned.length };
+}
 
 const inspectorFrame = findWebview;
 
@@ -108,6 +117,14 @@ describe('hostile documents in the Query Inspector (real VS Code, chromium)', ()
     fs.mkdirSync(dir, { recursive: true });
     list.forEach((p, i) => fs.writeFileSync(path.join(dir, `p${String(i).padStart(2, '0')}.md`), `zebracanary payload ${i}: ${p}\n`));
     fs.writeFileSync(path.join(dir, 'headings.md'), `${HEADING(`http://127.0.0.1:${wire.port}`)}\n\nhoverbody text under a hostile heading.\n`);
+    // Eval queries whose text is a payload, each labeled on its payload file: the baseline view quotes them.
+    const evalset = path.join(wb.workspace, '.retrieval-lens', 'evalset.jsonl');
+    const lines = list.map((p, i) => {
+      const exact = `zebracanary payload ${i}: ${p}`;
+      const target = { type: 'span', docId: `hostile/p${String(i).padStart(2, '0')}.md`, start: 0, end: exact.length, exact, prefix: '', suffix: '\n' };
+      return JSON.stringify({ id: hostileQid(i), text: hostileQuery(i, p), split: 'eval', judgments: [{ grade: 3, target }] });
+    });
+    fs.appendFileSync(evalset, `${lines.join('\n')}\n`);
   });
   after(async () => {
     await wb?.close();
@@ -174,5 +191,55 @@ describe('hostile documents in the Query Inspector (real VS Code, chromium)', ()
     assert.equal(imgs, 0, 'no image rendered');
     assert.equal(links, 0, 'no link rendered');
     assert.equal(wire.hits.length - before, 0, 'no request to the heading\'s address');
+  });
+
+  it('the baseline view quotes hostile query texts as text: zero executions, zero requests', { timeout: 600_000 }, async () => {
+    const before = wire.hits.length;
+    await runCommand(page, 'Retrieval Lens: Run Baseline Evaluation');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'hybrid' }).waitFor();
+    await page.keyboard.press('Enter');
+    const f = await inspectorFrame(page, '#metrics svg', 300_000);
+    const shown = await f.locator('#per-query li').evaluateAll((els) =>
+      els.map((e) => ({ qid: e.querySelector('a')?.textContent ?? '', text: (e.querySelector('.qtext') as unknown as { innerText: string } | null)?.innerText ?? '' })),
+    );
+    const hostile = shown.filter((s) => s.qid.startsWith('hostile-'));
+    for (const s of hostile) {
+      const i = Number(s.qid.slice('hostile-'.length));
+      assert.equal(normalize(s.text), normalize(hostileQuery(i, list[i])), `query ${s.qid} is shown as its text`);
+    }
+    await page.waitForTimeout(3000);
+    const x = await executions(page);
+    await f.locator('#per-query').scrollIntoViewIfNeeded();
+    const file = await screenshot(page, 'hostile-baseline');
+    console.log(`hostile baseline: ${hostile.length} wins/losses quote a hostile query, all with their exact text; ${x.executions} executions over ${x.frames} frames, ${wire.hits.length - before} requests; screenshot ${file}`);
+    assert.ok(hostile.length >= 1, 'some hostile queries are quoted');
+    assert.equal(x.executions, 0, 'no payload ran');
+    assert.equal(wire.hits.length - before, 0, 'no request reached the address the payloads name');
+  });
+
+  it('the neighbourhood view shows hostile chunks as text: zero executions, zero requests', { timeout: 300_000 }, async () => {
+    const before = wire.hits.length;
+    await runCommand(page, 'Retrieval Lens: Show Query Neighbourhood');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor();
+    await input.fill('zebracanary payload');
+    await page.keyboard.press('Enter');
+    const n = await inspectorFrame(page, '.nb-table tr.point', 120_000);
+    const rows = await n.locator('.nb-table tr.point').evaluateAll((els) =>
+      els.map((e) => ({ doc: e.querySelector('.nb-doc')?.textContent ?? '', preview: (e.querySelector('.nb-preview') as unknown as { innerText: string } | null)?.innerText ?? '' })),
+    );
+    const hostile = rows.filter((r) => r.doc.startsWith('hostile/p'));
+    for (const r of hostile) {
+      const i = Number(/p(\d+)\.md/.exec(r.doc)?.[1]);
+      assert.equal(normalize(r.preview), normalize(`zebracanary payload ${i}: ${list[i]}`), `chunk of payload ${i} is shown as its text`);
+    }
+    assert.equal(await n.locator('.nb-plot title').count() >= hostile.length, true);
+    await page.waitForTimeout(3000);
+    const x = await executions(page);
+    const file = await screenshot(page, 'hostile-neighbourhood');
+    console.log(`hostile neighbourhood: ${hostile.length} hostile chunks shown with their exact text; ${x.executions} executions over ${x.frames} frames, ${wire.hits.length - before} requests; screenshot ${file}`);
+    assert.ok(hostile.length >= 10, `hostile chunks in the neighbourhood: ${hostile.length}`);
+    assert.equal(x.executions, 0, 'no payload ran');
+    assert.equal(wire.hits.length - before, 0, 'no request reached the address the payloads name');
   });
 });

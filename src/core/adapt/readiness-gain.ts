@@ -1,5 +1,5 @@
 import type { EvalQuery } from '../eval/evalset-types';
-import type { RetrievalIndex } from '../retrieve/types';
+import type { RetrievalIndex } from '../retrieve/searchable-index';
 import { TrialInputError, trialFineTune, type TrialOptions } from './trial-finetune';
 
 /** The readiness report's "expected gain from adapting the model": a query adapter trained and measured for it. */

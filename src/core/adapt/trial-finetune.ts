@@ -5,7 +5,7 @@ import { spanOverlapsChunk } from '../eval/chunk-relevance';
 import { evaluate, type EvaluationResult } from '../eval/evaluate';
 import type { EvalQuery } from '../eval/evalset-types';
 import { compareRuns, seededRandom } from '../eval/significance';
-import type { RetrievalIndex } from '../retrieve/types';
+import type { RetrievalIndex } from '../retrieve/searchable-index';
 import type { FusionConfig } from '../retrieve/types';
 import { QueryAdapter, type AdapterModel } from './query-adapter';
 import { DEFAULT_ADAPTER_TRAINING, trainQueryAdapter, type AdapterTrainingOptions, type AdapterTrainingResult, type TrainingExample } from './train-adapter';

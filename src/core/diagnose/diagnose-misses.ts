@@ -7,7 +7,7 @@ import type { SkippedFile } from '../corpus/document';
 import { whyNotIndexed, type FolderCorpusOptions } from '../corpus/load-folder';
 import { spanOverlapsChunk } from '../eval/chunk-relevance';
 import type { EvalQuery, Judgment } from '../eval/evalset-types';
-import type { RetrievalIndex } from '../retrieve/types';
+import type { RetrievalIndex } from '../retrieve/searchable-index';
 import type { RankPosition, RetrieverName } from '../retrieve/types';
 
 export const FAILURE_CATEGORIES = ['missing-document', 'stale', 'filtered-out', 'chunking', 'exact-match', 'fusion', 'ranking', 'model-choice', 'semantic'] as const;

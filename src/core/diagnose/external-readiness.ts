@@ -3,7 +3,7 @@ import type { RetrieverEvaluationResult } from '../eval/evaluate-retriever';
 import { evaluateRetriever } from '../eval/evaluate-retriever';
 import type { Level } from '../eval/label-level';
 import { compareRuns } from '../eval/significance';
-import type { RetrievalIndex } from '../retrieve/types';
+import type { RetrievalIndex } from '../retrieve/searchable-index';
 import { LocalRetriever } from '../retrieve/local-retriever';
 import type { RetrieverName } from '../retrieve/types';
 import { diagnoseExternalMisses, EXTERNAL_MISS_CATEGORIES } from './external-misses';

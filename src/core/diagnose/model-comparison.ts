@@ -2,7 +2,7 @@ import { evaluate } from '../eval/evaluate';
 import type { EvalQuery } from '../eval/evalset-types';
 import { levelSupport, type Level } from '../eval/label-level';
 import { compareRuns, type Comparison } from '../eval/significance';
-import type { RetrievalIndex } from '../retrieve/types';
+import type { RetrievalIndex } from '../retrieve/searchable-index';
 
 export interface ModelResult {
   label: string;

@@ -7,7 +7,7 @@ import type { EvalQuery } from '../eval/evalset-types';
 import { describeLevel, LEVEL_NAME, levelSupport, unscorableReason, type Level, type LevelSupport } from '../eval/label-level';
 import type { MetricsResult } from '../eval/metrics';
 import { compareRuns } from '../eval/significance';
-import type { RetrievalIndex } from '../retrieve/types';
+import type { RetrievalIndex } from '../retrieve/searchable-index';
 import type { RetrieverName } from '../retrieve/types';
 import { adapterChecklistItem, adapterVerdictReason, measureAdapterGain, renderAdapterGainMarkdown, type AdapterGain } from '../adapt/readiness-gain';
 import { CATEGORY_FIX, defaultRechunkers, diagnoseMisses, FAILURE_CATEGORIES, type FailureCategory, type Miss, type Variant } from './diagnose-misses';

@@ -4,7 +4,7 @@ import type { Chunk } from '../chunking/chunk';
 import { spanOverlapsChunk } from '../eval/chunk-relevance';
 import type { EvalQuery } from '../eval/evalset-types';
 import { writeFileAtomic } from '../io/atomic-write';
-import type { RetrievalIndex } from '../retrieve/types';
+import type { RetrievalIndex } from '../retrieve/searchable-index';
 import type { RetrieverName } from '../retrieve/types';
 import { relevantChunks } from './diagnose-misses';
 

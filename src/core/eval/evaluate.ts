@@ -1,4 +1,4 @@
-import type { RetrievalIndex } from '../retrieve/types';
+import type { RetrievalIndex } from '../retrieve/searchable-index';
 import { LocalRetriever, type LocalHit } from '../retrieve/local-retriever';
 import { runQueries } from '../retrieve/retriever';
 import { resolveSearchConfig } from '../retrieve/search';

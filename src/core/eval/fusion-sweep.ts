@@ -1,4 +1,4 @@
-import type { RetrievalIndex } from '../retrieve/types';
+import type { RetrievalIndex } from '../retrieve/searchable-index';
 import { describeFusion } from '../retrieve/fusion-label';
 import { resolveSearchConfig } from '../retrieve/search';
 import type { FusionConfig, RetrieverName } from '../retrieve/types';

@@ -1,6 +1,7 @@
 import type { SourceDocument } from '../corpus/document';
 import { runQueries, type Retriever } from '../retrieve/retriever';
-import type { RetrievalIndex, RetrieverName } from '../retrieve/types';
+import type { RetrievalIndex } from '../retrieve/searchable-index';
+import type { RetrieverName } from '../retrieve/types';
 import { documentLookup, placeHits, type DocumentIdRule } from './hit-placement';
 import { spanOverlapsChunk } from './chunk-relevance';
 import type { EvalQuery } from './evalset-types';

@@ -39,15 +39,17 @@ export function gitCommit(dir: string): string | null {
 
 /**
  * Saves one evaluation run (metrics, per-query values, manifest) as `<dir>/<time>-<retriever>-<level>.json`, the
- * same shape as `eval --metrics-out`, so any two runs compare later with `retrieval-lens compare`.
+ * same shape as `eval --metrics-out`, so any two runs compare later with `retrieval-lens compare`. A run with a
+ * query adapter is named `<retriever>+adapter` (its manifest's queryAdapter names which).
  */
 export function saveRun(
   dir: string,
-  run: { all: Record<string, number>; perQuery: Record<string, Record<string, number>>; manifest: Pick<RunManifest, 'createdAt' | 'level'> & { retriever: string } },
+  run: { all: Record<string, number>; perQuery: Record<string, Record<string, number>>; manifest: Pick<RunManifest, 'createdAt' | 'level'> & { retriever: string; queryAdapter?: string } },
 ): string {
   fs.mkdirSync(dir, { recursive: true });
   const stamp = run.manifest.createdAt.replace(/[:.]/g, '-');
-  const file = path.join(dir, `${stamp}-${run.manifest.retriever.replace(/[^\w.-]+/g, '_')}-${run.manifest.level}.json`);
+  const name = `${run.manifest.retriever}${run.manifest.queryAdapter ? '+adapter' : ''}`;
+  const file = path.join(dir, `${stamp}-${name.replace(/[^\w.+-]+/g, '_')}-${run.manifest.level}.json`);
   writeFileAtomic(file, JSON.stringify({ all: run.all, per_query: run.perQuery, manifest: run.manifest }, null, 1));
   return file;
 }

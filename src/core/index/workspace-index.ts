@@ -11,7 +11,8 @@ import { writeFileAtomic, writeFileAtomicAsync } from '../io/atomic-write';
 import { createYielder, sha256Async, stringifyArray } from '../io/yielder';
 import { searchIndex } from '../retrieve/search';
 import type { SearchDefaults } from '../retrieve/searchable-index';
-import type { IndexManifest, KeywordConfig, RetrievalIndex, SearchRequest, SearchResponse, UpdateStats } from '../retrieve/types';
+import type { RetrievalIndex } from '../retrieve/searchable-index';
+import type { IndexManifest, KeywordConfig, SearchRequest, SearchResponse, UpdateStats } from '../retrieve/types';
 import { DEFAULT_KEYWORD_CONFIG, KeywordIndex } from './keyword-index';
 import { VectorIndex } from './vector-index';
 

@@ -1,4 +1,4 @@
-import type { RetrievalIndex } from './types';
+import type { RetrievalIndex } from './searchable-index';
 import type { RetrievedHit, Retriever, RetrieverCapabilities, RetrieverSearchOptions } from './retriever';
 import type { FusionConfig, QueryVectorTransform, RerankConfig, RetrieverName, SearchHit } from './types';
 

@@ -3,7 +3,7 @@ import type { SourceDocument } from '../corpus/document';
 import type { CrossEncoder, Embedder } from '../embed/embedder';
 import type { KeywordIndex } from '../index/keyword-index';
 import type { VectorIndex } from '../index/vector-index';
-import type { FusionConfig, RerankConfig } from './types';
+import type { FusionConfig, IndexManifest, RerankConfig, SearchRequest, SearchResponse } from './types';
 
 /** Search settings a caller may leave out: the index's configured ones, else the engine defaults. */
 export interface SearchDefaults {
@@ -27,4 +27,18 @@ export interface SearchableIndex {
   getDocument(docId: string): SourceDocument | undefined;
   allChunks(): Iterable<Chunk>;
   embedQuery(query: string, signal?: AbortSignal): Promise<Float32Array>;
+}
+
+/**
+ * The read side every consumer (CLI, extension, eval, diagnose, adapt) codes against: chunks and documents, what
+ * the retrievers score over (SearchableIndex), and search. WorkspaceIndex implements it and alone writes.
+ */
+export interface RetrievalIndex extends SearchableIndex {
+  readonly manifest: IndexManifest;
+  readonly docs: ReadonlyMap<string, SourceDocument>;
+  chunksOf(docId: string): Chunk[];
+  documents(): Iterable<SourceDocument>;
+  search(request: SearchRequest): Promise<SearchResponse>;
+  /** Bytes the saved index takes on disk (the re-embedding cost line). */
+  diskBytes(): number;
 }

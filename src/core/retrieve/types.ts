@@ -1,6 +1,4 @@
-import type { Chunk, ChunkerConfig } from '../chunking/chunk';
-import type { SearchableIndex } from './searchable-index';
-import type { SourceDocument } from '../corpus/document';
+import type { ChunkerConfig } from '../chunking/chunk';
 import type { ModelInfo } from '../embed/embedder';
 
 export type RetrieverName = 'keyword' | 'dense' | 'hybrid' | 'rerank';
@@ -153,18 +151,4 @@ export interface UpdateStats {
   chunksEmbedded: number;
   embeddingCacheHits: number;
   ms: number;
-}
-
-/**
- * The read side every consumer (CLI, extension, eval, diagnose, adapt) codes against: chunks and documents, what
- * the retrievers score over (SearchableIndex), and search. WorkspaceIndex implements it and alone writes.
- */
-export interface RetrievalIndex extends SearchableIndex {
-  readonly manifest: IndexManifest;
-  readonly docs: ReadonlyMap<string, SourceDocument>;
-  chunksOf(docId: string): Chunk[];
-  documents(): Iterable<SourceDocument>;
-  search(request: SearchRequest): Promise<SearchResponse>;
-  /** Bytes the saved index takes on disk (the re-embedding cost line). */
-  diskBytes(): number;
 }
