@@ -22,6 +22,13 @@ import { writeFileAtomic } from '../io/atomic-write';
  * `env.remotePathTemplate`), so a mirror or a test's hub-layout file server can stand in for huggingface.co.
  */
 
+/**
+ * The editor's default embedding model for a trusted workspace: BGE small v1.5 (33 M parameters, 384 dims), fetched
+ * once into global storage. README "Embedding models" says why it and not all-MiniLM-L6-v2; USE-lite stays the
+ * offline fallback and the CLI's default.
+ */
+export const DEFAULT_EMBEDDING_MODEL = 'Xenova/bge-small-en-v1.5';
+
 export const DEFAULT_REMOTE_HOST = 'https://huggingface.co/';
 export const DEFAULT_REMOTE_PATH_TEMPLATE = '{model}/resolve/{revision}/';
 const MANIFEST = 'retrieval-lens-model.json';
