@@ -38,7 +38,11 @@ export async function freePort(preferred?: number): Promise<number> {
   return tryPort(0);
 }
 
-export async function startCodeServer(options: { stateDir: string; port?: number; log?: (line: string) => void }): Promise<CodeServer> {
+/**
+ * `walkthrough`: let Retrieval Lens's first-run walkthrough open (off by default, so test workbenches start the same
+ * every time; `npm start` shows it through RETRIEVAL_LENS_START_DEMO, see src/extension/first-run.ts).
+ */
+export async function startCodeServer(options: { stateDir: string; port?: number; log?: (line: string) => void; walkthrough?: boolean }): Promise<CodeServer> {
   const port = await freePort(options.port);
   const stateDir = path.resolve(options.stateDir);
   const dirs = Object.fromEntries(['config', 'data', 'cache', 'tmp', 'user-data', 'extensions'].map((d) => [d, path.join(stateDir, d)]));
@@ -64,6 +68,7 @@ export async function startCodeServer(options: { stateDir: string; port?: number
           'chat.disableAIFeatures': true,
           'git.openRepositoryInParentFolders': 'never',
           'workbench.colorTheme': 'Default Dark Modern',
+          ...(options.walkthrough ? {} : { 'retrievalLens.showWalkthrough': false }),
         },
         null,
         2,
