@@ -238,7 +238,7 @@ export class IndexService implements vscode.Disposable {
     const used = role === 'embedding' ? `Retrieval Lens indexed with the built-in USE-lite, not ${f.asked}` : `Retrieval Lens reranks nothing: the reranker ${f.asked} is not downloaded`;
     const how =
       f.reason === 'download-off'
-        ? 'Allow model downloads (retrievalLens.allowModelDownload) or pick another model with "Retrieval Lens: Select Embedding Model…".'
+        ? 'Turn that setting on, or pick another model with "Retrieval Lens: Select Embedding Model…".'
         : f.reason === 'unreachable'
           ? 'Build the index again when the network is back (HF_ENDPOINT names a mirror), or pick another model with "Retrieval Lens: Select Embedding Model…".'
           : 'Build the index again to resume the download where it stopped.';
@@ -256,6 +256,7 @@ export class IndexService implements vscode.Disposable {
   private async models(model: string, reranker: string, dtype: 'q8' | 'fp32', allowDownload: boolean, progress: (m: string) => void) {
     // Second line of defence behind readConfig: nothing but the bundled model runs in an untrusted workspace.
     if (!vscode.workspace.isTrusted && (model !== BUILT_IN_MODEL || reranker || allowDownload)) throw new Error(`refusing to load "${model || reranker}" in an untrusted workspace`);
+    progress(`preparing the embedding model ${model}`);
     const resolved = await this.resolveModel(model, dtype, allowDownload);
     if (resolved.fallback) this.fallbackNotice(resolved.fallback, 'embedding');
     const spec = `${resolved.spec.model} ${dtype} ${resolved.spec.localDir ?? ''}`;

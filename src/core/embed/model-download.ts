@@ -154,7 +154,8 @@ export async function ensureHubModel(o: HubDownloadOptions): Promise<HubModel> {
   const state: Progress = { sizes: new Map(), done: new Map(), fetched: 0, expected: o.files.length + (o.optionalFiles?.length ?? 0) };
   const files: CachedFile[] = [];
   let commit: string | null = null;
-  const wanted = [...o.files.map((f) => ({ f, optional: false })), ...(o.optionalFiles ?? []).map((f) => ({ f, optional: true }))];
+  // Small files first and the weights last, so the total is known (every size seen) while the bulk of it arrives.
+  const wanted = [...(o.optionalFiles ?? []).map((f) => ({ f, optional: true })), ...o.files.map((f) => ({ f, optional: false }))].sort((a, b) => Number(a.f.endsWith('.onnx')) - Number(b.f.endsWith('.onnx')));
   for (const { f, optional } of wanted) {
     if (!/^[\w.-]+(\/[\w.-]+)*$/.test(f) || f.split('/').includes('..')) throw new ModelDownloadError('io', `refusing the file name "${f}"`);
     const got = await fetchVerified(o, base + f.split('/').map(encodeURIComponent).join('/'), f, path.join(work, f), state, optional);
