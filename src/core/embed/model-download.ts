@@ -425,6 +425,14 @@ function fetchOnce(o: HubDownloadOptions, startUrl: string, file: string, part: 
   });
 }
 
+/** The files transformers.js reads for an embedder or cross-encoder (what a hub model download fetches). */
+export function transformersFiles(dtype: 'q8' | 'fp32' = 'q8'): { files: string[]; optionalFiles: string[] } {
+  return {
+    files: ['config.json', 'tokenizer.json', 'tokenizer_config.json', dtype === 'q8' ? 'onnx/model_quantized.onnx' : 'onnx/model.onnx'],
+    optionalFiles: ['special_tokens_map.json', '1_Pooling/config.json'],
+  };
+}
+
 /** Why the built-in model is used instead of the one asked for. */
 export type FallbackReason = 'download-off' | 'unreachable' | 'cancelled';
 
@@ -458,8 +466,6 @@ export interface ResolveOptions {
 export async function resolveEmbeddingModel(o: ResolveOptions): Promise<ResolvedModel> {
   const builtIn = o.builtIn ?? 'use-lite';
   if (o.model === builtIn || path.isAbsolute(o.model) || !isHubId(o.model)) return { spec: { model: o.model, dtype: o.dtype } };
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { transformersFiles } = require('./transformers-models') as typeof import('./transformers-models');
   const hubFiles = transformersFiles(o.dtype);
   const variant = o.dtype ?? 'q8';
   const cached = cachedHubModel(o.cacheDir, o.model, 'main', variant);

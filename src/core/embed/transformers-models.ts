@@ -3,6 +3,8 @@ import * as path from 'node:path';
 import type { CrossEncoder, EmbedOptions, Embedder, ModelInfo } from './embedder';
 import { meanPoolNormalize, normalizeInPlace, yieldAndCheck } from './vector-math';
 
+export { transformersFiles } from './model-download';
+
 /* The parts of @huggingface/transformers 3.8 used here (kept external to the bundles; loaded at run time). */
 interface HfTensor {
   dims: number[];
@@ -50,14 +52,6 @@ export interface TransformersOptions {
   /** Text put before every query (not passages), e.g. BGE's retrieval instruction. */
   queryPrefix?: string;
   onDownload?: (file: string, loadedBytes: number, totalBytes: number) => void;
-}
-
-/** The files transformers.js reads for an embedder or cross-encoder: what model-download.ts fetches. */
-export function transformersFiles(dtype: 'q8' | 'fp32' = 'q8'): { files: string[]; optionalFiles: string[] } {
-  return {
-    files: ['config.json', 'tokenizer.json', 'tokenizer_config.json', dtype === 'q8' ? 'onnx/model_quantized.onnx' : 'onnx/model.onnx'],
-    optionalFiles: ['special_tokens_map.json', '1_Pooling/config.json'],
-  };
 }
 
 /** BGE v1.5 English models: [CLS] pooling and the retrieval instruction on queries (per BAAI's model card). */
