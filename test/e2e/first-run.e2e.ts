@@ -19,7 +19,7 @@ describe('first run: walkthrough, default model download, offline fallback', { s
   let hub: HubFileServer;
   const saved = process.env.HF_ENDPOINT;
   before(async () => {
-    hub = await startHubFileServer({ 'Xenova/bge-small-en-v1.5': fixture as string });
+    hub = await startHubFileServer({ 'Xenova/bge-small-en-v1.5': fixture as string, 'Xenova/all-MiniLM-L6-v2': fixture as string });
     process.env.HF_ENDPOINT = hub.url; // inherited by code-server and its extension host
     wb = await openWorkbench('first-run', { walkthrough: true, settings: { 'retrievalLens.embeddingModel': 'Xenova/bge-small-en-v1.5' } });
   });
@@ -81,5 +81,32 @@ describe('first run: walkthrough, default model download, offline fallback', { s
     const frame = await findWebview(wb.page, 'header.status');
     await frame.locator('header.status[data-state="ready"]', { hasText: 'use-lite' }).waitFor({ timeout: 120_000 });
     assert.equal(hub.requests.length, requestsBefore, 'nothing was requested with downloads off');
+    // One notice per cause and session: building again says nothing new.
+    await runCommand(wb.page, 'Retrieval Lens: Build Index');
+    await wb.page.locator('.notification-toast', { hasText: 'Retrieval Lens: indexing' }).first().waitFor({ state: 'detached', timeout: 120_000 }).catch(() => undefined);
+    await frame.locator('header.status[data-state="ready"]', { hasText: 'use-lite' }).waitFor({ timeout: 120_000 });
+    assert.equal(await notice.count(), 1, 'the notice is shown once');
+  });
+
+  it('cancelling the download (the notification\'s Cancel) indexes with USE-lite and keeps the partial file', async () => {
+    const settingsFile = path.join(wb.workspace, '.vscode', 'settings.json');
+    const settings = JSON.parse(fs.readFileSync(settingsFile, 'utf8')) as Record<string, unknown>;
+    fs.writeFileSync(settingsFile, JSON.stringify({ ...settings, 'retrievalLens.allowModelDownload': true }, null, 2));
+    await wb.page.waitForTimeout(2000);
+    hub.throttle(8 * 1024);
+    await runCommand(wb.page, 'Retrieval Lens: Build Index');
+    const toast = wb.page.locator('.notification-toast', { hasText: 'downloading Xenova/all-MiniLM-L6-v2' }).filter({ hasText: /MB \([1-9]\d?%\)/ });
+    await toast.first().waitFor({ timeout: 60_000 });
+    await toast.first().getByRole('button', { name: 'Cancel' }).click();
+    const notice = wb.page.locator('.notification-toast', { hasText: 'indexed with the built-in USE-lite, not Xenova/all-MiniLM-L6-v2: the download was cancelled' });
+    await notice.waitFor({ timeout: 30_000 });
+    assert.match(await notice.innerText(), /Build the index again to resume the download/);
+    hub.throttle(0);
+    const frame = await findWebview(wb.page, 'header.status');
+    await frame.locator('header.status[data-state="ready"]', { hasText: 'use-lite' }).waitFor({ timeout: 120_000 });
+    const storage = path.join(wb.server.stateDir, 'user-data', 'User', 'globalStorage', 'retrieval-lens.retrieval-lens', 'models');
+    const partial = path.join(storage, '.partial', 'Xenova__all-MiniLM-L6-v2.main.q8', 'onnx', 'model_quantized.onnx.partial');
+    assert.ok(fs.statSync(partial).size > 0, 'the bytes fetched so far stay for the next try');
+    assert.ok(!fs.existsSync(path.join(storage, 'Xenova__all-MiniLM-L6-v2.main.q8')), 'no model folder until the download completes');
   });
 });
