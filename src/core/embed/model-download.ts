@@ -151,6 +151,53 @@ export async function ensureHubModel(o: HubDownloadOptions): Promise<HubModel> {
   const key = cacheKey(o.model, revision, o.variant);
   const work = path.join(o.cacheDir, '.partial', key);
   fs.mkdirSync(work, { recursive: true });
+  // Another window (or call) fetching the same model writes the same partial files: wait for it, then use its result.
+  const release = await acquireLock(`${work}.lock`, o.signal);
+  try {
+    const done = cachedHubModel(o.cacheDir, o.model, revision, o.variant);
+    if (done) return { ...done, fromCache: true, bytesFetched: 0 };
+    return await download(o, revision, host, base, work);
+  } finally {
+    release();
+  }
+}
+
+/**
+ * An exclusive lock file holding the owner's pid; a lock whose process is gone is taken over. Waits (cancellable)
+ * while a live process holds it.
+ */
+async function acquireLock(file: string, signal?: AbortSignal): Promise<() => void> {
+  for (;;) {
+    try {
+      const fd = fs.openSync(file, 'wx');
+      fs.writeSync(fd, String(process.pid));
+      fs.closeSync(fd);
+      return () => fs.rmSync(file, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    let pid = NaN;
+    try {
+      pid = Number(fs.readFileSync(file, 'utf8').trim() || NaN);
+    } catch {
+      continue; // released between the two calls
+    }
+    let alive = false;
+    try {
+      alive = Number.isInteger(pid) && pid > 0 && process.kill(pid, 0);
+    } catch (e) {
+      alive = (e as NodeJS.ErrnoException).code === 'EPERM';
+    }
+    if (!alive) {
+      fs.rmSync(file, { force: true });
+      continue;
+    }
+    if (signal?.aborted) throw new ModelDownloadError('cancelled', 'download cancelled');
+    await sleep(500, signal);
+  }
+}
+
+async function download(o: HubDownloadOptions, revision: string, host: string, base: string, work: string): Promise<HubModel> {
   const state: Progress = { sizes: new Map(), done: new Map(), fetched: 0, expected: o.files.length + (o.optionalFiles?.length ?? 0) };
   const files: CachedFile[] = [];
   let commit: string | null = null;

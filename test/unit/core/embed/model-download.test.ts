@@ -62,6 +62,17 @@ describe('model download from a hub-layout file server (the fixture model at the
     console.log(`# downloaded ${formatDownload(total, total)} in ${events.length} progress events; second start: ${hub.requests.length} requests`);
   });
 
+  it('two downloads of the same model at once (two windows): one fetches, the other waits and uses its result', async () => {
+    hub.throttle(512 * 1024);
+    const [a, b] = await Promise.all([download(), download()]);
+    hub.throttle(0);
+    sameBytes(a.dir);
+    assert.equal(a.dir, b.dir);
+    assert.deepEqual([a.fromCache, b.fromCache].sort(), [false, true]);
+    assert.equal(hub.requests.filter((r) => r.url === `/cdn/${MODEL}/${ONNX}`).length, 1, 'the weights were fetched once');
+    assert.ok(!fs.readdirSync(path.join(cacheDir, '.partial')).some((f) => f.endsWith('.lock')), 'the lock is released');
+  });
+
   it('resumes a connection dropped mid-file with a Range request and ends with the right bytes', async () => {
     hub.dropMidFile(ONNX, 5_000_000, 2);
     const got = await download();
