@@ -110,3 +110,26 @@ describe('first run: walkthrough, default model download, offline fallback', { s
     assert.ok(!fs.existsSync(path.join(storage, 'Xenova__all-MiniLM-L6-v2.main.q8')), 'no model folder until the download completes');
   });
 });
+
+/** What `npm start` opens (scripts/start.ts sets RETRIEVAL_LENS_START_DEMO=1 for code-server and its extension host). */
+describe('npm start: the demo with the walkthrough and the Query Inspector, indexed in the background', () => {
+  let wb: Workbench;
+  const saved = process.env.RETRIEVAL_LENS_START_DEMO;
+  before(async () => {
+    process.env.RETRIEVAL_LENS_START_DEMO = '1';
+    wb = await openWorkbench('start-demo', { walkthrough: true });
+  });
+  after(async () => {
+    await wb?.close();
+    if (saved === undefined) delete process.env.RETRIEVAL_LENS_START_DEMO;
+    else process.env.RETRIEVAL_LENS_START_DEMO = saved;
+  });
+
+  it('opens both without a click and the index becomes ready with the offline model', async () => {
+    await wb.page.locator('.gettingStartedContainer', { hasText: 'Debug retrieval with Retrieval Lens' }).first().waitFor({ timeout: 60_000 });
+    const frame = await findWebview(wb.page, 'header.status');
+    await frame.locator('header.status[data-state="ready"]').waitFor({ timeout: 180_000 });
+    assert.match(await frame.locator('header.status').innerText(), /22 documents · \d+ chunks · .* · use-lite/);
+    await screenshot(wb.page, 'npm-start-first-run');
+  });
+});
