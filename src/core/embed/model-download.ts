@@ -274,7 +274,7 @@ function sha256(file: string): string {
 }
 
 interface Meta {
-  /** The validator for If-Range and the stated digest, as first seen. */
+  /** The validator (ETag) and the digest and size the server stated, as first seen. */
   etag?: string;
   digest?: { algo: 'sha256' | 'git-sha1'; hex: string };
   size?: number;
