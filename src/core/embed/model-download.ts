@@ -428,6 +428,13 @@ function fetchOnce(o: HubDownloadOptions, startUrl: string, file: string, part: 
           return finish(() => reject(new ModelDownloadError('http', `${o.model}: ${file}: HTTP ${status} from ${u.host}${hint}`)));
         }
         const append = status === 206;
+        const rangeStart = Number(/^bytes (\d+)-/.exec(header(res.headers, 'content-range') ?? '')?.[1] ?? NaN);
+        if (append && rangeStart !== have) {
+          // Not the bytes asked for: start the file over rather than splice.
+          res.resume();
+          fs.rmSync(part, { force: true });
+          return finish(() => resolve('dropped'));
+        }
         if (!append) stated.size ??= Number(header(res.headers, 'content-length')) || undefined;
         // A resumed file keeps the validator it started with; a full answer starts over with the new one.
         const next: Meta = append ? { ...meta, ...stated, etag: meta.etag ?? stated.etag, digest: meta.digest ?? stated.digest } : stated;
