@@ -5,14 +5,17 @@ import * as fs from 'node:fs';
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
 
-/** Kept out of the bundles: the editor API, native addons and packages that load files relative to themselves. */
+/**
+ * Kept out of the bundles: the editor API, native addons and packages that load files relative to themselves.
+ * transformers.js is bundled (its one CommonJS file needs nothing beside it) so the .vsix carries no copy of the
+ * package; its `require("sharp")` (image models only) gets src/core/embed/sharp-unavailable.ts instead, which keeps
+ * sharp and libvips out of the bundles and the package.
+ */
 const nodeExternals = [
   'vscode',
-  '@huggingface/transformers',
   'onnxruntime-node',
   'onnxruntime-web',
   'onnxruntime-common',
-  'sharp',
   '@energetic-ai/*',
   // pg's optional native binding (libpq), required by pg only inside a try when `pg.native` is asked for; the
   // bundled pg uses its pure-JavaScript client.
@@ -30,7 +33,15 @@ const base = {
 };
 
 // Prefer ES module builds: some packages' UMD "main" (jsonc-parser) hides its requires from the bundler.
-const node = { ...base, platform: 'node', format: 'cjs', target: 'node20', external: nodeExternals, mainFields: ['module', 'main'] };
+const node = {
+  ...base,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  external: nodeExternals,
+  mainFields: ['module', 'main'],
+  alias: { sharp: './src/core/embed/sharp-unavailable.ts' },
+};
 
 const builds = [
   { ...node, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist' },

@@ -41,8 +41,10 @@ export async function freePort(preferred?: number): Promise<number> {
 /**
  * `restricted`: workspace trust on and nothing trusted, so the folder opens in Restricted Mode (no startup prompt):
  * for the tests of what an untrusted repository can and cannot make the extension do.
+ * `walkthrough`: let Retrieval Lens's first-run walkthrough open (off by default, so test workbenches start the same
+ * every time; `npm start` shows it through RETRIEVAL_LENS_START_DEMO, see src/extension/first-run.ts).
  */
-export async function startCodeServer(options: { stateDir: string; port?: number; log?: (line: string) => void; restricted?: boolean }): Promise<CodeServer> {
+export async function startCodeServer(options: { stateDir: string; port?: number; log?: (line: string) => void; restricted?: boolean; walkthrough?: boolean }): Promise<CodeServer> {
   const port = await freePort(options.port);
   const stateDir = path.resolve(options.stateDir);
   const dirs = Object.fromEntries(['config', 'data', 'cache', 'tmp', 'user-data', 'extensions'].map((d) => [d, path.join(stateDir, d)]));
@@ -69,6 +71,7 @@ export async function startCodeServer(options: { stateDir: string; port?: number
           'chat.disableAIFeatures': true,
           'git.openRepositoryInParentFolders': 'never',
           'workbench.colorTheme': 'Default Dark Modern',
+          ...(options.walkthrough ? {} : { 'retrievalLens.showWalkthrough': false }),
         },
         null,
         2,

@@ -2,6 +2,7 @@ import * as crypto from 'node:crypto';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { CrossEncoder, Embedder } from '../core/embed/embedder';
+import { formatDownload, resolveEmbeddingModel } from '../core/embed/model-download';
 import { OpenAIEmbedder } from '../core/embed/openai-embedder';
 import { WorkerCrossEncoder, WorkerEmbedder } from '../core/embed/worker-models';
 import { environmentSecrets } from '../core/retrieve/secret-source';
@@ -9,11 +10,15 @@ import type { EvalTarget } from '../core/eval/eval-target';
 import { indexFolderName } from '../core/index/index-folder';
 import { WorkspaceIndex } from '../core/index/workspace-index';
 import type { RetrievalSettings } from '../core/workspace-settings';
+import { formatStageProgress, ProgressEta } from '../core/index/progress-eta';
+import { progressLine } from './progress-line';
 
 /** Where the CLI writes output and reads nothing else from: injectable for tests. */
 export interface CliIO {
   out: (text: string) => void;
   err: (text: string) => void;
+  /** stderr when it is a terminal: progress is one line rewritten in place there (see progress-line.ts). */
+  tty?: { write: (raw: string) => void; columns?: number };
 }
 
 /** Bad arguments or input files: exit code 2 with the message. */
@@ -45,22 +50,46 @@ export async function startEmbedder(model: string | undefined, target: EvalTarge
     });
   }
   const spec = path.isAbsolute(chosen) || chosen === 'use-lite' ? chosen : chosen.startsWith('.') ? path.resolve(chosen) : chosen;
-  return WorkerEmbedder.start({
-    model: spec,
-    dtype: target.settings.embeddingDtype,
-    allowRemote: true,
-    cacheDir: path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'retrieval-lens', 'models'),
-    onDownload: (file, loaded, total) => io.err(`downloading ${file}: ${total ? Math.round((100 * loaded) / total) : 0}%`),
-  }).catch((e: unknown) => {
+  const resolved = await downloadModel(spec, target.settings.embeddingDtype, io);
+  return WorkerEmbedder.start({ ...resolved, dtype: target.settings.embeddingDtype }).catch((e: unknown) => {
     throw new UsageError(`cannot load the embedding model: ${e instanceof Error ? e.message : e}`);
   });
 }
 
+/** Where the CLI keeps hub models: $XDG_CACHE_HOME/retrieval-lens/models (~/.cache when unset). */
+export function cliModelCache(): string {
+  return path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'retrieval-lens', 'models');
+}
+
+/**
+ * A hub id downloaded (verified, resumable, progress on stderr) into the CLI's model cache; other values as they
+ * are. Unlike the editor the CLI never falls back to another model: a run must measure the model it was asked for.
+ */
+async function downloadModel(model: string, dtype: 'q8' | 'fp32' | undefined, io: CliIO) {
+  const line = progressLine(io);
+  const r = await resolveEmbeddingModel({
+    model,
+    dtype,
+    allowDownload: true,
+    cacheDir: cliModelCache(),
+    remoteHost: process.env.HF_ENDPOINT || undefined,
+    onProgress: (p) => line.update(`downloading ${model}: ${formatDownload(p.loaded, p.total)} (${p.file})`),
+  }).catch((e: unknown) => {
+    line.done();
+    throw new UsageError(`cannot download ${model}: ${e instanceof Error ? e.message : e}`);
+  });
+  line.done(r.download && !r.download.fromCache ? `downloaded ${model} into ${r.download.dir}` : undefined);
+  if (r.fallback) throw new UsageError(`cannot download ${model}: ${r.fallback.detail} (use --model use-lite to run offline, or HF_ENDPOINT for a mirror)`);
+  return r.spec;
+}
+
 /** The cross-encoder: the flag, else the workspace's rerankerModel setting; null when neither names one. */
-export async function startReranker(model: string | undefined, target: EvalTarget): Promise<CrossEncoder | null> {
+export async function startReranker(model: string | undefined, target: EvalTarget, io?: CliIO): Promise<CrossEncoder | null> {
   const chosen = model ?? target.settings.rerankerModel;
   if (!chosen) return null;
-  return WorkerCrossEncoder.start({ model: path.isAbsolute(chosen) || !chosen.startsWith('.') ? chosen : path.resolve(chosen), dtype: target.settings.embeddingDtype, allowRemote: true }).catch((e: unknown) => {
+  const spec = path.isAbsolute(chosen) || !chosen.startsWith('.') ? chosen : path.resolve(chosen);
+  const resolved = await downloadModel(spec, target.settings.embeddingDtype, io ?? { out: () => undefined, err: () => undefined });
+  return WorkerCrossEncoder.start({ ...resolved, dtype: target.settings.embeddingDtype }).catch((e: unknown) => {
     throw new UsageError(`cannot load the reranker: ${e instanceof Error ? e.message : e}`);
   });
 }
@@ -73,8 +102,8 @@ export async function openIndex(
 ): Promise<WorkspaceIndex> {
   const { chunker, keyword, fusion, rerank } = options.retrieval;
   const storageDir = indexDir(target, options.retrieval, options.embedder?.info.id, options.indexDir);
-  let lastPhase = '';
-  let lastPct = -1;
+  const line = progressLine(io);
+  const eta = new ProgressEta();
   const { index, stats, rebuilt } = await WorkspaceIndex.openOrBuild(target.corpus, {
     chunker,
     keyword,
@@ -84,11 +113,9 @@ export async function openIndex(
     storageDir,
     onProgress: ({ phase, done, total }) => {
       const pct = total ? Math.floor((100 * done) / total / 10) * 10 : 100;
-      if (phase !== lastPhase || pct !== lastPct) io.err(`index: ${phase} ${done}/${total}`);
-      lastPhase = phase;
-      lastPct = pct;
+      line.update(`index: ${formatStageProgress(eta.update(phase, done, total))}`, `${phase} ${pct}`);
     },
-  });
+  }).finally(() => line.done());
   if (rebuilt && rebuilt !== 'no saved index') io.err(`index rebuilt: ${rebuilt}`);
   if (options.quiet) return index;
   io.err(`index: ${index.docs.size} documents, ${index.chunkMap.size} chunks (${stats.added} added, ${stats.changed} changed, ${stats.removed} removed, ${stats.unchanged} unchanged; ${stats.chunksEmbedded} embedded, ${stats.embeddingCacheHits} from cache) in ${(stats.ms / 1000).toFixed(1)} s`);

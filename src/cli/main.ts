@@ -61,7 +61,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
 }
 
 if (require.main === module) {
-  runCli(process.argv.slice(2), { out: (t) => process.stdout.write(`${t}\n`), err: (t) => process.stderr.write(`${t}\n`) }).then(
+  const tty = process.stderr.isTTY ? { write: (raw: string) => void process.stderr.write(raw), get columns() { return process.stderr.columns; } } : undefined;
+  runCli(process.argv.slice(2), { out: (t) => process.stdout.write(`${t}\n`), err: (t) => process.stderr.write(`${t}\n`), tty }).then(
     (code) => process.exit(code),
     (e: unknown) => {
       process.stderr.write(`retrieval-lens: ${e instanceof Error ? e.stack : e}\n`);

@@ -15,6 +15,7 @@ import { runBaseline, showBaselineResults } from './baseline-view';
 import { configuredColumns, configuredRankings, evaluateConfiguredRetrievers, setSecret } from './configured-retrievers';
 import { EvalSetService } from './eval-set-service';
 import { EvalSetTree } from './eval-set-tree';
+import { firstRun } from './first-run';
 import { IndexService, readConfig } from './index-service';
 import { JudgingQueue, registerJudgingQueue } from './judging-queue';
 import { InspectorController, revealSpan } from './inspector-controller';
@@ -213,9 +214,9 @@ export function activate(context: vscode.ExtensionContext): RetrievalLensApi {
       }
       const pick = await vscode.window.showQuickPick(
         [
+          { label: 'Xenova/bge-small-en-v1.5', description: 'the default — downloaded once from the Hugging Face hub', value: 'Xenova/bge-small-en-v1.5' },
+          { label: 'Xenova/all-MiniLM-L6-v2', description: 'faster, weaker — downloaded once from the Hugging Face hub', value: 'Xenova/all-MiniLM-L6-v2' },
           { label: 'use-lite', description: 'Universal Sentence Encoder lite — offline, ships with the extension', value: 'use-lite' },
-          { label: 'Xenova/all-MiniLM-L6-v2', description: 'download from the Hugging Face hub on first use', value: 'Xenova/all-MiniLM-L6-v2' },
-          { label: 'Xenova/bge-small-en-v1.5', description: 'download from the Hugging Face hub on first use', value: 'Xenova/bge-small-en-v1.5' },
           { label: '$(folder) Local model folder…', description: 'a transformers.js model on disk', value: '' },
         ],
         { title: 'Embedding model for the workspace index' },
@@ -317,6 +318,7 @@ export function activate(context: vscode.ExtensionContext): RetrievalLensApi {
   if (vscode.workspace.getConfiguration('retrievalLens').get<boolean>('indexOnOpen', false) && evalSet.filePath && fs.existsSync(evalSet.filePath)) {
     setTimeout(() => void indexService.build(), 0);
   }
+  setTimeout(() => void firstRun(context, { openInspector: () => void openInspector(), build: () => void indexService.build() }, log), 0);
 
   const activationMs = performance.now() - started;
   log.info(`activated in ${activationMs.toFixed(1)} ms`);

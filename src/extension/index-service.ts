@@ -6,9 +6,11 @@ import { buildDocument } from '../core/corpus/build-document';
 import type { SourceDocument } from '../core/corpus/document';
 import { loadFolderCorpus, loadWorkspaceFile } from '../core/corpus/load-folder';
 import type { OpenAIEmbedder } from '../core/embed/openai-embedder';
+import { cachedHubModel, DEFAULT_EMBEDDING_MODEL, formatDownload, isHubId, resolveEmbeddingModel, type ResolvedModel } from '../core/embed/model-download';
 import { WorkerCrossEncoder, WorkerEmbedder } from '../core/embed/worker-models';
-import { indexEmbeddingEndpoint, openEndpointEmbedder } from './endpoint-embedder';
+import { formatStageProgress, ProgressEta } from '../core/index/progress-eta';
 import { indexFolderName } from '../core/index/index-folder';
+import { indexEmbeddingEndpoint, openEndpointEmbedder } from './endpoint-embedder';
 import { WorkspaceIndex } from '../core/index/workspace-index';
 import type { KeywordConfig } from '../core/retrieve/types';
 import { checkSetting, retrievalSettings, SETTING_KEYS, type WorkspaceSettings } from '../core/workspace-settings';
@@ -44,7 +46,7 @@ export function readConfig() {
   const dl = c.inspect<boolean>('allowModelDownload');
   const download = pickSetting('allowModelDownload', { folder: dl?.workspaceFolderValue, workspace: dl?.workspaceValue, user: dl?.globalValue }, trusted);
   if (download.ignored) ignored.push('allowModelDownload');
-  const trust = decideTrust(trusted, { model: s.embeddingModel ?? 'use-lite', reranker: s.rerankerModel ?? '', allowDownload: download.value ?? true }, ignored);
+  const trust = decideTrust(trusted, { model: s.embeddingModel ?? DEFAULT_EMBEDDING_MODEL, reranker: s.rerankerModel ?? '', allowDownload: download.value ?? true }, ignored);
   return {
     ...retrievalSettings(s, 'markdown'),
     include: s.include ?? ['**/*'],
@@ -185,6 +187,73 @@ export class IndexService implements vscode.Disposable {
     return path.join(base, 'index', indexFolderName(chunker, keyword, model));
   }
 
+  private get modelCacheDir(): string {
+    return path.join(this.context.globalStorageUri.fsPath, 'models');
+  }
+
+  /**
+   * The model to start for a setting's value: a hub model from the verified cache, else downloaded (a cancellable
+   * notification with bytes) into the extension's global storage; USE-lite when downloads are off, the hub cannot be
+   * reached within seconds or the download is cancelled (see fallbackNotice). HF_ENDPOINT names a hub mirror.
+   */
+  private async resolveModel(model: string, dtype: 'q8' | 'fp32', allowDownload: boolean): Promise<ResolvedModel> {
+    const cacheDir = this.modelCacheDir;
+    const remoteHost = process.env.HF_ENDPOINT || undefined;
+    if (!isHubId(model) || cachedHubModel(cacheDir, model, 'main', dtype) || !allowDownload) return resolveEmbeddingModel({ model, dtype, allowDownload, cacheDir, remoteHost });
+    return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Retrieval Lens: downloading ${model}`, cancellable: true }, async (progress, token) => {
+      const controller = new AbortController();
+      token.onCancellationRequested(() => controller.abort());
+      progress.report({ message: 'connecting…' });
+      let shown = 0;
+      let last = 0;
+      const t0 = performance.now();
+      const r = await resolveEmbeddingModel({
+        model,
+        dtype,
+        allowDownload,
+        cacheDir,
+        remoteHost,
+        signal: controller.signal,
+        onProgress: (e) => {
+          const now = performance.now();
+          if (now - last < 200 && e.loaded < e.total) return;
+          last = now;
+          const pct = e.total ? (100 * e.loaded) / e.total : 0;
+          progress.report({ message: `${formatDownload(e.loaded, e.total)} · ${e.file}`, increment: pct - shown });
+          shown = pct;
+        },
+      });
+      if (r.download && !r.download.fromCache) this.log.info(`downloaded ${model} (${formatDownload(r.download.bytesFetched, r.download.bytesFetched)} fetched, commit ${r.download.manifest.commit ?? '?'}) into ${r.download.dir} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      return r;
+    });
+  }
+
+  private readonly fallbackShown = new Set<string>();
+
+  /** Says once per session and cause what was used instead of the model asked for, and how to change it. */
+  private fallbackNotice(f: NonNullable<ResolvedModel['fallback']>, role: 'embedding' | 'reranker'): void {
+    const key = `${f.reason} ${f.asked}`;
+    this.log.warn(`${role} model ${f.asked} not used: ${f.detail}`);
+    if (this.fallbackShown.has(key)) return;
+    this.fallbackShown.add(key);
+    const used = role === 'embedding' ? `Retrieval Lens indexed with the built-in USE-lite, not ${f.asked}` : `Retrieval Lens reranks nothing: the reranker ${f.asked} is not downloaded`;
+    const how =
+      f.reason === 'download-off'
+        ? 'Turn that setting on, or pick another model with "Retrieval Lens: Select Embedding Model…".'
+        : f.reason === 'unreachable'
+          ? 'Build the index again when the network is back (HF_ENDPOINT names a mirror), or pick another model with "Retrieval Lens: Select Embedding Model…".'
+          : 'Build the index again to resume the download where it stopped.';
+    const actions = f.reason === 'download-off' ? ['Allow Download', 'Select Model'] : ['Retry', 'Select Model'];
+    void vscode.window.showWarningMessage(`${used}: ${f.detail}. ${how}`, ...actions).then(async (pick) => {
+      if (pick === 'Allow Download') await vscode.workspace.getConfiguration('retrievalLens').update('allowModelDownload', true, vscode.ConfigurationTarget.Global);
+      if (pick === 'Select Model') return void vscode.commands.executeCommand('retrievalLens.selectEmbeddingModel');
+      if (pick) {
+        this.index = undefined;
+        void this.build();
+      }
+    });
+  }
+
   private async models(model: string, reranker: string, dtype: 'q8' | 'fp32', allowDownload: boolean, progress: (m: string) => void) {
     // Second line of defence behind readConfig: nothing but the bundled model runs in an untrusted workspace.
     if (!vscode.workspace.isTrusted && (model !== BUILT_IN_MODEL || reranker || allowDownload)) throw new Error(`refusing to load "${model || reranker}" in an untrusted workspace`);
@@ -199,22 +268,29 @@ export class IndexService implements vscode.Disposable {
         this.embedder = await openEndpointEmbedder(this.context, model, endpoint);
         this.embedderSpec = spec;
       }
-    } else if (!this.embedder || ('alive' in this.embedder && !this.embedder.alive) || this.embedderSpec !== `${model} ${dtype}`) {
-      await this.embedder?.dispose();
-      this.embedder = undefined;
-      this.embedderSpec = `${model} ${dtype}`;
-      progress(`loading embedding model ${model}`);
-      this.embedder = await WorkerEmbedder.start({
-        model,
-        dtype,
-        allowRemote: allowDownload,
-        cacheDir: path.join(this.context.globalStorageUri.fsPath, 'models'),
-        onDownload: (file, loaded, total) => progress(`downloading ${file} ${total ? Math.round((100 * loaded) / total) : 0}%`),
-      });
+    } else {
+      progress(`preparing the embedding model ${model}`);
+      const resolved = await this.resolveModel(model, dtype, allowDownload);
+      if (resolved.fallback) this.fallbackNotice(resolved.fallback, 'embedding');
+      const spec = `${resolved.spec.model} ${dtype} ${resolved.spec.localDir ?? ''}`;
+      if (!this.embedder || ('alive' in this.embedder && !this.embedder.alive) || this.embedderSpec !== spec) {
+        await this.embedder?.dispose();
+        this.embedder = undefined;
+        this.embedderSpec = spec;
+        progress(`loading embedding model ${resolved.spec.model}`);
+        this.embedder = await WorkerEmbedder.start({
+          ...resolved.spec,
+          dtype,
+          onDownload: (file, loaded, total) => progress(`downloading ${file} ${total ? Math.round((100 * loaded) / total) : 0}%`),
+        });
+      }
     }
-    if ((this.crossEncoder?.info.id ?? '') !== reranker || (this.crossEncoder && !this.crossEncoder.alive)) {
+    const rerank = reranker ? await this.resolveModel(reranker, dtype, allowDownload) : undefined;
+    if (rerank?.fallback) this.fallbackNotice(rerank.fallback, 'reranker');
+    const rerankSpec = rerank && !rerank.fallback ? rerank.spec : undefined;
+    if ((this.crossEncoder?.info.id ?? '') !== (rerankSpec?.model ?? '') || (this.crossEncoder && !this.crossEncoder.alive)) {
       await this.crossEncoder?.dispose();
-      this.crossEncoder = reranker ? await WorkerCrossEncoder.start({ model: reranker, dtype, allowRemote: allowDownload, cacheDir: path.join(this.context.globalStorageUri.fsPath, 'models') }) : undefined;
+      this.crossEncoder = rerankSpec ? await WorkerCrossEncoder.start({ ...rerankSpec, dtype }) : undefined;
     }
     return { embedder: this.embedder, crossEncoder: this.crossEncoder ?? null };
   }
@@ -247,18 +323,22 @@ export class IndexService implements vscode.Disposable {
           const controller = new AbortController();
           token.onCancellationRequested(() => controller.abort());
           const t0 = performance.now();
+          const eta = new ProgressEta();
+          progress.report({ message: 'reading files' });
           const corpus = await loadFolderCorpus(root, { include: cfg.include, exclude: cfg.exclude, signal: controller.signal });
           for (const s of corpus.skipped) (s.reason === 'unsupported-type' ? this.log.debug : this.log.info).call(this.log, `skipped ${s.path}: ${s.reason} — ${s.detail}`);
           const { embedder, crossEncoder } = await this.models(cfg.model, cfg.reranker, cfg.dtype, cfg.allowDownload, (m) => progress.report({ message: m }));
+          // The index holds (and its folder is named for) the model actually used: the fallback's, when there was one.
+          if (embedder.info.id !== cfg.model) this.setStatus({ model: embedder.info.id });
           const { index, stats, rebuilt } = await WorkspaceIndex.openOrBuild(corpus, {
             chunker: cfg.chunker,
             keyword: cfg.keyword,
             search: { fusion: cfg.fusion, rerank: cfg.rerank },
             embedder,
             crossEncoder,
-            storageDir: this.storageDir(cfg.chunker, cfg.keyword, cfg.model),
+            storageDir: this.storageDir(cfg.chunker, cfg.keyword, embedder.info.id),
             signal: controller.signal,
-            onProgress: ({ phase, done, total }) => progress.report({ message: `${phase} ${done}/${total}` }),
+            onProgress: ({ phase, done, total }) => progress.report({ message: formatStageProgress(eta.update(phase, done, total)) }),
           });
           if (rebuilt && rebuilt !== 'no saved index') this.log.warn(`index rebuilt: ${rebuilt}`);
           this.log.info(

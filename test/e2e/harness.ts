@@ -23,7 +23,7 @@ export interface Workbench {
  * Opens a workbench on a fresh copy of demo/. With `installVsix`, the packaged extension is installed into the
  * server's extensions folder and loaded like a user's install, instead of as the extension under development.
  */
-export async function openWorkbench(name: string, options: { settings?: Record<string, unknown>; installVsix?: string; restricted?: boolean } = {}): Promise<Workbench> {
+export async function openWorkbench(name: string, options: { settings?: Record<string, unknown>; installVsix?: string; restricted?: boolean; walkthrough?: boolean } = {}): Promise<Workbench> {
   ensureTools();
   const stateDir = path.join(repoRoot, '.tools', `state-e2e-${name}`);
   fs.rmSync(stateDir, { recursive: true, force: true });
@@ -41,7 +41,7 @@ export async function openWorkbench(name: string, options: { settings?: Record<s
     }).toString();
     if (!/was successfully installed/.test(out)) throw new Error(`installing ${options.installVsix} failed:\n${out}`);
   }
-  const server = await startCodeServer({ stateDir, restricted: options.restricted });
+  const server = await startCodeServer({ stateDir, restricted: options.restricted, walkthrough: options.walkthrough });
   const browser = await launchBrowser();
   const page = await browser.context.newPage();
   page.on('pageerror', (e) => console.error(`[page] ${e.message}`));

@@ -5,13 +5,16 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Frame } from 'playwright-core';
 import { repoRoot } from '../../scripts/lib/tools';
+import { sharedModelDir, skipUnlessShared } from '../helpers/shared';
 import { openWorkbench, runCommand, screenshot, type Workbench } from './harness';
 
-describe('the packaged .vsix', () => {
+const fixture = sharedModelDir('minilm-shape-random');
+
+describe('the packaged .vsix (linux-x64)', () => {
   let wb: Workbench;
-  const vsix = path.join(repoRoot, 'dist', 'retrieval-lens.vsix');
+  const vsix = path.join(repoRoot, 'dist', 'retrieval-lens-linux-x64.vsix');
   before(async () => {
-    execFileSync('npm', ['run', 'package'], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync('npm', ['run', 'package', '--', 'linux-x64'], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] });
     assert.ok(fs.statSync(vsix).size > 1_000_000);
     wb = await openWorkbench('vsix', { installVsix: vsix });
   });
@@ -33,5 +36,23 @@ describe('the packaged .vsix', () => {
     await frame.locator('header.status[data-state="ready"]').waitFor({ timeout: 120_000 });
     assert.match(await frame.locator('header.status').innerText(), /22 documents · \d+ chunks · markdown:maxSize=1500,minSize=0 · use-lite/);
     await screenshot(wb.page, 'vsix-installed');
+  });
+
+  it('runs a transformers.js model from the package (bundled transformers.js, its own onnxruntime binaries, no sharp)', { skip: skipUnlessShared('the MiniLM-shaped fixture model', fixture) }, async () => {
+    const names = execFileSync('unzip', ['-Z1', vsix]).toString().split('\n');
+    assert.ok(!names.some((n) => /\/(sharp|@img|@types|@huggingface)\//.test(n)), 'no sharp, libvips, @types or transformers.js package inside');
+    assert.deepEqual([...new Set(names.filter((n) => n.includes('/napi-v3/')).map((n) => n.split('/napi-v3/')[1].split('/').slice(0, 2).join('/')))], ['linux/x64']);
+    const settingsFile = path.join(wb.workspace, '.vscode', 'settings.json');
+    const settings = JSON.parse(fs.readFileSync(settingsFile, 'utf8')) as Record<string, unknown>;
+    fs.writeFileSync(settingsFile, JSON.stringify({ ...settings, 'retrievalLens.embeddingModel': fixture }, null, 2));
+    await wb.page.waitForTimeout(2000);
+    await runCommand(wb.page, 'Retrieval Lens: Build Index');
+    let frame: Frame | undefined;
+    for (let i = 0; i < 120 && !frame; i++) {
+      for (const f of wb.page.frames()) if (await f.locator('header.status').count().catch(() => 0)) frame = f;
+      if (!frame) await wb.page.waitForTimeout(250);
+    }
+    assert.ok(frame);
+    await frame.locator('header.status[data-state="ready"]', { hasText: 'minilm-shape-random' }).waitFor({ timeout: 180_000 });
   });
 });

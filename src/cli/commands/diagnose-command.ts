@@ -44,7 +44,7 @@ export async function diagnoseCommand(argv: string[], io: CliIO): Promise<number
   const retrieval = retrievalFromArgs(values, target);
   const base = await startEmbedder(values.model, target, io);
   const alternatives: Embedder[] = [];
-  const crossEncoder = await startReranker(values.reranker, target);
+  const crossEncoder = await startReranker(values.reranker, target, io);
   try {
     for (const m of (values.models ?? '').split(',').map((s) => s.trim()).filter(Boolean)) alternatives.push(await startEmbedder(m, target, io));
     const report = await buildReadinessReport(

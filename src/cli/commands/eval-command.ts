@@ -61,7 +61,7 @@ export async function evalCommand(argv: string[], io: CliIO): Promise<number> {
   const retrieval = retrievalFromArgs(values, target);
   if (retriever === 'rerank' && !(values.reranker ?? target.settings.rerankerModel)) throw new UsageError('--retriever rerank needs --reranker ID|PATH (a cross-encoder) or the retrievalLens.rerankerModel setting');
   const embedder = retriever === 'keyword' ? null : await startEmbedder(values.model, target, io);
-  const crossEncoder = retriever === 'rerank' ? await startReranker(values.reranker, target) : null;
+  const crossEncoder = retriever === 'rerank' ? await startReranker(values.reranker, target, io) : null;
   try {
     const index = await openIndex(target, { retrieval, embedder, crossEncoder, indexDir: values['index-dir'] }, io);
     // A saved query adapter (trial-finetune) on the dense leg; one for another model or dimension is refused.

@@ -38,7 +38,7 @@ export async function searchCommand(argv: string[], io: CliIO): Promise<number> 
   const retrieval = retrievalFromArgs(values, target);
   if (retriever === 'rerank' && !(values.reranker ?? target.settings.rerankerModel)) throw new UsageError('--retriever rerank needs --reranker ID|PATH (a cross-encoder) or the retrievalLens.rerankerModel setting');
   const embedder = retriever === 'keyword' ? null : await startEmbedder(values.model, target, io);
-  const crossEncoder = retriever === 'rerank' ? await startReranker(values.reranker, target) : null;
+  const crossEncoder = retriever === 'rerank' ? await startReranker(values.reranker, target, io) : null;
   try {
     const index = await openIndex(target, { retrieval, embedder, crossEncoder, indexDir: values['index-dir'] }, io);
     const r = await index.search({ query: positionals[1], k, retrievers: [retriever], filter });

@@ -1,7 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CrossEncoder, EmbedOptions, Embedder, ModelInfo } from './embedder';
-import { meanPoolNormalize, yieldAndCheck } from './vector-math';
+import { meanPoolNormalize, normalizeInPlace, yieldAndCheck } from './vector-math';
+
+export { transformersFiles } from './model-download';
 
 /* The parts of @huggingface/transformers 3.8 used here (kept external to the bundles; loaded at run time). */
 interface HfTensor {
@@ -19,7 +21,7 @@ interface HfModel {
   dispose(): Promise<void>;
 }
 interface HfModule {
-  env: { localModelPath: string; allowRemoteModels: boolean; allowLocalModels: boolean; cacheDir: string };
+  env: { localModelPath: string; allowRemoteModels: boolean; allowLocalModels: boolean; cacheDir: string; remoteHost: string; remotePathTemplate: string };
   AutoTokenizer: { from_pretrained(id: string, o?: Record<string, unknown>): Promise<HfTokenizer> };
   AutoModel: { from_pretrained(id: string, o?: Record<string, unknown>): Promise<HfModel> };
   AutoModelForSequenceClassification: { from_pretrained(id: string, o?: Record<string, unknown>): Promise<HfModel> };
@@ -37,7 +39,44 @@ export interface TransformersOptions {
   /** Cap on input tokens (default: the model's own limit, at most its position embeddings). */
   maxTokens?: number;
   revision?: string;
+  /**
+   * The folder holding the hub model `model` (downloaded and verified by model-download.ts): loaded from there,
+   * with no request, while the model keeps its hub id in the index manifest.
+   */
+  localDir?: string;
+  /** Hub host and path layout for transformers.js's own fetches (default: huggingface.co's). */
+  remoteHost?: string;
+  remotePathTemplate?: string;
+  /** Sentence vector from the token vectors: their mean (MiniLM, default) or the first ([CLS]) token's (BGE). */
+  pooling?: 'mean' | 'cls';
+  /** Text put before every query (not passages), e.g. BGE's retrieval instruction. */
+  queryPrefix?: string;
   onDownload?: (file: string, loadedBytes: number, totalBytes: number) => void;
+}
+
+/** BGE v1.5 English models: [CLS] pooling and the retrieval instruction on queries (per BAAI's model card). */
+const KNOWN: Array<{ match: RegExp; pooling: 'mean' | 'cls'; queryPrefix?: string }> = [
+  { match: /(^|\/)bge-(small|base|large)-en(-v1\.5)?$/i, pooling: 'cls', queryPrefix: 'Represent this sentence for searching relevant passages: ' },
+];
+
+/**
+ * Pooling and query prefix: the options, else the model folder's sentence-transformers `1_Pooling/config.json`,
+ * else what is known of the hub id, else mean pooling and no prefix.
+ */
+export function poolingFor(o: Pick<TransformersOptions, 'model' | 'localDir' | 'pooling' | 'queryPrefix'>): { pooling: 'mean' | 'cls'; queryPrefix: string } {
+  const known = KNOWN.find((k) => k.match.test(o.model));
+  let pooling = o.pooling;
+  const dir = o.localDir ?? (path.isAbsolute(o.model) ? o.model : undefined);
+  if (!pooling && dir) {
+    try {
+      const c = JSON.parse(fs.readFileSync(path.join(dir, '1_Pooling', 'config.json'), 'utf8')) as { pooling_mode_cls_token?: boolean; pooling_mode_mean_tokens?: boolean };
+      if (c.pooling_mode_cls_token) pooling = 'cls';
+      else if (c.pooling_mode_mean_tokens) pooling = 'mean';
+    } catch {
+      // no sentence-transformers pooling config: fall through
+    }
+  }
+  return { pooling: pooling ?? known?.pooling ?? 'mean', queryPrefix: o.queryPrefix ?? known?.queryPrefix ?? '' };
 }
 
 function hf(): HfModule {
@@ -48,6 +87,13 @@ function hf(): HfModule {
 /** Resolves where the model comes from and configures transformers.js's env accordingly. */
 function locate(o: TransformersOptions): { id: string; revision: string } {
   const T = hf();
+  if (o.localDir) {
+    if (!fs.existsSync(path.join(o.localDir, 'config.json'))) throw new Error(`${o.localDir}: the downloaded model ${o.model} has no config.json`);
+    T.env.localModelPath = path.dirname(o.localDir) + path.sep;
+    T.env.allowLocalModels = true;
+    T.env.allowRemoteModels = false;
+    return { id: path.basename(o.localDir), revision: o.revision ?? 'main' };
+  }
   if (path.isAbsolute(o.model)) {
     if (!fs.existsSync(path.join(o.model, 'config.json'))) throw new Error(`${o.model}: not a transformers.js model folder (no config.json)`);
     T.env.localModelPath = path.dirname(o.model) + path.sep;
@@ -56,12 +102,14 @@ function locate(o: TransformersOptions): { id: string; revision: string } {
     return { id: path.basename(o.model), revision: `local:${fs.statSync(path.join(o.model, 'config.json')).mtime.toISOString()}` };
   }
   T.env.allowRemoteModels = o.allowRemote ?? false;
+  if (o.remoteHost) T.env.remoteHost = o.remoteHost.replace(/\/?$/, '/');
+  if (o.remotePathTemplate) T.env.remotePathTemplate = o.remotePathTemplate;
   if (o.cacheDir) T.env.cacheDir = o.cacheDir;
   return { id: o.model, revision: o.revision ?? 'main' };
 }
 
 function loadOptions(o: TransformersOptions, revision: string): Record<string, unknown> {
-  const local = path.isAbsolute(o.model);
+  const local = path.isAbsolute(o.model) || !!o.localDir;
   return {
     dtype: o.dtype ?? 'q8',
     revision: local ? undefined : revision,
@@ -91,24 +139,29 @@ export class TransformersEmbedder implements Embedder {
     private readonly tokenizer: HfTokenizer,
     private readonly model: HfModel,
     private readonly batchSize: number,
+    private readonly pooling: { pooling: 'mean' | 'cls'; queryPrefix: string },
   ) {}
 
   static async load(o: TransformersOptions): Promise<TransformersEmbedder> {
     const { tokenizer, model, revision, maxTokens } = await loadParts(o, 'AutoModel');
-    const probe = await runEmbed(tokenizer, model, ['probe'], maxTokens);
+    const pooling = poolingFor(o);
+    const probe = await runEmbed(tokenizer, model, ['probe'], maxTokens, pooling.pooling);
     return new TransformersEmbedder(
       { id: o.model, provider: 'transformers', revision, dtype: o.dtype ?? 'q8', dims: probe[0].length, maxTokens },
       tokenizer,
       model,
       o.batchSize ?? 32,
+      pooling,
     );
   }
 
   async embed(texts: string[], options: EmbedOptions = {}): Promise<Float32Array[]> {
     const out: Float32Array[] = [];
+    const prefix = options.kind === 'query' ? this.pooling.queryPrefix : '';
     for (let i = 0; i < texts.length; i += this.batchSize) {
       await yieldAndCheck(options.signal);
-      out.push(...(await runEmbed(this.tokenizer, this.model, texts.slice(i, i + this.batchSize), this.info.maxTokens)));
+      const batch = texts.slice(i, i + this.batchSize);
+      out.push(...(await runEmbed(this.tokenizer, this.model, prefix ? batch.map((t) => prefix + t) : batch, this.info.maxTokens, this.pooling.pooling)));
       options.onProgress?.(Math.min(texts.length, i + this.batchSize), texts.length);
     }
     return out;
@@ -123,13 +176,22 @@ export class TransformersEmbedder implements Embedder {
   }
 }
 
-async function runEmbed(tokenizer: HfTokenizer, model: HfModel, texts: string[], maxTokens: number): Promise<Float32Array[]> {
+async function runEmbed(tokenizer: HfTokenizer, model: HfModel, texts: string[], maxTokens: number, pooling: 'mean' | 'cls' = 'mean'): Promise<Float32Array[]> {
   const inputs = tokenizer(texts, { padding: true, truncation: true, max_length: maxTokens });
   const output = await model(inputs);
   const hidden = output.last_hidden_state ?? output.token_embeddings;
   if (!hidden) throw new Error(`model returned no last_hidden_state (outputs: ${Object.keys(output).join(', ')})`);
   if (!(hidden.data instanceof Float32Array)) throw new Error(`model returned ${hidden.data.constructor.name} hidden states; only float32 outputs are supported`);
+  if (pooling === 'cls') return clsPoolNormalize(hidden.data, hidden.dims);
   return meanPoolNormalize(hidden.data, hidden.dims, inputs.attention_mask.data);
+}
+
+/** The first token's ([CLS]) vector of each sequence, L2-normalised: `hidden` is [batch, tokens, dims]. */
+export function clsPoolNormalize(hidden: Float32Array, dims: readonly number[]): Float32Array[] {
+  const [batch, tokens, width] = dims;
+  const out: Float32Array[] = [];
+  for (let i = 0; i < batch; i++) out.push(normalizeInPlace(hidden.slice(i * tokens * width, i * tokens * width + width)));
+  return out;
 }
 
 /** A cross-encoder (e.g. ms-marco-MiniLM-L-6-v2) scoring (query, passage) pairs: the first logit per pair. */
