@@ -37,6 +37,11 @@ export interface TransformersOptions {
   /** Cap on input tokens (default: the model's own limit, at most its position embeddings). */
   maxTokens?: number;
   revision?: string;
+  /**
+   * onnxruntime intra-op threads for this model (default: onnxruntime's own, one per core). An embedder pool of N
+   * processes gives each cores/N, so the processes together do not oversubscribe the machine.
+   */
+  threads?: number;
   onDownload?: (file: string, loadedBytes: number, totalBytes: number) => void;
 }
 
@@ -65,6 +70,7 @@ function loadOptions(o: TransformersOptions, revision: string): Record<string, u
   return {
     dtype: o.dtype ?? 'q8',
     revision: local ? undefined : revision,
+    ...(o.threads ? { session_options: { intraOpNumThreads: o.threads, interOpNumThreads: 1 } } : {}),
     // transformers.js reports progress for local files too; only hub downloads are worth reporting.
     progress_callback: local
       ? undefined

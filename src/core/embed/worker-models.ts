@@ -99,6 +99,11 @@ class ModelWorker {
     if (!this.pending.size) this.idle();
   }
 
+  /** The process id (tests end a process to check what survives it). */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   async request(message: Request, options: EmbedOptions = {}): Promise<FromWorker> {
     await this.ready;
     if (options.signal?.aborted) throw abortError();
@@ -173,6 +178,10 @@ export class WorkerEmbedder implements Embedder {
   /** False once the model process has ended (e.g. crashed): start a new embedder then. */
   get alive(): boolean {
     return !this.w.exited;
+  }
+
+  get pid(): number | undefined {
+    return this.w.pid;
   }
 
   dispose(): Promise<void> {
