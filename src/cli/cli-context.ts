@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import { chunkerKey } from '../core/chunking/chunker-key';
 import type { CrossEncoder, Embedder } from '../core/embed/embedder';
 import { OpenAIEmbedder } from '../core/embed/openai-embedder';
-import { WorkerCrossEncoder, WorkerEmbedder } from '../core/embed/worker-models';
+import { defaultEmbeddingProcesses, EmbedderPool } from '../core/embed/embedder-pool';
+import { WorkerCrossEncoder } from '../core/embed/worker-models';
 import { environmentSecrets } from '../core/retrieve/secret-source';
 import type { EvalTarget } from '../core/eval/eval-target';
 import { WorkspaceIndex } from '../core/index/workspace-index';
@@ -31,10 +32,11 @@ export function indexDir(target: EvalTarget, retrieval: Pick<RetrievalSettings, 
 }
 
 /**
- * The embedding model: the flag, else the workspace's embeddingModel (and embeddingDtype) setting, else USE-lite.
- * A name from retrievalLens.embeddingEndpoints is that OpenAI-compatible endpoint (its key from the environment).
+ * The embedding model: the flag, else the workspace's embeddingModel (and embeddingDtype) setting, else USE-lite,
+ * in `processes` model processes (--embed-processes, see embedProcessesFromArgs). A name from
+ * retrievalLens.embeddingEndpoints is that OpenAI-compatible endpoint (its key from the environment).
  */
-export async function startEmbedder(model: string | undefined, target: EvalTarget, io: CliIO): Promise<Embedder> {
+export async function startEmbedder(model: string | undefined, target: EvalTarget, io: CliIO, processes = target.settings.embeddingProcesses ?? defaultEmbeddingProcesses()): Promise<Embedder> {
   const chosen = model ?? target.settings.embeddingModel ?? 'use-lite';
   const endpoint = target.settings.embeddingEndpoints?.[chosen];
   if (endpoint) {
@@ -43,13 +45,16 @@ export async function startEmbedder(model: string | undefined, target: EvalTarge
     });
   }
   const spec = path.isAbsolute(chosen) || chosen === 'use-lite' ? chosen : chosen.startsWith('.') ? path.resolve(chosen) : chosen;
-  return WorkerEmbedder.start({
-    model: spec,
-    dtype: target.settings.embeddingDtype,
-    allowRemote: true,
-    cacheDir: path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'retrieval-lens', 'models'),
-    onDownload: (file, loaded, total) => io.err(`downloading ${file}: ${total ? Math.round((100 * loaded) / total) : 0}%`),
-  }).catch((e: unknown) => {
+  return EmbedderPool.start(
+    {
+      model: spec,
+      dtype: target.settings.embeddingDtype,
+      allowRemote: true,
+      cacheDir: path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'retrieval-lens', 'models'),
+      onDownload: (file, loaded, total) => io.err(`downloading ${file}: ${total ? Math.round((100 * loaded) / total) : 0}%`),
+    },
+    { processes },
+  ).catch((e: unknown) => {
     throw new UsageError(`cannot load the embedding model: ${e instanceof Error ? e.message : e}`);
   });
 }

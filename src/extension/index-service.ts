@@ -5,7 +5,8 @@ import { chunkerKey } from '../core/chunking/chunker-key';
 import { buildDocument } from '../core/corpus/build-document';
 import type { SourceDocument } from '../core/corpus/document';
 import { loadFolderCorpus, loadWorkspaceFile } from '../core/corpus/load-folder';
-import { WorkerCrossEncoder, WorkerEmbedder } from '../core/embed/worker-models';
+import { defaultEmbeddingProcesses, EmbedderPool } from '../core/embed/embedder-pool';
+import { WorkerCrossEncoder } from '../core/embed/worker-models';
 import { WorkspaceIndex } from '../core/index/workspace-index';
 import type { KeywordConfig } from '../core/retrieve/types';
 import { checkSetting, retrievalSettings, SETTING_KEYS, type WorkspaceSettings } from '../core/workspace-settings';
@@ -48,6 +49,7 @@ export function readConfig() {
     exclude: s.exclude ?? [],
     model: trust.model,
     dtype: s.embeddingDtype ?? 'q8',
+    embeddingProcesses: s.embeddingProcesses ?? defaultEmbeddingProcesses(),
     reranker: trust.reranker,
     allowDownload: trust.allowDownload,
     topK: s.topK ?? 10,
@@ -64,8 +66,8 @@ const INDEX_SETTINGS = ['include', 'exclude', 'chunker', 'chunkSize', 'chunkOver
  */
 export class IndexService implements vscode.Disposable {
   index: WorkspaceIndex | undefined;
-  private embedder: WorkerEmbedder | undefined;
-  /** Model and dtype the embedder was started with (switching either starts another). */
+  private embedder: EmbedderPool | undefined;
+  /** Model, dtype and process count the embedder was started with (switching any starts another; the index stays). */
   private embedderSpec = '';
   private crossEncoder: WorkerCrossEncoder | undefined;
   private building: Promise<WorkspaceIndex | undefined> | undefined;
@@ -184,21 +186,25 @@ export class IndexService implements vscode.Disposable {
     return path.join(base, 'index', safe);
   }
 
-  private async models(model: string, reranker: string, dtype: 'q8' | 'fp32', allowDownload: boolean, progress: (m: string) => void) {
+  private async models(model: string, reranker: string, dtype: 'q8' | 'fp32', allowDownload: boolean, progress: (m: string) => void, processes = defaultEmbeddingProcesses()) {
     // Second line of defence behind readConfig: nothing but the bundled model runs in an untrusted workspace.
     if (!vscode.workspace.isTrusted && (model !== BUILT_IN_MODEL || reranker || allowDownload)) throw new Error(`refusing to load "${model || reranker}" in an untrusted workspace`);
-    if (!this.embedder?.alive || this.embedderSpec !== `${model} ${dtype}`) {
+    if (!this.embedder?.alive || this.embedderSpec !== `${model} ${dtype} ${processes}`) {
       await this.embedder?.dispose();
       this.embedder = undefined;
-      this.embedderSpec = `${model} ${dtype}`;
+      this.embedderSpec = `${model} ${dtype} ${processes}`;
       progress(`loading embedding model ${model}`);
-      this.embedder = await WorkerEmbedder.start({
-        model,
-        dtype,
-        allowRemote: allowDownload,
-        cacheDir: path.join(this.context.globalStorageUri.fsPath, 'models'),
-        onDownload: (file, loaded, total) => progress(`downloading ${file} ${total ? Math.round((100 * loaded) / total) : 0}%`),
-      });
+      this.embedder = await EmbedderPool.start(
+        {
+          model,
+          dtype,
+          allowRemote: allowDownload,
+          cacheDir: path.join(this.context.globalStorageUri.fsPath, 'models'),
+          onDownload: (file, loaded, total) => progress(`downloading ${file} ${total ? Math.round((100 * loaded) / total) : 0}%`),
+        },
+        { processes },
+      );
+      this.log.info(`embedding with ${processes} model process(es) of ${model}, ${this.embedder.threads} onnxruntime thread(s) each`);
     }
     if ((this.crossEncoder?.info.id ?? '') !== reranker || (this.crossEncoder && !this.crossEncoder.alive)) {
       await this.crossEncoder?.dispose();
@@ -237,7 +243,7 @@ export class IndexService implements vscode.Disposable {
           const t0 = performance.now();
           const corpus = await loadFolderCorpus(root, { include: cfg.include, exclude: cfg.exclude, signal: controller.signal });
           for (const s of corpus.skipped) (s.reason === 'unsupported-type' ? this.log.debug : this.log.info).call(this.log, `skipped ${s.path}: ${s.reason} — ${s.detail}`);
-          const { embedder, crossEncoder } = await this.models(cfg.model, cfg.reranker, cfg.dtype, cfg.allowDownload, (m) => progress.report({ message: m }));
+          const { embedder, crossEncoder } = await this.models(cfg.model, cfg.reranker, cfg.dtype, cfg.allowDownload, (m) => progress.report({ message: m }), cfg.embeddingProcesses);
           const { index, stats, rebuilt } = await WorkspaceIndex.openOrBuild(corpus, {
             chunker: cfg.chunker,
             keyword: cfg.keyword,

@@ -11,7 +11,7 @@ import { WorkerEmbedder } from './worker-models';
  */
 export const MAX_DEFAULT_EMBEDDING_PROCESSES = 4;
 /** The most the setting and the flag accept. */
-export const MAX_EMBEDDING_PROCESSES = 32;
+export const MAX_EMBEDDING_PROCESSES = 16;
 /** A batch that ended this many processes is not tried again: the build fails with the reason. */
 const MAX_ATTEMPTS = 3;
 
