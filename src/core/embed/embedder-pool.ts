@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import * as os from 'node:os';
 import { approximateTokenCounter } from '../chunking/approximate-token-counter';
 import type { EmbedOptions, Embedder, ModelInfo } from './embedder';
@@ -105,6 +106,7 @@ export class EmbedderPool implements Embedder {
   private readonly maxRestarts: number;
   private readonly counter: (text: string) => number;
   private restarts = 0;
+  private resent = 0;
   private lastCrash = '';
   private disposed = false;
 
@@ -128,7 +130,8 @@ export class EmbedderPool implements Embedder {
     const size = options.processes ?? defaultEmbeddingProcesses();
     const problem = checkProcessCount(size);
     if (problem) throw new Error(`embedding processes ${problem}, got ${size}`);
-    const full: ModelSpec = { ...spec, batchSize: modelBatchSize(spec), threads: spec.threads ?? threadsPerProcess(size) };
+    // USE-lite (TF.js) runs one thread whatever it is told; onnxruntime's threads are shared out.
+    const full: ModelSpec = { ...spec, batchSize: modelBatchSize(spec), threads: spec.model === 'use-lite' ? 1 : (spec.threads ?? threadsPerProcess(size)) };
     const first = await WorkerEmbedder.start(full, options.counter);
     // The others load what the first has downloaded; they need not report the download again.
     const { onDownload: _onDownload, ...rest } = full;
@@ -140,7 +143,7 @@ export class EmbedderPool implements Embedder {
     return modelBatchSize(this.spec);
   }
 
-  /** onnxruntime intra-op threads per process. */
+  /** Threads each process computes with (onnxruntime intra-op threads; 1 for USE-lite). */
   get threads(): number {
     return this.spec.threads ?? 1;
   }
@@ -160,6 +163,11 @@ export class EmbedderPool implements Embedder {
     return this.restarts;
   }
 
+  /** Batches sent again because the process running them ended. */
+  get retried(): number {
+    return this.resent;
+  }
+
   /** False once no process is left and none can be started: start a new pool then. */
   get alive(): boolean {
     return !this.disposed && this.slots.some((s) => !s.dead);
@@ -173,26 +181,37 @@ export class EmbedderPool implements Embedder {
   async embed(texts: string[], options: EmbedOptions = {}): Promise<Float32Array[]> {
     if (!texts.length) return [];
     if (options.signal?.aborted) throw abortError();
-    // One signal for the call's batches: the caller's abort, or the first failure, stops the rest.
+    // One signal for the call's batches: the caller's abort, or the first failure, stops the rest. Each batch in a
+    // process listens to it (to send that process a cancel), so it may have more listeners than the warning's 10.
     const call = new AbortController();
-    const onAbort = () => call.abort();
+    setMaxListeners(0, call.signal);
+    const jobs: Job[] = [];
+    const onAbort = () => {
+      call.abort();
+      for (const job of jobs) job.reject(abortError());
+    };
     options.signal?.addEventListener('abort', onAbort, { once: true });
     const size = this.batchSize;
     let done = 0;
     const parts: Array<Promise<Float32Array[]>> = [];
     for (let i = 0; i < texts.length; i += size) {
       parts.push(
-        this.enqueue(texts.slice(i, i + size), options.kind, call.signal).then((v) => {
+        new Promise<Float32Array[]>((resolve, reject) => jobs.push(this.job(texts.slice(i, i + size), options.kind, call.signal, resolve, reject))).then((v) => {
           done += v.length;
           options.onProgress?.(done, texts.length);
           return v;
         }),
       );
     }
+    // A query (the inspector's search) goes before the batches of a build in progress.
+    if (options.kind === 'query') this.waiting.unshift(...jobs);
+    else this.waiting.push(...jobs);
+    this.pump();
     try {
       return (await Promise.all(parts)).flat();
     } catch (e) {
       call.abort();
+      for (const job of jobs) job.reject(abortError());
       throw options.signal?.aborted ? abortError() : e;
     } finally {
       options.signal?.removeEventListener('abort', onAbort);
@@ -210,39 +229,27 @@ export class EmbedderPool implements Embedder {
     await Promise.all(this.slots.map((s) => s.proc?.embedder.dispose()));
   }
 
-  private enqueue(texts: string[], kind: EmbedOptions['kind'], signal: AbortSignal): Promise<Float32Array[]> {
-    return new Promise((resolve, reject) => {
-      if (signal.aborted) return reject(abortError());
-      const settle = () => {
+  private job(texts: string[], kind: EmbedOptions['kind'], signal: AbortSignal, resolve: (v: Float32Array[]) => void, reject: (e: Error) => void): Job {
+    const job: Job = {
+      texts,
+      kind,
+      signal,
+      attempts: 0,
+      settled: false,
+      resolve: (v) => {
+        if (job.settled) return;
         job.settled = true;
-        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      reject: (e) => {
+        if (job.settled) return;
+        job.settled = true;
         const i = this.waiting.indexOf(job);
         if (i >= 0) this.waiting.splice(i, 1);
-      };
-      const job: Job = {
-        texts,
-        kind,
-        signal,
-        attempts: 0,
-        settled: false,
-        resolve: (v) => {
-          if (job.settled) return;
-          settle();
-          resolve(v);
-        },
-        reject: (e) => {
-          if (job.settled) return;
-          settle();
-          reject(e);
-        },
-      };
-      const onAbort = () => job.reject(abortError());
-      signal.addEventListener('abort', onAbort, { once: true });
-      // A query (the inspector's search) goes before the batches of a build in progress.
-      if (kind === 'query') this.waiting.unshift(job);
-      else this.waiting.push(job);
-      this.pump();
-    });
+        reject(e);
+      },
+    };
+    return job;
   }
 
   /** Hands waiting batches to processes with room, least busy first. */
@@ -260,7 +267,7 @@ export class EmbedderPool implements Embedder {
       }
       if (!best) break;
       const job = this.waiting.shift() as Job;
-      this.run(best.slot, best.proc, job);
+      if (!job.settled) this.run(best.slot, best.proc, job);
     }
     if (this.waiting.length && this.slots.every((s) => s.dead)) {
       const why = new Error(`${this.info.id}: no embedding process left of ${this.size} (${this.restarts} restarted after crashes)${this.lastCrash ? `; last: ${this.lastCrash}` : ''}`);
@@ -282,7 +289,10 @@ export class EmbedderPool implements Embedder {
           this.crashed(slot, proc, err.message);
           if (job.attempts >= MAX_ATTEMPTS) {
             job.reject(new Error(`${this.info.id}: a batch of ${job.texts.length} texts ended ${job.attempts} embedding processes; last: ${err.message}`));
-          } else this.waiting.unshift(job);
+          } else {
+            this.resent++;
+            this.waiting.unshift(job);
+          }
         },
       )
       .finally(() => {
