@@ -146,6 +146,30 @@ describe('embedder pool: N model processes behind one Embedder', () => {
     }
   });
 
+  it('batches come back in input order across processes, with at most 2 requests held by a process at a time', async () => {
+    const previous = process.env.RETRIEVAL_LENS_EMBED_WORKER;
+    process.env.RETRIEVAL_LENS_EMBED_WORKER = path.join(__dirname, 'fixtures', 'counting-model-process.ts');
+    try {
+      const pool = await EmbedderPool.start({ model: 'counting', batchSize: 4 }, { processes: 3 });
+      try {
+        await pool.started();
+        const inputs = Array.from({ length: 400 }, (_, i) => `text ${i}`);
+        // Two calls at once (as the index sends two groups), each cut into batches of 4 over 3 processes.
+        const [a, b] = await Promise.all([pool.embed(inputs.slice(0, 200)), pool.embed(inputs.slice(200))]);
+        const got = [...a, ...b];
+        assert.deepEqual(got.map((v) => v[0]), inputs.map((_, i) => i), 'every vector in its input place, none lost or doubled');
+        const most = Math.max(...got.map((v) => v[1]));
+        assert.ok(most <= 2, `a process held ${most} requests at once`);
+        assert.equal(most, 2, 'the next request waits in the process while one runs');
+      } finally {
+        await pool.dispose();
+      }
+    } finally {
+      if (previous === undefined) delete process.env.RETRIEVAL_LENS_EMBED_WORKER;
+      else process.env.RETRIEVAL_LENS_EMBED_WORKER = previous;
+    }
+  });
+
   it('a model that ends every process it runs in fails the call with the reason instead of retrying forever', async () => {
     const previous = process.env.RETRIEVAL_LENS_EMBED_WORKER;
     process.env.RETRIEVAL_LENS_EMBED_WORKER = path.join(__dirname, 'fixtures', 'crashing-model-process.ts');
