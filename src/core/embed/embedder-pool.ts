@@ -6,11 +6,14 @@ import type { ModelSpec } from './embedder-factory';
 import { WorkerEmbedder } from './worker-models';
 
 /**
- * The default process count is the machine's cores, capped here: each process holds its own copy of the model
- * (USE-lite ~170 MB resident, a MiniLM-sized q8 model ~150 MB), and past a handful the IPC and memory cost more
- * than the extra processes give on a laptop that also runs the editor.
+ * The default process count is the machine's cores, capped here: each process holds its own copy of the model and
+ * its activations (measured peak RSS per process on SciFact chunks: USE-lite ~370 MB; the MiniLM-shaped fixture
+ * ~2 GB with batches of 32 chunks of up to 512 tokens), so past a handful the memory costs more than the extra
+ * processes give on a laptop that also runs the editor.
  */
 export const MAX_DEFAULT_EMBEDDING_PROCESSES = 4;
+/** And at most one default process per this much RAM (a MiniLM-sized model peaks near 2 GB per process). */
+export const RAM_PER_DEFAULT_PROCESS = 4 * 1024 ** 3;
 /** The most the setting and the flag accept. */
 export const MAX_EMBEDDING_PROCESSES = 16;
 /** A batch that ended this many processes is not tried again: the build fails with the reason. */
@@ -20,9 +23,9 @@ export function machineCores(): number {
   return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
 }
 
-/** The cores, capped (see MAX_DEFAULT_EMBEDDING_PROCESSES). */
-export function defaultEmbeddingProcesses(cores = machineCores()): number {
-  return Math.max(1, Math.min(cores, MAX_DEFAULT_EMBEDDING_PROCESSES));
+/** The cores, capped at MAX_DEFAULT_EMBEDDING_PROCESSES and at one per RAM_PER_DEFAULT_PROCESS of memory. */
+export function defaultEmbeddingProcesses(cores = machineCores(), totalMemory = os.totalmem()): number {
+  return Math.max(1, Math.min(cores, MAX_DEFAULT_EMBEDDING_PROCESSES, Math.floor(totalMemory / RAM_PER_DEFAULT_PROCESS)));
 }
 
 /**

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { EmbedderPool } from '../../../../src/core/embed/embedder-pool';
+import { defaultEmbeddingProcesses, EmbedderPool, threadsPerProcess } from '../../../../src/core/embed/embedder-pool';
 import { WorkerEmbedder } from '../../../../src/core/embed/worker-models';
 import { loadBeirCorpus } from '../../../../src/core/corpus/load-beir';
 import type { Corpus } from '../../../../src/core/corpus/document';
@@ -43,6 +43,15 @@ function sameBits(a: Float32Array[], b: Float32Array[], what: string): void {
 }
 
 describe('embedder pool: N model processes behind one Embedder', () => {
+  it('the default count is the cores, at most 4 and one per 4 GiB of RAM; onnxruntime threads are shared out', () => {
+    const GiB = 1024 ** 3;
+    assert.equal(defaultEmbeddingProcesses(2, 24 * GiB), 2);
+    assert.equal(defaultEmbeddingProcesses(16, 64 * GiB), 4);
+    assert.equal(defaultEmbeddingProcesses(8, 8 * GiB), 2);
+    assert.equal(defaultEmbeddingProcesses(1, 2 * GiB), 1);
+    assert.deepEqual([threadsPerProcess(1, 2), threadsPerProcess(2, 2), threadsPerProcess(3, 2), threadsPerProcess(4, 8)], [2, 1, 1, 2]);
+  });
+
   for (const [name, model, count] of [
     ['the MiniLM-shaped fixture', minilm, 200],
     ['USE-lite', 'use-lite', 72],
