@@ -375,7 +375,18 @@ function fetchOnce(o: HubDownloadOptions, startUrl: string, file: string, part: 
       current?.destroy();
       fn();
     };
-    const onAbort = () => finish(() => reject(new ModelDownloadError('cancelled', 'download cancelled')));
+    /** The file being written, once a response is streaming into it. */
+    let out: fs.WriteStream | undefined;
+    const onAbort = () => {
+      const cancelled = () => reject(new ModelDownloadError('cancelled', 'download cancelled'));
+      const stream = out;
+      finish(() => {
+        // The bytes received so far stay on disk for the next try: flush them before saying cancelled.
+        if (!stream || stream.closed) return cancelled();
+        stream.once('close', cancelled);
+        if (!stream.writableEnded) stream.end();
+      });
+    };
     o.signal?.addEventListener('abort', onAbort, { once: true });
     if (o.signal?.aborted) return onAbort();
 
@@ -443,7 +454,8 @@ function fetchOnce(o: HubDownloadOptions, startUrl: string, file: string, part: 
         if (next.size !== undefined) s.sizes.set(file, next.size);
         let written = append ? have : 0;
         s.done.set(file, written);
-        const out = fs.createWriteStream(part, { flags: append ? 'a' : 'w' });
+        const sink = fs.createWriteStream(part, { flags: append ? 'a' : 'w' });
+        out = sink;
         let idle = setTimeout(() => res.destroy(new Error('idle')), idleTimeout);
         res.on('data', (chunk: Buffer) => {
           clearTimeout(idle);
@@ -451,9 +463,9 @@ function fetchOnce(o: HubDownloadOptions, startUrl: string, file: string, part: 
           written += chunk.length;
           s.fetched += chunk.length;
           s.done.set(file, written);
-          if (!out.write(chunk)) {
+          if (!sink.write(chunk)) {
             res.pause();
-            out.once('drain', () => res.resume());
+            sink.once('drain', () => res.resume());
           }
           report(o, s, file);
         });
@@ -462,7 +474,7 @@ function fetchOnce(o: HubDownloadOptions, startUrl: string, file: string, part: 
           if (ended) return;
           ended = true;
           clearTimeout(idle);
-          out.end(() => {
+          sink.end(() => {
             if (settled) return;
             const expect = next.size;
             finish(() => resolve(complete && (expect === undefined || written >= expect) ? 'complete' : 'dropped'));
@@ -472,7 +484,7 @@ function fetchOnce(o: HubDownloadOptions, startUrl: string, file: string, part: 
         res.on('aborted', () => end(false));
         res.on('error', () => end(false));
         res.on('close', () => end(res.complete));
-        out.on('error', (e) => finish(() => reject(new ModelDownloadError('io', `${o.model}: cannot write ${part}: ${e.message}`))));
+        sink.on('error', (e) => finish(() => reject(new ModelDownloadError('io', `${o.model}: cannot write ${part}: ${e.message}`))));
       });
     };
     get(startUrl, 0, {});
