@@ -62,8 +62,10 @@ describe('Restricted Mode in a real VS Code: an untrusted repository cannot make
     await notice.waitFor({ timeout: 60_000 });
     const text = await notice.innerText();
     // VS Code itself withholds the workspace's values of restricted settings from extensions in Restricted Mode, so the
-    // extension sees the defaults; the notice says what runs instead.
-    assert.match(text, /embedding uses the built-in USE-lite; no model folder or hub model is loaded; no model is downloaded/);
+    // extension sees the defaults (the default hub model, never the workspace's "team-embeddings"); the notice says
+    // what runs instead.
+    assert.match(text, /embedding uses the built-in USE-lite(; |, not "Xenova\/bge-small-en-v1\.5": )no model folder or hub model is loaded; no model is downloaded/);
+    assert.doesNotMatch(text, /team-embeddings/);
     assert.match(text, /no external retriever or endpoint named by settings is contacted/);
     f = await findWebview(page, 'header.status[data-state="ready"]', 120_000);
     assert.match(await f.locator('header.status').innerText(), /use-lite/);
