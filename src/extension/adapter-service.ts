@@ -5,9 +5,8 @@ import { listAdapterNames, resolveAdapterDir } from '../core/adapt/adapter-ref';
 import { loadAdapter, type AdapterManifest } from '../core/adapt/adapter-store';
 import type { QueryAdapter } from '../core/adapt/query-adapter';
 import type { WorkspaceIndex } from '../core/index/workspace-index';
-import { checkSetting } from '../core/workspace-settings';
-import { pickSetting } from '../core/workspace-trust';
 import type { AdapterStatus } from '../protocol';
+import { setting } from './config';
 
 export interface LoadedAdapter {
   adapter?: QueryAdapter;
@@ -48,11 +47,8 @@ export class AdapterService implements vscode.Disposable {
 
   /** The setting's value as the editor may use it, and why a workspace value was skipped. */
   setting(): { value: string; ignored: boolean; problem?: string } {
-    const i = vscode.workspace.getConfiguration('retrievalLens').inspect<string>('queryAdapter');
-    const { value, ignored } = pickSetting('queryAdapter', { folder: i?.workspaceFolderValue, workspace: i?.workspaceValue, user: i?.globalValue }, vscode.workspace.isTrusted);
-    if (value === undefined) return { value: '', ignored };
-    const problem = checkSetting('queryAdapter', value);
-    return { value: problem ? '' : value, ignored, problem };
+    const { value, ignored, problem } = setting('queryAdapter');
+    return { value: value ?? '', ignored, problem };
   }
 
   /** The adapter for this index, or its status saying why there is none. */

@@ -4,7 +4,8 @@ import { lintChunks } from '../core/chunking/chunk-lints';
 import { createChunker } from '../core/chunking/chunker-registry';
 import type { SourceDocument } from '../core/corpus/document';
 import type { EvalSetService } from './eval-set-service';
-import { readConfig, type IndexService } from './index-service';
+import { editorSwitch, readConfig } from './config';
+import type { IndexService } from './index-service';
 import type { InspectorController } from './inspector-controller';
 
 interface DocAnnotations {
@@ -43,7 +44,7 @@ export class Annotations implements vscode.Disposable, vscode.CodeLensProvider, 
     private readonly evalSet: EvalSetService,
     private readonly inspector: InspectorController,
   ) {
-    this.enabled = vscode.workspace.getConfiguration('retrievalLens').get<boolean>('annotations', true);
+    this.enabled = editorSwitch('annotations');
     const selector: vscode.DocumentSelector = [{ scheme: 'file' }];
     this.disposables.push(
       this.even, this.odd, this.boundary, ...this.grades, this.diagnostics, this.lensEmitter,

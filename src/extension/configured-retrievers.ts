@@ -12,10 +12,10 @@ import type { WorkspaceIndex } from '../core/index/workspace-index';
 import { createExternalRetriever, type ExternalRetriever } from '../core/retrieve/external-retrievers';
 import { LocalRetriever } from '../core/retrieve/local-retriever';
 import { unappliedFilter } from '../core/retrieve/retriever';
-import { validateEmbeddingEndpoints, validateRetrievers } from '../core/retrieve/retriever-config';
 import { destination, RetrieverConsent } from '../core/retrieve/retriever-consent';
 import type { SecretSource } from '../core/retrieve/secret-source';
 import { nestedSettingName } from '../core/workspace-settings';
+import { retrieversSetting } from './config';
 
 /** One configured retriever's line in the baseline view: scored, or why it was not contacted or failed. */
 export interface ConfiguredRetrieverLine {
@@ -83,11 +83,9 @@ interface ConfiguredEntry {
  * Undefined when none is configured.
  */
 async function configuredRetrievers(context: vscode.ExtensionContext, index: WorkspaceIndex, log: vscode.LogOutputChannel, purpose: string): Promise<{ problems: ConfiguredRetrieverLine[]; entries: ConfiguredEntry[] } | undefined> {
-  const c = vscode.workspace.getConfiguration('retrievalLens');
-  const rawRetrievers = c.get<unknown>('retrievers');
-  if (!rawRetrievers || typeof rawRetrievers !== 'object' || !Object.keys(rawRetrievers).length) return undefined;
-  const endpoints = validateEmbeddingEndpoints(c.get<unknown>('embeddingEndpoints') ?? {});
-  const checked = validateRetrievers(rawRetrievers, endpoints.endpoints);
+  const configured = retrieversSetting();
+  if (!configured) return undefined;
+  const { endpoints, retrievers: checked } = configured;
   const problems: ConfiguredRetrieverLine[] = [];
   for (const p of [...endpoints.problems.map((x) => ({ ...x, key: 'embeddingEndpoints' as const })), ...checked.problems.map((x) => ({ ...x, key: 'retrievers' as const }))]) {
     const message = `${nestedSettingName(p.key, p.path)} ${p.problem}`;

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { OpenAIEmbedder } from '../core/embed/openai-embedder';
-import { validateEmbeddingEndpoints, type EmbeddingEndpointConfig } from '../core/retrieve/retriever-config';
+import type { EmbeddingEndpointConfig } from '../core/retrieve/retriever-config';
+import { embeddingEndpointsSetting } from './config';
 import { editorConsent, editorSecrets } from './configured-retrievers';
 
 /**
@@ -8,8 +9,7 @@ import { editorConsent, editorSecrets } from './configured-retrievers';
  * the local index is then embedded by that OpenAI-compatible service instead of a model in a process of its own.
  */
 export function indexEmbeddingEndpoint(model: string): EmbeddingEndpointConfig | undefined {
-  const raw = vscode.workspace.getConfiguration('retrievalLens').get<unknown>('embeddingEndpoints') ?? {};
-  return validateEmbeddingEndpoints(raw).endpoints[model];
+  return embeddingEndpointsSetting().endpoints[model];
 }
 
 /**

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { EvalQuery, Judgment } from '../core/eval/evalset-types';
 import { chunkQrels } from '../core/eval/chunk-relevance';
+import { readConfig } from './config';
 import type { EvalSetService } from './eval-set-service';
 import type { IndexService } from './index-service';
 import { describeHoles, type PoolItem } from '../core/eval/pool';
@@ -140,7 +141,7 @@ export class EvalSetTree implements vscode.TreeDataProvider<Node>, vscode.Dispos
     if (n.kind === 'queue') {
       const index = this.indexService.index;
       if (!index) return [];
-      const k = vscode.workspace.getConfiguration('retrievalLens').get<number>('topK', 10);
+      const k = readConfig().topK;
       const retriever = index.embedder ? 'hybrid' : 'keyword';
       const r = await index.search({ query: n.query.text, k, retrievers: [retriever], filter: n.query.filter, explain: false });
       const judged = chunkQrels([n.query], (d) => index.chunksOf(d)).get(n.query.id) ?? new Map();

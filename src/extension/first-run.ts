@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { editorSwitch } from './config';
 
 /** Set once the walkthrough has been shown to this user (global state: any workspace, any window). */
 export const FIRST_RUN_KEY = 'retrievalLens.walkthroughShown';
@@ -12,7 +13,7 @@ export const FIRST_RUN_KEY = 'retrievalLens.walkthroughShown';
  */
 export async function firstRun(context: vscode.ExtensionContext, demo: { openInspector: () => void; build: () => void }, log: vscode.LogOutputChannel): Promise<'demo' | 'walkthrough' | undefined> {
   const isDemo = process.env.RETRIEVAL_LENS_START_DEMO === '1';
-  const enabled = vscode.workspace.getConfiguration('retrievalLens').get<boolean>('showWalkthrough', true);
+  const enabled = editorSwitch('showWalkthrough');
   if (!isDemo && (!enabled || context.globalState.get<boolean>(FIRST_RUN_KEY))) return undefined;
   await context.globalState.update(FIRST_RUN_KEY, true);
   try {

@@ -3,121 +3,79 @@ import * as vscode from 'vscode';
 import type { ChunkerConfig } from '../core/chunking/chunk';
 import { chunkerKey } from '../core/chunking/chunker-key';
 import { buildDocument } from '../core/corpus/build-document';
-import type { SourceDocument } from '../core/corpus/document';
-import { loadFolderCorpus, loadWorkspaceFile } from '../core/corpus/load-folder';
-import type { OpenAIEmbedder } from '../core/embed/openai-embedder';
-import { cachedHubModel, DEFAULT_EMBEDDING_MODEL, formatDownload, isHubId, resolveEmbeddingModel, type ResolvedModel } from '../core/embed/model-download';
-import { WorkerCrossEncoder, WorkerEmbedder } from '../core/embed/worker-models';
-import { formatStageProgress, ProgressEta } from '../core/index/progress-eta';
+import { loadFolderCorpus } from '../core/corpus/load-folder';
 import { indexFolderName } from '../core/index/index-folder';
-import { indexEmbeddingEndpoint, openEndpointEmbedder } from './endpoint-embedder';
+import { formatStageProgress, ProgressEta } from '../core/index/progress-eta';
 import { WorkspaceIndex } from '../core/index/workspace-index';
 import type { KeywordConfig } from '../core/retrieve/types';
-import { checkSetting, retrievalSettings, SETTING_KEYS, type WorkspaceSettings } from '../core/workspace-settings';
-import { BUILT_IN_MODEL, decideTrust, pickSetting, type TrustDecision } from '../core/workspace-trust';
+import type { TrustDecision } from '../core/workspace-trust';
 import type { IndexStatus } from '../protocol';
-
-const warned = new Set<string>();
-
-/**
- * Reads retrievalLens.* settings into core configs, by the same rules as the CLI (src/core/workspace-settings.ts):
- * only values the user set count (unset ones keep the engine's defaults), and an invalid value is reported once and
- * replaced by its default.
- */
-export function readConfig() {
-  const c = vscode.workspace.getConfiguration('retrievalLens');
-  const set: Record<string, unknown> = {};
-  const trusted = vscode.workspace.isTrusted;
-  const ignored: string[] = [];
-  for (const key of SETTING_KEYS) {
-    const i = c.inspect(key);
-    // In an untrusted workspace a restricted setting's workspace and folder values are not used (see workspace-trust.ts).
-    const { value, ignored: skipped } = pickSetting(key, { folder: i?.workspaceFolderValue, workspace: i?.workspaceValue, user: i?.globalValue }, trusted);
-    if (skipped) ignored.push(key);
-    if (value === undefined) continue;
-    const problem = checkSetting(key, value);
-    if (!problem) set[key] = value;
-    else if (!warned.has(problem)) {
-      warned.add(problem);
-      void vscode.window.showWarningMessage(`Retrieval Lens: ${problem}; using the default.`);
-    }
-  }
-  const s = set as WorkspaceSettings;
-  const dl = c.inspect<boolean>('allowModelDownload');
-  const download = pickSetting('allowModelDownload', { folder: dl?.workspaceFolderValue, workspace: dl?.workspaceValue, user: dl?.globalValue }, trusted);
-  if (download.ignored) ignored.push('allowModelDownload');
-  const trust = decideTrust(trusted, { model: s.embeddingModel ?? DEFAULT_EMBEDDING_MODEL, reranker: s.rerankerModel ?? '', allowDownload: download.value ?? true }, ignored);
-  return {
-    ...retrievalSettings(s, 'markdown'),
-    include: s.include ?? ['**/*'],
-    exclude: s.exclude ?? [],
-    model: trust.model,
-    dtype: s.embeddingDtype ?? 'q8',
-    reranker: trust.reranker,
-    allowDownload: trust.allowDownload,
-    topK: s.topK ?? 10,
-    trust,
-  };
-}
-
-/** Settings that change what the index holds (a rebuild applies them); the rest apply to the next search. */
-const INDEX_SETTINGS = ['include', 'exclude', 'chunker', 'chunkSize', 'chunkOverlap', 'keywordStemming', 'keywordStopWords', 'embeddingModel', 'embeddingDtype', 'embeddingEndpoints', 'rerankerModel'];
+import { needsRebuild, readConfig } from './config';
+import { FileSync } from './file-sync';
+import { IndexStatusBar } from './index-status-bar';
+import { ModelProcesses } from './model-processes';
 
 /**
  * Owns the workspace index: built on command (never at activation), models in processes of their own, progress
  * with cancel, incremental re-index of saved, created and deleted files, skipped files and timings in the log.
  */
 export class IndexService implements vscode.Disposable {
-  index: WorkspaceIndex | undefined;
-  private embedder: WorkerEmbedder | OpenAIEmbedder | undefined;
-  /** Model and dtype the embedder was started with (switching either starts another). */
-  private embedderSpec = '';
-  private crossEncoder: WorkerCrossEncoder | undefined;
+  private current: WorkspaceIndex | undefined;
   private building: Promise<WorkspaceIndex | undefined> | undefined;
   private status: IndexStatus = { state: 'none', documents: 0, chunks: 0, model: null, chunker: '', staleFiles: 0 };
-  private readonly stale = new Set<string>();
   private readonly emitter = new vscode.EventEmitter<IndexStatus>();
   readonly onDidChange = this.emitter.event;
-  private readonly statusBar: vscode.StatusBarItem;
+  private readonly statusBar = new IndexStatusBar();
+  private readonly modelProcesses: ModelProcesses;
+  private readonly sync: FileSync;
   private readonly disposables: vscode.Disposable[] = [];
-  private readonly pendingFiles = new Set<string>();
-  private syncTimer: ReturnType<typeof setTimeout> | undefined;
-  private syncing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly context: vscode.ExtensionContext,
     private readonly log: vscode.LogOutputChannel,
   ) {
-    this.statusBar = vscode.window.createStatusBarItem('retrievalLens.index', vscode.StatusBarAlignment.Left, 50);
-    this.statusBar.name = 'Retrieval Lens index';
-    this.statusBar.command = 'retrievalLens.openInspector';
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the file sync host's getter reads the index as it is now
+    const self = this;
     this.render();
-    this.statusBar.show();
-    const root = this.root;
-    if (root) {
-      const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(root, '**/*'));
-      this.disposables.push(watcher, watcher.onDidCreate((u) => this.fileChanged(u)), watcher.onDidChange((u) => this.fileChanged(u)), watcher.onDidDelete((u) => this.fileChanged(u)));
-    }
+    this.modelProcesses = new ModelProcesses(context, log, () => {
+      this.current = undefined;
+      void this.build();
+    });
+    this.sync = new FileSync(
+      {
+        root: this.root,
+        get index() {
+          return self.current;
+        },
+        relPath: (uri) => this.relPath(uri),
+        changed: () => this.setStatus({ documents: this.current?.docs.size ?? 0, chunks: this.current?.chunkMap.size ?? 0, staleFiles: this.sync.stale.size }),
+      },
+      log,
+    );
     this.disposables.push(
       this.statusBar,
       this.emitter,
-      vscode.workspace.onDidSaveTextDocument((d) => this.fileChanged(d.uri)),
+      this.modelProcesses,
+      this.sync,
       vscode.workspace.onDidChangeConfiguration((e) => this.onConfigChanged(e)),
       vscode.workspace.onDidGrantWorkspaceTrust(() => {
         this.render();
-        if (!this.index) return;
+        if (!this.current) return;
         void vscode.window.showInformationMessage('Retrieval Lens: the workspace is trusted now; rebuild the index to use the models its settings name.', 'Rebuild Index').then((pick) => {
           if (pick) void this.build();
         });
       }),
-      vscode.workspace.onDidChangeTextDocument((e) => {
-        const rel = this.relPath(e.document.uri);
-        if (rel && this.index?.getDocument(rel) && e.contentChanges.length) {
-          this.stale.add(rel);
-          this.setStatus({ staleFiles: this.stale.size });
-        }
-      }),
     );
+  }
+
+  /** The loaded index (undefined before the first build); commands that need one call ensureIndex(). */
+  get index(): WorkspaceIndex | undefined {
+    return this.current;
+  }
+
+  /** Drops the loaded index, so the next use builds (a model switch builds at once instead of asking to rebuild). */
+  dropIndex(): void {
+    this.current = undefined;
   }
 
   get root(): string | undefined {
@@ -142,24 +100,7 @@ export class IndexService implements vscode.Disposable {
   }
 
   private render(): void {
-    const s = this.status;
-    const icon = s.state === 'indexing' ? '$(sync~spin)' : s.state === 'error' ? '$(error)' : s.state === 'ready' ? '$(search)' : '$(circle-slash)';
-    this.statusBar.text = s.state === 'ready' ? `${icon} ${s.chunks} chunks${s.staleFiles ? ` · ${s.staleFiles} stale` : ''}` : `${icon} Retrieval Lens: ${s.state === 'none' ? 'not indexed' : s.state}`;
-    const limits = this.trust().limits;
-    if (limits.length) this.statusBar.text += ' $(shield)';
-    // Messages and limits can quote settings or files (a model name, an error): appended as text, never as markdown.
-    const md = new vscode.MarkdownString();
-    md.isTrusted = false;
-    md.supportHtml = false;
-    md.appendMarkdown(`**Retrieval Lens index**\n\n- state: ${s.state}\n- documents: ${s.documents}\n- chunks: ${s.chunks}\n- chunker: `).appendText(s.chunker || '-');
-    md.appendMarkdown('\n- model: ').appendText(s.model ?? '-');
-    md.appendMarkdown(`\n- stale files: ${s.staleFiles}`);
-    if (s.message) md.appendMarkdown('\n\n').appendText(s.message);
-    if (limits.length) {
-      md.appendMarkdown('\n\n**Restricted Mode** — this workspace is not trusted, so a repository you did not write cannot make Retrieval Lens load, download, contact or write anything:\n');
-      for (const l of limits) md.appendMarkdown('\n- ').appendText(l);
-    }
-    this.statusBar.tooltip = md;
+    this.statusBar.render(this.status, this.trust().limits);
   }
 
   /** What the workspace's trust allows now (see src/core/workspace-trust.ts). */
@@ -187,117 +128,9 @@ export class IndexService implements vscode.Disposable {
     return path.join(base, 'index', indexFolderName(chunker, keyword, model));
   }
 
-  private get modelCacheDir(): string {
-    return path.join(this.context.globalStorageUri.fsPath, 'models');
-  }
-
-  /**
-   * The model to start for a setting's value: a hub model from the verified cache, else downloaded (a cancellable
-   * notification with bytes) into the extension's global storage; USE-lite when downloads are off, the hub cannot be
-   * reached within seconds or the download is cancelled (see fallbackNotice). HF_ENDPOINT names a hub mirror.
-   */
-  private async resolveModel(model: string, dtype: 'q8' | 'fp32', allowDownload: boolean): Promise<ResolvedModel> {
-    const cacheDir = this.modelCacheDir;
-    const remoteHost = process.env.HF_ENDPOINT || undefined;
-    if (!isHubId(model) || cachedHubModel(cacheDir, model, 'main', dtype) || !allowDownload) return resolveEmbeddingModel({ model, dtype, allowDownload, cacheDir, remoteHost });
-    return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Retrieval Lens: downloading ${model}`, cancellable: true }, async (progress, token) => {
-      const controller = new AbortController();
-      token.onCancellationRequested(() => controller.abort());
-      progress.report({ message: 'connecting…' });
-      let shown = 0;
-      let last = 0;
-      const t0 = performance.now();
-      const r = await resolveEmbeddingModel({
-        model,
-        dtype,
-        allowDownload,
-        cacheDir,
-        remoteHost,
-        signal: controller.signal,
-        onProgress: (e) => {
-          const now = performance.now();
-          if (now - last < 200 && e.loaded < e.total) return;
-          last = now;
-          const pct = e.total ? (100 * e.loaded) / e.total : 0;
-          progress.report({ message: `${formatDownload(e.loaded, e.total)} · ${e.file}`, increment: pct - shown });
-          shown = pct;
-        },
-      });
-      if (r.download && !r.download.fromCache) this.log.info(`downloaded ${model} (${formatDownload(r.download.bytesFetched, r.download.bytesFetched)} fetched, commit ${r.download.manifest.commit ?? '?'}) into ${r.download.dir} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-      return r;
-    });
-  }
-
-  private readonly fallbackShown = new Set<string>();
-
-  /** Says once per session and cause what was used instead of the model asked for, and how to change it. */
-  private fallbackNotice(f: NonNullable<ResolvedModel['fallback']>, role: 'embedding' | 'reranker'): void {
-    const key = `${f.reason} ${f.asked}`;
-    this.log.warn(`${role} model ${f.asked} not used: ${f.detail}`);
-    if (this.fallbackShown.has(key)) return;
-    this.fallbackShown.add(key);
-    const used = role === 'embedding' ? `Retrieval Lens indexed with the built-in USE-lite, not ${f.asked}` : `Retrieval Lens reranks nothing: the reranker ${f.asked} is not downloaded`;
-    const how =
-      f.reason === 'download-off'
-        ? 'Turn that setting on, or pick another model with "Retrieval Lens: Select Embedding Model…".'
-        : f.reason === 'unreachable'
-          ? 'Build the index again when the network is back (HF_ENDPOINT names a mirror), or pick another model with "Retrieval Lens: Select Embedding Model…".'
-          : 'Build the index again to resume the download where it stopped.';
-    const actions = f.reason === 'download-off' ? ['Allow Download', 'Select Model'] : ['Retry', 'Select Model'];
-    void vscode.window.showWarningMessage(`${used}: ${f.detail}. ${how}`, ...actions).then(async (pick) => {
-      if (pick === 'Allow Download') await vscode.workspace.getConfiguration('retrievalLens').update('allowModelDownload', true, vscode.ConfigurationTarget.Global);
-      if (pick === 'Select Model') return void vscode.commands.executeCommand('retrievalLens.selectEmbeddingModel');
-      if (pick) {
-        this.index = undefined;
-        void this.build();
-      }
-    });
-  }
-
-  private async models(model: string, reranker: string, dtype: 'q8' | 'fp32', allowDownload: boolean, progress: (m: string) => void) {
-    // Second line of defence behind readConfig: nothing but the bundled model runs in an untrusted workspace.
-    if (!vscode.workspace.isTrusted && (model !== BUILT_IN_MODEL || reranker || allowDownload)) throw new Error(`refusing to load "${model || reranker}" in an untrusted workspace`);
-    const endpoint = indexEmbeddingEndpoint(model);
-    if (endpoint) {
-      // An OpenAI-compatible service embeds the index (consent-gated on its own: it receives the documents).
-      const spec = `endpoint ${model} ${JSON.stringify(endpoint)}`;
-      if (this.embedderSpec !== spec || !this.embedder) {
-        await this.embedder?.dispose();
-        this.embedder = undefined;
-        progress(`contacting embedding endpoint ${model}`);
-        this.embedder = await openEndpointEmbedder(this.context, model, endpoint);
-        this.embedderSpec = spec;
-      }
-    } else {
-      progress(`preparing the embedding model ${model}`);
-      const resolved = await this.resolveModel(model, dtype, allowDownload);
-      if (resolved.fallback) this.fallbackNotice(resolved.fallback, 'embedding');
-      const spec = `${resolved.spec.model} ${dtype} ${resolved.spec.localDir ?? ''}`;
-      if (!this.embedder || ('alive' in this.embedder && !this.embedder.alive) || this.embedderSpec !== spec) {
-        await this.embedder?.dispose();
-        this.embedder = undefined;
-        this.embedderSpec = spec;
-        progress(`loading embedding model ${resolved.spec.model}`);
-        this.embedder = await WorkerEmbedder.start({
-          ...resolved.spec,
-          dtype,
-          onDownload: (file, loaded, total) => progress(`downloading ${file} ${total ? Math.round((100 * loaded) / total) : 0}%`),
-        });
-      }
-    }
-    const rerank = reranker ? await this.resolveModel(reranker, dtype, allowDownload) : undefined;
-    if (rerank?.fallback) this.fallbackNotice(rerank.fallback, 'reranker');
-    const rerankSpec = rerank && !rerank.fallback ? rerank.spec : undefined;
-    if ((this.crossEncoder?.info.id ?? '') !== (rerankSpec?.model ?? '') || (this.crossEncoder && !this.crossEncoder.alive)) {
-      await this.crossEncoder?.dispose();
-      this.crossEncoder = rerankSpec ? await WorkerCrossEncoder.start({ ...rerankSpec, dtype }) : undefined;
-    }
-    return { embedder: this.embedder, crossEncoder: this.crossEncoder ?? null };
-  }
-
   /** The index, building or loading it first when needed (with a cancellable progress notification). */
   async ensureIndex(): Promise<WorkspaceIndex | undefined> {
-    if (this.index) return this.index;
+    if (this.current) return this.current;
     return this.build();
   }
 
@@ -327,7 +160,7 @@ export class IndexService implements vscode.Disposable {
           progress.report({ message: 'reading files' });
           const corpus = await loadFolderCorpus(root, { include: cfg.include, exclude: cfg.exclude, signal: controller.signal });
           for (const s of corpus.skipped) (s.reason === 'unsupported-type' ? this.log.debug : this.log.info).call(this.log, `skipped ${s.path}: ${s.reason} — ${s.detail}`);
-          const { embedder, crossEncoder } = await this.models(cfg.model, cfg.reranker, cfg.dtype, cfg.allowDownload, (m) => progress.report({ message: m }));
+          const { embedder, crossEncoder } = await this.modelProcesses.models(cfg.model, cfg.reranker, cfg.dtype, cfg.allowDownload, (m) => progress.report({ message: m }));
           // The index holds (and its folder is named for) the model actually used: the fallback's, when there was one.
           if (embedder.info.id !== cfg.model) this.setStatus({ model: embedder.info.id });
           const { index, stats, rebuilt } = await WorkspaceIndex.openOrBuild(corpus, {
@@ -344,78 +177,38 @@ export class IndexService implements vscode.Disposable {
           this.log.info(
             `indexed ${index.docs.size} documents, ${index.chunkMap.size} chunks (${stats.added} added, ${stats.changed} changed, ${stats.removed} removed, ${stats.unchanged} unchanged; ${stats.chunksEmbedded} embedded, ${stats.embeddingCacheHits} from cache) in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
           );
-          this.index = index;
-          this.stale.clear();
+          this.current = index;
+          this.sync.stale.clear();
           this.setStatus({ state: 'ready', documents: index.docs.size, chunks: index.chunkMap.size, staleFiles: 0, message: `${corpus.skipped.filter((s) => s.reason !== 'unsupported-type').length} files skipped (see the Retrieval Lens log)` });
           return index;
         },
       );
     } catch (e) {
       const cancelled = e instanceof Error && (e.name === 'AbortError' || /cancel|abort/i.test(e.message));
-      this.setStatus({ state: this.index ? 'ready' : cancelled ? 'none' : 'error', message: cancelled ? 'indexing cancelled' : String(e instanceof Error ? e.message : e) });
+      this.setStatus({ state: this.current ? 'ready' : cancelled ? 'none' : 'error', message: cancelled ? 'indexing cancelled' : String(e instanceof Error ? e.message : e) });
       if (!cancelled) {
         this.log.error(`indexing failed: ${e instanceof Error ? e.stack : e}`);
         void vscode.window.showErrorMessage(`Retrieval Lens: indexing failed: ${e instanceof Error ? e.message : e}`);
       }
-      return this.index;
+      return this.current;
     }
   }
 
   /** Search settings apply to the loaded index at once; index settings ask for a rebuild. */
   private onConfigChanged(e: vscode.ConfigurationChangeEvent): void {
-    if (!this.index || !e.affectsConfiguration('retrievalLens')) return;
+    if (!this.current || !e.affectsConfiguration('retrievalLens')) return;
     const cfg = readConfig();
-    this.index.searchDefaults = { fusion: cfg.fusion, rerank: cfg.rerank };
-    if (!INDEX_SETTINGS.some((k) => e.affectsConfiguration(`retrievalLens.${k}`))) return;
+    this.current.searchDefaults = { fusion: cfg.fusion, rerank: cfg.rerank };
+    if (!needsRebuild(e)) return;
     this.setStatus({ message: 'index settings changed: run Build Index to apply them' });
     void vscode.window.showInformationMessage('Retrieval Lens: the index settings changed.', 'Rebuild Index').then((pick) => {
       if (pick) void this.build();
     });
   }
 
-  /**
-   * A file saved, created, changed or deleted (in the editor or outside it, e.g. a git checkout): after a short
-   * quiet period the batch is applied by the rules of a full build (globs, default excludes, .gitignore), so only
-   * those files' chunks change and an excluded file never enters the index.
-   */
-  private fileChanged(uri: vscode.Uri): void {
-    const rel = this.relPath(uri);
-    if (!rel || !this.index) return;
-    this.pendingFiles.add(rel);
-    clearTimeout(this.syncTimer);
-    this.syncTimer = setTimeout(() => {
-      const batch = [...this.pendingFiles];
-      this.pendingFiles.clear();
-      this.syncing = this.syncing.then(() => this.syncFiles(batch)).catch((e: unknown) => this.log.error(`re-indexing ${batch.join(', ')} failed: ${e instanceof Error ? e.stack : e}`));
-    }, 300);
-  }
-
-  private async syncFiles(paths: string[]): Promise<void> {
-    const root = this.root;
-    const index = this.index;
-    if (!root || !index) return;
-    const cfg = readConfig();
-    const changes: Array<{ docId: string; doc: SourceDocument | null }> = [];
-    for (const rel of paths) {
-      const v = await loadWorkspaceFile(root, rel, { include: cfg.include, exclude: cfg.exclude });
-      if ('doc' in v) changes.push({ docId: rel, doc: v.doc });
-      else {
-        // Gone or no longer indexable; a deleted folder takes every indexed document under it.
-        for (const d of index.docs.keys()) if (d === rel || d.startsWith(`${rel}/`)) changes.push({ docId: d, doc: null });
-      }
-      this.stale.delete(rel);
-    }
-    const stats = await index.updateDocuments(changes);
-    if (stats.added || stats.changed || stats.removed) {
-      this.log.info(`re-indexed ${changes.map((c) => c.docId).join(', ')}: ${stats.added} added, ${stats.changed} changed, ${stats.removed} removed; ${stats.chunksEmbedded} chunk(s) embedded in ${stats.ms.toFixed(0)} ms`);
-    }
-    this.setStatus({ documents: index.docs.size, chunks: index.chunkMap.size, staleFiles: this.stale.size });
-  }
-
   /** Resolves when file changes seen so far are in the index (tests and commands that must see them). */
-  async settled(): Promise<void> {
-    while (this.pendingFiles.size) await new Promise((r) => setTimeout(r, 100));
-    await this.syncing;
+  settled(): Promise<void> {
+    return this.sync.settled();
   }
 
   /** The document as the editor has it now (unsaved edits included), for chunk previews of open files. */
@@ -425,9 +218,6 @@ export class IndexService implements vscode.Disposable {
   }
 
   dispose(): void {
-    clearTimeout(this.syncTimer);
     for (const d of this.disposables) d.dispose();
-    void this.embedder?.dispose();
-    void this.crossEncoder?.dispose();
   }
 }

@@ -11,7 +11,8 @@ import type { ExternalColumn, HostInfo, InitState, MissedSpan, ResultRow, Search
 import type { SearchHit } from '../core/retrieve/types';
 import type { AdapterService } from './adapter-service';
 import type { EvalSetService } from './eval-set-service';
-import { readConfig, type IndexService } from './index-service';
+import { readConfig } from './config';
+import type { IndexService } from './index-service';
 import type { InspectorHandlers } from './inspector-panel';
 
 const RETRIEVERS: RetrieverName[] = ['keyword', 'dense', 'hybrid', 'rerank'];

@@ -12,6 +12,17 @@ describe('extension', () => {
     assert.ok(api.activationMs < 500, `activation ${api.activationMs} ms`);
   });
 
+  it('registers exactly the commands package.json contributes (one list: src/extension/commands/index.ts)', async () => {
+    const ext = vscode.extensions.getExtension(EXTENSION_ID);
+    assert.ok(ext);
+    await ext.activate();
+    const contributed = (ext.packageJSON.contributes.commands as Array<{ command: string }>).map((c) => c.command).sort();
+    // The workbench adds its own commands per contributed view (retrievalLens.evalSet.focus, …): not ours.
+    const views = Object.values(ext.packageJSON.contributes.views as Record<string, Array<{ id: string }>>).flat().map((v) => `${v.id}.`);
+    const registered = (await vscode.commands.getCommands(true)).filter((c) => c.startsWith('retrievalLens.') && !views.some((v) => c.startsWith(v))).sort();
+    assert.deepEqual(registered, contributed);
+  });
+
   it('Open Query Inspector opens the webview panel', async () => {
     await vscode.commands.executeCommand('retrievalLens.openInspector');
     const deadline = Date.now() + 10_000;

@@ -8,7 +8,7 @@ import { whyNotIndexed, type FolderCorpusOptions } from '../corpus/load-folder';
 import { spanOverlapsChunk } from '../eval/chunk-relevance';
 import type { EvalQuery, Judgment } from '../eval/evalset-types';
 import type { RetrievalIndex } from '../retrieve/searchable-index';
-import type { RankPosition, RetrieverName } from '../retrieve/types';
+import { availableRetrievers, type RankPosition, type RetrieverName } from '../retrieve/types';
 
 export const FAILURE_CATEGORIES = ['missing-document', 'stale', 'filtered-out', 'chunking', 'exact-match', 'fusion', 'ranking', 'model-choice', 'semantic'] as const;
 export type FailureCategory = (typeof FAILURE_CATEGORIES)[number];
@@ -136,7 +136,7 @@ export async function diagnoseMisses(ctx: DiagnoseContext, options: Partial<Diag
   const misses: Miss[] = [];
   let found = 0;
   let judged = 0;
-  const retrievers: RetrieverName[] = index.embedder ? ['keyword', 'dense', 'hybrid'] : ['keyword'];
+  const retrievers = availableRetrievers({ dense: !!index.embedder, rerank: false });
   if (index.crossEncoder) retrievers.push('rerank');
   let done = 0;
   for (const q of queries) {

@@ -4,6 +4,15 @@ import type { ModelInfo } from '../embed/embedder';
 export type RetrieverName = 'keyword' | 'dense' | 'hybrid' | 'rerank';
 export const RETRIEVERS: readonly RetrieverName[] = ['keyword', 'dense', 'hybrid', 'rerank'];
 
+/**
+ * The local retrievers an index can answer, in RETRIEVERS order: dense and hybrid need an embedding model, rerank a
+ * cross-encoder. `rerank: false` leaves rerank out even when a cross-encoder is there (the runs a baseline, a
+ * judging pool or a diagnosis take by default: reranking is asked for, never assumed).
+ */
+export function availableRetrievers(has: { dense: boolean; rerank: boolean }): RetrieverName[] {
+  return RETRIEVERS.filter((r) => r === 'keyword' || (r === 'rerank' ? has.rerank : has.dense));
+}
+
 /** Applied before ranking: a chunk is a candidate only when its document passes every given field. */
 export interface MetadataFilter {
   /** Include only documents whose path matches one of these globs (picomatch, POSIX paths). */

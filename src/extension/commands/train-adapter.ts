@@ -1,16 +1,19 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { ADAPTERS_DIR, saveAdapter } from '../core/adapt/adapter-store';
-import { TrialInputError, trialFineTune, type TrialOutput } from '../core/adapt/trial-finetune';
-import { renderTrialMarkdown, trialHeadline } from '../core/adapt/trial-report';
-import { levelSupport } from '../core/eval/label-level';
-import { RUNS_DIR, saveRun } from '../core/eval/run-manifest';
-import { writeFileAtomic } from '../core/io/atomic-write';
-import { workspaceWriteRefusal } from '../core/workspace-trust';
-import type { AdapterService } from './adapter-service';
-import type { EvalSetService } from './eval-set-service';
-import { readConfig, type IndexService } from './index-service';
+import { ADAPTERS_DIR, saveAdapter } from '../../core/adapt/adapter-store';
+import { TrialInputError, trialFineTune, type TrialOutput } from '../../core/adapt/trial-finetune';
+import { renderTrialMarkdown, trialHeadline } from '../../core/adapt/trial-report';
+import { levelSupport } from '../../core/eval/label-level';
+import { RUNS_DIR, saveRun } from '../../core/eval/run-manifest';
+import { writeFileAtomic } from '../../core/io/atomic-write';
+import { availableRetrievers } from '../../core/retrieve/types';
+import { workspaceWriteRefusal } from '../../core/workspace-trust';
+import type { AdapterService } from '../adapter-service';
+import type { EvalSetService } from '../eval-set-service';
+import { readConfig, updateSetting } from '../config';
+import type { IndexService } from '../index-service';
+import type { CommandFactory } from './registry';
 
 /** Thrown from the trial's progress callback when the user pressed Cancel: the trial stops at its next step. */
 class TrialCancelled extends Error {}
@@ -100,11 +103,14 @@ export async function trainAdapterCommand(d: TrainAdapterDeps): Promise<TrainAda
   const use = current === output.adapter.id ? undefined : 'Use This Adapter';
   void vscode.window.showInformationMessage(`Retrieval Lens: ${trialHeadline(r)}. Saved as ${output.adapter.id}.`, ...(use ? [use] : []), 'Run Baseline').then(async (pick) => {
     if (pick === use && use) {
-      await vscode.workspace.getConfiguration('retrievalLens').update('queryAdapter', output.adapter.id, vscode.ConfigurationTarget.Workspace);
+      await updateSetting('queryAdapter', output.adapter.id);
       void vscode.window.setStatusBarMessage(`Retrieval Lens: query adapter ${output.adapter.id} on`, 4000);
     } else if (pick === 'Run Baseline') {
-      await vscode.commands.executeCommand('retrievalLens.runBaseline', ['keyword', 'dense', 'hybrid']);
+      await vscode.commands.executeCommand('retrievalLens.runBaseline', availableRetrievers({ dense: true, rerank: false }));
     }
   });
   return { output, adapterDir, reportFile };
 }
+
+/** "Train Query Adapter (trial fine-tune)". */
+export const trainAdapter: CommandFactory = (s) => () => trainAdapterCommand(s);

@@ -1,0 +1,29 @@
+import type * as vscode from 'vscode';
+import type { AdapterService } from './adapter-service';
+import type { Annotations } from './annotations';
+import type { JudgingFlow } from './commands/judging-queue';
+import type { EvalSetService } from './eval-set-service';
+import type { IndexService } from './index-service';
+import type { InspectorController } from './inspector-controller';
+import type { InspectorPanel } from './inspector-panel';
+
+/**
+ * What the extension's commands work with, made once by activate() (src/extension/extension.ts) and handed to every
+ * command factory (src/extension/commands/): the services that own state, and the views commands open.
+ */
+export interface Services {
+  readonly context: vscode.ExtensionContext;
+  readonly log: vscode.LogOutputChannel;
+  /** The first workspace folder, where the eval set and adapters live; undefined with no folder open. */
+  readonly root: string | undefined;
+  /** The extension's own storage for this workspace (reports, the index). */
+  readonly storageDir: string;
+  readonly indexService: IndexService;
+  readonly evalSet: EvalSetService;
+  readonly adapters: AdapterService;
+  readonly inspector: InspectorController;
+  readonly annotations: Annotations;
+  readonly judging: JudgingFlow;
+  /** Opens (or reveals) the Query Inspector. */
+  openInspector(): InspectorPanel;
+}
