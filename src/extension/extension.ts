@@ -68,7 +68,11 @@ export function activate(context: vscode.ExtensionContext): RetrievalLensApi {
     InspectorPanel.current?.messenger.notify('adapterStatus', inspector.adapterStatus());
   });
   // Loaded on every change (not only while the inspector is open), so a refused adapter is reported at once.
-  adapters.onDidChange(() => InspectorPanel.current?.messenger.notify('adapterStatus', inspector.adapterStatus()));
+  // (Computed before the optional call: `a?.notify(x, f())` would skip f() with no panel open.)
+  adapters.onDidChange(() => {
+    const status = inspector.adapterStatus();
+    InspectorPanel.current?.messenger.notify('adapterStatus', status);
+  });
   evalSet.onDidChange(() => InspectorPanel.current?.messenger.notify('evalQueries', { queries: evalSet.queries().map((q) => ({ id: q.id, text: q.text, split: q.split })) }));
 
   context.subscriptions.push(

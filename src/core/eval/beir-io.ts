@@ -5,6 +5,7 @@ import { readJsonl } from '../corpus/jsonl';
 import { writeFileAtomic } from '../io/atomic-write';
 import { readLines } from '../io/read-lines';
 import type { Qrels } from './evalset-types';
+import { addQrel } from './trec-io';
 
 export interface BeirQuery {
   id: string;
@@ -37,12 +38,7 @@ export function readBeirQrels(file: string): Qrels {
     if (!raw.trim()) return;
     const f = raw.trim().split('\t');
     if (f.length !== 3) throw new InputError(file, i + 2, `expected 3 tab-separated fields, got ${f.length}`);
-    const g = Number(f[2]);
-    if (!Number.isInteger(g)) throw new InputError(file, i + 2, `score "${f[2]}" is not an integer`);
-    const m = qrels.get(f[0]) ?? new Map<string, number>();
-    if (m.has(f[1])) throw new InputError(file, i + 2, `document ${f[1]} judged twice for query ${f[0]}`);
-    m.set(f[1], g);
-    qrels.set(f[0], m);
+    addQrel(qrels, { file, line: i + 2 }, f[0], f[1], f[2], 'score');
   });
   return qrels;
 }

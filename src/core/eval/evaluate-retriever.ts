@@ -1,6 +1,6 @@
 import type { SourceDocument } from '../corpus/document';
 import { LocalRetriever } from '../retrieve/local-retriever';
-import { runQueries, unappliedFilter, type Retriever } from '../retrieve/retriever';
+import { answeredQueries, runQueries, unappliedFilter, type FailedQuery, type Retriever } from '../retrieve/retriever';
 import { documentQrels, spanOverlapsChunk } from './chunk-relevance';
 import type { EvalQuery, Qrels } from './evalset-types';
 import { documentLookup, emptyPlacementCounts, placeHits, type DocumentIdRule, type DocumentLookup, type PlacedHit, type PlacementCounts } from './hit-placement';
@@ -35,7 +35,7 @@ export interface RetrieverEvaluationResult {
   qrels: Qrels;
   placement: PlacementCounts;
   /** Queries the retriever could not answer: left out of the metrics, listed with the message. */
-  failures: Array<{ qid: string; query: string; error: string }>;
+  failures: FailedQuery[];
   /** Queries with a metadata filter the retriever applies only in part or not at all (see unappliedFilter). */
   filtersNotApplied: number;
   manifest: RetrieverRunManifest;
@@ -129,18 +129,12 @@ export async function evaluateRetriever(
   const ranking = new Map<string, string[]>();
   const placed = new Map<string, PlacedHit[]>();
   const placement = emptyPlacementCounts();
-  const failures: RetrieverEvaluationResult['failures'] = [];
+  const { answered, failures } = answeredQueries(judged, outcomes);
   let filtersNotApplied = 0;
   const qrels: Qrels = new Map();
-  for (const q of judged) {
-    const o = outcomes.get(q.id);
-    if (!o) continue;
-    if (o.error !== undefined) {
-      failures.push({ qid: q.id, query: q.text, error: o.error });
-      continue;
-    }
+  for (const { query: q, hits } of answered) {
     if (unappliedFilter(retriever, q.filter).length) filtersNotApplied++;
-    const p = placeHits(o.hits, docs, options.documentId);
+    const p = placeHits(hits, docs, options.documentId);
     for (const h of p) placement[h.placement]++;
     placed.set(q.id, p);
     let ids: string[];

@@ -1,5 +1,5 @@
 import type { SourceDocument } from '../corpus/document';
-import { runQueries, type Retriever } from '../retrieve/retriever';
+import { answeredQueries, runQueries, type FailedQuery, type Retriever } from '../retrieve/retriever';
 import type { RetrievalIndex } from '../retrieve/searchable-index';
 import type { RetrieverName } from '../retrieve/types';
 import { documentLookup, placeHits, type DocumentIdRule } from './hit-placement';
@@ -149,21 +149,15 @@ export async function retrieverRanking(
   documents: Iterable<SourceDocument>,
   k: number,
   options: { documentId?: DocumentIdRule; signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {},
-): Promise<{ ranking: NamedRanking; unplaced: number; failures: Array<{ qid: string; query: string; error: string }> }> {
+): Promise<{ ranking: NamedRanking; unplaced: number; failures: FailedQuery[] }> {
   const docs = documentLookup(documents);
   const outcomes = await runQueries(retriever, queries, { k, explain: false, signal: options.signal, onProgress: options.onProgress });
   const results = new Map<string, PoolHit[]>();
-  const failures: Array<{ qid: string; query: string; error: string }> = [];
+  const { answered, failures } = answeredQueries(queries, outcomes);
   let unplaced = 0;
-  for (const q of queries) {
-    const o = outcomes.get(q.id);
-    if (!o) continue;
-    if (o.error !== undefined) {
-      failures.push({ qid: q.id, query: q.text, error: o.error });
-      continue;
-    }
+  for (const { query: q, hits: found } of answered) {
     const hits: PoolHit[] = [];
-    for (const p of placeHits(o.hits.slice(0, k), docs, options.documentId)) {
+    for (const p of placeHits(found.slice(0, k), docs, options.documentId)) {
       const doc = p.docId === null ? undefined : docs.getDocument(p.docId);
       if (!doc) {
         unplaced++;

@@ -3,21 +3,34 @@ import { writeFileAtomic } from '../io/atomic-write';
 import { readLines } from '../io/read-lines';
 import type { Qrels, Run } from './evalset-types';
 
-/** TREC qrels: `qid iter docno grade` per line (whitespace separated). */
-export function readTrecQrels(file: string): Qrels {
-  const qrels: Qrels = new Map();
+/**
+ * Adds one judgment to `qrels`, as every qrels reader does: the grade must be an integer and a document is judged
+ * at most once per query (else an InputError naming the file and line).
+ */
+export function addQrel(qrels: Qrels, at: { file: string; line: number }, qid: string, docId: string, gradeText: string, gradeName = 'grade'): void {
+  const grade = Number(gradeText);
+  if (!Number.isInteger(grade)) throw new InputError(at.file, at.line, `${gradeName} "${gradeText}" is not an integer`);
+  const m = qrels.get(qid) ?? new Map<string, number>();
+  if (m.has(docId)) throw new InputError(at.file, at.line, `document ${docId} judged twice for query ${qid}`);
+  m.set(docId, grade);
+  qrels.set(qid, m);
+}
+
+/** The whitespace-separated fields of each non-blank line, exactly `n` of them (else an InputError with the line). */
+function eachRecord(file: string, n: number, layout: string, fn: (f: string[], line: number) => void): void {
   readLines(file).forEach((raw, i) => {
     const line = raw.trim();
     if (!line) return;
     const f = line.split(/\s+/);
-    if (f.length !== 4) throw new InputError(file, i + 1, `expected 4 fields "qid iter docno grade", got ${f.length}`);
-    const grade = Number(f[3]);
-    if (!Number.isInteger(grade)) throw new InputError(file, i + 1, `grade "${f[3]}" is not an integer`);
-    const m = qrels.get(f[0]) ?? new Map<string, number>();
-    if (m.has(f[2])) throw new InputError(file, i + 1, `document ${f[2]} judged twice for query ${f[0]}`);
-    m.set(f[2], grade);
-    qrels.set(f[0], m);
+    if (f.length !== n) throw new InputError(file, i + 1, `expected ${n} fields "${layout}", got ${f.length}`);
+    fn(f, i + 1);
   });
+}
+
+/** TREC qrels: `qid iter docno grade` per line (whitespace separated). */
+export function readTrecQrels(file: string): Qrels {
+  const qrels: Qrels = new Map();
+  eachRecord(file, 4, 'qid iter docno grade', (f, line) => addQrel(qrels, { file, line }, f[0], f[2], f[3]));
   return qrels;
 }
 
@@ -31,16 +44,12 @@ export function writeTrecQrels(file: string, qrels: Qrels): void {
 export function readTrecRun(file: string): Run {
   const run: Run = new Map();
   const seen = new Map<string, Set<string>>();
-  readLines(file).forEach((raw, i) => {
-    const line = raw.trim();
-    if (!line) return;
-    const f = line.split(/\s+/);
-    if (f.length !== 6) throw new InputError(file, i + 1, `expected 6 fields "qid Q0 docno rank score tag", got ${f.length}`);
+  eachRecord(file, 6, 'qid Q0 docno rank score tag', (f, line) => {
     const score = Number(f[4]);
-    if (!Number.isFinite(score)) throw new InputError(file, i + 1, `score "${f[4]}" is not a number`);
-    if (!Number.isInteger(Number(f[3]))) throw new InputError(file, i + 1, `rank "${f[3]}" is not an integer`);
+    if (!Number.isFinite(score)) throw new InputError(file, line, `score "${f[4]}" is not a number`);
+    if (!Number.isInteger(Number(f[3]))) throw new InputError(file, line, `rank "${f[3]}" is not an integer`);
     const s = seen.get(f[0]) ?? new Set<string>();
-    if (s.has(f[2])) throw new InputError(file, i + 1, `document ${f[2]} appears twice for query ${f[0]}`);
+    if (s.has(f[2])) throw new InputError(file, line, `document ${f[2]} appears twice for query ${f[0]}`);
     s.add(f[2]);
     seen.set(f[0], s);
     const list = run.get(f[0]) ?? [];

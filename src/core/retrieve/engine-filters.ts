@@ -50,6 +50,15 @@ function loneStarsExact(glob: string): boolean {
 
 const lower = (values: Array<string | number | boolean>) => values.map((v) => String(v));
 
+/** The engine's name for a filter field, or undefined with the gap recorded (`what`: how the engine calls it). */
+function fieldNamer(fields: FilterFields, gaps: string[], what: string): (part: string, field: keyof FilterFields) => string | undefined {
+  return (part, field) => {
+    const f = fields[field];
+    if (!f) gaps.push(`${part}: no filterFields.${field} names ${what}`);
+    return f;
+  };
+}
+
 /**
  * The filter as OpenSearch / Elasticsearch query DSL: `filter` and `must_not` clauses for a `bool` query. Globs become
  * `wildcard` queries (whose `*` also crosses `/`, so `docs/*.md` holds `docs/a/b.md` in the engine: stated as a gap);
@@ -59,11 +68,7 @@ export function elasticFilter(filter: MetadataFilter, fields: FilterFields): Eng
   const clauses: unknown[] = [];
   const mustNot: unknown[] = [];
   const gaps: string[] = [];
-  const need = (part: string, field: keyof FilterFields): string | undefined => {
-    const f = fields[field];
-    if (!f) gaps.push(`${part}: no filterFields.${field} names the engine field`);
-    return f;
-  };
+  const need = fieldNamer(fields, gaps, 'the engine field');
   const globs = (list: string[], part: string): unknown[] => {
     const out: unknown[] = [];
     for (const g of list) {
@@ -99,11 +104,7 @@ export function elasticFilter(filter: MetadataFilter, fields: FilterFields): Eng
 export function qdrantFilter(filter: MetadataFilter, fields: FilterFields): EngineFilter<{ must: unknown[]; must_not: unknown[] }> {
   const must: unknown[] = [];
   const gaps: string[] = [];
-  const need = (part: string, field: keyof FilterFields): string | undefined => {
-    const f = fields[field];
-    if (!f) gaps.push(`${part}: no filterFields.${field} names the payload key`);
-    return f;
-  };
+  const need = fieldNamer(fields, gaps, 'the payload key');
   if (filter.pathGlobs?.length) gaps.push('pathGlobs: Qdrant has no wildcard match on payload values');
   if (filter.excludeGlobs?.length) gaps.push('excludeGlobs: Qdrant has no wildcard match on payload values');
   if (filter.languages?.length && need('languages', 'language')) must.push({ key: fields.language, match: { any: filter.languages } });

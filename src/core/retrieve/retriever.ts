@@ -128,3 +128,23 @@ export async function runQueries(
   // Results in query order regardless of which finished first.
   return new Map(queries.filter((q) => out.has(q.id)).map((q) => [q.id, out.get(q.id) as QueryOutcome]));
 }
+
+/** A query the retriever could not answer (its error), listed instead of being scored as if it returned nothing. */
+export interface FailedQuery {
+  qid: string;
+  query: string;
+  error: string;
+}
+
+/** Splits outcomes into the queries answered (in query order, with their hits) and those that failed. */
+export function answeredQueries<Q extends { id: string; text: string }>(queries: Q[], outcomes: Map<string, QueryOutcome>): { answered: Array<{ query: Q; hits: RetrievedHit[] }>; failures: FailedQuery[] } {
+  const answered: Array<{ query: Q; hits: RetrievedHit[] }> = [];
+  const failures: FailedQuery[] = [];
+  for (const q of queries) {
+    const o = outcomes.get(q.id);
+    if (!o) continue;
+    if (o.error !== undefined) failures.push({ qid: q.id, query: q.text, error: o.error });
+    else answered.push({ query: q, hits: o.hits });
+  }
+  return { answered, failures };
+}
