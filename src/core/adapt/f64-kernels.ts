@@ -1,4 +1,5 @@
 import { F64_KERNELS_WASM } from './f64-kernels-wasm';
+import { lazySimdModule } from '../numeric/simd-module';
 
 /**
  * The float64 kernels of the query-adapter trainer over one growable memory: f64-kernels.wat with WebAssembly SIMD
@@ -132,19 +133,8 @@ interface WasmExports {
   adam16(w: number, mo: number, ve: number, a: number, q: number, m: number, d: number, dp: number, scratch: number, lr: number, c1: number, c2: number, eps: number, wd: number, b1: number, omb1: number, b2: number, omb2: number): void;
 }
 
-let compiled: WebAssembly.Module | null | undefined;
-
 /** The compiled kernels, or null where WebAssembly SIMD is not supported (then the JavaScript loops run). */
-function kernelModule(): WebAssembly.Module | null {
-  if (compiled === undefined) {
-    try {
-      compiled = WebAssembly.validate(F64_KERNELS_WASM) ? new WebAssembly.Module(F64_KERNELS_WASM) : null;
-    } catch {
-      compiled = null;
-    }
-  }
-  return compiled;
-}
+const kernelModule = lazySimdModule(F64_KERNELS_WASM);
 
 /** Row length in doubles for d values: a multiple of 16, the widest tile of the kernels. */
 export function paddedDims(d: number): number {

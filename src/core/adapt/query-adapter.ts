@@ -2,6 +2,7 @@ import * as crypto from 'node:crypto';
 import type { ModelInfo } from '../embed/embedder';
 import { F64Kernels, paddedDims } from './f64-kernels';
 import type { QueryVectorTransform } from '../retrieve/types';
+import { dot4 } from '../numeric/dot4';
 
 /** An adapter trained for another model (or another number of dims) than the index it is applied to. */
 export class AdapterMismatchError extends Error {}
@@ -73,17 +74,7 @@ export class QueryAdapter implements QueryVectorTransform {
     } else {
       const w = this.weights;
       for (let r = 0; r < d; r++) {
-        const base = r * d;
-        let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        let c = 0;
-        for (; c + 3 < d; c += 4) {
-          s0 += w[base + c] * q[c];
-          s1 += w[base + c + 1] * q[c + 1];
-          s2 += w[base + c + 2] * q[c + 2];
-          s3 += w[base + c + 3] * q[c + 3];
-        }
-        for (; c < d; c++) s0 += w[base + c] * q[c];
-        const v = s0 + s1 + s2 + s3;
+        const v = dot4(w, r * d, q, d);
         out[r] = v;
         norm += v * v;
       }

@@ -1,4 +1,5 @@
 import { INT8_DOT_WASM } from './int8-dot-wasm';
+import { lazySimdModule } from '../numeric/simd-module';
 
 /**
  * An int8 copy of a vector table in WebAssembly memory, scanned with the SIMD kernel in int8-dot.wat: a quarter of
@@ -172,16 +173,5 @@ export class Int8Rows {
   }
 }
 
-let compiled: WebAssembly.Module | null | undefined;
-
 /** The compiled kernel, or null where WebAssembly SIMD is not supported (then the float32 scan is used). */
-function kernelModule(): WebAssembly.Module | null {
-  if (compiled === undefined) {
-    try {
-      compiled = WebAssembly.validate(INT8_DOT_WASM) ? new WebAssembly.Module(INT8_DOT_WASM) : null;
-    } catch {
-      compiled = null;
-    }
-  }
-  return compiled;
-}
+const kernelModule = lazySimdModule(INT8_DOT_WASM);

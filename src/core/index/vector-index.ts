@@ -1,5 +1,6 @@
 import { TopK } from './heap';
 import { Int8Rows } from './int8-rows';
+import { dot4 } from '../numeric/dot4';
 
 /** The dense ranking of one query: exact float32 cosine, ties by storage order. */
 export interface DenseRanking {
@@ -108,17 +109,7 @@ export class VectorIndex {
   scoreRow(query: Float32Array, row: number): number {
     const d = this.dims;
     const data = this.data;
-    const base = row * d;
-    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    let j = 0;
-    for (; j + 3 < d; j += 4) {
-      s0 += data[base + j] * query[j];
-      s1 += data[base + j + 1] * query[j + 1];
-      s2 += data[base + j + 2] * query[j + 2];
-      s3 += data[base + j + 3] * query[j + 3];
-    }
-    for (; j < d; j++) s0 += data[base + j] * query[j];
-    return Math.fround(s0 + s1 + s2 + s3);
+    return Math.fround(dot4(data, row * d, query, d));
   }
 
   /**
