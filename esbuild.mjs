@@ -47,6 +47,8 @@ const builds = [
   { ...node, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist' },
   { ...node, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
   { ...node, entryPoints: { 'embed-worker': 'src/core/embed/embed-worker.ts' }, outdir: 'dist' },
+  // Trains query adapters off the extension host's event loop (src/core/adapt/training-runner.ts).
+  { ...node, entryPoints: { 'adapter-training-worker': 'src/core/adapt/adapter-training-worker.ts' }, outdir: 'dist' },
   {
     ...base,
     platform: 'browser',

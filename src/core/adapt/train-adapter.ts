@@ -55,7 +55,15 @@ export interface AdapterTrainingResult {
  * float32 values in double precision), so the weights equal theirs bit for bit (tested against that reference).
  * `kernels: 'js'` runs the same loops in JavaScript (what runs where WebAssembly SIMD is missing).
  */
-export function trainQueryAdapter(model: AdapterModel, fit: TrainingExample[], heldOut: TrainingExample[], options: Partial<AdapterTrainingOptions> = {}, kernels: 'auto' | 'js' = 'auto'): AdapterTrainingResult {
+export function trainQueryAdapter(
+  model: AdapterModel,
+  fit: TrainingExample[],
+  heldOut: TrainingExample[],
+  options: Partial<AdapterTrainingOptions> = {},
+  kernels: 'auto' | 'js' = 'auto',
+  /** After each epoch (the runner in a worker reports it as progress). */
+  onEpoch?: (e: AdapterTrainingResult['history'][number]) => void,
+): AdapterTrainingResult {
   const o = { ...DEFAULT_ADAPTER_TRAINING, ...options };
   const d = model.dims;
   for (const e of [...fit, ...heldOut]) {
@@ -90,6 +98,7 @@ export function trainQueryAdapter(model: AdapterModel, fit: TrainingExample[], h
     }
     const held = heldOut.length ? net.loss(heldOut, false) : 0;
     history.push({ epoch, trainLoss: lossSum / fit.length, heldOutLoss: held });
+    onEpoch?.(history[history.length - 1]);
     if (!heldOut.length || held < bestLoss - 1e-6) {
       bestLoss = held;
       best = net.weights();

@@ -8,6 +8,7 @@ import { compareRuns, seededRandom } from '../eval/significance';
 import type { RetrievalIndex } from '../retrieve/searchable-index';
 import type { FusionConfig } from '../retrieve/types';
 import { QueryAdapter, type AdapterModel } from './query-adapter';
+import type { AdapterTrainer } from './training-runner';
 import { DEFAULT_ADAPTER_TRAINING, trainQueryAdapter, type AdapterTrainingOptions, type AdapterTrainingResult, type TrainingExample } from './train-adapter';
 
 /** The labels cannot support a trial (no train split, nothing to evaluate): the caller's input, not a bug. */
@@ -28,6 +29,13 @@ export interface TrialOptions {
   /** Ranking depth (for recall_100). */
   depth: number;
   onProgress?: (message: string) => void;
+  /**
+   * Who trains the adapters: in this thread by default (the CLI), in a worker thread in the editor
+   * (trainInWorker, so the extension host's event loop stays free and Cancel stops training at once).
+   */
+  trainer?: AdapterTrainer;
+  /** Cancels the trial: checked between its steps, and passed to the trainer's worker by the caller. */
+  signal?: AbortSignal;
 }
 
 export const DEFAULT_TRIAL: TrialOptions = { level: 'doc', heldOutShare: 0.2, curve: [0.25, 0.5, 1], training: {}, mining: {}, hybrid: true, seed: 42, depth: 100 };
@@ -92,7 +100,11 @@ export interface TrialOutput {
  */
 export async function trialFineTune(index: RetrievalIndex, queries: EvalQuery[], options: Partial<TrialOptions> = {}, splitSource = 'eval set'): Promise<TrialOutput> {
   const o = { ...DEFAULT_TRIAL, ...options };
-  const say = o.onProgress ?? (() => undefined);
+  const say = (m: string) => {
+    o.signal?.throwIfAborted();
+    o.onProgress?.(m);
+  };
+  const train: AdapterTrainer = o.trainer ?? (async (m, f, h, settings) => trainQueryAdapter(m, f, h, settings));
   const info = index.manifest.model;
   if (!info || !index.vectors || !index.embedder) throw new TrialInputError('trial fine-tune needs an index with an embedding model');
   const model: AdapterModel = { id: info.id, revision: info.revision, dims: info.dims };
@@ -126,7 +138,7 @@ export async function trialFineTune(index: RetrievalIndex, queries: EvalQuery[],
   const settings = { ...DEFAULT_ADAPTER_TRAINING, ...o.training, seed: o.training.seed ?? o.seed };
 
   say(`training the adapter on ${fit.length} pairs (${heldOut.length} held out)`);
-  const trained = trainQueryAdapter(model, fit, heldOut, settings);
+  const trained = await train(model, fit, heldOut, settings);
   const adapter = trained.adapter;
 
   say('scoring dense and hybrid with and without the adapter on the eval split');
@@ -168,7 +180,7 @@ export async function trialFineTune(index: RetrievalIndex, queries: EvalQuery[],
       }
       subset = fit.filter((e) => keep.has(e.queryId));
       say(`learning curve: ${Math.round(share * 100)}% (${subset.length} pairs)`);
-      const r = trainQueryAdapter(model, subset, heldOut, settings);
+      const r = await train(model, subset, heldOut, settings);
       a = r.adapter;
       bestEpoch = r.bestEpoch;
     }

@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { ADAPTERS_DIR, saveAdapter } from '../../core/adapt/adapter-store';
 import { TrialInputError, trialFineTune, type TrialOutput } from '../../core/adapt/trial-finetune';
 import { renderTrialMarkdown, trialHeadline } from '../../core/adapt/trial-report';
+import { trainInWorker } from '../../core/adapt/training-runner';
 import { levelSupport } from '../../core/eval/label-level';
 import { RUNS_DIR, saveRun } from '../../core/eval/run-manifest';
 import { writeFileAtomic } from '../../core/io/atomic-write';
@@ -14,9 +15,6 @@ import type { EvalSetService } from '../eval-set-service';
 import { readConfig, updateSetting } from '../config';
 import type { IndexService } from '../index-service';
 import type { CommandFactory } from './registry';
-
-/** Thrown from the trial's progress callback when the user pressed Cancel: the trial stops at its next step. */
-class TrialCancelled extends Error {}
 
 export interface TrainAdapterDeps {
   root: string | undefined;
@@ -38,7 +36,7 @@ export interface TrainAdapterOutcome {
  * "Retrieval Lens: Train Query Adapter (trial fine-tune)": trains on the eval set's train split, measures on its
  * eval split (the same trial as the CLI's trial-finetune), with progress and Cancel; saves the adapter under
  * .retrieval-lens/adapters/ and both runs under .retrieval-lens/runs/, shows the trial's report and offers to
- * switch the adapter on. Cancel is honoured between the trial's steps (mining, each training, each scoring).
+ * switch the adapter on. Training runs in a worker thread: Cancel stops it at once, and the other steps between them.
  */
 export async function trainAdapterCommand(d: TrainAdapterDeps): Promise<TrainAdapterOutcome | undefined> {
   if (!d.root) {
@@ -64,22 +62,29 @@ export async function trainAdapterCommand(d: TrainAdapterDeps): Promise<TrainAda
       { location: vscode.ProgressLocation.Notification, title: 'Retrieval Lens: trial fine-tune (query adapter)', cancellable: true },
       async (progress, token) => {
         const t = performance.now();
+        // Training runs in a worker thread (the extension host's event loop stays free); Cancel ends it at once and
+        // is checked between the trial's other steps (mining, scoring).
+        const controller = new AbortController();
+        token.onCancellationRequested(() => controller.abort());
+        let step = '';
         const out = await trialFineTune(index, queries, {
           level,
           fusion: readConfig().fusion,
+          signal: controller.signal,
+          trainer: trainInWorker({ signal: controller.signal, onEpoch: (e) => progress.report({ message: `${step} · epoch ${e.epoch}, held-out loss ${e.heldOutLoss.toFixed(3)}` }) }),
           onProgress: (m) => {
-            if (token.isCancellationRequested) throw new TrialCancelled();
+            step = m;
             d.log.info(`trial: ${m}`);
             progress.report({ message: m });
           },
         });
-        if (token.isCancellationRequested) throw new TrialCancelled();
+        controller.signal.throwIfAborted();
         d.log.info(`trial: done in ${((performance.now() - t) / 1000).toFixed(1)} s`);
         return out;
       },
     );
   } catch (e) {
-    if (e instanceof TrialCancelled) {
+    if (e instanceof Error && e.name === 'AbortError') {
       void vscode.window.showInformationMessage('Retrieval Lens: trial fine-tune cancelled; nothing was saved.');
       return undefined;
     }

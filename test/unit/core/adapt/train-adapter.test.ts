@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { QueryAdapter } from '../../../../src/core/adapt/query-adapter';
 import { trainQueryAdapter, type AdapterTrainingOptions, type TrainingExample } from '../../../../src/core/adapt/train-adapter';
+import { trainInWorker } from '../../../../src/core/adapt/training-runner';
 import { seededRandom } from '../../../../src/core/eval/significance';
 import { trainScalarReference } from '../../../helpers/scalar-adapter-trainer';
 
@@ -69,5 +70,58 @@ describe('query adapter training: the batched kernels equal the per-pair scalar 
     const ex = examples(40, 18, 9);
     const r = assertSameTraining(18, ex, [], { learningRate: 1e-2, maxEpochs: 3, batchSize: 8 });
     assert.equal(r.bestEpoch, 3);
+  });
+});
+
+describe('training in a worker thread (the editor trains off its event loop)', () => {
+  const model = { id: 'm', revision: '1', dims: 64 };
+  const fit = examples(240, 64, 11);
+  const held = examples(40, 64, 12);
+
+  it('gives the in-process weights bit for bit, with the same history, and reports each epoch', async () => {
+    const settings = { maxEpochs: 6, patience: 10, seed: 5 };
+    const local = trainQueryAdapter(model, fit, held, settings);
+    const epochs: number[] = [];
+    const remote = await trainInWorker({ onEpoch: (e) => epochs.push(e.epoch) })(model, fit, held, settings);
+    assert.equal(QueryAdapter.hashWeights(remote.adapter.weights), QueryAdapter.hashWeights(local.adapter.weights));
+    assert.deepEqual(remote.history, local.history);
+    assert.equal(remote.bestEpoch, local.bestEpoch);
+    assert.deepEqual(epochs, local.history.slice(1).map((h) => h.epoch));
+  });
+
+  it('keeps the caller\'s event loop free and stops within a second of Cancel', async () => {
+    const big = examples(1500, 384, 21);
+    const controller = new AbortController();
+    let longest = 0;
+    let last = performance.now();
+    const meter = setInterval(() => {
+      const now = performance.now();
+      longest = Math.max(longest, now - last);
+      last = now;
+    }, 5);
+    let firstEpoch = 0;
+    const started = performance.now();
+    const run = trainInWorker({ signal: controller.signal, onEpoch: () => (firstEpoch ||= performance.now() - started) })({ ...model, dims: 384 }, big, big.slice(0, 100), { maxEpochs: 40, patience: 40 });
+    // Cancel once training is under way (after its first epoch, or 3 s at most).
+    while (!firstEpoch && performance.now() - started < 3000) await new Promise((r) => setTimeout(r, 20));
+    const t = performance.now();
+    controller.abort();
+    await assert.rejects(run, (e: Error) => e.name === 'AbortError');
+    const cancelMs = performance.now() - t;
+    clearInterval(meter);
+    console.log(`adapter training in a worker: 1,500 pairs of 384 dims, first epoch after ${firstEpoch.toFixed(0)} ms; longest event-loop gap on the caller ${longest.toFixed(1)} ms (target < 50); cancelled in ${cancelMs.toFixed(1)} ms (target < 1000)`);
+    assert.ok(longest < 50, `event loop held ${longest.toFixed(1)} ms`);
+    assert.ok(cancelMs < 1000, `cancel took ${cancelMs.toFixed(0)} ms`);
+  });
+
+  it('rejects with the reason when training fails in the worker (a wrong-dimension example)', async () => {
+    const bad = [...fit.slice(0, 3), { ...fit[3], query: new Float32Array(10) }];
+    await assert.rejects(trainInWorker()(model, bad, [], {}), /adapter training failed: training example for query q3 is not 64-dim/);
+  });
+
+  it('a signal already aborted starts no worker', async () => {
+    const c = new AbortController();
+    c.abort();
+    await assert.rejects(trainInWorker({ signal: c.signal })(model, fit, held, {}), (e: Error) => e.name === 'AbortError');
   });
 });

@@ -1,0 +1,77 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { TrainingMessage } from './adapter-training-worker';
+import { QueryAdapter, type AdapterModel } from './query-adapter';
+import type { AdapterTrainingOptions, AdapterTrainingResult, TrainingExample } from './train-adapter';
+
+/** The trainer's signature: in-process (trainQueryAdapter) or in a worker thread (trainInWorker). */
+export type AdapterTrainer = (model: AdapterModel, fit: TrainingExample[], heldOut: TrainingExample[], settings: Partial<AdapterTrainingOptions>) => Promise<AdapterTrainingResult>;
+
+/**
+ * The worker script: dist/adapter-training-worker.js beside the bundle, else the TypeScript source (tests, scripts)
+ * run through tsx.
+ */
+function workerFile(): { file: string; execArgv: string[] } {
+  for (const name of ['adapter-training-worker.js', 'adapter-training-worker.ts']) {
+    const file = path.join(__dirname, name);
+    if (fs.existsSync(file)) return { file, execArgv: name.endsWith('.ts') ? ['--require', require.resolve('tsx/cjs')] : [] };
+  }
+  throw new Error(`adapter training worker not found beside ${__dirname} (build with npm run build)`);
+}
+
+/** Examples per message to the worker. */
+const PART = 200;
+
+export class TrainingCancelled extends Error {
+  constructor() {
+    super('training cancelled');
+    this.name = 'AbortError';
+  }
+}
+
+/**
+ * Trains a query adapter in a worker thread, so the caller's event loop (the editor's extension host) stays free:
+ * the same trainer and seed as in-process, so the same weights bit for bit. A worker thread is fine here although
+ * model inference runs in child processes: the reason for those is onnxruntime-node (it cannot be loaded again in a
+ * new thread and crashed at exit), and training runs pure JavaScript and WebAssembly. The signal terminates the
+ * worker at once (cancel does not wait for an epoch to end); a worker that dies rejects with its reason.
+ */
+export function trainInWorker(options: { signal?: AbortSignal; onEpoch?: (e: AdapterTrainingResult['history'][number]) => void } = {}): AdapterTrainer {
+  return (model, fit, heldOut, settings) =>
+    new Promise<AdapterTrainingResult>((resolve, reject) => {
+      if (options.signal?.aborted) return reject(new TrainingCancelled());
+      const { file, execArgv } = workerFile();
+      const worker = new Worker(file, { execArgv });
+      let settled = false;
+      const finish = (f: () => void) => {
+        if (settled) return;
+        settled = true;
+        options.signal?.removeEventListener('abort', onAbort);
+        f();
+        void worker.terminate();
+      };
+      const onAbort = () => finish(() => reject(new TrainingCancelled()));
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      worker.on('message', (m: { type: 'epoch'; epoch: AdapterTrainingResult['history'][number] } | ({ type: 'done'; weights: Float32Array } & Omit<AdapterTrainingResult, 'adapter'>) | { type: 'error'; message: string }) => {
+        if (m.type === 'epoch') options.onEpoch?.(m.epoch);
+        else if (m.type === 'error') finish(() => reject(new Error(`adapter training failed: ${m.message}`)));
+        else finish(() => resolve({ adapter: new QueryAdapter(model, m.weights), history: m.history, bestEpoch: m.bestEpoch, epochs: m.epochs, steps: m.steps, ms: m.ms }));
+      });
+      worker.on('error', (e) => finish(() => reject(new Error(`adapter training worker failed: ${e.message}`))));
+      worker.on('exit', (code) => finish(() => reject(new Error(`adapter training worker exited (code ${code}) before it finished`))));
+      void (async () => {
+        // In parts of a few hundred examples with a turn of the event loop between them: one copy of a thousand
+        // pairs' vectors at once held the caller for over 50 ms.
+        for (const [part, list] of [['fit', fit], ['heldOut', heldOut]] as const) {
+          for (let i = 0; i < list.length && !settled; i += PART) {
+            const m: TrainingMessage = { type: 'examples', part, examples: list.slice(i, i + PART) };
+            worker.postMessage(m);
+            await new Promise((r) => setImmediate(r));
+          }
+        }
+        const m: TrainingMessage = { type: 'train', model, settings };
+        if (!settled) worker.postMessage(m);
+      })();
+    });
+}
