@@ -1,20 +1,9 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { listAdapterNames, resolveAdapterDir } from '../core/adapt/adapter-ref';
-import { loadAdapter, type AdapterManifest } from '../core/adapt/adapter-store';
-import type { QueryAdapter } from '../core/adapt/query-adapter';
+import { adapterSelectionKey, selectAdapter, type LoadedAdapter } from '../core/adapt/adapter-selection';
 import type { WorkspaceIndex } from '../core/index/workspace-index';
-import type { AdapterStatus } from '../protocol';
 import { setting } from './config';
 
-export interface LoadedAdapter {
-  adapter?: QueryAdapter;
-  manifest?: AdapterManifest;
-  status: AdapterStatus;
-}
-
-const fmt = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(3)}`;
+export type { LoadedAdapter };
 
 /**
  * The query adapter retrievalLens.queryAdapter names, loaded for the current index's model. Another model or
@@ -51,16 +40,13 @@ export class AdapterService implements vscode.Disposable {
     return { value: value ?? '', ignored, problem };
   }
 
-  /** The adapter for this index, or its status saying why there is none. */
+  /** The adapter for this index, or its status saying why there is none (src/core/adapt/adapter-selection.ts). */
   load(index: WorkspaceIndex | undefined): LoadedAdapter {
     const s = this.setting();
-    const model = index?.manifest.model ?? null;
-    const resolved = this.root && s.value ? resolveAdapterDir(this.root, s.value) : { dir: null };
-    const manifestFile = resolved.dir ? path.join(resolved.dir, 'manifest.json') : '';
-    const stamp = manifestFile && fs.existsSync(manifestFile) ? fs.statSync(manifestFile).mtimeMs : 0;
-    const key = JSON.stringify([s, model && [model.id, model.revision, model.dims], resolved, stamp]);
+    const model = index ? index.manifest.model : undefined;
+    const key = adapterSelectionKey(this.root, s, model);
     if (this.cached?.key === key) return this.cached.value;
-    const value = this.compute(s, index, resolved);
+    const value = selectAdapter(this.root, s, model);
     if (value.status.state === 'error' && value.status.message && !this.warned.has(value.status.message)) {
       this.warned.add(value.status.message);
       this.log.warn(`query adapter: ${value.status.message}`);
@@ -68,30 +54,6 @@ export class AdapterService implements vscode.Disposable {
     }
     this.cached = { key, value };
     return value;
-  }
-
-  private compute(s: ReturnType<AdapterService['setting']>, index: WorkspaceIndex | undefined, resolved: { dir: string | null; problem?: string }): LoadedAdapter {
-    if (s.problem) return { status: { setting: '', state: 'error', message: s.problem } };
-    if (!s.value) {
-      const saved = this.root ? listAdapterNames(this.root) : [];
-      const message = s.ignored
-        ? 'this workspace is not trusted (Restricted Mode): its retrievalLens.queryAdapter is not loaded'
-        : saved.length
-          ? `no query adapter on: set retrievalLens.queryAdapter to one of the ${saved.length} saved (newest: ${saved[0]})`
-          : 'no query adapter: set retrievalLens.queryAdapter, or run "Retrieval Lens: Train Query Adapter (trial fine-tune)"';
-      return { status: { setting: '', state: 'off', message } };
-    }
-    if (resolved.problem || !resolved.dir) return { status: { setting: s.value, state: 'error', message: resolved.problem ?? 'no workspace folder' } };
-    if (!index) return { status: { setting: s.value, state: 'off', message: 'no index yet: build the index to apply the adapter' } };
-    try {
-      const { adapter, manifest } = loadAdapter(resolved.dir, index.manifest.model);
-      const m = manifest.metrics;
-      const trained = m ? `${fmt(m.delta)} nDCG@10 (95% CI [${fmt(m.ci95[0])}, ${fmt(m.ci95[1])}], p = ${m.pValue.toFixed(3)}) on ${m.evalQueries} eval queries` : undefined;
-      return { adapter, manifest, status: { setting: s.value, state: 'ready', id: adapter.id, trained } };
-    } catch (e) {
-      const message = `retrievalLens.queryAdapter "${s.value}" was refused: ${e instanceof Error ? e.message : String(e)}`;
-      return { status: { setting: s.value, state: 'error', message } };
-    }
   }
 
   /** Forget what was loaded (a new index or a new adapter on disk). */
