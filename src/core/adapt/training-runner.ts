@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { TrainingMessage } from './adapter-training-worker';
 import { QueryAdapter, type AdapterModel } from './query-adapter';
 import type { AdapterTrainingOptions, AdapterTrainingResult, TrainingExample } from './train-adapter';
@@ -37,12 +37,19 @@ export class TrainingCancelled extends Error {
  * new thread and crashed at exit), and training runs pure JavaScript and WebAssembly. The signal terminates the
  * worker at once (cancel does not wait for an epoch to end); a worker that dies rejects with its reason.
  */
-export function trainInWorker(options: { signal?: AbortSignal; onEpoch?: (e: AdapterTrainingResult['history'][number]) => void } = {}): AdapterTrainer {
+export function trainInWorker(
+  options: {
+    signal?: AbortSignal;
+    onEpoch?: (e: AdapterTrainingResult['history'][number]) => void;
+    /** Caps the worker's heap: a job that outgrows it ends the worker (and rejects) instead of the caller's process. */
+    resourceLimits?: ResourceLimits;
+  } = {},
+): AdapterTrainer {
   return (model, fit, heldOut, settings) =>
     new Promise<AdapterTrainingResult>((resolve, reject) => {
       if (options.signal?.aborted) return reject(new TrainingCancelled());
       const { file, execArgv } = workerFile();
-      const worker = new Worker(file, { execArgv });
+      const worker = new Worker(file, { execArgv, ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}) });
       let settled = false;
       const finish = (f: () => void) => {
         if (settled) return;

@@ -3,7 +3,7 @@ import { before, describe, it } from 'node:test';
 import { QueryAdapter } from '../../../../src/core/adapt/query-adapter';
 import type { EmbedOptions, Embedder } from '../../../../src/core/embed/embedder';
 import { loadEvalTarget, type EvalTarget } from '../../../../src/core/eval/eval-target';
-import { evaluate, type EvaluationResult } from '../../../../src/core/eval/evaluate';
+import { evaluate, type EvaluateOptions, type EvaluationResult } from '../../../../src/core/eval/evaluate';
 import { seededRandom } from '../../../../src/core/eval/significance';
 import { WorkspaceIndex } from '../../../../src/core/index/workspace-index';
 import { CharTrigramEmbedder } from '../../../helpers/char-ngram-embedder';
@@ -47,7 +47,7 @@ describe('adapted baseline runs ("dense + adapter", "hybrid + adapter": evaluate
   let plain: WorkspaceIndex;
   let mapped: WorkspaceIndex;
   let adapter: QueryAdapter;
-  const embedder = new CharTrigramEmbedder();
+  const embedder: Embedder = new CharTrigramEmbedder();
 
   before(async () => {
     target = await loadEvalTarget(demoDir);
@@ -60,7 +60,7 @@ describe('adapted baseline runs ("dense + adapter", "hybrid + adapter": evaluate
   });
 
   it('dense + adapter ranks each eval query as a dense search of W·q over the unchanged passage vectors', async () => {
-    const options = { retriever: 'dense', level: 'doc', cutoffs: [10, 100], split: 'eval' } as const;
+    const options: EvaluateOptions = { retriever: 'dense', level: 'doc', cutoffs: [10, 100], split: 'eval' };
     const adapted = await evaluate(plain, target.queries, { ...options, queryTransform: adapter });
     const base = await evaluate(plain, target.queries, options);
     assert.equal(adapted.manifest.queryAdapter, adapter.id);
@@ -96,7 +96,7 @@ describe('adapted baseline runs ("dense + adapter", "hybrid + adapter": evaluate
   });
 
   it('hybrid + adapter fuses the same keyword leg with the W·q dense leg', async () => {
-    const options = { retriever: 'hybrid', level: 'doc', cutoffs: [10, 100], split: 'eval' } as const;
+    const options: EvaluateOptions = { retriever: 'hybrid', level: 'doc', cutoffs: [10, 100], split: 'eval' };
     const adapted = await evaluate(plain, target.queries, { ...options, queryTransform: adapter });
     const viaModel = await evaluate(mapped, target.queries, options);
     const base = await evaluate(plain, target.queries, options);
