@@ -26,3 +26,6 @@ parentPort?.on('message', (m: TrainingMessage) => {
     parentPort?.postMessage({ type: 'error', message: e instanceof Error ? e.message : String(e) });
   }
 });
+
+// Loaded: the caller sends the examples now.
+parentPort?.postMessage({ type: 'ready' });

@@ -21,7 +21,7 @@ function workerFile(): { file: string; execArgv: string[] } {
 }
 
 /** Examples per message to the worker. */
-const PART = 200;
+const PART = 50;
 
 export class TrainingCancelled extends Error {
   constructor() {
@@ -60,15 +60,9 @@ export function trainInWorker(
       };
       const onAbort = () => finish(() => reject(new TrainingCancelled()));
       options.signal?.addEventListener('abort', onAbort, { once: true });
-      worker.on('message', (m: { type: 'epoch'; epoch: AdapterTrainingResult['history'][number] } | ({ type: 'done'; weights: Float32Array } & Omit<AdapterTrainingResult, 'adapter'>) | { type: 'error'; message: string }) => {
-        if (m.type === 'epoch') options.onEpoch?.(m.epoch);
-        else if (m.type === 'error') finish(() => reject(new Error(`adapter training failed: ${m.message}`)));
-        else finish(() => resolve({ adapter: new QueryAdapter(model, m.weights), history: m.history, bestEpoch: m.bestEpoch, epochs: m.epochs, steps: m.steps, ms: m.ms }));
-      });
-      worker.on('error', (e) => finish(() => reject(new Error(`adapter training worker failed: ${e.message}`))));
-      worker.on('exit', (code) => finish(() => reject(new Error(`adapter training worker exited (code ${code}) before it finished`))));
-      void (async () => {
-        // In parts of a few hundred examples with a turn of the event loop between them: one copy of a thousand
+      const send = async () => {
+        // Once the worker has loaded (its start-up then does not compete with the copies for the caller's core), in
+        // parts of fifty examples with a turn of the event loop between them: one copy of a thousand
         // pairs' vectors at once held the caller for over 50 ms.
         for (const [part, list] of [['fit', fit], ['heldOut', heldOut]] as const) {
           for (let i = 0; i < list.length && !settled; i += PART) {
@@ -79,6 +73,14 @@ export function trainInWorker(
         }
         const m: TrainingMessage = { type: 'train', model, settings };
         if (!settled) worker.postMessage(m);
-      })();
+      };
+      worker.on('message', (m: { type: 'ready' } | { type: 'epoch'; epoch: AdapterTrainingResult['history'][number] } | ({ type: 'done'; weights: Float32Array } & Omit<AdapterTrainingResult, 'adapter'>) | { type: 'error'; message: string }) => {
+        if (m.type === 'ready') void send();
+        else if (m.type === 'epoch') options.onEpoch?.(m.epoch);
+        else if (m.type === 'error') finish(() => reject(new Error(`adapter training failed: ${m.message}`)));
+        else finish(() => resolve({ adapter: new QueryAdapter(model, m.weights), history: m.history, bestEpoch: m.bestEpoch, epochs: m.epochs, steps: m.steps, ms: m.ms }));
+      });
+      worker.on('error', (e) => finish(() => reject(new Error(`adapter training worker failed: ${e.message}`))));
+      worker.on('exit', (code) => finish(() => reject(new Error(`adapter training worker exited (code ${code}) before it finished`))));
     });
 }
