@@ -52,7 +52,7 @@ const builds = [
     platform: 'browser',
     format: 'iife',
     target: 'es2022',
-    entryPoints: { webview: 'webview-ui/main.ts', neighbourhood: 'webview-ui/neighbourhood/main.ts' },
+    entryPoints: { webview: 'webview-ui/inspector/main.ts', neighbourhood: 'webview-ui/neighbourhood/main.ts' },
     outdir: 'dist',
   },
   {

@@ -1,4 +1,4 @@
-import { Messenger, type HostToWebview, type InspectorToHost } from '../src/protocol';
+import { Messenger, type HostToWebview, type InspectorToHost } from '../../src/protocol';
 
 interface VsCodeApi<S> {
   postMessage(message: unknown): void;
