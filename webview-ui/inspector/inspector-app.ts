@@ -5,7 +5,7 @@ import type { RetrieverName, ScoreExplanation } from '../../src/core/retrieve/ty
 import type { VscodeTextfield } from '@vscode-elements/elements/dist/vscode-textfield/vscode-textfield.js';
 import { describeFusion } from '../../src/core/retrieve/fusion-label';
 import { CHECKED_FIELDS, fusionFieldsUsed, readForm, type SearchForm } from './search-form';
-import { messenger, state as persisted, type PersistedState } from '../shared/vscode-api';
+import { messenger, state as persisted, type PersistedState } from './api';
 
 /** Filter and fusion fields: plain text in the persisted state. */
 type FormTextField = Extract<keyof PersistedState, `filter${string}` | `fusion${string}`>;
