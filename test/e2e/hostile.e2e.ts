@@ -124,6 +124,12 @@ describe('hostile documents in the Query Inspector (real VS Code, chromium)', ()
       const target = { type: 'span', docId: `hostile/p${String(i).padStart(2, '0')}.md`, start: 0, end: exact.length, exact, prefix: '', suffix: '\n' };
       return JSON.stringify({ id: hostileQid(i), text: hostileQuery(i, p), split: 'eval', judgments: [{ grade: 3, target }] });
     });
+    // One more, certain to be missed (its label is on a page about something else): the readiness report quotes it.
+    const garden = 'Tomatoes want full sun and deep watering twice a week.';
+    fs.mkdirSync(path.join(wb.workspace, 'notes'), { recursive: true });
+    fs.writeFileSync(path.join(wb.workspace, 'notes', 'garden.md'), `${garden}\n`);
+    const gardenTarget = { type: 'span', docId: 'notes/garden.md', start: 0, end: garden.length, exact: garden, prefix: '', suffix: '\n' };
+    lines.push(JSON.stringify({ id: 'missed-payload', text: hostileQuery(2, list[2]), split: 'eval', judgments: [{ grade: 3, target: gardenTarget }] }));
     fs.appendFileSync(evalset, `${lines.join('\n')}\n`);
   });
   after(async () => {
@@ -228,7 +234,7 @@ describe('hostile documents in the Query Inspector (real VS Code, chromium)', ()
     for (const r of hostile) {
       const i = Number(/^zebracanary (\d+) /.exec(r[0])?.[1]);
       assert.equal(normalize(r[0]), normalize(hostileQuery(i, list[i])), `the missed query ${i} is shown as its text`);
-      assert.match(r[1], /^hostile\/p\d\d\.md$/);
+      assert.match(r[1], /^(hostile\/p\d\d|notes\/garden)\.md$/, 'the document column is the labeled file');
     }
     assert.match(await f.locator('h1').first().innerText(), /^Fine-tune readiness: /);
     await page.waitForTimeout(3000);
