@@ -54,7 +54,12 @@ const builds = [
     platform: 'browser',
     format: 'iife',
     target: 'es2022',
-    entryPoints: { webview: 'webview-ui/main.ts', neighbourhood: 'webview-ui/neighbourhood/main.ts' },
+    entryPoints: {
+      webview: 'webview-ui/inspector/main.ts',
+      neighbourhood: 'webview-ui/neighbourhood/main.ts',
+      baseline: 'webview-ui/baseline/main.ts',
+      readiness: 'webview-ui/readiness/main.ts',
+    },
     outdir: 'dist',
   },
   {

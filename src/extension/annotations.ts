@@ -6,7 +6,7 @@ import type { SourceDocument } from '../core/corpus/document';
 import type { EvalSetService } from './eval-set-service';
 import { editorSwitch, readConfig } from './config';
 import type { IndexService } from './index-service';
-import type { InspectorController } from './inspector-controller';
+import type { InspectorController } from './webviews/inspector/inspector-controller';
 
 interface DocAnnotations {
   chunks: Chunk[];

@@ -14,10 +14,10 @@ import { EvalSetService } from './eval-set-service';
 import { EvalSetTree } from './eval-set-tree';
 import { firstRun } from './first-run';
 import { IndexService } from './index-service';
-import { InspectorController } from './inspector-controller';
-import { InspectorPanel } from './inspector-panel';
+import { InspectorController } from './webviews/inspector/inspector-controller';
+import { InspectorPanel } from './webviews/inspector/inspector-panel';
 import { JudgingQueue } from './judging-queue';
-import { MissedSpanActions } from './neighbourhood-actions';
+import { MissedSpanActions } from './webviews/neighbourhood/neighbourhood-actions';
 import type { Services } from './services';
 
 const started = performance.now();

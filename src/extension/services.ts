@@ -4,8 +4,8 @@ import type { Annotations } from './annotations';
 import type { JudgingFlow } from './commands/judging-queue';
 import type { EvalSetService } from './eval-set-service';
 import type { IndexService } from './index-service';
-import type { InspectorController } from './inspector-controller';
-import type { InspectorPanel } from './inspector-panel';
+import type { InspectorController } from './webviews/inspector/inspector-controller';
+import type { InspectorPanel } from './webviews/inspector/inspector-panel';
 
 /**
  * What the extension's commands work with, made once by activate() (src/extension/extension.ts) and handed to every

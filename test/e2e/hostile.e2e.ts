@@ -124,6 +124,12 @@ describe('hostile documents in the Query Inspector (real VS Code, chromium)', ()
       const target = { type: 'span', docId: `hostile/p${String(i).padStart(2, '0')}.md`, start: 0, end: exact.length, exact, prefix: '', suffix: '\n' };
       return JSON.stringify({ id: hostileQid(i), text: hostileQuery(i, p), split: 'eval', judgments: [{ grade: 3, target }] });
     });
+    // One more, certain to be missed (its label is on a page about something else): the readiness report quotes it.
+    const garden = 'Tomatoes want full sun and deep watering twice a week.';
+    fs.mkdirSync(path.join(wb.workspace, 'notes'), { recursive: true });
+    fs.writeFileSync(path.join(wb.workspace, 'notes', 'garden.md'), `${garden}\n`);
+    const gardenTarget = { type: 'span', docId: 'notes/garden.md', start: 0, end: garden.length, exact: garden, prefix: '', suffix: '\n' };
+    lines.push(JSON.stringify({ id: 'missed-payload', text: hostileQuery(2, list[2]), split: 'eval', judgments: [{ grade: 3, target: gardenTarget }] }));
     fs.appendFileSync(evalset, `${lines.join('\n')}\n`);
   });
   after(async () => {
@@ -212,6 +218,30 @@ describe('hostile documents in the Query Inspector (real VS Code, chromium)', ()
     await f.locator('#per-query').scrollIntoViewIfNeeded();
     const file = await screenshot(page, 'hostile-baseline');
     console.log(`hostile baseline: ${hostile.length} wins/losses quote a hostile query, all with their exact text; ${x.executions} executions over ${x.frames} frames, ${wire.hits.length - before} requests; screenshot ${file}`);
+    assert.ok(hostile.length >= 1, 'some hostile queries are quoted');
+    assert.equal(x.executions, 0, 'no payload ran');
+    assert.equal(wire.hits.length - before, 0, 'no request reached the address the payloads name');
+  });
+
+  it('the readiness report app quotes hostile query texts as text: zero executions, zero requests', { timeout: 600_000 }, async () => {
+    const before = wire.hits.length;
+    await runCommand(page, 'Retrieval Lens: Show Fine-Tune Readiness Report');
+    const f = await inspectorFrame(page, '#missed tbody tr', 540_000);
+    const rows = await f.locator('#missed tbody tr').evaluateAll((els) =>
+      els.map((e) => Array.from(e.querySelectorAll('td')).map((td) => (td as unknown as { innerText: string }).innerText)),
+    );
+    const hostile = rows.filter((r) => /^zebracanary \d+ /.test(r[0]));
+    for (const r of hostile) {
+      const i = Number(/^zebracanary (\d+) /.exec(r[0])?.[1]);
+      assert.equal(normalize(r[0]), normalize(hostileQuery(i, list[i])), `the missed query ${i} is shown as its text`);
+      assert.match(r[1], /^(hostile\/p\d\d|notes\/garden)\.md$/, 'the document column is the labeled file');
+    }
+    assert.match(await f.locator('h1').first().innerText(), /^Fine-tune readiness: /);
+    await page.waitForTimeout(3000);
+    const x = await executions(page);
+    await f.locator('#missed').scrollIntoViewIfNeeded();
+    const file = await screenshot(page, 'hostile-readiness');
+    console.log(`hostile readiness: ${hostile.length} missed spans quote a hostile query, all with their exact text; ${x.executions} executions over ${x.frames} frames, ${wire.hits.length - before} requests; screenshot ${file}`);
     assert.ok(hostile.length >= 1, 'some hostile queries are quoted');
     assert.equal(x.executions, 0, 'no payload ran');
     assert.equal(wire.hits.length - before, 0, 'no request reached the address the payloads name');

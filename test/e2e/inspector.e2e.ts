@@ -157,5 +157,8 @@ describe('Query Inspector, labeling and baseline in a real VS Code', () => {
     assert.match(await f.locator('h1').first().innerText(), /^Fine-tune readiness: .*Fine-tuning (not justified|justified)/);
     assert.ok(await f.locator('table').count() >= 3);
     await screenshot(page, 'readiness-report');
+    // The same report as Markdown (what the CLI's `diagnose --markdown` writes), opened from the app.
+    await f.locator('#open-markdown').click();
+    await page.locator('.tab', { hasText: 'Preview readiness-report.md' }).first().waitFor({ timeout: 30_000 });
   });
 });

@@ -1,15 +1,5 @@
-import { Messenger, type HostToNeighbourhood, type NeighbourhoodToHost } from '../../src/protocol';
-
-interface VsCodeApi {
-  postMessage(message: unknown): void;
-}
-declare function acquireVsCodeApi(): VsCodeApi;
-
-const api = acquireVsCodeApi();
+import type { HostToNeighbourhood, NeighbourhoodToHost } from '../../src/protocol';
+import { appMessenger } from '../shared/vscode-api';
 
 /** The neighbourhood view's side of the typed protocol (src/protocol.ts). */
-export const messenger = new Messenger<HostToNeighbourhood, NeighbourhoodToHost>(
-  (m) => api.postMessage(m),
-  (e) => console.warn(`[retrieval-lens] ${e}`),
-);
-window.addEventListener('message', (event: MessageEvent) => void messenger.receive(event.data));
+export const messenger = appMessenger<HostToNeighbourhood, NeighbourhoodToHost>();

@@ -1,5 +1,5 @@
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
-import '../styles.css';
+import '../shared/styles.css';
 import './neighbourhood.css';
 import { NeighbourhoodApp } from './neighbourhood-app';
 

@@ -262,17 +262,17 @@ export function renderReadinessMarkdown(r: ReadinessReport): string {
     lines.push('', `## Configured retrievers (eval split, ${r.external[0].level === 'chunk' ? 'labeled spans' : LEVEL_NAME[r.external[0].level]})`, '', `| Retriever | Sends to | nDCG@10 | Recall@${r.baseline.k} | Δ nDCG@10 vs ${r.baseline.retriever} | p | Misses |`, '| --- | --- | ---: | ---: | ---: | ---: | --- |');
     for (const e of r.external) {
       const misses = Object.entries(e.misses).filter(([, n]) => n).map(([c, n]) => `${c} ${n}`).join(', ') || 'none';
-      lines.push(`| ${esc(e.name)} | ${esc(e.destination)} | ${e.ndcg_cut_10.toFixed(3)} | ${e.recall_k.toFixed(3)} | ${e.gain >= 0 ? '+' : ''}${e.gain.toFixed(3)} | ${e.pValue.toFixed(3)} | ${esc(misses)}${e.failedQueries ? `; ${e.failedQueries} queries failed` : ''} |`);
+      lines.push(`| ${mdCell(e.name)} | ${mdCell(e.destination)} | ${e.ndcg_cut_10.toFixed(3)} | ${e.recall_k.toFixed(3)} | ${e.gain >= 0 ? '+' : ''}${e.gain.toFixed(3)} | ${e.pValue.toFixed(3)} | ${mdCell(misses)}${e.failedQueries ? `; ${e.failedQueries} queries failed` : ''} |`);
     }
   }
   if (r.externalNotScored?.length) {
     lines.push('', r.external?.length ? 'Not scored:' : '## Configured retrievers (not scored)', '');
-    for (const n of r.externalNotScored) lines.push(`- **${esc(n.name)}**: ${esc(n.reason)}`);
+    for (const n of r.externalNotScored) lines.push(`- **${mdCell(n.name)}**: ${mdCell(n.reason)}`);
   }
   lines.push('', '## Checklist', '');
   for (const c of r.checklist) lines.push(`- [${c.ok ? 'x' : ' '}] **${c.item}** — ${c.detail}`);
   lines.push('', `## Missed ${noun}`, '', '| Query | Document | Category | Evidence |', '| --- | --- | --- | --- |');
-  for (const m of r.misses) lines.push(`| ${esc(m.queryText)} | ${m.docId} | ${m.category}${m.verified ? '' : ' (unverified)'} | ${esc(m.evidence)} |`);
+  for (const m of r.misses) lines.push(`| ${mdCell(m.queryText)} | ${m.docId} | ${m.category}${m.verified ? '' : ' (unverified)'} | ${mdCell(m.evidence)} |`);
   lines.push('', `_Generated ${r.createdAt} by Retrieval Lens._`, '');
   return lines.join('\n');
 }
@@ -282,6 +282,8 @@ export function targetNoun(kind: LevelSupport['kind']): string {
   return kind === 'documents' ? 'documents' : kind === 'mixed' ? 'spans and documents' : 'spans';
 }
 
-function esc(s: string): string {
+/** Text in a Markdown table cell or list item: a pipe would end the cell, a newline the row. No HTML escaping (the
+ * editor shows the report in its own app, where text is text). */
+function mdCell(s: string): string {
   return s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }

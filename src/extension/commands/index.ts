@@ -1,4 +1,4 @@
-import { SHOW_NEIGHBOURHOOD } from '../neighbourhood-actions';
+import { SHOW_NEIGHBOURHOOD } from '../webviews/neighbourhood/neighbourhood-actions';
 import { buildIndex } from './build-index';
 import { deleteJudgment, deleteQuery, openEvalSetFile, toggleSplit } from './eval-set-actions';
 import { importQueryLog } from './import-query-log';

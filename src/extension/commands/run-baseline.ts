@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { availableRetrievers, type RetrieverName } from '../../core/retrieve/types';
-import { runBaseline as run, showBaselineResults } from '../baseline-view';
+import { showBaselineResults } from '../webviews/baseline/baseline-panel';
+import { runBaseline as run } from '../webviews/baseline/baseline-run';
 import { readConfig } from '../config';
 import { evaluateConfiguredRetrievers } from '../configured-retrievers';
 import type { CommandFactory } from './registry';
@@ -44,7 +45,7 @@ export const runBaseline: CommandFactory = (s) => {
       }
       return r;
     });
-    panel = showBaselineResults(result, panel);
+    panel = showBaselineResults(s, result, panel);
     panel.onDidDispose(() => (panel = undefined));
     return result;
   };

@@ -1,9 +1,9 @@
 import * as vscode from 'vscode';
 import type { NeighbourhoodState } from '../../protocol';
 import { readConfig } from '../config';
-import { revealSpan } from '../inspector-controller';
-import { queryNeighbourhood } from '../neighbourhood-host';
-import { NeighbourhoodPanel } from '../neighbourhood-panel';
+import { revealSpan } from '../webviews/inspector/inspector-controller';
+import { queryNeighbourhood } from '../webviews/neighbourhood/neighbourhood-host';
+import { NeighbourhoodPanel } from '../webviews/neighbourhood/neighbourhood-panel';
 import type { Services } from '../services';
 import type { CommandFactory } from './registry';
 

@@ -1,14 +1,12 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { externalReadinessLine } from '../../core/diagnose/external-readiness';
 import { buildReadinessReport, renderReadinessMarkdown, type ReadinessReport } from '../../core/diagnose/readiness-report';
 import { loadEvalTarget } from '../../core/eval/eval-target';
 import { WorkspaceIndex } from '../../core/index/workspace-index';
-import { writeFileAtomic } from '../../core/io/atomic-write';
 import type { RetrieverName } from '../../core/retrieve/types';
 import { readConfig } from '../config';
 import { evaluateConfiguredRetrievers } from '../configured-retrievers';
+import { showReadinessReport as showReadinessView } from '../webviews/readiness/readiness-panel';
 import type { Services } from '../services';
 import type { CommandFactory } from './registry';
 
@@ -24,7 +22,7 @@ export const showReadinessReport: CommandFactory = (s) => async () => {
   if (!index?.embedder) return;
   const embedder = index.embedder;
   const cfg = readConfig();
-  const md = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Retrieval Lens: fine-tune readiness', cancellable: false }, async (progress) => {
+  const { report, md } = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Retrieval Lens: fine-tune readiness', cancellable: false }, async (progress) => {
     const target = await loadEvalTarget(root);
     const report = await buildReadinessReport(
       target,
@@ -46,15 +44,9 @@ export const showReadinessReport: CommandFactory = (s) => async () => {
     );
     progress.report({ message: 'scoring configured retrievers' });
     await addConfiguredRetrievers(s, report, index, target.queries, (message) => progress.report({ message }));
-    return `${renderReadinessMarkdown(report)}\n\n---\n\nMeasure what adapting the model would gain on your own labels: run [Retrieval Lens: Train Query Adapter (trial fine-tune)](command:retrievalLens.trainAdapter) (command palette), then switch it on with retrievalLens.queryAdapter.\n`;
+    return { report, md: `${renderReadinessMarkdown(report)}\n\n---\n\nMeasure what adapting the model would gain on your own labels: run [Retrieval Lens: Train Query Adapter (trial fine-tune)](command:retrievalLens.trainAdapter) (command palette), then switch it on with retrievalLens.queryAdapter.\n` };
   });
-  const file = path.join(s.storageDir, 'readiness-report.md');
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  writeFileAtomic(file, md);
-  await vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.file(file));
-  void vscode.window.showInformationMessage('Retrieval Lens: the readiness report is open. Measure what a query adapter would gain on your labels?', 'Train Query Adapter').then((pick) => {
-    if (pick) void vscode.commands.executeCommand('retrievalLens.trainAdapter');
-  });
+  await showReadinessView(s, report, md);
 };
 
 /** Configured retrievers the user allowed, scored beside the baseline as the CLI's `diagnose --retriever` does. */

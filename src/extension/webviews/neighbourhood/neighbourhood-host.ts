@@ -1,8 +1,8 @@
-import { buildNeighbourhood, type NeighbourCandidate, type NeighbourhoodView } from '../core/adapt/neighbourhood';
-import type { QueryAdapter } from '../core/adapt/query-adapter';
-import { relevantChunks } from '../core/diagnose/diagnose-misses';
-import type { EvalQuery } from '../core/eval/evalset-types';
-import type { WorkspaceIndex } from '../core/index/workspace-index';
+import { buildNeighbourhood, type NeighbourCandidate, type NeighbourhoodView } from '../../../core/adapt/neighbourhood';
+import type { QueryAdapter } from '../../../core/adapt/query-adapter';
+import { relevantChunks } from '../../../core/diagnose/diagnose-misses';
+import type { EvalQuery } from '../../../core/eval/evalset-types';
+import type { WorkspaceIndex } from '../../../core/index/workspace-index';
 
 /** How deep the dense rankings are read for ranks, and how many of their top chunks are candidates. */
 const DEPTH = 100;

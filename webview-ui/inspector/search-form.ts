@@ -1,5 +1,5 @@
-import type { FusionConfig, MetadataFilter } from '../src/core/retrieve/types';
-import type { PersistedState } from './vscode-api';
+import type { FusionConfig, MetadataFilter } from '../../src/core/retrieve/types';
+import type { PersistedState } from './api';
 
 /** Form fields whose text can be invalid; each renders its own inline error. */
 export type CheckedField = 'denseWeight' | 'rrfK' | 'modifiedAfter';

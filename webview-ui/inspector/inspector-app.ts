@@ -1,11 +1,11 @@
 import { html, nothing, render, type TemplateResult } from 'lit';
 import { live } from 'lit/directives/live.js';
-import type { ExternalColumn, ExternalHitRow, InitState, IndexStatus, MissedSpan, ResultRow, SearchParams, SearchView } from '../src/protocol';
-import type { RetrieverName, ScoreExplanation } from '../src/core/retrieve/types';
+import type { ExternalColumn, ExternalHitRow, InitState, IndexStatus, MissedSpan, ResultRow, SearchParams, SearchView } from '../../src/protocol';
+import type { RetrieverName, ScoreExplanation } from '../../src/core/retrieve/types';
 import type { VscodeTextfield } from '@vscode-elements/elements/dist/vscode-textfield/vscode-textfield.js';
-import { describeFusion } from '../src/core/retrieve/fusion-label';
+import { describeFusion } from '../../src/core/retrieve/fusion-label';
 import { CHECKED_FIELDS, fusionFieldsUsed, readForm, type SearchForm } from './search-form';
-import { messenger, state as persisted, type PersistedState } from './vscode-api';
+import { messenger, state as persisted, type PersistedState } from './api';
 
 /** Filter and fusion fields: plain text in the persisted state. */
 type FormTextField = Extract<keyof PersistedState, `filter${string}` | `fusion${string}`>;

@@ -8,7 +8,7 @@ import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
 import '@vscode-elements/elements/dist/vscode-collapsible/index.js';
 import '@vscode-elements/elements/dist/vscode-divider/index.js';
 import '@vscode-elements/elements/dist/vscode-label/index.js';
-import './styles.css';
+import '../shared/styles.css';
 import { InspectorApp } from './inspector-app';
 
 new InspectorApp(document.getElementById('app') as HTMLElement).start();

@@ -1,11 +1,5 @@
-import { Messenger, type HostToWebview, type InspectorToHost } from '../src/protocol';
-
-interface VsCodeApi<S> {
-  postMessage(message: unknown): void;
-  getState(): S | undefined;
-  setState(state: S): void;
-}
-declare function acquireVsCodeApi<S>(): VsCodeApi<S>;
+import type { HostToWebview, InspectorToHost } from '../../src/protocol';
+import { appMessenger, vscodeApi } from '../shared/vscode-api';
 
 export interface PersistedState {
   query: string;
@@ -43,20 +37,15 @@ const DEFAULT_STATE: PersistedState = {
   adapter: true,
 };
 
-const api = acquireVsCodeApi<PersistedState>();
-
-export const messenger = new Messenger<HostToWebview, InspectorToHost>(
-  (m) => api.postMessage(m),
-  (e) => console.warn(`[retrieval-lens] ${e}`),
-);
-window.addEventListener('message', (event: MessageEvent) => void messenger.receive(event.data));
+/** The Query Inspector's side of the typed protocol. */
+export const messenger = appMessenger<HostToWebview, InspectorToHost>();
 
 export const state = {
   /** The saved state with defaults for fields an older version did not save. */
   load(): PersistedState {
-    return { ...DEFAULT_STATE, ...api.getState() };
+    return { ...DEFAULT_STATE, ...(vscodeApi().getState() as Partial<PersistedState> | undefined) };
   },
   save(s: PersistedState): void {
-    api.setState(s);
+    vscodeApi().setState(s);
   },
 };

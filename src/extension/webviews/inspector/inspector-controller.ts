@@ -1,44 +1,22 @@
-import type { EvalQuery } from '../core/eval/evalset-types';
+import type { EvalQuery } from '../../../core/eval/evalset-types';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { diagnoseMisses, relevantChunks } from '../core/diagnose/diagnose-misses';
-import { spanOverlapsChunk } from '../core/eval/chunk-relevance';
-import type { Grade } from '../core/eval/evalset-types';
-import type { WorkspaceIndex } from '../core/index/workspace-index';
-import type { FusionConfig, MetadataFilter, RetrieverName } from '../core/retrieve/types';
-import { checkSetting, type WorkspaceSettings } from '../core/workspace-settings';
-import type { ExternalColumn, HostInfo, InitState, MissedSpan, ResultRow, SearchParams, SearchView } from '../protocol';
-import type { SearchHit } from '../core/retrieve/types';
-import type { AdapterService } from './adapter-service';
-import type { EvalSetService } from './eval-set-service';
-import { readConfig } from './config';
-import type { IndexService } from './index-service';
+import { diagnoseMisses, relevantChunks } from '../../../core/diagnose/diagnose-misses';
+import type { Grade } from '../../../core/eval/evalset-types';
+import type { WorkspaceIndex } from '../../../core/index/workspace-index';
+import { RETRIEVERS, type MetadataFilter } from '../../../core/retrieve/types';
+import type { ExternalColumn, HostInfo, InitState, MissedSpan, SearchParams, SearchView } from '../../../protocol';
+import type { SearchHit } from '../../../core/retrieve/types';
+import type { AdapterService } from '../../adapter-service';
+import type { EvalSetService } from '../../eval-set-service';
+import { readConfig } from '../../config';
+import type { IndexService } from '../../index-service';
 import type { InspectorHandlers } from './inspector-panel';
-
-const RETRIEVERS: RetrieverName[] = ['keyword', 'dense', 'hybrid', 'rerank'];
+import { checkSearch, labelOf, missBaseline, missedSpans, ResultRows, timings } from './inspector-model';
 
 /** The configured external retrievers' columns for one query (consent-gated by the provider); undefined when none. */
 /** `labeled`: the eval-set query being inspected, when it has judgments (each column then lists its misses). */
 export type ExternalColumns = (index: WorkspaceIndex, query: string, k: number, filter: MetadataFilter | undefined, labeled?: EvalQuery) => Promise<ExternalColumn[] | undefined>;
-
-/** Validates what the webview sent before acting on it. */
-function checkSearch(p: SearchParams): void {
-  if (typeof p.query !== 'string' || !p.query.trim()) throw new Error('type a query first');
-  if (!Number.isInteger(p.k) || p.k < 1 || p.k > 100) throw new Error('k must be an integer from 1 to 100');
-  if (!Array.isArray(p.retrievers) || !p.retrievers.length || p.retrievers.some((r) => !RETRIEVERS.includes(r))) throw new Error('pick at least one retriever');
-  if (p.fusion !== undefined) checkFusion(p.fusion);
-}
-
-/** Fusion overrides follow the rules of the settings they override. */
-function checkFusion(f: Partial<FusionConfig>): void {
-  if (typeof f !== 'object' || f === null) throw new Error('fusion must be an object');
-  const fields: Array<[keyof FusionConfig, keyof WorkspaceSettings]> = [['method', 'fusion'], ['denseWeight', 'denseWeight'], ['normalization', 'fusionNormalization'], ['rrfK', 'rrfK']];
-  for (const [field, setting] of fields) {
-    const problem = f[field] === undefined ? undefined : checkSetting(setting, f[field]);
-    if (problem) throw new Error(problem.replace(`retrievalLens.${setting}`, `fusion ${field}`));
-  }
-  if (f.depth !== undefined && !(Number.isInteger(f.depth) && f.depth >= 1)) throw new Error('fusion depth must be a positive integer');
-}
 
 export class InspectorController {
   /** The last search, so annotations can show the rank of each chunk for the current query. */
@@ -62,7 +40,7 @@ export class InspectorController {
         index: this.indexService.getStatus(),
         evalQueries: this.evalSet.queries().map((q) => ({ id: q.id, text: q.text, split: q.split })),
         activeQueryId: this.evalSet.activeQueryId,
-        retrievers: RETRIEVERS,
+        retrievers: [...RETRIEVERS],
         adapter: this.adapterStatus(),
       }),
       search: (p) => this.search(p),
@@ -103,41 +81,9 @@ export class InspectorController {
     const labeledChunks = judgments.filter((j) => j.grade >= 1).flatMap((j) => relevantChunks(index, j).map((c) => c.id));
     const depth = Math.max(100, p.k);
     const r = await index.search({ query: p.query, k: depth, retrievers: p.retrievers, filter: p.filter ?? evalQuery?.filter, fusion: p.fusion, locate: labeledChunks });
-    const rankOf = new Map<string, Partial<Record<RetrieverName, number | null>>>();
-    for (const name of p.retrievers) {
-      (r.results[name] ?? []).forEach((h) => {
-        const m = rankOf.get(h.chunkId) ?? {};
-        m[name] = h.rank;
-        rankOf.set(h.chunkId, m);
-      });
-    }
-    const labelOf = (docId: string, start: number, end: number) => {
-      let g: number | undefined;
-      for (const j of judgments) {
-        if (j.target.docId !== docId) continue;
-        if (j.target.type === 'document' || spanOverlapsChunk(j.target, { start, end })) g = Math.max(g ?? -1, j.grade);
-      }
-      return g;
-    };
-    const toRows = (hits: SearchHit[]) =>
-      hits.slice(0, p.k).map((h): ResultRow => {
-        const c = index.getChunk(h.chunkId);
-        const ranks: ResultRow['ranks'] = {};
-        for (const other of p.retrievers) ranks[other] = rankOf.get(h.chunkId)?.[other] ?? null;
-        return {
-          chunkId: h.chunkId,
-          docId: h.docId,
-          start: c?.start ?? 0,
-          end: c?.end ?? 0,
-          headingPath: c?.headingPath ?? [],
-          preview: (c?.text ?? '').slice(0, 400),
-          rank: h.rank,
-          score: h.score,
-          explanation: h.explanation,
-          ranks,
-          label: c ? labelOf(h.docId, c.start, c.end) : undefined,
-        };
-      });
+    const judged = (docId: string, start: number, end: number) => labelOf(judgments, docId, start, end);
+    const rows = new ResultRows(r.results, p.retrievers, p.k, (id) => index.getChunk(id), judgments);
+    const toRows = (hits: SearchHit[]) => rows.rows(hits);
     const columns: SearchView['columns'] = {};
     for (const name of p.retrievers) {
       const hits = r.results[name];
@@ -164,31 +110,15 @@ export class InspectorController {
         }
       }
     }
-    const missed: MissedSpan[] = [];
+    let missed: MissedSpan[] = [];
     if (evalQuery) {
-      const baseline: Exclude<RetrieverName, 'rerank'> = p.retrievers.includes('dense') && index.embedder ? 'dense' : p.retrievers.includes('hybrid') ? 'hybrid' : 'keyword';
       const diagnosis = await diagnoseMisses(
         { index, root: this.indexService.root, corpusOptions: { include: cfg.include, exclude: cfg.exclude }, queries: [{ ...evalQuery, split: 'eval', text: p.query, filter: p.filter ?? evalQuery.filter }], variants: [] },
-        { k: p.k, baseline, candidates: Math.max(30, p.k), split: 'eval' },
+        { k: p.k, baseline: missBaseline(p.retrievers, !!index.embedder), candidates: Math.max(30, p.k), split: 'eval' },
       );
-      for (const m of diagnosis.misses) {
-        const j = evalQuery.judgments[m.judgmentIndex];
-        const positions: MissedSpan['positions'] = {};
-        for (const name of p.retrievers) positions[name] = m.positions[name] ?? { rank: null, score: null };
-        missed.push({
-          docId: m.docId,
-          start: j.target.type === 'span' ? j.target.start : 0,
-          end: j.target.type === 'span' ? j.target.end : 0,
-          quote: m.quote || `(whole document ${m.docId})`,
-          grade: m.grade,
-          positions,
-          category: m.category,
-          evidence: m.evidence,
-        });
-      }
+      missed = missedSpans(evalQuery, diagnosis.misses, p.retrievers);
     }
-    const timingsMs: Record<string, number> = {};
-    for (const [k, v] of Object.entries(r.timingsMs)) if (typeof v === 'number') timingsMs[k] = v;
+    const timingsMs = timings(r.timingsMs);
     if (adapterMs !== undefined) timingsMs.adapter = adapterMs;
     let external: ExternalColumn[] | undefined;
     if (this.externalColumns) {
@@ -198,7 +128,7 @@ export class InspectorController {
         for (const col of external) for (const h of col.hits) {
           if (h.docId === null) continue;
           const doc = h.start !== undefined && h.end !== undefined ? undefined : index.getDocument(h.docId);
-          h.label = labelOf(h.docId, h.start ?? 0, h.end ?? doc?.text.length ?? 0);
+          h.label = judged(h.docId, h.start ?? 0, h.end ?? doc?.text.length ?? 0);
         }
         timingsMs.external = performance.now() - t;
       }

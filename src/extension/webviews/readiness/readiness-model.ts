@@ -1,0 +1,99 @@
+import type { AdapterGain } from '../../../core/adapt/readiness-gain';
+import { CATEGORY_FIX, FAILURE_CATEGORIES } from '../../../core/diagnose/diagnose-misses';
+import { targetNoun, type ReadinessReport } from '../../../core/diagnose/readiness-report';
+import { LEVEL_NAME } from '../../../core/eval/label-level';
+import type { ReadinessTable, ReadinessView } from '../../../protocol';
+
+/**
+ * The fine-tune readiness report as the app draws it: verdict, tables under their level headings, the expected gain
+ * from adapting the model, the configured retrievers, the checklist and the missed spans, from the structured
+ * report (the same one renderReadinessMarkdown writes for the CLI). Pure (no editor API); lit shows every string as
+ * text, so nothing here is escaped.
+ */
+
+const signed = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(3)}`;
+
+function table(id: string, heading: string, columns: Array<[string, boolean]>, rows: string[][], intro?: string, notes: string[] = []): ReadinessTable {
+  return { id, heading, ...(intro ? { intro } : {}), columns: columns.map(([c]) => c), numeric: columns.map(([, n]) => n), rows, notes };
+}
+
+function adapterGainTable(g: AdapterGain): ReadinessTable {
+  const rows = [
+    ['dense', g.baseline.toFixed(3), '—', '', ''],
+    ['dense + adapter', g.adapted.toFixed(3), signed(g.delta), `[${signed(g.ci95[0])}, ${signed(g.ci95[1])}]`, g.pValue.toFixed(3)],
+  ];
+  if (g.hybridDelta !== null) rows.push(['hybrid + adapter (vs hybrid)', '', signed(g.hybridDelta), '', (g.hybridPValue ?? 1).toFixed(3)]);
+  return table(
+    'adapter-gain',
+    'Expected gain from adapting the model',
+    [['', false], ['nDCG@10', true], ['Δ', true], ['95% CI', false], ['p', true]],
+    rows,
+    `A query adapter (a linear map of the query vector, trained on ${g.trainPairs} labeled pairs of the train split with mined hard negatives; the corpus is not re-embedded), measured on ${g.evalQueries} eval queries at ${g.level} level:`,
+    [
+      `${g.improved} eval queries improved, ${g.worsened} got worse. Train-vs-eval gap ${signed(g.trainEvalGap)}. ${g.learningReading}`,
+      `Cost: ${g.multiplyAdds.toLocaleString('en-US')} multiply-adds per query (${g.usPerQuery.toFixed(0)} µs measured); training took ${g.trainingSeconds.toFixed(1)} s.`,
+    ],
+  );
+}
+
+export function readinessView(r: ReadinessReport): ReadinessView {
+  const noun = targetNoun(r.levels.kind);
+  const k = r.baseline.k;
+  const found =
+    r.levels.kind === 'documents' ? `a document counts as found when it is among the top ${k} documents`
+    : r.levels.kind === 'mixed' ? `a span counts as found when one of its chunks is in the top ${k} chunks, a document when it is among the top ${k} documents`
+    : `a span counts as found in the top ${k}`;
+  const tables: ReadinessTable[] = [
+    table(
+      'categories',
+      `Why ${noun} were missed`,
+      [['Category', false], ['Misses', true], ['Share', true], ['Fix', false]],
+      FAILURE_CATEGORIES.map((c) => [c, String(r.counts[c]), `${r.misses.length ? Math.round((100 * r.counts[c]) / r.misses.length) : 0}%`, CATEGORY_FIX[c]]),
+    ),
+  ];
+  const notes: ReadinessView['notes'] = [];
+  for (const level of r.levels.scored) {
+    tables.push(
+      table(
+        `gains-${level}`,
+        `What each fix gains (eval split, ${r.levels.headings[level] ?? LEVEL_NAME[level]})`,
+        [['Configuration', false], ['nDCG@10', true], [`Recall@${k}`, true], ['Δ nDCG@10 vs baseline', true], ['p', true]],
+        r.configs.filter((x) => x.level === level).map((c) => [c.label, c.ndcg_cut_10.toFixed(3), c.recall_k.toFixed(3), c.what === 'baseline' ? '—' : signed(c.gain), c.what === 'baseline' ? '—' : c.pValue.toFixed(3)]),
+      ),
+    );
+  }
+  if (!r.levels.scored.length) notes.push({ id: 'gains-unscored', heading: 'What each fix gains (eval split)', lines: [`Not measured: ${r.levels.unscored.doc ?? r.levels.unscored.chunk}.`] });
+  else if (r.levels.unscored.chunk) notes.push({ id: 'chunk-unscored', lines: [`Chunk level is not measured: ${r.levels.unscored.chunk}.`] });
+  if (r.adapterGain) {
+    if (r.adapterGain.measured) tables.push(adapterGainTable(r.adapterGain));
+    else notes.push({ id: 'adapter-gain', heading: 'Expected gain from adapting the model', lines: [`Not measured: ${r.adapterGain.reason}.`] });
+  }
+  if (r.external?.length) {
+    tables.push(
+      table(
+        'configured-retrievers',
+        `Configured retrievers (eval split, ${r.external[0].level === 'chunk' ? 'labeled spans' : LEVEL_NAME[r.external[0].level]})`,
+        [['Retriever', false], ['Sends to', false], ['nDCG@10', true], [`Recall@${k}`, true], [`Δ nDCG@10 vs ${r.baseline.retriever}`, true], ['p', true], ['Misses', false]],
+        r.external.map((e) => {
+          const misses = Object.entries(e.misses).filter(([, n]) => n).map(([c, n]) => `${c} ${n}`).join(', ') || 'none';
+          return [e.name, e.destination, e.ndcg_cut_10.toFixed(3), e.recall_k.toFixed(3), signed(e.gain), e.pValue.toFixed(3), `${misses}${e.failedQueries ? `; ${e.failedQueries} queries failed` : ''}`];
+        }),
+      ),
+    );
+  }
+  if (r.externalNotScored?.length) {
+    notes.push({ id: 'configured-not-scored', heading: r.external?.length ? 'Configured retrievers: not scored' : 'Configured retrievers (not scored)', lines: r.externalNotScored.map((n) => `${n.name}: ${n.reason}`) });
+  }
+  return {
+    title: `Fine-tune readiness: ${r.verdict.headline}`,
+    justified: r.verdict.justified,
+    reasons: r.verdict.reasons,
+    baselineLine: `Baseline: ${r.baseline.retriever} retriever, chunker ${r.baseline.chunker}, model ${r.baseline.model?.id ?? 'none'}, ${found}.`,
+    foundLine: `${r.found} of ${r.judgedSpans} labeled relevant ${noun} found; ${r.misses.length} missed.`,
+    tables,
+    notes,
+    checklist: r.checklist.map((c) => ({ item: c.item, ok: c.ok, detail: c.detail })),
+    missed: table('missed', `Missed ${noun}`, [['Query', false], ['Document', false], ['Category', false], ['Evidence', false]], r.misses.map((m) => [m.queryText, m.docId, `${m.category}${m.verified ? '' : ' (unverified)'}`, m.evidence])),
+    generated: `Generated ${r.createdAt} by Retrieval Lens.`,
+  };
+}

@@ -1,0 +1,52 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { ReadinessReport } from '../../../core/diagnose/readiness-report';
+import { writeFileAtomic } from '../../../core/io/atomic-write';
+import { Messenger, READINESS_TO_HOST_CHECKS, type HostToReadiness, type ReadinessToHost, type ReadinessView, type WireMessage } from '../../../protocol';
+import { webviewHtml, webviewOptions } from '../webview-html';
+import { readinessView } from './readiness-model';
+
+export const READINESS_VIEW_TYPE = 'retrievalLens.readiness';
+
+let current: { panel: vscode.WebviewPanel; view: ReadinessView; messenger: Messenger<ReadinessToHost, HostToReadiness> } | undefined;
+
+/**
+ * The readiness report app (webview-ui/readiness/), drawn from the structured report by its view model. The Markdown
+ * (as the CLI's `diagnose --markdown` writes it) is saved beside the extension's storage and opened from the app's
+ * "Open as Markdown"; "Train Query Adapter" runs the trial. Messages from the app are held to READINESS_TO_HOST_CHECKS.
+ */
+export async function showReadinessReport(env: { context: vscode.ExtensionContext; log: vscode.LogOutputChannel; storageDir: string }, report: ReadinessReport, markdown: string): Promise<void> {
+  const file = path.join(env.storageDir, 'readiness-report.md');
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  writeFileAtomic(file, markdown);
+  const view = readinessView(report);
+  if (current) {
+    current.view = view;
+    current.messenger.notify('show', view);
+    current.panel.reveal(vscode.ViewColumn.Beside, true);
+  } else {
+    const extensionUri = env.context.extensionUri;
+    const panel = vscode.window.createWebviewPanel(READINESS_VIEW_TYPE, 'Fine-Tune Readiness', vscode.ViewColumn.Beside, webviewOptions(extensionUri));
+    panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'retrieval-lens.svg');
+    const messenger = new Messenger<ReadinessToHost, HostToReadiness>((m: WireMessage) => void panel.webview.postMessage(m), (e) => env.log.warn(`readiness: ${e}`), READINESS_TO_HOST_CHECKS);
+    const host = { panel, view, messenger };
+    current = host;
+    messenger.on('ready', () => host.view);
+    messenger.on('trainAdapter', async () => {
+      await vscode.commands.executeCommand('retrievalLens.trainAdapter');
+    });
+    messenger.on('openMarkdown', async () => {
+      await vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.file(file));
+    });
+    panel.webview.html = webviewHtml(panel.webview, extensionUri, 'Fine-Tune Readiness', 'readiness');
+    const received = panel.webview.onDidReceiveMessage((m) => messenger.receive(m));
+    panel.onDidDispose(() => {
+      received.dispose();
+      if (current === host) current = undefined;
+    });
+  }
+  void vscode.window.showInformationMessage('Retrieval Lens: the readiness report is open. Measure what a query adapter would gain on your labels?', 'Train Query Adapter').then((pick) => {
+    if (pick) void vscode.commands.executeCommand('retrievalLens.trainAdapter');
+  });
+}

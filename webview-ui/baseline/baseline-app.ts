@@ -1,0 +1,97 @@
+import { html, nothing, render, svg, type TemplateResult } from 'lit';
+import type { BaselineMetricChart, BaselineSweepChart, BaselineView, BaselineWinLoss, HostToBaseline, BaselineToHost } from '../../src/protocol';
+import { appMessenger } from '../shared/vscode-api';
+
+const messenger = appMessenger<HostToBaseline, BaselineToHost>();
+const BAR_X = 120;
+const BAR_W = 520;
+
+/**
+ * The baseline results, drawn from the view model the host built (src/extension/webviews/baseline/baseline-model.ts).
+ * Every string (query texts, retriever names, reasons) is a lit text binding: shown, never parsed as HTML.
+ */
+export class BaselineApp {
+  private view: BaselineView | undefined;
+  private error = '';
+
+  constructor(private readonly root: HTMLElement) {}
+
+  async start(): Promise<void> {
+    messenger.on('show', (v) => {
+      this.view = v;
+      this.draw();
+    });
+    this.draw();
+    try {
+      this.view = await messenger.request('ready', {});
+    } catch (e) {
+      this.error = e instanceof Error ? e.message : String(e);
+    }
+    this.draw();
+  }
+
+  private draw(): void {
+    render(this.template(), this.root);
+  }
+
+  private template(): TemplateResult {
+    if (this.error) return html`<div class="error" role="alert">${this.error}</div>`;
+    const v = this.view;
+    if (!v) return html`<p class="hint">Loading…</p>`;
+    return html`<div class="baseline">
+      <h2>${v.title}</h2>
+      <p class="muted">${v.intro}</p>
+      <section id="metrics">${this.bars(v.metrics)}</section>
+      ${v.docLevel ? html`<h2>${v.docLevel.title}</h2><p class="muted">${v.docLevel.intro}</p><section id="metrics-doc">${this.bars(v.docLevel.metrics)}</section>` : nothing}
+      ${v.sweep ? this.sweep(v.sweep) : nothing}
+      ${v.configured ? this.configured(v.configured) : nothing}
+      <h2>Query adapter</h2>
+      <p id="adapter-note" class="muted">${v.adapter.before}<a id="train-adapter" href="#" @click=${(e: Event) => this.send(e, () => messenger.request('trainAdapter', {}))}>Train a query adapter (trial fine-tune)</a>${v.adapter.after}</p>
+      <h2>Per query</h2>
+      <section id="per-query">${v.comparisons.length
+        ? v.comparisons.map((c) => html`<h3 data-run=${c.run}>${c.run} vs ${c.base}</h3><p>${c.summary}</p>
+            <ul class="wl">${c.items.map((w) => this.winLoss(w))}</ul>`)
+        : html`<p class="muted">Run two or more retrievers to compare them.</p>`}</section>
+      <h2>${v.missesTitle}</h2>
+      <svg id="categories" role="img" aria-label="failure categories" width="600" height=${v.categories.length * 18 + 4}>${v.categories.map((c, i) => svg`<g transform="translate(0, ${i * 18})"><text x="0" y="12" class="lbl">${c.name}</text><rect x="120" y="2" width=${c.width} height="12" fill="var(--vscode-charts-red)"></rect><text x=${126 + c.width} y="12" class="val">${c.count}</text></g>`)}</svg>
+      <p class="muted">Run “Retrieval Lens: Show Fine-Tune Readiness Report” for what-if re-chunking and model comparisons.</p>
+    </div>`;
+  }
+
+  /** A link's click: the host does the work; the page never navigates. */
+  private send(e: Event, call: () => Promise<unknown>): void {
+    e.preventDefault();
+    call().catch((err: unknown) => {
+      this.error = err instanceof Error ? err.message : String(err);
+      this.draw();
+    });
+  }
+
+  private bars(charts: BaselineMetricChart[]): TemplateResult[] {
+    return charts.map((m) => html`<h3>${m.measure}</h3><svg role="img" aria-label="${m.measure} per retriever" width=${BAR_W + BAR_X + 70} height=${m.bars.length * 18 + 4}>${m.bars.map((b, i) =>
+      svg`<g transform="translate(0, ${i * 18})" data-run=${b.run}><text x="0" y="12" class="lbl">${b.run}</text><rect x=${BAR_X} y="2" width=${Math.max(1, b.value * BAR_W)} height="12" fill=${b.color} fill-opacity=${b.adapted ? '0.65' : '1'} stroke=${b.adapted ? 'var(--vscode-charts-purple)' : 'none'}></rect><text x=${BAR_X + 6 + b.value * BAR_W} y="12" class="val">${b.value.toFixed(3)}</text></g>`)}</svg>`);
+  }
+
+  private winLoss(w: BaselineWinLoss): TemplateResult {
+    return html`<li class=${w.kind}>${w.kind === 'win' ? '▲' : '▼'} <a href="#" @click=${(e: Event) => this.send(e, () => messenger.request('inspectQuery', { queryId: w.queryId }))}>${w.queryId}</a>${w.queryText ? html` <span class="qtext">${w.queryText}</span>` : nothing} ${w.from} → ${w.to}</li>`;
+  }
+
+  private sweep(s: BaselineSweepChart): TemplateResult {
+    return html`<h2>Hybrid trade-off</h2><p class="muted">nDCG@10 of weighted fusion (${s.normalization}) as the dense weight goes from keyword alone to dense alone, on the same eval queries.</p>
+      <svg id="fusion-sweep" role="img" aria-label="${s.measure} along the dense weight" viewBox="0 0 ${s.width} ${s.height}">
+        ${s.grid.map((g) => svg`<line x1=${s.x0} x2=${s.x1} y1=${g.y} y2=${g.y} class="grid"></line><text x=${s.textX} y=${g.y + 4} text-anchor="end" class="val">${g.label}</text>`)}
+        ${s.xTicks.map((t) => svg`<text x=${t.x} y=${s.bottom + 14} text-anchor="middle" class="val">${t.label}</text>`)}
+        <text x=${s.x0} y=${s.bottom + 27} class="val">keyword alone</text><text x=${s.x1} y=${s.bottom + 27} text-anchor="end" class="val">dense alone → dense weight</text>
+        <line x1=${s.x0} x2=${s.x1} y1=${s.rrf.y} y2=${s.rrf.y} class="rrf"></line><text x=${s.x1 + 6} y=${s.rrf.y + 4} class="lbl">${s.rrf.label}</text>
+        <polyline points=${s.points.map((p) => `${p.x.toFixed(1)},${p.y.toFixed(1)}`).join(' ')} fill="none" stroke="var(--vscode-charts-blue)" stroke-width="2"></polyline>
+        ${s.points.map((p) => svg`<circle cx=${p.x} cy=${p.y} r="3" fill="var(--vscode-charts-blue)"><title>${p.title}</title></circle>`)}
+        <circle cx=${s.configured.x} cy=${s.configured.y} r="7" fill="none" stroke="var(--vscode-charts-orange)" stroke-width="2"></circle><text x=${s.configured.x + 10} y=${s.configured.y - 8} class="lbl">${s.configured.label}</text>
+      </svg>
+      <p id="sweep-verdict">${s.verdict}</p>`;
+  }
+
+  private configured(c: NonNullable<BaselineView['configured']>): TemplateResult {
+    return html`<h2>Configured retrievers</h2><p class="muted">${c.intro}</p>
+      <table id="configured-retrievers"><tr>${c.columns.map((h) => html`<th>${h}</th>`)}</tr>${c.rows.map((r) => html`<tr class="configured" data-retriever=${r.name}><td>${r.name}</td><td>${r.destination}</td><td>${r.status}</td><td>${r.ndcg}</td><td>${r.recall}</td><td>${r.vsLocal}</td><td class="muted">${r.note}</td></tr>`)}</table>`;
+  }
+}

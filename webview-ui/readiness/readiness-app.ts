@@ -1,0 +1,77 @@
+import { html, nothing, render, type TemplateResult } from 'lit';
+import type { HostToReadiness, ReadinessTable, ReadinessToHost, ReadinessView } from '../../src/protocol';
+import { appMessenger } from '../shared/vscode-api';
+
+const messenger = appMessenger<HostToReadiness, ReadinessToHost>();
+
+/**
+ * The fine-tune readiness report, drawn from the view model the host built
+ * (src/extension/webviews/readiness/readiness-model.ts). Query texts and evidence come from the workspace: every one
+ * is a lit text binding, shown and never parsed as HTML or Markdown.
+ */
+export class ReadinessApp {
+  private view: ReadinessView | undefined;
+  private error = '';
+
+  constructor(private readonly root: HTMLElement) {}
+
+  async start(): Promise<void> {
+    messenger.on('show', (v) => {
+      this.view = v;
+      this.draw();
+    });
+    this.draw();
+    try {
+      this.view = await messenger.request('ready', {});
+    } catch (e) {
+      this.error = e instanceof Error ? e.message : String(e);
+    }
+    this.draw();
+  }
+
+  private draw(): void {
+    render(this.template(), this.root);
+  }
+
+  private run(call: () => Promise<unknown>): void {
+    call().catch((err: unknown) => {
+      this.error = err instanceof Error ? err.message : String(err);
+      this.draw();
+    });
+  }
+
+  private template(): TemplateResult {
+    const v = this.view;
+    const error = this.error ? html`<div class="error" role="alert">${this.error}</div>` : nothing;
+    if (!v) return html`${error}<p class="hint">Loading…</p>`;
+    return html`<article class="readiness" data-justified=${String(v.justified)}>
+      ${error}
+      <h1>${v.title}</h1>
+      <ul id="verdict-reasons">${v.reasons.map((r) => html`<li>${r}</li>`)}</ul>
+      <p id="baseline-line">${v.baselineLine}</p>
+      <p id="found-line">${v.foundLine}</p>
+      <div class="actions">
+        <vscode-button id="train-adapter" @click=${() => this.run(() => messenger.request('trainAdapter', {}))}>Train Query Adapter (trial fine-tune)</vscode-button>
+        <vscode-button id="open-markdown" secondary @click=${() => this.run(() => messenger.request('openMarkdown', {}))}>Open as Markdown</vscode-button>
+      </div>
+      ${v.tables.map((t) => this.table(t))}
+      ${v.notes.map((n) => html`<section class="note" id=${n.id}>${n.heading ? html`<h2>${n.heading}</h2>` : nothing}${n.lines.map((l) => html`<p>${l}</p>`)}</section>`)}
+      <h2>Checklist</h2>
+      <ul id="checklist">${v.checklist.map((c) => html`<li class=${c.ok ? 'ok' : 'not-ok'}><span class="mark">${c.ok ? '✓' : '✗'}</span> <strong>${c.item}</strong> — ${c.detail}</li>`)}</ul>
+      ${this.table(v.missed)}
+      <p class="muted">${v.generated} Measure what adapting the model would gain on your own labels with Train Query Adapter, then switch it on with retrievalLens.queryAdapter.</p>
+    </article>`;
+  }
+
+  private table(t: ReadinessTable): TemplateResult {
+    return html`<section class="report-table">
+      <h2>${t.heading}</h2>
+      ${t.intro ? html`<p>${t.intro}</p>` : nothing}
+      <table id=${t.id}>
+        <thead><tr>${t.columns.map((c, i) => html`<th class=${t.numeric[i] ? 'num' : ''}>${c}</th>`)}</tr></thead>
+        <tbody>${t.rows.map((r) => html`<tr>${r.map((cell, i) => html`<td class=${t.numeric[i] ? 'num' : ''}>${cell}</td>`)}</tr>`)}</tbody>
+      </table>
+      ${t.notes.map((n) => html`<p>${n}</p>`)}
+    </section>`;
+  }
+}
