@@ -1,6 +1,7 @@
-import { html, nothing, render, svg, type TemplateResult } from 'lit';
+import { html, nothing, svg, type TemplateResult } from 'lit';
 import type { BaselineMetricChart, BaselineSweepChart, BaselineView, BaselineWinLoss, HostToBaseline, BaselineToHost } from '../../src/protocol';
 import { appMessenger } from '../shared/vscode-api';
+import { ViewApp } from '../shared/view-app';
 
 const messenger = appMessenger<HostToBaseline, BaselineToHost>();
 const BAR_X = 120;
@@ -10,31 +11,13 @@ const BAR_W = 520;
  * The baseline results, drawn from the view model the host built (src/extension/webviews/baseline/baseline-model.ts).
  * Every string (query texts, retriever names, reasons) is a lit text binding: shown, never parsed as HTML.
  */
-export class BaselineApp {
-  private view: BaselineView | undefined;
-  private error = '';
-
-  constructor(private readonly root: HTMLElement) {}
-
-  async start(): Promise<void> {
-    messenger.on('show', (v) => {
-      this.view = v;
-      this.draw();
-    });
-    this.draw();
-    try {
-      this.view = await messenger.request('ready', {});
-    } catch (e) {
-      this.error = e instanceof Error ? e.message : String(e);
-    }
-    this.draw();
+export class BaselineApp extends ViewApp<BaselineView> {
+  constructor(root: HTMLElement) {
+    super(root, { onShow: (f) => messenger.on('show', f), ready: () => messenger.request('ready', {}) });
   }
 
-  private draw(): void {
-    render(this.template(), this.root);
-  }
 
-  private template(): TemplateResult {
+  protected template(): TemplateResult {
     if (this.error) return html`<div class="error" role="alert">${this.error}</div>`;
     const v = this.view;
     if (!v) return html`<p class="hint">Loading…</p>`;

@@ -1,5 +1,6 @@
 import type { HostToWebview, InspectorToHost } from '../../src/protocol';
 import { appMessenger, vscodeApi } from '../shared/vscode-api';
+import { availableRetrievers } from '../../src/core/retrieve/types';
 
 export interface PersistedState {
   query: string;
@@ -24,7 +25,7 @@ export interface PersistedState {
 const DEFAULT_STATE: PersistedState = {
   query: '',
   k: 10,
-  retrievers: ['keyword', 'dense', 'hybrid'],
+  retrievers: availableRetrievers({ dense: true, rerank: false }),
   filterPath: '',
   filterLanguage: '',
   filterFrontMatter: '',

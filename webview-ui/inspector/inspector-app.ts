@@ -1,7 +1,7 @@
 import { html, nothing, render, type TemplateResult } from 'lit';
 import { live } from 'lit/directives/live.js';
 import type { ExternalColumn, ExternalHitRow, InitState, IndexStatus, MissedSpan, ResultRow, SearchParams, SearchView } from '../../src/protocol';
-import type { RetrieverName, ScoreExplanation } from '../../src/core/retrieve/types';
+import { RETRIEVERS as ALL_RETRIEVERS, type RetrieverName, type ScoreExplanation } from '../../src/core/retrieve/types';
 import type { VscodeTextfield } from '@vscode-elements/elements/dist/vscode-textfield/vscode-textfield.js';
 import { describeFusion } from '../../src/core/retrieve/fusion-label';
 import { CHECKED_FIELDS, fusionFieldsUsed, readForm, type SearchForm } from './search-form';
@@ -10,7 +10,6 @@ import { messenger, state as persisted, type PersistedState } from './api';
 /** Filter and fusion fields: plain text in the persisted state. */
 type FormTextField = Extract<keyof PersistedState, `filter${string}` | `fusion${string}`>;
 
-const ALL_RETRIEVERS: RetrieverName[] = ['keyword', 'dense', 'hybrid', 'rerank'];
 const LABELS: Record<RetrieverName, string> = { keyword: 'Keyword (BM25)', dense: 'Dense', hybrid: 'Hybrid', rerank: 'Reranked' };
 
 /** The Query Inspector: query form, retriever columns side by side, missed spans; state survives hide/reload. */

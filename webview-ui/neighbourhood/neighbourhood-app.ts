@@ -1,7 +1,8 @@
-import { html, nothing, render, svg, type SVGTemplateResult, type TemplateResult } from 'lit';
+import { html, nothing, svg, type SVGTemplateResult, type TemplateResult } from 'lit';
 import type { BeforeAfter, NeighbourhoodView, NeighbourPoint } from '../../src/core/adapt/neighbourhood';
 import type { NeighbourhoodState } from '../../src/protocol';
 import { messenger } from './api';
+import { ViewApp } from '../shared/view-app';
 
 const W = 600;
 const H = 400;
@@ -22,32 +23,14 @@ const rank = (r: number | null) => (r === null ? '>100' : `#${r}`);
  * a table with the exact cosines, distances and ranks. Every string from a document is a lit text binding: shown,
  * never parsed as HTML.
  */
-export class NeighbourhoodApp {
-  private state: NeighbourhoodState | undefined;
-  private error = '';
-
-  constructor(private readonly root: HTMLElement) {}
-
-  async start(): Promise<void> {
-    messenger.on('show', (s) => {
-      this.state = s;
-      this.draw();
-    });
-    this.draw();
-    try {
-      this.state = await messenger.request('ready', {});
-    } catch (e) {
-      this.error = e instanceof Error ? e.message : String(e);
-    }
-    this.draw();
+export class NeighbourhoodApp extends ViewApp<NeighbourhoodState> {
+  constructor(root: HTMLElement) {
+    super(root, { onShow: (f) => messenger.on('show', f), ready: () => messenger.request('ready', {}) });
   }
 
-  private draw(): void {
-    render(this.template(), this.root);
-  }
 
-  private template(): TemplateResult {
-    const s = this.state;
+  protected template(): TemplateResult {
+    const s = this.view;
     if (this.error) return html`<div class="error" role="alert">${this.error}</div>`;
     if (!s) return html`<p class="hint">Loading…</p>`;
     if (!s.view) return html`<h2>Query neighbourhood</h2><div class="error nb-error" role="alert">${s.error ?? 'nothing to show'}</div>`;

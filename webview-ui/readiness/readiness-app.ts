@@ -1,6 +1,7 @@
-import { html, nothing, render, type TemplateResult } from 'lit';
+import { html, nothing, type TemplateResult } from 'lit';
 import type { HostToReadiness, ReadinessTable, ReadinessToHost, ReadinessView } from '../../src/protocol';
 import { appMessenger } from '../shared/vscode-api';
+import { ViewApp } from '../shared/view-app';
 
 const messenger = appMessenger<HostToReadiness, ReadinessToHost>();
 
@@ -9,29 +10,11 @@ const messenger = appMessenger<HostToReadiness, ReadinessToHost>();
  * (src/extension/webviews/readiness/readiness-model.ts). Query texts and evidence come from the workspace: every one
  * is a lit text binding, shown and never parsed as HTML or Markdown.
  */
-export class ReadinessApp {
-  private view: ReadinessView | undefined;
-  private error = '';
-
-  constructor(private readonly root: HTMLElement) {}
-
-  async start(): Promise<void> {
-    messenger.on('show', (v) => {
-      this.view = v;
-      this.draw();
-    });
-    this.draw();
-    try {
-      this.view = await messenger.request('ready', {});
-    } catch (e) {
-      this.error = e instanceof Error ? e.message : String(e);
-    }
-    this.draw();
+export class ReadinessApp extends ViewApp<ReadinessView> {
+  constructor(root: HTMLElement) {
+    super(root, { onShow: (f) => messenger.on('show', f), ready: () => messenger.request('ready', {}) });
   }
 
-  private draw(): void {
-    render(this.template(), this.root);
-  }
 
   private run(call: () => Promise<unknown>): void {
     call().catch((err: unknown) => {
@@ -40,7 +23,7 @@ export class ReadinessApp {
     });
   }
 
-  private template(): TemplateResult {
+  protected template(): TemplateResult {
     const v = this.view;
     const error = this.error ? html`<div class="error" role="alert">${this.error}</div>` : nothing;
     if (!v) return html`${error}<p class="hint">Loading…</p>`;
