@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import type { CrossEncoder, Embedder } from '../core/embed/embedder';
 import { formatDownload, resolveEmbeddingModel } from '../core/embed/model-download';
 import { OpenAIEmbedder } from '../core/embed/openai-embedder';
-import { WorkerCrossEncoder, WorkerEmbedder } from '../core/embed/worker-models';
+import { defaultEmbeddingProcesses, EmbedderPool } from '../core/embed/embedder-pool';
+import { WorkerCrossEncoder } from '../core/embed/worker-models';
 import { environmentSecrets } from '../core/retrieve/secret-source';
 import type { EvalTarget } from '../core/eval/eval-target';
 import { indexFolderName } from '../core/index/index-folder';
@@ -38,10 +39,11 @@ export function indexDir(target: EvalTarget, retrieval: Pick<RetrievalSettings, 
 }
 
 /**
- * The embedding model: the flag, else the workspace's embeddingModel (and embeddingDtype) setting, else USE-lite.
- * A name from retrievalLens.embeddingEndpoints is that OpenAI-compatible endpoint (its key from the environment).
+ * The embedding model: the flag, else the workspace's embeddingModel (and embeddingDtype) setting, else USE-lite,
+ * in `processes` model processes (--embed-processes, see embedProcessesFromArgs). A name from
+ * retrievalLens.embeddingEndpoints is that OpenAI-compatible endpoint (its key from the environment).
  */
-export async function startEmbedder(model: string | undefined, target: EvalTarget, io: CliIO): Promise<Embedder> {
+export async function startEmbedder(model: string | undefined, target: EvalTarget, io: CliIO, processes = target.settings.embeddingProcesses ?? defaultEmbeddingProcesses()): Promise<Embedder> {
   const chosen = model ?? target.settings.embeddingModel ?? 'use-lite';
   const endpoint = target.settings.embeddingEndpoints?.[chosen];
   if (endpoint) {
@@ -51,7 +53,7 @@ export async function startEmbedder(model: string | undefined, target: EvalTarge
   }
   const spec = path.isAbsolute(chosen) || chosen === 'use-lite' ? chosen : chosen.startsWith('.') ? path.resolve(chosen) : chosen;
   const resolved = await downloadModel(spec, target.settings.embeddingDtype, io);
-  return WorkerEmbedder.start({ ...resolved, dtype: target.settings.embeddingDtype }).catch((e: unknown) => {
+  return EmbedderPool.start({ ...resolved, dtype: target.settings.embeddingDtype }, { processes }).catch((e: unknown) => {
     throw new UsageError(`cannot load the embedding model: ${e instanceof Error ? e.message : e}`);
   });
 }

@@ -5,7 +5,7 @@ import { loadEvalTarget } from '../../core/eval/eval-target';
 import { writeFileAtomic } from '../../core/io/atomic-write';
 import type { WorkspaceIndex } from '../../core/index/workspace-index';
 import { openIndex, startEmbedder, UsageError, type CliIO } from '../cli-context';
-import { RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs } from './retrieval-args';
+import { RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs, embedProcessesFromArgs } from './retrieval-args';
 
 export const compareModelsUsage = `retrieval-lens compare-models <workspace> --models use-lite,ID|PATH[,...] [--k N] [--json FILE]
     ${RETRIEVAL_USAGE}`;
@@ -23,7 +23,7 @@ export async function compareModelsCommand(argv: string[], io: CliIO): Promise<n
   try {
     const indexes: Array<{ label: string; index: WorkspaceIndex }> = [];
     for (const m of models) {
-      const e = await startEmbedder(m, target, io);
+      const e = await startEmbedder(m, target, io, embedProcessesFromArgs(values, target));
       embedders.push(e);
       indexes.push({ label: m, index: await openIndex(target, { retrieval, embedder: e, crossEncoder: null, quiet: true }, io) });
     }

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { mineTrainingPairs, writeTrainingExport } from '../../core/diagnose/training-export';
 import { loadEvalTarget } from '../../core/eval/eval-target';
 import { openIndex, startEmbedder, UsageError, type CliIO } from '../cli-context';
-import { RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs } from './retrieval-args';
+import { RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs, embedProcessesFromArgs } from './retrieval-args';
 
 export const exportTrainingUsage = `retrieval-lens export-training <workspace> --out DIR [--format st|beir|all] [--model use-lite] [--rank-window 3-30] [--margin 0.05]
     ${RETRIEVAL_USAGE}`;
@@ -22,7 +22,7 @@ export async function exportTrainingCommand(argv: string[], io: CliIO): Promise<
   const formats = values.format === 'all' ? (['st', 'beir'] as const) : values.format === 'st' || values.format === 'beir' ? ([values.format] as const) : undefined;
   if (!formats) throw new UsageError(`--format must be st, beir or all, got "${values.format}"`);
   const target = await loadEvalTarget(positionals[0], { requireQueries: true, settingsFile: values.settings });
-  const embedder = await startEmbedder(values.model, target, io);
+  const embedder = await startEmbedder(values.model, target, io, embedProcessesFromArgs(values, target));
   try {
     const index = await openIndex(target, { retrieval: retrievalFromArgs(values, target), embedder, crossEncoder: null, indexDir: values['index-dir'] }, io);
     const options = { rankWindow: [Number(win[1]), Number(win[2])] as [number, number], margin };

@@ -5,7 +5,7 @@ import { writeFileAtomic } from '../../core/io/atomic-write';
 import type { RetrieverName } from '../../core/retrieve/types';
 import { openIndex, startEmbedder, UsageError, type CliIO } from '../cli-context';
 import { checkExternalName, interruptSignal, openExternalRetriever } from './external-retriever-args';
-import { RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs, retrieverFromArg } from './retrieval-args';
+import { RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs, retrieverFromArg, embedProcessesFromArgs } from './retrieval-args';
 
 export const poolUsage = `retrieval-lens pool <workspace> [--k N] [--retrievers bm25,dense,hybrid] [--retriever NAME ...] [--split eval|train|all] [--json FILE]
     [--model ID|PATH|use-lite] [--index-dir DIR] ${RETRIEVAL_USAGE}
@@ -38,7 +38,7 @@ export async function poolCommand(argv: string[], io: CliIO): Promise<number> {
   const queries = judgingOrder(target.queries.filter((q) => values.split === 'all' || q.split === values.split));
   if (!queries.length) throw new UsageError(`${target.root}: no queries in the ${values.split} split`);
   const retrieval = retrievalFromArgs(values, target);
-  const embedder = retrievers.some((r) => r !== 'keyword') ? await startEmbedder(values.model, target, io) : null;
+  const embedder = retrievers.some((r) => r !== 'keyword') ? await startEmbedder(values.model, target, io, embedProcessesFromArgs(values, target)) : null;
   try {
     const index = await openIndex(target, { retrieval, embedder, crossEncoder: null, indexDir: values['index-dir'] }, io);
     const { rankings, errors } = await localRankings(index, queries, retrievers, k);

@@ -1,4 +1,5 @@
 import type { ChunkerKind } from '../../core/chunking/chunk';
+import { checkProcessCount, defaultEmbeddingProcesses } from '../../core/embed/embedder-pool';
 import type { EvalTarget } from '../../core/eval/eval-target';
 import type { EvalQuery } from '../../core/eval/evalset-types';
 import { describeLevel, levelSupport, unscorableReason, type Level } from '../../core/eval/label-level';
@@ -56,10 +57,12 @@ export const RETRIEVAL_OPTIONS = {
   'rerank-candidates': { type: 'string' },
   /** Read this settings file instead of <dir>/.vscode/settings.json. */
   settings: { type: 'string' },
+  /** Model processes embedding in parallel (retrievalLens.embeddingProcesses; default the cores, capped). */
+  'embed-processes': { type: 'string' },
 } as const;
 
 export const RETRIEVAL_USAGE =
-  '[--settings FILE] [--chunker NAME] [--chunk-size N] [--chunk-overlap N] [--stemming on|off] [--stop-words on|off]\n' +
+  '[--settings FILE] [--embed-processes N] [--chunker NAME] [--chunk-size N] [--chunk-overlap N] [--stemming on|off] [--stop-words on|off]\n' +
   '    [--fusion rrf|weighted] [--normalization min-max|z-score] [--rrf-k N] [--dense-weight W] [--rerank-base bm25|dense|hybrid] [--rerank-candidates N]';
 
 export type RetrievalArgs = Partial<Record<keyof typeof RETRIEVAL_OPTIONS, string>>;
@@ -96,7 +99,18 @@ export function retrievalFromArgs(values: RetrievalArgs, target: EvalTarget): Re
     settings[key] = value;
   }
   const defaultChunker: ChunkerKind = target.kind === 'beir' ? 'whole-document' : 'markdown';
+  embedProcessesFromArgs(values, target);
   return retrievalSettings(settings as WorkspaceSettings, defaultChunker);
+}
+
+/** --embed-processes N, else retrievalLens.embeddingProcesses, else the cores (capped). Checked as the setting is. */
+export function embedProcessesFromArgs(values: { 'embed-processes'?: string }, target: EvalTarget): number {
+  const raw = values['embed-processes'];
+  if (raw === undefined) return target.settings.embeddingProcesses ?? defaultEmbeddingProcesses();
+  const n = Number(raw);
+  const problem = checkProcessCount(n);
+  if (raw.trim() === '' || problem) throw new UsageError(`--embed-processes ${problem ?? 'must be a number'}, got "${raw}"`);
+  return n;
 }
 
 function onOff(v: string): boolean | string {

@@ -7,7 +7,7 @@ import { loadEvalTarget } from '../../core/eval/eval-target';
 import { writeTrecRun } from '../../core/eval/trec-io';
 import { writeFileAtomic } from '../../core/io/atomic-write';
 import { openIndex, startEmbedder, UsageError, type CliIO } from '../cli-context';
-import { checkLevel, EVALUATION_OPTIONS, evaluationFromArgs, RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs } from './retrieval-args';
+import { checkLevel, EVALUATION_OPTIONS, evaluationFromArgs, RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs, embedProcessesFromArgs } from './retrieval-args';
 
 export const trialFinetuneUsage = `retrieval-lens trial-finetune <dir> [--level doc|chunk] [--k N] [--json FILE] [--markdown FILE] [--run-out FILE]
     [--model ID|PATH|use-lite] [--split eval] [--train-share F] [--seed N] [--adapter-out DIR] [--index-dir DIR] ${RETRIEVAL_USAGE}`;
@@ -55,7 +55,7 @@ export async function trialFinetuneCommand(argv: string[], io: CliIO): Promise<n
   }
   checkLevel(queries, level, 'eval', io);
   const retrieval = retrievalFromArgs(values, target);
-  const embedder = await startEmbedder(values.model, target, io);
+  const embedder = await startEmbedder(values.model, target, io, embedProcessesFromArgs(values, target));
   try {
     const index = await openIndex(target, { retrieval, embedder, crossEncoder: null, indexDir: values['index-dir'] }, io);
     const out = await trialFineTune(index, queries, { level, depth, seed, fusion: retrieval.fusion, onProgress: (m) => io.err(`trial: ${m}`) }, splitSource).catch((e: unknown) => {
