@@ -1,11 +1,10 @@
 import type { ChunkerKind } from '../../core/chunking/chunk';
-import { checkProcessCount, defaultEmbeddingProcesses } from '../../core/embed/embedder-pool';
 import type { EvalTarget } from '../../core/eval/eval-target';
 import type { EvalQuery } from '../../core/eval/evalset-types';
 import { describeLevel, levelSupport, unscorableReason, type Level } from '../../core/eval/label-level';
 import type { MetadataFilter, RetrieverName } from '../../core/retrieve/types';
 import { checkSetting, defined, retrievalSettings, type RetrievalSettings, type WorkspaceSettings } from '../../core/workspace-settings';
-import { UsageError, type CliIO } from '../cli-context';
+import { embedProcessesFromArgs, UsageError, type CliIO } from '../cli-context';
 
 /** bm25 is the CLI's name for the keyword retriever. */
 export function retrieverFromArg(v: string | undefined): RetrieverName {
@@ -101,16 +100,6 @@ export function retrievalFromArgs(values: RetrievalArgs, target: EvalTarget): Re
   const defaultChunker: ChunkerKind = target.kind === 'beir' ? 'whole-document' : 'markdown';
   embedProcessesFromArgs(values, target);
   return retrievalSettings(settings as WorkspaceSettings, defaultChunker);
-}
-
-/** --embed-processes N, else retrievalLens.embeddingProcesses, else the cores (capped). Checked as the setting is. */
-export function embedProcessesFromArgs(values: { 'embed-processes'?: string }, target: EvalTarget): number {
-  const raw = values['embed-processes'];
-  if (raw === undefined) return target.settings.embeddingProcesses ?? defaultEmbeddingProcesses();
-  const n = Number(raw);
-  const problem = checkProcessCount(n);
-  if (raw.trim() === '' || problem) throw new UsageError(`--embed-processes ${problem ?? 'must be a number'}, got "${raw}"`);
-  return n;
 }
 
 function onOff(v: string): boolean | string {
