@@ -93,7 +93,10 @@ async function measure(label: string, model: string, root: string, processes: nu
     t = performance.now();
     await pool.embed(inputs);
     const forwardMs = performance.now() - t;
-    return { label, processes, threads: pool.threads, startMs, indexMs, forwardMs, chunks: index.chunkMap.size, cpuPct, rssMb: peakRssMb(pool.pids) };
+    const run = { label, processes, threads: pool.threads, startMs, indexMs, forwardMs, chunks: index.chunkMap.size, cpuPct, rssMb: peakRssMb(pool.pids) };
+    // Each run as it ends (a run takes minutes on a loaded machine; the table follows once a model's runs are done).
+    console.log(`  ${model === 'use-lite' ? 'USE-lite' : path.basename(model)}, ${label}: index ${(indexMs / 1000).toFixed(1)} s, forward ${(forwardMs / 1000).toFixed(1)} s, CPU ${cpuPct.toFixed(0)} %, load ${os.loadavg()[0].toFixed(1)}`);
+    return run;
   } finally {
     await pool.dispose();
     fs.rmSync(storageDir, { recursive: true, force: true });
