@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import type { CrossEncoder, Embedder } from '../core/embed/embedder';
 import { formatDownload, resolveEmbeddingModel } from '../core/embed/model-download';
 import { OpenAIEmbedder } from '../core/embed/openai-embedder';
-import { WorkerCrossEncoder, WorkerEmbedder } from '../core/embed/worker-models';
+import { checkProcessCount, defaultEmbeddingProcesses, EmbedderPool } from '../core/embed/embedder-pool';
+import { WorkerCrossEncoder } from '../core/embed/worker-models';
 import { environmentSecrets } from '../core/retrieve/secret-source';
 import type { EvalTarget } from '../core/eval/eval-target';
 import { indexFolderName } from '../core/index/index-folder';
@@ -38,10 +39,11 @@ export function indexDir(target: EvalTarget, retrieval: Pick<RetrievalSettings, 
 }
 
 /**
- * The embedding model: the flag, else the workspace's embeddingModel (and embeddingDtype) setting, else USE-lite.
- * A name from retrievalLens.embeddingEndpoints is that OpenAI-compatible endpoint (its key from the environment).
+ * The embedding model: the flag, else the workspace's embeddingModel (and embeddingDtype) setting, else USE-lite,
+ * in `processes` model processes (--embed-processes, see embedProcessesFromArgs). A name from
+ * retrievalLens.embeddingEndpoints is that OpenAI-compatible endpoint (its key from the environment).
  */
-export async function startEmbedder(model: string | undefined, target: EvalTarget, io: CliIO): Promise<Embedder> {
+export async function startEmbedder(model: string | undefined, target: EvalTarget, io: CliIO, processes = target.settings.embeddingProcesses ?? defaultEmbeddingProcesses()): Promise<Embedder> {
   const chosen = model ?? target.settings.embeddingModel ?? 'use-lite';
   const endpoint = target.settings.embeddingEndpoints?.[chosen];
   if (endpoint) {
@@ -51,7 +53,7 @@ export async function startEmbedder(model: string | undefined, target: EvalTarge
   }
   const spec = path.isAbsolute(chosen) || chosen === 'use-lite' ? chosen : chosen.startsWith('.') ? path.resolve(chosen) : chosen;
   const resolved = await downloadModel(spec, target.settings.embeddingDtype, io);
-  return WorkerEmbedder.start({ ...resolved, dtype: target.settings.embeddingDtype }).catch((e: unknown) => {
+  return EmbedderPool.start({ ...resolved, dtype: target.settings.embeddingDtype }, { processes }).catch((e: unknown) => {
     throw new UsageError(`cannot load the embedding model: ${e instanceof Error ? e.message : e}`);
   });
 }
@@ -84,7 +86,7 @@ async function downloadModel(model: string, dtype: 'q8' | 'fp32' | undefined, io
 }
 
 /** The cross-encoder: the flag, else the workspace's rerankerModel setting; null when neither names one. */
-export async function startReranker(model: string | undefined, target: EvalTarget, io?: CliIO): Promise<CrossEncoder | null> {
+async function startReranker(model: string | undefined, target: EvalTarget, io?: CliIO): Promise<CrossEncoder | null> {
   const chosen = model ?? target.settings.rerankerModel;
   if (!chosen) return null;
   const spec = path.isAbsolute(chosen) || !chosen.startsWith('.') ? chosen : path.resolve(chosen);
@@ -92,6 +94,70 @@ export async function startReranker(model: string | undefined, target: EvalTarge
   return WorkerCrossEncoder.start({ ...resolved, dtype: target.settings.embeddingDtype }).catch((e: unknown) => {
     throw new UsageError(`cannot load the reranker: ${e instanceof Error ? e.message : e}`);
   });
+}
+
+/** The model flags every indexing command takes (see RETRIEVAL_OPTIONS for --embed-processes). */
+export interface ModelArgs {
+  model?: string;
+  reranker?: string;
+  'embed-processes'?: string;
+}
+
+/** --embed-processes N, else retrievalLens.embeddingProcesses, else the cores (capped). Checked as the setting is. */
+export function embedProcessesFromArgs(values: Pick<ModelArgs, 'embed-processes'>, target: EvalTarget): number {
+  const raw = values['embed-processes'];
+  if (raw === undefined) return target.settings.embeddingProcesses ?? defaultEmbeddingProcesses();
+  const n = Number(raw);
+  const problem = checkProcessCount(n);
+  if (raw.trim() === '' || problem) throw new UsageError(`--embed-processes ${problem ?? 'must be a number'}, got "${raw}"`);
+  return n;
+}
+
+/**
+ * The models one command runs with: each started here (download progress on stderr, --embed-processes applied to
+ * every embedding model that indexes) and every one disposed by withModels when the command ends, however it ends.
+ */
+export class CliModels {
+  private readonly opened: Array<{ dispose(): Promise<void> }> = [];
+
+  constructor(
+    private readonly target: EvalTarget,
+    private readonly values: ModelArgs,
+    private readonly io: CliIO,
+    /** Model processes for an embedder that indexes (embedProcessesFromArgs). */
+    readonly processes: number,
+  ) {}
+
+  /** An embedding model in `processes` model processes (default: --model, else the settings, see startEmbedder). */
+  async embedder(model = this.values.model): Promise<Embedder> {
+    return this.track(await startEmbedder(model, this.target, this.io, this.processes));
+  }
+
+  /** The cross-encoder (default: --reranker, else the setting), null when neither names one. */
+  async reranker(model = this.values.reranker): Promise<CrossEncoder | null> {
+    const x = await startReranker(model, this.target, this.io);
+    return x && this.track(x);
+  }
+
+  /** Every model started here, newest first. */
+  async dispose(): Promise<void> {
+    for (const m of this.opened.splice(0).reverse()) await m.dispose();
+  }
+
+  private track<T extends { dispose(): Promise<void> }>(m: T): T {
+    this.opened.push(m);
+    return m;
+  }
+}
+
+/** Runs `fn` with the command's models (CliModels) and disposes them after it, also when it throws. */
+export async function withModels<T>(target: EvalTarget, values: ModelArgs, io: CliIO, fn: (models: CliModels) => Promise<T>): Promise<T> {
+  const models = new CliModels(target, values, io, embedProcessesFromArgs(values, target));
+  try {
+    return await fn(models);
+  } finally {
+    await models.dispose();
+  }
 }
 
 /** Opens the saved index or builds it (keyword settings, fusion and rerank defaults from `retrieval`), with progress on stderr. */

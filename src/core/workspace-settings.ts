@@ -4,6 +4,7 @@ import { findNodeAtLocation, getNodeValue, parseTree, printParseErrorCode, type 
 import type { ChunkerConfig, ChunkerKind } from './chunking/chunk';
 import { CHUNKER_DEFAULTS, sizedChunkerConfig } from './chunking/chunker-registry';
 import { InputError } from './corpus/input-error';
+import { checkProcessCount } from './embed/embedder-pool';
 import { validateEmbeddingEndpoints, validateRetrievers, type ConfigProblem, type EmbeddingEndpointConfig, type ExternalRetrieverConfig } from './retrieve/retriever-config';
 import type { FusionConfig, KeywordConfig, RerankConfig } from './retrieve/types';
 
@@ -19,6 +20,11 @@ export interface WorkspaceSettings {
   chunkOverlap?: number | null;
   embeddingModel?: string;
   embeddingDtype?: 'q8' | 'fp32';
+  /**
+   * Model processes that embed in parallel (default: the cores, capped; see embedder-pool.ts). Changing it restarts
+   * the processes, never the index: the vectors are the same for any count.
+   */
+  embeddingProcesses?: number | null;
   rerankerModel?: string;
   topK?: number;
   keywordStemming?: boolean;
@@ -62,6 +68,7 @@ const CHECKS: Record<Exclude<keyof WorkspaceSettings, NestedSetting>, Check> = {
   chunkOverlap: number((n) => n >= 0, 'a number ≥ 0', true),
   embeddingModel: text,
   embeddingDtype: oneOf(['q8', 'fp32']),
+  embeddingProcesses: (v) => (v === null ? undefined : checkProcessCount(v) && `${checkProcessCount(v)} or null`),
   rerankerModel: text,
   topK: number((n) => Number.isInteger(n) && n >= 1, 'a whole number ≥ 1'),
   keywordStemming: bool,

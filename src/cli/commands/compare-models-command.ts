@@ -1,10 +1,9 @@
 import { parseArgs } from 'node:util';
 import { compareModels, shadowDiff } from '../../core/diagnose/model-comparison';
-import type { Embedder } from '../../core/embed/embedder';
 import { loadEvalTarget } from '../../core/eval/eval-target';
 import { writeFileAtomic } from '../../core/io/atomic-write';
 import type { WorkspaceIndex } from '../../core/index/workspace-index';
-import { openIndex, startEmbedder, UsageError, type CliIO } from '../cli-context';
+import { openIndex, UsageError, withModels, type CliIO } from '../cli-context';
 import { RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs } from './retrieval-args';
 
 export const compareModelsUsage = `retrieval-lens compare-models <workspace> --models use-lite,ID|PATH[,...] [--k N] [--json FILE]
@@ -19,12 +18,10 @@ export async function compareModelsCommand(argv: string[], io: CliIO): Promise<n
   if (!Number.isInteger(k) || k < 1) throw new UsageError(`--k must be a positive integer, got "${values.k}"`);
   const target = await loadEvalTarget(positionals[0], { requireQueries: true, settingsFile: values.settings });
   const retrieval = retrievalFromArgs(values, target);
-  const embedders: Embedder[] = [];
-  try {
+  return withModels(target, values, io, async (started) => {
     const indexes: Array<{ label: string; index: WorkspaceIndex }> = [];
     for (const m of models) {
-      const e = await startEmbedder(m, target, io);
-      embedders.push(e);
+      const e = await started.embedder(m);
       indexes.push({ label: m, index: await openIndex(target, { retrieval, embedder: e, crossEncoder: null, quiet: true }, io) });
     }
     const results = await compareModels(indexes, target.queries, k);
@@ -43,7 +40,5 @@ export async function compareModelsCommand(argv: string[], io: CliIO): Promise<n
     }
     if (values.json) writeFileAtomic(values.json, JSON.stringify({ results, diffs }, null, 1));
     return 0;
-  } finally {
-    for (const e of embedders) await e.dispose();
-  }
+  });
 }

@@ -9,7 +9,7 @@ import { checkExternalName, evaluateExternal, openExternalRetriever } from './ex
 import type { Embedder } from '../../core/embed/embedder';
 import { loadEvalTarget } from '../../core/eval/eval-target';
 import { writeFileAtomic } from '../../core/io/atomic-write';
-import { openIndex, startEmbedder, startReranker, UsageError, type CliIO } from '../cli-context';
+import { openIndex, UsageError, withModels, type CliIO } from '../cli-context';
 import { RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs, retrieverFromArg } from './retrieval-args';
 
 export const diagnoseUsage = `retrieval-lens diagnose <workspace> [--k N] [--baseline dense|hybrid|bm25] [--model use-lite] [--models ID,PATH ...] [--reranker ID|PATH] [--json FILE] [--markdown FILE]
@@ -42,11 +42,11 @@ export async function diagnoseCommand(argv: string[], io: CliIO): Promise<number
   const target = await loadEvalTarget(positionals[0], { requireQueries: true, settingsFile: values.settings });
   for (const name of values.retriever ?? []) checkExternalName(name, target);
   const retrieval = retrievalFromArgs(values, target);
-  const base = await startEmbedder(values.model, target, io);
-  const alternatives: Embedder[] = [];
-  const crossEncoder = await startReranker(values.reranker, target, io);
-  try {
-    for (const m of (values.models ?? '').split(',').map((s) => s.trim()).filter(Boolean)) alternatives.push(await startEmbedder(m, target, io));
+  return withModels(target, values, io, async (models) => {
+    const base = await models.embedder();
+    const alternatives: Embedder[] = [];
+    const crossEncoder = await models.reranker();
+    for (const m of (values.models ?? '').split(',').map((s) => s.trim()).filter(Boolean)) alternatives.push(await models.embedder(m));
     const report = await buildReadinessReport(
       target,
       (c, e, x) => openIndex(target, { retrieval: { ...retrieval, chunker: c }, embedder: e, crossEncoder: x, indexDir: values['index-dir'] && path.join(values['index-dir'], indexFolderName(c, retrieval.keyword, e?.info.id)), quiet: true }, io),
@@ -75,9 +75,5 @@ export async function diagnoseCommand(argv: string[], io: CliIO): Promise<number
     if (!values.json && !values.markdown) io.out(md);
     else io.out(report.verdict.headline);
     return 0;
-  } finally {
-    await base.dispose();
-    for (const a of alternatives) await a.dispose();
-    await crossEncoder?.dispose();
-  }
+  });
 }

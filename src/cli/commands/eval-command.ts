@@ -10,7 +10,7 @@ import { describeFusion } from '../../core/retrieve/fusion-label';
 import { RUNS_DIR, saveRun } from '../../core/eval/run-manifest';
 import { writeFileAtomic } from '../../core/io/atomic-write';
 import type { RetrieverName } from '../../core/retrieve/types';
-import { openIndex, startEmbedder, startReranker, UsageError, type CliIO } from '../cli-context';
+import { openIndex, UsageError, withModels, type CliIO } from '../cli-context';
 import { diagnoseExternalMisses, EXTERNAL_MISS_CATEGORIES, type ExternalMiss } from '../../core/diagnose/external-misses';
 import { LocalRetriever } from '../../core/retrieve/local-retriever';
 import { checkExternalName, evaluateExternal, isBuiltInRetriever, openExternalRetriever } from './external-retriever-args';
@@ -60,9 +60,9 @@ export async function evalCommand(argv: string[], io: CliIO): Promise<number> {
   }
   const retrieval = retrievalFromArgs(values, target);
   if (retriever === 'rerank' && !(values.reranker ?? target.settings.rerankerModel)) throw new UsageError('--retriever rerank needs --reranker ID|PATH (a cross-encoder) or the retrievalLens.rerankerModel setting');
-  const embedder = retriever === 'keyword' ? null : await startEmbedder(values.model, target, io);
-  const crossEncoder = retriever === 'rerank' ? await startReranker(values.reranker, target, io) : null;
-  try {
+  return withModels(target, values, io, async (models) => {
+    const embedder = retriever === 'keyword' ? null : await models.embedder();
+    const crossEncoder = retriever === 'rerank' ? await models.reranker() : null;
     const index = await openIndex(target, { retrieval, embedder, crossEncoder, indexDir: values['index-dir'] }, io);
     // A saved query adapter (trial-finetune) on the dense leg; one for another model or dimension is refused.
     let queryTransform: QueryAdapter | undefined;
@@ -104,10 +104,7 @@ export async function evalCommand(argv: string[], io: CliIO): Promise<number> {
     io.out(`${retriever} (${level} level, ${result.metrics.all.num_q} queries, ${index.manifest.chunkerKey}${result.manifest.model ? `, ${result.manifest.model.id}` : ''}${fusion})`);
     for (const m of shown) io.out(`${m.padEnd(12)} ${result.metrics.all[m].toFixed(4)}`);
     return checkBounds(result.metrics.all, bounds, io);
-  } finally {
-    await embedder?.dispose();
-    await crossEncoder?.dispose();
-  }
+  });
 }
 
 /** eval --retriever NAME: the configured engine answers every query; no local index is built. */

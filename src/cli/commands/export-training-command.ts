@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { mineTrainingPairs, writeTrainingExport } from '../../core/diagnose/training-export';
 import { loadEvalTarget } from '../../core/eval/eval-target';
-import { openIndex, startEmbedder, UsageError, type CliIO } from '../cli-context';
+import { openIndex, UsageError, withModels, type CliIO } from '../cli-context';
 import { RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs } from './retrieval-args';
 
 export const exportTrainingUsage = `retrieval-lens export-training <workspace> --out DIR [--format st|beir|all] [--model use-lite] [--rank-window 3-30] [--margin 0.05]
@@ -21,16 +21,15 @@ export async function exportTrainingCommand(argv: string[], io: CliIO): Promise<
   if (!(margin >= 0 && margin < 1)) throw new UsageError(`--margin must be within [0, 1), got "${values.margin}"`);
   const formats = values.format === 'all' ? (['st', 'beir'] as const) : values.format === 'st' || values.format === 'beir' ? ([values.format] as const) : undefined;
   if (!formats) throw new UsageError(`--format must be st, beir or all, got "${values.format}"`);
+  const out = values.out;
   const target = await loadEvalTarget(positionals[0], { requireQueries: true, settingsFile: values.settings });
-  const embedder = await startEmbedder(values.model, target, io);
-  try {
+  return withModels(target, values, io, async (models) => {
+    const embedder = await models.embedder();
     const index = await openIndex(target, { retrieval: retrievalFromArgs(values, target), embedder, crossEncoder: null, indexDir: values['index-dir'] }, io);
     const options = { rankWindow: [Number(win[1]), Number(win[2])] as [number, number], margin };
     const pairs = await mineTrainingPairs(index, target.queries, options);
-    const counts = writeTrainingExport(values.out, pairs, index, options, [...formats]);
-    io.out(`exported ${counts.pairs} pairs and ${counts.triplets} triplets from the train split to ${values.out}`);
+    const counts = writeTrainingExport(out, pairs, index, options, [...formats]);
+    io.out(`exported ${counts.pairs} pairs and ${counts.triplets} triplets from the train split to ${out}`);
     return 0;
-  } finally {
-    await embedder.dispose();
-  }
+  });
 }

@@ -31,7 +31,8 @@ export function checkExternalName(v: string, target: EvalTarget): void {
 export async function openExternalRetriever(name: string, target: EvalTarget, model: string | undefined, io: CliIO): Promise<{ retriever: ExternalRetriever; embedder: Embedder | null; dispose: () => Promise<void> }> {
   const config = target.settings.retrievers?.[name];
   if (!config) throw new UsageError(`no retriever "${name}" in retrievalLens.retrievers`);
-  const embedder = config.embeddingModel === 'local' ? await startEmbedder(model, target, io) : null;
+  // It embeds queries only, never an index: one model process serves.
+  const embedder = config.embeddingModel === 'local' ? await startEmbedder(model, target, io, 1) : null;
   const retriever = createExternalRetriever(name, target.settings, {
     secrets: environmentSecrets,
     localQueryEmbedder: embedder ? async (q, signal) => (await embedder.embed([q], { kind: 'query', signal }))[0] : undefined,

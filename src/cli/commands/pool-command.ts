@@ -3,7 +3,7 @@ import { loadEvalTarget } from '../../core/eval/eval-target';
 import { buildPool, describeHoles, judgingOrder, localRankings, retrieverRanking } from '../../core/eval/pool';
 import { writeFileAtomic } from '../../core/io/atomic-write';
 import type { RetrieverName } from '../../core/retrieve/types';
-import { openIndex, startEmbedder, UsageError, type CliIO } from '../cli-context';
+import { openIndex, UsageError, withModels, type CliIO } from '../cli-context';
 import { checkExternalName, interruptSignal, openExternalRetriever } from './external-retriever-args';
 import { RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs, retrieverFromArg } from './retrieval-args';
 
@@ -38,8 +38,8 @@ export async function poolCommand(argv: string[], io: CliIO): Promise<number> {
   const queries = judgingOrder(target.queries.filter((q) => values.split === 'all' || q.split === values.split));
   if (!queries.length) throw new UsageError(`${target.root}: no queries in the ${values.split} split`);
   const retrieval = retrievalFromArgs(values, target);
-  const embedder = retrievers.some((r) => r !== 'keyword') ? await startEmbedder(values.model, target, io) : null;
-  try {
+  return withModels(target, values, io, async (models) => {
+    const embedder = retrievers.some((r) => r !== 'keyword') ? await models.embedder() : null;
     const index = await openIndex(target, { retrieval, embedder, crossEncoder: null, indexDir: values['index-dir'] }, io);
     const { rankings, errors } = await localRankings(index, queries, retrievers, k);
     for (const [name, e] of Object.entries(errors)) io.err(`${name}: ${e}`);
@@ -67,7 +67,5 @@ export async function poolCommand(argv: string[], io: CliIO): Promise<number> {
       io.out(`wrote ${values.json}`);
     }
     return 0;
-  } finally {
-    await embedder?.dispose();
-  }
+  });
 }

@@ -4,7 +4,7 @@ import type { EvalQuery } from '../../core/eval/evalset-types';
 import { describeLevel, levelSupport, unscorableReason, type Level } from '../../core/eval/label-level';
 import type { MetadataFilter, RetrieverName } from '../../core/retrieve/types';
 import { checkSetting, defined, retrievalSettings, type RetrievalSettings, type WorkspaceSettings } from '../../core/workspace-settings';
-import { UsageError, type CliIO } from '../cli-context';
+import { embedProcessesFromArgs, UsageError, type CliIO } from '../cli-context';
 
 /** bm25 is the CLI's name for the keyword retriever. */
 export function retrieverFromArg(v: string | undefined): RetrieverName {
@@ -56,10 +56,12 @@ export const RETRIEVAL_OPTIONS = {
   'rerank-candidates': { type: 'string' },
   /** Read this settings file instead of <dir>/.vscode/settings.json. */
   settings: { type: 'string' },
+  /** Model processes embedding in parallel (retrievalLens.embeddingProcesses; default the cores, capped). */
+  'embed-processes': { type: 'string' },
 } as const;
 
 export const RETRIEVAL_USAGE =
-  '[--settings FILE] [--chunker NAME] [--chunk-size N] [--chunk-overlap N] [--stemming on|off] [--stop-words on|off]\n' +
+  '[--settings FILE] [--embed-processes N] [--chunker NAME] [--chunk-size N] [--chunk-overlap N] [--stemming on|off] [--stop-words on|off]\n' +
   '    [--fusion rrf|weighted] [--normalization min-max|z-score] [--rrf-k N] [--dense-weight W] [--rerank-base bm25|dense|hybrid] [--rerank-candidates N]';
 
 export type RetrievalArgs = Partial<Record<keyof typeof RETRIEVAL_OPTIONS, string>>;
@@ -96,6 +98,7 @@ export function retrievalFromArgs(values: RetrievalArgs, target: EvalTarget): Re
     settings[key] = value;
   }
   const defaultChunker: ChunkerKind = target.kind === 'beir' ? 'whole-document' : 'markdown';
+  embedProcessesFromArgs(values, target);
   return retrievalSettings(settings as WorkspaceSettings, defaultChunker);
 }
 

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { loadEvalTarget } from '../../core/eval/eval-target';
-import { openIndex, startEmbedder, startReranker, UsageError, type CliIO } from '../cli-context';
+import { openIndex, UsageError, withModels, type CliIO } from '../cli-context';
 import { documentLookup, emptyPlacementCounts, placeHits } from '../../core/eval/hit-placement';
 import { checkExternalName, describePlacement, isBuiltInRetriever, openExternalRetriever } from './external-retriever-args';
 import { FILTER_OPTIONS, FILTER_USAGE, filterFromArgs, RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs, retrieverFromArg } from './retrieval-args';
@@ -37,9 +37,9 @@ export async function searchCommand(argv: string[], io: CliIO): Promise<number> 
   }
   const retrieval = retrievalFromArgs(values, target);
   if (retriever === 'rerank' && !(values.reranker ?? target.settings.rerankerModel)) throw new UsageError('--retriever rerank needs --reranker ID|PATH (a cross-encoder) or the retrievalLens.rerankerModel setting');
-  const embedder = retriever === 'keyword' ? null : await startEmbedder(values.model, target, io);
-  const crossEncoder = retriever === 'rerank' ? await startReranker(values.reranker, target, io) : null;
-  try {
+  return withModels(target, values, io, async (models) => {
+    const embedder = retriever === 'keyword' ? null : await models.embedder();
+    const crossEncoder = retriever === 'rerank' ? await models.reranker() : null;
     const index = await openIndex(target, { retrieval, embedder, crossEncoder, indexDir: values['index-dir'] }, io);
     const r = await index.search({ query: positionals[1], k, retrievers: [retriever], filter });
     const err = r.errors[retriever];
@@ -55,10 +55,7 @@ export async function searchCommand(argv: string[], io: CliIO): Promise<number> 
       if (c) io.out(`      ${c.text.replace(/\s+/g, ' ').slice(0, 160)}`);
     }
     return 0;
-  } finally {
-    await embedder?.dispose();
-    await crossEncoder?.dispose();
-  }
+  });
 }
 
 /** search --retriever NAME: the engine's hits, each placed in a workspace document (or shown as not placed). */

@@ -7,7 +7,7 @@ import { evaluateRetriever } from '../../core/eval/evaluate-retriever';
 import { compareRuns } from '../../core/eval/significance';
 import { LocalRetriever } from '../../core/retrieve/local-retriever';
 import { checkExternalName, evaluateExternal, openExternalRetriever } from './external-retriever-args';
-import { openIndex, startEmbedder, UsageError, type CliIO } from '../cli-context';
+import { openIndex, UsageError, withModels, type CliIO } from '../cli-context';
 import { checkLevel, EVALUATION_OPTIONS, evaluationFromArgs, RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs } from './retrieval-args';
 
 export const sweepFusionUsage = `retrieval-lens sweep-fusion <dir> [--level doc|chunk] [--k N] [--weights 0.1,0.2,...] [--measure ndcg_cut_10] [--split eval|train|all]
@@ -43,8 +43,8 @@ export async function sweepFusionCommand(argv: string[], io: CliIO): Promise<num
   checkLevel(target.queries, level, split, io);
   for (const name of values.retriever ?? []) checkExternalName(name, target);
   const retrieval = retrievalFromArgs(values, target);
-  const embedder = await startEmbedder(values.model, target, io);
-  try {
+  return withModels(target, values, io, async (models) => {
+    const embedder = await models.embedder();
     const index = await openIndex(target, { retrieval, embedder, crossEncoder: null, indexDir: values['index-dir'] }, io);
     const sweep = await sweepFusion(index, target.queries, { level, depth, split, weights, measure: values.measure, onPoint: (l) => io.err(`sweep: ${l}`) });
     const m = sweep.measure;
@@ -84,7 +84,5 @@ export async function sweepFusionCommand(argv: string[], io: CliIO): Promise<num
       writeFileAtomic(values.json, JSON.stringify({ measure: m, level, split, points: saved, bestSingle: sweep.bestSingle.label, configuredVsBestSingle: sweep.configuredVsBestSingle, verdict: sweepVerdict(sweep), external }, null, 1));
     }
     return 0;
-  } finally {
-    await embedder.dispose();
-  }
+  });
 }

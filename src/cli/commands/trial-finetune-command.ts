@@ -6,7 +6,7 @@ import { renderTrialMarkdown, trialHeadline } from '../../core/adapt/trial-repor
 import { loadEvalTarget } from '../../core/eval/eval-target';
 import { writeTrecRun } from '../../core/eval/trec-io';
 import { writeFileAtomic } from '../../core/io/atomic-write';
-import { openIndex, startEmbedder, UsageError, type CliIO } from '../cli-context';
+import { openIndex, UsageError, withModels, type CliIO } from '../cli-context';
 import { checkLevel, EVALUATION_OPTIONS, evaluationFromArgs, RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs } from './retrieval-args';
 
 export const trialFinetuneUsage = `retrieval-lens trial-finetune <dir> [--level doc|chunk] [--k N] [--json FILE] [--markdown FILE] [--run-out FILE]
@@ -55,8 +55,8 @@ export async function trialFinetuneCommand(argv: string[], io: CliIO): Promise<n
   }
   checkLevel(queries, level, 'eval', io);
   const retrieval = retrievalFromArgs(values, target);
-  const embedder = await startEmbedder(values.model, target, io);
-  try {
+  return withModels(target, values, io, async (models) => {
+    const embedder = await models.embedder();
     const index = await openIndex(target, { retrieval, embedder, crossEncoder: null, indexDir: values['index-dir'] }, io);
     const out = await trialFineTune(index, queries, { level, depth, seed, fusion: retrieval.fusion, onProgress: (m) => io.err(`trial: ${m}`) }, splitSource).catch((e: unknown) => {
       if (e instanceof TrialInputError) throw new UsageError(`${target.root}: ${e.message}`);
@@ -77,8 +77,6 @@ export async function trialFinetuneCommand(argv: string[], io: CliIO): Promise<n
     if (adaptersDir) io.err(`adapter saved to ${saveAdapter(adaptersDir, out.adapter, r)}`);
     if (values['run-out']) writeTrecRun(values['run-out'], out.adaptedRun.ranking, 'retrieval-lens-dense-adapter');
     return 0;
-  } finally {
-    await embedder.dispose();
-  }
+  });
 }
 

@@ -51,6 +51,11 @@ export interface TransformersOptions {
   pooling?: 'mean' | 'cls';
   /** Text put before every query (not passages), e.g. BGE's retrieval instruction. */
   queryPrefix?: string;
+  /**
+   * onnxruntime intra-op threads for this model (default: onnxruntime's own, one per core). An embedder pool of N
+   * processes gives each cores/N, so the processes together do not oversubscribe the machine.
+   */
+  threads?: number;
   onDownload?: (file: string, loadedBytes: number, totalBytes: number) => void;
 }
 
@@ -113,6 +118,7 @@ function loadOptions(o: TransformersOptions, revision: string): Record<string, u
   return {
     dtype: o.dtype ?? 'q8',
     revision: local ? undefined : revision,
+    ...(o.threads ? { session_options: { intraOpNumThreads: o.threads, interOpNumThreads: 1 } } : {}),
     // transformers.js reports progress for local files too; only hub downloads are worth reporting.
     progress_callback: local
       ? undefined

@@ -77,15 +77,24 @@ class ModelWorker {
         for (const p of this.pending.values()) p.reject(err);
         this.pending.clear();
       };
-      this.child.on('error', (e) => fail(`failed: ${e.message}`));
+      this.child.on('error', (e) => {
+        // A send to a process that just died fails (EPIPE) before its exit is seen: the process is gone either way,
+        // and its exit (signal, code) is the better reason, so wait briefly for it.
+        this.exited = true;
+        const t = setTimeout(() => fail(`failed: ${e.message}`), 1000);
+        this.child.once('exit', () => clearTimeout(t));
+      });
       this.child.on('exit', (code, signal) => {
         this.exited = true;
         fail(signal ? `was ended by ${signal}` : `exited with code ${code}`);
       });
     });
-    this.ready.catch(() => undefined);
     this.child.send({ type: 'init', spec: serializable, role } satisfies ToWorker);
-    this.idle();
+    // Loading is work in flight: the caller stays alive until the model is ready or failed, then only while requests are pending.
+    this.ready.then(
+      () => this.pending.size || this.idle(),
+      () => this.idle(),
+    );
   }
 
   /** No request in flight: the process does not keep the caller's event loop alive. */
@@ -97,6 +106,11 @@ class ModelWorker {
   private settle(id: number): void {
     this.pending.delete(id);
     if (!this.pending.size) this.idle();
+  }
+
+  /** The process id (tests end a process to check what survives it). */
+  get pid(): number | undefined {
+    return this.child.pid;
   }
 
   async request(message: Request, options: EmbedOptions = {}): Promise<FromWorker> {
@@ -121,7 +135,9 @@ class ModelWorker {
   async dispose(): Promise<void> {
     if (this.exited) return;
     const gone = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
-    this.child.send({ type: 'dispose' } satisfies ToWorker);
+    // Until the exit is seen: an unreferenced process let the caller's loop end between the kill and its exit event.
+    this.child.ref();
+    if (this.child.connected) this.child.send({ type: 'dispose' } satisfies ToWorker);
     const t = setTimeout(() => this.child.kill('SIGKILL'), 2000);
     await gone;
     clearTimeout(t);
@@ -173,6 +189,10 @@ export class WorkerEmbedder implements Embedder {
   /** False once the model process has ended (e.g. crashed): start a new embedder then. */
   get alive(): boolean {
     return !this.w.exited;
+  }
+
+  get pid(): number | undefined {
+    return this.w.pid;
   }
 
   dispose(): Promise<void> {

@@ -6,7 +6,7 @@ import { chunkerKey } from '../chunking/chunker-key';
 import { createChunker } from '../chunking/chunker-registry';
 import type { Corpus, SourceDocument } from '../corpus/document';
 import type { CrossEncoder, Embedder } from '../embed/embedder';
-import { EmbeddingCache, embedWithCache } from '../embed/embedding-cache';
+import { EmbeddingCache } from '../embed/embedding-cache';
 import { writeFileAtomic, writeFileAtomicAsync } from '../io/atomic-write';
 import { createYielder, sha256Async, stringifyArray } from '../io/yielder';
 import { searchIndex } from '../retrieve/search';
@@ -238,7 +238,10 @@ export class WorkspaceIndex implements RetrievalIndex {
   /**
    * Two phases, so a search never sees half an update and the event loop is never held for long:
    * 1. prepare (nothing visible changes): chunk the changed documents and embed the new chunks (cache first),
-   *    yielding to the event loop every few milliseconds and honouring the abort signal at each yield;
+   *    yielding to the event loop every few milliseconds and honouring the abort signal at each yield. Embedding
+   *    overlaps the chunking: every EMBED_GROUP distinct texts the cache lacks go to the embedder at once (at most
+   *    EMBED_GROUPS_IN_FLIGHT groups outstanding, so memory stays bounded) while chunking goes on. Into an empty
+   *    index the keyword index is built here too, as a staged index nobody searches until the commit swaps it in;
    * 2. commit: drop the old chunks, add the new ones to the documents, keyword and vector indexes. Searches that
    *    arrive meanwhile wait for the commit (see search), so they are answered from a consistent index. The commit
    *    yields too; it is cancellable only when `cancellableCommit` (a build into an index nobody searches yet).
@@ -253,30 +256,51 @@ export class WorkspaceIndex implements RetrievalIndex {
     const chunker = createChunker(this.options.chunker, this.options.tokenCounter);
     const fresh: Array<{ doc: SourceDocument; chunk: Chunk }> = [];
     const chunksOf = new Map<string, Chunk[]>();
+    // Cold: nothing indexed and nothing to remove, so the keyword index can be built beside the live (empty) one.
+    const staged = this.chunkMap.size === 0 && this.keyword.size === 0 && removed.length === 0 ? new KeywordIndex(this.keyword.config) : null;
+    const embedder = this.options.embedder;
+    const embedding = embedder && this.vectors && this.cache ? new OverlappedEmbedding(embedder, this.cache, signal) : null;
+    const inputs: string[] = [];
+    const reportEmbed = () => embedding && onProgress?.({ phase: 'embed', done: embedding.known(inputs), total: inputs.length });
+    let keyworded = 0;
     for (let i = 0; i < changed.length; i++) {
       const doc = changed[i];
       const chunks = chunker.chunk(doc);
       chunksOf.set(doc.id, chunks);
-      for (const c of chunks) fresh.push({ doc, chunk: c });
+      for (const c of chunks) {
+        fresh.push({ doc, chunk: c });
+        if (embedding) inputs.push(embeddingInput(doc, c));
+      }
       if (i % 200 === 0) onProgress?.({ phase: 'chunk', done: i, total: changed.length });
+      if (embedding) {
+        for (let k = inputs.length - chunks.length; k < inputs.length; k++) embedding.add(inputs[k]);
+        await embedding.dispatchFull(reportEmbed);
+      }
       await y();
+      if (staged) {
+        // The main thread's keyword work runs while the model processes embed the groups already sent.
+        for (let k = 0; k < chunks.length; k += 10) {
+          staged.add(chunks.slice(k, k + 10).map((chunk) => ({ chunk, title: keywordTitle(doc, chunk) })));
+          await y();
+        }
+        keyworded += chunks.length;
+        if (i % 200 === 0) onProgress?.({ phase: 'keyword', done: keyworded, total: keyworded });
+      }
+    }
+    if (embedding) {
+      await embedding.finish(reportEmbed);
+      reportEmbed();
     }
     let chunksEmbedded = 0;
     let embeddingCacheHits = 0;
     const vectors: Float32Array[] = [];
-    const embedder = this.options.embedder;
-    if (embedder && this.vectors && this.cache && fresh.length) {
-      const batch = 256;
-      for (let i = 0; i < fresh.length; i += batch) {
-        signal?.throwIfAborted();
-        const part = fresh.slice(i, i + batch);
-        const r = await embedWithCache(embedder, this.cache, part.map(({ doc, chunk }) => embeddingInput(doc, chunk)), { signal });
-        vectors.push(...r.vectors);
-        chunksEmbedded += r.misses;
-        embeddingCacheHits += r.hits;
-        onProgress?.({ phase: 'embed', done: Math.min(fresh.length, i + batch), total: fresh.length });
-        await y();
+    if (embedding) {
+      for (let i = 0; i < inputs.length; i++) {
+        vectors.push(this.cache?.get(inputs[i]) as Float32Array);
+        if (i % 256 === 255) await y();
       }
+      chunksEmbedded = embedding.embedded;
+      embeddingCacheHits = inputs.length - embedding.embedded;
     }
     signal?.throwIfAborted();
     // Commit.
@@ -292,8 +316,13 @@ export class WorkspaceIndex implements RetrievalIndex {
         this.chunkIdsByDoc.set(doc.id, chunks.map((c) => c.id));
         for (const c of chunks) this.chunkMap.set(c.id, c);
       }
-      onProgress?.({ phase: 'keyword', done: 0, total: fresh.length });
-      await this.keyword.addAsync(fresh.map(({ doc, chunk }) => ({ chunk, title: keywordTitle(doc, chunk) })), cy);
+      if (staged) {
+        this.keyword = staged;
+        onProgress?.({ phase: 'keyword', done: fresh.length, total: fresh.length });
+      } else {
+        onProgress?.({ phase: 'keyword', done: 0, total: fresh.length });
+        await this.keyword.addAsync(fresh.map(({ doc, chunk }) => ({ chunk, title: keywordTitle(doc, chunk) })), cy);
+      }
       if (this.vectors && vectors.length === fresh.length) {
         for (let i = 0; i < fresh.length; i++) {
           this.vectors.add(fresh[i].chunk.id, vectors[i]);
@@ -452,6 +481,101 @@ export class WorkspaceIndex implements RetrievalIndex {
     this.queryVectors.set(query, v);
     if (this.queryVectors.size > QUERY_CACHE_SIZE) this.queryVectors.delete(this.queryVectors.keys().next().value as string);
     return v;
+  }
+}
+
+/** Distinct texts the cache lacks sent to the embedder in one call (its processes share the call's batches). */
+const EMBED_GROUP = 256;
+/** Calls outstanding at once while chunking goes on: one being embedded, one queued behind it. */
+const EMBED_GROUPS_IN_FLIGHT = 2;
+
+/**
+ * The embedding side of applyChanges: texts the cache lacks are collected (each distinct text once, as
+ * embedWithCache does), sent in groups while the caller keeps chunking, and their vectors go into the cache.
+ * Waits race the abort signal, so a cancel is honoured at once even while an embedder finishes a batch (a call
+ * still out then only fills the cache with vectors of the same texts; its failure is caught here).
+ */
+class OverlappedEmbedding {
+  private readonly queued = new Set<string>();
+  private pendingGroup: string[] = [];
+  private readonly inFlight: Array<Promise<void>> = [];
+  private failure: unknown;
+  /** Distinct texts embedded (cache misses). */
+  embedded = 0;
+  private resolved = 0;
+
+  constructor(
+    private readonly embedder: Embedder,
+    private readonly cache: EmbeddingCache,
+    private readonly signal: AbortSignal | undefined,
+  ) {}
+
+  add(text: string): void {
+    if (this.queued.has(text) || this.cache.get(text)) return;
+    this.queued.add(text);
+    this.pendingGroup.push(text);
+  }
+
+  /** How many of `inputs` have their vector (cached, or embedded in this update; a repeat of a pending text counts as known). */
+  known(inputs: string[]): number {
+    return inputs.length - (this.queued.size - this.resolved);
+  }
+
+  /** Sends full groups; waits (cancellably) while too many are out. `onGroup` runs as each group completes. */
+  async dispatchFull(onGroup: () => void): Promise<void> {
+    this.check();
+    while (this.pendingGroup.length >= EMBED_GROUP) {
+      this.send(this.pendingGroup.splice(0, EMBED_GROUP), onGroup);
+      while (this.inFlight.length >= EMBED_GROUPS_IN_FLIGHT) await this.wait(this.inFlight[0]);
+    }
+  }
+
+  /** Sends the rest and waits for every group. */
+  async finish(onGroup: () => void): Promise<void> {
+    if (this.pendingGroup.length) this.send(this.pendingGroup.splice(0), onGroup);
+    while (this.inFlight.length) await this.wait(this.inFlight[0]);
+    this.check();
+  }
+
+  private send(texts: string[], onGroup: () => void): void {
+    const p = this.embedder.embed(texts, { signal: this.signal, kind: 'passage' }).then(
+      (vectors) => {
+        texts.forEach((t, i) => this.cache.set(t, vectors[i]));
+        this.embedded += texts.length;
+        this.resolved += texts.length;
+        onGroup();
+      },
+      (e: unknown) => {
+        this.failure ??= e;
+      },
+    );
+    const tracked = p.finally(() => {
+      const i = this.inFlight.indexOf(tracked);
+      if (i >= 0) this.inFlight.splice(i, 1);
+    });
+    this.inFlight.push(tracked);
+  }
+
+  private async wait(p: Promise<void>): Promise<void> {
+    this.check();
+    const signal = this.signal;
+    if (!signal) await p;
+    else {
+      let onAbort!: () => void;
+      const aborted = new Promise<void>((resolve) => (onAbort = resolve));
+      signal.addEventListener('abort', onAbort, { once: true });
+      try {
+        await Promise.race([p, aborted]);
+      } finally {
+        signal.removeEventListener('abort', onAbort);
+      }
+    }
+    this.check();
+  }
+
+  private check(): void {
+    this.signal?.throwIfAborted();
+    if (this.failure !== undefined) throw this.failure;
   }
 }
 
