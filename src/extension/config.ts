@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { defaultEmbeddingProcesses } from '../core/embed/embedder-pool';
 import { DEFAULT_EMBEDDING_MODEL } from '../core/embed/model-download';
 import { validateEmbeddingEndpoints, validateRetrievers } from '../core/retrieve/retriever-config';
 import { checkSetting, retrievalSettings, SETTING_KEYS, type WorkspaceSettings } from '../core/workspace-settings';
@@ -57,6 +58,7 @@ export function readConfig() {
     exclude: s.exclude ?? [],
     model: trust.model,
     dtype: s.embeddingDtype ?? 'q8',
+    embeddingProcesses: s.embeddingProcesses ?? defaultEmbeddingProcesses(),
     reranker: trust.reranker,
     allowDownload: trust.allowDownload,
     topK: s.topK ?? 10,

@@ -160,7 +160,7 @@ export class IndexService implements vscode.Disposable {
           progress.report({ message: 'reading files' });
           const corpus = await loadFolderCorpus(root, { include: cfg.include, exclude: cfg.exclude, signal: controller.signal });
           for (const s of corpus.skipped) (s.reason === 'unsupported-type' ? this.log.debug : this.log.info).call(this.log, `skipped ${s.path}: ${s.reason} — ${s.detail}`);
-          const { embedder, crossEncoder } = await this.modelProcesses.models(cfg.model, cfg.reranker, cfg.dtype, cfg.allowDownload, (m) => progress.report({ message: m }));
+          const { embedder, crossEncoder } = await this.modelProcesses.models(cfg.model, cfg.reranker, cfg.dtype, cfg.allowDownload, (m) => progress.report({ message: m }), cfg.embeddingProcesses);
           // The index holds (and its folder is named for) the model actually used: the fallback's, when there was one.
           if (embedder.info.id !== cfg.model) this.setStatus({ model: embedder.info.id });
           const { index, stats, rebuilt } = await WorkspaceIndex.openOrBuild(corpus, {

@@ -1,8 +1,9 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { cachedHubModel, formatDownload, isHubId, resolveEmbeddingModel, type ResolvedModel } from '../core/embed/model-download';
+import { EmbedderPool } from '../core/embed/embedder-pool';
 import type { OpenAIEmbedder } from '../core/embed/openai-embedder';
-import { WorkerCrossEncoder, WorkerEmbedder } from '../core/embed/worker-models';
+import { WorkerCrossEncoder } from '../core/embed/worker-models';
 import { BUILT_IN_MODEL } from '../core/workspace-trust';
 import { updateSetting } from './config';
 import { indexEmbeddingEndpoint, openEndpointEmbedder } from './endpoint-embedder';
@@ -15,8 +16,8 @@ import { indexEmbeddingEndpoint, openEndpointEmbedder } from './endpoint-embedde
  * back to the built-in USE-lite with one notice per cause saying what was used and how to change it.
  */
 export class ModelProcesses implements vscode.Disposable {
-  private embedder: WorkerEmbedder | OpenAIEmbedder | undefined;
-  /** Model and dtype the embedder was started with (switching either starts another). */
+  private embedder: EmbedderPool | OpenAIEmbedder | undefined;
+  /** Model, dtype and process count the embedder was started with (switching any starts another; the index stays). */
   private embedderSpec = '';
   private crossEncoder: WorkerCrossEncoder | undefined;
   private readonly fallbackShown = new Set<string>();
@@ -91,7 +92,7 @@ export class ModelProcesses implements vscode.Disposable {
   }
 
   /** The embedder and cross-encoder for these settings, started (or kept) as the class comment says. */
-  async models(model: string, reranker: string, dtype: 'q8' | 'fp32', allowDownload: boolean, progress: (m: string) => void) {
+  async models(model: string, reranker: string, dtype: 'q8' | 'fp32', allowDownload: boolean, progress: (m: string) => void, processes: number) {
     // Second line of defence behind readConfig: nothing but the bundled model runs in an untrusted workspace.
     if (!vscode.workspace.isTrusted && (model !== BUILT_IN_MODEL || reranker || allowDownload)) throw new Error(`refusing to load "${model || reranker}" in an untrusted workspace`);
     const endpoint = indexEmbeddingEndpoint(model);
@@ -109,17 +110,18 @@ export class ModelProcesses implements vscode.Disposable {
       progress(`preparing the embedding model ${model}`);
       const resolved = await this.resolveModel(model, dtype, allowDownload);
       if (resolved.fallback) this.fallbackNotice(resolved.fallback, 'embedding');
-      const spec = `${resolved.spec.model} ${dtype} ${resolved.spec.localDir ?? ''}`;
+      const spec = `${resolved.spec.model} ${dtype} ${resolved.spec.localDir ?? ''} ${processes}`;
       if (!this.embedder || ('alive' in this.embedder && !this.embedder.alive) || this.embedderSpec !== spec) {
         await this.embedder?.dispose();
         this.embedder = undefined;
         this.embedderSpec = spec;
         progress(`loading embedding model ${resolved.spec.model}`);
-        this.embedder = await WorkerEmbedder.start({
-          ...resolved.spec,
-          dtype,
-          onDownload: (file, loaded, total) => progress(`downloading ${file} ${total ? Math.round((100 * loaded) / total) : 0}%`),
-        });
+        const pool = await EmbedderPool.start(
+          { ...resolved.spec, dtype, onDownload: (file, loaded, total) => progress(`downloading ${file} ${total ? Math.round((100 * loaded) / total) : 0}%`) },
+          { processes },
+        );
+        this.embedder = pool;
+        this.log.info(`embedding with ${processes} model process(es) of ${resolved.spec.model}, ${pool.threads} onnxruntime thread(s) each`);
       }
     }
     const rerank = reranker ? await this.resolveModel(reranker, dtype, allowDownload) : undefined;

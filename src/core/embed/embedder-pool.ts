@@ -135,7 +135,10 @@ export class EmbedderPool implements Embedder {
     if (problem) throw new Error(`embedding processes ${problem}, got ${size}`);
     // USE-lite (TF.js) runs one thread whatever it is told; onnxruntime's threads are shared out.
     const full: ModelSpec = { ...spec, batchSize: modelBatchSize(spec), threads: spec.model === 'use-lite' ? 1 : (spec.threads ?? threadsPerProcess(size)) };
-    const first = await WorkerEmbedder.start(full, options.counter);
+    // A first process that fails to start is tried once more before the build fails: USE-lite's TF.js once
+    // failed to start under heavy load ("Backend 'wasm' has not yet been initialized") and started on the next try.
+    // A model that cannot load fails twice and its error is thrown.
+    const first = await WorkerEmbedder.start(full, options.counter).catch(() => WorkerEmbedder.start(full, options.counter));
     // The others load what the first has downloaded; they need not report the download again.
     const { onDownload: _onDownload, ...rest } = full;
     return new EmbedderPool(rest, first, size, options);
