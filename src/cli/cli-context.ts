@@ -11,6 +11,7 @@ import type { EvalTarget } from '../core/eval/eval-target';
 import { indexFolderName } from '../core/index/index-folder';
 import { WorkspaceIndex } from '../core/index/workspace-index';
 import type { RetrievalSettings } from '../core/workspace-settings';
+import type { RetrieverName } from '../core/retrieve/types';
 import { formatStageProgress, ProgressEta } from '../core/index/progress-eta';
 import { progressLine } from './progress-line';
 
@@ -137,6 +138,17 @@ export class CliModels {
   async reranker(model = this.values.reranker): Promise<CrossEncoder | null> {
     const x = await startReranker(model, this.target, this.io);
     return x && this.track(x);
+  }
+
+  /**
+   * The index one local retriever searches, with only the models it needs: no embedder for keyword, a
+   * cross-encoder only for rerank (which refuses to run without one: a UsageError saying how to name it).
+   */
+  async indexFor(retriever: RetrieverName, retrieval: RetrievalSettings, indexDir: string | undefined): Promise<WorkspaceIndex> {
+    if (retriever === 'rerank' && !(this.values.reranker ?? this.target.settings.rerankerModel)) throw new UsageError('--retriever rerank needs --reranker ID|PATH (a cross-encoder) or the retrievalLens.rerankerModel setting');
+    const embedder = retriever === 'keyword' ? null : await this.embedder();
+    const crossEncoder = retriever === 'rerank' ? await this.reranker() : null;
+    return openIndex(this.target, { retrieval, embedder, crossEncoder, indexDir }, this.io);
   }
 
   /** Every model started here, newest first. */

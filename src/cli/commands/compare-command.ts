@@ -1,7 +1,7 @@
-import { parseArgs } from 'node:util';
 import { compareRuns } from '../../core/eval/significance';
 import { UsageError, type CliIO } from '../cli-context';
 import { readJsonFile } from './eval-command';
+import { parseCommand } from '../parse-command';
 
 export const compareUsage = 'retrieval-lens compare <metrics-a.json> <metrics-b.json> [--measure ndcg_cut_10] [--json]';
 
@@ -16,7 +16,7 @@ function readMetrics(file: string): MetricsFile {
 }
 
 export async function compareCommand(argv: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { measure: { type: 'string', default: 'ndcg_cut_10' }, json: { type: 'boolean', default: false } } });
+  const { values, positionals } = parseCommand(argv, { measure: { type: 'string', default: 'ndcg_cut_10' }, json: { type: 'boolean', default: false } });
   if (positionals.length !== 2) throw new UsageError(`compare takes two metrics files\n${compareUsage}`);
   const [a, b] = positionals.map(readMetrics);
   const measure = values.measure as string;

@@ -1,17 +1,17 @@
-import { parseArgs } from 'node:util';
 import { compareModels, shadowDiff } from '../../core/diagnose/model-comparison';
 import { loadEvalTarget } from '../../core/eval/eval-target';
 import { writeFileAtomic } from '../../core/io/atomic-write';
 import type { WorkspaceIndex } from '../../core/index/workspace-index';
 import { openIndex, UsageError, withModels, type CliIO } from '../cli-context';
 import { RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs } from './retrieval-args';
+import { parseCommand } from '../parse-command';
 
 export const compareModelsUsage = `retrieval-lens compare-models <workspace> --models use-lite,ID|PATH[,...] [--k N] [--json FILE]
     ${RETRIEVAL_USAGE}`;
 
 /** Two or more base models on the same eval set: metrics with significance, plus a shadow diff of each vs the first. */
 export async function compareModelsCommand(argv: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { models: { type: 'string' }, k: { type: 'string', default: '10' }, json: { type: 'string' }, ...RETRIEVAL_OPTIONS } });
+  const { values, positionals } = parseCommand(argv, { models: { type: 'string' }, k: { type: 'string', default: '10' }, json: { type: 'string' }, ...RETRIEVAL_OPTIONS });
   const models = (values.models ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   if (positionals.length !== 1 || models.length < 2) throw new UsageError(`compare-models takes a workspace and at least two --models\n${compareModelsUsage}`);
   const k = Number(values.k);

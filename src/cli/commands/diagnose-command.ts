@@ -1,6 +1,5 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { indexFolderName } from '../../core/index/index-folder';
 import { externalReadinessLine, externalScoring } from '../../core/diagnose/external-readiness';
 import { buildReadinessReport, renderReadinessMarkdown } from '../../core/diagnose/readiness-report';
@@ -11,6 +10,7 @@ import { loadEvalTarget } from '../../core/eval/eval-target';
 import { writeFileAtomic } from '../../core/io/atomic-write';
 import { openIndex, UsageError, withModels, type CliIO } from '../cli-context';
 import { RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs, retrieverFromArg } from './retrieval-args';
+import { parseCommand } from '../parse-command';
 
 export const diagnoseUsage = `retrieval-lens diagnose <workspace> [--k N] [--baseline dense|hybrid|bm25] [--model use-lite] [--models ID,PATH ...] [--reranker ID|PATH] [--json FILE] [--markdown FILE]
     [--retriever NAME ...] ${RETRIEVAL_USAGE}
@@ -18,21 +18,17 @@ export const diagnoseUsage = `retrieval-lens diagnose <workspace> [--k N] [--bas
 
 /** Why each labeled span was missed, what each fix gains, and whether fine-tuning is justified. */
 export async function diagnoseCommand(argv: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      k: { type: 'string', default: '5' },
-      baseline: { type: 'string', default: 'dense' },
-      model: { type: 'string' },
-      models: { type: 'string' },
-      reranker: { type: 'string' },
-      json: { type: 'string' },
-      markdown: { type: 'string' },
-      'index-dir': { type: 'string' },
-      retriever: { type: 'string', multiple: true },
-      ...RETRIEVAL_OPTIONS,
-    },
+  const { values, positionals } = parseCommand(argv, {
+    k: { type: 'string', default: '5' },
+    baseline: { type: 'string', default: 'dense' },
+    model: { type: 'string' },
+    models: { type: 'string' },
+    reranker: { type: 'string' },
+    json: { type: 'string' },
+    markdown: { type: 'string' },
+    'index-dir': { type: 'string' },
+    retriever: { type: 'string', multiple: true },
+    ...RETRIEVAL_OPTIONS,
   });
   if (positionals.length !== 1) throw new UsageError(`diagnose takes one workspace folder\n${diagnoseUsage}`);
   const k = Number(values.k);

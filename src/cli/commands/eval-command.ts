@@ -1,6 +1,5 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { AdapterMismatchError, loadAdapter } from '../../core/adapt/adapter-store';
 import type { QueryAdapter } from '../../core/adapt/query-adapter';
 import { loadEvalTarget } from '../../core/eval/eval-target';
@@ -15,6 +14,7 @@ import { diagnoseExternalMisses, EXTERNAL_MISS_CATEGORIES, type ExternalMiss } f
 import { LocalRetriever } from '../../core/retrieve/local-retriever';
 import { checkExternalName, evaluateExternal, isBuiltInRetriever, openExternalRetriever } from './external-retriever-args';
 import { checkLevel, EVALUATION_OPTIONS, evaluationFromArgs, RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs, retrieverFromArg } from './retrieval-args';
+import { parseCommand } from '../parse-command';
 
 export const evalUsage = `retrieval-lens eval <dir> --retriever bm25|dense|hybrid|rerank|NAME [--model ID|PATH|use-lite] [--reranker ID|PATH]
     [--level doc|chunk] [--k N] [--run-out FILE] [--metrics-out FILE] [--fail-under MEASURE=VALUE ...]
@@ -22,22 +22,18 @@ export const evalUsage = `retrieval-lens eval <dir> --retriever bm25|dense|hybri
     (NAME: a retriever configured in retrievalLens.retrievers)`;
 
 export async function evalCommand(argv: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      retriever: { type: 'string', default: 'bm25' },
-      model: { type: 'string' },
-      reranker: { type: 'string' },
-      'run-out': { type: 'string' },
-      'metrics-out': { type: 'string' },
-      'fail-under': { type: 'string', multiple: true },
-      'index-dir': { type: 'string' },
-      adapter: { type: 'string' },
-      concurrency: { type: 'string' },
-      ...EVALUATION_OPTIONS,
-      ...RETRIEVAL_OPTIONS,
-    },
+  const { values, positionals } = parseCommand(argv, {
+    retriever: { type: 'string', default: 'bm25' },
+    model: { type: 'string' },
+    reranker: { type: 'string' },
+    'run-out': { type: 'string' },
+    'metrics-out': { type: 'string' },
+    'fail-under': { type: 'string', multiple: true },
+    'index-dir': { type: 'string' },
+    adapter: { type: 'string' },
+    concurrency: { type: 'string' },
+    ...EVALUATION_OPTIONS,
+    ...RETRIEVAL_OPTIONS,
   });
   if (positionals.length !== 1) throw new UsageError(`eval takes one folder\n${evalUsage}`);
   const external = isBuiltInRetriever(values.retriever) ? undefined : (values.retriever as string);
@@ -59,11 +55,8 @@ export async function evalCommand(argv: string[], io: CliIO): Promise<number> {
     return evalExternal(external, target, { level, depth, split, concurrency, model: values.model, runOut: values['run-out'], metricsOut: values['metrics-out'], bounds, retrieval: retrievalFromArgs(values, target), indexDir: values['index-dir'] }, io);
   }
   const retrieval = retrievalFromArgs(values, target);
-  if (retriever === 'rerank' && !(values.reranker ?? target.settings.rerankerModel)) throw new UsageError('--retriever rerank needs --reranker ID|PATH (a cross-encoder) or the retrievalLens.rerankerModel setting');
   return withModels(target, values, io, async (models) => {
-    const embedder = retriever === 'keyword' ? null : await models.embedder();
-    const crossEncoder = retriever === 'rerank' ? await models.reranker() : null;
-    const index = await openIndex(target, { retrieval, embedder, crossEncoder, indexDir: values['index-dir'] }, io);
+    const index = await models.indexFor(retriever, retrieval, values['index-dir']);
     // A saved query adapter (trial-finetune) on the dense leg; one for another model or dimension is refused.
     let queryTransform: QueryAdapter | undefined;
     if (values.adapter) {

@@ -6,8 +6,9 @@ import { configuredRetrievers, createExternalRetriever, type ExternalRetriever }
 import { environmentSecrets } from '../../core/retrieve/secret-source';
 import { startEmbedder, UsageError, type CliIO } from '../cli-context';
 import { retrieverFromArg } from './retrieval-args';
+import { RETRIEVERS } from '../../core/retrieve/types';
 
-const BUILT_IN = ['bm25', 'keyword', 'dense', 'hybrid', 'rerank'];
+const BUILT_IN: readonly string[] = ['bm25', ...RETRIEVERS];
 
 export function isBuiltInRetriever(v: string | undefined): boolean {
   return v === undefined || BUILT_IN.includes(v);

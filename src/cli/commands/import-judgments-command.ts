@@ -1,11 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { isBeirFolder } from '../../core/corpus/load-beir';
 import { loadFolderCorpus } from '../../core/corpus/load-folder';
 import { EvalSetFile } from '../../core/eval/evalset-file';
 import { applyJudgmentRows, describeJudgmentImport, readJudgmentRows, readQueryTexts, type JudgmentFormat } from '../../core/eval/judgment-exchange';
 import { UsageError, type CliIO } from '../cli-context';
+import { parseCommand } from '../parse-command';
 
 export const importJudgmentsUsage = 'retrieval-lens import-judgments <workspace> <file> --format quepid|trec|beir [--queries FILE] [--dry-run]';
 
@@ -15,7 +15,7 @@ export const importJudgmentsUsage = 'retrieval-lens import-judgments <workspace>
  * silently. Exit 2 when no row could be imported.
  */
 export async function importJudgmentsCommand(argv: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { format: { type: 'string' }, queries: { type: 'string' }, 'dry-run': { type: 'boolean', default: false } } });
+  const { values, positionals } = parseCommand(argv, { format: { type: 'string' }, queries: { type: 'string' }, 'dry-run': { type: 'boolean', default: false } });
   if (positionals.length !== 2) throw new UsageError(`import-judgments takes a workspace folder and a judgments file\n${importJudgmentsUsage}`);
   const format = values.format as JudgmentFormat;
   if (!['quepid', 'trec', 'beir'].includes(format)) throw new UsageError(`--format must be quepid, trec or beir, got ${values.format === undefined ? 'nothing' : `"${values.format}"`}`);

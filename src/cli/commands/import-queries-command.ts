@@ -1,29 +1,25 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { isBeirFolder } from '../../core/corpus/load-beir';
 import { EvalSetFile } from '../../core/eval/evalset-file';
 import { DEFAULT_TRAIN_SHARE, describeQueryLogImport, planQueryLogImport, type QueryLogFormat, type SampleStrategy } from '../../core/eval/query-log';
 import { importQueryLog } from '../../core/eval/query-log-import';
 import { UsageError, type CliIO } from '../cli-context';
+import { parseCommand } from '../parse-command';
 
 export const importQueriesUsage = `retrieval-lens import-queries <workspace> <file> [--format jsonl|csv|text] [--field NAME] [--sample N]
     [--strategy top|random|proportional] [--seed N] [--train-share ${DEFAULT_TRAIN_SHARE}] [--dry-run]`;
 
 /** A query log → unjudged queries in the workspace eval set (source "log", with the log frequency). */
 export async function importQueriesCommand(argv: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      format: { type: 'string' },
-      field: { type: 'string' },
-      sample: { type: 'string' },
-      strategy: { type: 'string', default: 'top' },
-      seed: { type: 'string', default: '1' },
-      'train-share': { type: 'string', default: String(DEFAULT_TRAIN_SHARE) },
-      'dry-run': { type: 'boolean', default: false },
-    },
+  const { values, positionals } = parseCommand(argv, {
+    format: { type: 'string' },
+    field: { type: 'string' },
+    sample: { type: 'string' },
+    strategy: { type: 'string', default: 'top' },
+    seed: { type: 'string', default: '1' },
+    'train-share': { type: 'string', default: String(DEFAULT_TRAIN_SHARE) },
+    'dry-run': { type: 'boolean', default: false },
   });
   if (positionals.length !== 2) throw new UsageError(`import-queries takes a workspace folder and a log file\n${importQueriesUsage}`);
   const [workspace, file] = positionals.map((p) => path.resolve(p));

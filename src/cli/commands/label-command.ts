@@ -1,12 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { InputError } from '../../core/corpus/input-error';
 import { EVALSET_PATH, EvalSetFile } from '../../core/eval/evalset-file';
 import { judgmentKey } from '../../core/eval/evalset-merge';
 import type { Grade, Judgment, Split } from '../../core/eval/evalset-types';
 import { makeSpanTarget, reanchor } from '../../core/eval/span-anchor';
 import { UsageError, type CliIO } from '../cli-context';
+import { parseCommand } from '../parse-command';
 
 export const labelUsage = 'retrieval-lens label <workspace> --query TEXT --file PATH --start N --end N --grade 0-3 [--split eval|train] [--remove]';
 
@@ -18,11 +18,7 @@ export const labelUsage = 'retrieval-lens label <workspace> --query TEXT --file 
  * file keeps the other writer's grade), 2 bad arguments or input.
  */
 export async function labelCommand(argv: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { query: { type: 'string' }, file: { type: 'string' }, start: { type: 'string' }, end: { type: 'string' }, grade: { type: 'string' }, split: { type: 'string' }, remove: { type: 'boolean', default: false } },
-  });
+  const { values, positionals } = parseCommand(argv, { query: { type: 'string' }, file: { type: 'string' }, start: { type: 'string' }, end: { type: 'string' }, grade: { type: 'string' }, split: { type: 'string' }, remove: { type: 'boolean', default: false } });
   if (positionals.length !== 1) throw new UsageError(`label takes one workspace folder\n  ${labelUsage}`);
   const root = path.resolve(positionals[0]);
   if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) throw new UsageError(`${positionals[0]} is not a folder`);

@@ -1,11 +1,11 @@
-import { parseArgs } from 'node:util';
 import { loadEvalTarget } from '../../core/eval/eval-target';
 import { buildPool, describeHoles, judgingOrder, localRankings, retrieverRanking } from '../../core/eval/pool';
 import { writeFileAtomic } from '../../core/io/atomic-write';
-import type { RetrieverName } from '../../core/retrieve/types';
 import { openIndex, UsageError, withModels, type CliIO } from '../cli-context';
 import { checkExternalName, interruptSignal, openExternalRetriever } from './external-retriever-args';
 import { RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs, retrieverFromArg } from './retrieval-args';
+import { parseCommand } from '../parse-command';
+import { availableRetrievers, type RetrieverName } from '../../core/retrieve/types';
 
 export const poolUsage = `retrieval-lens pool <workspace> [--k N] [--retrievers bm25,dense,hybrid] [--retriever NAME ...] [--split eval|train|all] [--json FILE]
     [--model ID|PATH|use-lite] [--index-dir DIR] ${RETRIEVAL_USAGE}
@@ -13,19 +13,15 @@ export const poolUsage = `retrieval-lens pool <workspace> [--k N] [--retrievers 
 
 /** Pools the top K of each retriever into one judging queue (unjudged passages, each once) and prints Hole@K. */
 export async function poolCommand(argv: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      k: { type: 'string', default: '10' },
-      retrievers: { type: 'string', default: 'keyword,dense,hybrid' },
-      retriever: { type: 'string', multiple: true },
-      split: { type: 'string', default: 'all' },
-      json: { type: 'string' },
-      model: { type: 'string' },
-      'index-dir': { type: 'string' },
-      ...RETRIEVAL_OPTIONS,
-    },
+  const { values, positionals } = parseCommand(argv, {
+    k: { type: 'string', default: '10' },
+    retrievers: { type: 'string', default: availableRetrievers({ dense: true, rerank: false }).join(',') },
+    retriever: { type: 'string', multiple: true },
+    split: { type: 'string', default: 'all' },
+    json: { type: 'string' },
+    model: { type: 'string' },
+    'index-dir': { type: 'string' },
+    ...RETRIEVAL_OPTIONS,
   });
   if (positionals.length !== 1) throw new UsageError(`pool takes one workspace folder\n${poolUsage}`);
   const k = Number(values.k);

@@ -1,28 +1,24 @@
-import { parseArgs } from 'node:util';
 import { loadEvalTarget } from '../../core/eval/eval-target';
-import { openIndex, UsageError, withModels, type CliIO } from '../cli-context';
+import { UsageError, withModels, type CliIO } from '../cli-context';
 import { documentLookup, emptyPlacementCounts, placeHits } from '../../core/eval/hit-placement';
 import { checkExternalName, describePlacement, isBuiltInRetriever, openExternalRetriever } from './external-retriever-args';
 import { FILTER_OPTIONS, FILTER_USAGE, filterFromArgs, RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs, retrieverFromArg } from './retrieval-args';
+import { parseCommand } from '../parse-command';
 
 export const searchUsage = `retrieval-lens search <dir> "<query>" [--retriever bm25|dense|hybrid|rerank|NAME] [--k N] [--json] [--model ...] [--reranker ...]
     ${FILTER_USAGE}
     ${RETRIEVAL_USAGE}`;
 
 export async function searchCommand(argv: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      retriever: { type: 'string', default: 'hybrid' },
-      k: { type: 'string', default: '10' },
-      json: { type: 'boolean', default: false },
-      model: { type: 'string' },
-      reranker: { type: 'string' },
-      'index-dir': { type: 'string' },
-      ...RETRIEVAL_OPTIONS,
-      ...FILTER_OPTIONS,
-    },
+  const { values, positionals } = parseCommand(argv, {
+    retriever: { type: 'string', default: 'hybrid' },
+    k: { type: 'string', default: '10' },
+    json: { type: 'boolean', default: false },
+    model: { type: 'string' },
+    reranker: { type: 'string' },
+    'index-dir': { type: 'string' },
+    ...RETRIEVAL_OPTIONS,
+    ...FILTER_OPTIONS,
   });
   if (positionals.length !== 2) throw new UsageError(`search takes a folder and a query\n${searchUsage}`);
   const external = isBuiltInRetriever(values.retriever) ? undefined : (values.retriever as string);
@@ -36,11 +32,8 @@ export async function searchCommand(argv: string[], io: CliIO): Promise<number> 
     return searchExternal(external, positionals[1], k, target, values, io);
   }
   const retrieval = retrievalFromArgs(values, target);
-  if (retriever === 'rerank' && !(values.reranker ?? target.settings.rerankerModel)) throw new UsageError('--retriever rerank needs --reranker ID|PATH (a cross-encoder) or the retrievalLens.rerankerModel setting');
   return withModels(target, values, io, async (models) => {
-    const embedder = retriever === 'keyword' ? null : await models.embedder();
-    const crossEncoder = retriever === 'rerank' ? await models.reranker() : null;
-    const index = await openIndex(target, { retrieval, embedder, crossEncoder, indexDir: values['index-dir'] }, io);
+    const index = await models.indexFor(retriever, retrieval, values['index-dir']);
     const r = await index.search({ query: positionals[1], k, retrievers: [retriever], filter });
     const err = r.errors[retriever];
     if (err) throw new UsageError(err);

@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { loadEvalTarget } from '../../core/eval/eval-target';
 import { sweepFusion, sweepVerdict } from '../../core/eval/fusion-sweep';
 import { measureNames } from '../../core/eval/metrics';
@@ -9,6 +8,7 @@ import { LocalRetriever } from '../../core/retrieve/local-retriever';
 import { checkExternalName, evaluateExternal, openExternalRetriever } from './external-retriever-args';
 import { openIndex, UsageError, withModels, type CliIO } from '../cli-context';
 import { checkLevel, EVALUATION_OPTIONS, evaluationFromArgs, RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs } from './retrieval-args';
+import { parseCommand } from '../parse-command';
 
 export const sweepFusionUsage = `retrieval-lens sweep-fusion <dir> [--level doc|chunk] [--k N] [--weights 0.1,0.2,...] [--measure ndcg_cut_10] [--split eval|train|all]
     [--model ID|PATH|use-lite] [--json FILE] [--index-dir DIR] [--retriever NAME ...] ${RETRIEVAL_USAGE}
@@ -16,19 +16,15 @@ export const sweepFusionUsage = `retrieval-lens sweep-fusion <dir> [--level doc|
 
 /** Keyword, dense, weighted fusion along the dense weight, RRF and the configured hybrid, on the same queries. */
 export async function sweepFusionCommand(argv: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      weights: { type: 'string' },
-      retriever: { type: 'string', multiple: true },
-      measure: { type: 'string', default: 'ndcg_cut_10' },
-      model: { type: 'string' },
-      json: { type: 'string' },
-      'index-dir': { type: 'string' },
-      ...EVALUATION_OPTIONS,
-      ...RETRIEVAL_OPTIONS,
-    },
+  const { values, positionals } = parseCommand(argv, {
+    weights: { type: 'string' },
+    retriever: { type: 'string', multiple: true },
+    measure: { type: 'string', default: 'ndcg_cut_10' },
+    model: { type: 'string' },
+    json: { type: 'string' },
+    'index-dir': { type: 'string' },
+    ...EVALUATION_OPTIONS,
+    ...RETRIEVAL_OPTIONS,
   });
   if (positionals.length !== 1) throw new UsageError(`sweep-fusion takes one folder\n${sweepFusionUsage}`);
   const { level, depth, split } = evaluationFromArgs(values);

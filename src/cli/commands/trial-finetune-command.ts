@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import * as path from 'node:path';
 import { ADAPTERS_DIR, saveAdapter } from '../../core/adapt/adapter-store';
 import { assignTrainSplit, TrialInputError, trialFineTune } from '../../core/adapt/trial-finetune';
@@ -8,6 +7,7 @@ import { writeTrecRun } from '../../core/eval/trec-io';
 import { writeFileAtomic } from '../../core/io/atomic-write';
 import { openIndex, UsageError, withModels, type CliIO } from '../cli-context';
 import { checkLevel, EVALUATION_OPTIONS, evaluationFromArgs, RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs } from './retrieval-args';
+import { parseCommand } from '../parse-command';
 
 export const trialFinetuneUsage = `retrieval-lens trial-finetune <dir> [--level doc|chunk] [--k N] [--json FILE] [--markdown FILE] [--run-out FILE]
     [--model ID|PATH|use-lite] [--split eval] [--train-share F] [--seed N] [--adapter-out DIR] [--index-dir DIR] ${RETRIEVAL_USAGE}`;
@@ -17,21 +17,17 @@ export const trialFinetuneUsage = `retrieval-lens trial-finetune <dir> [--level 
  * --train-share F: for a folder without a train split, F of the judged queries become train by a hash of their id.
  */
 export async function trialFinetuneCommand(argv: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      model: { type: 'string' },
-      json: { type: 'string' },
-      markdown: { type: 'string' },
-      'run-out': { type: 'string' },
-      'train-share': { type: 'string' },
-      'adapter-out': { type: 'string' },
-      seed: { type: 'string', default: '42' },
-      'index-dir': { type: 'string' },
-      ...EVALUATION_OPTIONS,
-      ...RETRIEVAL_OPTIONS,
-    },
+  const { values, positionals } = parseCommand(argv, {
+    model: { type: 'string' },
+    json: { type: 'string' },
+    markdown: { type: 'string' },
+    'run-out': { type: 'string' },
+    'train-share': { type: 'string' },
+    'adapter-out': { type: 'string' },
+    seed: { type: 'string', default: '42' },
+    'index-dir': { type: 'string' },
+    ...EVALUATION_OPTIONS,
+    ...RETRIEVAL_OPTIONS,
   });
   if (positionals.length !== 1) throw new UsageError(`trial-finetune takes one folder\n${trialFinetuneUsage}`);
   const { level, depth, split } = evaluationFromArgs(values);
