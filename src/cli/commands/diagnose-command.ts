@@ -9,7 +9,7 @@ import type { Embedder } from '../../core/embed/embedder';
 import { loadEvalTarget } from '../../core/eval/eval-target';
 import { writeFileAtomic } from '../../core/io/atomic-write';
 import { openIndex, UsageError, withModels, type CliIO } from '../cli-context';
-import { RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs, retrieverFromArg } from './retrieval-args';
+import { RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs, retrieverFromArg, LOCAL_INDEX_OPTIONS } from './retrieval-args';
 import { parseCommand } from '../parse-command';
 
 export const diagnoseUsage = `retrieval-lens diagnose <workspace> [--k N] [--baseline dense|hybrid|bm25] [--model use-lite] [--models ID,PATH ...] [--reranker ID|PATH] [--json FILE] [--markdown FILE]
@@ -21,12 +21,11 @@ export async function diagnoseCommand(argv: string[], io: CliIO): Promise<number
   const { values, positionals } = parseCommand(argv, {
     k: { type: 'string', default: '5' },
     baseline: { type: 'string', default: 'dense' },
-    model: { type: 'string' },
     models: { type: 'string' },
     reranker: { type: 'string' },
     json: { type: 'string' },
     markdown: { type: 'string' },
-    'index-dir': { type: 'string' },
+    ...LOCAL_INDEX_OPTIONS,
     retriever: { type: 'string', multiple: true },
     ...RETRIEVAL_OPTIONS,
   });

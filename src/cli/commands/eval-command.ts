@@ -13,7 +13,7 @@ import { openIndex, UsageError, withModels, type CliIO } from '../cli-context';
 import { diagnoseExternalMisses, EXTERNAL_MISS_CATEGORIES, type ExternalMiss } from '../../core/diagnose/external-misses';
 import { LocalRetriever } from '../../core/retrieve/local-retriever';
 import { checkExternalName, evaluateExternal, isBuiltInRetriever, openExternalRetriever } from './external-retriever-args';
-import { checkLevel, EVALUATION_OPTIONS, evaluationFromArgs, RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs, retrieverFromArg } from './retrieval-args';
+import { checkLevel, EVALUATION_OPTIONS, evaluationFromArgs, RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs, retrieverFromArg, LOCAL_INDEX_OPTIONS } from './retrieval-args';
 import { parseCommand } from '../parse-command';
 
 export const evalUsage = `retrieval-lens eval <dir> --retriever bm25|dense|hybrid|rerank|NAME [--model ID|PATH|use-lite] [--reranker ID|PATH]
@@ -24,12 +24,11 @@ export const evalUsage = `retrieval-lens eval <dir> --retriever bm25|dense|hybri
 export async function evalCommand(argv: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseCommand(argv, {
     retriever: { type: 'string', default: 'bm25' },
-    model: { type: 'string' },
     reranker: { type: 'string' },
     'run-out': { type: 'string' },
     'metrics-out': { type: 'string' },
     'fail-under': { type: 'string', multiple: true },
-    'index-dir': { type: 'string' },
+    ...LOCAL_INDEX_OPTIONS,
     adapter: { type: 'string' },
     concurrency: { type: 'string' },
     ...EVALUATION_OPTIONS,

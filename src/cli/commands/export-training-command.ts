@@ -1,7 +1,7 @@
 import { mineTrainingPairs, writeTrainingExport } from '../../core/diagnose/training-export';
 import { loadEvalTarget } from '../../core/eval/eval-target';
 import { openIndex, UsageError, withModels, type CliIO } from '../cli-context';
-import { RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs } from './retrieval-args';
+import { RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs, LOCAL_INDEX_OPTIONS } from './retrieval-args';
 import { parseCommand } from '../parse-command';
 
 export const exportTrainingUsage = `retrieval-lens export-training <workspace> --out DIR [--format st|beir|all] [--model use-lite] [--rank-window 3-30] [--margin 0.05]
@@ -9,7 +9,7 @@ export const exportTrainingUsage = `retrieval-lens export-training <workspace> -
 
 /** Train-split pairs and hard-negative triplets for fine-tuning (eval-split queries never leave the eval set). */
 export async function exportTrainingCommand(argv: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseCommand(argv, { out: { type: 'string' }, format: { type: 'string', default: 'all' }, model: { type: 'string' }, 'rank-window': { type: 'string', default: '3-30' }, margin: { type: 'string', default: '0.05' }, 'index-dir': { type: 'string' }, ...RETRIEVAL_OPTIONS });
+  const { values, positionals } = parseCommand(argv, { out: { type: 'string' }, format: { type: 'string', default: 'all' }, 'rank-window': { type: 'string', default: '3-30' }, margin: { type: 'string', default: '0.05' }, ...LOCAL_INDEX_OPTIONS, ...RETRIEVAL_OPTIONS });
   if (positionals.length !== 1 || !values.out) throw new UsageError(`export-training takes a workspace and --out\n${exportTrainingUsage}`);
   const win = /^(\d+)-(\d+)$/.exec(values['rank-window'] as string);
   if (!win || Number(win[1]) < 1 || Number(win[1]) > Number(win[2])) throw new UsageError(`--rank-window takes FROM-TO, e.g. 3-30, got "${values['rank-window']}"`);

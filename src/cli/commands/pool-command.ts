@@ -3,7 +3,7 @@ import { buildPool, describeHoles, judgingOrder, localRankings, retrieverRanking
 import { writeFileAtomic } from '../../core/io/atomic-write';
 import { openIndex, UsageError, withModels, type CliIO } from '../cli-context';
 import { checkExternalName, interruptSignal, openExternalRetriever } from './external-retriever-args';
-import { RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs, retrieverFromArg } from './retrieval-args';
+import { RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs, retrieverFromArg, LOCAL_INDEX_OPTIONS } from './retrieval-args';
 import { parseCommand } from '../parse-command';
 import { availableRetrievers, type RetrieverName } from '../../core/retrieve/types';
 
@@ -19,8 +19,7 @@ export async function poolCommand(argv: string[], io: CliIO): Promise<number> {
     retriever: { type: 'string', multiple: true },
     split: { type: 'string', default: 'all' },
     json: { type: 'string' },
-    model: { type: 'string' },
-    'index-dir': { type: 'string' },
+    ...LOCAL_INDEX_OPTIONS,
     ...RETRIEVAL_OPTIONS,
   });
   if (positionals.length !== 1) throw new UsageError(`pool takes one workspace folder\n${poolUsage}`);

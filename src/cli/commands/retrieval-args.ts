@@ -26,6 +26,12 @@ export function checkLevel(queries: EvalQuery[], level: Level, split: 'eval' | '
 }
 
 /** What an evaluation scores: the flags --level, --k and --split of eval and sweep-fusion. */
+/** --model and --index-dir: the embedding model and the index folder of every command that opens the local index. */
+export const LOCAL_INDEX_OPTIONS = {
+  model: { type: 'string' },
+  'index-dir': { type: 'string' },
+} as const;
+
 export const EVALUATION_OPTIONS = {
   level: { type: 'string', default: 'doc' },
   k: { type: 'string', default: '100' },

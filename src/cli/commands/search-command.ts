@@ -2,7 +2,7 @@ import { loadEvalTarget } from '../../core/eval/eval-target';
 import { UsageError, withModels, type CliIO } from '../cli-context';
 import { documentLookup, emptyPlacementCounts, placeHits } from '../../core/eval/hit-placement';
 import { checkExternalName, describePlacement, isBuiltInRetriever, openExternalRetriever } from './external-retriever-args';
-import { FILTER_OPTIONS, FILTER_USAGE, filterFromArgs, RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs, retrieverFromArg } from './retrieval-args';
+import { FILTER_OPTIONS, FILTER_USAGE, filterFromArgs, RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs, retrieverFromArg, LOCAL_INDEX_OPTIONS } from './retrieval-args';
 import { parseCommand } from '../parse-command';
 
 export const searchUsage = `retrieval-lens search <dir> "<query>" [--retriever bm25|dense|hybrid|rerank|NAME] [--k N] [--json] [--model ...] [--reranker ...]
@@ -14,9 +14,8 @@ export async function searchCommand(argv: string[], io: CliIO): Promise<number> 
     retriever: { type: 'string', default: 'hybrid' },
     k: { type: 'string', default: '10' },
     json: { type: 'boolean', default: false },
-    model: { type: 'string' },
     reranker: { type: 'string' },
-    'index-dir': { type: 'string' },
+    ...LOCAL_INDEX_OPTIONS,
     ...RETRIEVAL_OPTIONS,
     ...FILTER_OPTIONS,
   });

@@ -7,7 +7,7 @@ import { compareRuns } from '../../core/eval/significance';
 import { LocalRetriever } from '../../core/retrieve/local-retriever';
 import { checkExternalName, evaluateExternal, openExternalRetriever } from './external-retriever-args';
 import { openIndex, UsageError, withModels, type CliIO } from '../cli-context';
-import { checkLevel, EVALUATION_OPTIONS, evaluationFromArgs, RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs } from './retrieval-args';
+import { checkLevel, EVALUATION_OPTIONS, evaluationFromArgs, RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs, LOCAL_INDEX_OPTIONS } from './retrieval-args';
 import { parseCommand } from '../parse-command';
 
 export const sweepFusionUsage = `retrieval-lens sweep-fusion <dir> [--level doc|chunk] [--k N] [--weights 0.1,0.2,...] [--measure ndcg_cut_10] [--split eval|train|all]
@@ -20,9 +20,8 @@ export async function sweepFusionCommand(argv: string[], io: CliIO): Promise<num
     weights: { type: 'string' },
     retriever: { type: 'string', multiple: true },
     measure: { type: 'string', default: 'ndcg_cut_10' },
-    model: { type: 'string' },
     json: { type: 'string' },
-    'index-dir': { type: 'string' },
+    ...LOCAL_INDEX_OPTIONS,
     ...EVALUATION_OPTIONS,
     ...RETRIEVAL_OPTIONS,
   });

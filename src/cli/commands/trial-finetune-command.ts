@@ -6,7 +6,7 @@ import { loadEvalTarget } from '../../core/eval/eval-target';
 import { writeTrecRun } from '../../core/eval/trec-io';
 import { writeFileAtomic } from '../../core/io/atomic-write';
 import { openIndex, UsageError, withModels, type CliIO } from '../cli-context';
-import { checkLevel, EVALUATION_OPTIONS, evaluationFromArgs, RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs } from './retrieval-args';
+import { checkLevel, EVALUATION_OPTIONS, evaluationFromArgs, RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs, LOCAL_INDEX_OPTIONS } from './retrieval-args';
 import { parseCommand } from '../parse-command';
 
 export const trialFinetuneUsage = `retrieval-lens trial-finetune <dir> [--level doc|chunk] [--k N] [--json FILE] [--markdown FILE] [--run-out FILE]
@@ -18,14 +18,13 @@ export const trialFinetuneUsage = `retrieval-lens trial-finetune <dir> [--level 
  */
 export async function trialFinetuneCommand(argv: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseCommand(argv, {
-    model: { type: 'string' },
     json: { type: 'string' },
     markdown: { type: 'string' },
     'run-out': { type: 'string' },
     'train-share': { type: 'string' },
     'adapter-out': { type: 'string' },
     seed: { type: 'string', default: '42' },
-    'index-dir': { type: 'string' },
+    ...LOCAL_INDEX_OPTIONS,
     ...EVALUATION_OPTIONS,
     ...RETRIEVAL_OPTIONS,
   });
