@@ -8,7 +8,7 @@ import { readConfig } from './config';
 export interface FileSyncHost {
   readonly root: string | undefined;
   /** The loaded index, if any: nothing is synced before the first build. */
-  readonly index: WorkspaceIndex | undefined;
+  index(): WorkspaceIndex | undefined;
   relPath(uri: vscode.Uri): string | undefined;
   /** After a batch was applied or the stale count changed: documents, chunks and stale files to show. */
   changed(): void;
@@ -41,7 +41,7 @@ export class FileSync implements vscode.Disposable {
       vscode.workspace.onDidSaveTextDocument((d) => this.fileChanged(d.uri)),
       vscode.workspace.onDidChangeTextDocument((e) => {
         const rel = host.relPath(e.document.uri);
-        if (rel && host.index?.getDocument(rel) && e.contentChanges.length) {
+        if (rel && host.index()?.getDocument(rel) && e.contentChanges.length) {
           this.stale.add(rel);
           host.changed();
         }
@@ -51,7 +51,7 @@ export class FileSync implements vscode.Disposable {
 
   private fileChanged(uri: vscode.Uri): void {
     const rel = this.host.relPath(uri);
-    if (!rel || !this.host.index) return;
+    if (!rel || !this.host.index()) return;
     this.pending.add(rel);
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
@@ -63,7 +63,7 @@ export class FileSync implements vscode.Disposable {
 
   private async syncFiles(paths: string[]): Promise<void> {
     const root = this.host.root;
-    const index = this.host.index;
+    const index = this.host.index();
     if (!root || !index) return;
     const cfg = readConfig();
     const changes: Array<{ docId: string; doc: SourceDocument | null }> = [];

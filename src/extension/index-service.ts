@@ -34,8 +34,6 @@ export class IndexService implements vscode.Disposable {
     private readonly context: vscode.ExtensionContext,
     private readonly log: vscode.LogOutputChannel,
   ) {
-    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the file sync host's getter reads the index as it is now
-    const self = this;
     this.render();
     this.modelProcesses = new ModelProcesses(context, log, () => {
       this.current = undefined;
@@ -44,9 +42,7 @@ export class IndexService implements vscode.Disposable {
     this.sync = new FileSync(
       {
         root: this.root,
-        get index() {
-          return self.current;
-        },
+        index: () => this.current,
         relPath: (uri) => this.relPath(uri),
         changed: () => this.setStatus({ documents: this.current?.docs.size ?? 0, chunks: this.current?.chunkMap.size ?? 0, staleFiles: this.sync.stale.size }),
       },
