@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import * as os from 'node:os';
 import { approximateTokenCounter } from '../chunking/approximate-token-counter';
+import { inInputOrder, lengthFirstOrder } from './batch-order';
 import type { EmbedOptions, Embedder, ModelInfo } from './embedder';
 import type { ModelSpec } from './embedder-factory';
 import { WorkerEmbedder } from './worker-models';
@@ -88,8 +89,9 @@ function abortError(): Error {
 
 /**
  * One Embedder over N model processes (WorkerEmbedder each). A call's texts are cut into model batches at fixed
- * positions (the model's batch size, whatever N), the batches go to whichever process has room, and the vectors
- * come back in input order: each model batch holds the same texts for any N, so the vectors are the same bits.
+ * positions (the model's batch size, whatever N; for a padded model after ordering them longest first, as one
+ * model process does), the batches go to whichever process has room, and the vectors come back in input order:
+ * each model batch holds the same texts for any N, so the vectors are the same bits.
  *
  * - Bounded: a process holds at most `perProcess` requests; the rest wait here as slices of the caller's texts.
  * - Cancellation: the call rejects as soon as its signal aborts; the processes are told to drop the batches.
@@ -149,6 +151,11 @@ export class EmbedderPool implements Embedder {
     return modelBatchSize(this.spec);
   }
 
+  /** A batch is padded to its longest text (transformers.js); USE-lite reads each text as it is. */
+  private get padded(): boolean {
+    return this.spec.model !== 'use-lite';
+  }
+
   /** Threads each process computes with (onnxruntime intra-op threads; 1 for USE-lite). */
   get threads(): number {
     return this.spec.threads ?? 1;
@@ -198,11 +205,14 @@ export class EmbedderPool implements Embedder {
     };
     options.signal?.addEventListener('abort', onAbort, { once: true });
     const size = this.batchSize;
+    // A padded model embeds the call longest first, as one of its processes would (see lengthFirstOrder).
+    const order = this.padded && texts.length > size ? lengthFirstOrder(texts) : undefined;
+    const ordered = order ? order.map((i) => texts[i]) : texts;
     let done = 0;
     const parts: Array<Promise<Float32Array[]>> = [];
-    for (let i = 0; i < texts.length; i += size) {
+    for (let i = 0; i < ordered.length; i += size) {
       parts.push(
-        new Promise<Float32Array[]>((resolve, reject) => jobs.push(this.job(texts.slice(i, i + size), options.kind, call.signal, resolve, reject))).then((v) => {
+        new Promise<Float32Array[]>((resolve, reject) => jobs.push(this.job(ordered.slice(i, i + size), options.kind, call.signal, resolve, reject))).then((v) => {
           done += v.length;
           options.onProgress?.(done, texts.length);
           return v;
@@ -214,7 +224,8 @@ export class EmbedderPool implements Embedder {
     else this.waiting.push(...jobs);
     this.pump();
     try {
-      return (await Promise.all(parts)).flat();
+      const vectors = (await Promise.all(parts)).flat();
+      return order ? inInputOrder(order, vectors) : vectors;
     } catch (e) {
       call.abort();
       for (const job of jobs) job.reject(abortError());

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CrossEncoder, EmbedOptions, Embedder, ModelInfo } from './embedder';
 import { meanPoolNormalize, normalizeInPlace, yieldAndCheck } from './vector-math';
+import { inInputOrder, lengthFirstOrder } from './batch-order';
 
 export { transformersFiles } from './model-download';
 
@@ -162,15 +163,19 @@ export class TransformersEmbedder implements Embedder {
   }
 
   async embed(texts: string[], options: EmbedOptions = {}): Promise<Float32Array[]> {
+    // More than one batch: embedded longest first, so each batch pads less (see lengthFirstOrder; the pool cuts
+    // its batches the same way, and a single batch, which is what the pool sends, is embedded as given).
+    const order = texts.length > this.batchSize ? lengthFirstOrder(texts) : undefined;
+    const ordered = order ? order.map((i) => texts[i]) : texts;
     const out: Float32Array[] = [];
     const prefix = options.kind === 'query' ? this.pooling.queryPrefix : '';
-    for (let i = 0; i < texts.length; i += this.batchSize) {
+    for (let i = 0; i < ordered.length; i += this.batchSize) {
       await yieldAndCheck(options.signal);
-      const batch = texts.slice(i, i + this.batchSize);
+      const batch = ordered.slice(i, i + this.batchSize);
       out.push(...(await runEmbed(this.tokenizer, this.model, prefix ? batch.map((t) => prefix + t) : batch, this.info.maxTokens, this.pooling.pooling)));
       options.onProgress?.(Math.min(texts.length, i + this.batchSize), texts.length);
     }
-    return out;
+    return order ? inInputOrder(order, out) : out;
   }
 
   countTokens(text: string): number {
