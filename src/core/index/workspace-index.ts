@@ -484,8 +484,12 @@ export class WorkspaceIndex implements RetrievalIndex {
   }
 }
 
-/** Distinct texts the cache lacks sent to the embedder in one call (its processes share the call's batches). */
-const EMBED_GROUP = 256;
+/**
+ * Distinct texts the cache lacks sent to the embedder in one call (its processes share the call's batches; a padded
+ * model orders each call longest first, and a call this size already gets within 6% of the padding of one over a
+ * whole 1,810-chunk corpus: 477k token positions against 451k).
+ */
+export const EMBED_GROUP = 256;
 /** Calls outstanding at once while chunking goes on: one being embedded, one queued behind it. */
 const EMBED_GROUPS_IN_FLIGHT = 2;
 
