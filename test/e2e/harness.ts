@@ -81,6 +81,27 @@ export async function runCommand(page: Page, title: string): Promise<void> {
 }
 
 /**
+ * Runs a command that asks for text in an input box and types `text` into it. A webview that finishes loading just
+ * then can take the focus, and an input box closes on losing it (the box stays in the page, hidden): then the
+ * command is run again, until `timeout`.
+ */
+export async function runCommandWithInput(page: Page, title: string, text: string, timeout = 60_000): Promise<void> {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    await runCommand(page, title);
+    const input = page.locator('.quick-input-widget input');
+    try {
+      await input.waitFor({ state: 'visible', timeout: 10_000 });
+      await input.fill(text, { timeout: 5_000 });
+      await page.keyboard.press('Enter');
+      return;
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+    }
+  }
+}
+
+/**
  * "Mark Relevant for Query…" on the editor's selection for a new query: the palette command, "New query", the query
  * text, then the grade picked by its description (e.g. "answers it partly").
  */

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { openWorkbench, runCommand, screenshot, type Workbench, findWebview } from './harness';
+import { openWorkbench, runCommand, runCommandWithInput, screenshot, type Workbench, findWebview } from './harness';
 
 /**
  * A workspace of hostile documents, indexed and shown in the Query Inspector in a real VS Code: nothing in them may
@@ -249,11 +249,7 @@ describe('hostile documents in the Query Inspector (real VS Code, chromium)', ()
 
   it('the neighbourhood view shows hostile chunks as text: zero executions, zero requests', { timeout: 300_000 }, async () => {
     const before = wire.hits.length;
-    await runCommand(page, 'Retrieval Lens: Show Query Neighbourhood');
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor();
-    await input.fill('zebracanary payload');
-    await page.keyboard.press('Enter');
+    await runCommandWithInput(page, 'Retrieval Lens: Show Query Neighbourhood', 'zebracanary payload');
     const n = await inspectorFrame(page, '.nb-table tr.point', 120_000);
     const rows = await n.locator('.nb-table tr.point').evaluateAll((els) =>
       els.map((e) => ({ doc: e.querySelector('.nb-doc')?.textContent ?? '', preview: (e.querySelector('.nb-preview') as unknown as { innerText: string } | null)?.innerText ?? '' })),
