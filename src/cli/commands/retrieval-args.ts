@@ -60,17 +60,19 @@ export const RETRIEVAL_OPTIONS = {
   'dense-weight': { type: 'string' },
   'rerank-base': { type: 'string' },
   'rerank-candidates': { type: 'string' },
-  /** Read this settings file instead of <dir>/.vscode/settings.json. */
+  /** Read this settings file instead of <dir>/.vscode/settings.json (the user's own: applied whole). */
   settings: { type: 'string' },
+  /** Apply the models, endpoints, retrievers and adapters the workspace's own settings name (see loadTarget). */
+  'trust-workspace': { type: 'boolean' },
   /** Model processes embedding in parallel (retrievalLens.embeddingProcesses; default the cores, capped). */
   'embed-processes': { type: 'string' },
 } as const;
 
 export const RETRIEVAL_USAGE =
-  '[--settings FILE] [--embed-processes N] [--chunker NAME] [--chunk-size N] [--chunk-overlap N] [--stemming on|off] [--stop-words on|off]\n' +
+  '[--settings FILE] [--trust-workspace] [--embed-processes N] [--chunker NAME] [--chunk-size N] [--chunk-overlap N] [--stemming on|off] [--stop-words on|off]\n' +
   '    [--fusion rrf|weighted] [--normalization min-max|z-score] [--rrf-k N] [--dense-weight W] [--rerank-base bm25|dense|hybrid] [--rerank-candidates N]';
 
-export type RetrievalArgs = Partial<Record<keyof typeof RETRIEVAL_OPTIONS, string>>;
+export type RetrievalArgs = Partial<Record<Exclude<keyof typeof RETRIEVAL_OPTIONS, 'trust-workspace'>, string>>;
 
 /**
  * The workspace's settings (.vscode/settings.json) with the flags over them. A flag is checked by the same rule as

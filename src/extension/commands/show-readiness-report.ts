@@ -23,7 +23,7 @@ export const showReadinessReport: CommandFactory = (s) => async () => {
   const embedder = index.embedder;
   const cfg = readConfig();
   const { report, md } = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Retrieval Lens: fine-tune readiness', cancellable: false }, async (progress) => {
-    const target = await loadEvalTarget(root);
+    const target = await loadEvalTarget(root, { trustWorkspace: vscode.workspace.isTrusted });
     const report = await buildReadinessReport(
       target,
       async (chunker, variantEmbedder, crossEncoder) => {
