@@ -179,7 +179,7 @@ export const PLAIN_SQL_SIMILARITY =
 
 /** The demo workspace's documents as table `docs`, each a row with the model's vector, readable by the password role. */
 export async function loadDocs(server: PostgresServer, model: Embedder): Promise<Map<string, Float32Array>> {
-  const files = ['docs', 'archive', 'notes'].flatMap((d) => (fs.readdirSync(path.join(demoDir, d), { recursive: true }) as string[]).map((f) => `${d}/${f.split(path.sep).join('/')}`)).filter((f) => fs.statSync(path.join(demoDir, f)).isFile()).sort();
+  const files = ['docs', 'archive'].flatMap((d) => (fs.readdirSync(path.join(demoDir, d), { recursive: true }) as string[]).map((f) => `${d}/${f.split(path.sep).join('/')}`)).filter((f) => fs.statSync(path.join(demoDir, f)).isFile()).sort();
   const texts = files.map((f) => fs.readFileSync(path.join(demoDir, f), 'utf8'));
   const vectors = await model.embed(texts);
   await server.admin('CREATE TABLE docs (id text PRIMARY KEY, path text, text text, embedding float8[])');
