@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
@@ -87,15 +87,22 @@ export async function startPostgresServer(options: { role?: string; password?: s
   }
   fs.rmSync(pwfile);
 
-  const port = await freePort();
-  const child = spawn(...as(path.join(bin, 'postgres'), ['-D', data, '-p', String(port), '-k', sockets, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'shared_buffers=16MB', '-c', 'max_connections=30']), { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  let port = 0;
   let log = '';
-  child.stderr?.on('data', (d: Buffer) => {
-    log = (log + d.toString()).slice(-20_000);
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  let running = true;
-  void exited.then(() => (running = false));
+  let child: ChildProcess | undefined;
+  let exited: Promise<unknown> = Promise.resolve();
+  let running = false;
+  const launch = async () => {
+    port = await freePort();
+    log = '';
+    const c = spawn(...as(path.join(bin, 'postgres'), ['-D', data, '-p', String(port), '-k', sockets, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'shared_buffers=16MB', '-c', 'max_connections=30']), { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    c.stderr?.on('data', (d: Buffer) => {
+      log = (log + d.toString()).slice(-20_000);
+    });
+    running = true;
+    exited = new Promise((resolve) => c.once('exit', resolve)).then(() => (running = false));
+    child = c;
+  };
 
   const connect = async (database: string) => {
     const c = new Client({ host: '127.0.0.1', port, user: 'postgres', password: superPassword, database, connectionTimeoutMillis: 2_000 });
@@ -115,7 +122,7 @@ export async function startPostgresServer(options: { role?: string; password?: s
   const stop = async () => {
     if (running) {
       // The postmaster's own pid (under runuser the spawned process is runuser): SIGINT is PostgreSQL's fast shutdown.
-      let pid = child.pid;
+      let pid = child?.pid;
       try {
         pid = Number(fs.readFileSync(path.join(data, 'postmaster.pid'), 'utf8').split('\n')[0]) || pid;
       } catch {
@@ -124,7 +131,7 @@ export async function startPostgresServer(options: { role?: string; password?: s
       if (pid) process.kill(pid, 'SIGINT');
       const timer = setTimeout(() => {
         if (pid) process.kill(pid, 'SIGKILL');
-        child.kill('SIGKILL');
+        child?.kill('SIGKILL');
       }, 20_000);
       await exited;
       clearTimeout(timer);
@@ -132,10 +139,17 @@ export async function startPostgresServer(options: { role?: string; password?: s
     cleanup();
   };
 
-  // Ready when the superuser can log in with its password.
+  // Ready when the superuser can log in with its password. The free port may be taken by another process before
+  // the server binds it (test files run in parallel): then it exits at once, and is started again on another port.
+  await launch();
   const deadline = Date.now() + 30_000;
-  for (;;) {
+  for (let attempt = 1; ; ) {
     if (!running) {
+      if (attempt < 3 && /Address already in use/.test(log)) {
+        attempt++;
+        await launch();
+        continue;
+      }
       cleanup();
       throw new Error(`postgres exited before it was ready:\n${log}`);
     }
