@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { adapterSelectionKey, selectAdapter, type LoadedAdapter } from '../core/adapt/adapter-selection';
 import type { WorkspaceIndex } from '../core/index/workspace-index';
 import { setting } from './config';
+import { plainMessageText } from './safe-markdown';
 
 export type { LoadedAdapter };
 
@@ -50,7 +51,7 @@ export class AdapterService implements vscode.Disposable {
     if (value.status.state === 'error' && value.status.message && !this.warned.has(value.status.message)) {
       this.warned.add(value.status.message);
       this.log.warn(`query adapter: ${value.status.message}`);
-      void vscode.window.showWarningMessage(`Retrieval Lens: ${value.status.message}. Searches run without the adapter.`);
+      void vscode.window.showWarningMessage(plainMessageText(`Retrieval Lens: ${value.status.message}. Searches run without the adapter.`));
     }
     this.cached = { key, value };
     return value;

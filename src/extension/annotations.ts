@@ -7,6 +7,7 @@ import type { EvalSetService } from './eval-set-service';
 import { editorSwitch, readConfig } from './config';
 import type { IndexService } from './index-service';
 import type { InspectorController } from './webviews/inspector/inspector-controller';
+import { escapeThemeIcons, markdownCodeSpan, md, safeMarkdown } from './safe-markdown';
 
 interface DocAnnotations {
   chunks: Chunk[];
@@ -106,7 +107,7 @@ export class Annotations implements vscode.Disposable, vscode.CodeLensProvider, 
       odd: a.chunks.filter((c) => c.ordinal % 2 === 1).map((c) => range(c.start, c.end)),
       boundaries: a.chunks.slice(1).map((c) => range(c.start, c.start)),
       grades: [0, 1, 2, 3].map((g) =>
-        labels.filter((l) => l.grade === g).map((l) => ({ range: range(l.start, l.end), hoverMessage: `Retrieval Lens: labeled grade ${l.grade} for query ${l.queryId}${l.status === 'stale' ? ' (stale: the quoted text is gone)' : ''}` })),
+        labels.filter((l) => l.grade === g).map((l) => ({ range: range(l.start, l.end), hoverMessage: labelHover(l.grade, l.queryId, l.status === 'stale') })),
       ),
     };
   }
@@ -170,7 +171,8 @@ export class Annotations implements vscode.Disposable, vscode.CodeLensProvider, 
         .map(([r, rank]) => `${r} #${rank}`);
       const lints = a.lints.filter((l) => l.chunkId === c.id).map((l) => l.kind);
       const title = [`chunk ${c.ordinal + 1}/${a.chunks.length}`, c.id.slice(0, 8), `${c.tokens} tokens`, ...(ranks.length ? [ranks.join(', ')] : []), ...(lints.length ? [`⚠ ${lints.join(', ')}`] : [])].join(' · ');
-      return new vscode.CodeLens(new vscode.Range(document.positionAt(c.start), document.positionAt(c.start)), { title, command: 'retrievalLens.openInspector', tooltip: 'Open the Query Inspector' });
+      // A CodeLens title renders `$(name)` as an icon; retriever names come from settings: shown as written.
+      return new vscode.CodeLens(new vscode.Range(document.positionAt(c.start), document.positionAt(c.start)), { title: escapeThemeIcons(title), command: 'retrievalLens.openInspector', tooltip: 'Open the Query Inspector' });
     });
   }
 
@@ -181,17 +183,16 @@ export class Annotations implements vscode.Disposable, vscode.CodeLensProvider, 
     const c = a?.chunks.find((x) => x.start <= offset && offset < x.end);
     if (!a || !c) return undefined;
     const lints = a.lints.filter((l) => l.chunkId === c.id);
-    // Headings quote the document: shown as a code span (nothing inside is markdown, nor linkified), lint messages
-    // as text, so a heading like `![](http://host/x.png)` or `[x](command:…)` is shown, never rendered, fetched or followed.
-    const md = new vscode.MarkdownString();
-    md.supportHtml = false;
-    md.isTrusted = false;
-    md.appendMarkdown(`**Chunk ${c.ordinal + 1} of ${a.chunks.length}** `).appendText(c.id);
-    md.appendMarkdown('\n- chunker: ').appendText(c.chunker);
-    md.appendMarkdown(`\n- characters ${c.start}–${c.end} (${c.end - c.start}), ${c.tokens} tokens`);
-    if (c.headingPath.length) md.appendMarkdown(`\n- section: ${codeSpan(c.headingPath.join(' › '))}`);
-    for (const l of lints) md.appendMarkdown('\n- ⚠ ').appendText(`${l.kind}: ${l.message}`);
-    return new vscode.Hover(md, new vscode.Range(document.positionAt(c.start), document.positionAt(c.end)));
+    // Chunk ids, chunker names and lint messages are escaped text; headings quote the document and are shown as a
+    // code span: `![](http://host/x.png)` or `[x](command:…)` is shown, never rendered, fetched or followed.
+    const hover = safeMarkdown(
+      md`**Chunk ${c.ordinal + 1} of ${a.chunks.length}** ${c.id}`,
+      md`\n- chunker: ${c.chunker}`,
+      md`\n- characters ${c.start}–${c.end} (${c.end - c.start}), ${c.tokens} tokens`,
+      ...(c.headingPath.length ? [md`\n- section: ${markdownCodeSpan(c.headingPath.join(' › '))}`] : []),
+      ...lints.map((l) => md`\n- ⚠ ${l.kind}: ${l.message}`),
+    );
+    return new vscode.Hover(hover, new vscode.Range(document.positionAt(c.start), document.positionAt(c.end)));
   }
 
   dispose(): void {
@@ -199,11 +200,10 @@ export class Annotations implements vscode.Disposable, vscode.CodeLensProvider, 
   }
 }
 
-/** `text` as a markdown code span: a backtick fence longer than any run inside it, so the text is shown verbatim. */
-export function codeSpan(text: string): string {
-  const flat = text.replace(/[\r\n]+/g, ' ');
-  const longest = Math.max(0, ...(flat.match(/`+/g) ?? []).map((r) => r.length));
-  const fence = '`'.repeat(longest + 1);
-  const pad = flat.startsWith('`') || flat.endsWith('`') || flat.startsWith(' ') ? ' ' : '';
-  return `${fence}${pad}${flat}${pad}${fence}`;
+/**
+ * The hover of a labeled span. A decoration's plain-string hoverMessage is rendered as Markdown, so it is a
+ * MarkdownString whose query id (from the eval set file) is escaped text.
+ */
+export function labelHover(grade: number, queryId: string, stale: boolean): vscode.MarkdownString {
+  return safeMarkdown(md`Retrieval Lens: labeled grade ${grade} for query ${queryId}${stale ? ' (stale: the quoted text is gone)' : ''}`);
 }

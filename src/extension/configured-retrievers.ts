@@ -16,6 +16,7 @@ import { destination, RetrieverConsent } from '../core/retrieve/retriever-consen
 import type { SecretSource } from '../core/retrieve/secret-source';
 import { nestedSettingName } from '../core/workspace-settings';
 import { retrieversSetting } from './config';
+import { plainMessageText } from './safe-markdown';
 
 /** One configured retriever's line in the baseline view: scored, or why it was not contacted or failed. */
 export interface ConfiguredRetrieverLine {
@@ -50,7 +51,7 @@ export async function setSecret(context: vscode.ExtensionContext): Promise<void>
   const value = await vscode.window.showInputBox({ title: `Value of ${name}`, password: true, ignoreFocusOut: true });
   if (value === undefined) return;
   await context.secrets.store(`${SECRET_PREFIX}${name}`, value);
-  void vscode.window.showInformationMessage(`Retrieval Lens: secret ${name} stored in the editor's secret storage.`);
+  void vscode.window.showInformationMessage(plainMessageText(`Retrieval Lens: secret ${name} stored in the editor's secret storage.`));
 }
 
 /** Retrievers the user declined in this window: the inspector, baseline and queue do not ask again until a reload. */
@@ -64,7 +65,7 @@ export function editorConsent(context: vscode.ExtensionContext, question: (name:
   return new RetrieverConsent({
     isTrusted: () => vscode.workspace.isTrusted,
     store: { get: (key) => context.globalState.get(key), set: (key, v) => context.globalState.update(key, v) },
-    ask: async (name, dest) => (await vscode.window.showWarningMessage(question(name, dest), { modal: true, detail }, 'Allow')) === 'Allow',
+    ask: async (name, dest) => (await vscode.window.showWarningMessage(plainMessageText(question(name, dest)), { modal: true, detail }, 'Allow')) === 'Allow',
     declined: declinedThisSession,
   });
 }

@@ -6,6 +6,7 @@ import type { EvalQuery, Grade, Judgment } from '../core/eval/evalset-types';
 import type { QueryLogImportOptions, QueryLogImportSummary } from '../core/eval/query-log';
 import { importQueryLog } from '../core/eval/query-log-import';
 import { makeSpanTarget, reanchor } from '../core/eval/span-anchor';
+import { plainMessageText } from './safe-markdown';
 
 /** The workspace eval set: loaded lazily, re-read when the file changes, written atomically on every label. */
 export class EvalSetService implements vscode.Disposable {
@@ -41,7 +42,7 @@ export class EvalSetService implements vscode.Disposable {
       const msg = e instanceof Error ? e.message : String(e);
       if (msg !== this.error) {
         this.log.error(msg);
-        void vscode.window.showErrorMessage(`Retrieval Lens: ${msg}`);
+        void vscode.window.showErrorMessage(plainMessageText(`Retrieval Lens: ${msg}`));
       }
       this.error = msg;
       this.file = undefined;
@@ -145,7 +146,7 @@ export class EvalSetService implements vscode.Disposable {
     const theirs = c.theirs && 'grade' in c.theirs ? c.theirs : undefined;
     const useMine = c.target ? (ours ? `Use grade ${ours.grade} (this window)` : 'Remove it (this window)') : undefined;
     const keep = c.target ? (theirs ? `Keep grade ${theirs.grade} (on disk)` : 'Keep it removed (on disk)') : 'Open Eval Set File';
-    void vscode.window.showWarningMessage(`Retrieval Lens: conflicting labels. ${c.message}`, ...(useMine ? [useMine] : []), keep).then((pick) => {
+    void vscode.window.showWarningMessage(plainMessageText(`Retrieval Lens: conflicting labels. ${c.message}`), ...(useMine ? [useMine] : []), keep).then((pick) => {
       if (pick === 'Open Eval Set File') void vscode.commands.executeCommand('retrievalLens.openEvalSetFile');
       if (pick !== useMine || !c.target) return;
       try {
@@ -158,7 +159,7 @@ export class EvalSetService implements vscode.Disposable {
         this.save(f);
         this.emitter.fire();
       } catch (e) {
-        void vscode.window.showErrorMessage(`Retrieval Lens: ${e instanceof Error ? e.message : e}`);
+        void vscode.window.showErrorMessage(plainMessageText(`Retrieval Lens: ${e instanceof Error ? e.message : e}`));
       }
     });
   }

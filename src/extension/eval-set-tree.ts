@@ -6,6 +6,7 @@ import type { EvalSetService } from './eval-set-service';
 import type { IndexService } from './index-service';
 import { describeHoles, type PoolItem } from '../core/eval/pool';
 import { poolItemKey, type JudgingQueue, type PoolItemNode, type PoolQueryNode } from './judging-queue';
+import { markdownCodeBlock, md, safeMarkdown } from './safe-markdown';
 
 type Node =
   | { kind: 'query'; query: EvalQuery }
@@ -52,8 +53,9 @@ export class EvalSetTree implements vscode.TreeDataProvider<Node>, vscode.Dispos
       item.contextValue = 'pool';
       if (pool) {
         item.description = `Hole@${pool.k}: ${pool.holes.map((h) => `${h.retriever} ${Math.round(100 * h.hole)}%`).join(' · ')}`;
-        item.tooltip = new vscode.MarkdownString(
-          `The top ${pool.k} of every retriever, each unjudged passage once. Select one and press **0–3** to grade it (3 answers fully, 0 not relevant) or **S** to skip.\n\nHole@${pool.k} (share of each retriever's top ${pool.k} with no judgment): ${describeHoles(pool.holes)}`,
+        // Retriever names come from the workspace's settings: escaped text in the tooltip.
+        item.tooltip = safeMarkdown(
+          md`The top ${pool.k} of every retriever, each unjudged passage once. Select one and press **0–3** to grade it (3 answers fully, 0 not relevant) or **S** to skip.\n\nHole@${pool.k} (share of each retriever's top ${pool.k} with no judgment): ${describeHoles(pool.holes)}`,
         );
       }
       return item;
@@ -73,11 +75,13 @@ export class EvalSetTree implements vscode.TreeDataProvider<Node>, vscode.Dispos
       const item = new vscode.TreeItem(preview.length > 70 ? `${preview.slice(0, 70)}…` : preview || p.docId, vscode.TreeItemCollapsibleState.None);
       item.id = `p:${poolItemKey(p)}`;
       item.description = `${p.docId} · ${p.hits.map((h) => `${h.retriever} #${h.rank}`).join(', ')}`;
-      const md = new vscode.MarkdownString();
-      md.appendMarkdown(`**Query:** ${p.queryText}\n\n**${p.docId}** [${p.start}, ${p.end}) · ${p.hits.map((h) => `${h.retriever} #${h.rank}`).join(', ')}\n\n`);
-      md.appendCodeblock((p.text ?? '').slice(0, 1200), 'text');
-      md.appendMarkdown('\n\nPress **0–3** to grade, **S** to skip.');
-      item.tooltip = md;
+      // The query text, document id, retriever names and passage come from the workspace: escaped text and a code
+      // block whose fence the passage cannot close, so `![x](http://…)` or `[x](command:…)` is shown, never rendered.
+      item.tooltip = safeMarkdown(
+        md`**Query:** ${p.queryText}\n\n**${p.docId}** \[${p.start}, ${p.end}) · ${p.hits.map((h) => `${h.retriever} #${h.rank}`).join(', ')}`,
+        markdownCodeBlock((p.text ?? '').slice(0, 1200)),
+        md`Press **0–3** to grade, **S** to skip.`,
+      );
       item.contextValue = 'pooledPassage';
       item.iconPath = new vscode.ThemeIcon('circle-large-outline');
       item.accessibilityInformation = { label: `For query ${p.queryText}: ${preview.slice(0, 200)} in ${p.docId}. Press 0 to 3 to grade, S to skip.` };
@@ -100,7 +104,7 @@ export class EvalSetTree implements vscode.TreeDataProvider<Node>, vscode.Dispos
       item.id = `j:${n.query.id}:${n.index}`;
       const stale = this.isStale(n.judgment);
       item.description = `grade ${n.judgment.grade} · ${t.docId}${stale ? ' · stale' : ''}`;
-      item.tooltip = n.judgment.note ?? undefined;
+      item.tooltip = n.judgment.note ? safeMarkdown(md`${n.judgment.note}`) : undefined;
       item.contextValue = 'judgment';
       item.iconPath = new vscode.ThemeIcon(stale ? 'warning' : n.judgment.grade > 0 ? 'pass' : 'circle-slash');
       if (t.type === 'span') item.command = { command: 'retrievalLens.revealSpan', title: 'Reveal', arguments: [t.docId, t.start, t.end] };

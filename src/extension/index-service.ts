@@ -14,6 +14,7 @@ import { needsRebuild, readConfig } from './config';
 import { FileSync } from './file-sync';
 import { IndexStatusBar } from './index-status-bar';
 import { ModelProcesses } from './model-processes';
+import { plainMessageText } from './safe-markdown';
 
 /**
  * Owns the workspace index: built on command (never at activation), models in processes of their own, progress
@@ -112,7 +113,7 @@ export class IndexService implements vscode.Disposable {
     this.restrictedNoticeShown = true;
     this.log.warn(`Restricted Mode (untrusted workspace): ${trust.limits.join('; ')}`);
     void vscode.window
-      .showWarningMessage(`Retrieval Lens runs in Restricted Mode because this workspace is not trusted: ${trust.limits.join('; ')}.`, 'Manage Workspace Trust')
+      .showWarningMessage(plainMessageText(`Retrieval Lens runs in Restricted Mode because this workspace is not trusted: ${trust.limits.join('; ')}.`), 'Manage Workspace Trust')
       .then((pick) => {
         if (pick) void vscode.commands.executeCommand('workbench.trust.manage');
       });
@@ -184,7 +185,7 @@ export class IndexService implements vscode.Disposable {
       this.setStatus({ state: this.current ? 'ready' : cancelled ? 'none' : 'error', message: cancelled ? 'indexing cancelled' : String(e instanceof Error ? e.message : e) });
       if (!cancelled) {
         this.log.error(`indexing failed: ${e instanceof Error ? e.stack : e}`);
-        void vscode.window.showErrorMessage(`Retrieval Lens: indexing failed: ${e instanceof Error ? e.message : e}`);
+        void vscode.window.showErrorMessage(plainMessageText(`Retrieval Lens: indexing failed: ${e instanceof Error ? e.message : e}`));
       }
       return this.current;
     }

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { IndexStatus } from '../protocol';
+import { md, safeMarkdown } from './safe-markdown';
 
 /**
  * The index's status bar item: state and chunk count (a shield in Restricted Mode); the tooltip lists documents,
@@ -18,19 +19,19 @@ export class IndexStatusBar implements vscode.Disposable {
     const icon = s.state === 'indexing' ? '$(sync~spin)' : s.state === 'error' ? '$(error)' : s.state === 'ready' ? '$(search)' : '$(circle-slash)';
     this.item.text = s.state === 'ready' ? `${icon} ${s.chunks} chunks${s.staleFiles ? ` · ${s.staleFiles} stale` : ''}` : `${icon} Retrieval Lens: ${s.state === 'none' ? 'not indexed' : s.state}`;
     if (limits.length) this.item.text += ' $(shield)';
-    // Messages and limits can quote settings or files (a model name, an error): appended as text, never as markdown.
-    const md = new vscode.MarkdownString();
-    md.isTrusted = false;
-    md.supportHtml = false;
-    md.appendMarkdown(`**Retrieval Lens index**\n\n- state: ${s.state}\n- documents: ${s.documents}\n- chunks: ${s.chunks}\n- chunker: `).appendText(s.chunker || '-');
-    md.appendMarkdown('\n- model: ').appendText(s.model ?? '-');
-    md.appendMarkdown(`\n- stale files: ${s.staleFiles}`);
-    if (s.message) md.appendMarkdown('\n\n').appendText(s.message);
-    if (limits.length) {
-      md.appendMarkdown('\n\n**Restricted Mode** — this workspace is not trusted, so a repository you did not write cannot make Retrieval Lens load, download, contact or write anything:\n');
-      for (const l of limits) md.appendMarkdown('\n- ').appendText(l);
-    }
-    this.item.tooltip = md;
+    // The chunker, model, message and limits can quote settings or files (a model name, an error): escaped text.
+    this.item.tooltip = safeMarkdown(
+      md`**Retrieval Lens index**\n\n- state: ${s.state}\n- documents: ${s.documents}\n- chunks: ${s.chunks}\n- chunker: ${s.chunker || '-'}`,
+      md`\n- model: ${s.model ?? '-'}`,
+      md`\n- stale files: ${s.staleFiles}`,
+      ...(s.message ? [md`\n\n${s.message}`] : []),
+      ...(limits.length
+        ? [
+            md`\n\n**Restricted Mode** — this workspace is not trusted, so a repository you did not write cannot make Retrieval Lens load, download, contact or write anything:\n`,
+            ...limits.map((l) => md`\n- ${l}`),
+          ]
+        : []),
+    );
   }
 
   dispose(): void {

@@ -7,6 +7,7 @@ import { WorkerCrossEncoder } from '../core/embed/worker-models';
 import { BUILT_IN_MODEL } from '../core/workspace-trust';
 import { updateSetting } from './config';
 import { indexEmbeddingEndpoint, openEndpointEmbedder } from './endpoint-embedder';
+import { plainMessageText } from './safe-markdown';
 
 /**
  * The models the index runs with, each in a process of its own (src/core/embed/worker-models.ts), or an
@@ -84,7 +85,7 @@ export class ModelProcesses implements vscode.Disposable {
           ? 'Build the index again when the network is back (HF_ENDPOINT names a mirror), or pick another model with "Retrieval Lens: Select Embedding Model…".'
           : 'Build the index again to resume the download where it stopped.';
     const actions = f.reason === 'download-off' ? ['Allow Download', 'Select Model'] : ['Retry', 'Select Model'];
-    void vscode.window.showWarningMessage(`${used}: ${f.detail}. ${how}`, ...actions).then(async (pick) => {
+    void vscode.window.showWarningMessage(plainMessageText(`${used}: ${f.detail}. ${how}`), ...actions).then(async (pick) => {
       if (pick === 'Allow Download') await updateSetting('allowModelDownload', true, vscode.ConfigurationTarget.Global);
       if (pick === 'Select Model') return void vscode.commands.executeCommand('retrievalLens.selectEmbeddingModel');
       if (pick) this.rebuild();
