@@ -113,6 +113,29 @@ export function capRange(text: string, start: number, end: number, max: number):
   return out;
 }
 
+/**
+ * Cuts [start, end) after each run of whitespace: the same pieces as splitAt(text, start, end, /\s+/g), by a scan of
+ * character codes instead of a regex match per word (a 1 MB line of words took 80-150 ms that way, four times the
+ * whole recursive chunking of 1 MB of prose).
+ */
+export function splitAfterWhitespace(text: string, start: number, end: number): Range[] {
+  const out: Range[] = [];
+  let last = start;
+  let p = start;
+  while (p < end) {
+    if (!isSpace(text.charCodeAt(p))) {
+      p++;
+      continue;
+    }
+    while (p < end && isSpace(text.charCodeAt(p))) p++;
+    out.push([last, p]);
+    last = p;
+  }
+  if (last < end) out.push([last, end]);
+  return out;
+}
+
+/** JavaScript's \s: the same set of code units. */
 function isSpace(c: number): boolean {
   return c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
 }
