@@ -1,4 +1,5 @@
 import { InputError } from '../core/corpus/input-error';
+import { endModelProcesses } from '../core/embed/worker-models';
 import { UsageError, type CliIO } from './cli-context';
 import { compareCommand, compareUsage } from './commands/compare-command';
 import { evalCommand, evalUsage } from './commands/eval-command';
@@ -61,6 +62,14 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
 }
 
 if (require.main === module) {
+  // Interrupted or told to stop: end the model processes first (they would also end by themselves within a second,
+  // see parent-watchdog.ts), then exit with the shell's code for the signal.
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    process.on(signal, () => {
+      endModelProcesses();
+      process.exit(code);
+    });
+  }
   const tty = process.stderr.isTTY ? { write: (raw: string) => void process.stderr.write(raw), get columns() { return process.stderr.columns; } } : undefined;
   runCli(process.argv.slice(2), { out: (t) => process.stdout.write(`${t}\n`), err: (t) => process.stderr.write(`${t}\n`), tty }).then(
     (code) => process.exit(code),

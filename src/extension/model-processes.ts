@@ -22,6 +22,8 @@ export class ModelProcesses implements vscode.Disposable {
   private embedderSpec = '';
   private crossEncoder: WorkerCrossEncoder | undefined;
   private readonly fallbackShown = new Set<string>();
+  /** Set by dispose: a model that finishes starting afterwards is closed at once, never kept. */
+  private disposed = false;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -121,6 +123,10 @@ export class ModelProcesses implements vscode.Disposable {
           { ...resolved.spec, dtype, onDownload: (file, loaded, total) => progress(`downloading ${file} ${total ? Math.round((100 * loaded) / total) : 0}%`) },
           { processes },
         );
+        if (this.disposed) {
+          await pool.dispose();
+          throw new Error('the model processes were closed while the embedding model started');
+        }
         this.embedder = pool;
         this.log.info(`embedding with ${processes} model process(es) of ${resolved.spec.model}, ${pool.threads} onnxruntime thread(s) each`);
       }
@@ -131,12 +137,25 @@ export class ModelProcesses implements vscode.Disposable {
     if ((this.crossEncoder?.info.id ?? '') !== (rerankSpec?.model ?? '') || (this.crossEncoder && !this.crossEncoder.alive)) {
       await this.crossEncoder?.dispose();
       this.crossEncoder = rerankSpec ? await WorkerCrossEncoder.start({ ...rerankSpec, dtype }) : undefined;
+      if (this.disposed && this.crossEncoder) {
+        await this.crossEncoder.dispose();
+        this.crossEncoder = undefined;
+        throw new Error('the model processes were closed while the reranker started');
+      }
     }
     return { embedder: this.embedder, crossEncoder: this.crossEncoder ?? null };
   }
 
+  /**
+   * Closes the model processes (each is told to exit and killed after 2 s). Should the extension host exit first,
+   * worker-models.ts kills them on its way out, and a host that is killed leaves them to their parent watchdog
+   * (src/core/embed/parent-watchdog.ts), which ends them within a second: none is left behind.
+   */
   dispose(): void {
+    this.disposed = true;
     void this.embedder?.dispose();
     void this.crossEncoder?.dispose();
+    this.embedder = undefined;
+    this.crossEncoder = undefined;
   }
 }

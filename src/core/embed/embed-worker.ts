@@ -5,6 +5,7 @@
  */
 import type { CrossEncoder, Embedder } from './embedder';
 import { loadCrossEncoder, loadEmbedder } from './embedder-factory';
+import { exitWithParent } from './parent-watchdog';
 import type { FromWorker, ToWorker } from './worker-protocol';
 
 if (!process.send) throw new Error('embed-worker must be started with an IPC channel (child_process.fork)');
@@ -12,8 +13,19 @@ const send = (m: FromWorker) => process.send?.(m);
 const controllers = new Map<number, AbortController>();
 let loading: Promise<Embedder | CrossEncoder> | undefined;
 
-// The caller is gone (closed, crashed or killed): nothing is left to serve.
+// The caller is gone (closed, crashed or killed): nothing is left to serve. The IPC channel closing says so when
+// the caller ends; the parent watchdog (a thread of its own) says so when it was killed and the main thread is busy.
 process.on('disconnect', () => process.exit(0));
+exitWithParent();
+// SIGTERM and SIGINT end the process, not the job: a model call runs one batch (the pool sends one per request; an
+// in-process embedder yields between batches), and the handler runs as soon as it ends. Explicit, so that a listener
+// some library might add cannot turn the signal's default (exit) off.
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    for (const c of controllers.values()) c.abort();
+    process.exit(signal === 'SIGTERM' ? 143 : 130);
+  });
+}
 
 process.on('message', async (m: ToWorker) => {
   if (m.type === 'init') {
