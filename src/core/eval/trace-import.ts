@@ -98,13 +98,37 @@ export async function readTraceFile(file: string, options: TraceReadOptions): Pr
     try {
       doc = JSON.parse(text);
     } catch (e) {
-      const m = /position (\d+)/.exec(String(e));
-      throw new InputError(file, m ? text.slice(0, Number(m[1])).split('\n').length : firstLine.line, `invalid JSON (neither one JSON document nor one JSON value per line): ${e instanceof Error ? e.message : e}`);
+      throw new InputError(file, lines[jsonErrorLine(text) - 1]?.line ?? firstLine.line, `invalid JSON (neither one JSON document nor one JSON value per line): ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}`);
     }
-    for (const [v, p] of documentRecords(doc, options.format)) record(v, { path: p });
+    for (const [v, p] of documentRecords(doc, options.format)) record(v, clean({ path: p }));
   }
   const traces = options.format === 'jsonl' ? wholeTraces(sink) : assemble(sink);
   return { file, format: options.format, recordsRead, spans: sink.spans.length, traces, skipped: sink.skipped };
+}
+
+/**
+ * The 1-based line of the first syntax error: the position when the engine names one, else the shortest prefix
+ * that fails with something other than "unexpected end" (a prefix before the error is only incomplete).
+ */
+function jsonErrorLine(text: string): number {
+  const lineAt = (pos: number) => text.slice(0, pos).split('\n').length;
+  const incomplete = (n: number) => {
+    try {
+      JSON.parse(text.slice(0, n));
+      return true;
+    } catch (e) {
+      const m = /position (\d+)/.exec(String(e));
+      return /end of (JSON )?input|unterminated|Unexpected end/i.test(String(e)) || (m !== null && Number(m[1]) >= n);
+    }
+  };
+  let lo = 0;
+  let hi = text.length;
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (incomplete(mid)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lineAt(lo);
 }
 
 function parses(text: string): boolean {

@@ -1,4 +1,4 @@
-import { answerText, documentsFrom, isObject, isoTime, num, queryText, str, type SpanKind, type TraceFeedback, type TraceSink, type Where } from './trace-model';
+import { answerText, clean, documentsFrom, isObject, isoTime, num, queryText, str, type SpanKind, type TraceFeedback, type TraceSink, type Where } from './trace-model';
 
 /**
  * Langfuse exports (public API v1 trace and observation objects, as the UI's "Download JSON" of a trace and the
@@ -25,7 +25,7 @@ export function readLangfuseRecord(value: unknown, where: Where, sink: TraceSink
   const feedback = (Array.isArray(value.scores) ? value.scores : []).map(score).filter((f): f is TraceFeedback => !!f);
   sink.spans.push({ traceId: id, spanId: id, kind: 'chain', name: str(value.name), start: isoTime(value.timestamp), query: queryText(value.input), answer: answerText(value.output), feedback, where, seq: sink.seq++ });
   (Array.isArray(value.observations) ? value.observations : []).forEach((o, i) => {
-    if (isObject(o)) observation(o, id, { line: where.line, path: `${where.path ? `${where.path}.` : ''}observations[${i}]` }, sink, id);
+    if (isObject(o)) observation(o, id, clean({ line: where.line, path: `${where.path ? `${where.path}.` : ''}observations[${i}]` }), sink, id);
   });
 }
 
@@ -38,7 +38,7 @@ function observation(o: Record<string, unknown>, traceId: string, where: Where, 
   sink.spans.push({
     traceId,
     spanId: str(o.id),
-    parentId: str(o.parentObservationId) ?? rootId,
+    parentId: str(o.parentObservationId) ?? rootId ?? traceId,
     kind,
     name,
     start: isoTime(o.startTime),

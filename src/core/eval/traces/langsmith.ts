@@ -1,4 +1,4 @@
-import { answerText, documentsFrom, isObject, isoTime, num, queryText, str, type SpanKind, type TraceFeedback, type TraceSink, type Where } from './trace-model';
+import { answerText, clean, documentsFrom, isObject, isoTime, num, queryText, str, type SpanKind, type TraceFeedback, type TraceSink, type Where } from './trace-model';
 
 /**
  * LangSmith exports (the Run and Feedback schemas of the langsmith SDK 0.1–0.4, as `client.list_runs` /
@@ -47,7 +47,7 @@ function run(r: Record<string, unknown>, where: Where, sink: TraceSink, parentTr
     seq: sink.seq++,
   });
   (Array.isArray(r.child_runs) ? r.child_runs : []).forEach((c, i) => {
-    if (isObject(c) && str(c.id)) run(c, { line: where.line, path: `${where.path ? `${where.path}.` : ''}child_runs[${i}]` }, sink, traceId);
+    if (isObject(c) && str(c.id)) run(c, clean({ line: where.line, path: `${where.path ? `${where.path}.` : ''}child_runs[${i}]` }), sink, traceId);
   });
 }
 

@@ -1,6 +1,6 @@
 import { getPath } from '../../retrieve/retriever-config';
 import { openInferenceSpan } from './openinference';
-import { answerText, documentsFrom, isObject, isoTime, messages, nest, queryText, str, type SpanKind, type TraceSink, type TraceSpan, type Where } from './trace-model';
+import { answerText, clean, documentsFrom, isObject, isoTime, messages, nest, queryText, str, type SpanKind, type TraceSink, type TraceSpan, type Where } from './trace-model';
 
 /**
  * OTLP/JSON (ExportTraceServiceRequest, opentelemetry-proto 1.x JSON mapping, as the collector's file exporter and
@@ -37,7 +37,7 @@ export function readOtlpRecord(value: unknown, where: Where, sink: TraceSink): v
 }
 
 function sub(w: Where, path: string): Where {
-  return { line: w.line, path: w.path ? `${w.path}.${path}` : path };
+  return clean({ line: w.line, path: w.path ? `${w.path}.${path}` : path });
 }
 
 function otlpSpan(s: unknown, where: Where, seq: number): TraceSpan | string {
