@@ -104,9 +104,9 @@ function classifyOne(t: RecordedTrace, q: EvalQuery | undefined, docs: DocumentL
 /** How a placed passage serves a relevant label, or undefined. */
 function served(p: PlacedHit, j: Judgment): string | undefined {
   if (p.docId === null || p.docId !== j.target.docId) return undefined;
-  if (j.target.type === 'document') return 'is in the labeled document';
-  if (p.start === undefined || p.end === undefined) return 'is in the document of the labeled span (position unknown)';
-  return spanOverlapsChunk(j.target, { start: p.start, end: p.end }) ? 'holds the labeled span' : undefined;
+  if (j.target.type === 'document') return 'is in the';
+  if (p.start === undefined || p.end === undefined) return 'is in the document (position unknown) of the';
+  return spanOverlapsChunk(j.target, { start: p.start, end: p.end }) ? 'holds the' : undefined;
 }
 
 function spanOf(j: Judgment): { span?: { start: number; end: number } } {
