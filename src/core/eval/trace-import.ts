@@ -192,6 +192,7 @@ function assemble(sink: TraceSink): ImportedTrace[] {
   }
   const groups = new Map<string, TraceSpan[]>();
   for (const s of sink.spans) {
+    if (s.problem) sink.skipped.push({ where: s.where, reason: `trace "${s.traceId}"${s.spanId ? `, span "${s.spanId}"` : ''}: ${s.problem}` });
     const g = groups.get(s.traceId) ?? [];
     g.push(s);
     groups.set(s.traceId, g);

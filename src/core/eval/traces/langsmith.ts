@@ -1,4 +1,4 @@
-import { answerText, clean, documentsFrom, isObject, isoTime, num, queryText, str, type SpanKind, type TraceFeedback, type TraceSink, type Where } from './trace-model';
+import { answerText, clean, servedDocuments, isObject, isoTime, num, queryText, str, type SpanKind, type TraceFeedback, type TraceSink, type Where } from './trace-model';
 
 /**
  * LangSmith exports (the Run and Feedback schemas of the langsmith SDK 0.1–0.4, as `client.list_runs` /
@@ -32,6 +32,7 @@ function run(r: Record<string, unknown>, where: Where, sink: TraceSink, parentTr
   if (isObject(r.feedback_stats)) {
     for (const [key, s] of Object.entries(r.feedback_stats)) if (isObject(s) && num(s.avg) !== undefined && !fb.some((f) => f.name === key)) fb.push({ name: key, score: num(s.avg) });
   }
+  const served = kind === 'retriever' ? servedDocuments(isObject(r.outputs) && r.outputs.documents !== undefined ? r.outputs.documents : r.outputs, 'outputs.documents') : undefined;
   sink.spans.push({
     traceId,
     spanId: id,
@@ -41,7 +42,8 @@ function run(r: Record<string, unknown>, where: Where, sink: TraceSink, parentTr
     start: isoTime(r.start_time),
     query: queryText(r.inputs),
     answer: kind === 'retriever' ? undefined : answerText(r.outputs),
-    documents: kind === 'retriever' ? (documentsFrom(r.outputs) ?? []) : undefined,
+    documents: served?.documents,
+    problem: served?.problem,
     feedback: fb,
     where,
     seq: sink.seq++,

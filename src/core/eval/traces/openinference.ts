@@ -1,5 +1,5 @@
 import { getPath } from '../../retrieve/retriever-config';
-import { answerText, documentsFrom, isObject, isoTime, messages, nest, num, queryText, str, type SpanKind, type TraceFeedback, type TraceSink, type TraceSpan, type Where } from './trace-model';
+import { answerText, isObject, servedDocuments, isoTime, messages, nest, num, queryText, str, type SpanKind, type TraceFeedback, type TraceSink, type TraceSpan, type Where } from './trace-model';
 
 /**
  * OpenInference spans as Phoenix and the OpenInference exporters write them (semantic conventions of
@@ -41,10 +41,10 @@ export function openInferenceSpan(
   const output = at(attrs, 'output.value');
   if (kind === 'retriever') {
     span.query = queryText(input);
-    span.documents = documentsFrom(at(attrs, 'retrieval.documents')) ?? [];
+    ({ documents: span.documents, problem: span.problem } = servedDocuments(at(attrs, 'retrieval.documents'), 'retrieval.documents'));
   } else if (kind === 'reranker') {
     span.query = str(at(attrs, 'reranker.query')) ?? queryText(input);
-    span.documents = documentsFrom(at(attrs, 'reranker.output_documents')) ?? [];
+    ({ documents: span.documents, problem: span.problem } = servedDocuments(at(attrs, 'reranker.output_documents'), 'reranker.output_documents'));
   } else if (kind === 'llm') {
     span.query = lastUser(at(attrs, 'llm.input_messages')) ?? queryText(input);
     span.answer = lastAssistant(at(attrs, 'llm.output_messages')) ?? answerText(output);

@@ -1,6 +1,6 @@
 import { getPath } from '../../retrieve/retriever-config';
 import { openInferenceSpan } from './openinference';
-import { answerText, clean, documentsFrom, isObject, isoTime, messages, nest, queryText, str, type SpanKind, type TraceSink, type TraceSpan, type Where } from './trace-model';
+import { answerText, clean, isObject, servedDocuments, isoTime, messages, nest, queryText, str, type SpanKind, type TraceSink, type TraceSpan, type Where } from './trace-model';
 
 /**
  * OTLP/JSON (ExportTraceServiceRequest, opentelemetry-proto 1.x JSON mapping, as the collector's file exporter and
@@ -60,7 +60,7 @@ function otlpSpan(s: unknown, where: Where, seq: number): TraceSpan | string {
   const at = (p: string) => getPath(attrs, p).value;
   if (kind === 'retriever') {
     span.query = str(flat['gen_ai.retrieval.query.text']) ?? queryText(at('input.value'));
-    span.documents = documentsFrom(flat['gen_ai.retrieval.documents']) ?? documentsFrom(at('retrieval.documents')) ?? [];
+    ({ documents: span.documents, problem: span.problem } = flat['gen_ai.retrieval.documents'] !== undefined ? servedDocuments(flat['gen_ai.retrieval.documents'], 'gen_ai.retrieval.documents') : servedDocuments(at('retrieval.documents'), 'retrieval.documents'));
   } else {
     const inMsgs = messages(flat['gen_ai.input.messages']);
     const outMsgs = messages(flat['gen_ai.output.messages']);

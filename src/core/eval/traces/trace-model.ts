@@ -54,6 +54,8 @@ export interface TraceSpan {
   documents?: TraceDocument[];
   feedback: TraceFeedback[];
   where: Where;
+  /** What could not be read in an otherwise readable span (e.g. documents that are no list of documents). */
+  problem?: string;
   /** Order in the file (ties of `start`). */
   seq: number;
 }
@@ -304,4 +306,11 @@ export function isoTime(v: unknown): string | undefined {
     return Number.isNaN(t) ? undefined : new Date(t).toISOString();
   }
   return undefined;
+}
+
+/** The passages of a retriever span: the list read, or [] with the problem stated when the value is there but unreadable. */
+export function servedDocuments(v: unknown, field: string): { documents: TraceDocument[]; problem?: string } {
+  if (v === undefined || v === null) return { documents: [] };
+  const d = documentsFrom(v);
+  return d ? { documents: d } : { documents: [], problem: `"${field}" is not a list of documents: this span's passages are left out` };
 }

@@ -188,7 +188,7 @@ describe('trace readers: each format to traces (query, served passages, answer, 
     assert.match(r2.skipped[1].reason, /feedback for trace "lf-404", which is in no trace of the file/);
   });
 
-  it('LangSmith: runs with child_runs, a child written on its own line without trace_id, feedback records, a record that is neither', async () => {
+  it('LangSmith: runs with child_runs, a child written on its own line without trace_id, feedback records, a record that is neither, a retriever whose documents are unreadable', async () => {
     const dir = tmp();
     const file = path.join(dir, 'runs.jsonl');
     writeJsonl(file, [
@@ -205,6 +205,7 @@ describe('trace readers: each format to traces (query, served passages, answer, 
       { id: 'r3', parent_run_id: 'r1', run_type: 'llm', name: 'ChatOpenAI', inputs: { messages: [] }, outputs: { generations: [[{ text: 'Ask an admin.' }]] } },
       { run_id: 'r3', key: 'user_score', score: 0, comment: 'useless' },
       { id: 'x' },
+      { id: 'r5', trace_id: 'r1', parent_run_id: 'r1', run_type: 'retriever', inputs: { query: 'reset 2FA' }, outputs: { documents: 'oops' } },
     ]);
     const r = await readTraceFile(file, { format: 'langsmith' });
     assert.equal(r.traces.length, 1);
@@ -214,7 +215,10 @@ describe('trace readers: each format to traces (query, served passages, answer, 
     assert.deepEqual(t.documents, [{ rank: 1, path: 'docs/2fa.md', text: 'Admins reset 2FA under Users.' }, { rank: 2, id: 'kb-1', text: 'Unrelated' }]);
     assert.equal(t.answer, 'Ask an admin.');
     assert.deepEqual(t.feedback, [{ name: 'user_score', score: 0, label: undefined, comment: 'useless' }]);
-    assert.deepEqual(r.skipped, [{ where: { line: 4 }, reason: 'neither a LangSmith run (id and run_type) nor feedback (run_id and key)' }]);
+    assert.deepEqual(r.skipped, [
+      { where: { line: 4 }, reason: 'neither a LangSmith run (id and run_type) nor feedback (run_id and key)' },
+      { where: { line: 5 }, reason: 'trace "r1", span "r5": "outputs.documents" is not a list of documents: this span\'s passages are left out' },
+    ]);
   });
 
   it('generic JSONL (gzip) with --map dotted paths, the same getter as the http retriever; lines of one trace id merge; bad values named by line', async () => {
