@@ -3,18 +3,18 @@ import * as path from 'node:path';
 import { isBeirFolder } from '../../core/corpus/load-beir';
 import { classifyTraceFailures, DEFAULT_FAIL_SCORE, describeTraceFailures } from '../../core/diagnose/trace-failures';
 import { EvalSetFile } from '../../core/eval/evalset-file';
-import { documentLookup } from '../../core/eval/hit-placement';
+import { documentLookup, type DocumentIdRule } from '../../core/eval/hit-placement';
 import { DEFAULT_TRAIN_SHARE, type SampleStrategy } from '../../core/eval/query-log';
 import { describeTraceImport, importTraces, planTraceImport } from '../../core/eval/trace-import';
-import { checkRunName, readRecordedRun, recordedRunFile, recordedRunNames } from '../../core/eval/trace-store';
+import { checkRunName, documentIdProblem, readRecordedRun, recordedRunFile, recordedRunNames } from '../../core/eval/trace-store';
 import { parseFieldMap } from '../../core/eval/traces/generic-jsonl';
-import { TRACE_FORMATS, type TraceFormat } from '../../core/eval/traces/trace-model';
+import { clean, TRACE_FORMATS, type TraceFormat } from '../../core/eval/traces/trace-model';
 import { writeFileAtomic } from '../../core/io/atomic-write';
 import { loadTarget, UsageError, type CliIO } from '../cli-context';
 import { parseCommand } from '../parse-command';
 
 export const importTracesUsage = `retrieval-lens import-traces <workspace> <file> --format ${TRACE_FORMATS.join('|')} [--map query=…,documents=…,id=…,path=…,text=…,score=…,answer=…,feedback=…,label=…,comment=…,timestamp=…,trace=…]
-    [--name prod] [--drop-answers] [--sample N] [--strategy top|random|proportional] [--seed N] [--train-share ${DEFAULT_TRAIN_SHARE}] [--dry-run] [--failures] [--fail-score ${DEFAULT_FAIL_SCORE}]`;
+    [--name prod] [--drop-answers] [--document-id-from id|path] [--document-id-pattern RE --document-id-replace S] [--sample N] [--strategy top|random|proportional] [--seed N] [--train-share ${DEFAULT_TRAIN_SHARE}] [--dry-run] [--failures] [--fail-score ${DEFAULT_FAIL_SCORE}]`;
 
 export const traceFailuresUsage = `retrieval-lens trace-failures <workspace> [--name prod] [--fail-score ${DEFAULT_FAIL_SCORE}] [--json FILE] [--settings FILE]`;
 
@@ -35,6 +35,9 @@ export async function importTracesCommand(argv: string[], io: CliIO): Promise<nu
     'dry-run': { type: 'boolean', default: false },
     failures: { type: 'boolean', default: false },
     'fail-score': { type: 'string', default: String(DEFAULT_FAIL_SCORE) },
+    'document-id-from': { type: 'string' },
+    'document-id-pattern': { type: 'string' },
+    'document-id-replace': { type: 'string' },
   });
   if (positionals.length !== 2) throw new UsageError(`import-traces takes a workspace folder and a trace export file\n${importTracesUsage}`);
   const [workspace, file] = positionals.map((p) => path.resolve(p));
@@ -57,9 +60,13 @@ export async function importTracesCommand(argv: string[], io: CliIO): Promise<nu
   const trainShare = Number(values['train-share']);
   if (!(trainShare >= 0 && trainShare <= 1)) throw new UsageError(`--train-share must be a number from 0 to 1, got "${values['train-share']}"`);
   const failScore = failScoreArg(values['fail-score'] as string);
+  const rule = clean({ from: values['document-id-from'], pattern: values['document-id-pattern'], replace: values['document-id-replace'] }) as DocumentIdRule;
+  const ruleProblem = documentIdProblem(rule);
+  if (ruleProblem) throw new UsageError(`--document-id-*: ${ruleProblem}`);
+  const documentId = Object.keys(rule).length ? rule : undefined;
 
   const evalSet = EvalSetFile.forWorkspace(workspace);
-  const options = { format: values.format as TraceFormat, map, sample, strategy: values.strategy as SampleStrategy, seed, trainShare, dropAnswers: values['drop-answers'] };
+  const options = { format: values.format as TraceFormat, map, sample, strategy: values.strategy as SampleStrategy, seed, trainShare, dropAnswers: values['drop-answers'], documentId };
   if (values['dry-run']) {
     const plan = await planTraceImport(file, evalSet.all(), options);
     for (const line of describeTraceImport(plan)) io.out(line);
@@ -98,7 +105,7 @@ async function printFailures(workspace: string, name: string, failScore: number,
   }
   const run = readRecordedRun(file);
   const target = await loadTarget(workspace, targetArgs, io);
-  const report = classifyTraceFailures(run.traces, target.queries, documentLookup(target.corpus.documents), { failScore });
+  const report = classifyTraceFailures(run.traces, target.queries, documentLookup(target.corpus.documents), { failScore, documentId: run.header.documentId });
   io.out(`trace:${name} — production failures`);
   for (const line of describeTraceFailures(report)) io.out(line);
   if (json) {

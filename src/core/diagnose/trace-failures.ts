@@ -1,7 +1,7 @@
 import { spanOverlapsChunk } from '../eval/chunk-relevance';
 import type { EvalQuery, Judgment } from '../eval/evalset-types';
 import { placeHits, type DocumentIdRule, type DocumentLookup, type PlacedHit } from '../eval/hit-placement';
-import { evalQueryFor } from '../eval/trace-import';
+import { evalQueryIndex } from '../eval/trace-import';
 import type { RecordedTrace } from '../eval/trace-store';
 import type { TraceFeedback } from '../eval/traces/trace-model';
 import type { RetrievedHit } from '../retrieve/retriever';
@@ -64,9 +64,10 @@ export function classifyTraceFailures(traces: RecordedTrace[], queries: EvalQuer
   const failScore = options.failScore ?? DEFAULT_FAIL_SCORE;
   const counts: Record<TraceOutcome, number> = { unjudged: 0, retrieval: 0, generation: 0, 'missing-document': 0 };
   const failures: TraceFailure[] = [];
+  const queryOf = evalQueryIndex(queries);
   for (const t of traces) {
     if (!t.feedback.some((f) => isNegative(f, failScore))) continue;
-    const f = classifyOne(t, evalQueryFor(t, queries), docs, options.documentId);
+    const f = classifyOne(t, queryOf(t), docs, options.documentId);
     counts[f.outcome]++;
     failures.push(f);
   }

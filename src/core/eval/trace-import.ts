@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { InputError } from '../corpus/input-error';
 import { readTextLines } from '../io/text-lines';
 import type { EvalQuery } from './evalset-types';
+import type { DocumentIdRule } from './hit-placement';
 import { DEFAULT_TRAIN_SHARE, displayForm, looseKey, matchKey, MAX_QUERY_CHARS, mergeNearDuplicates, planImport, sampleQueries, type SampleStrategy } from './query-log';
 import type { EvalSetFile } from './evalset-file';
 import { recordedRunFile, writeRecordedRun, type RecordedTrace } from './trace-store';
@@ -233,6 +234,8 @@ export interface TraceImportOptions extends TraceReadOptions {
   trainShare?: number;
   /** Drop answer texts and free-text feedback comments before anything is stored. */
   dropAnswers?: boolean;
+  /** Stored with the run: how served ids become workspace documents. */
+  documentId?: DocumentIdRule;
 }
 
 export interface TraceImportPlan {
@@ -336,15 +339,27 @@ export function describeTraceImport(p: TraceImportPlan, maxSkipped = 20): string
   return out;
 }
 
-/** The eval-set query a recorded trace belongs to: by id, else by match key or loose key of its query. */
-export function evalQueryFor(t: RecordedTrace, queries: EvalQuery[]): EvalQuery | undefined {
-  if (t.queryId) {
-    const q = queries.find((x) => x.id === t.queryId);
-    if (q) return q;
+/**
+ * The eval-set query a recorded trace belongs to: by id, else by match key or loose key of its query. Built once
+ * over the eval set (thousands of traces look up in constant time).
+ */
+export function evalQueryIndex(queries: EvalQuery[]): (t: RecordedTrace) => EvalQuery | undefined {
+  const byId = new Map<string, EvalQuery>();
+  const byKey = new Map<string, EvalQuery>();
+  const byLoose = new Map<string, EvalQuery>();
+  for (const q of queries) {
+    if (!byId.has(q.id)) byId.set(q.id, q);
+    const k = matchKey(q.text);
+    if (!byKey.has(k)) byKey.set(k, q);
+    const l = looseKey(q.text);
+    if (l && !byLoose.has(l)) byLoose.set(l, q);
   }
-  const keys = new Set([t.queryKey, matchKey(t.query)]);
-  const loose = new Set([looseKey(t.queryKey), looseKey(t.query)].filter(Boolean));
-  return queries.find((q) => keys.has(matchKey(q.text))) ?? queries.find((q) => loose.has(looseKey(q.text)));
+  return (t) =>
+    (t.queryId ? byId.get(t.queryId) : undefined) ??
+    byKey.get(t.queryKey) ??
+    byKey.get(matchKey(t.query)) ??
+    (looseKey(t.queryKey) ? byLoose.get(looseKey(t.queryKey)) : undefined) ??
+    (looseKey(t.query) ? byLoose.get(looseKey(t.query)) : undefined);
 }
 
 /**
@@ -356,6 +371,6 @@ export async function importTraces(evalSet: EvalSetFile, workspace: string, file
   const plan = await planTraceImport(file, evalSet.all(), options);
   for (const q of plan.added) evalSet.upsert(q);
   if (plan.added.length) evalSet.save();
-  writeRecordedRun(runFile, name, plan.recorded, { file: path.resolve(file), format: options.format, importedAt: new Date().toISOString(), traces: plan.recorded.length, answersDropped: !!options.dropAnswers });
+  writeRecordedRun(runFile, name, plan.recorded, { file: path.resolve(file), format: options.format, importedAt: new Date().toISOString(), traces: plan.recorded.length, answersDropped: !!options.dropAnswers }, options.documentId);
   return { ...plan, runFile };
 }

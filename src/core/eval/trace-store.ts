@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../corpus/input-error';
 import { writeFileAtomic } from '../io/atomic-write';
+import type { DocumentIdRule } from './hit-placement';
 import type { TraceDocument, TraceFeedback, TraceFormat } from './traces/trace-model';
 
 /**
@@ -42,6 +43,8 @@ export interface RecordedRunHeader {
   name: string;
   updatedAt: string;
   sources: Array<{ file: string; format: TraceFormat; importedAt: string; traces: number; answersDropped: boolean }>;
+  /** How served ids become workspace documents (the `documentId` rule of external retrievers); absent: path, else id. */
+  documentId?: DocumentIdRule;
 }
 
 export interface RecordedRun {
@@ -92,6 +95,10 @@ export function readRecordedRun(file: string): RecordedRun {
     if (!header) {
       const h = v as RecordedRunHeader;
       if (h?.kind !== RECORDED_RUN_KIND || h.version !== 1) throw new InputError(file, i + 1, `not a recorded run (expected a header with kind "${RECORDED_RUN_KIND}", version 1)`);
+      if (h.documentId !== undefined) {
+        const problem = documentIdProblem(h.documentId);
+        if (problem) throw new InputError(file, i + 1, `documentId: ${problem}`);
+      }
       header = h;
       return;
     }
@@ -106,14 +113,32 @@ export function readRecordedRun(file: string): RecordedRun {
 }
 
 /** Merges traces into the run (same trace id: replaced, in place; new ones appended) and writes it atomically. */
-export function writeRecordedRun(file: string, name: string, traces: RecordedTrace[], source: RecordedRunHeader['sources'][number]): RecordedRun {
+export function writeRecordedRun(file: string, name: string, traces: RecordedTrace[], source: RecordedRunHeader['sources'][number], documentId?: DocumentIdRule): RecordedRun {
   const before = fs.existsSync(file) ? readRecordedRun(file) : undefined;
   const byId = new Map((before?.traces ?? []).map((t) => [t.traceId, t]));
   for (const t of traces) byId.set(t.traceId, t);
   const sources = [...(before?.header.sources ?? []).filter((s) => s.file !== source.file), source];
-  const header: RecordedRunHeader = { kind: RECORDED_RUN_KIND, version: 1, name, updatedAt: source.importedAt, sources };
+  const rule = documentId ?? before?.header.documentId;
+  const header: RecordedRunHeader = { kind: RECORDED_RUN_KIND, version: 1, name, updatedAt: source.importedAt, sources, ...(rule ? { documentId: rule } : {}) };
   const all = [...byId.values()];
   fs.mkdirSync(path.dirname(file), { recursive: true });
   writeFileAtomic(file, `${[header, ...all].map((x) => JSON.stringify(x)).join('\n')}\n`);
   return { file, header, traces: all };
+}
+
+/** Why a documentId rule is unusable, or undefined: `from` id|path, `pattern` a valid regular expression, `replace` a string. */
+export function documentIdProblem(rule: unknown): string | undefined {
+  if (typeof rule !== 'object' || rule === null || Array.isArray(rule)) return 'must be an object { from?: "id"|"path", pattern?, replace? }';
+  const r = rule as Record<string, unknown>;
+  if (r.from !== undefined && r.from !== 'id' && r.from !== 'path') return `from must be "id" or "path", got ${JSON.stringify(r.from)}`;
+  if (r.replace !== undefined && typeof r.replace !== 'string') return 'replace must be a string';
+  if (r.pattern !== undefined) {
+    if (typeof r.pattern !== 'string') return 'pattern must be a regular expression string';
+    try {
+      new RegExp(r.pattern);
+    } catch (e) {
+      return `pattern is not a valid regular expression: ${e instanceof Error ? e.message : e}`;
+    }
+  }
+  return undefined;
 }

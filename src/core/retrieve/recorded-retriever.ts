@@ -23,8 +23,8 @@ export function isRecordedName(name: string): boolean {
 export class RecordedRetriever implements Retriever {
   readonly kind = 'recorded' as const;
   readonly capabilities: RetrieverCapabilities = { filters: false, returnsText: true, needsQueryVector: false, concurrency: 8 };
-  /** How hit ids become workspace documents: the default rule (the path when the trace gave one, else the id). */
-  readonly config: { documentId?: DocumentIdRule } = {};
+  /** How hit ids become workspace documents: the run's rule (import-traces --document-id-*), else the path when the trace gave one, else the id. */
+  readonly config: { documentId?: DocumentIdRule };
   private readonly byKey = new Map<string, RecordedTrace>();
   private readonly byLoose = new Map<string, RecordedTrace>();
   private readonly byQueryId = new Map<string, RecordedTrace>();
@@ -35,6 +35,7 @@ export class RecordedRetriever implements Retriever {
     /** Where the run is stored (shown where an engine's URL would be). */
     readonly endpoint: string,
   ) {
+    this.config = run.header.documentId ? { documentId: run.header.documentId } : {};
     const order = run.traces.map((t, i) => ({ t, i })).sort((a, b) => ((a.t.timestamp ?? '') < (b.t.timestamp ?? '') ? -1 : (a.t.timestamp ?? '') > (b.t.timestamp ?? '') ? 1 : a.i - b.i));
     // Later traces overwrite earlier ones: the latest wins.
     for (const { t } of order) {

@@ -144,15 +144,30 @@ describe('retrieval-lens import-traces, eval --retriever trace:NAME, trace-failu
       assert.ok(!/SECRET/.test(stored), 'no answer or comment stored');
       assert.ok(!/SECRET/.test(fs.readFileSync(path.join(ws, '.retrieval-lens', 'evalset.jsonl'), 'utf8')));
 
+      // Production ids that are not workspace paths: the run keeps a documentId rule, used by eval and trace-failures.
+      const kb = path.join(ws, 'kb.jsonl');
+      fs.writeFileSync(kb, `${queries.map((q, i) => JSON.stringify({ trace_id: `k${i}`, query: q.text, documents: [{ id: `kb:${docs[i]}#3` }, { id: `kb:${docs[(i * 2 + 5) % 12]}#1` }], feedback: i % 2 })).join('\n')}\n`);
+      const m = io();
+      assert.equal(await runCli(['import-traces', ws, kb, '--format', 'jsonl', '--name', 'mapped', '--document-id-pattern', '^kb:(.*)#\\d+$', '--document-id-replace', '$1'], m.io), 0, m.err.join('\n'));
+      const mev = io();
+      assert.equal(await runCli(['eval', ws, '--retriever', 'trace:mapped', '--level', 'doc'], mev.io), 0, mev.err.join('\n'));
+      assert.match(mev.err.join('\n'), /trace:mapped: hits placed document 12\n/);
+      const mtf = io();
+      assert.equal(await runCli(['trace-failures', ws, '--name', 'mapped'], mtf.io), 0);
+      assert.match(mtf.out.join('\n'), /unjudged 0, retrieval 0, generation 3, missing-document 0/);
+      assert.match(mtf.out.join('\n'), /rank 2: kb:docs\/[a-z-]+\.md#1 → docs\/[a-z-]+\.md \[document\] is in the labeled document/);
+
       const cases: Array<[string[], RegExp]> = [
+        [['import-traces', ws, kb, '--format', 'jsonl', '--document-id-pattern', '(['], /--document-id-\*: pattern is not a valid regular expression/],
+        [['import-traces', ws, kb, '--format', 'jsonl', '--document-id-from', 'url'], /--document-id-\*: from must be "id" or "path", got "url"/],
         [['import-traces', ws, file], /--format is required: openinference, otlp, langfuse, langsmith, jsonl/],
         [['import-traces', ws, file, '--format', 'zipkin'], /--format must be openinference, otlp, langfuse, langsmith, jsonl, got "zipkin"/],
         [['import-traces', ws, file, '--format', 'jsonl', '--map', 'qq=x'], /--map "qq=x": expected KEY=PATH/],
         [['import-traces', ws, file, '--format', 'otlp', '--map', 'query=x'], /--map applies to --format jsonl only/],
         [['import-traces', ws, file, '--format', 'jsonl', '--name', '../x'], /--name: trace run name "\.\.\/x"/],
         [['import-traces', ws, path.join(ws, 'missing.jsonl'), '--format', 'jsonl'], /missing\.jsonl: cannot read/],
-        [['eval', ws, '--retriever', 'trace:nope', '--level', 'doc'], /no recorded run "nope" in .* \(recorded: trace:private\)/],
-        [['trace-failures', ws, '--name', 'nope'], /no recorded run "nope" .*\(recorded: private\)/],
+        [['eval', ws, '--retriever', 'trace:nope', '--level', 'doc'], /no recorded run "nope" in .* \(recorded: trace:mapped, trace:private\)/],
+        [['trace-failures', ws, '--name', 'nope'], /no recorded run "nope" .*\(recorded: mapped, private\)/],
       ];
       for (const [argv, re] of cases) {
         const e = io();
