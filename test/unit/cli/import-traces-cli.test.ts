@@ -178,4 +178,27 @@ describe('retrieval-lens import-traces, eval --retriever trace:NAME, trace-failu
       fs.rmSync(ws, { recursive: true, force: true });
     }
   });
+
+  it('search and pool take trace:NAME like any external retriever: the served passages placed, pooled for judging beside bm25', async () => {
+    const { ws, queries, docs } = workspace();
+    try {
+      const file = path.join(ws, 'g.jsonl');
+      const text = fs.readFileSync(path.join(ws, docs[3]), 'utf8');
+      const passage = text.slice(text.indexOf('Paragraph'), text.indexOf('Paragraph') + 30);
+      fs.writeFileSync(file, `${JSON.stringify({ trace_id: 'p1', query: queries[0].text, documents: [{ path: docs[3], text: passage }, { id: 'kb-404' }] })}\n`);
+      const c = io();
+      assert.equal(await runCli(['import-traces', ws, file, '--format', 'jsonl'], c.io), 0, c.err.join('\n'));
+      const s1 = io();
+      assert.equal(await runCli(['search', ws, queries[0].text, '--retriever', 'trace:prod'], s1.io), 0, s1.err.join('\n'));
+      const start = text.indexOf(passage);
+      assert.match(s1.out.join('\n'), new RegExp(`  1  2\\.0000  ${docs[3]}  ${docs[3]}:${start}-${start + passage.length}  \\[exact\\]`));
+      assert.match(s1.err.join('\n'), /trace:prod: 2 hits; placed exact 1, unplaced 1/);
+      const p = io();
+      assert.equal(await runCli(['pool', ws, '--retrievers', 'bm25', '--retriever', 'trace:prod', '--k', '5', '--split', 'all'], p.io), 0, p.err.join('\n'));
+      assert.match(p.err.join('\n'), /trace:prod: 1 hits map to no workspace document/);
+      assert.match([...p.out, ...p.err].join('\n'), /Hole@5: keyword \d+% \(\d+\/\d+\) · trace:prod \d+% \(\d+\/\d+\)/);
+    } finally {
+      fs.rmSync(ws, { recursive: true, force: true });
+    }
+  });
 });
