@@ -7,6 +7,7 @@ import { exportCommand, exportUsage } from './commands/export-command';
 import { labelCommand, labelUsage } from './commands/label-command';
 import { importJudgmentsCommand, importJudgmentsUsage } from './commands/import-judgments-command';
 import { importQueriesCommand, importQueriesUsage } from './commands/import-queries-command';
+import { importTracesCommand, importTracesUsage, traceFailuresCommand, traceFailuresUsage } from './commands/import-traces-command';
 import { poolCommand, poolUsage } from './commands/pool-command';
 import { searchCommand, searchUsage } from './commands/search-command';
 import { sweepFusionCommand, sweepFusionUsage } from './commands/sweep-fusion-command';
@@ -24,6 +25,8 @@ const COMMANDS: Record<string, Command> = {
   export: { run: exportCommand, usage: exportUsage },
   label: { run: labelCommand, usage: labelUsage },
   'import-queries': { run: importQueriesCommand, usage: importQueriesUsage },
+  'import-traces': { run: importTracesCommand, usage: importTracesUsage },
+  'trace-failures': { run: traceFailuresCommand, usage: traceFailuresUsage },
   'import-judgments': { run: importJudgmentsCommand, usage: importJudgmentsUsage },
   pool: { run: poolCommand, usage: poolUsage },
   'trial-finetune': { run: trialFinetuneCommand, usage: trialFinetuneUsage },
