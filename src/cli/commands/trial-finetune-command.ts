@@ -36,7 +36,7 @@ export async function trialFinetuneCommand(argv: string[], io: CliIO): Promise<n
   const share = values['train-share'] === undefined ? undefined : Number(values['train-share']);
   if (share !== undefined && !(share > 0 && share < 1)) throw new UsageError(`--train-share must be strictly between 0 and 1, got "${values['train-share']}"`);
 
-  const target = await loadEvalTarget(positionals[0], { requireQueries: true });
+  const target = await loadEvalTarget(positionals[0], { requireQueries: true, settingsFile: values.settings });
   const judged = target.queries.filter((q) => q.judgments.some((j) => j.grade >= 1));
   if (!judged.length) throw new UsageError(`${target.root}: no judged queries`);
   let queries = target.queries;
@@ -59,6 +59,10 @@ export async function trialFinetuneCommand(argv: string[], io: CliIO): Promise<n
     });
     const r = out.result;
     io.out(trialHeadline(r));
+    if (r.other_level) {
+      const x = r.other_level.dense;
+      io.out(`at ${r.other_level.level} level too (mixed labels, ${r.other_level.eval_queries} queries): dense nDCG@10 ${x.baseline.ndcg_cut_10.toFixed(3)} → ${x.adapted.ndcg_cut_10.toFixed(3)} (${x.delta >= 0 ? '+' : ''}${x.delta.toFixed(3)}, 95% CI [${x.ci95.map((v) => v.toFixed(3)).join(', ')}], p = ${x.p_value.toFixed(3)})`);
+    }
     if (r.hybrid) io.out(`hybrid nDCG@10 ${r.hybrid.baseline.ndcg_cut_10.toFixed(3)} → ${r.hybrid.adapted.ndcg_cut_10.toFixed(3)} (${r.hybrid.delta >= 0 ? '+' : ''}${r.hybrid.delta.toFixed(3)}, p = ${r.hybrid.p_value.toFixed(3)})`);
     io.out(`Recall@100 ${r.baseline.recall_100.toFixed(3)} → ${r.adapted.recall_100.toFixed(3)} (${r.by_measure.recall_100.delta >= 0 ? '+' : ''}${r.by_measure.recall_100.delta.toFixed(3)}, 95% CI [${r.by_measure.recall_100.ci95.map((x) => x.toFixed(3)).join(', ')}], p = ${r.by_measure.recall_100.p_value.toFixed(3)})`);
     io.out(`wins ${r.wins}, losses ${r.losses}, ties ${r.ties}; train-vs-eval gap ${r.train_vs_eval.gap >= 0 ? '+' : ''}${r.train_vs_eval.gap.toFixed(3)}`);

@@ -4,6 +4,7 @@ import { DEFAULT_TRAINING_EXPORT, mineTrainingPairs, type TrainingExportOptions,
 import { spanOverlapsChunk } from '../eval/chunk-relevance';
 import { evaluate, type EvaluationResult } from '../eval/evaluate';
 import type { EvalQuery } from '../eval/evalset-types';
+import { levelSupport, type Level } from '../eval/label-level';
 import { compareRuns, seededRandom } from '../eval/significance';
 import type { RetrievalIndex } from '../retrieve/searchable-index';
 import type { FusionConfig } from '../retrieve/types';
@@ -50,6 +51,9 @@ export interface PairedGain {
   delta: number;
   ci95: [number, number];
   p_value: number;
+  /** Eval queries the comparison pairs, and the sample SD of their nDCG@10 differences (for a power estimate). */
+  queries: number;
+  sd_diff: number;
   wins: number;
   losses: number;
   ties: number;
@@ -67,6 +71,11 @@ export interface TrialResult extends PairedGain {
   train_queries: number;
   held_out_queries: number;
   eval_queries: number;
+  /** Labeled relevant (grade ≥ 1) judgments of the train split: the pairs the labels offer. */
+  labeled_pairs: number;
+  /** Labeled pairs that could not be used: no chunk of the index holds the label (not indexed, stale), no vector. */
+  unused_pairs: { no_positive_chunk: number; no_vector: number };
+  /** Pairs the adapter was fitted on, and pairs held out for early stopping (labeled = train + held out + unused). */
   train_pairs: number;
   held_out_pairs: number;
   hard_negatives: number;
@@ -74,6 +83,11 @@ export interface TrialResult extends PairedGain {
   training_hash: string;
   training: Omit<AdapterTrainingResult, 'adapter'> & { settings: AdapterTrainingOptions; mining: TrainingExportOptions; miningMs: number; distanceFromIdentity: number };
   hybrid: PairedGain | null;
+  /**
+   * A mixed eval set (span and document labels) is scored at both levels, as the rest of the report is: the same
+   * adapter, measured at the other level too (null when the labels support one level only).
+   */
+  other_level: { level: Level; eval_queries: number; dense: PairedGain; hybrid: PairedGain | null } | null;
   /** Eval queries whose nDCG@10 the adapter lowered, worst first. */
   worsened: Array<{ qid: string; text: string; before: number; after: number }>;
   improved: Array<{ qid: string; text: string; before: number; after: number }>;
@@ -130,6 +144,7 @@ export async function trialFineTune(index: RetrievalIndex, queries: EvalQuery[],
   const mining = { ...DEFAULT_TRAINING_EXPORT, ...o.mining };
   let t = performance.now();
   const pairs = await mineTrainingPairs(index, trainQueries, mining);
+  const labeledPairs = trainQueries.reduce((s, q) => s + q.judgments.filter((j) => j.grade >= 1).length, 0);
   const examples = await toExamples(index, trainQueries, pairs);
   const miningMs = performance.now() - t;
   const fit = examples.filter((e) => !heldIds.has(e.queryId));
@@ -142,13 +157,24 @@ export async function trialFineTune(index: RetrievalIndex, queries: EvalQuery[],
   const adapter = trained.adapter;
 
   say('scoring dense and hybrid with and without the adapter on the eval split');
-  const run = (qs: EvalQuery[], retriever: 'dense' | 'hybrid', a: QueryAdapter | null, split: 'eval' | 'train' = 'eval') =>
-    evaluate(index, qs, { retriever, level: o.level, depth: o.depth, split, fusion: o.fusion, cutoffs: [10, 100], queryTransform: a ?? undefined });
+  const run = (qs: EvalQuery[], retriever: 'dense' | 'hybrid', a: QueryAdapter | null, split: 'eval' | 'train' = 'eval', level: Level = o.level) =>
+    evaluate(index, qs, { retriever, level, depth: o.depth, split, fusion: o.fusion, cutoffs: [10, 100], queryTransform: a ?? undefined });
   const baselineRun = await run(evalQueries, 'dense', null);
   const adaptedRun = await run(evalQueries, 'dense', adapter);
   const dense = paired(baselineRun, adaptedRun, o.seed);
   let hybrid: PairedGain | null = null;
   if (o.hybrid) hybrid = paired(await run(evalQueries, 'hybrid', null), await run(evalQueries, 'hybrid', adapter), o.seed);
+  // A mixed set: the other level too (chunk level scores the queries with span labels, document level all of them).
+  let other_level: TrialResult['other_level'] = null;
+  const support = levelSupport(evalQueries, 'eval');
+  const other = support.kind === 'mixed' ? support.levels.find((l) => l !== o.level) : undefined;
+  if (other) {
+    say(`scoring the adapter at ${other === 'doc' ? 'document' : 'chunk'} level too (mixed labels)`);
+    const b = await run(evalQueries, 'dense', null, 'eval', other);
+    const oDense = paired(b, await run(evalQueries, 'dense', adapter, 'eval', other), o.seed);
+    const oHybrid = o.hybrid ? paired(await run(evalQueries, 'hybrid', null, 'eval', other), await run(evalQueries, 'hybrid', adapter, 'eval', other), o.seed) : null;
+    other_level = { level: other, eval_queries: b.qrels.size, dense: oDense, hybrid: oHybrid };
+  }
 
   const texts = new Map(queries.map((q) => [q.id, q.text]));
   const c = compareRuns(baselineRun.metrics.perQuery, adaptedRun.metrics.perQuery, 'ndcg_cut_10', { seed: o.seed });
@@ -209,7 +235,9 @@ export async function trialFineTune(index: RetrievalIndex, queries: EvalQuery[],
     split_source: splitSource,
     train_queries: trainQueries.length,
     held_out_queries: heldIds.size,
-    eval_queries: evalQueries.length,
+    eval_queries: baselineRun.qrels.size,
+    labeled_pairs: labeledPairs,
+    unused_pairs: { no_positive_chunk: labeledPairs - pairs.length, no_vector: pairs.length - examples.length },
     train_pairs: fit.length,
     held_out_pairs: heldOut.length,
     hard_negatives: examples.reduce((s, e) => s + e.negatives.length, 0),
@@ -217,6 +245,7 @@ export async function trialFineTune(index: RetrievalIndex, queries: EvalQuery[],
     training: { ...trainingInfo, settings, mining, miningMs, distanceFromIdentity: adapter.distanceFromIdentity() },
     ...dense,
     hybrid,
+    other_level,
     worsened,
     improved,
     train_vs_eval: { train_baseline: trBase.metrics.all.ndcg_cut_10, train_adapted: trAdapted.metrics.all.ndcg_cut_10, train_delta: trainDelta, eval_delta: dense.delta, gap: trainDelta - dense.delta },
@@ -239,7 +268,7 @@ function paired(base: EvaluationResult, adapted: EvaluationResult, seed: number)
       return [m, { delta: x.meanDiff, ci95: x.ci95, p_value: x.pValue }];
     }),
   ) as PairedGain['by_measure'];
-  return { baseline: measures(base), adapted: measures(adapted), delta: c.meanDiff, ci95: c.ci95, p_value: c.pValue, wins: c.wins.length, losses: c.losses.length, ties: c.ties, by_measure };
+  return { baseline: measures(base), adapted: measures(adapted), delta: c.meanDiff, ci95: c.ci95, p_value: c.pValue, queries: c.queries, sd_diff: c.sdDiff, wins: c.wins.length, losses: c.losses.length, ties: c.ties, by_measure };
 }
 
 /** Vectors for the mined pairs; every chunk labeled relevant for a query is masked as its negative, in-batch too. */
