@@ -28,12 +28,13 @@ const TWO_LETTER_ABBREVIATION = /^[a-z]\.[a-z]\.?$/i;
 
 /** The kind of one word (punctuation already stripped), or undefined for an ordinary word. */
 export function tokenKind(word: string): ExactTokenKind | undefined {
+  if (ORDINAL_OR_UNIT.test(word)) return undefined;
   if (/^--[a-z0-9][\w-]*$/i.test(word)) return 'flag';
   if (/^v\d+(?:\.\d+)*$/i.test(word) || /^\d+(?:\.\d+){2,}$/.test(word)) return 'version';
   if (/^[a-z0-9]+(?:_[a-z0-9]+)+$/i.test(word)) return 'snake_case';
   if (/^[a-z_][\w-]*(?:\.[a-z_][\w-]*)+$/i.test(word) && !TWO_LETTER_ABBREVIATION.test(word)) return 'dotted';
   if (/^[a-z0-9]+$/i.test(word) && /[a-z][A-Z]/.test(word)) return 'camelCase';
-  if (/^[a-z0-9]+(?:-[a-z0-9]+)*$/i.test(word) && /\d/.test(word) && /[a-z]/i.test(word) && !ORDINAL_OR_UNIT.test(word)) return 'code';
+  if (/^[a-z0-9]+(?:-[a-z0-9]+)*$/i.test(word) && /\d/.test(word) && /[a-z]/i.test(word)) return 'code';
   return undefined;
 }
 
@@ -73,8 +74,9 @@ export function exactTokens(query: string): ExactToken[] {
 
 /** A word without the punctuation around it; one final period goes (end of sentence), inner dots stay. */
 function strip(raw: string): string {
-  let w = raw.replace(/^[,;:!?()[\]{}"'“”`]+/, '').replace(/[,;:!?()[\]{}"'“”`]+$/, '');
-  if (w.endsWith('.') && !TWO_LETTER_ABBREVIATION.test(w)) w = w.slice(0, -1);
+  const trail = /[,;:!?()[\]{}"'“”`]+$/;
+  let w = raw.replace(/^[,;:!?()[\]{}"'“”`]+/, '').replace(trail, '');
+  if (w.endsWith('.') && !TWO_LETTER_ABBREVIATION.test(w)) w = w.slice(0, -1).replace(trail, '');
   return w;
 }
 
