@@ -136,7 +136,7 @@ describe('diagnosis on the demo workspace', () => {
     assert.match(md, /## Why spans were missed/);
     assert.match(md, /\| exact-match \| \d+ \|/);
     assert.match(md, /\| lexical \| \d+ \|/);
-    assert.match(md, /- \[[ ?]\] \*\*Expected gain justifies cost and latency\*\* — .*\n  - evidence: .*n = \d+ eval queries, p = \d\.\d{3}, 95% CI/);
+    assert.match(md, /- \[[ ?]\] \*\*Expected gain justifies cost and latency\*\* — .*\n {2}- evidence: .*n = \d+ eval queries, p = \d\.\d{3}, 95% CI/);
   });
 
   it('exports training data from the train split only, never a labeled positive as a negative', async () => {
