@@ -125,7 +125,8 @@ export function adapterChecklistItem(g: AdapterGain, reembed: string, rule: Gain
   const verdictWord = j.state === 'met' ? 'the gain is shown' : j.state === 'not-met' ? 'not justified' : 'not settled';
   const detail = `query adapter ${gains}, ${g.worsened} made worse; ${cost}: ${verdictWord} — ${why}`;
   const first = j.levels[0];
-  return checklistItem(item, j.state, detail, { figure: `${gains}`, n: first.evalQueries, nOf: 'eval queries', p: first.pValue, ci95: first.ci95, bar }, j.settle);
+  const figure = j.levels.map((l) => `${sign(l.delta)} nDCG@10${many ? ` at ${LEVEL_WORD[l.level]}` : ''}`).join('; ');
+  return checklistItem(item, j.state, detail, { figure, n: first.evalQueries, nOf: 'eval queries', p: first.pValue, ci95: first.ci95, bar }, j.settle);
 }
 
 /** The verdict's line about it: the same judgement as the checklist item, so the two never disagree. */

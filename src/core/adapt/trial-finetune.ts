@@ -309,6 +309,13 @@ export function trainingHash(pairs: Array<{ queryId: string; positiveChunkId: st
   return crypto.createHash('sha256').update(rows.join('\n')).digest('hex');
 }
 
+/** The full gain in the words the readiness checklist uses: above zero only when the CI and the test agree. */
+function fullGain(c: { ci95: [number, number]; p_value: number }): string {
+  if (c.ci95[0] > 0 && c.p_value <= 0.05) return `the full gain is above zero (CI above zero, p = ${c.p_value.toFixed(3)})`;
+  if (c.ci95[0] > 0) return `the full gain's bootstrap CI lies above zero but the randomization test does not confirm it (p = ${c.p_value.toFixed(3)})`;
+  return 'the full gain is not clearly above zero';
+}
+
 /**
  * A plain reading of the learning curve: does the gain still grow from half the pairs to all of them, by more than
  * the noise (the full-data CI's half width)? Says when the points cannot be told apart.
@@ -323,7 +330,7 @@ export function readCurve(curve: TrialResult['learning_curve']): string {
   const pts = curve.map((c) => `${Math.round(c.share * 100)}% ${fmt(c.delta)}`).join(', ');
   if (last.ci95[1] <= 0) return `No gain at any size (${pts}); the full adapter's CI lies at or below zero. More labels of the same kind are unlikely to turn this around quickly.`;
   if (Math.abs(step) < half) {
-    return `Gain ${pts}: the step from ${Math.round(prev.share * 100)}% to 100% (${fmt(step)}) is inside the noise (CI half width ±${half.toFixed(3)}), so the curve cannot tell whether more labels help; ${last.ci95[0] > 0 ? 'the full gain itself is above zero' : 'the full gain is not clearly above zero'}.`;
+    return `Gain ${pts}: the step from ${Math.round(prev.share * 100)}% to 100% (${fmt(step)}) is inside the noise (CI half width ±${half.toFixed(3)}), so the curve cannot tell whether more labels help; ${fullGain(last)}.`;
   }
   if (step > 0) return `Gain ${pts}: still rising from ${Math.round(prev.share * 100)}% to 100% by more than the noise (±${half.toFixed(3)}): more labeled pairs look likely to help.`;
   return `Gain ${pts}: lower with all pairs than with ${Math.round(prev.share * 100)}%, by more than the noise (±${half.toFixed(3)}): more pairs of this kind are not helping; check the labels or the held-out stopping.`;

@@ -102,7 +102,7 @@ export interface GainJudgement {
 export function judgeGain(g: GainFigures, rule: GainRule = DEFAULT_GAIN_RULE): GainJudgement {
   const powerQueries = queriesForPower(g.sdDiff, g.delta, { alpha: rule.alpha, power: rule.power });
   const agree = g.pValue <= rule.alpha && g.ci95[0] > 0;
-  const method = `power estimate: n = ((z₀.₉₇₅ + z₀.₈)·sd/δ)² with sd ${g.sdDiff.toFixed(3)} of the per-query differences and δ ${sign(g.delta)} (normal approximation; assumes the gain is as large as measured)`;
+  const method = `n = ((z₀.₉₇₅ + z₀.₈)·sd/δ)², sd ${g.sdDiff.toFixed(3)} of the per-query differences, δ ${sign(g.delta)} the measured gain, α ${rule.alpha} two-sided, power ${rule.power}, normal approximation, assuming the true gain is as large as measured`;
   if (!(g.delta > 0) || g.ci95[1] <= 0) {
     return { state: 'not-met', powerQueries, more: 0, why: 'the adapter shows no gain on these labels' };
   }
@@ -114,10 +114,10 @@ export function judgeGain(g: GainFigures, rule: GainRule = DEFAULT_GAIN_RULE): G
   if (g.n < rule.minQueries) reasons.push(`${g.n} eval queries, fewer than the ${rule.minQueries} the rule asks for`);
   if (need > g.n) {
     const more = need - g.n;
-    return { state: 'not-settled', powerQueries, more, why: reasons.join('; '), settle: `label about ${more} more eval queries (${need} in all: the larger of the ${rule.minQueries}-query minimum and the ${method}: ${Number.isFinite(powerQueries) ? powerQueries : '∞'} queries)` };
+    return { state: 'not-settled', powerQueries, more, why: reasons.join('; '), settle: `label about ${more} more eval queries (${need} in all: the larger of the ${rule.minQueries}-query minimum and a power estimate of ${Number.isFinite(powerQueries) ? powerQueries : '∞'} — ${method})` };
   }
   // As many queries as the power estimate asks for, and the test still does not confirm the gain.
-  return { state: 'not-met', powerQueries, more: 0, why: `${reasons.join('; ')}, on as many queries as the ${method} asks for (${powerQueries}): the gain is smaller than measured or absent` };
+  return { state: 'not-met', powerQueries, more: 0, why: `${reasons.join('; ')}, on as many queries as a power estimate asks for (${powerQueries}; ${method}): the gain is smaller than measured or absent` };
 }
 
 /** Combines per-level judgements (a mixed eval set is judged at each level): met only when met at every level. */

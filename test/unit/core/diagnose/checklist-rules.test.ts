@@ -18,7 +18,7 @@ describe('checklist rule: the adapter gain justifies cost and latency', () => {
     assert.equal(j.state, 'not-settled');
     assert.match(j.why, /^p = 0\.051 > 0\.05$/);
     assert.equal(j.more, queriesForPower(0.2, 0.05) - 40);
-    assert.match(j.settle ?? '', new RegExp(`^label about ${j.more} more eval queries \\(${queriesForPower(0.2, 0.05)} in all: .*power estimate: n = \\(\\(z₀\\.₉₇₅ \\+ z₀\\.₈\\)·sd/δ\\)² with sd 0\\.200 .* δ \\+0\\.050`));
+    assert.equal(j.settle, `label about ${j.more} more eval queries (${queriesForPower(0.2, 0.05)} in all: the larger of the 30-query minimum and a power estimate of ${queriesForPower(0.2, 0.05)} — n = ((z₀.₉₇₅ + z₀.₈)·sd/δ)², sd 0.200 of the per-query differences, δ +0.050 the measured gain, α 0.05 two-sided, power 0.8, normal approximation, assuming the true gain is as large as measured)`);
   });
 
   it('a CI lower bound of exactly 0 does not tick, just above 0 does', () => {
