@@ -139,7 +139,7 @@ export function adapterVerdictReason(g: AdapterGain, rule: GainRule = DEFAULT_GA
   const head = `A query adapter (${used}) changes dense retrieval on the eval split by ${gains}`;
   if (j.state === 'met') return `${head} for ${g.usPerQuery.toFixed(0)} µs per query: the gain is shown; try it before training a model`;
   if (j.state === 'not-met') return `${head}: adapting the model shows no gain on these labels`;
-  return `${head}: not settled — ${j.levels.map((l) => l.judgement.why).join('; ')}${j.settle ? `; to settle: ${j.settle}` : ''}`;
+  return `${head}: not settled — ${j.levels.map((l) => (many ? `${LEVEL_WORD[l.level]}: ${l.judgement.why}` : l.judgement.why)).join('; ')}${j.settle ? `; to settle: ${j.settle}` : ''}`;
 }
 
 /** The report's section, as Markdown lines. */

@@ -107,15 +107,19 @@ export function judgeGain(g: GainFigures, rule: GainRule = DEFAULT_GAIN_RULE): G
     return { state: 'not-met', powerQueries, more: 0, why: 'the adapter shows no gain on these labels' };
   }
   if (g.n >= rule.minQueries && agree) return { state: 'met', powerQueries, more: 0, why: `p ≤ ${rule.alpha} and the CI's lower bound is above zero on ${g.n} eval queries` };
-  const need = Math.max(rule.minQueries, powerQueries);
+  // Without the per-query spread (a report written before it was kept) there is no power estimate: the minimum only.
+  const known = Number.isFinite(powerQueries);
+  const need = known ? Math.max(rule.minQueries, powerQueries) : rule.minQueries;
   const reasons: string[] = [];
   if (g.pValue > rule.alpha) reasons.push(`p = ${g.pValue.toFixed(3)} > ${rule.alpha}`);
   if (g.ci95[0] <= 0) reasons.push(`the CI's lower bound ${sign(g.ci95[0])} is not above zero`);
   if (g.n < rule.minQueries) reasons.push(`${g.n} eval queries, fewer than the ${rule.minQueries} the rule asks for`);
   if (need > g.n) {
     const more = need - g.n;
-    return { state: 'not-settled', powerQueries, more, why: reasons.join('; '), settle: `label about ${more} more eval queries (${need} in all: the larger of the ${rule.minQueries}-query minimum and a power estimate of ${Number.isFinite(powerQueries) ? powerQueries : '∞'} — ${method})` };
+    const how = known ? `${need} in all: the larger of the ${rule.minQueries}-query minimum and a power estimate of ${powerQueries} — ${method}` : `the ${rule.minQueries}-query minimum; no power estimate: the spread of the per-query differences is unknown`;
+    return { state: 'not-settled', powerQueries, more, why: reasons.join('; '), settle: `label about ${more} more eval queries (${how})` };
   }
+  if (!known) return { state: 'not-settled', powerQueries, more: 0, why: reasons.join('; '), settle: 'label more eval queries (no power estimate: the spread of the per-query differences is unknown)' };
   // As many queries as the power estimate asks for, and the test still does not confirm the gain.
   return { state: 'not-met', powerQueries, more: 0, why: `${reasons.join('; ')}, on as many queries as a power estimate asks for (${powerQueries}; ${method}): the gain is smaller than measured or absent` };
 }

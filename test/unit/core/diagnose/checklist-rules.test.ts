@@ -44,6 +44,13 @@ describe('checklist rule: the adapter gain justifies cost and latency', () => {
     assert.equal(j.more, j.powerQueries - 21);
   });
 
+  it('without the per-query spread, only the minimum decides how many more (never "Infinity more")', () => {
+    const j = judgeGain({ ...strong, n: 21, pValue: 0.2, sdDiff: NaN });
+    assert.equal(j.state, 'not-settled');
+    assert.equal(j.settle, 'label about 9 more eval queries (the 30-query minimum; no power estimate: the spread of the per-query differences is unknown)');
+    assert.equal(judgeGain({ ...strong, pValue: 0.2, sdDiff: NaN }).state, 'not-settled');
+  });
+
   it('no gain, or enough queries for the power estimate and still no confirmation, is not met', () => {
     assert.equal(judgeGain({ ...strong, delta: -0.01, ci95: [-0.05, 0.02] }).state, 'not-met');
     assert.equal(judgeGain({ ...strong, delta: 0.01, ci95: [-0.03, -0.001] }).state, 'not-met');
