@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { ADAPTERS_DIR, saveAdapter } from '../../core/adapt/adapter-store';
 import { assignTrainSplit, TrialInputError, trialFineTune } from '../../core/adapt/trial-finetune';
-import { renderTrialMarkdown, trialHeadline } from '../../core/adapt/trial-report';
+import { renderTrialMarkdown, trialHeadline, trialPairs } from '../../core/adapt/trial-report';
 import { loadEvalTarget } from '../../core/eval/eval-target';
 import { writeTrecRun } from '../../core/eval/trec-io';
 import { writeFileAtomic } from '../../core/io/atomic-write';
@@ -68,6 +68,7 @@ export async function trialFinetuneCommand(argv: string[], io: CliIO): Promise<n
     io.out(`wins ${r.wins}, losses ${r.losses}, ties ${r.ties}; train-vs-eval gap ${r.train_vs_eval.gap >= 0 ? '+' : ''}${r.train_vs_eval.gap.toFixed(3)}`);
     io.out(`learning curve: ${r.learning_curve.map((c) => `${Math.round(c.share * 100)}% (${c.pairs} pairs) ${c.delta >= 0 ? '+' : ''}${c.delta.toFixed(3)}`).join(', ')}`);
     io.out(r.learning_reading);
+    io.out(`pairs: ${trialPairs(r)}`);
     io.out(`adapter cost: ${r.adapter_cost.multiply_adds} multiply-adds, ${r.adapter_cost.us_per_query.toFixed(0)} µs per query; training ${(r.training.ms / 1000).toFixed(1)} s`);
     if (values.json) writeFileAtomic(values.json, JSON.stringify({ ...r, adapter_id: out.adapter.id, per_query: { baseline: out.baselineRun.metrics.perQuery, adapted: out.adaptedRun.metrics.perQuery }, run_manifest: out.adaptedRun.manifest }, null, 1));
     if (values.markdown) writeFileAtomic(values.markdown, renderTrialMarkdown(r));

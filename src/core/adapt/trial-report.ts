@@ -6,7 +6,7 @@ const ci = (c: [number, number]) => `[${sign(c[0])}, ${sign(c[1])}]`;
 
 /** One line: the dense gain with its CI and p, as the CLI prints it and the readiness report quotes it. */
 export function trialHeadline(r: TrialResult): string {
-  return `query adapter: dense nDCG@10 ${r.baseline.ndcg_cut_10.toFixed(3)} → ${r.adapted.ndcg_cut_10.toFixed(3)} (${sign(r.delta)}, 95% CI ${ci(r.ci95)}, p = ${r.p_value.toFixed(3)}) on ${r.eval_queries} eval queries at ${r.level} level, trained on ${r.train_pairs} of ${r.labeled_pairs} labeled pairs`;
+  return `query adapter: dense nDCG@10 ${r.baseline.ndcg_cut_10.toFixed(3)} → ${r.adapted.ndcg_cut_10.toFixed(3)} (${sign(r.delta)}, 95% CI ${ci(r.ci95)}, p = ${r.p_value.toFixed(3)}) on ${r.eval_queries} eval queries, trained on ${r.train_pairs} pairs`;
 }
 
 /** Labeled pairs vs pairs used, adding up: fitted on, held out, unusable and why. */
