@@ -132,7 +132,7 @@ export interface ExternalMissRow {
   end: number;
   grade: number;
   quote: string;
-  /** query-failed | below-k | chunking | exact-match | not-returned */
+  /** query-failed | below-k | chunking | exact-match | lexical | not-returned */
   category: string;
   evidence: string;
 }
@@ -346,6 +346,8 @@ export interface BaselineConfiguredRow {
 export interface BaselineCategory {
   name: string;
   count: number;
+  /** What the category says to do (CATEGORY_FIX), shown beside its bar. */
+  fix: string;
   /** Bar width in the 400-wide category chart. */
   width: number;
 }
@@ -399,6 +401,20 @@ export interface ReadinessTable {
   notes: string[];
 }
 
+/**
+ * One checklist line: ticked only when the figure it rests on holds at the stated bar; `not-settled` when the
+ * evidence is too thin to say either way (never drawn as a tick).
+ */
+export interface ReadinessChecklistRow {
+  item: string;
+  state: 'met' | 'not-met' | 'not-settled';
+  detail: string;
+  /** The figure, its n, p and CI where it has them, and the bar it is held to, drawn beside the tick. */
+  evidence: string;
+  /** What would settle it (e.g. "label about 40 more eval queries"), when it is not met or not settled. */
+  settle?: string;
+}
+
 /** Everything the readiness report app draws (built by src/extension/webviews/readiness/readiness-model.ts). */
 export interface ReadinessView {
   title: string;
@@ -409,7 +425,7 @@ export interface ReadinessView {
   tables: ReadinessTable[];
   /** Sections without a table: a level not measured, the adapter gain not measured, retrievers not scored. */
   notes: Array<{ id: string; heading?: string; lines: string[] }>;
-  checklist: Array<{ item: string; ok: boolean; detail: string }>;
+  checklist: ReadinessChecklistRow[];
   missed: ReadinessTable;
   generated: string;
 }

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { ADAPTERS_DIR, saveAdapter } from '../../core/adapt/adapter-store';
 import { assignTrainSplit, TrialInputError, trialFineTune } from '../../core/adapt/trial-finetune';
-import { renderTrialMarkdown, trialHeadline } from '../../core/adapt/trial-report';
+import { renderTrialMarkdown, trialHeadline, trialPairs } from '../../core/adapt/trial-report';
 import { writeTrecRun } from '../../core/eval/trec-io';
 import { writeFileAtomic } from '../../core/io/atomic-write';
 import { openIndex, UsageError, withModels, type CliIO, loadTarget, settingsRecord } from '../cli-context';
@@ -58,11 +58,16 @@ export async function trialFinetuneCommand(argv: string[], io: CliIO): Promise<n
     });
     const r = out.result;
     io.out(trialHeadline(r));
+    if (r.other_level) {
+      const x = r.other_level.dense;
+      io.out(`at ${r.other_level.level} level too (mixed labels, ${r.other_level.eval_queries} queries): dense nDCG@10 ${x.baseline.ndcg_cut_10.toFixed(3)} → ${x.adapted.ndcg_cut_10.toFixed(3)} (${x.delta >= 0 ? '+' : ''}${x.delta.toFixed(3)}, 95% CI [${x.ci95.map((v) => v.toFixed(3)).join(', ')}], p = ${x.p_value.toFixed(3)})`);
+    }
     if (r.hybrid) io.out(`hybrid nDCG@10 ${r.hybrid.baseline.ndcg_cut_10.toFixed(3)} → ${r.hybrid.adapted.ndcg_cut_10.toFixed(3)} (${r.hybrid.delta >= 0 ? '+' : ''}${r.hybrid.delta.toFixed(3)}, p = ${r.hybrid.p_value.toFixed(3)})`);
     io.out(`Recall@100 ${r.baseline.recall_100.toFixed(3)} → ${r.adapted.recall_100.toFixed(3)} (${r.by_measure.recall_100.delta >= 0 ? '+' : ''}${r.by_measure.recall_100.delta.toFixed(3)}, 95% CI [${r.by_measure.recall_100.ci95.map((x) => x.toFixed(3)).join(', ')}], p = ${r.by_measure.recall_100.p_value.toFixed(3)})`);
     io.out(`wins ${r.wins}, losses ${r.losses}, ties ${r.ties}; train-vs-eval gap ${r.train_vs_eval.gap >= 0 ? '+' : ''}${r.train_vs_eval.gap.toFixed(3)}`);
     io.out(`learning curve: ${r.learning_curve.map((c) => `${Math.round(c.share * 100)}% (${c.pairs} pairs) ${c.delta >= 0 ? '+' : ''}${c.delta.toFixed(3)}`).join(', ')}`);
     io.out(r.learning_reading);
+    io.out(`pairs: ${trialPairs(r)}`);
     io.out(`adapter cost: ${r.adapter_cost.multiply_adds} multiply-adds, ${r.adapter_cost.us_per_query.toFixed(0)} µs per query; training ${(r.training.ms / 1000).toFixed(1)} s`);
     if (values.json) writeFileAtomic(values.json, JSON.stringify({ ...r, adapter_id: out.adapter.id, per_query: { baseline: out.baselineRun.metrics.perQuery, adapted: out.adaptedRun.metrics.perQuery }, run_manifest: { ...out.adaptedRun.manifest, settings: settingsRecord(target) } }, null, 1));
     if (values.markdown) writeFileAtomic(values.markdown, renderTrialMarkdown(r));

@@ -66,6 +66,15 @@ describe('baseline view model', () => {
     assert.ok(baselineView(result([dense], { categories: categories({}) })).categories.every((c) => c.width === 0));
   });
 
+  it('gives exact-match and lexical misses each their own row and fix', () => {
+    const v = baselineView(result([dense], { categories: categories({ 'exact-match': 1, lexical: 9 }) }));
+    const exact = v.categories.find((c) => c.name === 'exact-match');
+    const lexical = v.categories.find((c) => c.name === 'lexical');
+    assert.deepEqual([exact?.count, lexical?.count], [1, 9]);
+    assert.match(exact?.fix ?? '', /exact token/);
+    assert.match(lexical?.fix ?? '', /hybrid .* or a stronger base embedding model: keyword search finds it by shared words/);
+  });
+
   it('states the adapter the "+ adapter" runs used, or why there is none', () => {
     assert.equal(baselineView(result([dense])).adapter.before, 'No query adapter is on (retrievalLens.queryAdapter). ');
     const on = baselineView(result([dense, adapted], { adapter: { id: 'adapter-x', note: '', trained: '+0.050 nDCG@10' } })).adapter;

@@ -1,4 +1,4 @@
-import { FAILURE_CATEGORIES } from '../../../core/diagnose/diagnose-misses';
+import { CATEGORY_FIX, FAILURE_CATEGORIES } from '../../../core/diagnose/diagnose-misses';
 import { LEVEL_NAME } from '../../../core/eval/label-level';
 import { sweepVerdict, type FusionSweep, type SweepPoint } from '../../../core/eval/fusion-sweep';
 import { compareRuns } from '../../../core/eval/significance';
@@ -124,7 +124,7 @@ export function baselineView(result: BaselineResult): BaselineView {
     missesTitle: `Why the ${result.baselineRetriever} baseline misses (${total} missed spans)`,
     categories: FAILURE_CATEGORIES.map((name) => {
       const n = result.categories[name];
-      return { name, count: n, width: total ? Math.max(n ? 2 : 0, (n / total) * CATEGORY_WIDTH) : 0 };
+      return { name, count: n, fix: CATEGORY_FIX[name], width: total ? Math.max(n ? 2 : 0, (n / total) * CATEGORY_WIDTH) : 0 };
     }),
   };
 }
