@@ -13,8 +13,10 @@ import { writeFileAtomic } from '../../core/io/atomic-write';
 import { loadTarget, UsageError, type CliIO } from '../cli-context';
 import { parseCommand } from '../parse-command';
 
-export const importTracesUsage = `retrieval-lens import-traces <workspace> <file> --format ${TRACE_FORMATS.join('|')} [--map query=…,documents=…,id=…,path=…,text=…,score=…,answer=…,feedback=…,label=…,comment=…,timestamp=…,trace=…]
-    [--name prod] [--drop-answers] [--document-id-from id|path] [--document-id-pattern RE --document-id-replace S] [--sample N] [--strategy top|random|proportional] [--seed N] [--train-share ${DEFAULT_TRAIN_SHARE}] [--dry-run] [--failures] [--fail-score ${DEFAULT_FAIL_SCORE}]`;
+export const importTracesUsage = `retrieval-lens import-traces <workspace> <file> --format ${TRACE_FORMATS.join('|')}
+    [--map query=…,documents=…,id=…,path=…,text=…,score=…,answer=…,feedback=…,label=…,comment=…,timestamp=…,trace=…]
+    [--name prod] [--drop-answers] [--document-id-from id|path] [--document-id-pattern RE --document-id-replace S]
+    [--sample N] [--strategy top|random|proportional] [--seed N] [--train-share ${DEFAULT_TRAIN_SHARE}] [--dry-run] [--failures] [--fail-score ${DEFAULT_FAIL_SCORE}]`;
 
 export const traceFailuresUsage = `retrieval-lens trace-failures <workspace> [--name prod] [--fail-score ${DEFAULT_FAIL_SCORE}] [--json FILE] [--settings FILE]`;
 
