@@ -44,7 +44,15 @@ export default tseslint.config(
     // One direction of dependencies (docs/ARCHITECTURE.md): the core and the CLI run without an editor.
     files: ['src/core/**/*.ts', 'src/cli/**/*.ts'],
     rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'src/core and src/cli never import the editor API' }], patterns: [{ group: ['**/extension/**', '**/webview-ui/**'], message: 'src/core and src/cli do not depend on the editor side' }] }],
+      '@typescript-eslint/no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'src/core and src/cli never import the editor API' }], patterns: [{ group: ['**/extension/**', '**/webview-ui/**'], message: 'src/core and src/cli do not depend on the editor side' }, { group: ['**/protocol', '**/protocol/**', '!./worker-protocol'], message: 'the webview protocol is built on the core, never the other way: a type the core needs belongs to the core' }] }],
+    },
+  },
+  {
+    // A webview app talks to its host through its protocol file only (src/protocol/<webview>.ts re-exports the view
+    // types it needs); it never imports the core, the extension or the CLI.
+    files: ['webview-ui/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'webview apps run in the browser' }], patterns: [{ group: ['**/src/core/**', '**/src/extension/**', '**/src/cli/**'], message: 'a webview app imports its protocol file (src/protocol/<webview>.ts), which re-exports the view types it needs' }] }],
     },
   },
   {

@@ -5,7 +5,7 @@ import type { EvalQuery } from '../core/eval/evalset-types';
 import { evaluateRetriever, type RetrieverEvaluationResult } from '../core/eval/evaluate-retriever';
 import { documentLookup, placeHits, type DocumentIdRule } from '../core/eval/hit-placement';
 import type { MetadataFilter } from '../core/retrieve/types';
-import type { ExternalColumn } from '../protocol';
+import type { ExternalColumn } from '../protocol/inspector';
 import { retrieverRanking, type NamedRanking } from '../core/eval/pool';
 import { compareRuns, type Comparison } from '../core/eval/significance';
 import type { WorkspaceIndex } from '../core/index/workspace-index';

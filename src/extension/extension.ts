@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { workspaceWriteRefusal } from '../core/workspace-trust';
-import type { HostInfo } from '../protocol';
+import type { HostInfo } from '../protocol/inspector';
 import { AdapterService } from './adapter-service';
 import { Annotations } from './annotations';
 import { COMMANDS } from './commands';

@@ -9,7 +9,7 @@ import { formatStageProgress, ProgressEta } from '../core/index/progress-eta';
 import { WorkspaceIndex } from '../core/index/workspace-index';
 import type { KeywordConfig } from '../core/retrieve/types';
 import type { TrustDecision } from '../core/workspace-trust';
-import type { IndexStatus } from '../protocol';
+import type { IndexStatus } from '../protocol/inspector';
 import { needsRebuild, readConfig } from './config';
 import { FileSync } from './file-sync';
 import { IndexStatusBar } from './index-status-bar';

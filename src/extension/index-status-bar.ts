@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { IndexStatus } from '../protocol';
+import type { IndexStatus } from '../protocol/inspector';
 import { md, safeMarkdown } from './safe-markdown';
 
 /**

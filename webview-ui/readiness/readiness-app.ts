@@ -1,5 +1,5 @@
 import { html, nothing, type TemplateResult } from 'lit';
-import type { HostToReadiness, ReadinessChecklistRow, ReadinessTable, ReadinessToHost, ReadinessView } from '../../src/protocol';
+import type { HostToReadiness, ReadinessChecklistRow, ReadinessTable, ReadinessToHost, ReadinessView } from '../../src/protocol/readiness';
 import { appMessenger } from '../shared/vscode-api';
 import { ViewApp } from '../shared/view-app';
 

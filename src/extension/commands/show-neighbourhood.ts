@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { NeighbourhoodState } from '../../protocol';
+import type { NeighbourhoodState } from '../../protocol/neighbourhood';
 import { readConfig } from '../config';
 import { revealSpan } from '../webviews/inspector/inspector-controller';
 import { queryNeighbourhood } from '../webviews/neighbourhood/neighbourhood-host';

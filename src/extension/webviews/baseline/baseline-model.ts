@@ -2,7 +2,7 @@ import { CATEGORY_FIX, FAILURE_CATEGORIES } from '../../../core/diagnose/diagnos
 import { LEVEL_NAME } from '../../../core/eval/label-level';
 import { sweepVerdict, type FusionSweep, type SweepPoint } from '../../../core/eval/fusion-sweep';
 import { compareRuns } from '../../../core/eval/significance';
-import type { BaselineComparison, BaselineConfiguredRow, BaselineMetricChart, BaselineSweepChart, BaselineView } from '../../../protocol';
+import type { BaselineComparison, BaselineConfiguredRow, BaselineMetricChart, BaselineSweepChart, BaselineView } from '../../../protocol/baseline';
 import type { ConfiguredRetrieversBaseline } from '../../configured-retrievers';
 import { runName, type BaselineResult } from './baseline-run';
 

@@ -5,7 +5,7 @@ import { diagnoseMisses, relevantChunks } from '../../../core/diagnose/diagnose-
 import type { Grade } from '../../../core/eval/evalset-types';
 import type { WorkspaceIndex } from '../../../core/index/workspace-index';
 import { RETRIEVERS, type MetadataFilter } from '../../../core/retrieve/types';
-import type { ExternalColumn, HostInfo, InitState, MissedSpan, SearchParams, SearchView } from '../../../protocol';
+import type { ExternalColumn, HostInfo, InitState, MissedSpan, SearchParams, SearchView } from '../../../protocol/inspector';
 import type { SearchHit } from '../../../core/retrieve/types';
 import type { AdapterService } from '../../adapter-service';
 import type { EvalSetService } from '../../eval-set-service';

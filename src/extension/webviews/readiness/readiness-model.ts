@@ -3,7 +3,7 @@ import { evidenceLine, pairsSentence } from '../../../core/diagnose/checklist-ru
 import { CATEGORY_FIX, FAILURE_CATEGORIES } from '../../../core/diagnose/diagnose-misses';
 import { targetNoun, type ReadinessReport } from '../../../core/diagnose/readiness-report';
 import { LEVEL_NAME } from '../../../core/eval/label-level';
-import type { ReadinessTable, ReadinessView } from '../../../protocol';
+import type { ReadinessTable, ReadinessView } from '../../../protocol/readiness';
 
 /**
  * The fine-tune readiness report as the app draws it: verdict, tables under their level headings, the expected gain
