@@ -15,15 +15,10 @@ import { WorkspaceIndex } from '../core/index/workspace-index';
 import type { RetrievalSettings } from '../core/workspace-settings';
 import type { RetrieverName } from '../core/retrieve/types';
 import { formatStageProgress, ProgressEta } from '../core/index/progress-eta';
+import type { CliIO } from './cli-io';
 import { progressLine } from './progress-line';
 
-/** Where the CLI writes output and reads nothing else from: injectable for tests. */
-export interface CliIO {
-  out: (text: string) => void;
-  err: (text: string) => void;
-  /** stderr when it is a terminal: progress is one line rewritten in place there (see progress-line.ts). */
-  tty?: { write: (raw: string) => void; columns?: number };
-}
+export type { CliIO } from './cli-io';
 
 /** Bad arguments or input files: exit code 2 with the message. */
 export class UsageError extends Error {}

@@ -10,10 +10,10 @@ import { RUNS_DIR, saveRun } from '../../core/eval/run-manifest';
 import { writeFileAtomic } from '../../core/io/atomic-write';
 import { availableRetrievers } from '../../core/retrieve/types';
 import { workspaceWriteRefusal } from '../../core/workspace-trust';
-import type { AdapterService } from '../adapter-service';
-import type { EvalSetService } from '../eval-set-service';
+import type { AdapterService } from '../adapt/adapter-service';
+import type { EvalSetService } from '../eval-set/eval-set-service';
 import { readConfig, updateSetting } from '../config';
-import type { IndexService } from '../index-service';
+import type { IndexService } from '../indexing/index-service';
 import type { CommandFactory } from './registry';
 import { plainMessageText } from '../safe-markdown';
 

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { FAILURE_CATEGORIES, type FailureCategory } from '../../../src/core/diagnose/diagnose-misses';
 import type { EvaluationResult } from '../../../src/core/eval/evaluate';
 import { baselineView, CATEGORY_WIDTH } from '../../../src/extension/webviews/baseline/baseline-model';
-import type { BaselineResult, BaselineRun } from '../../../src/extension/webviews/baseline/baseline-run';
+import type { BaselineResult, BaselineRun } from '../../../src/extension/webviews/baseline/baseline-host';
 
 /** An evaluation result with the given per-query nDCG@10 (the mean is its average, as trec_eval reports it). */
 function evaluation(perQuery: Record<string, number>, extra: Record<string, number> = {}): EvaluationResult {

@@ -3,8 +3,8 @@ import { LEVEL_NAME } from '../../../core/eval/label-level';
 import { sweepVerdict, type FusionSweep, type SweepPoint } from '../../../core/eval/fusion-sweep';
 import { compareRuns } from '../../../core/eval/significance';
 import type { BaselineComparison, BaselineConfiguredRow, BaselineMetricChart, BaselineSweepChart, BaselineView } from '../../../protocol/baseline';
-import type { ConfiguredRetrieversBaseline } from '../../configured-retrievers';
-import { runName, type BaselineResult } from './baseline-run';
+import type { ConfiguredRetrieversBaseline } from '../../retrievers/configured-retrievers';
+import { runName, type BaselineResult } from './baseline-host';
 
 /**
  * The baseline results as the app draws them: chart bars and points, per-query wins and losses, the configured

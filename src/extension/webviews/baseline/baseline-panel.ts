@@ -3,7 +3,7 @@ import { BASELINE_TO_HOST_CHECKS, type BaselineToHost, type BaselineView, type H
 import { Messenger, type WireMessage } from '../../../protocol/messenger';
 import { webviewHtml, webviewOptions } from '../webview-html';
 import { baselineView } from './baseline-model';
-import type { BaselineResult } from './baseline-run';
+import type { BaselineResult } from './baseline-host';
 
 export const BASELINE_VIEW_TYPE = 'retrievalLens.baseline';
 

@@ -1,11 +1,11 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { EvalQuery } from '../core/eval/evalset-types';
-import { buildPool, judgingOrder, localRankings, type NamedRanking, type Pool, type PoolItem } from '../core/eval/pool';
-import type { WorkspaceIndex } from '../core/index/workspace-index';
-import { availableRetrievers, type RetrieverName } from '../core/retrieve/types';
+import type { EvalQuery } from '../../core/eval/evalset-types';
+import { buildPool, judgingOrder, localRankings, type NamedRanking, type Pool, type PoolItem } from '../../core/eval/pool';
+import type { WorkspaceIndex } from '../../core/index/workspace-index';
+import { availableRetrievers, type RetrieverName } from '../../core/retrieve/types';
 import type { EvalSetService } from './eval-set-service';
-import type { IndexService } from './index-service';
+import type { IndexService } from '../indexing/index-service';
 
 /** The pool key of a passage for a query: a skipped passage stays skipped while the session lasts. */
 export function poolItemKey(item: PoolItem): string {

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { editorSwitch } from './config';
+import { editorSwitch } from '../config';
 
 /** Set once the walkthrough has been shown to this user (global state: any workspace, any window). */
 export const FIRST_RUN_KEY = 'retrievalLens.walkthroughShown';

@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
-import { adapterSelectionKey, selectAdapter, type LoadedAdapter } from '../core/adapt/adapter-selection';
-import type { WorkspaceIndex } from '../core/index/workspace-index';
-import { setting } from './config';
-import { plainMessageText } from './safe-markdown';
+import { adapterSelectionKey, selectAdapter, type LoadedAdapter } from '../../core/adapt/adapter-selection';
+import type { WorkspaceIndex } from '../../core/index/workspace-index';
+import { setting } from '../config';
+import { plainMessageText } from '../safe-markdown';
 
 export type { LoadedAdapter };
 

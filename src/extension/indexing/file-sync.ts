@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
-import type { SourceDocument } from '../core/corpus/document';
-import { loadWorkspaceFile } from '../core/corpus/load-folder';
-import type { WorkspaceIndex } from '../core/index/workspace-index';
-import { readConfig } from './config';
+import type { SourceDocument } from '../../core/corpus/document';
+import { loadWorkspaceFile } from '../../core/corpus/load-folder';
+import type { WorkspaceIndex } from '../../core/index/workspace-index';
+import { readConfig } from '../config';
 
 /** What file sync needs from the index's owner. */
 export interface FileSyncHost {

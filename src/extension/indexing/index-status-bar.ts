@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
-import type { IndexStatus } from '../protocol/inspector';
-import { md, safeMarkdown } from './safe-markdown';
+import type { IndexStatus } from '../../protocol/inspector';
+import { md, safeMarkdown } from '../safe-markdown';
 
 /**
  * The index's status bar item: state and chunk count (a shield in Restricted Mode); the tooltip lists documents,

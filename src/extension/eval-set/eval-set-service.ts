@@ -1,12 +1,12 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { EVALSET_PATH, EvalSetFile, type EvalSetConflict, type SaveResult } from '../core/eval/evalset-file';
-import { judgmentKey } from '../core/eval/evalset-merge';
-import type { EvalQuery, Grade, Judgment } from '../core/eval/evalset-types';
-import type { QueryLogImportOptions, QueryLogImportSummary } from '../core/eval/query-log';
-import { importQueryLog } from '../core/eval/query-log-import';
-import { makeSpanTarget, reanchor } from '../core/eval/span-anchor';
-import { plainMessageText } from './safe-markdown';
+import { EVALSET_PATH, EvalSetFile, type EvalSetConflict, type SaveResult } from '../../core/eval/evalset-file';
+import { judgmentKey } from '../../core/eval/evalset-merge';
+import type { EvalQuery, Grade, Judgment } from '../../core/eval/evalset-types';
+import type { QueryLogImportOptions, QueryLogImportSummary } from '../../core/eval/query-log';
+import { importQueryLog } from '../../core/eval/query-log-import';
+import { makeSpanTarget, reanchor } from '../../core/eval/span-anchor';
+import { plainMessageText } from '../safe-markdown';
 
 /** The workspace eval set: loaded lazily, re-read when the file changes, written atomically on every label. */
 export class EvalSetService implements vscode.Disposable {

@@ -1,13 +1,13 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { cachedHubModel, formatDownload, isHubId, resolveEmbeddingModel, type ResolvedModel } from '../core/embed/model-download';
-import { EmbedderPool } from '../core/embed/embedder-pool';
-import type { OpenAIEmbedder } from '../core/embed/openai-embedder';
-import { WorkerCrossEncoder } from '../core/embed/worker-models';
-import { BUILT_IN_MODEL } from '../core/workspace-trust';
-import { updateSetting } from './config';
+import { cachedHubModel, formatDownload, isHubId, resolveEmbeddingModel, type ResolvedModel } from '../../core/embed/model-download';
+import { EmbedderPool } from '../../core/embed/embedder-pool';
+import type { OpenAIEmbedder } from '../../core/embed/openai-embedder';
+import { WorkerCrossEncoder } from '../../core/embed/worker-models';
+import { BUILT_IN_MODEL } from '../../core/workspace-trust';
+import { updateSetting } from '../config';
 import { indexEmbeddingEndpoint, openEndpointEmbedder } from './endpoint-embedder';
-import { plainMessageText } from './safe-markdown';
+import { plainMessageText } from '../safe-markdown';
 
 /**
  * The models the index runs with, each in a process of its own (src/core/embed/worker-models.ts), or an

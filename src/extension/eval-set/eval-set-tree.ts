@@ -1,12 +1,12 @@
 import * as vscode from 'vscode';
-import type { EvalQuery, Judgment } from '../core/eval/evalset-types';
-import { chunkQrels } from '../core/eval/chunk-relevance';
-import { readConfig } from './config';
+import type { EvalQuery, Judgment } from '../../core/eval/evalset-types';
+import { chunkQrels } from '../../core/eval/chunk-relevance';
+import { readConfig } from '../config';
 import type { EvalSetService } from './eval-set-service';
-import type { IndexService } from './index-service';
-import { describeHoles, type PoolItem } from '../core/eval/pool';
+import type { IndexService } from '../indexing/index-service';
+import { describeHoles, type PoolItem } from '../../core/eval/pool';
 import { poolItemKey, type JudgingQueue, type PoolItemNode, type PoolQueryNode } from './judging-queue';
-import { markdownCodeBlock, md, safeMarkdown } from './safe-markdown';
+import { markdownCodeBlock, md, safeMarkdown } from '../safe-markdown';
 
 type Node =
   | { kind: 'query'; query: EvalQuery }

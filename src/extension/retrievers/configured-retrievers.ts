@@ -1,22 +1,22 @@
 import * as vscode from 'vscode';
-import { levelSupport } from '../core/eval/label-level';
-import { diagnoseFetchedHits } from '../core/diagnose/external-misses';
-import type { EvalQuery } from '../core/eval/evalset-types';
-import { evaluateRetriever, type RetrieverEvaluationResult } from '../core/eval/evaluate-retriever';
-import { documentLookup, placeHits, type DocumentIdRule } from '../core/eval/hit-placement';
-import type { MetadataFilter } from '../core/retrieve/types';
-import type { ExternalColumn } from '../protocol/inspector';
-import { retrieverRanking, type NamedRanking } from '../core/eval/pool';
-import { compareRuns, type Comparison } from '../core/eval/significance';
-import type { WorkspaceIndex } from '../core/index/workspace-index';
-import { createExternalRetriever, type ExternalRetriever } from '../core/retrieve/external-retrievers';
-import { LocalRetriever } from '../core/retrieve/local-retriever';
-import { unappliedFilter } from '../core/retrieve/retriever';
-import { destination, RetrieverConsent } from '../core/retrieve/retriever-consent';
-import type { SecretSource } from '../core/retrieve/secret-source';
-import { nestedSettingName } from '../core/workspace-settings';
-import { retrieversSetting } from './config';
-import { plainMessageText } from './safe-markdown';
+import { levelSupport } from '../../core/eval/label-level';
+import { diagnoseFetchedHits } from '../../core/diagnose/external-misses';
+import type { EvalQuery } from '../../core/eval/evalset-types';
+import { evaluateRetriever, type RetrieverEvaluationResult } from '../../core/eval/evaluate-retriever';
+import { documentLookup, placeHits, type DocumentIdRule } from '../../core/eval/hit-placement';
+import type { MetadataFilter } from '../../core/retrieve/types';
+import type { ExternalColumn } from '../../protocol/inspector';
+import { retrieverRanking, type NamedRanking } from '../../core/eval/pool';
+import { compareRuns, type Comparison } from '../../core/eval/significance';
+import type { WorkspaceIndex } from '../../core/index/workspace-index';
+import { createExternalRetriever, type ExternalRetriever } from '../../core/retrieve/external-retrievers';
+import { LocalRetriever } from '../../core/retrieve/local-retriever';
+import { unappliedFilter } from '../../core/retrieve/retriever';
+import { destination, RetrieverConsent } from '../../core/retrieve/retriever-consent';
+import type { SecretSource } from '../../core/retrieve/secret-source';
+import { nestedSettingName } from '../../core/workspace-settings';
+import { retrieversSetting } from '../config';
+import { plainMessageText } from '../safe-markdown';
 
 /** One configured retriever's line in the baseline view: scored, or why it was not contacted or failed. */
 export interface ConfiguredRetrieverLine {

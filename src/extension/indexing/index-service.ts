@@ -1,20 +1,20 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { ChunkerConfig } from '../core/chunking/chunk';
-import { chunkerKey } from '../core/chunking/chunker-key';
-import { buildDocument } from '../core/corpus/build-document';
-import { loadFolderCorpus } from '../core/corpus/load-folder';
-import { indexFolderName } from '../core/index/index-folder';
-import { formatStageProgress, ProgressEta } from '../core/index/progress-eta';
-import { WorkspaceIndex } from '../core/index/workspace-index';
-import type { KeywordConfig } from '../core/retrieve/types';
-import type { TrustDecision } from '../core/workspace-trust';
-import type { IndexStatus } from '../protocol/inspector';
-import { needsRebuild, readConfig } from './config';
+import type { ChunkerConfig } from '../../core/chunking/chunk';
+import { chunkerKey } from '../../core/chunking/chunker-key';
+import { buildDocument } from '../../core/corpus/build-document';
+import { loadFolderCorpus } from '../../core/corpus/load-folder';
+import { indexFolderName } from '../../core/index/index-folder';
+import { formatStageProgress, ProgressEta } from '../../core/index/progress-eta';
+import { WorkspaceIndex } from '../../core/index/workspace-index';
+import type { KeywordConfig } from '../../core/retrieve/types';
+import type { TrustDecision } from '../../core/workspace-trust';
+import type { IndexStatus } from '../../protocol/inspector';
+import { needsRebuild, readConfig } from '../config';
 import { FileSync } from './file-sync';
 import { IndexStatusBar } from './index-status-bar';
 import { ModelProcesses } from './model-processes';
-import { plainMessageText } from './safe-markdown';
+import { plainMessageText } from '../safe-markdown';
 
 /**
  * Owns the workspace index: built on command (never at activation), models in processes of their own, progress

@@ -7,10 +7,10 @@ import type { WorkspaceIndex } from '../../../core/index/workspace-index';
 import { RETRIEVERS, type MetadataFilter } from '../../../core/retrieve/types';
 import type { ExternalColumn, HostInfo, InitState, MissedSpan, SearchParams, SearchView } from '../../../protocol/inspector';
 import type { SearchHit } from '../../../core/retrieve/types';
-import type { AdapterService } from '../../adapter-service';
-import type { EvalSetService } from '../../eval-set-service';
+import type { AdapterService } from '../../adapt/adapter-service';
+import type { EvalSetService } from '../../eval-set/eval-set-service';
 import { readConfig } from '../../config';
-import type { IndexService } from '../../index-service';
+import type { IndexService } from '../../indexing/index-service';
 import type { InspectorHandlers } from './inspector-panel';
 import { checkSearch, labelOf, missBaseline, missedSpans, ResultRows, timings } from './inspector-model';
 

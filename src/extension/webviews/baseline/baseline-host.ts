@@ -8,7 +8,7 @@ import { RUNS_DIR, saveRun } from '../../../core/eval/run-manifest';
 import type { WorkspaceIndex } from '../../../core/index/workspace-index';
 import type { RetrieverName } from '../../../core/retrieve/types';
 import type { QueryAdapter } from '../../../core/adapt/query-adapter';
-import type { ConfiguredRetrieversBaseline } from '../../configured-retrievers';
+import type { ConfiguredRetrieversBaseline } from '../../retrievers/configured-retrievers';
 
 /** One evaluated configuration; `adapter` is the query adapter's id for "dense + adapter" and "hybrid + adapter". */
 export interface BaselineRun {

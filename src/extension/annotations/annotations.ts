@@ -1,13 +1,13 @@
 import * as vscode from 'vscode';
-import type { Chunk, ChunkLint } from '../core/chunking/chunk';
-import { lintChunks } from '../core/chunking/chunk-lints';
-import { createChunker } from '../core/chunking/chunker-registry';
-import type { SourceDocument } from '../core/corpus/document';
-import type { EvalSetService } from './eval-set-service';
-import { editorSwitch, readConfig } from './config';
-import type { IndexService } from './index-service';
-import type { InspectorController } from './webviews/inspector/inspector-controller';
-import { escapeThemeIcons, markdownCodeSpan, md, safeMarkdown } from './safe-markdown';
+import type { Chunk, ChunkLint } from '../../core/chunking/chunk';
+import { lintChunks } from '../../core/chunking/chunk-lints';
+import { createChunker } from '../../core/chunking/chunker-registry';
+import type { SourceDocument } from '../../core/corpus/document';
+import type { EvalSetService } from '../eval-set/eval-set-service';
+import { editorSwitch, readConfig } from '../config';
+import type { IndexService } from '../indexing/index-service';
+import type { InspectorController } from '../webviews/inspector/inspector-host';
+import { escapeThemeIcons, markdownCodeSpan, md, safeMarkdown } from '../safe-markdown';
 
 interface DocAnnotations {
   chunks: Chunk[];

@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
-import { OpenAIEmbedder } from '../core/embed/openai-embedder';
-import type { EmbeddingEndpointConfig } from '../core/retrieve/retriever-config';
-import { embeddingEndpointsSetting } from './config';
-import { editorConsent, editorSecrets } from './configured-retrievers';
+import { OpenAIEmbedder } from '../../core/embed/openai-embedder';
+import type { EmbeddingEndpointConfig } from '../../core/retrieve/retriever-config';
+import { embeddingEndpointsSetting } from '../config';
+import { editorConsent, editorSecrets } from '../retrievers/configured-retrievers';
 
 /**
  * The endpoint of `retrievalLens.embeddingEndpoints` that `retrievalLens.embeddingModel` names, when it names one:
