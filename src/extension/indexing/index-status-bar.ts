@@ -1,6 +1,5 @@
 import * as vscode from 'vscode';
 import type { IndexStatus } from '../../protocol/inspector';
-import { md, safeMarkdown } from '../safe-markdown';
 
 /**
  * The index's status bar item: state and chunk count (a shield in Restricted Mode); the tooltip lists documents,
@@ -19,19 +18,19 @@ export class IndexStatusBar implements vscode.Disposable {
     const icon = s.state === 'indexing' ? '$(sync~spin)' : s.state === 'error' ? '$(error)' : s.state === 'ready' ? '$(search)' : '$(circle-slash)';
     this.item.text = s.state === 'ready' ? `${icon} ${s.chunks} chunks${s.staleFiles ? ` · ${s.staleFiles} stale` : ''}` : `${icon} Retrieval Lens: ${s.state === 'none' ? 'not indexed' : s.state}`;
     if (limits.length) this.item.text += ' $(shield)';
-    // The chunker, model, message and limits can quote settings or files (a model name, an error): escaped text.
-    this.item.tooltip = safeMarkdown(
-      md`**Retrieval Lens index**\n\n- state: ${s.state}\n- documents: ${s.documents}\n- chunks: ${s.chunks}\n- chunker: ${s.chunker || '-'}`,
-      md`\n- model: ${s.model ?? '-'}`,
-      md`\n- stale files: ${s.staleFiles}`,
-      ...(s.message ? [md`\n\n${s.message}`] : []),
-      ...(limits.length
-        ? [
-            md`\n\n**Restricted Mode** — this workspace is not trusted, so a repository you did not write cannot make Retrieval Lens load, download, contact or write anything:\n`,
-            ...limits.map((l) => md`\n- ${l}`),
-          ]
-        : []),
-    );
+    // A plain-string tooltip is shown as text, never as Markdown: the chunker, model, message and limits can quote
+    // settings or files (a model name, an error), and none of it is rendered.
+    this.item.tooltip = [
+      'Retrieval Lens index',
+      `state: ${s.state}`,
+      `documents: ${s.documents}`,
+      `chunks: ${s.chunks}`,
+      `chunker: ${s.chunker || '-'}`,
+      `model: ${s.model ?? '-'}`,
+      `stale files: ${s.staleFiles}`,
+      ...(s.message ? ['', s.message] : []),
+      ...(limits.length ? ['', 'Restricted Mode — this workspace is not trusted, so a repository you did not write cannot make Retrieval Lens load, download, contact or write anything:', ...limits.map((l) => `- ${l}`)] : []),
+    ].join('\n');
   }
 
   dispose(): void {
