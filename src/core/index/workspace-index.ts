@@ -3,7 +3,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Chunk, ChunkerConfig, TokenCounter } from '../chunking/chunk';
 import { chunkerKey } from '../chunking/chunker-key';
-import { createChunker } from '../chunking/chunker-registry';
 import type { Corpus, SourceDocument } from '../corpus/document';
 import type { CrossEncoder, Embedder } from '../embed/embedder';
 import { EmbeddingCache } from '../embed/embedding-cache';
@@ -13,6 +12,7 @@ import { searchIndex } from '../retrieve/search';
 import type { SearchDefaults } from '../retrieve/searchable-index';
 import type { RetrievalIndex } from '../retrieve/searchable-index';
 import type { IndexManifest, KeywordConfig, SearchRequest, SearchResponse, UpdateStats } from '../retrieve/types';
+import { chunkDocuments } from './chunk-pipeline';
 import { checkRows, chunkFromRow, chunkRow, documentRow, linesJson, parseLinesJson, type ChunkRow, type DocumentRow } from './index-parts';
 import { DEFAULT_KEYWORD_CONFIG, KeywordIndex } from './keyword-index';
 import { VectorIndex } from './vector-index';
@@ -320,7 +320,6 @@ export class WorkspaceIndex implements RetrievalIndex {
     };
     // A keyword index opened frozen (as saved) is rebuilt into a MiniSearch before it can change.
     if (changed.length || removed.length) await this.keyword.hydrate(y);
-    const chunker = createChunker(this.options.chunker, this.options.tokenCounter);
     const fresh: Array<{ doc: SourceDocument; chunk: Chunk }> = [];
     const chunksOf = new Map<string, Chunk[]>();
     // Cold: nothing indexed and nothing to remove, so the keyword index can be built beside the live (empty) one.
@@ -330,9 +329,11 @@ export class WorkspaceIndex implements RetrievalIndex {
     const inputs: string[] = [];
     const reportEmbed = () => embedding && onProgress?.({ phase: 'embed', done: embedding.known(inputs), total: inputs.length });
     let keyworded = 0;
-    for (let i = 0; i < changed.length; i++) {
-      const doc = changed[i];
-      const chunks = chunker.chunk(doc);
+    // Chunks come in document order; a large cold build cuts them in a worker thread (chunk-pipeline.ts) while this
+    // loop indexes the ones already cut.
+    let i = -1;
+    for await (const { doc, chunks } of chunkDocuments(changed, this.options.chunker, this.options.tokenCounter, signal)) {
+      i++;
       chunksOf.set(doc.id, chunks);
       for (const c of chunks) {
         fresh.push({ doc, chunk: c });
