@@ -6,7 +6,15 @@ import { writeFileAtomic, writeFileAtomicAsync } from '../io/atomic-write';
 import { sha256Async } from '../io/yielder';
 
 /**
- * Content-hash embedding cache: a text whose content and model did not change is never embedded again.
+ * The caches open in this process, by model key. A text one of them holds is not embedded again by another of the
+ * same model: the what-if indexes of a diagnosis (other chunkers, each in a folder of its own) take the vectors of
+ * every chunk text the baseline index already embedded. Held weakly: a cache goes with the index that opened it.
+ */
+const openCaches = new Map<string, Set<WeakRef<EmbeddingCache>>>();
+
+/**
+ * Content-hash embedding cache: a text whose content and model did not change is never embedded again, by this
+ * index or by any other open in the process with the same model (see openCaches).
  * One pair of files per model (keys JSON + one Float32 blob), written atomically; a corrupt pair is dropped with a
  * warning and the cache starts empty.
  */
@@ -14,8 +22,11 @@ export class EmbeddingCache {
   private readonly vectors = new Map<string, Float32Array>();
   private dirty = false;
   readonly warnings: string[] = [];
+  private readonly key: string;
 
-  private constructor(readonly model: ModelInfo, private readonly dir: string | undefined) {}
+  private constructor(readonly model: ModelInfo, private readonly dir: string | undefined) {
+    this.key = EmbeddingCache.modelKey(model);
+  }
 
   static modelKey(model: ModelInfo): string {
     return crypto.createHash('sha256').update(`${model.id}\u0000${model.revision}\u0000${model.dtype}\u0000${model.maxTokens}`).digest('hex').slice(0, 16);
@@ -29,6 +40,9 @@ export class EmbeddingCache {
   static open(model: ModelInfo, dir?: string): EmbeddingCache {
     const cache = new EmbeddingCache(model, dir);
     cache.load();
+    let same = openCaches.get(cache.key);
+    if (!same) openCaches.set(cache.key, (same = new Set()));
+    same.add(new WeakRef(cache));
     return cache;
   }
 
@@ -61,8 +75,26 @@ export class EmbeddingCache {
     return this.vectors.size;
   }
 
+  /** The text's vector from this cache, else from another open cache of the same model (then kept here too). */
   get(text: string): Float32Array | undefined {
-    return this.vectors.get(EmbeddingCache.textKey(text));
+    const key = EmbeddingCache.textKey(text);
+    const own = this.vectors.get(key);
+    if (own) return own;
+    const same = openCaches.get(this.key);
+    for (const ref of same ?? []) {
+      const other = ref.deref();
+      if (!other) {
+        same?.delete(ref);
+        continue;
+      }
+      const v = other === this ? undefined : other.vectors.get(key);
+      if (v && v.length === this.model.dims) {
+        this.vectors.set(key, v);
+        this.dirty = true;
+        return v;
+      }
+    }
+    return undefined;
   }
 
   set(text: string, vector: Float32Array): void {
