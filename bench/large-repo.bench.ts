@@ -20,6 +20,8 @@ import { writeLargeRepoWorkspace } from './large-repo-workspace';
  * Every measurement is a child process of its own (peak RSS per process: process.resourceUsage().maxRSS), ours
  * and bare alternated, ROUNDS rounds, the best time of each kept; ratios are within this one run.
  * LARGE_REPO_LIMIT=n keeps n abstracts per folder (the full workspace is 4 × 5,183 = 20,732 files).
+ * LARGE_REPO_BEFORE=<checkout> adds a third side, the index code of another checkout (e.g. `git worktree add
+ * ../before <commit>` with node_modules linked), run the same way: "before" against "ours" in the same run.
  */
 const ROUNDS = Number(process.env.LARGE_REPO_ROUNDS ?? 2);
 const LIMIT = Number(process.env.LARGE_REPO_LIMIT ?? Infinity);
@@ -51,23 +53,50 @@ function rssMb(): number {
 }
 
 /** One measurement, in this (child) process; prints its result as JSON on the last line. */
+/** The longest gap between 2 ms timer ticks while `fn` runs (on a loaded machine it holds other processes' time too). */
+async function longestGap<T>(fn: () => Promise<T>): Promise<[T, number]> {
+  let last = performance.now();
+  let longest = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    longest = Math.max(longest, now - last);
+    last = now;
+  }, 2);
+  try {
+    const r = await fn();
+    longest = Math.max(longest, performance.now() - last);
+    return [r, longest];
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 async function child(role: string, root: string, dir: string): Promise<Measured> {
   const chunksFile = path.join(dir, 'chunk-texts.json');
   const bareFile = path.join(dir, 'bare', 'minisearch.json');
-  const storageDir = path.join(dir, 'ours');
-  if (role === 'ours-build' || role === 'ours-open') {
+  const [side, what] = role.split('-');
+  if (side === 'ours' || side === 'before') {
+    const storageDir = path.join(dir, side);
+    const before = process.env.LARGE_REPO_BEFORE;
+    const code =
+      side === 'before' && before
+        ? {
+            loadFolderCorpus: ((await import(path.join(before, 'src/core/corpus/load-folder.ts'))) as typeof import('../src/core/corpus/load-folder')).loadFolderCorpus,
+            WorkspaceIndex: ((await import(path.join(before, 'src/core/index/workspace-index.ts'))) as typeof import('../src/core/index/workspace-index')).WorkspaceIndex,
+          }
+        : { loadFolderCorpus, WorkspaceIndex };
     const t0 = performance.now();
-    const corpus = await loadFolderCorpus(root);
+    const corpus = await code.loadFolderCorpus(root);
     const readMs = performance.now() - t0;
-    if (role === 'ours-build') fs.rmSync(storageDir, { recursive: true, force: true });
+    if (what === 'build') fs.rmSync(storageDir, { recursive: true, force: true });
     const t1 = performance.now();
-    const r = await WorkspaceIndex.openOrBuild(corpus, { chunker: CHUNKER, storageDir });
+    const [r, gapMs] = await longestGap(() => code.WorkspaceIndex.openOrBuild(corpus, { chunker: CHUNKER, storageDir }));
     const indexMs = performance.now() - t1;
     const t2 = performance.now();
     const hits = (await r.index.search({ query: QUERY, k: 10, retrievers: ['keyword'] })).results.keyword ?? [];
     const queryMs = performance.now() - t2;
-    if (role === 'ours-open' && r.rebuilt) throw new Error(`the saved index was rebuilt: ${r.rebuilt}`);
-    const result = { ms: performance.now() - t0, readMs, indexMs, queryMs, chunks: r.index.chunkMap.size, hits: hits.length, rssMb: rssMb() };
+    if (what === 'open' && r.rebuilt) throw new Error(`the saved index was rebuilt: ${r.rebuilt}`);
+    const result = { ms: performance.now() - t0, readMs, indexMs, queryMs, gapMs, chunks: r.index.chunkMap.size, hits: hits.length, rssMb: rssMb() };
     if (role === 'ours-build' && !fs.existsSync(chunksFile)) {
       // The chunk texts bare MiniSearch indexes: exactly ours (id, title field, text); written after measuring.
       const rows = [...r.index.allChunks()].map((c) => ({ id: c.id, title: [r.index.getDocument(c.docId)?.title, ...c.headingPath].join(' '), text: c.text }));
@@ -129,11 +158,13 @@ async function main(): Promise<void> {
     const t = performance.now();
     const { files, bytes } = await writeLargeRepoWorkspace(scifact, ws, LIMIT);
     console.log(`large-repo: ${files} markdown files, ${(bytes / 2 ** 20).toFixed(1)} MB of text, written in ${((performance.now() - t) / 1000).toFixed(1)} s; ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} (${new Date().toISOString()})`);
-    const builds: Record<'ours' | 'bare', Measured[]> = { ours: [], bare: [] };
-    const opens: Record<'ours' | 'bare', Measured[]> = { ours: [], bare: [] };
+    type Side = 'ours' | 'bare' | 'before';
+    const builds: Record<Side, Measured[]> = { ours: [], bare: [], before: [] };
+    const opens: Record<Side, Measured[]> = { ours: [], bare: [], before: [] };
+    const sides: Side[] = process.env.LARGE_REPO_BEFORE ? ['ours', 'bare', 'before'] : ['ours', 'bare'];
     for (let round = 0; round < ROUNDS; round++) {
       // Ours first in round 0 (it writes the chunk texts bare indexes), then alternated.
-      const order: Array<'ours' | 'bare'> = round % 2 === 0 ? ['ours', 'bare'] : ['bare', 'ours'];
+      const order = round % 2 === 0 ? sides : [...sides].reverse();
       for (const side of order) builds[side].push(run(`${side}-build`, ws, work));
       for (const side of order) opens[side].push(run(`${side}-open`, ws, work));
     }
@@ -141,6 +172,7 @@ async function main(): Promise<void> {
     const bb = best(builds.bare);
     const oo = best(opens.ours);
     const bo = best(opens.bare);
+    const before = builds.before.length ? { build: best(builds.before), open: best(opens.before), disk: diskMb(path.join(work, 'before')) } : null;
     const oursDisk = diskMb(path.join(work, 'ours'));
     const bareDisk = diskMb(path.join(work, 'bare'));
     const textMb = bytes / 2 ** 20;
@@ -154,6 +186,18 @@ async function main(): Promise<void> {
       { measure: 'open + first query peak RSS (MB)', ours: oo.rssMb.toFixed(0), bare: bo.rssMb.toFixed(0), 'ours / bare': (oo.rssMb / bo.rssMb).toFixed(2), note: `ours includes the workspace's documents in memory; per 10k chunks: ${per10k(oo.rssMb).toFixed(0)} MB` },
       { measure: 'on disk (MB)', ours: oursDisk.toFixed(1), bare: bareDisk.toFixed(1), 'ours / bare': (oursDisk / bareDisk).toFixed(2), note: `corpus text ${textMb.toFixed(1)} MB: ours ${(oursDisk / textMb).toFixed(2)}× the text; per 10k chunks ${per10k(oursDisk).toFixed(1)} MB` },
     ]);
+    console.log(`longest event-loop gap while opening: ours ${oo.gapMs.toFixed(0)} ms (a gap on a loaded machine includes time given to other processes)`);
+    if (before) {
+      console.log(`\n## The same against the code before (LARGE_REPO_BEFORE), same run`);
+      console.table([
+        { measure: 'cold build (s)', before: (before.build.ms / 1000).toFixed(1), ours: (ob.ms / 1000).toFixed(1), 'before / ours': (before.build.ms / ob.ms).toFixed(2) },
+        { measure: 'cold build peak RSS (MB)', before: before.build.rssMb.toFixed(0), ours: ob.rssMb.toFixed(0), 'before / ours': (before.build.rssMb / ob.rssMb).toFixed(2) },
+        { measure: 'open + first query (s)', before: (before.open.ms / 1000).toFixed(2), ours: (oo.ms / 1000).toFixed(2), 'before / ours': (before.open.ms / oo.ms).toFixed(2) },
+        { measure: 'open index + first query, workspace read excluded (s)', before: ((before.open.indexMs + before.open.queryMs) / 1000).toFixed(2), ours: ((oo.indexMs + oo.queryMs) / 1000).toFixed(2), 'before / ours': ((before.open.indexMs + before.open.queryMs) / (oo.indexMs + oo.queryMs)).toFixed(2) },
+        { measure: 'open + first query peak RSS (MB)', before: before.open.rssMb.toFixed(0), ours: oo.rssMb.toFixed(0), 'before / ours': (before.open.rssMb / oo.rssMb).toFixed(2) },
+        { measure: 'on disk (MB)', before: before.disk.toFixed(1), ours: oursDisk.toFixed(1), 'before / ours': (before.disk / oursDisk).toFixed(2) },
+      ]);
+    }
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }

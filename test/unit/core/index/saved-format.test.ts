@@ -126,6 +126,22 @@ describe('saved index format', () => {
     }
   });
 
+  it('save() and saveAsync() write the same parts, byte for byte', async () => {
+    const corpus = await loadFolderCorpus(path.join(repoRoot, 'demo'));
+    const options = { chunker: { kind: 'markdown' as const, maxSize: 600 }, embedder };
+    const a = path.join(tmp, 'save-async');
+    const b = path.join(tmp, 'save-sync');
+    await WorkspaceIndex.build(corpus, { ...options, storageDir: a }); // saves with saveAsync
+    const { index } = await WorkspaceIndex.build(corpus, { ...options, storageDir: b });
+    for (const f of ['documents.json', 'chunks.json', 'keyword.bin', 'vector-ids.json', 'vectors.f32', 'manifest.json']) fs.rmSync(path.join(b, f));
+    index.save();
+    const files = (d: string) => fs.readdirSync(d, { recursive: true, encoding: 'utf8' }).filter((f) => fs.statSync(path.join(d, f)).isFile()).sort();
+    assert.deepEqual(files(b), files(a));
+    for (const f of files(a).filter((x) => x !== 'manifest.json')) assert.ok(fs.readFileSync(path.join(a, f)).equals(fs.readFileSync(path.join(b, f))), f);
+    const parts = (d: string) => (JSON.parse(fs.readFileSync(path.join(d, 'manifest.json'), 'utf8')) as { files: unknown }).files;
+    assert.deepEqual(parts(b), parts(a));
+  });
+
   it('a keyword.bin with a byte changed, or cut short, is rebuilt with the reason', async () => {
     const root = path.join(tmp, 'ws');
     fs.mkdirSync(root, { recursive: true });
