@@ -175,7 +175,7 @@ export async function withModels<T>(target: EvalTarget, values: ModelArgs, io: C
 /** Opens the saved index or builds it (keyword settings, fusion and rerank defaults from `retrieval`), with progress on stderr. */
 export async function openIndex(
   target: EvalTarget,
-  options: { retrieval: RetrievalSettings; embedder: Embedder | null; crossEncoder: CrossEncoder | null; indexDir?: string; quiet?: boolean },
+  options: { retrieval: RetrievalSettings; embedder: Embedder | null; crossEncoder: CrossEncoder | null; indexDir?: string; quiet?: boolean; embeddingCacheGroup?: string },
   io: CliIO,
 ): Promise<WorkspaceIndex> {
   const { chunker, keyword, fusion, rerank } = options.retrieval;
@@ -189,6 +189,7 @@ export async function openIndex(
     embedder: options.embedder,
     crossEncoder: options.crossEncoder,
     storageDir,
+    embeddingCacheGroup: options.embeddingCacheGroup,
     onProgress: ({ phase, done, total }) => {
       const pct = total ? Math.floor((100 * done) / total / 10) * 10 : 100;
       line.update(`index: ${formatStageProgress(eta.update(phase, done, total))}`, `${phase} ${pct}`);

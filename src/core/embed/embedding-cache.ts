@@ -6,15 +6,17 @@ import { writeFileAtomic, writeFileAtomicAsync } from '../io/atomic-write';
 import { sha256Async } from '../io/yielder';
 
 /**
- * The caches open in this process, by model key. A text one of them holds is not embedded again by another of the
- * same model: the what-if indexes of a diagnosis (other chunkers, each in a folder of its own) take the vectors of
- * every chunk text the baseline index already embedded. Held weakly: a cache goes with the index that opened it.
+ * The caches open in this process that joined a group, by group and model key. A text one of them holds is not
+ * embedded again by another of the same group and model: the what-if indexes of a diagnosis (other chunkers, each
+ * in a folder of its own, opened with the workspace as their group) take the vectors of every chunk text the
+ * baseline index already embedded. Only caches opened with a group share (two independent builds in one process,
+ * e.g. a benchmark, stay independent). Held weakly: a cache goes with the index that opened it.
  */
-const openCaches = new Map<string, Set<WeakRef<EmbeddingCache>>>();
+const groups = new Map<string, Set<WeakRef<EmbeddingCache>>>();
 
 /**
  * Content-hash embedding cache: a text whose content and model did not change is never embedded again, by this
- * index or by any other open in the process with the same model (see openCaches).
+ * index or by any other open in the process in the same group with the same model (see groups).
  * One pair of files per model (keys JSON + one Float32 blob), written atomically; a corrupt pair is dropped with a
  * warning and the cache starts empty.
  */
@@ -22,10 +24,15 @@ export class EmbeddingCache {
   private readonly vectors = new Map<string, Float32Array>();
   private dirty = false;
   readonly warnings: string[] = [];
-  private readonly key: string;
+  /** Group and model key of the caches this one shares with; undefined when it shares with none. */
+  private readonly groupKey: string | undefined;
 
-  private constructor(readonly model: ModelInfo, private readonly dir: string | undefined) {
-    this.key = EmbeddingCache.modelKey(model);
+  private constructor(
+    readonly model: ModelInfo,
+    private readonly dir: string | undefined,
+    group: string | undefined,
+  ) {
+    this.groupKey = group === undefined ? undefined : `${group}\u0000${EmbeddingCache.modelKey(model)}`;
   }
 
   static modelKey(model: ModelInfo): string {
@@ -36,13 +43,18 @@ export class EmbeddingCache {
     return crypto.createHash('sha256').update(text).digest('base64url').slice(0, 22);
   }
 
-  /** Opens (lazily loads) the cache for `model` in `dir`; without a dir it lives in memory only. */
-  static open(model: ModelInfo, dir?: string): EmbeddingCache {
-    const cache = new EmbeddingCache(model, dir);
+  /**
+   * Opens (lazily loads) the cache for `model` in `dir`; without a dir it lives in memory only. With a `group` it
+   * also reads from the other caches of the group and model open in this process (see groups).
+   */
+  static open(model: ModelInfo, dir?: string, group?: string): EmbeddingCache {
+    const cache = new EmbeddingCache(model, dir, group);
     cache.load();
-    let same = openCaches.get(cache.key);
-    if (!same) openCaches.set(cache.key, (same = new Set()));
-    same.add(new WeakRef(cache));
+    if (cache.groupKey !== undefined) {
+      let same = groups.get(cache.groupKey);
+      if (!same) groups.set(cache.groupKey, (same = new Set()));
+      same.add(new WeakRef(cache));
+    }
     return cache;
   }
 
@@ -75,12 +87,12 @@ export class EmbeddingCache {
     return this.vectors.size;
   }
 
-  /** The text's vector from this cache, else from another open cache of the same model (then kept here too). */
+  /** The text's vector from this cache, else from another open cache of its group and model (then kept here too). */
   get(text: string): Float32Array | undefined {
     const key = EmbeddingCache.textKey(text);
     const own = this.vectors.get(key);
-    if (own) return own;
-    const same = openCaches.get(this.key);
+    if (own || this.groupKey === undefined) return own;
+    const same = groups.get(this.groupKey);
     for (const ref of same ?? []) {
       const other = ref.deref();
       if (!other) {

@@ -43,6 +43,12 @@ export interface BuildOptions {
   search?: SearchDefaults;
   /** Persist here (manifest, chunks, keyword index, vectors, embedding cache); omit for in-memory only. */
   storageDir?: string;
+  /**
+   * Indexes opened in this process with the same group and embedding model share their embeddings: a chunk text
+   * one of them has embedded is not embedded again by another (e.g. the workspace folder, for the what-if chunker
+   * indexes of a diagnosis beside the baseline index). Omit to share with none.
+   */
+  embeddingCacheGroup?: string;
   signal?: AbortSignal;
   onProgress?: (p: IndexProgress) => void;
 }
@@ -88,7 +94,7 @@ export class WorkspaceIndex implements RetrievalIndex {
     this.keyword = keyword;
     this.vectors = vectors;
     this.searchDefaults = options.search ?? {};
-    this.cache = options.embedder ? EmbeddingCache.open(options.embedder.info, options.storageDir && path.join(options.storageDir, 'cache')) : null;
+    this.cache = options.embedder ? EmbeddingCache.open(options.embedder.info, options.storageDir && path.join(options.storageDir, 'cache'), options.embeddingCacheGroup) : null;
   }
 
   get embedder(): Embedder | null {

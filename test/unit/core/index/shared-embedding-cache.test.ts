@@ -14,8 +14,9 @@ import { repoRoot } from '../../../helpers/shared';
 
 /**
  * A diagnosis builds what-if indexes with other chunkers, each in a folder of its own, beside the baseline index
- * (as the CLI's diagnose and the editor's readiness report open them). A chunk text the baseline already embedded
- * with the same model is not embedded again; a variant whose chunks equal the baseline's embeds nothing.
+ * (as the CLI's diagnose and the editor's readiness report open them), all with the workspace as their embedding
+ * cache group. A chunk text the baseline already embedded with the same model is not embedded again; a variant
+ * whose chunks equal the baseline's embeds nothing.
  */
 describe('what-if indexes share the embeddings of the same model', () => {
   let use: Embedder;
@@ -34,10 +35,11 @@ describe('what-if indexes share the embeddings of the same model', () => {
     return e;
   }
 
-  it('embeds only texts no open index of the model has; vectors are the baseline index\'s own', async () => {
+  it("embeds only texts no open index of the group and model has; vectors are the baseline index's own", async () => {
     const corpus = await loadFolderCorpus(path.join(repoRoot, 'demo'));
     const indexes = path.join(tmp, 'index');
-    const open = (chunker: ChunkerConfig, embedder: Embedder) => WorkspaceIndex.openOrBuild(corpus, { chunker, embedder, storageDir: path.join(indexes, indexFolderName(chunker, {}, embedder.info.id)) });
+    const open = (chunker: ChunkerConfig, embedder: Embedder, embeddingCacheGroup: string | undefined = corpus.root) =>
+      WorkspaceIndex.openOrBuild(corpus, { chunker, embedder, embeddingCacheGroup, storageDir: path.join(indexes, indexFolderName(chunker, {}, embedder.info.id)) });
     const inputs = (ix: WorkspaceIndex) => new Set([...ix.allChunks()].map((c) => embeddingInput(ix.getDocument(c.docId) as SourceDocument, c)));
     const e = counting();
     const baseline = await open({ kind: 'markdown', maxSize: 1500, minSize: 0 }, e);
@@ -63,6 +65,12 @@ describe('what-if indexes share the embeddings of the same model', () => {
     assert.equal(e.texts, 0);
     assert.equal(same.stats.chunksEmbedded, 0);
     assert.equal(same.stats.embeddingCacheHits, same.index.chunkMap.size);
+
+    // Without the group nothing is shared: an index of its own embeds every text (as two independent builds must).
+    e.texts = 0;
+    const alone = await WorkspaceIndex.build(corpus, { chunker: { kind: 'markdown', maxSize: 1500, minSize: 0 }, embedder: e });
+    assert.equal(e.texts, inputs(alone.index).size);
+    assert.equal(alone.stats.chunksEmbedded, alone.index.chunkMap.size);
 
     // Saved: each folder reopens with its own vectors and cache, embedding nothing.
     e.texts = 0;
