@@ -11,13 +11,12 @@ import { readBeirJsonl } from './large-repo-beir';
  * `diagnose` on another fresh folder (the baseline index, three what-if chunker indexes, the evaluation, the
  * misses, the trial adapter). Workspace: the first LARGE_REPO_DIAGNOSE_DOCS SciFact abstracts (default 1,500) as
  * markdown files, with an eval set of the SciFact queries judged on them (document-level judgments from the qrels).
+ * LARGE_REPO_BEFORE=<checkout> runs the same two commands with that checkout's CLI too, in the same run.
  */
 const DOCS = Number(process.env.LARGE_REPO_DIAGNOSE_DOCS ?? 1500);
-const CLI = path.join(repoRoot, 'src', 'cli', 'main.ts');
-
-function cli(args: string[]): { ms: number; stderr: string } {
+function cli(checkout: string, args: string[]): { ms: number; stderr: string } {
   const t = performance.now();
-  const r = spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(checkout, 'src', 'cli', 'main.ts'), ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
   const ms = performance.now() - t;
   if (r.status !== 0) throw new Error(`retrieval-lens ${args[0]} failed (${r.status}): ${r.stderr.slice(-2000)}`);
   return { ms, stderr: r.stderr };
@@ -42,17 +41,18 @@ async function main(): Promise<void> {
     const evalset = judged.map((q, i) => ({ id: `q${q._id}`, text: q.text, split: i % 3 === 2 ? 'train' : 'eval', judgments: (qrels.get(q._id) ?? []).map((d) => ({ grade: 1, target: { type: 'document', docId: `${d}.md` } })) }));
     fs.writeFileSync(path.join(ws, '.retrieval-lens', 'evalset.jsonl'), evalset.map((e) => JSON.stringify(e)).join('\n') + '\n');
     console.log(`large-repo diagnose: ${docs.length} SciFact abstracts as files, ${evalset.length} judged queries; ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} (${new Date().toISOString()})`);
-    const cold = cli(['search', ws, 'cancer cells respond to inflammation', '--retriever', 'dense', '--index-dir', path.join(work, 'index-cold')]);
-    console.log(`  cold index + one dense query: ${(cold.ms / 1000).toFixed(1)} s, load ${os.loadavg()[0].toFixed(1)}`);
-    const diag = cli(['diagnose', ws, '--index-dir', path.join(work, 'index-diagnose'), '--json', path.join(work, 'report.json')]);
-    console.log(`  diagnose: ${(diag.ms / 1000).toFixed(1)} s, load ${os.loadavg()[0].toFixed(1)}`);
-    const embedded = [...diag.stderr.matchAll(/(\d+) embedded, (\d+) from cache/g)].map((m) => `${m[1]} embedded / ${m[2]} from cache`);
-    console.log(`\n## Diagnose against one cold index, ${docs.length} documents (USE-lite)`);
-    console.table([
-      { run: 'cold index (search --retriever dense)', s: (cold.ms / 1000).toFixed(1) },
-      { run: 'diagnose (baseline + 3 what-if chunkers + evaluation)', s: (diag.ms / 1000).toFixed(1), 'diagnose / cold index': (diag.ms / cold.ms).toFixed(2) },
-    ]);
-    if (embedded.length) console.log(`diagnose's indexes: ${embedded.join('; ')}`);
+    const sides: Array<[string, string]> = [['ours', repoRoot]];
+    if (process.env.LARGE_REPO_BEFORE) sides.push(['before', process.env.LARGE_REPO_BEFORE]);
+    const rows: Array<Record<string, string>> = [];
+    for (const [side, checkout] of sides) {
+      const cold = cli(checkout, ['search', ws, 'cancer cells respond to inflammation', '--retriever', 'dense', '--index-dir', path.join(work, `${side}-cold`)]);
+      console.log(`  ${side}: cold index + one dense query ${(cold.ms / 1000).toFixed(1)} s, load ${os.loadavg()[0].toFixed(1)}`);
+      const diag = cli(checkout, ['diagnose', ws, '--index-dir', path.join(work, `${side}-diagnose`), '--json', path.join(work, `${side}-report.json`)]);
+      console.log(`  ${side}: diagnose ${(diag.ms / 1000).toFixed(1)} s, load ${os.loadavg()[0].toFixed(1)}`);
+      rows.push({ code: side, 'cold index (search --retriever dense), s': (cold.ms / 1000).toFixed(1), 'diagnose, s': (diag.ms / 1000).toFixed(1), 'diagnose / cold index': (diag.ms / cold.ms).toFixed(2) });
+    }
+    console.log(`\n## Diagnose (baseline + 3 what-if chunkers + evaluation) against one cold index, ${docs.length} documents (USE-lite)`);
+    console.table(rows);
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
