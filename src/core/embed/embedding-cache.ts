@@ -21,9 +21,11 @@ const groups = new Map<string, Set<WeakRef<EmbeddingCache>>>();
  * warning and the cache starts empty.
  */
 export class EmbeddingCache {
+  /** Read from the files on first use (see entries): an index opened and searched without changes never reads them. */
   private readonly vectors = new Map<string, Float32Array>();
+  private loaded = false;
   private dirty = false;
-  readonly warnings: string[] = [];
+  private readonly problems: string[] = [];
   /** Group and model key of the caches this one shares with; undefined when it shares with none. */
   private readonly groupKey: string | undefined;
 
@@ -49,7 +51,6 @@ export class EmbeddingCache {
    */
   static open(model: ModelInfo, dir?: string, group?: string): EmbeddingCache {
     const cache = new EmbeddingCache(model, dir, group);
-    cache.load();
     if (cache.groupKey !== undefined) {
       let same = groups.get(cache.groupKey);
       if (!same) groups.set(cache.groupKey, (same = new Set()));
@@ -79,18 +80,33 @@ export class EmbeddingCache {
       keys.keys.forEach((k, i) => this.vectors.set(k, all.subarray(i * keys.dims, (i + 1) * keys.dims)));
     } catch (e) {
       this.vectors.clear();
-      this.warnings.push(`embedding cache ${f.keys} was unreadable and is rebuilt: ${e instanceof Error ? e.message : e}`);
+      this.problems.push(`embedding cache ${f.keys} was unreadable and is rebuilt: ${e instanceof Error ? e.message : e}`);
     }
   }
 
+  /** Why the files were not used (read on first use), e.g. a checksum that did not match. */
+  get warnings(): string[] {
+    this.entries();
+    return this.problems;
+  }
+
+  /** The entries, read from the files the first time they are needed. */
+  private entries(): Map<string, Float32Array> {
+    if (!this.loaded) {
+      this.loaded = true;
+      this.load();
+    }
+    return this.vectors;
+  }
+
   get size(): number {
-    return this.vectors.size;
+    return this.entries().size;
   }
 
   /** The text's vector from this cache, else from another open cache of its group and model (then kept here too). */
   get(text: string): Float32Array | undefined {
     const key = EmbeddingCache.textKey(text);
-    const own = this.vectors.get(key);
+    const own = this.entries().get(key);
     if (own || this.groupKey === undefined) return own;
     const same = groups.get(this.groupKey);
     for (const ref of same ?? []) {
@@ -99,9 +115,9 @@ export class EmbeddingCache {
         same?.delete(ref);
         continue;
       }
-      const v = other === this ? undefined : other.vectors.get(key);
+      const v = other === this ? undefined : other.entries().get(key);
       if (v && v.length === this.model.dims) {
-        this.vectors.set(key, v);
+        this.entries().set(key, v);
         this.dirty = true;
         return v;
       }
@@ -110,16 +126,16 @@ export class EmbeddingCache {
   }
 
   set(text: string, vector: Float32Array): void {
-    this.vectors.set(EmbeddingCache.textKey(text), vector);
+    this.entries().set(EmbeddingCache.textKey(text), vector);
     this.dirty = true;
   }
 
   /** Keeps only entries for these texts (so the files do not grow without bound). */
   retain(texts: Iterable<string>): void {
     const keep = new Set([...texts].map(EmbeddingCache.textKey));
-    for (const k of [...this.vectors.keys()]) {
+    for (const k of [...this.entries().keys()]) {
       if (!keep.has(k)) {
-        this.vectors.delete(k);
+        this.entries().delete(k);
         this.dirty = true;
       }
     }
@@ -129,10 +145,10 @@ export class EmbeddingCache {
   async saveAsync(y: () => Promise<void> | undefined = () => undefined): Promise<void> {
     const f = this.files();
     if (!f || !this.dirty) return;
-    const keys = [...this.vectors.keys()];
+    const keys = [...this.entries().keys()];
     const data = new Float32Array(keys.length * this.model.dims);
     for (let i = 0; i < keys.length; i++) {
-      data.set(this.vectors.get(keys[i]) as Float32Array, i * this.model.dims);
+      data.set(this.entries().get(keys[i]) as Float32Array, i * this.model.dims);
       if (i % 256 === 255) await y();
     }
     const bytes = new Uint8Array(data.buffer);
@@ -145,9 +161,9 @@ export class EmbeddingCache {
   save(): void {
     const f = this.files();
     if (!f || !this.dirty) return;
-    const keys = [...this.vectors.keys()];
+    const keys = [...this.entries().keys()];
     const data = new Float32Array(keys.length * this.model.dims);
-    keys.forEach((k, i) => data.set(this.vectors.get(k) as Float32Array, i * this.model.dims));
+    keys.forEach((k, i) => data.set(this.entries().get(k) as Float32Array, i * this.model.dims));
     fs.mkdirSync(path.dirname(f.keys), { recursive: true });
     const bytes = new Uint8Array(data.buffer);
     writeFileAtomic(f.data, bytes);

@@ -266,12 +266,14 @@ export class WorkspaceIndex implements RetrievalIndex {
     const removed = [...this.docs.keys(), ...this.stale].filter((id) => !incoming.has(id));
     const changed: SourceDocument[] = [];
     let unchanged = 0;
+    const y = createYielder();
     for (const d of corpus.documents) {
       const old = this.docs.get(d.id);
       if (old && old.contentHash === d.contentHash) {
         unchanged++;
         if (old.mtimeMs !== d.mtimeMs || old.absPath !== d.absPath) this.docs.set(d.id, { ...old, mtimeMs: d.mtimeMs, absPath: d.absPath });
       } else changed.push(d);
+      if ((changed.length + unchanged) % 512 === 0) await y();
     }
     const stats = await this.applyChanges(changed, removed, true);
     this.stale.clear();
@@ -383,12 +385,17 @@ export class WorkspaceIndex implements RetrievalIndex {
     this.committing = committing;
     try {
       const cy = cancellableCommit ? y : slice;
-      for (const id of [...removed, ...changed.map((d) => d.id)]) this.dropDocument(id);
+      let n = 0;
+      for (const id of [...removed, ...changed.map((d) => d.id)]) {
+        this.dropDocument(id);
+        if (++n % 512 === 0) await cy();
+      }
       for (const doc of changed) {
         const chunks = chunksOf.get(doc.id) ?? [];
         this.docs.set(doc.id, doc);
         this.chunkIdsByDoc.set(doc.id, chunks.map((c) => c.id));
         for (const c of chunks) this.chunkMap.set(c.id, c);
+        if (++n % 512 === 0) await cy();
       }
       if (staged) {
         this.keyword = staged;
