@@ -26,15 +26,26 @@ export function* linesJson(rows: Iterable<unknown>): Generator<void, string> {
   return parts.length ? `[\n${parts.join(',\n')}\n]` : '[]';
 }
 
-/** Parses what linesJson wrote, a slice of lines at a time; any other JSON text is parsed whole. */
+/**
+ * Parses what linesJson wrote, 1,024 lines at a time (each slice found with indexOf: no array of every line is
+ * made first); any other JSON text is parsed whole.
+ */
 export function* parseLinesJson(text: string): Generator<void, unknown> {
   if (!text.startsWith('[\n') || !text.endsWith('\n]')) return JSON.parse(text) as unknown;
-  const lines = text.slice(2, -2).split('\n');
   const out: unknown[] = [];
-  for (let i = 0; i < lines.length; i += 2048) {
-    const slice = lines.slice(i, i + 2048).join('');
-    const items = JSON.parse(`[${slice.endsWith(',') ? slice.slice(0, -1) : slice}]`) as unknown[];
-    for (const item of items) out.push(item);
+  const end = text.length - 2; // the newline before the closing bracket
+  let from = 2;
+  while (from < end) {
+    let to = from;
+    for (let n = 0; n < 1024 && to < end; n++) {
+      const nl = text.indexOf('\n', to);
+      to = nl < 0 || nl > end ? end : nl + 1;
+    }
+    // Lines end with ",\n" except the last one of the array: drop the separator ending this slice.
+    let slice = text.slice(from, to).trimEnd();
+    if (slice.endsWith(',')) slice = slice.slice(0, -1);
+    for (const item of JSON.parse(`[${slice}]`) as unknown[]) out.push(item);
+    from = to;
     yield;
   }
   return out;

@@ -9,6 +9,7 @@ import { loadBeirCorpus } from '../../../../src/core/corpus/load-beir';
 import { loadFolderCorpus } from '../../../../src/core/corpus/load-folder';
 import type { Embedder } from '../../../../src/core/embed/embedder';
 import { UseLiteEmbedder } from '../../../../src/core/embed/use-lite-embedder';
+import { linesJson, parseLinesJson } from '../../../../src/core/index/index-parts';
 import { DEFAULT_KEYWORD_CONFIG, KeywordIndex } from '../../../../src/core/index/keyword-index';
 import { INDEX_FORMAT_VERSION, WorkspaceIndex } from '../../../../src/core/index/workspace-index';
 import type { RetrieverName } from '../../../../src/core/retrieve/types';
@@ -124,6 +125,23 @@ describe('saved index format', () => {
       const ids = live.search(q).map((h) => h.id);
       assert.deepEqual(frozen.explain(q, ids), live.explain(q, ids), q);
     }
+  });
+
+  it('the one-row-a-line JSON parts read back whole, at and around the parser slice size', () => {
+    const run = <T>(g: Generator<void, T>): T => {
+      for (;;) {
+        const r = g.next();
+        if (r.done) return r.value;
+      }
+    };
+    for (const n of [0, 1, 2, 1023, 1024, 1025, 3000]) {
+      const rows = Array.from({ length: n }, (_, i) => [`id${i}`, i, 'a,\nb ],[', [i, 'x']]);
+      const text = run(linesJson(rows));
+      assert.deepEqual(JSON.parse(text), rows, 'valid JSON');
+      assert.equal(text.split('\n').length, n ? n + 2 : 1, 'one row a line');
+      assert.deepEqual(run(parseLinesJson(text)), rows);
+    }
+    assert.deepEqual(run(parseLinesJson('[[1,2],[3]]')), [[1, 2], [3]], 'other JSON is parsed whole');
   });
 
   it('save() and saveAsync() write the same parts, byte for byte', async () => {
