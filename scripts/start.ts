@@ -2,7 +2,7 @@
  * `npm start`: build, install code-server on first use, start it on 127.0.0.1 with the extension loaded as the
  * extension under development on demo/, and print the URL to open. The workbench opens with the walkthrough and
  * the Query Inspector while the demo indexes in the background (RETRIEVAL_LENS_START_DEMO, see
- * src/extension/first-run.ts), offline: demo/.vscode/settings.json pins the built-in model. Runs until Ctrl-C.
+ * src/extension/indexing/first-run.ts), offline: demo/.vscode/settings.json pins the built-in model. Runs until Ctrl-C.
  */
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';

@@ -42,7 +42,7 @@ export async function freePort(preferred?: number): Promise<number> {
  * `restricted`: workspace trust on and nothing trusted, so the folder opens in Restricted Mode (no startup prompt):
  * for the tests of what an untrusted repository can and cannot make the extension do.
  * `walkthrough`: let Retrieval Lens's first-run walkthrough open (off by default, so test workbenches start the same
- * every time; `npm start` shows it through RETRIEVAL_LENS_START_DEMO, see src/extension/first-run.ts).
+ * every time; `npm start` shows it through RETRIEVAL_LENS_START_DEMO, see src/extension/indexing/first-run.ts).
  */
 export async function startCodeServer(options: { stateDir: string; port?: number; log?: (line: string) => void; restricted?: boolean; walkthrough?: boolean }): Promise<CodeServer> {
   const port = await freePort(options.port);

@@ -79,3 +79,34 @@ export function ensureTools(): void {
   if (r.status !== 0) throw new Error(`npm install in .tools failed with exit code ${r.status}`);
   if (installedVersion('code-server') !== CODE_SERVER_VERSION) throw new Error('code-server did not install into .tools/');
 }
+
+/**
+ * Debian's PostgreSQL server, for the tests that need a real server with password authentication (not the
+ * editor tests): returns the bin folder of the newest installed major version (/usr/lib/postgresql/<ver>/bin, with
+ * initdb and postgres). Installs the `postgresql` package first when none is there and this runs as root, with
+ * --no-upgrade so nothing already installed is upgraded (apt's output goes to stderr: a test's stdout is the test
+ * runner's); throws with the reason when it cannot be had.
+ */
+export function ensurePostgresServer(): string {
+  const find = (): string | undefined => {
+    const root = '/usr/lib/postgresql';
+    const versions = fs.existsSync(root) ? fs.readdirSync(root).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a)) : [];
+    const v = versions.find((x) => fs.existsSync(path.join(root, x, 'bin', 'postgres')) && fs.existsSync(path.join(root, x, 'bin', 'initdb')));
+    return v && path.join(root, v, 'bin');
+  };
+  const found = find();
+  if (found) return found;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!isRoot) throw new Error('the PostgreSQL server is not installed (no /usr/lib/postgresql/<version>/bin/postgres) and this is not root: sudo apt-get install postgresql');
+  log('installing Debian package postgresql (apt-get update first)');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  try {
+    execFileSync('apt-get', ['update'], { stdio: ['ignore', 2, 2], env });
+    execFileSync('apt-get', ['install', '-y', '--no-install-recommends', '--no-upgrade', 'postgresql'], { stdio: ['ignore', 2, 2], env });
+  } catch (e) {
+    throw new Error(`apt-get install postgresql failed: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const installed = find();
+  if (!installed) throw new Error('apt-get install postgresql finished but no /usr/lib/postgresql/<version>/bin/postgres is there');
+  return installed;
+}

@@ -2,26 +2,23 @@ import * as crypto from 'node:crypto';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { CrossEncoder, Embedder } from '../core/embed/embedder';
-import { formatDownload, resolveEmbeddingModel } from '../core/embed/model-download';
+import { DEFAULT_EMBEDDING_MODEL, formatDownload, resolveEmbeddingModel } from '../core/embed/model-download';
 import { OpenAIEmbedder } from '../core/embed/openai-embedder';
 import { checkProcessCount, defaultEmbeddingProcesses, EmbedderPool } from '../core/embed/embedder-pool';
 import { WorkerCrossEncoder } from '../core/embed/worker-models';
 import { environmentSecrets } from '../core/retrieve/secret-source';
-import type { EvalTarget } from '../core/eval/eval-target';
+import { loadEvalTarget, type EvalTarget } from '../core/eval/eval-target';
+import type { RunManifest } from '../core/eval/run-manifest';
+import { ignoredSettingsLine, TRUST_WORKSPACE_ENV } from '../core/workspace-trust';
 import { indexFolderName } from '../core/index/index-folder';
 import { WorkspaceIndex } from '../core/index/workspace-index';
 import type { RetrievalSettings } from '../core/workspace-settings';
 import type { RetrieverName } from '../core/retrieve/types';
 import { formatStageProgress, ProgressEta } from '../core/index/progress-eta';
+import type { CliIO } from './cli-io';
 import { progressLine } from './progress-line';
 
-/** Where the CLI writes output and reads nothing else from: injectable for tests. */
-export interface CliIO {
-  out: (text: string) => void;
-  err: (text: string) => void;
-  /** stderr when it is a terminal: progress is one line rewritten in place there (see progress-line.ts). */
-  tty?: { write: (raw: string) => void; columns?: number };
-}
+export type { CliIO } from './cli-io';
 
 /** Bad arguments or input files: exit code 2 with the message. */
 export class UsageError extends Error {}
@@ -39,24 +36,66 @@ export function indexDir(target: EvalTarget, retrieval: Pick<RetrievalSettings, 
   return path.join(cache, 'retrieval-lens', rootKey, name);
 }
 
+/** The flags that decide which settings a command reads (part of RETRIEVAL_OPTIONS). */
+export interface TargetArgs {
+  settings?: string;
+  'trust-workspace'?: boolean;
+}
+
+/** True when the user trusted the workspace for this run: --trust-workspace, or RETRIEVAL_LENS_TRUST_WORKSPACE=1. */
+export function workspaceTrusted(values: TargetArgs, env: NodeJS.ProcessEnv = process.env): boolean {
+  const v = env[TRUST_WORKSPACE_ENV]?.trim().toLowerCase();
+  return values['trust-workspace'] === true || v === '1' || v === 'true';
+}
+
 /**
- * The embedding model: the flag, else the workspace's embeddingModel (and embeddingDtype) setting, else USE-lite,
- * in `processes` model processes (--embed-processes, see embedProcessesFromArgs). A name from
- * retrievalLens.embeddingEndpoints is that OpenAI-compatible endpoint (its key from the environment).
+ * The folder to evaluate with the settings this run may use. The workspace's own .vscode/settings.json is read as
+ * the editor's Restricted Mode reads it (no model, endpoint, retriever, reranker or adapter it names is used, no
+ * secret it names is read) unless the user trusted it; one line on stderr names what was left out. A file given
+ * with --settings is the user's own and applies whole.
+ */
+export async function loadTarget(dir: string, values: TargetArgs, io: CliIO, options: { requireQueries?: boolean } = {}): Promise<EvalTarget> {
+  const target = await loadEvalTarget(dir, { ...options, settingsFile: values.settings, trustWorkspace: workspaceTrusted(values) });
+  const line = target.settingsTrust.file && ignoredSettingsLine(path.relative(process.cwd(), target.settingsTrust.file) || target.settingsTrust.file, target.settingsTrust.ignored);
+  if (line) io.err(line);
+  return target;
+}
+
+/** What a run manifest records of the settings a run used (RunManifest.settings). */
+export function settingsRecord(target: EvalTarget): NonNullable<RunManifest['settings']> {
+  const t = target.settingsTrust;
+  const file = t.file && (path.relative(target.root, t.file).startsWith('..') ? t.file : path.relative(target.root, t.file));
+  return { source: t.source, file, restrictedApplied: t.applied, ignored: t.ignored.map((k) => `retrievalLens.${k}`) };
+}
+
+/**
+ * The embedding model: the flag, else the settings' embeddingModel (and embeddingDtype), else the editor's default
+ * (BGE small, downloaded once into the CLI's model cache; when the hub cannot be reached, the built-in USE-lite, as
+ * the editor falls back, with a line saying so). In `processes` model processes (--embed-processes, see
+ * embedProcessesFromArgs). A name from retrievalLens.embeddingEndpoints is that OpenAI-compatible endpoint (its key
+ * from the environment).
  */
 export async function startEmbedder(model: string | undefined, target: EvalTarget, io: CliIO, processes = target.settings.embeddingProcesses ?? defaultEmbeddingProcesses()): Promise<Embedder> {
-  const chosen = model ?? target.settings.embeddingModel ?? 'use-lite';
+  const asked = model ?? target.settings.embeddingModel;
+  const chosen = asked ?? DEFAULT_EMBEDDING_MODEL;
   const endpoint = target.settings.embeddingEndpoints?.[chosen];
   if (endpoint) {
     return OpenAIEmbedder.create(chosen, endpoint, environmentSecrets).catch((e: unknown) => {
       throw new UsageError(`cannot use the embedding endpoint: ${e instanceof Error ? e.message : e}`);
     });
   }
-  const spec = path.isAbsolute(chosen) || chosen === 'use-lite' ? chosen : chosen.startsWith('.') ? path.resolve(chosen) : chosen;
-  const resolved = await downloadModel(spec, target.settings.embeddingDtype, io);
+  const resolved = await downloadModel(modelSpec(chosen, model === undefined ? target.root : process.cwd()), target.settings.embeddingDtype, io, asked === undefined);
   return EmbedderPool.start({ ...resolved, dtype: target.settings.embeddingDtype }, { processes }).catch((e: unknown) => {
     throw new UsageError(`cannot load the embedding model: ${e instanceof Error ? e.message : e}`);
   });
+}
+
+/**
+ * A model value as the loader takes it: a folder starting with "." is resolved against `base` (the current folder
+ * for a flag the user typed, the workspace for a value from its settings); hub ids, absolute paths and use-lite stay.
+ */
+function modelSpec(value: string, base: string): string {
+  return value.startsWith('.') ? path.resolve(base, value) : value;
 }
 
 /** Where the CLI keeps hub models: $XDG_CACHE_HOME/retrieval-lens/models (~/.cache when unset). */
@@ -66,9 +105,11 @@ export function cliModelCache(): string {
 
 /**
  * A hub id downloaded (verified, resumable, progress on stderr) into the CLI's model cache; other values as they
- * are. Unlike the editor the CLI never falls back to another model: a run must measure the model it was asked for.
+ * are. A model the user or the settings named is never replaced: a run must measure the model it was asked for.
+ * Only the default (`mayFallBack`) falls back to the built-in USE-lite when the hub cannot be reached, as the
+ * editor does, and says so.
  */
-async function downloadModel(model: string, dtype: 'q8' | 'fp32' | undefined, io: CliIO) {
+async function downloadModel(model: string, dtype: 'q8' | 'fp32' | undefined, io: CliIO, mayFallBack = false) {
   const line = progressLine(io);
   const r = await resolveEmbeddingModel({
     model,
@@ -82,6 +123,10 @@ async function downloadModel(model: string, dtype: 'q8' | 'fp32' | undefined, io
     throw new UsageError(`cannot download ${model}: ${e instanceof Error ? e.message : e}`);
   });
   line.done(r.download && !r.download.fromCache ? `downloaded ${model} into ${r.download.dir}` : undefined);
+  if (r.fallback && mayFallBack) {
+    io.err(`the default model ${model} could not be downloaded (${r.fallback.detail}): embedding with the built-in USE-lite instead, as the editor does offline; the figures are USE-lite's (--model use-lite says so explicitly, HF_ENDPOINT names a mirror)`);
+    return r.spec;
+  }
   if (r.fallback) throw new UsageError(`cannot download ${model}: ${r.fallback.detail} (use --model use-lite to run offline, or HF_ENDPOINT for a mirror)`);
   return r.spec;
 }
@@ -90,8 +135,7 @@ async function downloadModel(model: string, dtype: 'q8' | 'fp32' | undefined, io
 async function startReranker(model: string | undefined, target: EvalTarget, io?: CliIO): Promise<CrossEncoder | null> {
   const chosen = model ?? target.settings.rerankerModel;
   if (!chosen) return null;
-  const spec = path.isAbsolute(chosen) || !chosen.startsWith('.') ? chosen : path.resolve(chosen);
-  const resolved = await downloadModel(spec, target.settings.embeddingDtype, io ?? { out: () => undefined, err: () => undefined });
+  const resolved = await downloadModel(modelSpec(chosen, model === undefined ? target.root : process.cwd()), target.settings.embeddingDtype, io ?? { out: () => undefined, err: () => undefined });
   return WorkerCrossEncoder.start({ ...resolved, dtype: target.settings.embeddingDtype }).catch((e: unknown) => {
     throw new UsageError(`cannot load the reranker: ${e instanceof Error ? e.message : e}`);
   });

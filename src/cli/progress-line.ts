@@ -1,4 +1,4 @@
-import type { CliIO } from './cli-context';
+import type { CliIO } from './cli-io';
 
 /**
  * Progress on stderr: on a terminal one line rewritten in place (`\r`, cleared to the end, at most every 100 ms,

@@ -74,3 +74,53 @@ export function decideTrust(trusted: boolean, requested: ModelRequest, ignored: 
 export function workspaceWriteRefusal(trusted: boolean, what = 'the label'): string | undefined {
   return trusted ? undefined : `${what} was not saved: this workspace is not trusted (Restricted Mode), and Retrieval Lens writes nothing into an untrusted workspace. Trust the workspace to save labels to .retrieval-lens/evalset.jsonl.`;
 }
+
+/** What a run did with the restricted settings of the workspace it read (recorded in run manifests). */
+export interface SettingsTrust {
+  /** Where the settings came from: the workspace's own .vscode/settings.json, a file the user named, or none. */
+  source: 'workspace' | 'file' | 'none';
+  /** True when the restricted settings of that source were applied. */
+  applied: boolean;
+  /** Restricted settings the source set and that were not applied (`retrievalLens.` left off). */
+  ignored: RestrictedSetting[];
+}
+
+/**
+ * True when the value asks for nothing to be loaded, downloaded, contacted or read: the built-in model, no
+ * reranker, downloads off, no adapter, empty maps. Such a value is used even untrusted (the demo's
+ * `embeddingModel: "use-lite"` chooses the model Restricted Mode uses anyway).
+ */
+function requestsNothing(key: RestrictedSetting, value: unknown): boolean {
+  switch (key) {
+    case 'embeddingModel': return value === BUILT_IN_MODEL;
+    case 'rerankerModel': case 'queryAdapter': return value === '';
+    case 'allowModelDownload': return value === false;
+    case 'retrievers': case 'embeddingEndpoints': return typeof value === 'object' && value !== null && Object.keys(value).length === 0;
+  }
+}
+
+/**
+ * Settings read from a workspace's own files, as an untrusted workspace may use them: every restricted setting that
+ * asks for something is dropped and named in `ignored`. Trusted, they are returned as they are. The CLI applies this
+ * to `<dir>/.vscode/settings.json` unless --trust-workspace (or RETRIEVAL_LENS_TRUST_WORKSPACE=1) is given.
+ */
+export function restrictWorkspaceSettings<S extends Partial<Record<RestrictedSetting, unknown>>>(settings: S, trusted: boolean): { settings: S; ignored: RestrictedSetting[] } {
+  if (trusted) return { settings, ignored: [] };
+  const out = { ...settings };
+  const ignored: RestrictedSetting[] = [];
+  for (const key of RESTRICTED_SETTINGS) {
+    if (out[key] === undefined || requestsNothing(key, out[key])) continue;
+    delete out[key];
+    ignored.push(key);
+  }
+  return { settings: out, ignored };
+}
+
+/** The variable that trusts every workspace the CLI reads, for CI on the team's own repository. */
+export const TRUST_WORKSPACE_ENV = 'RETRIEVAL_LENS_TRUST_WORKSPACE';
+
+/** The one line the CLI prints when it ignored restricted settings, naming each and how to opt in. */
+export function ignoredSettingsLine(file: string, ignored: readonly RestrictedSetting[]): string | undefined {
+  if (!ignored.length) return undefined;
+  return `workspace settings not applied (the workspace is not trusted): ${ignored.map((k) => `retrievalLens.${k}`).join(', ')} in ${file}; pass --trust-workspace (or set ${TRUST_WORKSPACE_ENV}=1) to apply them, or name your own with --settings FILE`;
+}

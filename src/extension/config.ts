@@ -4,6 +4,7 @@ import { DEFAULT_EMBEDDING_MODEL } from '../core/embed/model-download';
 import { validateEmbeddingEndpoints, validateRetrievers } from '../core/retrieve/retriever-config';
 import { checkSetting, retrievalSettings, SETTING_KEYS, type WorkspaceSettings } from '../core/workspace-settings';
 import { decideTrust, pickSetting } from '../core/workspace-trust';
+import { plainMessageText } from './safe-markdown';
 
 /**
  * Every retrievalLens.* setting the extension reads, read here and nowhere else (as rust-analyzer's
@@ -19,7 +20,7 @@ const warned = new Set<string>();
 function warnOnce(problem: string): void {
   if (warned.has(problem)) return;
   warned.add(problem);
-  void vscode.window.showWarningMessage(`Retrieval Lens: ${problem}; using the default.`);
+  void vscode.window.showWarningMessage(plainMessageText(`Retrieval Lens: ${problem}; using the default.`));
 }
 
 type CheckedKey = (typeof SETTING_KEYS)[number];

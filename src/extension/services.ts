@@ -1,10 +1,10 @@
 import type * as vscode from 'vscode';
-import type { AdapterService } from './adapter-service';
-import type { Annotations } from './annotations';
-import type { JudgingFlow } from './commands/judging-queue';
-import type { EvalSetService } from './eval-set-service';
-import type { IndexService } from './index-service';
-import type { InspectorController } from './webviews/inspector/inspector-controller';
+import type { AdapterService } from './adapt/adapter-service';
+import type { Annotations } from './annotations/annotations';
+import type { JudgingFlow } from './eval-set/judging-flow';
+import type { EvalSetService } from './eval-set/eval-set-service';
+import type { IndexService } from './indexing/index-service';
+import type { InspectorController } from './webviews/inspector/inspector-host';
 import type { InspectorPanel } from './webviews/inspector/inspector-panel';
 
 /**

@@ -1,10 +1,11 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { openWorkbench, runCommand, runCommandWithInput, screenshot, type Workbench, findWebview } from './harness';
 
 /**
@@ -267,5 +268,154 @@ describe('hostile documents in the Query Inspector (real VS Code, chromium)', ()
     assert.ok(hostile.length >= 10, `hostile chunks in the neighbourhood: ${hostile.length}`);
     assert.equal(x.executions, 0, 'no payload ran');
     assert.equal(wire.hits.length - before, 0, 'no request reached the address the payloads name');
+  });
+});
+
+/** A 127.0.0.1 port nothing listens on (bound, then closed): a request there fails, but the browser still makes it. */
+function closedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Markdown, HTML, bare-URL, command-link and theme-icon syntax naming `http` and `https` payload addresses. */
+const surfacePayload = (http: string, https: string, tag: string) =>
+  `![${tag}](${http}/${tag}.png) [cmd](command:workbench.action.quit) <img src="${https}/${tag}.png"> [web](${https}/${tag}-link) ${http}/${tag}-bare &lt;b&gt; $(zap) **bold**`;
+
+describe('hostile query texts, ids and notes in hovers, tooltips and CodeLens (real VS Code, chromium)', () => {
+  let wb: Workbench;
+  let page: Page;
+  let http: string;
+  let https: string;
+  const requests: string[] = [];
+  let hostileId: string;
+  let hostileText: string;
+  let hostileNote: string;
+  const LABELED = 'labelcanary sentence the hostile query id labels, with a hostile note on its judgment.';
+
+  /** What a rendered hover must not hold: an image, a link whose target came from content, a command link. */
+  async function inertHover(hover: Locator): Promise<{ text: string; imgs: number; contentLinks: string[] }> {
+    const text = normalize(await hover.innerText());
+    const imgs = await hover.locator('img').count();
+    const contentLinks = await hover.locator('a').evaluateAll((els) =>
+      els.map((a) => `${a.getAttribute('href') ?? ''} ${a.getAttribute('data-href') ?? ''}`).filter((h) => /127\.0\.0\.1|command:|javascript:|^\s*https?:/.test(h)),
+    );
+    return { text, imgs, contentLinks };
+  }
+
+  /** Moves the mouse off and onto `target` until a hover matching `hover` shows. */
+  async function hoverUntil(target: Locator, hover: Locator, what: string, x = 20): Promise<void> {
+    const deadline = Date.now() + 60_000;
+    while (!(await hover.isVisible())) {
+      if (Date.now() > deadline) {
+        await screenshot(page, `hostile-${what}-timeout`);
+        throw new Error(`no ${what} hover appeared`);
+      }
+      await page.mouse.move(0, 0);
+      await target.hover({ position: { x, y: 8 } });
+      await page.waitForTimeout(2500);
+    }
+  }
+
+  before(async () => {
+    http = `http://127.0.0.1:${await closedPort()}`;
+    https = `https://127.0.0.1:${await closedPort()}`;
+    hostileId = surfacePayload(http, https, 'qid');
+    hostileText = `labelcanary ${surfacePayload(https, http, 'qtext')}`;
+    hostileNote = surfacePayload(https, http, 'note');
+    wb = await openWorkbench('hostile-surfaces', { settings: { 'retrievalLens.topK': 3 } });
+    page = wb.page;
+    // Every request of the page and its frames (webviews included) to either payload address.
+    page.context().on('request', (r) => {
+      if (r.url().includes(http.slice('http://'.length)) || r.url().includes(https.slice('https://'.length))) requests.push(r.url());
+    });
+    fs.mkdirSync(path.join(wb.workspace, 'hostile-ui'), { recursive: true });
+    fs.writeFileSync(path.join(wb.workspace, 'hostile-ui', 'labeled.md'), `${LABELED}\n`);
+    const target = { type: 'span', docId: 'hostile-ui/labeled.md', start: 0, end: LABELED.length, exact: LABELED, prefix: '', suffix: '\n' };
+    const lines = [
+      // A hostile id on a labeled span (the decoration's hover names it), with a hostile note (the judgment's tooltip).
+      { id: hostileId, text: 'labelcanary which sentence carries the hostile id', split: 'eval', judgments: [{ grade: 3, target, note: hostileNote }] },
+      // A hostile text with no judgment: pooled first in the judging queue, quoted by its passages' tooltips.
+      { id: 'hostile-text', text: hostileText, split: 'eval', judgments: [] },
+    ];
+    fs.appendFileSync(path.join(wb.workspace, '.retrieval-lens', 'evalset.jsonl'), `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
+  });
+  after(async () => {
+    await wb?.close();
+  });
+
+  it('the labeled span\'s hover and the CodeLens show a hostile query id as text: no image, no link, no request', { timeout: 1_200_000 }, async () => {
+    // Nothing builds the index on opening here (no view asks for it): build it, with the file written above.
+    const chunks = page.locator('.statusbar-item', { hasText: /\d+ chunks/ }).first();
+    await runCommand(page, 'Retrieval Lens: Build Index');
+    await chunks.waitFor({ timeout: 540_000 });
+    await page.keyboard.press('Control+P');
+    await page.locator('.quick-input-widget input').fill('hostile-ui/labeled.md');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'labeled.md' }).first().waitFor({ timeout: 30_000 });
+    await page.keyboard.press('Enter');
+    await page.locator('.tab.active', { hasText: 'labeled.md' }).waitFor();
+    const lens = page.locator('.codelens-decoration', { hasText: 'chunk 1/' }).first();
+    await lens.waitFor({ timeout: 120_000 });
+    const hover = page.locator('.monaco-hover', { hasText: 'labeled grade 3 for query' });
+    await hoverUntil(page.locator('.view-line', { hasText: 'labelcanary' }).first(), hover, 'label');
+    await page.waitForTimeout(2000);
+    const h = await inertHover(hover);
+    const file = await screenshot(page, 'hostile-label-hover');
+    const lensText = normalize(await lens.innerText());
+    const lensImgs = await lens.locator('img').count();
+    console.log(`hostile label hover: id shown as text: ${h.text.includes(normalize(hostileId))}, ${h.imgs} images, content links [${h.contentLinks.join(', ')}]; CodeLens "${lensText}"; ${requests.length} requests; screenshot ${file}`);
+    assert.ok(h.text.includes(`labeled grade 3 for query ${normalize(hostileId)}`), `the hover shows the query id as written: ${h.text}`);
+    assert.equal(h.imgs, 0, 'no image rendered');
+    assert.deepEqual(h.contentLinks, [], 'no link from the content');
+    assert.match(lensText, /^chunk 1\/1 · [0-9a-f]{8} · \d+ tokens/);
+    assert.equal(lensImgs, 0);
+    assert.deepEqual(requests, [], 'no request to the payload addresses');
+  });
+
+  it('a pooled passage\'s tooltip in the judging queue shows a hostile query text as text', { timeout: 300_000 }, async () => {
+    await page.mouse.move(0, 0);
+    await page.locator('.activitybar [aria-label^="Retrieval Lens"]').first().click();
+    await runCommand(page, 'Retrieval Lens: Build Judging Queue (Pooled Top K)');
+    const row = page.locator('.monaco-list-row[aria-label^="For query labelcanary ![qtext]"]').first();
+    await row.waitFor({ timeout: 240_000 });
+    const label = (await row.getAttribute('aria-label')) ?? '';
+    assert.ok(label.startsWith(`For query ${hostileText}: `), `the pooled passage is for the hostile query: ${label}`);
+    const hover = page.locator('.workbench-hover, .monaco-hover', { hasText: 'Query:' });
+    await hoverUntil(row, hover, 'pooled-passage', 140);
+    await page.waitForTimeout(2000);
+    const h = await inertHover(hover.first());
+    const file = await screenshot(page, 'hostile-pool-tooltip');
+    console.log(`hostile pooled-passage tooltip: query shown as text: ${h.text.includes(normalize(hostileText))}, ${h.imgs} images, content links [${h.contentLinks.join(', ')}]; ${requests.length} requests; screenshot ${file}`);
+    assert.ok(h.text.includes(`Query: ${normalize(hostileText)}`), `the tooltip shows the query as written: ${h.text}`);
+    assert.equal(h.imgs, 0, 'no image rendered');
+    assert.deepEqual(h.contentLinks, [], 'no link from the content');
+    assert.deepEqual(requests, [], 'no request to the payload addresses');
+  });
+
+  it('a judgment\'s tooltip in the Eval Set view shows a hostile note as text', { timeout: 120_000 }, async () => {
+    await page.mouse.move(0, 0);
+    // The pooled passages come first and push the queries out of the (virtual) list: fold them, go to the end.
+    await page.locator('.monaco-list-row', { hasText: 'Judging queue:' }).first().locator('.monaco-tl-twistie').click();
+    await page.keyboard.press('End');
+    const query = page.locator('.monaco-list-row', { hasText: 'labelcanary which sentence carries the hostile id' }).first();
+    await query.waitFor({ timeout: 30_000 });
+    await query.locator('.monaco-tl-twistie').click();
+    const judgment = page.locator('.monaco-list-row', { hasText: 'grade 3 · hostile-ui/labeled.md' }).first();
+    await judgment.waitFor({ timeout: 30_000 });
+    const hover = page.locator('.workbench-hover, .monaco-hover', { hasText: 'note.png' });
+    await hoverUntil(judgment, hover, 'judgment-note', 140);
+    await page.waitForTimeout(2000);
+    const h = await inertHover(hover.first());
+    const file = await screenshot(page, 'hostile-note-tooltip');
+    console.log(`hostile note tooltip: note shown as text: ${h.text.includes(normalize(hostileNote))}, ${h.imgs} images, content links [${h.contentLinks.join(', ')}]; ${requests.length} requests; screenshot ${file}`);
+    assert.ok(h.text.includes(normalize(hostileNote)), `the tooltip shows the note as written: ${h.text}`);
+    assert.equal(h.imgs, 0, 'no image rendered');
+    assert.deepEqual(h.contentLinks, [], 'no link from the content');
+    assert.deepEqual(requests, [], 'no request to the payload addresses');
   });
 });

@@ -1,16 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  INSPECTOR_TO_HOST_CHECKS,
-  Messenger,
-  NEIGHBOURHOOD_TO_HOST_CHECKS,
-  WEBVIEW_TO_HOST_CHECKS,
-  type HostToNeighbourhood,
-  type HostToWebview,
-  type InspectorToHost,
-  type NeighbourhoodToHost,
-  type WireMessage,
-} from '../../src/protocol';
+import { INSPECTOR_TO_HOST_CHECKS, WEBVIEW_TO_HOST_CHECKS, type HostToWebview, type InspectorToHost } from '../../src/protocol/inspector';
+import { Messenger, type WireMessage } from '../../src/protocol/messenger';
+import { NEIGHBOURHOOD_TO_HOST_CHECKS, type HostToNeighbourhood, type NeighbourhoodToHost } from '../../src/protocol/neighbourhood';
 
 const req = (method: string, params: unknown, id = 1) => ({ kind: 'request', id, method, params });
 const search = { query: 'q', k: 10, retrievers: ['dense'] };

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { BASELINE_TO_HOST_CHECKS, Messenger, READINESS_TO_HOST_CHECKS, type BaselineToHost, type HostToBaseline, type HostToReadiness, type ReadinessToHost, type WireMessage } from '../../src/protocol';
+import { BASELINE_TO_HOST_CHECKS, type BaselineToHost, type HostToBaseline } from '../../src/protocol/baseline';
+import { Messenger, type WireMessage } from '../../src/protocol/messenger';
+import { READINESS_TO_HOST_CHECKS, type HostToReadiness, type ReadinessToHost } from '../../src/protocol/readiness';
 
 describe('baseline and readiness apps: every message held to its checks', () => {
   it('has a check for every method of each app', () => {

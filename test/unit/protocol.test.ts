@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Messenger, WEBVIEW_TO_HOST_CHECKS, type HostToWebview, type WebviewToHost, type WireMessage } from '../../src/protocol';
+import { Messenger, type WireMessage } from '../../src/protocol/messenger';
+import { WEBVIEW_TO_HOST_CHECKS, type HostToWebview, type WebviewToHost } from '../../src/protocol/inspector';
 
 /** A host-side messenger as the inspector panel builds it, with every handler recording that it ran. */
 function host() {

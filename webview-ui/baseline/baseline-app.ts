@@ -1,5 +1,5 @@
 import { html, nothing, svg, type TemplateResult } from 'lit';
-import type { BaselineMetricChart, BaselineSweepChart, BaselineView, BaselineWinLoss, HostToBaseline, BaselineToHost } from '../../src/protocol';
+import type { BaselineMetricChart, BaselineSweepChart, BaselineView, BaselineWinLoss, HostToBaseline, BaselineToHost } from '../../src/protocol/baseline';
 import { appMessenger } from '../shared/vscode-api';
 import { ViewApp } from '../shared/view-app';
 
@@ -36,7 +36,8 @@ export class BaselineApp extends ViewApp<BaselineView> {
             <ul class="wl">${c.items.map((w) => this.winLoss(w))}</ul>`)
         : html`<p class="muted">Run two or more retrievers to compare them.</p>`}</section>
       <h2>${v.missesTitle}</h2>
-      <svg id="categories" role="img" aria-label="failure categories" width="600" height=${v.categories.length * 18 + 4}>${v.categories.map((c, i) => svg`<g transform="translate(0, ${i * 18})"><text x="0" y="12" class="lbl">${c.name}</text><rect x="120" y="2" width=${c.width} height="12" fill="var(--vscode-charts-red)"></rect><text x=${126 + c.width} y="12" class="val">${c.count}</text></g>`)}</svg>
+      <svg id="categories" role="img" aria-label="failure categories" width="600" height=${v.categories.length * 18 + 4}>${v.categories.map((c, i) => svg`<g transform="translate(0, ${i * 18})" data-category=${c.name}><text x="0" y="12" class="lbl">${c.name}</text><rect x="120" y="2" width=${c.width} height="12" fill="var(--vscode-charts-red)"></rect><text x=${126 + c.width} y="12" class="val">${c.count}</text></g>`)}</svg>
+      <ul id="category-fixes" class="muted">${v.categories.filter((c) => c.count).map((c) => html`<li data-category=${c.name}><strong>${c.name}</strong> (${c.count}): ${c.fix}</li>`)}</ul>
       <p class="muted">Run “Retrieval Lens: Show Fine-Tune Readiness Report” for what-if re-chunking and model comparisons.</p>
     </div>`;
   }

@@ -1,6 +1,6 @@
-import type { HostToWebview, InspectorToHost } from '../../src/protocol';
+import type { HostToWebview, InspectorToHost } from '../../src/protocol/inspector';
 import { appMessenger, vscodeApi } from '../shared/vscode-api';
-import { availableRetrievers } from '../../src/core/retrieve/types';
+import { availableRetrievers } from '../../src/protocol/inspector';
 
 export interface PersistedState {
   query: string;

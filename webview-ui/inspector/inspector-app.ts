@@ -1,9 +1,9 @@
 import { html, nothing, render, type TemplateResult } from 'lit';
 import { live } from 'lit/directives/live.js';
-import type { ExternalColumn, ExternalHitRow, InitState, IndexStatus, MissedSpan, ResultRow, SearchParams, SearchView } from '../../src/protocol';
-import { RETRIEVERS as ALL_RETRIEVERS, type RetrieverName, type ScoreExplanation } from '../../src/core/retrieve/types';
+import type { ExternalColumn, ExternalHitRow, InitState, IndexStatus, MissedSpan, ResultRow, SearchParams, SearchView } from '../../src/protocol/inspector';
+import { RETRIEVERS as ALL_RETRIEVERS, type RetrieverName, type ScoreExplanation } from '../../src/protocol/inspector';
 import type { VscodeTextfield } from '@vscode-elements/elements/dist/vscode-textfield/vscode-textfield.js';
-import { describeFusion } from '../../src/core/retrieve/fusion-label';
+import { describeFusion } from '../../src/protocol/inspector';
 import { CHECKED_FIELDS, fusionFieldsUsed, readForm, type SearchForm } from './search-form';
 import { messenger, state as persisted, type PersistedState } from './api';
 

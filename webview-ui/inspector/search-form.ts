@@ -1,4 +1,4 @@
-import type { FusionConfig, MetadataFilter } from '../../src/core/retrieve/types';
+import type { FusionConfig, MetadataFilter } from '../../src/protocol/inspector';
 import type { PersistedState } from './api';
 
 /** Form fields whose text can be invalid; each renders its own inline error. */

@@ -1,5 +1,5 @@
-import type { HostToNeighbourhood, NeighbourhoodToHost } from '../../src/protocol';
+import type { HostToNeighbourhood, NeighbourhoodToHost } from '../../src/protocol/neighbourhood';
 import { appMessenger } from '../shared/vscode-api';
 
-/** The neighbourhood view's side of the typed protocol (src/protocol.ts). */
+/** The neighbourhood view's side of the typed protocol (src/protocol/neighbourhood.ts). */
 export const messenger = appMessenger<HostToNeighbourhood, NeighbourhoodToHost>();

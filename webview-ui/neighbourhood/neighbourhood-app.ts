@@ -1,6 +1,6 @@
 import { html, nothing, svg, type SVGTemplateResult, type TemplateResult } from 'lit';
-import type { BeforeAfter, NeighbourhoodView, NeighbourPoint } from '../../src/core/adapt/neighbourhood';
-import type { NeighbourhoodState } from '../../src/protocol';
+import type { BeforeAfter, NeighbourhoodView, NeighbourPoint } from '../../src/protocol/neighbourhood';
+import type { NeighbourhoodState } from '../../src/protocol/neighbourhood';
 import { messenger } from './api';
 import { ViewApp } from '../shared/view-app';
 

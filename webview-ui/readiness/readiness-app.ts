@@ -1,9 +1,13 @@
 import { html, nothing, type TemplateResult } from 'lit';
-import type { HostToReadiness, ReadinessTable, ReadinessToHost, ReadinessView } from '../../src/protocol';
+import type { HostToReadiness, ReadinessChecklistRow, ReadinessTable, ReadinessToHost, ReadinessView } from '../../src/protocol/readiness';
 import { appMessenger } from '../shared/vscode-api';
 import { ViewApp } from '../shared/view-app';
 
 const messenger = appMessenger<HostToReadiness, ReadinessToHost>();
+
+/** A tick only for met; thin evidence gets its own mark, never the green one. */
+const STATE_MARK: Record<ReadinessChecklistRow['state'], string> = { met: '✓', 'not-met': '✗', 'not-settled': '?' };
+const STATE_TITLE: Record<ReadinessChecklistRow['state'], string> = { met: 'met', 'not-met': 'not met', 'not-settled': 'not settled: too little evidence to say' };
 
 /**
  * The fine-tune readiness report, drawn from the view model the host built
@@ -40,7 +44,9 @@ export class ReadinessApp extends ViewApp<ReadinessView> {
       ${v.tables.map((t) => this.table(t))}
       ${v.notes.map((n) => html`<section class="note" id=${n.id}>${n.heading ? html`<h2>${n.heading}</h2>` : nothing}${n.lines.map((l) => html`<p>${l}</p>`)}</section>`)}
       <h2>Checklist</h2>
-      <ul id="checklist">${v.checklist.map((c) => html`<li class=${c.ok ? 'ok' : 'not-ok'}><span class="mark">${c.ok ? '✓' : '✗'}</span> <strong>${c.item}</strong> — ${c.detail}</li>`)}</ul>
+      <p class="muted">✓ met, ✗ not met, ? not settled (too little evidence to say); each item with the figure it rests on and its bar.</p>
+      <ul id="checklist">${v.checklist.map((c) => html`<li class=${c.state} data-state=${c.state}><span class="mark" title=${STATE_TITLE[c.state]}>${STATE_MARK[c.state]}</span> <strong>${c.item}</strong> — ${c.detail}
+        <div class="evidence">evidence: ${c.evidence}</div>${c.settle ? html`<div class="settle">to settle: ${c.settle}</div>` : nothing}</li>`)}</ul>
       ${this.table(v.missed)}
       <p class="muted">${v.generated} Measure what adapting the model would gain on your own labels with Train Query Adapter, then switch it on with retrievalLens.queryAdapter.</p>
     </article>`;

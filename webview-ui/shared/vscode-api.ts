@@ -1,4 +1,4 @@
-import { Messenger } from '../../src/protocol';
+import { Messenger } from '../../src/protocol/messenger';
 
 interface VsCodeApi {
   postMessage(message: unknown): void;
@@ -15,7 +15,7 @@ export function vscodeApi(): VsCodeApi {
 }
 
 /**
- * The app's side of the typed protocol (src/protocol.ts): `Incoming` is what the host sends, `Outgoing` what the app
+ * The app's side of the typed protocol (src/protocol/messenger.ts): `Incoming` is what the host sends, `Outgoing` what the app
  * sends. The host holds every message to its parameter checks; this side reports malformed ones to the console.
  */
 export function appMessenger<Incoming, Outgoing>(): Messenger<Incoming, Outgoing> {

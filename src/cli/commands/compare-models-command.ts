@@ -1,8 +1,7 @@
 import { compareModels, shadowDiff } from '../../core/diagnose/model-comparison';
-import { loadEvalTarget } from '../../core/eval/eval-target';
 import { writeFileAtomic } from '../../core/io/atomic-write';
 import type { WorkspaceIndex } from '../../core/index/workspace-index';
-import { openIndex, UsageError, withModels, type CliIO } from '../cli-context';
+import { openIndex, UsageError, withModels, type CliIO, loadTarget } from '../cli-context';
 import { RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs } from './retrieval-args';
 import { parseCommand } from '../parse-command';
 
@@ -16,7 +15,7 @@ export async function compareModelsCommand(argv: string[], io: CliIO): Promise<n
   if (positionals.length !== 1 || models.length < 2) throw new UsageError(`compare-models takes a workspace and at least two --models\n${compareModelsUsage}`);
   const k = Number(values.k);
   if (!Number.isInteger(k) || k < 1) throw new UsageError(`--k must be a positive integer, got "${values.k}"`);
-  const target = await loadEvalTarget(positionals[0], { requireQueries: true, settingsFile: values.settings });
+  const target = await loadTarget(positionals[0], values, io, { requireQueries: true });
   const retrieval = retrievalFromArgs(values, target);
   return withModels(target, values, io, async (started) => {
     const indexes: Array<{ label: string; index: WorkspaceIndex }> = [];

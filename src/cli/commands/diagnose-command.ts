@@ -6,9 +6,8 @@ import { buildReadinessReport, renderReadinessMarkdown } from '../../core/diagno
 import { destination } from '../../core/retrieve/retriever-consent';
 import { checkExternalName, evaluateExternal, openExternalRetriever } from './external-retriever-args';
 import type { Embedder } from '../../core/embed/embedder';
-import { loadEvalTarget } from '../../core/eval/eval-target';
 import { writeFileAtomic } from '../../core/io/atomic-write';
-import { openIndex, UsageError, withModels, type CliIO } from '../cli-context';
+import { openIndex, UsageError, withModels, type CliIO, loadTarget, settingsRecord } from '../cli-context';
 import { RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs, retrieverFromArg, LOCAL_INDEX_OPTIONS } from './retrieval-args';
 import { parseCommand } from '../parse-command';
 
@@ -34,7 +33,7 @@ export async function diagnoseCommand(argv: string[], io: CliIO): Promise<number
   if (!Number.isInteger(k) || k < 1) throw new UsageError(`--k must be a positive integer, got "${values.k}"`);
   const baseline = retrieverFromArg(values.baseline);
   if (baseline === 'rerank') throw new UsageError('--baseline cannot be rerank (reranking is one of the fixes tried)');
-  const target = await loadEvalTarget(positionals[0], { requireQueries: true, settingsFile: values.settings });
+  const target = await loadTarget(positionals[0], values, io, { requireQueries: true });
   for (const name of values.retriever ?? []) checkExternalName(name, target);
   const retrieval = retrievalFromArgs(values, target);
   return withModels(target, values, io, async (models) => {
@@ -57,13 +56,13 @@ export async function diagnoseCommand(argv: string[], io: CliIO): Promise<number
       const opened = await openExternalRetriever(name, target, values.model, io);
       try {
         const r = await evaluateExternal(opened.retriever, target, { ...externalScoring(level, k), depth: 100 }, io);
-        (report.external ??= []).push(await externalReadinessLine({ name, destination: destination(opened.retriever.config), result: r }, index, target.queries, { baseline, level, k }));
+        (report.external ??= []).push(await externalReadinessLine({ name, destination: opened.retriever.kind === 'recorded' ? `recorded run ${opened.retriever.endpoint} (nothing contacted)` : destination(opened.retriever.config), result: r }, index, target.queries, { baseline, level, k }));
       } finally {
         await opened.dispose();
       }
     }
     const md = renderReadinessMarkdown(report);
-    if (values.json) writeFileAtomic(values.json, JSON.stringify(report, null, 1));
+    if (values.json) writeFileAtomic(values.json, JSON.stringify({ ...report, settings: settingsRecord(target) }, null, 1));
     if (values.markdown) {
       fs.mkdirSync(path.dirname(path.resolve(values.markdown)), { recursive: true });
       writeFileAtomic(values.markdown, md);

@@ -1,15 +1,15 @@
+import type { EvalTarget } from '../../core/eval/eval-target';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AdapterMismatchError, loadAdapter } from '../../core/adapt/adapter-store';
 import type { QueryAdapter } from '../../core/adapt/query-adapter';
-import { loadEvalTarget } from '../../core/eval/eval-target';
 import { evaluate } from '../../core/eval/evaluate';
 import { writeTrecRun } from '../../core/eval/trec-io';
 import { describeFusion } from '../../core/retrieve/fusion-label';
 import { RUNS_DIR, saveRun } from '../../core/eval/run-manifest';
 import { writeFileAtomic } from '../../core/io/atomic-write';
 import type { RetrieverName } from '../../core/retrieve/types';
-import { openIndex, UsageError, withModels, type CliIO } from '../cli-context';
+import { openIndex, UsageError, withModels, type CliIO, loadTarget, settingsRecord } from '../cli-context';
 import { diagnoseExternalMisses, EXTERNAL_MISS_CATEGORIES, type ExternalMiss } from '../../core/diagnose/external-misses';
 import { LocalRetriever } from '../../core/retrieve/local-retriever';
 import { checkExternalName, evaluateExternal, isBuiltInRetriever, openExternalRetriever } from './external-retriever-args';
@@ -46,7 +46,7 @@ export async function evalCommand(argv: string[], io: CliIO): Promise<number> {
     return { measure: m[1], bound: Number(m[2]) };
   });
 
-  const target = await loadEvalTarget(positionals[0], { requireQueries: true, settingsFile: values.settings });
+  const target = await loadTarget(positionals[0], values, io, { requireQueries: true });
   if (!target.queries.some((q) => q.judgments.length)) throw new UsageError(`${target.root}: no judged queries to evaluate`);
   checkLevel(target.queries, level, split, io);
   if (external) {
@@ -83,14 +83,15 @@ export async function evalCommand(argv: string[], io: CliIO): Promise<number> {
     });
     for (const b of bounds) if (!(b.measure in result.metrics.all)) throw new UsageError(`--fail-under: unknown measure "${b.measure}" (known: ${Object.keys(result.metrics.all).join(', ')})`);
     if (values['run-out']) writeTrecRun(values['run-out'], result.ranking, `retrieval-lens-${retriever}`);
+    const manifest = { ...result.manifest, settings: settingsRecord(target) };
     const report = {
       all: result.metrics.all,
       per_query: result.metrics.perQuery,
-      manifest: result.manifest,
+      manifest,
     };
     if (values['metrics-out']) writeFileAtomic(values['metrics-out'], JSON.stringify(report, null, 1));
     // Workspaces keep every run so later ones can be compared; BEIR folders are often read-only and are left alone.
-    if (target.kind === 'workspace') io.err(`run saved to ${saveRun(path.join(target.root, RUNS_DIR), { all: result.metrics.all, perQuery: result.metrics.perQuery, manifest: result.manifest })}`);
+    if (target.kind === 'workspace') io.err(`run saved to ${saveRun(path.join(target.root, RUNS_DIR), { all: result.metrics.all, perQuery: result.metrics.perQuery, manifest })}`);
     const shown = ['P_10', 'recall_10', 'recall_100', 'recip_rank', 'map', 'ndcg_cut_10'];
     const fusion = result.manifest.fusion ? `; ${describeFusion(result.manifest.fusion)}` : '';
     io.out(`${retriever} (${level} level, ${result.metrics.all.num_q} queries, ${index.manifest.chunkerKey}${result.manifest.model ? `, ${result.manifest.model.id}` : ''}${fusion})`);
@@ -102,7 +103,7 @@ export async function evalCommand(argv: string[], io: CliIO): Promise<number> {
 /** eval --retriever NAME: the configured engine answers every query; no local index is built. */
 async function evalExternal(
   name: string,
-  target: Awaited<ReturnType<typeof loadEvalTarget>>,
+  target: EvalTarget,
   o: {
     level: 'doc' | 'chunk';
     depth: number;
@@ -122,7 +123,7 @@ async function evalExternal(
     const result = await evaluateExternal(opened.retriever, target, { level: o.level, depth: o.depth, split: o.split, concurrency: o.concurrency }, io);
     for (const b of o.bounds) if (!(b.measure in result.metrics.all)) throw new UsageError(`--fail-under: unknown measure "${b.measure}" (known: ${Object.keys(result.metrics.all).join(', ')})`);
     if (o.runOut) writeTrecRun(o.runOut, result.ranking, `retrieval-lens-${name}`);
-    const manifest = { ...result.manifest, endpoint: opened.retriever.endpoint };
+    const manifest = { ...result.manifest, endpoint: opened.retriever.endpoint, settings: settingsRecord(target) };
     // At chunk level, why labeled spans were missed in the top K, as far as can be told from outside the engine.
     let misses: ExternalMiss[] | undefined;
     if (o.level === 'chunk') {

@@ -1,6 +1,5 @@
 import { mineTrainingPairs, writeTrainingExport } from '../../core/diagnose/training-export';
-import { loadEvalTarget } from '../../core/eval/eval-target';
-import { openIndex, UsageError, withModels, type CliIO } from '../cli-context';
+import { openIndex, UsageError, withModels, type CliIO, loadTarget } from '../cli-context';
 import { RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs, LOCAL_INDEX_OPTIONS } from './retrieval-args';
 import { parseCommand } from '../parse-command';
 
@@ -18,7 +17,7 @@ export async function exportTrainingCommand(argv: string[], io: CliIO): Promise<
   const formats = values.format === 'all' ? (['st', 'beir'] as const) : values.format === 'st' || values.format === 'beir' ? ([values.format] as const) : undefined;
   if (!formats) throw new UsageError(`--format must be st, beir or all, got "${values.format}"`);
   const out = values.out;
-  const target = await loadEvalTarget(positionals[0], { requireQueries: true, settingsFile: values.settings });
+  const target = await loadTarget(positionals[0], values, io, { requireQueries: true });
   return withModels(target, values, io, async (models) => {
     const embedder = await models.embedder();
     const index = await openIndex(target, { retrieval: retrievalFromArgs(values, target), embedder, crossEncoder: null, indexDir: values['index-dir'] }, io);

@@ -2,13 +2,17 @@ import type { Embedder } from '../../core/embed/embedder';
 import type { EvalTarget } from '../../core/eval/eval-target';
 import { evaluateRetriever, type RetrieverEvaluationResult } from '../../core/eval/evaluate-retriever';
 import type { PlacementCounts } from '../../core/eval/hit-placement';
-import { configuredRetrievers, createExternalRetriever, type ExternalRetriever } from '../../core/retrieve/external-retrievers';
+import { configuredRetrievers, createExternalRetriever, type ExternalRetriever as ConfiguredRetriever } from '../../core/retrieve/external-retrievers';
+import { isRecordedName, RecordedRetriever } from '../../core/retrieve/recorded-retriever';
 import { environmentSecrets } from '../../core/retrieve/secret-source';
 import { startEmbedder, UsageError, type CliIO } from '../cli-context';
 import { retrieverFromArg } from './retrieval-args';
 import { RETRIEVERS } from '../../core/retrieve/types';
 
 const BUILT_IN: readonly string[] = ['bm25', ...RETRIEVERS];
+
+/** A configured engine, or a recorded production run (`trace:<name>`, replayed from the workspace). */
+export type ExternalRetriever = ConfiguredRetriever | RecordedRetriever;
 
 export function isBuiltInRetriever(v: string | undefined): boolean {
   return v === undefined || BUILT_IN.includes(v);
@@ -17,6 +21,7 @@ export function isBuiltInRetriever(v: string | undefined): boolean {
 /** A --retriever that is not built in must be a name in retrievalLens.retrievers; otherwise the built-in message. */
 export function checkExternalName(v: string, target: EvalTarget): void {
   if (target.settings.retrievers?.[v]) return;
+  if (isRecordedName(v)) return void openRecorded(v, target);
   try {
     retrieverFromArg(v);
   } catch (e) {
@@ -30,6 +35,7 @@ export function checkExternalName(v: string, target: EvalTarget): void {
  * the local index uses: --model, else retrievalLens.embeddingModel). Secrets come from the environment.
  */
 export async function openExternalRetriever(name: string, target: EvalTarget, model: string | undefined, io: CliIO): Promise<{ retriever: ExternalRetriever; embedder: Embedder | null; dispose: () => Promise<void> }> {
+  if (isRecordedName(name) && !target.settings.retrievers?.[name]) return { retriever: openRecorded(name, target), embedder: null, dispose: async () => {} };
   const config = target.settings.retrievers?.[name];
   if (!config) throw new UsageError(`no retriever "${name}" in retrievalLens.retrievers`);
   // It embeds queries only, never an index: one model process serves.
@@ -46,6 +52,15 @@ export async function openExternalRetriever(name: string, target: EvalTarget, mo
       await embedder?.dispose();
     },
   };
+}
+
+/** `trace:<name>`: the run import-traces recorded in the workspace. */
+function openRecorded(name: string, target: EvalTarget): RecordedRetriever {
+  try {
+    return RecordedRetriever.open(target.root, name);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
 }
 
 /** Ctrl-C cancels an external evaluation: no new queries are sent and the command exits with what it says. */

@@ -1,7 +1,6 @@
-import { loadEvalTarget } from '../../core/eval/eval-target';
 import { buildPool, describeHoles, judgingOrder, localRankings, retrieverRanking } from '../../core/eval/pool';
 import { writeFileAtomic } from '../../core/io/atomic-write';
-import { openIndex, UsageError, withModels, type CliIO } from '../cli-context';
+import { openIndex, UsageError, withModels, type CliIO, loadTarget } from '../cli-context';
 import { checkExternalName, interruptSignal, openExternalRetriever } from './external-retriever-args';
 import { RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs, retrieverFromArg, LOCAL_INDEX_OPTIONS } from './retrieval-args';
 import { parseCommand } from '../parse-command';
@@ -28,7 +27,7 @@ export async function poolCommand(argv: string[], io: CliIO): Promise<number> {
   if (!['eval', 'train', 'all'].includes(values.split as string)) throw new UsageError('--split must be eval, train or all');
   const retrievers = [...new Set((values.retrievers as string).split(',').map((s) => retrieverFromArg(s.trim())))] as RetrieverName[];
   if (retrievers.includes('rerank')) throw new UsageError('--retrievers: pool keyword, dense and hybrid (rerank reorders one of them)');
-  const target = await loadEvalTarget(positionals[0], { requireQueries: true, settingsFile: values.settings });
+  const target = await loadTarget(positionals[0], values, io, { requireQueries: true });
   for (const name of values.retriever ?? []) checkExternalName(name, target);
   const queries = judgingOrder(target.queries.filter((q) => values.split === 'all' || q.split === values.split));
   if (!queries.length) throw new UsageError(`${target.root}: no queries in the ${values.split} split`);

@@ -1,3 +1,4 @@
+import { CHUNKER_DEFAULTS } from '../../core/chunking/chunker-registry';
 import type { ChunkerKind } from '../../core/chunking/chunk';
 import type { EvalTarget } from '../../core/eval/eval-target';
 import type { EvalQuery } from '../../core/eval/evalset-types';
@@ -60,17 +61,51 @@ export const RETRIEVAL_OPTIONS = {
   'dense-weight': { type: 'string' },
   'rerank-base': { type: 'string' },
   'rerank-candidates': { type: 'string' },
-  /** Read this settings file instead of <dir>/.vscode/settings.json. */
+  /** Read this settings file instead of <dir>/.vscode/settings.json (the user's own: applied whole). */
   settings: { type: 'string' },
+  /** Apply the models, endpoints, retrievers and adapters the workspace's own settings name (see loadTarget). */
+  'trust-workspace': { type: 'boolean' },
   /** Model processes embedding in parallel (retrievalLens.embeddingProcesses; default the cores, capped). */
   'embed-processes': { type: 'string' },
 } as const;
 
-export const RETRIEVAL_USAGE =
-  '[--settings FILE] [--embed-processes N] [--chunker NAME] [--chunk-size N] [--chunk-overlap N] [--stemming on|off] [--stop-words on|off]\n' +
-  '    [--fusion rrf|weighted] [--normalization min-max|z-score] [--rrf-k N] [--dense-weight W] [--rerank-base bm25|dense|hybrid] [--rerank-candidates N]';
+/** What a command's usage line says for the shared flags; `retrieval-lens <command> --help` spells them out (FLAG_GROUPS). */
+export const RETRIEVAL_USAGE = '[settings flags] [index flags] [fusion flags]';
 
-export type RetrievalArgs = Partial<Record<keyof typeof RETRIEVAL_OPTIONS, string>>;
+/**
+ * The flags many commands share, named once: printed under a command's own flags by `<command> --help` when its
+ * usage names the group.
+ */
+export const FLAG_GROUPS: Array<{ name: string; lines: string[] }> = [
+  {
+    name: 'settings flags',
+    lines: [
+      '--settings FILE        read this settings file instead of <dir>/.vscode/settings.json (yours: applied whole)',
+      '--trust-workspace      apply the models, endpoints, retrievers and adapters <dir>/.vscode/settings.json names',
+      '                       (or RETRIEVAL_LENS_TRUST_WORKSPACE=1); untrusted by default, as in Restricted Mode',
+    ],
+  },
+  {
+    name: 'index flags',
+    lines: [
+      `--chunker NAME         ${Object.keys(CHUNKER_DEFAULTS).join(', ')} (default markdown)`,
+      '--chunk-size N         the chunker\'s size; --chunk-overlap N its overlap',
+      '--stemming on|off      keyword stemming; --stop-words on|off keyword stop words',
+      '--embed-processes N    model processes embedding in parallel (default: the cores, capped)',
+    ],
+  },
+  {
+    name: 'fusion flags',
+    lines: [
+      '--fusion rrf|weighted  how hybrid fuses keyword and dense; --normalization min-max|z-score (weighted)',
+      '--dense-weight W       the dense share of a weighted fusion (0..1); --rrf-k N the RRF constant',
+      '--rerank-base bm25|dense|hybrid, --rerank-candidates N   what a cross-encoder reranks',
+    ],
+  },
+  { name: 'filter flags', lines: ['--path GLOB, --exclude-path GLOB, --language L, --front-matter KEY=VALUE (each repeatable), --heading TEXT, --modified-after DATE'] },
+];
+
+export type RetrievalArgs = Partial<Record<Exclude<keyof typeof RETRIEVAL_OPTIONS, 'trust-workspace'>, string>>;
 
 /**
  * The workspace's settings (.vscode/settings.json) with the flags over them. A flag is checked by the same rule as
@@ -122,7 +157,7 @@ export const FILTER_OPTIONS = {
   'modified-after': { type: 'string' },
 } as const;
 
-export const FILTER_USAGE = '[--path GLOB ...] [--exclude-path GLOB ...] [--language L ...] [--front-matter KEY=VALUE ...] [--heading TEXT] [--modified-after DATE]';
+export const FILTER_USAGE = '[filter flags]';
 
 export function filterFromArgs(values: {
   path?: string[];

@@ -1,5 +1,5 @@
-import { loadEvalTarget } from '../../core/eval/eval-target';
-import { UsageError, withModels, type CliIO } from '../cli-context';
+import type { EvalTarget } from '../../core/eval/eval-target';
+import { UsageError, withModels, type CliIO, loadTarget } from '../cli-context';
 import { documentLookup, emptyPlacementCounts, placeHits } from '../../core/eval/hit-placement';
 import { checkExternalName, describePlacement, isBuiltInRetriever, openExternalRetriever } from './external-retriever-args';
 import { FILTER_OPTIONS, FILTER_USAGE, filterFromArgs, RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs, retrieverFromArg, LOCAL_INDEX_OPTIONS } from './retrieval-args';
@@ -25,7 +25,7 @@ export async function searchCommand(argv: string[], io: CliIO): Promise<number> 
   const k = Number(values.k);
   if (!Number.isInteger(k) || k < 1) throw new UsageError(`--k must be a positive integer, got "${values.k}"`);
   const filter = filterFromArgs(values);
-  const target = await loadEvalTarget(positionals[0], { settingsFile: values.settings });
+  const target = await loadTarget(positionals[0], values, io);
   if (external) {
     checkExternalName(external, target);
     return searchExternal(external, positionals[1], k, target, values, io);
@@ -51,7 +51,7 @@ export async function searchCommand(argv: string[], io: CliIO): Promise<number> 
 }
 
 /** search --retriever NAME: the engine's hits, each placed in a workspace document (or shown as not placed). */
-async function searchExternal(name: string, query: string, k: number, target: Awaited<ReturnType<typeof loadEvalTarget>>, values: { json?: boolean; model?: string; path?: string[] }, io: CliIO): Promise<number> {
+async function searchExternal(name: string, query: string, k: number, target: EvalTarget, values: { json?: boolean; model?: string; path?: string[] }, io: CliIO): Promise<number> {
   const opened = await openExternalRetriever(name, target, values.model, io);
   try {
     const hits = await opened.retriever.search(query, k).catch((e: unknown) => {

@@ -1,4 +1,3 @@
-import { loadEvalTarget } from '../../core/eval/eval-target';
 import { sweepFusion, sweepVerdict } from '../../core/eval/fusion-sweep';
 import { measureNames } from '../../core/eval/metrics';
 import { writeFileAtomic } from '../../core/io/atomic-write';
@@ -6,7 +5,7 @@ import { evaluateRetriever } from '../../core/eval/evaluate-retriever';
 import { compareRuns } from '../../core/eval/significance';
 import { LocalRetriever } from '../../core/retrieve/local-retriever';
 import { checkExternalName, evaluateExternal, openExternalRetriever } from './external-retriever-args';
-import { openIndex, UsageError, withModels, type CliIO } from '../cli-context';
+import { openIndex, UsageError, withModels, type CliIO, loadTarget } from '../cli-context';
 import { checkLevel, EVALUATION_OPTIONS, evaluationFromArgs, RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs, LOCAL_INDEX_OPTIONS } from './retrieval-args';
 import { parseCommand } from '../parse-command';
 
@@ -33,7 +32,7 @@ export async function sweepFusionCommand(argv: string[], io: CliIO): Promise<num
     return n;
   });
   if (!measureNames().includes(values.measure as string)) throw new UsageError(`--measure must be one of ${measureNames().join(', ')}, got "${values.measure}"`);
-  const target = await loadEvalTarget(positionals[0], { requireQueries: true, settingsFile: values.settings });
+  const target = await loadTarget(positionals[0], values, io, { requireQueries: true });
   if (!target.queries.some((q) => q.judgments.length)) throw new UsageError(`${target.root}: no judged queries to evaluate`);
   checkLevel(target.queries, level, split, io);
   for (const name of values.retriever ?? []) checkExternalName(name, target);

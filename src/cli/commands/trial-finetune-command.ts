@@ -1,11 +1,10 @@
 import * as path from 'node:path';
 import { ADAPTERS_DIR, saveAdapter } from '../../core/adapt/adapter-store';
 import { assignTrainSplit, TrialInputError, trialFineTune } from '../../core/adapt/trial-finetune';
-import { renderTrialMarkdown, trialHeadline } from '../../core/adapt/trial-report';
-import { loadEvalTarget } from '../../core/eval/eval-target';
+import { renderTrialMarkdown, trialHeadline, trialPairs } from '../../core/adapt/trial-report';
 import { writeTrecRun } from '../../core/eval/trec-io';
 import { writeFileAtomic } from '../../core/io/atomic-write';
-import { openIndex, UsageError, withModels, type CliIO } from '../cli-context';
+import { openIndex, UsageError, withModels, type CliIO, loadTarget, settingsRecord } from '../cli-context';
 import { checkLevel, EVALUATION_OPTIONS, evaluationFromArgs, RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs, LOCAL_INDEX_OPTIONS } from './retrieval-args';
 import { parseCommand } from '../parse-command';
 
@@ -36,7 +35,7 @@ export async function trialFinetuneCommand(argv: string[], io: CliIO): Promise<n
   const share = values['train-share'] === undefined ? undefined : Number(values['train-share']);
   if (share !== undefined && !(share > 0 && share < 1)) throw new UsageError(`--train-share must be strictly between 0 and 1, got "${values['train-share']}"`);
 
-  const target = await loadEvalTarget(positionals[0], { requireQueries: true });
+  const target = await loadTarget(positionals[0], values, io, { requireQueries: true });
   const judged = target.queries.filter((q) => q.judgments.some((j) => j.grade >= 1));
   if (!judged.length) throw new UsageError(`${target.root}: no judged queries`);
   let queries = target.queries;
@@ -59,13 +58,18 @@ export async function trialFinetuneCommand(argv: string[], io: CliIO): Promise<n
     });
     const r = out.result;
     io.out(trialHeadline(r));
+    if (r.other_level) {
+      const x = r.other_level.dense;
+      io.out(`at ${r.other_level.level} level too (mixed labels, ${r.other_level.eval_queries} queries): dense nDCG@10 ${x.baseline.ndcg_cut_10.toFixed(3)} → ${x.adapted.ndcg_cut_10.toFixed(3)} (${x.delta >= 0 ? '+' : ''}${x.delta.toFixed(3)}, 95% CI [${x.ci95.map((v) => v.toFixed(3)).join(', ')}], p = ${x.p_value.toFixed(3)})`);
+    }
     if (r.hybrid) io.out(`hybrid nDCG@10 ${r.hybrid.baseline.ndcg_cut_10.toFixed(3)} → ${r.hybrid.adapted.ndcg_cut_10.toFixed(3)} (${r.hybrid.delta >= 0 ? '+' : ''}${r.hybrid.delta.toFixed(3)}, p = ${r.hybrid.p_value.toFixed(3)})`);
     io.out(`Recall@100 ${r.baseline.recall_100.toFixed(3)} → ${r.adapted.recall_100.toFixed(3)} (${r.by_measure.recall_100.delta >= 0 ? '+' : ''}${r.by_measure.recall_100.delta.toFixed(3)}, 95% CI [${r.by_measure.recall_100.ci95.map((x) => x.toFixed(3)).join(', ')}], p = ${r.by_measure.recall_100.p_value.toFixed(3)})`);
     io.out(`wins ${r.wins}, losses ${r.losses}, ties ${r.ties}; train-vs-eval gap ${r.train_vs_eval.gap >= 0 ? '+' : ''}${r.train_vs_eval.gap.toFixed(3)}`);
     io.out(`learning curve: ${r.learning_curve.map((c) => `${Math.round(c.share * 100)}% (${c.pairs} pairs) ${c.delta >= 0 ? '+' : ''}${c.delta.toFixed(3)}`).join(', ')}`);
     io.out(r.learning_reading);
+    io.out(`pairs: ${trialPairs(r)}`);
     io.out(`adapter cost: ${r.adapter_cost.multiply_adds} multiply-adds, ${r.adapter_cost.us_per_query.toFixed(0)} µs per query; training ${(r.training.ms / 1000).toFixed(1)} s`);
-    if (values.json) writeFileAtomic(values.json, JSON.stringify({ ...r, adapter_id: out.adapter.id, per_query: { baseline: out.baselineRun.metrics.perQuery, adapted: out.adaptedRun.metrics.perQuery }, run_manifest: out.adaptedRun.manifest }, null, 1));
+    if (values.json) writeFileAtomic(values.json, JSON.stringify({ ...r, adapter_id: out.adapter.id, per_query: { baseline: out.baselineRun.metrics.perQuery, adapted: out.adaptedRun.metrics.perQuery }, run_manifest: { ...out.adaptedRun.manifest, settings: settingsRecord(target) } }, null, 1));
     if (values.markdown) writeFileAtomic(values.markdown, renderTrialMarkdown(r));
     // Workspaces keep the adapter (.retrieval-lens/adapters/<id>) so eval --adapter and the editor can apply it.
     const adaptersDir = values['adapter-out'] ?? (target.kind === 'workspace' ? path.join(target.root, ADAPTERS_DIR) : undefined);

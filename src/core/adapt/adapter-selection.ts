@@ -1,10 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ModelInfo } from '../embed/embedder';
-import type { AdapterStatus } from '../../protocol';
 import { listAdapterNames, resolveAdapterDir } from './adapter-ref';
 import { loadAdapter, type AdapterManifest } from './adapter-store';
 import type { QueryAdapter } from './query-adapter';
+import type { AdapterStatus } from './adapter-status';
 
 /** The retrievalLens.queryAdapter value as the editor may use it (config.ts's setting()), and why a value was skipped. */
 export interface AdapterSetting {

@@ -1,4 +1,6 @@
+import { checklistItem, combineStates, DEFAULT_GAIN_RULE, judgeGain, pairsSentence, type ChecklistItem, type GainJudgement, type GainRule, type PairAccounting } from '../diagnose/checklist-rules';
 import type { EvalQuery } from '../eval/evalset-types';
+import type { Level } from '../eval/label-level';
 import type { RetrievalIndex } from '../retrieve/searchable-index';
 import { TrialInputError, trialFineTune, type TrialOptions } from './trial-finetune';
 
@@ -8,13 +10,20 @@ export interface AdapterGain {
   /** Why it was not measured (no train split, no embedding model…). */
   reason?: string;
   level: 'doc' | 'chunk';
+  /** Pairs the adapter was fitted on (see `pairs` for how they relate to the labeled ones). */
   trainPairs: number;
+  /** Labeled train pairs and how the trial used them. */
+  pairs?: PairAccounting;
   evalQueries: number;
   baseline: number;
   adapted: number;
   delta: number;
   ci95: [number, number];
   pValue: number;
+  /** Sample SD of the per-query nDCG@10 differences (for the power estimate). */
+  sdDiff?: number;
+  /** A mixed eval set: the same adapter measured at the other level too. */
+  otherLevel?: LevelGain;
   hybridDelta: number | null;
   hybridPValue: number | null;
   worsened: number;
@@ -24,6 +33,18 @@ export interface AdapterGain {
   usPerQuery: number;
   multiplyAdds: number;
   trainingSeconds: number;
+}
+
+/** The dense gain at one level. */
+export interface LevelGain {
+  level: Level;
+  evalQueries: number;
+  baseline: number;
+  adapted: number;
+  delta: number;
+  ci95: [number, number];
+  pValue: number;
+  sdDiff: number;
 }
 
 const EMPTY: Omit<AdapterGain, 'measured' | 'reason' | 'level'> = { trainPairs: 0, evalQueries: 0, baseline: 0, adapted: 0, delta: 0, ci95: [0, 0], pValue: 1, hybridDelta: null, hybridPValue: null, worsened: 0, improved: 0, trainEvalGap: 0, learningReading: '', usPerQuery: 0, multiplyAdds: 0, trainingSeconds: 0 };
@@ -37,12 +58,17 @@ export async function measureAdapterGain(index: RetrievalIndex, queries: EvalQue
       measured: true,
       level,
       trainPairs: r.train_pairs,
+      pairs: { labeled: r.labeled_pairs, used: { fit: r.train_pairs, heldOut: r.held_out_pairs, heldOutQueries: r.held_out_queries, noPositiveChunk: r.unused_pairs.no_positive_chunk, noVector: r.unused_pairs.no_vector } },
       evalQueries: r.eval_queries,
       baseline: r.baseline.ndcg_cut_10,
       adapted: r.adapted.ndcg_cut_10,
       delta: r.delta,
       ci95: r.ci95,
       pValue: r.p_value,
+      sdDiff: r.sd_diff,
+      ...(r.other_level
+        ? { otherLevel: { level: r.other_level.level, evalQueries: r.other_level.eval_queries, baseline: r.other_level.dense.baseline.ndcg_cut_10, adapted: r.other_level.dense.adapted.ndcg_cut_10, delta: r.other_level.dense.delta, ci95: r.other_level.dense.ci95, pValue: r.other_level.dense.p_value, sdDiff: r.other_level.dense.sd_diff } }
+        : {}),
       hybridDelta: r.hybrid?.delta ?? null,
       hybridPValue: r.hybrid?.p_value ?? null,
       worsened: r.worsened.length,
@@ -61,21 +87,59 @@ export async function measureAdapterGain(index: RetrievalIndex, queries: EvalQue
 
 const sign = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(3)}`;
 
-/** "Does the expected gain justify cost and latency": yes only when the adapter's gain is clearly above zero. */
-export function adapterChecklistItem(g: AdapterGain, reembed: string): { item: string; ok: boolean; detail: string } {
-  const item = 'Expected gain justifies cost and latency';
-  if (!g.measured) return { item, ok: false, detail: `not measured: ${g.reason}` };
-  const cost = `one ${Math.round(Math.sqrt(g.multiplyAdds))}×${Math.round(Math.sqrt(g.multiplyAdds))} multiply per query (${g.usPerQuery.toFixed(0)} µs measured), no re-embedding; a fine-tuned model costs re-embedding (${reembed}) and serving it`;
-  const gain = `query adapter ${sign(g.delta)} nDCG@10 (95% CI [${sign(g.ci95[0])}, ${sign(g.ci95[1])}], p = ${g.pValue.toFixed(3)}) on ${g.evalQueries} eval queries, ${g.worsened} made worse`;
-  return { item, ok: g.ci95[0] > 0, detail: `${gain}; ${cost}${g.ci95[0] > 0 ? '' : ': the gain is not clearly above zero'}` };
+/** The gain at each level it was measured at: the report's level first, the other level of a mixed set next. */
+export function levelGains(g: AdapterGain): LevelGain[] {
+  const first: LevelGain = { level: g.level, evalQueries: g.evalQueries, baseline: g.baseline, adapted: g.adapted, delta: g.delta, ci95: g.ci95, pValue: g.pValue, sdDiff: g.sdDiff ?? NaN };
+  return g.otherLevel ? [first, g.otherLevel] : [first];
 }
 
-/** The verdict's line about it. */
-export function adapterVerdictReason(g: AdapterGain): string {
+const LEVEL_WORD: Record<Level, string> = { chunk: 'chunk level', doc: 'document level' };
+
+/** The adapter gain judged by the rule (checklist-rules.ts) at every level it was measured at. */
+export function judgeAdapterGain(g: AdapterGain, rule: GainRule = DEFAULT_GAIN_RULE): { state: ChecklistItem['state']; levels: Array<LevelGain & { judgement: GainJudgement }>; settle?: string } {
+  const levels = levelGains(g).map((l) => ({ ...l, judgement: judgeGain({ delta: l.delta, ci95: l.ci95, pValue: l.pValue, n: l.evalQueries, sdDiff: l.sdDiff }, rule) }));
+  const state = combineStates(levels.map((l) => l.judgement.state));
+  // The level that needs the most queries decides what would settle it.
+  const open = levels.filter((l) => l.judgement.state === 'not-settled').sort((a, b) => b.judgement.more - a.judgement.more)[0];
+  const settle = state === 'not-settled' && open?.judgement.settle ? (levels.length > 1 ? `at ${LEVEL_WORD[open.level]}: ${open.judgement.settle}` : open.judgement.settle) : undefined;
+  return { state, levels, ...(settle ? { settle } : {}) };
+}
+
+const gainFigure = (l: LevelGain, many: boolean) => `${sign(l.delta)} nDCG@10 (95% CI [${sign(l.ci95[0])}, ${sign(l.ci95[1])}], p = ${l.pValue.toFixed(3)}) on ${l.evalQueries} eval queries${many ? ` at ${LEVEL_WORD[l.level]}` : ''}`;
+
+/**
+ * "Does the expected gain justify cost and latency": ticked only when the paired randomization test and the
+ * bootstrap CI agree the adapter gains (p ≤ 0.05 AND the CI's lower bound > 0) on at least 30 eval queries, at every
+ * level the labels are scored at (checklist-rules.ts: judgeGain). Too few queries, or the two disagreeing, leave it
+ * not settled, with how many more eval queries a power estimate asks for.
+ */
+export function adapterChecklistItem(g: AdapterGain, reembed: string, rule: GainRule = DEFAULT_GAIN_RULE): ChecklistItem {
+  const item = 'Expected gain justifies cost and latency';
+  const bar = `p ≤ ${rule.alpha} (paired randomization test) and 95% bootstrap CI lower bound > 0, on at least ${rule.minQueries} eval queries${g.otherLevel ? ', at every level scored' : ''}`;
+  if (!g.measured) return checklistItem(item, 'not-settled', `not measured: ${g.reason}`, { figure: 'not measured', bar }, 'give the eval set a train split so a query adapter can be trained and measured');
+  const j = judgeAdapterGain(g, rule);
+  const many = j.levels.length > 1;
+  const cost = `one ${Math.round(Math.sqrt(g.multiplyAdds))}×${Math.round(Math.sqrt(g.multiplyAdds))} multiply per query (${g.usPerQuery.toFixed(0)} µs measured), no re-embedding; a fine-tuned model costs re-embedding (${reembed}) and serving it`;
+  const gains = j.levels.map((l) => gainFigure(l, many)).join('; ');
+  const why = j.levels.map((l) => (many ? `${LEVEL_WORD[l.level]}: ${l.judgement.why}` : l.judgement.why)).join('; ');
+  const verdictWord = j.state === 'met' ? 'the gain is shown' : j.state === 'not-met' ? 'not justified' : 'not settled';
+  const detail = `query adapter ${gains}, ${g.worsened} made worse; ${cost}: ${verdictWord} — ${why}`;
+  const first = j.levels[0];
+  const figure = j.levels.map((l) => `${sign(l.delta)} nDCG@10${many ? ` at ${LEVEL_WORD[l.level]}` : ''}`).join('; ');
+  return checklistItem(item, j.state, detail, { figure, n: first.evalQueries, nOf: 'eval queries', p: first.pValue, ci95: first.ci95, bar }, j.settle);
+}
+
+/** The verdict's line about it: the same judgement as the checklist item, so the two never disagree. */
+export function adapterVerdictReason(g: AdapterGain, rule: GainRule = DEFAULT_GAIN_RULE): string {
   if (!g.measured) return `Expected gain from adapting the model not measured: ${g.reason}`;
-  const ci = `95% CI [${sign(g.ci95[0])}, ${sign(g.ci95[1])}], p = ${g.pValue.toFixed(3)}`;
-  if (g.ci95[0] > 0) return `A query adapter trained on ${g.trainPairs} train pairs gains ${sign(g.delta)} dense nDCG@10 on the eval split (${ci}) for ${g.usPerQuery.toFixed(0)} µs per query: try it before training a model`;
-  return `A query adapter trained on ${g.trainPairs} train pairs gains ${sign(g.delta)} dense nDCG@10 on the eval split (${ci}): adapting the model shows no clear gain on these labels yet`;
+  const j = judgeAdapterGain(g, rule);
+  const many = j.levels.length > 1;
+  const used = g.pairs ? pairsSentence(g.pairs) : `${g.trainPairs} train pairs`;
+  const gains = j.levels.map((l) => gainFigure(l, many)).join('; ');
+  const head = `A query adapter (${used}) changes dense retrieval on the eval split by ${gains}`;
+  if (j.state === 'met') return `${head} for ${g.usPerQuery.toFixed(0)} µs per query: the gain is shown; try it before training a model`;
+  if (j.state === 'not-met') return `${head}: adapting the model shows no gain on these labels`;
+  return `${head}: not settled — ${j.levels.map((l) => (many ? `${LEVEL_WORD[l.level]}: ${l.judgement.why}` : l.judgement.why)).join('; ')}${j.settle ? `; to settle: ${j.settle}` : ''}`;
 }
 
 /** The report's section, as Markdown lines. */
@@ -83,7 +147,7 @@ export function renderAdapterGainMarkdown(g: AdapterGain): string[] {
   const L = ['', '## Expected gain from adapting the model', ''];
   if (!g.measured) return [...L, `Not measured: ${g.reason}.`];
   L.push(
-    `A query adapter (a linear map of the query vector, trained on ${g.trainPairs} labeled pairs of the train split with mined hard negatives; the corpus is not re-embedded), measured on ${g.evalQueries} eval queries at ${g.level} level:`,
+    `A query adapter (a linear map of the query vector, trained with mined hard negatives; the corpus is not re-embedded; ${g.pairs ? pairsSentence(g.pairs) : `${g.trainPairs} labeled pairs of the train split`}), measured on ${g.evalQueries} eval queries at ${g.level} level:`,
     '',
     '| | nDCG@10 | Δ | 95% CI | p |',
     '| --- | ---: | ---: | --- | ---: |',
@@ -91,6 +155,10 @@ export function renderAdapterGainMarkdown(g: AdapterGain): string[] {
     `| dense + adapter | ${g.adapted.toFixed(3)} | ${sign(g.delta)} | [${sign(g.ci95[0])}, ${sign(g.ci95[1])}] | ${g.pValue.toFixed(3)} |`,
   );
   if (g.hybridDelta !== null) L.push(`| hybrid + adapter (vs hybrid) | | ${sign(g.hybridDelta)} | | ${(g.hybridPValue ?? 1).toFixed(3)} |`);
+  if (g.otherLevel) {
+    const o = g.otherLevel;
+    L.push(`| dense at ${o.level} level (${o.evalQueries} queries) | ${o.baseline.toFixed(3)} | — | | |`, `| dense + adapter at ${o.level} level | ${o.adapted.toFixed(3)} | ${sign(o.delta)} | [${sign(o.ci95[0])}, ${sign(o.ci95[1])}] | ${o.pValue.toFixed(3)} |`);
+  }
   L.push(
     '',
     `${g.improved} eval queries improved, ${g.worsened} got worse. Train-vs-eval gap ${sign(g.trainEvalGap)}. ${g.learningReading}`,

@@ -4,6 +4,7 @@ import { DEFAULT_TRAINING_EXPORT, mineTrainingPairs, type TrainingExportOptions,
 import { spanOverlapsChunk } from '../eval/chunk-relevance';
 import { evaluate, type EvaluationResult } from '../eval/evaluate';
 import type { EvalQuery } from '../eval/evalset-types';
+import { levelSupport, type Level } from '../eval/label-level';
 import { compareRuns, seededRandom } from '../eval/significance';
 import type { RetrievalIndex } from '../retrieve/searchable-index';
 import type { FusionConfig } from '../retrieve/types';
@@ -50,6 +51,9 @@ export interface PairedGain {
   delta: number;
   ci95: [number, number];
   p_value: number;
+  /** Eval queries the comparison pairs, and the sample SD of their nDCG@10 differences (for a power estimate). */
+  queries: number;
+  sd_diff: number;
   wins: number;
   losses: number;
   ties: number;
@@ -67,6 +71,11 @@ export interface TrialResult extends PairedGain {
   train_queries: number;
   held_out_queries: number;
   eval_queries: number;
+  /** Labeled relevant (grade ≥ 1) judgments of the train split: the pairs the labels offer. */
+  labeled_pairs: number;
+  /** Labeled pairs that could not be used: no chunk of the index holds the label (not indexed, stale), no vector. */
+  unused_pairs: { no_positive_chunk: number; no_vector: number };
+  /** Pairs the adapter was fitted on, and pairs held out for early stopping (labeled = train + held out + unused). */
   train_pairs: number;
   held_out_pairs: number;
   hard_negatives: number;
@@ -74,6 +83,11 @@ export interface TrialResult extends PairedGain {
   training_hash: string;
   training: Omit<AdapterTrainingResult, 'adapter'> & { settings: AdapterTrainingOptions; mining: TrainingExportOptions; miningMs: number; distanceFromIdentity: number };
   hybrid: PairedGain | null;
+  /**
+   * A mixed eval set (span and document labels) is scored at both levels, as the rest of the report is: the same
+   * adapter, measured at the other level too (null when the labels support one level only).
+   */
+  other_level: { level: Level; eval_queries: number; dense: PairedGain; hybrid: PairedGain | null } | null;
   /** Eval queries whose nDCG@10 the adapter lowered, worst first. */
   worsened: Array<{ qid: string; text: string; before: number; after: number }>;
   improved: Array<{ qid: string; text: string; before: number; after: number }>;
@@ -130,6 +144,7 @@ export async function trialFineTune(index: RetrievalIndex, queries: EvalQuery[],
   const mining = { ...DEFAULT_TRAINING_EXPORT, ...o.mining };
   let t = performance.now();
   const pairs = await mineTrainingPairs(index, trainQueries, mining);
+  const labeledPairs = trainQueries.reduce((s, q) => s + q.judgments.filter((j) => j.grade >= 1).length, 0);
   const examples = await toExamples(index, trainQueries, pairs);
   const miningMs = performance.now() - t;
   const fit = examples.filter((e) => !heldIds.has(e.queryId));
@@ -142,13 +157,24 @@ export async function trialFineTune(index: RetrievalIndex, queries: EvalQuery[],
   const adapter = trained.adapter;
 
   say('scoring dense and hybrid with and without the adapter on the eval split');
-  const run = (qs: EvalQuery[], retriever: 'dense' | 'hybrid', a: QueryAdapter | null, split: 'eval' | 'train' = 'eval') =>
-    evaluate(index, qs, { retriever, level: o.level, depth: o.depth, split, fusion: o.fusion, cutoffs: [10, 100], queryTransform: a ?? undefined });
+  const run = (qs: EvalQuery[], retriever: 'dense' | 'hybrid', a: QueryAdapter | null, split: 'eval' | 'train' = 'eval', level: Level = o.level) =>
+    evaluate(index, qs, { retriever, level, depth: o.depth, split, fusion: o.fusion, cutoffs: [10, 100], queryTransform: a ?? undefined });
   const baselineRun = await run(evalQueries, 'dense', null);
   const adaptedRun = await run(evalQueries, 'dense', adapter);
   const dense = paired(baselineRun, adaptedRun, o.seed);
   let hybrid: PairedGain | null = null;
   if (o.hybrid) hybrid = paired(await run(evalQueries, 'hybrid', null), await run(evalQueries, 'hybrid', adapter), o.seed);
+  // A mixed set: the other level too (chunk level scores the queries with span labels, document level all of them).
+  let other_level: TrialResult['other_level'] = null;
+  const support = levelSupport(evalQueries, 'eval');
+  const other = support.kind === 'mixed' ? support.levels.find((l) => l !== o.level) : undefined;
+  if (other) {
+    say(`scoring the adapter at ${other === 'doc' ? 'document' : 'chunk'} level too (mixed labels)`);
+    const b = await run(evalQueries, 'dense', null, 'eval', other);
+    const oDense = paired(b, await run(evalQueries, 'dense', adapter, 'eval', other), o.seed);
+    const oHybrid = o.hybrid ? paired(await run(evalQueries, 'hybrid', null, 'eval', other), await run(evalQueries, 'hybrid', adapter, 'eval', other), o.seed) : null;
+    other_level = { level: other, eval_queries: b.qrels.size, dense: oDense, hybrid: oHybrid };
+  }
 
   const texts = new Map(queries.map((q) => [q.id, q.text]));
   const c = compareRuns(baselineRun.metrics.perQuery, adaptedRun.metrics.perQuery, 'ndcg_cut_10', { seed: o.seed });
@@ -209,7 +235,9 @@ export async function trialFineTune(index: RetrievalIndex, queries: EvalQuery[],
     split_source: splitSource,
     train_queries: trainQueries.length,
     held_out_queries: heldIds.size,
-    eval_queries: evalQueries.length,
+    eval_queries: baselineRun.qrels.size,
+    labeled_pairs: labeledPairs,
+    unused_pairs: { no_positive_chunk: labeledPairs - pairs.length, no_vector: pairs.length - examples.length },
     train_pairs: fit.length,
     held_out_pairs: heldOut.length,
     hard_negatives: examples.reduce((s, e) => s + e.negatives.length, 0),
@@ -217,6 +245,7 @@ export async function trialFineTune(index: RetrievalIndex, queries: EvalQuery[],
     training: { ...trainingInfo, settings, mining, miningMs, distanceFromIdentity: adapter.distanceFromIdentity() },
     ...dense,
     hybrid,
+    other_level,
     worsened,
     improved,
     train_vs_eval: { train_baseline: trBase.metrics.all.ndcg_cut_10, train_adapted: trAdapted.metrics.all.ndcg_cut_10, train_delta: trainDelta, eval_delta: dense.delta, gap: trainDelta - dense.delta },
@@ -239,7 +268,7 @@ function paired(base: EvaluationResult, adapted: EvaluationResult, seed: number)
       return [m, { delta: x.meanDiff, ci95: x.ci95, p_value: x.pValue }];
     }),
   ) as PairedGain['by_measure'];
-  return { baseline: measures(base), adapted: measures(adapted), delta: c.meanDiff, ci95: c.ci95, p_value: c.pValue, wins: c.wins.length, losses: c.losses.length, ties: c.ties, by_measure };
+  return { baseline: measures(base), adapted: measures(adapted), delta: c.meanDiff, ci95: c.ci95, p_value: c.pValue, queries: c.queries, sd_diff: c.sdDiff, wins: c.wins.length, losses: c.losses.length, ties: c.ties, by_measure };
 }
 
 /** Vectors for the mined pairs; every chunk labeled relevant for a query is masked as its negative, in-batch too. */
@@ -280,6 +309,13 @@ export function trainingHash(pairs: Array<{ queryId: string; positiveChunkId: st
   return crypto.createHash('sha256').update(rows.join('\n')).digest('hex');
 }
 
+/** The full gain in the words the readiness checklist uses: above zero only when the CI and the test agree. */
+function fullGain(c: { ci95: [number, number]; p_value: number }): string {
+  if (c.ci95[0] > 0 && c.p_value <= 0.05) return `the full gain is above zero (CI above zero, p = ${c.p_value.toFixed(3)})`;
+  if (c.ci95[0] > 0) return `the full gain's bootstrap CI lies above zero but the randomization test does not confirm it (p = ${c.p_value.toFixed(3)})`;
+  return 'the full gain is not clearly above zero';
+}
+
 /**
  * A plain reading of the learning curve: does the gain still grow from half the pairs to all of them, by more than
  * the noise (the full-data CI's half width)? Says when the points cannot be told apart.
@@ -294,7 +330,7 @@ export function readCurve(curve: TrialResult['learning_curve']): string {
   const pts = curve.map((c) => `${Math.round(c.share * 100)}% ${fmt(c.delta)}`).join(', ');
   if (last.ci95[1] <= 0) return `No gain at any size (${pts}); the full adapter's CI lies at or below zero. More labels of the same kind are unlikely to turn this around quickly.`;
   if (Math.abs(step) < half) {
-    return `Gain ${pts}: the step from ${Math.round(prev.share * 100)}% to 100% (${fmt(step)}) is inside the noise (CI half width ±${half.toFixed(3)}), so the curve cannot tell whether more labels help; ${last.ci95[0] > 0 ? 'the full gain itself is above zero' : 'the full gain is not clearly above zero'}.`;
+    return `Gain ${pts}: the step from ${Math.round(prev.share * 100)}% to 100% (${fmt(step)}) is inside the noise (CI half width ±${half.toFixed(3)}), so the curve cannot tell whether more labels help; ${fullGain(last)}.`;
   }
   if (step > 0) return `Gain ${pts}: still rising from ${Math.round(prev.share * 100)}% to 100% by more than the noise (±${half.toFixed(3)}): more labeled pairs look likely to help.`;
   return `Gain ${pts}: lower with all pairs than with ${Math.round(prev.share * 100)}%, by more than the noise (±${half.toFixed(3)}): more pairs of this kind are not helping; check the labels or the held-out stopping.`;

@@ -1,3 +1,4 @@
+import { pairsSentence } from '../diagnose/checklist-rules';
 import type { TrialResult } from './trial-finetune';
 
 const sign = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(3)}`;
@@ -8,12 +9,17 @@ export function trialHeadline(r: TrialResult): string {
   return `query adapter: dense nDCG@10 ${r.baseline.ndcg_cut_10.toFixed(3)} → ${r.adapted.ndcg_cut_10.toFixed(3)} (${sign(r.delta)}, 95% CI ${ci(r.ci95)}, p = ${r.p_value.toFixed(3)}) on ${r.eval_queries} eval queries, trained on ${r.train_pairs} pairs`;
 }
 
+/** Labeled pairs vs pairs used, adding up: fitted on, held out, unusable and why. */
+export function trialPairs(r: TrialResult): string {
+  return pairsSentence({ labeled: r.labeled_pairs, used: { fit: r.train_pairs, heldOut: r.held_out_pairs, heldOutQueries: r.held_out_queries, noPositiveChunk: r.unused_pairs.no_positive_chunk, noVector: r.unused_pairs.no_vector } });
+}
+
 /** The trial as Markdown (CLI --markdown). */
 export function renderTrialMarkdown(r: TrialResult): string {
   const L: string[] = [];
   L.push(`# Trial fine-tune: a query adapter for ${r.model.id}`, '', trialHeadline(r), '');
   L.push(
-    `A linear map W (${r.model.dims} × ${r.model.dims}, started at the identity) applied to the query vector only, trained on ${r.train_pairs} labeled (query, relevant chunk) pairs of ${r.train_queries - r.held_out_queries} train queries with ${r.hard_negatives} mined hard negatives plus in-batch negatives (InfoNCE, temperature ${r.training.settings.temperature}, weight decay toward I ${r.training.settings.weightDecay}); early stopping on ${r.held_out_queries} held-out train queries (${r.held_out_pairs} pairs) chose epoch ${r.training.bestEpoch} of ${r.training.epochs}. Splits: ${r.split_source}. The eval split was used only for the numbers below.`,
+    `A linear map W (${r.model.dims} × ${r.model.dims}, started at the identity) applied to the query vector only, trained on ${r.train_pairs} labeled (query, relevant chunk) pairs of ${r.train_queries - r.held_out_queries} train queries with ${r.hard_negatives} mined hard negatives plus in-batch negatives (InfoNCE, temperature ${r.training.settings.temperature}, weight decay toward I ${r.training.settings.weightDecay}); early stopping on ${r.held_out_queries} held-out train queries (${r.held_out_pairs} pairs) chose epoch ${r.training.bestEpoch} of ${r.training.epochs}. Splits: ${r.split_source}. ${trialPairs(r)}. The eval split was used only for the numbers below.`,
     '',
   );
   L.push(`## Eval split (${r.level} level, ${r.eval_queries} queries)`, '', '| Retriever | nDCG@10 | Recall@10 | Recall@100 | MRR | Δ nDCG@10 | 95% CI | p | wins / losses / ties |', '| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- |');
@@ -23,6 +29,12 @@ export function renderTrialMarkdown(r: TrialResult): string {
   if (r.hybrid) {
     L.push(`${row('hybrid', r.hybrid.baseline)} — | | | |`);
     L.push(`${row('hybrid + adapter', r.hybrid.adapted)} ${sign(r.hybrid.delta)} | ${ci(r.hybrid.ci95)} | ${r.hybrid.p_value.toFixed(3)} | ${r.hybrid.wins} / ${r.hybrid.losses} / ${r.hybrid.ties} |`);
+  }
+  if (r.other_level) {
+    const o = r.other_level;
+    L.push('', `At ${o.level} level too (a mixed eval set is scored at both levels; ${o.eval_queries} queries):`, '', '| Retriever | nDCG@10 | Recall@10 | Recall@100 | MRR | Δ nDCG@10 | 95% CI | p | wins / losses / ties |', '| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- |');
+    L.push(`${row('dense', o.dense.baseline)} — | | | |`, `${row('dense + adapter', o.dense.adapted)} ${sign(o.dense.delta)} | ${ci(o.dense.ci95)} | ${o.dense.p_value.toFixed(3)} | ${o.dense.wins} / ${o.dense.losses} / ${o.dense.ties} |`);
+    if (o.hybrid) L.push(`${row('hybrid', o.hybrid.baseline)} — | | | |`, `${row('hybrid + adapter', o.hybrid.adapted)} ${sign(o.hybrid.delta)} | ${ci(o.hybrid.ci95)} | ${o.hybrid.p_value.toFixed(3)} | ${o.hybrid.wins} / ${o.hybrid.losses} / ${o.hybrid.ties} |`);
   }
   L.push('', 'Every measure, dense + adapter vs dense (paired randomization test, 95% bootstrap CI):', '', '| Measure | Δ | 95% CI | p |', '| --- | ---: | --- | ---: |');
   for (const [m, x] of Object.entries(r.by_measure)) L.push(`| ${m} | ${sign(x.delta)} | ${ci(x.ci95)} | ${x.p_value.toFixed(3)} |`);

@@ -1,5 +1,6 @@
 import type { SourceDocument } from '../corpus/document';
 import type { Chunk, ChunkLint, TokenCounter } from './chunk';
+import { SENTENCE_WINDOW_MAX_CHARS } from './sentence-window-chunker';
 import { sentenceRanges } from './text-spans';
 
 export interface LintOptions {
@@ -10,7 +11,7 @@ export interface LintOptions {
   tokenCounter?: TokenCounter;
 }
 
-/** Per-document lints: split sentences, split code blocks or tables, tiny, huge, heading without body. */
+/** Per-document lints: split sentences, split code blocks or tables, cut at the maximum, tiny, huge, heading without body. */
 export function lintChunks(doc: SourceDocument, chunks: Chunk[], options: LintOptions = {}): ChunkLint[] {
   const minTokens = options.minTokens ?? 8;
   const maxTokens = options.maxTokens ?? 512;
@@ -21,6 +22,8 @@ export function lintChunks(doc: SourceDocument, chunks: Chunk[], options: LintOp
   const ends = new Set(sentences.map((s) => s[1]));
   const fences = fenceBlocks(text, doc.bodyStart);
   const tables = tableBlocks(text, doc.bodyStart);
+  const lineStarts = lineStartsOf(text);
+  const lineOf = (offset: number) => lineAt(lineStarts, offset);
   const lints: ChunkLint[] = [];
   for (const c of chunks) {
     const add = (kind: ChunkLint['kind'], message: string) => lints.push({ chunkId: c.id, kind, message });
@@ -28,15 +31,17 @@ export function lintChunks(doc: SourceDocument, chunks: Chunk[], options: LintOp
     if (fence) {
       const opensHere = fence[0] >= c.start;
       add('splits-code-block', opensHere
-        ? `opens the code block at line ${lineOf(text, fence[0])} but ends before it closes`
-        : `starts inside the code block opened at line ${lineOf(text, fence[0])} (closes a fence it never opened)`);
+        ? `opens the code block at line ${lineOf(fence[0])} but ends before it closes`
+        : `starts inside the code block opened at line ${lineOf(fence[0])} (closes a fence it never opened)`);
     }
     const table = tables.find(([s, e]) => (c.start > s && c.start < e) || (c.end > s && c.end < e));
-    if (table) add('splits-table', `cuts the table at line ${lineOf(text, table[0])}`);
+    if (table) add('splits-table', `cuts the table at line ${lineOf(table[0])}`);
     const inBlock = (p: number) => [...fences, ...tables].some(([s, e]) => p > s && p < e);
     if (!fence && !table && ((!starts.has(c.start) && !inBlock(c.start)) || (!ends.has(c.end) && !inBlock(c.end)))) {
-      add('splits-sentence', !starts.has(c.start) ? `starts mid-sentence at line ${lineOf(text, c.start)}` : `ends mid-sentence at line ${lineOf(text, c.end)}`);
+      add('splits-sentence', !starts.has(c.start) ? `starts mid-sentence at line ${lineOf(c.start)}` : `ends mid-sentence at line ${lineOf(c.end)}`);
     }
+    const cut = cutAtMaximum(text, c, sentences, lineStarts, doc.language);
+    if (cut) add('cut-at-maximum', cut);
     const tokens = counter ? counter.count(c.text) : c.tokens;
     if (tokens < minTokens) add('tiny', `${tokens} tokens (< ${minTokens})`);
     if (tokens > maxTokens) add('huge', `${tokens} tokens: the model reads only the first ${maxTokens}; the rest is silently truncated`);
@@ -151,9 +156,92 @@ function tableBlocks(text: string, from: number): Array<[number, number]> {
   return out;
 }
 
-function lineOf(text: string, offset: number): number {
-  let n = 1;
-  for (let i = 0; i < offset; i++) if (text.charCodeAt(i) === 10) n++;
-  return n;
+/** Offsets where each line starts (the first is 0). */
+function lineStartsOf(text: string): number[] {
+  const out = [0];
+  for (let p = text.indexOf('\n'); p >= 0; p = text.indexOf('\n', p + 1)) out.push(p + 1);
+  return out;
+}
+
+/** Index of the last range/offset at or before `offset` in ascending `starts` (-1 if none). */
+function lastAtOrBefore(n: number, startOf: (i: number) => number, offset: number): number {
+  let lo = 0;
+  let hi = n - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (startOf(mid) <= offset) {
+      found = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return found;
+}
+
+/** 1-based line of `offset` (by binary search over the line starts: linear lints even for thousands of chunks). */
+function lineAt(lineStarts: number[], offset: number): number {
+  return lastAtOrBefore(lineStarts.length, (i) => lineStarts[i], offset) + 1;
+}
+
+/** Languages whose text is read as prose (sentences); anything else is code, read as lines. */
+const PROSE = new Set(['markdown', 'plaintext', 'html', 'restructuredtext', 'asciidoc']);
+
+/**
+ * The maximum of the chunker a chunk key names (see chunkerKey): characters for the character-sized chunkers and
+ * sentence-window, `tokens` for fixed-tokens; undefined for whole-document and unknown keys.
+ */
+export function chunkMaximum(key: string): { chars: number } | { tokens: number } | undefined {
+  const [kind, params = ''] = key.split(/:(.*)/s);
+  const p = new Map(params.split(',').map((kv) => kv.split('=') as [string, string]));
+  const num = (name: string) => (p.has(name) && Number.isFinite(Number(p.get(name))) ? Number(p.get(name)) : undefined);
+  switch (kind) {
+    case 'fixed-chars':
+    case 'recursive':
+      return num('size') === undefined ? undefined : { chars: num('size') as number };
+    case 'markdown':
+    case 'code':
+      return num('maxSize') === undefined ? undefined : { chars: num('maxSize') as number };
+    case 'sentence-window':
+      return { chars: num('maxChars') ?? SENTENCE_WINDOW_MAX_CHARS };
+    case 'fixed-tokens':
+      return num('size') === undefined ? undefined : { tokens: num('size') as number };
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Says what a chunker cut at its maximum: a boundary of the chunk inside a sentence (prose) or a line (code) longer
+ * than the chunker's maximum (for fixed-tokens: a sentence or line that holds the whole chunk), i.e. one no chunk of
+ * that size could hold whole. Prose is judged by sentences only (a paragraph written on one long line is cut
+ * between its sentences, which is no loss).
+ */
+function cutAtMaximum(text: string, c: Chunk, sentences: Array<[number, number]>, lineStarts: number[], language: string): string | undefined {
+  const max = chunkMaximum(c.chunker);
+  if (!max) return undefined;
+  const tooLong = (s: number, e: number) => ('chars' in max ? e - s > max.chars : s <= c.start && c.end <= e);
+  const limit = 'chars' in max ? `${max.chars.toLocaleString('en')} characters` : `${max.tokens.toLocaleString('en')} tokens`;
+  for (const p of [c.end, c.start]) {
+    if (PROSE.has(language)) {
+      const k = lastAtOrBefore(sentences.length, (i) => sentences[i][0], p);
+      if (k >= 0 && sentences[k][0] < p && p < sentences[k][1] && tooLong(sentences[k][0], sentences[k][1])) {
+        return `a sentence of ${(sentences[k][1] - sentences[k][0]).toLocaleString('en')} characters, longer than the maximum of ${limit}, was split at the maximum at line ${lineAt(lineStarts, p)}`;
+      }
+      continue;
+    }
+    const l = lastAtOrBefore(lineStarts.length, (i) => lineStarts[i], p);
+    const ls = lineStarts[l];
+    const le = l + 1 < lineStarts.length ? lineStarts[l + 1] - 1 : text.length;
+    if (ls < p && p < le && !blankBetween(text, ls, p) && !blankBetween(text, p, le) && tooLong(ls, le)) {
+      return `line ${l + 1} of ${(le - ls).toLocaleString('en')} characters split at the maximum of ${limit}`;
+    }
+  }
+  return undefined;
+}
+
+/** Only whitespace in [s, e) (scanned from the inner end outwards: a cut mid-line stops at the first character). */
+function blankBetween(text: string, s: number, e: number): boolean {
+  for (let i = s; i < e; i++) if (!/\s/.test(text[i])) return false;
+  return true;
 }
 

@@ -24,9 +24,14 @@ export type ChunkerConfig =
   | { kind: 'fixed-tokens'; size: number; overlap: number }
   | { kind: 'recursive'; size: number; overlap: number }
   | { kind: 'markdown'; maxSize: number; minSize?: number }
-  | { kind: 'sentence-window'; sentences: number; overlap: number }
+  /** maxChars: the most characters a window holds (default SENTENCE_WINDOW_MAX_CHARS, 4,000). */
+  | { kind: 'sentence-window'; sentences: number; overlap: number; maxChars?: number }
   | { kind: 'code'; maxSize: number }
-  /** One chunk per document body (document-level retrieval, e.g. BEIR). */
+  /**
+   * One chunk per document body (document-level retrieval, e.g. BEIR). Its size is the document's, by design: the
+   * corpus loader's file cap (DEFAULT_MAX_FILE_BYTES, 2 MiB) bounds it, the keyword index takes the whole text, and
+   * each embedder cuts its input to its own window (see the embedders' MAX_INPUT_CHARS constants).
+   */
   | { kind: 'whole-document' };
 
 export type ChunkerKind = ChunkerConfig['kind'];
@@ -51,7 +56,9 @@ export type ChunkLintKind =
   | 'tiny'
   | 'huge'
   | 'heading-without-body'
-  | 'near-duplicate';
+  | 'near-duplicate'
+  /** A sentence or line longer than the chunker's maximum was split at the maximum. */
+  | 'cut-at-maximum';
 
 export interface ChunkLint {
   chunkId: string;

@@ -80,6 +80,7 @@ export function validateChunkerConfig(c: ChunkerConfig): void {
       positive(c.sentences, 'sentences');
       if (!Number.isInteger(c.sentences)) throw new Error(`chunker sentence-window: sentences must be a whole number, got ${c.sentences}`);
       if (!(Number.isInteger(c.overlap) && c.overlap >= 0 && c.overlap < c.sentences)) throw new Error(`chunker sentence-window: overlap must be a whole number ≥ 0 and < sentences (${c.sentences}), got ${c.overlap}`);
+      if (c.maxChars !== undefined && !(Number.isInteger(c.maxChars) && c.maxChars > 0)) throw new Error(`chunker sentence-window: maxChars must be a whole number > 0, got ${c.maxChars}`);
       break;
     case 'markdown':
       positive(c.maxSize, 'maxSize');

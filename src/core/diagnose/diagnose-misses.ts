@@ -9,8 +9,9 @@ import { spanOverlapsChunk } from '../eval/chunk-relevance';
 import type { EvalQuery, Judgment } from '../eval/evalset-types';
 import type { RetrievalIndex } from '../retrieve/searchable-index';
 import { availableRetrievers, type RankPosition, type RetrieverName } from '../retrieve/types';
+import { exactTokensIn } from './exact-tokens';
 
-export const FAILURE_CATEGORIES = ['missing-document', 'stale', 'filtered-out', 'chunking', 'exact-match', 'fusion', 'ranking', 'model-choice', 'semantic'] as const;
+export const FAILURE_CATEGORIES = ['missing-document', 'stale', 'filtered-out', 'chunking', 'exact-match', 'lexical', 'fusion', 'ranking', 'model-choice', 'semantic'] as const;
 export type FailureCategory = (typeof FAILURE_CATEGORIES)[number];
 
 /** What each category says to do; the order is the order the what-if checks run in. */
@@ -19,7 +20,8 @@ export const CATEGORY_FIX: Record<FailureCategory, string> = {
   stale: 're-index changed files and re-anchor labels',
   'filtered-out': 'fix the metadata filter or the document metadata',
   chunking: 'change the chunker so answers stay in one chunk',
-  'exact-match': 'use hybrid (keyword + dense) search',
+  'exact-match': 'use hybrid (keyword + dense) search: the query holds an exact token (a code, ID, version, name) that dense embeddings blur',
+  lexical: 'use hybrid (keyword + dense) search, or a stronger base embedding model: keyword search finds it by shared words and this dense model does not',
   fusion: 'use hybrid (keyword + dense) search: fusing the two rankings recovers it',
   ranking: 'add a reranker over the top candidates',
   'model-choice': 'switch to a stronger base embedding model',
@@ -212,9 +214,14 @@ export async function diagnoseMisses(ctx: DiagnoseContext, options: Partial<Diag
           }
         }
       }
-      // 5. exact-match: keyword finds it, dense does not, hybrid recovers it.
+      // 5. keyword finds it, dense does not, hybrid recovers it: exact-match when the query holds an identifier-like
+      // token (exact-tokens.ts) that occurs verbatim in the labeled text or its chunks (the text keyword search
+      // ranked); otherwise lexical: ordinary words the answer shares with the query, which a stronger model may match.
       if (within(best.keyword, o.k) && !within(best.dense, o.k) && within(best.hybrid, o.k)) {
-        miss('exact-match', `keyword search finds it at ${fmt(best.keyword)}, dense at ${fmt(best.dense)}; hybrid recovers it at ${fmt(best.hybrid)}`, best);
+        const ranks = `keyword search finds it at ${fmt(best.keyword)}, dense at ${fmt(best.dense)}; hybrid recovers it at ${fmt(best.hybrid)}`;
+        const exact = exactTokensIn(q.text, [span?.exact ?? '', ...chunks.map((c) => c.text)].join('\n'));
+        if (exact.length) miss('exact-match', `${ranks}; the query's ${exact.map((t) => `${t.kind} "${t.token}"`).join(', ')} occur${exact.length === 1 ? 's' : ''} verbatim in the labeled text`, best);
+        else miss('lexical', `${ranks}; the query holds no exact token (code, ID, version, quoted phrase): keyword search finds it by shared words and dense does not, so hybrid recovers it — or a stronger model may`, best);
         continue;
       }
       // 5b. fusion: hybrid recovers it although the keyword leg alone does not (neither leg ranks it within k, or the

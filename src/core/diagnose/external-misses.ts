@@ -3,14 +3,16 @@ import { spanItemId, spanQrels, spanRun, type RetrieverEvaluationResult } from '
 import type { EvalQuery } from '../eval/evalset-types';
 import type { PlacedHit } from '../eval/hit-placement';
 import type { Retriever } from '../retrieve/retriever';
+import { exactTokensIn } from './exact-tokens';
 
 /**
  * Why an external retriever missed a labeled span, from what can be known outside the engine: the query failed;
  * the span was found but below K; a hit in the top K overlaps the span without holding it (the engine's chunk
- * splits it: chunking); the local keyword retriever finds it in its top K (exact-match: hybrid or BM25 would help);
- * or nothing the engine returned covers it (not returned).
+ * splits it: chunking); the local keyword retriever finds it in its top K — exact-match when the query holds an
+ * identifier-like token (exact-tokens.ts) that occurs verbatim in the text keyword search found, else lexical (shared
+ * ordinary words: a keyword leg or a stronger model would help); or nothing the engine returned covers it.
  */
-export const EXTERNAL_MISS_CATEGORIES = ['query-failed', 'below-k', 'chunking', 'exact-match', 'not-returned'] as const;
+export const EXTERNAL_MISS_CATEGORIES = ['query-failed', 'below-k', 'chunking', 'exact-match', 'lexical', 'not-returned'] as const;
 export type ExternalMissCategory = (typeof EXTERNAL_MISS_CATEGORIES)[number];
 
 export interface ExternalMiss {
@@ -67,7 +69,10 @@ export async function diagnoseExternalMisses(
         keywordHits ??= await options.keyword.search(q.text, k, { signal: options.signal, explain: false });
         const hit = keywordHits.find((h) => h.docId === s.t.docId && h.start !== undefined && h.end !== undefined && spanOverlapsChunk(s.t, { start: h.start, end: h.end }));
         if (hit) {
-          misses.push({ ...base, category: 'exact-match', evidence: `local keyword search finds it at rank ${hit.rank}; ${result.retriever} does not return it in its top ${result.manifest.k}` });
+          const found = `local keyword search finds it at rank ${hit.rank}; ${result.retriever} does not return it in its top ${result.manifest.k}`;
+          const exact = exactTokensIn(q.text, hit.text ?? '');
+          if (exact.length) misses.push({ ...base, category: 'exact-match', evidence: `${found}; the query's ${exact.map((t) => `${t.kind} "${t.token}"`).join(', ')} occur${exact.length === 1 ? 's' : ''} verbatim in the text keyword search found` });
+          else misses.push({ ...base, category: 'lexical', evidence: `${found}; the query holds no exact token (code, ID, version, quoted phrase): keyword search finds it by shared words, so a keyword leg (hybrid) recovers it — or a stronger model may` });
           continue;
         }
       }

@@ -10,6 +10,7 @@ import { compareRuns } from '../eval/significance';
 import type { RetrievalIndex } from '../retrieve/searchable-index';
 import type { RetrieverName } from '../retrieve/types';
 import { adapterChecklistItem, adapterVerdictReason, measureAdapterGain, renderAdapterGainMarkdown, type AdapterGain } from '../adapt/readiness-gain';
+import { evidenceLine, factItem, isRealQuery, realFailuresItem, semanticShareItem, STATE_MARK, STATE_NAME, trainingPairsItem, DEFAULT_GAIN_RULE, type ChecklistItem } from './checklist-rules';
 import { CATEGORY_FIX, defaultRechunkers, diagnoseMisses, FAILURE_CATEGORIES, type FailureCategory, type Miss, type Variant } from './diagnose-misses';
 
 /** Opens (or builds) an index of the target's corpus for a chunker and an embedding model; the caller decides storage. */
@@ -21,15 +22,18 @@ export interface ReadinessOptions {
   candidates: number;
   /** Training pairs recommended before fine-tuning an embedding model. */
   minTrainingPairs: number;
-  /** Eval queries recommended before trusting the numbers. */
-  minEvalQueries: number;
+  /**
+   * Eval queries a measured gain must rest on before the checklist ticks it (with p ≤ 0.05 and the CI above zero);
+   * 30 by default, the reason in checklist-rules.ts (DEFAULT_GAIN_RULE).
+   */
+  minGainQueries: number;
   rechunkers?: ChunkerConfig[];
   /** Train a query adapter to measure the expected gain from adapting the model (default true). */
   adapterTrial?: boolean;
   onProgress?: (message: string) => void;
 }
 
-export const DEFAULT_READINESS: ReadinessOptions = { k: 5, baseline: 'dense', candidates: 30, minTrainingPairs: 1000, minEvalQueries: 50 };
+export const DEFAULT_READINESS: ReadinessOptions = { k: 5, baseline: 'dense', candidates: 30, minTrainingPairs: 1000, minGainQueries: DEFAULT_GAIN_RULE.minQueries };
 
 export interface ConfigResult {
   label: string;
@@ -43,11 +47,7 @@ export interface ConfigResult {
   pValue: number;
 }
 
-export interface ChecklistItem {
-  item: string;
-  ok: boolean;
-  detail: string;
-}
+export type { ChecklistItem } from './checklist-rules';
 
 export interface ReadinessReport {
   createdAt: string;
@@ -158,34 +158,39 @@ export async function buildReadinessReport(
     return `${o.baseline} nDCG@10 ${m.all.ndcg_cut_10.toFixed(3)}, Recall@${o.k} ${m.all[`recall_${o.k}`].toFixed(3)} at ${LEVEL_NAME[l]}`;
   });
 
-  // Checklist, answered from the data above.
-  const trainPairs = trainQueries.reduce((s, q) => s + q.judgments.filter((j) => j.grade >= 1).length, 0);
+  // Checklist, answered from the data above: each item with the figure it rests on and the bar (checklist-rules.ts).
+  const labeledPairs = trainQueries.reduce((s, q) => s + q.judgments.filter((j) => j.grade >= 1).length, 0);
   const evalTexts = new Set(evalQueries.map((q) => q.text.trim().toLowerCase()));
   const leaked = trainQueries.filter((q) => evalTexts.has(q.text.trim().toLowerCase())).length;
-  const semanticShare = misses.length ? counts.semantic / misses.length : 0;
   const throughput = await measureThroughput(models.baseline, [...index.allChunks()].slice(0, 32).map((c) => c.text));
   const chunks = index.chunkMap.size;
+  const real = evalQueries.filter(isRealQuery);
+  const missedIds = new Set(misses.map((m) => m.queryId));
+  const chunkers = variants.filter((v) => v.kind === 'chunker').length;
+  const byHybrid = counts['exact-match'] + counts.lexical + counts.fusion;
   const checklist: ChecklistItem[] = [
-    { item: 'Real query failures collected', ok: misses.length > 0 && evalQueries.length >= o.minEvalQueries, detail: `${misses.length} missed ${targetNoun(support.kind)} over ${evalQueries.length} eval queries: ${evalQueries.filter((q) => q.source === 'log').length} real (from query logs), ${evalQueries.filter((q) => q.source !== 'log').length} hand-typed or imported (${o.minEvalQueries}+ queries recommended)` },
-    { item: 'Baseline measured', ok: measured.length > 0, detail: measured.length ? measured.join('; ') : `not measured: ${unscorableReason('doc', support)}` },
-    { item: 'Chunking tested', ok: variants.some((v) => v.kind === 'chunker'), detail: `${variants.filter((v) => v.kind === 'chunker').length} other chunkers tried; ${counts.chunking} misses recovered by re-chunking` },
-    { item: 'Metadata filters tested', ok: true, detail: evalQueries.some((q) => q.filter) ? `${evalQueries.filter((q) => q.filter).length} queries use filters; ${counts['filtered-out']} misses caused by a filter` : 'no eval query uses a filter' },
-    { item: 'Hybrid search tested', ok: !!index.embedder, detail: `${counts['exact-match'] + counts.fusion} misses recovered by hybrid` },
-    { item: 'Reranking tested', ok: !!index.crossEncoder, detail: index.crossEncoder ? `${counts.ranking} misses recovered by ${index.crossEncoder.info.id}` : `no reranker configured; ${counts.ranking} misses sit in the top ${o.candidates} candidates (unverified)` },
-    { item: 'Remaining failures are semantic', ok: semanticShare >= 0.5, detail: `${counts.semantic} of ${misses.length} misses (${Math.round(semanticShare * 100)}%) survive every fix` },
-    { item: 'Enough training pairs', ok: trainPairs >= o.minTrainingPairs, detail: `${trainPairs} labeled pairs in the train split (threshold ${o.minTrainingPairs})` },
-    { item: 'Separate eval split', ok: evalQueries.length > 0 && trainQueries.length > 0 && leaked === 0, detail: `${evalQueries.length} eval and ${trainQueries.length} train queries${leaked ? `; ${leaked} train queries repeat an eval query` : ', no overlap'}` },
-    { item: 'Re-embedding cost known', ok: true, detail: `${chunks} chunks at ${throughput.toFixed(1)} chunks/s ≈ ${formatSeconds(chunks / throughput)}; index on disk ${formatBytes(index.diskBytes())}` },
-    { item: 'Rollback path', ok: index.diskBytes() > 0, detail: index.diskBytes() > 0 ? `the current index stays saved under its own folder; a fine-tuned model builds a new one beside it` : 'the index is not saved to disk' },
+    realFailuresItem({ evalQueries: evalQueries.length, realQueries: real.length, realMissedQueries: real.filter((q) => missedIds.has(q.id)).length, misses: misses.length, noun: targetNoun(support.kind) }),
+    factItem('Baseline measured', measured.length > 0, measured.length ? measured.join('; ') : `not measured: ${unscorableReason('doc', support)}`, { figure: measured.length ? `${o.baseline} scored at ${support.levels.map((l) => LEVEL_NAME[l]).join(' and ')}` : 'not scored', n: support.judgedQueries, nOf: 'judged eval queries', bar: 'scored at every level the labels support' }, 'label eval queries'),
+    factItem('Chunking tested', chunkers > 0, `${chunkers} other chunkers tried; ${counts.chunking} misses recovered by re-chunking`, { figure: `${chunkers} other chunkers`, bar: 'at least one other chunker tried' }, 'try another chunker'),
+    factItem('Metadata filters tested', true, evalQueries.some((q) => q.filter) ? `${evalQueries.filter((q) => q.filter).length} queries use filters; ${counts['filtered-out']} misses caused by a filter` : 'no eval query uses a filter', { figure: `${counts['filtered-out']} misses caused by a filter`, bar: 'every filtered query also run without its filter' }),
+    factItem('Hybrid search tested', !!index.embedder, `${byHybrid} misses recovered by hybrid (${counts['exact-match']} exact-match, ${counts.lexical} lexical, ${counts.fusion} fusion)`, { figure: `${byHybrid} misses recovered by hybrid`, bar: 'hybrid run beside the baseline (needs an embedding model)' }, 'index with an embedding model'),
+    factItem('Reranking tested', !!index.crossEncoder, index.crossEncoder ? `${counts.ranking} misses recovered by ${index.crossEncoder.info.id}` : `no reranker configured; ${counts.ranking} misses sit in the top ${o.candidates} candidates (unverified)`, { figure: index.crossEncoder ? `${counts.ranking} misses recovered by reranking` : 'no reranker', bar: 'a reranker run over the top candidates' }, 'configure a reranker (--reranker)'),
+    semanticShareItem({ semantic: counts.semantic, misses: misses.length, evalQueries: evalQueries.length }),
+    // Filled in below once the adapter trial has said how many of the labeled pairs it could use.
+    trainingPairsItem({ labeled: labeledPairs }, o.minTrainingPairs),
+    factItem('Separate eval split', evalQueries.length > 0 && trainQueries.length > 0 && leaked === 0, `${evalQueries.length} eval and ${trainQueries.length} train queries${leaked ? `; ${leaked} train queries repeat an eval query` : ', no overlap'}`, { figure: `${evalQueries.length} eval, ${trainQueries.length} train, ${leaked} repeated`, bar: 'both splits non-empty, no train query repeating an eval query' }, leaked ? 'remove or re-word the train queries that repeat an eval query' : 'mark some labeled queries "split": "train"'),
+    factItem('Re-embedding cost known', true, `${chunks} chunks at ${throughput.toFixed(1)} chunks/s ≈ ${formatSeconds(chunks / throughput)}; index on disk ${formatBytes(index.diskBytes())}`, { figure: `${chunks} chunks ≈ ${formatSeconds(chunks / throughput)}`, n: Math.min(32, chunks), nOf: 'chunks timed', bar: 'throughput measured on this machine' }),
+    factItem('Rollback path', index.diskBytes() > 0, index.diskBytes() > 0 ? `the current index stays saved under its own folder; a fine-tuned model builds a new one beside it` : 'the index is not saved to disk', { figure: formatBytes(index.diskBytes()), bar: 'the current index saved to disk' }, 'save the index to disk'),
   ];
 
   // Expected gain from adapting the model: a query adapter trained on the train split, measured on the eval split.
   let adapterGain: AdapterGain | undefined;
   if (o.adapterTrial !== false && index.embedder && support.levels.length) {
     say('training a query adapter to measure the gain from adapting the model');
-    // At the level the labels support (the first of a mixed set's: chunk level, where spans place the answer).
+    // At the level the labels support; a mixed set is measured at both levels, as every other figure of the report.
     adapterGain = await measureAdapterGain(index, target.queries, { level: support.levels[0] });
-    checklist.push(adapterChecklistItem(adapterGain, `${chunks} chunks ≈ ${formatSeconds(chunks / throughput)}`));
+    if (adapterGain.pairs) checklist[checklist.findIndex((c) => c.item === 'Enough training pairs')] = trainingPairsItem(adapterGain.pairs, o.minTrainingPairs);
+    checklist.push(adapterChecklistItem(adapterGain, `${chunks} chunks ≈ ${formatSeconds(chunks / throughput)}`, { ...DEFAULT_GAIN_RULE, minQueries: o.minGainQueries }));
   }
 
   const fixable = FAILURE_CATEGORIES.filter((c) => c !== 'semantic' && counts[c] > 0).sort((a, b) => counts[b] - counts[a]);
@@ -198,13 +203,14 @@ export async function buildReadinessReport(
     headline = `Fine-tuning not justified yet — fix ${fixable[0]} first (${CATEGORY_FIX[fixable[0]]})`;
     for (const c of fixable) reasons.push(`${counts[c]} miss(es) are ${c}: ${CATEGORY_FIX[c]}`);
   } else {
-    const blockers = checklist.filter((c) => !c.ok);
+    // Justified only when every item is met: a not-settled item (thin evidence) blocks as a not-met one does.
+    const blockers = checklist.filter((c) => c.state !== 'met');
     justified = blockers.length === 0;
-    headline = justified ? 'Fine-tuning justified' : `Fine-tuning not justified yet — ${blockers.map((b) => b.item.toLowerCase()).join('; ')}`;
+    headline = justified ? 'Fine-tuning justified' : `Fine-tuning not justified yet — ${blockers.map((b) => `${b.item.toLowerCase()}${b.state === 'not-settled' ? ' (not settled)' : ''}`).join('; ')}`;
     reasons.push(`${counts.semantic} of ${misses.length} misses survive chunking, filters, hybrid, reranking and model changes`);
-    for (const b of blockers) reasons.push(`${b.item}: ${b.detail}`);
+    for (const b of blockers) reasons.push(`${b.item} (${STATE_NAME[b.state]}): ${b.detail}${b.settle ? `; to settle: ${b.settle}` : ''}`);
   }
-  if (adapterGain) reasons.push(adapterVerdictReason(adapterGain));
+  if (adapterGain) reasons.push(adapterVerdictReason(adapterGain, { ...DEFAULT_GAIN_RULE, minQueries: o.minGainQueries }));
   return {
     createdAt: new Date().toISOString(),
     workspace: target.root,
@@ -270,7 +276,11 @@ export function renderReadinessMarkdown(r: ReadinessReport): string {
     for (const n of r.externalNotScored) lines.push(`- **${mdCell(n.name)}**: ${mdCell(n.reason)}`);
   }
   lines.push('', '## Checklist', '');
-  for (const c of r.checklist) lines.push(`- [${c.ok ? 'x' : ' '}] **${c.item}** — ${c.detail}`);
+  lines.push('[x] met, [ ] not met, [?] not settled (too little evidence to say); each item with the figure it rests on and its bar.', '');
+  for (const c of r.checklist) {
+    lines.push(`- ${STATE_MARK[c.state]} **${c.item}** — ${c.detail}`, `  - evidence: ${evidenceLine(c.evidence)}`);
+    if (c.settle) lines.push(`  - to settle: ${c.settle}`);
+  }
   lines.push('', `## Missed ${noun}`, '', '| Query | Document | Category | Evidence |', '| --- | --- | --- | --- |');
   for (const m of r.misses) lines.push(`| ${mdCell(m.queryText)} | ${m.docId} | ${m.category}${m.verified ? '' : ' (unverified)'} | ${mdCell(m.evidence)} |`);
   lines.push('', `_Generated ${r.createdAt} by Retrieval Lens._`, '');

@@ -5,6 +5,7 @@
  */
 import type { CrossEncoder, Embedder } from './embedder';
 import { loadCrossEncoder, loadEmbedder } from './embedder-factory';
+import { exitWithParent } from './parent-watchdog';
 import type { FromWorker, ToWorker } from './worker-protocol';
 
 if (!process.send) throw new Error('embed-worker must be started with an IPC channel (child_process.fork)');
@@ -12,15 +13,39 @@ const send = (m: FromWorker) => process.send?.(m);
 const controllers = new Map<number, AbortController>();
 let loading: Promise<Embedder | CrossEncoder> | undefined;
 
-// The caller is gone (closed, crashed or killed): nothing is left to serve.
+// The caller is gone (closed, crashed or killed): nothing is left to serve. The IPC channel closing says so when
+// the caller ends; the parent watchdog (a thread of its own) says so when it was killed and the main thread is busy.
 process.on('disconnect', () => process.exit(0));
+exitWithParent();
+// SIGTERM and SIGINT end the process at once, also in the middle of a forward pass: Node's own handling of both
+// (reset the terminal, then die by the signal) runs in the signal handler, where a JavaScript listener would wait for
+// the event loop, i.e. for the batch to finish (seconds for a long batch on a loaded machine). So no listener is
+// added here; should a library add one (none does today), endIfListened() adds ours, which exits at the next turn
+// of the loop instead of letting the signal be swallowed.
+function endIfListened(): void {
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    if (process.listenerCount(signal) === 0 || process.listeners(signal).includes(exitOn[signal])) continue;
+    process.on(signal, exitOn[signal]);
+  }
+}
+const exitOn = {
+  SIGTERM: () => exitBySignal(143),
+  SIGINT: () => exitBySignal(130),
+};
+function exitBySignal(code: number): void {
+  for (const c of controllers.values()) c.abort();
+  process.exit(code);
+}
 
 process.on('message', async (m: ToWorker) => {
   if (m.type === 'init') {
     const onDownload = (file: string, loaded: number, total: number) => send({ type: 'download', file, loaded, total });
     loading = m.role === 'embedder' ? loadEmbedder({ ...m.spec, onDownload }) : loadCrossEncoder({ ...m.spec, onDownload });
     loading.then(
-      (model) => send({ type: 'ready', info: model.info }),
+      (model) => {
+        endIfListened();
+        send({ type: 'ready', info: model.info });
+      },
       (e: unknown) => send({ type: 'failed', message: e instanceof Error ? e.message : String(e) }),
     );
     return;

@@ -1,7 +1,14 @@
 import { approximateTokenCounter } from '../chunking/approximate-token-counter';
 import type { EmbeddingEndpointConfig } from '../retrieve/retriever-config';
 import type { SecretSource } from '../retrieve/secret-source';
-import { normalizeInPlace } from './vector-math';
+import { cutToChars, normalizeInPlace } from './vector-math';
+
+/**
+ * The characters of an input sent to the service: 24,000, about 6,000 tokens of English at 4 characters a token,
+ * within OpenAI's 8,191-token limit for its embedding models (a service with a smaller window truncates or refuses on
+ * its own). A 1 MB chunk (whole-document) would otherwise be a request the service refuses, or a bill.
+ */
+export const OPENAI_MAX_INPUT_CHARS = 24_000;
 import type { EmbedOptions, Embedder, ModelInfo } from './embedder';
 
 /**
@@ -49,7 +56,7 @@ export class OpenAIEmbedder implements Embedder {
   async embed(texts: string[], options: EmbedOptions = {}): Promise<Float32Array[]> {
     const size = this.config.batchSize ?? 64;
     const batches: string[][] = [];
-    for (let i = 0; i < texts.length; i += size) batches.push(texts.slice(i, i + size));
+    for (let i = 0; i < texts.length; i += size) batches.push(texts.slice(i, i + size).map((t) => cutToChars(t, OPENAI_MAX_INPUT_CHARS)));
     const out: Float32Array[][] = new Array(batches.length);
     let next = 0;
     let done = 0;

@@ -55,3 +55,15 @@ export async function yieldAndCheck(signal: AbortSignal | undefined): Promise<vo
   await new Promise((resolve) => setImmediate(resolve));
   throwIfAborted(signal);
 }
+
+/**
+ * `text` cut to at most `maxChars` UTF-16 units (never inside a surrogate pair); a text within the limit is returned
+ * as it is, the same string, so its vector is the same bits as without the cut.
+ */
+export function cutToChars(text: string, maxChars: number): string {
+  if (text.length <= maxChars) return text;
+  let end = maxChars;
+  const hi = text.charCodeAt(end - 1);
+  if (hi >= 0xd800 && hi <= 0xdbff) end--;
+  return text.slice(0, end);
+}

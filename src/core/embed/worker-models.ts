@@ -29,7 +29,40 @@ export function resolveEmbedWorkerScript(): string {
 export function startModelProcess(file: string): ChildProcess {
   const execArgv = file.endsWith('.ts') ? ['--require', require.resolve('tsx/cjs')] : [];
   // In desktop VS Code process.execPath is the Electron binary: ELECTRON_RUN_AS_NODE makes it run the script as Node.
-  return fork(file, [], { execArgv, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  const child = fork(file, [], { execArgv, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  live.add(child);
+  if (!exitHooked) {
+    exitHooked = true;
+    // However this process ends (process.exit, the end of its event loop, an uncaught error), its model processes
+    // end with it; a kill is synchronous, so it runs in an 'exit' listener. (Killed by SIGKILL, this cannot run: the
+    // model process's own parent watchdog ends it then; see parent-watchdog.ts.)
+    process.on('exit', () => endModelProcesses());
+  }
+  child.once('exit', () => live.delete(child));
+  return child;
+}
+
+/** Model processes started by this process and not yet seen to exit. */
+const live = new Set<ChildProcess>();
+let exitHooked = false;
+
+/**
+ * Ends every model process this process started, at once (SIGKILL by default: they hold nothing worth saving). The
+ * CLI calls it on SIGINT and SIGTERM before it exits; it also runs when this process exits.
+ */
+export function endModelProcesses(signal: NodeJS.Signals = 'SIGKILL'): number[] {
+  const pids: number[] = [];
+  for (const child of live) {
+    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
+      pids.push(child.pid);
+      try {
+        child.kill(signal);
+      } catch {
+        // already gone
+      }
+    }
+  }
+  return pids;
 }
 
 /** A request without its id (distributes over the union). */

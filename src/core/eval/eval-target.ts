@@ -5,6 +5,7 @@ import { InputError } from '../corpus/input-error';
 import { isBeirFolder, loadBeirCorpus } from '../corpus/load-beir';
 import { loadFolderCorpus } from '../corpus/load-folder';
 import { readWorkspaceSettings, type WorkspaceSettings } from '../workspace-settings';
+import { restrictWorkspaceSettings, type SettingsTrust } from '../workspace-trust';
 import { beirQrelsFile, beirTrainQrelsFile, readBeirQrels, readBeirQueries } from './beir-io';
 import { EVALSET_PATH, EvalSetFile } from './evalset-file';
 import type { EvalQuery } from './evalset-types';
@@ -20,13 +21,40 @@ export interface EvalTarget {
   settings: WorkspaceSettings;
   /** Labels whose quote moved or could no longer be found (workspace only). */
   anchoring: { moved: number; fuzzy: number; stale: number };
+  /** Where `settings` came from and which restricted settings were left out (see workspace-trust.ts). */
+  settingsTrust: SettingsTrust & { file: string | null };
+}
+
+export interface LoadTargetOptions {
+  requireQueries?: boolean;
+  /** The CLI's --settings: read instead of the workspace's own settings, and applied whole (the user named it). */
+  settingsFile?: string;
+  /**
+   * Apply the restricted settings of the workspace's own .vscode/settings.json (models, endpoints, retrievers,
+   * adapters). Off unless the user trusted the workspace: a cloned repository must not choose what is contacted,
+   * loaded or read.
+   */
+  trustWorkspace?: boolean;
+}
+
+/** The settings a run uses: the user's file whole, else the workspace's own file restricted unless trusted. */
+function targetSettings(root: string, options: LoadTargetOptions, beir: boolean): { settings: WorkspaceSettings; trust: EvalTarget['settingsTrust'] } {
+  if (options.settingsFile) {
+    const file = path.resolve(options.settingsFile);
+    return { settings: readWorkspaceSettings(root, file), trust: { source: 'file', file, applied: true, ignored: [] } };
+  }
+  const file = path.join(root, '.vscode', 'settings.json');
+  if (beir || !fs.existsSync(file)) return { settings: {}, trust: { source: 'none', file: null, applied: false, ignored: [] } };
+  const trusted = options.trustWorkspace === true;
+  const { settings, ignored } = restrictWorkspaceSettings(readWorkspaceSettings(root, file), trusted);
+  return { settings, trust: { source: 'workspace', file, applied: trusted, ignored } };
 }
 
 /**
  * `settingsFile` (the CLI's --settings) is read instead of `<dir>/.vscode/settings.json`, also for BEIR folders,
  * which otherwise take no settings.
  */
-export async function loadEvalTarget(dir: string, options: { requireQueries?: boolean; settingsFile?: string } = {}): Promise<EvalTarget> {
+export async function loadEvalTarget(dir: string, options: LoadTargetOptions = {}): Promise<EvalTarget> {
   const root = path.resolve(dir);
   if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) throw new InputError(root, undefined, 'not a folder');
   if (isBeirFolder(root)) {
@@ -51,10 +79,10 @@ export async function loadEvalTarget(dir: string, options: { requireQueries?: bo
       const split = qrels.has(q.id) ? 'eval' : 'train';
       queries.push({ id: q.id, text: q.text, split, judgments: [...judged].map(([docId, grade]) => ({ grade: Math.max(0, Math.min(3, grade)) as 0 | 1 | 2 | 3, target: { type: 'document', docId } })) });
     }
-    const settings = options.settingsFile ? readWorkspaceSettings(root, path.resolve(options.settingsFile)) : {};
-    return { kind: 'beir', root, corpus, queries, settings, anchoring: { moved: 0, fuzzy: 0, stale: 0 } };
+    const { settings, trust } = targetSettings(root, options, true);
+    return { kind: 'beir', root, corpus, queries, settings, anchoring: { moved: 0, fuzzy: 0, stale: 0 }, settingsTrust: trust };
   }
-  const settings = readWorkspaceSettings(root, options.settingsFile && path.resolve(options.settingsFile));
+  const { settings, trust } = targetSettings(root, options, false);
   const corpus = await loadFolderCorpus(root, { include: settings.include, exclude: settings.exclude });
   const evalFile = path.join(root, EVALSET_PATH);
   if (options.requireQueries && !fs.existsSync(evalFile)) {
@@ -79,5 +107,5 @@ export async function loadEvalTarget(dir: string, options: { requireQueries?: bo
       return { ...j, stale: false, target: { ...j.target, start: a.start, end: a.end, exact: doc.text.slice(a.start, a.end) } };
     }),
   }));
-  return { kind: 'workspace', root, corpus, queries, settings, anchoring };
+  return { kind: 'workspace', root, corpus, queries, settings, anchoring, settingsTrust: trust };
 }

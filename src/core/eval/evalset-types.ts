@@ -39,13 +39,15 @@ export interface EvalQuery {
   split: Split;
   filter?: MetadataFilter;
   judgments: Judgment[];
-  /** Where the query came from: "log" (sampled from a query log), "import" (created by a judgment import); absent: typed by hand. */
+  /** Where the query came from: "log" (sampled from a query log), "trace" (from production traces), "import" (created by a judgment import); absent: typed by hand. */
   source?: QuerySource;
+  /** The production traces it was asked in (source "trace"): their trace ids, as the tracing tool wrote them. */
+  traces?: string[];
   /** How many lines of the query log it accounts for (near-duplicates included); kept, weights nothing. */
   frequency?: number;
 }
 
-export type QuerySource = 'log' | 'import';
+export type QuerySource = 'log' | 'trace' | 'import';
 
 /** Qrels: query id -> document (or chunk) id -> grade. */
 export type Qrels = Map<string, Map<string, number>>;

@@ -187,7 +187,7 @@ function byFrequency(a: { count: number; key: string }, b: { count: number; key:
 }
 
 /** See NEAR_DUPLICATE_RULE. Input most frequent first; output keeps that order with summed frequencies. */
-function mergeNearDuplicates(groups: Array<{ text: string; key: string; count: number; firstLine: number }>): { queries: LogQuery[]; mergedKeys: number } {
+export function mergeNearDuplicates(groups: Array<{ text: string; key: string; count: number; firstLine: number }>): { queries: LogQuery[]; mergedKeys: number } {
   const reps: LogQuery[] = [];
   const byLoose = new Map<string, number>();
   /** Deletion variants of representatives' loose keys (8+ chars) → representative indexes, for one-edit lookups. */

@@ -26,6 +26,11 @@ export interface RunManifest {
   queries: number;
   gitCommit: string | null;
   createdAt: string;
+  /**
+   * Which settings the run used (CLI runs): the workspace's own .vscode/settings.json (its restricted settings
+   * applied only when the user trusted it), a file the user named with --settings, or none.
+   */
+  settings?: { source: 'workspace' | 'file' | 'none'; file: string | null; restrictedApplied: boolean; ignored: string[] };
 }
 
 /** The workspace's git commit, or null when it is not a git checkout (never throws). */

@@ -1,3 +1,5 @@
+import { sampleSd } from './power';
+
 /** Paired comparison of two runs on the same queries: randomization test, bootstrap CI, wins and losses. */
 export interface Comparison {
   measure: string;
@@ -10,6 +12,8 @@ export interface Comparison {
   pValue: number;
   /** 95% bootstrap confidence interval of mean(B − A). */
   ci95: [number, number];
+  /** Sample standard deviation (n − 1) of the per-query differences B − A: the spread a power estimate needs. */
+  sdDiff: number;
   wins: Array<{ qid: string; a: number; b: number }>;
   losses: Array<{ qid: string; a: number; b: number }>;
   ties: number;
@@ -88,5 +92,5 @@ export function compareRuns(
   });
   wins.sort((x, y) => y.b - y.a - (x.b - x.a));
   losses.sort((x, y) => x.b - x.a - (y.b - y.a));
-  return { measure, queries: n, meanA: mean(va), meanB: mean(vb), meanDiff: mean(diffs), pValue, ci95: [q(0.025), q(0.975)], wins, losses, ties };
+  return { measure, queries: n, meanA: mean(va), meanB: mean(vb), meanDiff: mean(diffs), pValue, ci95: [q(0.025), q(0.975)], sdDiff: sampleSd(diffs), wins, losses, ties };
 }

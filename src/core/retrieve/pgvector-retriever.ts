@@ -1,4 +1,5 @@
-import { Pool } from 'pg';
+import { Pool, type ClientConfig, type PoolClient } from 'pg';
+import { parseIntoClientConfig } from 'pg-connection-string';
 import { filterParts } from './engine-filters';
 import type { PgvectorRetrieverConfig } from './retriever-config';
 import { RetrieverError, type QueryEmbedder, type RetrievedHit, type Retriever, type RetrieverCapabilities, type RetrieverSearchOptions } from './retriever';
@@ -10,6 +11,10 @@ import { DEFAULT_TIMEOUT_MS } from './http-retriever';
  * pgvector text (`[0.12,-0.3,…]`, cast in SQL with `$1::vector`) and, when the SQL uses it, `$2` = the query text
  * (for hybrid SQL), and `$3` = the query's metadata filter as JSON text (null without one). Rows come back in the SQL's order; the id, text, path, score and offset columns are mapped by
  * name. The password comes from `passwordSecret`, never from the connection string in settings.
+ *
+ * The connection string is parsed here (with pg's own parser) and the password set as a field after the parse:
+ * handed to `pg` as `connectionString`, the parsed fields override the ones beside it, and the parse always yields a
+ * password (empty without one), so a `passwordSecret` never reached the server.
  */
 export class PgvectorRetriever implements Retriever {
   readonly kind = 'pgvector';
@@ -29,11 +34,13 @@ export class PgvectorRetriever implements Retriever {
     this.capabilities = { filters: this.usesFilter, returnsText: true, needsQueryVector: true, concurrency: config.concurrency ?? 4 };
   }
 
-  /** host:port/database, for messages and manifests (no user or password). */
+  /** host:port/database, for messages and manifests (no user or password); `?host=`/`?port=` win as they do in pg. */
   get endpoint(): string {
     try {
       const u = new URL(this.config.connection);
-      return `${u.host}${u.pathname}`;
+      const host = u.searchParams.get('host') || u.hostname;
+      const port = u.searchParams.get('port') || u.port;
+      return `${host}${port ? `:${port}` : ''}${u.pathname}`;
     } catch {
       return 'postgres';
     }
@@ -41,13 +48,27 @@ export class PgvectorRetriever implements Retriever {
 
   private async connect(query: string): Promise<Pool> {
     if (this.pool) return this.pool;
+    const fail = (where: string, problem: string) => new RetrieverError(this.name, query, where, problem);
     let password: string | undefined;
-    if (this.config.passwordSecret) {
-      password = await this.deps.secrets.get(this.config.passwordSecret);
-      if (password === undefined) throw new RetrieverError(this.name, query, 'passwordSecret', `secret ${this.config.passwordSecret} is not set (${this.deps.secrets.describe(this.config.passwordSecret)})`);
+    const secret = this.config.passwordSecret;
+    if (secret) {
+      password = await this.deps.secrets.get(secret);
+      // Empty counts as not set: pg would take an empty password as none and fall back to PGPASSWORD or ~/.pgpass.
+      if (password === undefined || password === '') throw fail('passwordSecret', `secret ${secret} is ${password === '' ? 'empty' : 'not set'} (${this.deps.secrets.describe(secret)})`);
     }
+    let parsed: ClientConfig;
+    try {
+      parsed = parseIntoClientConfig(this.config.connection);
+    } catch (e) {
+      throw fail('connection', `cannot be parsed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    // Settings are checked before a retriever is made; this holds for a retriever made without that check too.
+    if (parsed.password) throw fail('connection', 'holds a password: remove it and name the environment variable or secret with "passwordSecret"');
+    delete parsed.password;
     const timeout = this.config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.pool = new Pool({ connectionString: this.config.connection, password, max: this.capabilities.concurrency, connectionTimeoutMillis: timeout, query_timeout: timeout, idleTimeoutMillis: 5_000 });
+    // The secret goes last so nothing parsed from the connection string can replace it. Without passwordSecret pg
+    // looks for the password as libpq does (PGPASSWORD, then ~/.pgpass).
+    this.pool = new Pool({ ...parsed, ...(password === undefined ? {} : { password }), max: this.capabilities.concurrency, connectionTimeoutMillis: timeout, query_timeout: timeout, idleTimeoutMillis: 5_000 });
     // An idle connection dropped by the server must not crash the process.
     this.pool.on('error', () => undefined);
     return this.pool;
@@ -67,10 +88,22 @@ export class PgvectorRetriever implements Retriever {
     const params: unknown[] = [`[${Array.from(vector).join(',')}]`];
     if (this.usesText) params.push(query);
     if (this.usesFilter) params.push(filterParts(options.filter).length ? JSON.stringify(options.filter) : null);
+    let client: PoolClient;
+    try {
+      client = await pool.connect();
+    } catch (e) {
+      // Connecting failed (refused, timed out, authentication, no such database): named by the database, never by
+      // the password; where the password came from, when the server refused it.
+      const err = e as { message?: string; code?: string };
+      const from = this.config.passwordSecret && err.code?.startsWith('28') ? ` (password from ${this.deps.secrets.describe(this.config.passwordSecret)})` : '';
+      throw fail(`postgres ${this.endpoint}`, `cannot connect: ${err.message ?? String(e)}${err.code && /^[0-9A-Z]{5}$/.test(err.code) ? ` [${err.code}]` : ''}${from}`);
+    }
     let rows: Array<Record<string, unknown>>;
     try {
-      rows = (await pool.query(this.config.sql, params)).rows as Array<Record<string, unknown>>;
+      rows = (await client.query(this.config.sql, params)).rows as Array<Record<string, unknown>>;
+      client.release();
     } catch (e) {
+      client.release(e instanceof Error ? e : true);
       const err = e as { message?: string; code?: string };
       const where = err.code && /^[0-9A-Z]{5}$/.test(err.code) ? `SQL (${err.code})` : `postgres ${this.endpoint}`;
       throw fail(where, err.message ?? String(e));

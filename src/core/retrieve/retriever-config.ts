@@ -207,8 +207,10 @@ export function validateRetrievers(value: unknown, endpoints: Record<string, Emb
       str('passwordSecret');
       if (typeof c.connection === 'string') {
         try {
+          // Only the URL form is taken (a keyword/value string such as "host=h password=p" is no URL and is refused
+          // below); its password is refused wherever it is written: user:password@ or ?password=.
           const u = new URL(c.connection);
-          if (u.password) at('connection', 'holds a password: remove it and name the environment variable or secret with "passwordSecret"');
+          if (u.password || [...u.searchParams.keys()].some((k) => k.toLowerCase() === 'password')) at('connection', 'holds a password: remove it and name the environment variable or secret with "passwordSecret"');
           if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') at('connection', `must be a postgres:// URL, got "${u.protocol}"`);
         } catch {
           at('connection', 'must be a postgres://user@host:port/database URL');

@@ -9,7 +9,7 @@ import type { MetadataFilter, ScoreExplanation } from './types';
 export interface Retriever {
   /** The name users know it by: `keyword`, `hybrid`, or the key in `retrievalLens.retrievers`. */
   readonly name: string;
-  readonly kind: 'local' | 'http' | 'pgvector';
+  readonly kind: 'local' | 'http' | 'pgvector' | 'recorded';
   readonly capabilities: RetrieverCapabilities;
   /** The `k` best hits for the query, best first (rank 1). Throws RetrieverError when the engine cannot answer. */
   search(query: string, k: number, options?: RetrieverSearchOptions): Promise<RetrievedHit[]>;

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { DEFAULT_TRAIN_SHARE, describeQueryLogImport, type SampleStrategy } from '../../core/eval/query-log';
 import type { CommandFactory } from './registry';
+import { plainMessageText } from '../safe-markdown';
 
 /**
  * "Import Query Log…": a log of what users searched (JSONL, CSV or one query per line; gzip too) sampled into the
@@ -38,14 +39,14 @@ export const importQueryLog: CommandFactory = (s) => async (fileArg?: string, op
     for (const l of lines) s.log.info(l);
     if (s.judging.queue.built) await s.judging.queue.refresh();
     void vscode.window
-      .showInformationMessage(`Retrieval Lens: added ${summary.added.length} queries from ${path.basename(file)} — ${summary.linesRead} lines read, ${summary.unique} unique, ${summary.merged} merged, ${summary.skipped.length} skipped, ${summary.alreadyPresent.length} already there.`, 'Show Details', 'Build Judging Queue')
+      .showInformationMessage(plainMessageText(`Retrieval Lens: added ${summary.added.length} queries from ${path.basename(file)} — ${summary.linesRead} lines read, ${summary.unique} unique, ${summary.merged} merged, ${summary.skipped.length} skipped, ${summary.alreadyPresent.length} already there.`), 'Show Details', 'Build Judging Queue')
       .then((a) => {
         if (a === 'Show Details') s.log.show();
         if (a === 'Build Judging Queue') void vscode.commands.executeCommand('retrievalLens.buildJudgingQueue');
       });
     return summary;
   } catch (e) {
-    void vscode.window.showErrorMessage(`Retrieval Lens: ${e instanceof Error ? e.message : e}`);
+    void vscode.window.showErrorMessage(plainMessageText(`Retrieval Lens: ${e instanceof Error ? e.message : e}`));
     return undefined;
   }
 };

@@ -1,4 +1,4 @@
-import { revealSpan as reveal } from '../webviews/inspector/inspector-controller';
+import { revealSpan as reveal } from '../webviews/inspector/inspector-host';
 import type { CommandFactory } from './registry';
 
 /** The Query Inspector: open it, open it on an eval query (from the Eval Set view), reveal a hit's span. */

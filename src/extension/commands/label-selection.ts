@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { Grade } from '../../core/eval/evalset-types';
 import type { Services } from '../services';
 import type { CommandFactory } from './registry';
+import { escapeThemeIcons, plainMessageText } from '../safe-markdown';
 
 /**
  * "Mark Relevant" / "Mark Irrelevant": the selection in the editor becomes a span label for a query picked from the
@@ -24,14 +25,15 @@ function selectionTarget(s: Services): { editor: vscode.TextEditor; docId: strin
 async function pickQuery(s: Services): Promise<{ id?: string; text: string } | undefined> {
   const queries = s.evalSet.queries();
   const active = s.evalSet.activeQueryId;
-  const items: Array<vscode.QuickPickItem & { id?: string }> = [
-    ...queries.filter((q) => q.id === active).map((q) => ({ label: q.text, description: `${q.id} · ${q.split} · active`, id: q.id })),
-    ...queries.filter((q) => q.id !== active).reverse().map((q) => ({ label: q.text, description: `${q.id} · ${q.split}`, id: q.id })),
+  // Quick pick labels and descriptions render `$(name)` as an icon: query texts and ids are shown as written.
+  const items: Array<vscode.QuickPickItem & { id?: string; text?: string }> = [
+    ...queries.filter((q) => q.id === active).map((q) => ({ label: escapeThemeIcons(q.text), description: escapeThemeIcons(`${q.id} · ${q.split} · active`), id: q.id, text: q.text })),
+    ...queries.filter((q) => q.id !== active).reverse().map((q) => ({ label: escapeThemeIcons(q.text), description: escapeThemeIcons(`${q.id} · ${q.split}`), id: q.id, text: q.text })),
     { label: '$(add) New query…', alwaysShow: true },
   ];
   const picked = await vscode.window.showQuickPick(items, { title: 'Mark relevant for which query?', placeHolder: 'Type to filter queries', matchOnDescription: true });
   if (!picked) return undefined;
-  if (picked.id) return { id: picked.id, text: picked.label };
+  if (picked.id) return { id: picked.id, text: picked.text ?? picked.label };
   const text = await vscode.window.showInputBox({ title: 'New query', prompt: 'The question a user would ask that this text answers', validateInput: (v) => (v.trim() ? undefined : 'Type a query') });
   return text ? { text } : undefined;
 }
@@ -59,8 +61,8 @@ async function labelSelection(s: Services, gradeArg?: Grade): Promise<void> {
     const id = s.evalSet.ensureQuery(q.text, q.id);
     s.evalSet.label(id, t.docId, t.editor.document.getText(), t.start, t.end, grade);
     s.log.info(`labeled ${t.docId} [${t.start}, ${t.end}) grade ${grade} for ${id}`);
-    void vscode.window.setStatusBarMessage(`Retrieval Lens: labeled grade ${grade} for "${q.text}"`, 4000);
+    void vscode.window.setStatusBarMessage(escapeThemeIcons(`Retrieval Lens: labeled grade ${grade} for "${q.text}"`), 4000);
   } catch (e) {
-    void vscode.window.showErrorMessage(`Retrieval Lens: ${e instanceof Error ? e.message : e}`);
+    void vscode.window.showErrorMessage(plainMessageText(`Retrieval Lens: ${e instanceof Error ? e.message : e}`));
   }
 }

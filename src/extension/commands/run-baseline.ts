@@ -1,9 +1,9 @@
 import * as vscode from 'vscode';
 import { availableRetrievers, type RetrieverName } from '../../core/retrieve/types';
 import { showBaselineResults } from '../webviews/baseline/baseline-panel';
-import { runBaseline as run } from '../webviews/baseline/baseline-run';
+import { runBaseline as run } from '../webviews/baseline/baseline-host';
 import { readConfig } from '../config';
-import { evaluateConfiguredRetrievers } from '../configured-retrievers';
+import { evaluateConfiguredRetrievers } from '../retrievers/configured-retrievers';
 import type { CommandFactory } from './registry';
 
 /**

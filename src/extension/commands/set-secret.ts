@@ -1,4 +1,4 @@
-import { setSecret as store } from '../configured-retrievers';
+import { setSecret as store } from '../retrievers/configured-retrievers';
 import type { CommandFactory } from './registry';
 
 /** "Set Secret…": a key for a configured retriever or endpoint, into the editor's secret storage. */

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
-import type { NeighbourhoodState } from '../../protocol';
+import type { NeighbourhoodState } from '../../protocol/neighbourhood';
 import { readConfig } from '../config';
-import { revealSpan } from '../webviews/inspector/inspector-controller';
+import { revealSpan } from '../webviews/inspector/inspector-host';
 import { queryNeighbourhood } from '../webviews/neighbourhood/neighbourhood-host';
 import { NeighbourhoodPanel } from '../webviews/neighbourhood/neighbourhood-panel';
 import type { Services } from '../services';

@@ -10,11 +10,12 @@ import { RUNS_DIR, saveRun } from '../../core/eval/run-manifest';
 import { writeFileAtomic } from '../../core/io/atomic-write';
 import { availableRetrievers } from '../../core/retrieve/types';
 import { workspaceWriteRefusal } from '../../core/workspace-trust';
-import type { AdapterService } from '../adapter-service';
-import type { EvalSetService } from '../eval-set-service';
+import type { AdapterService } from '../adapt/adapter-service';
+import type { EvalSetService } from '../eval-set/eval-set-service';
 import { readConfig, updateSetting } from '../config';
-import type { IndexService } from '../index-service';
+import type { IndexService } from '../indexing/index-service';
 import type { CommandFactory } from './registry';
+import { plainMessageText } from '../safe-markdown';
 
 export interface TrainAdapterDeps {
   root: string | undefined;
@@ -45,7 +46,7 @@ export async function trainAdapterCommand(d: TrainAdapterDeps): Promise<TrainAda
   }
   const refusal = workspaceWriteRefusal(vscode.workspace.isTrusted, 'the query adapter');
   if (refusal) {
-    void vscode.window.showWarningMessage(`Retrieval Lens: ${refusal.replace(/ to save labels.*$/, ' to train and save a query adapter.')}`);
+    void vscode.window.showWarningMessage(plainMessageText(`Retrieval Lens: ${refusal.replace(/ to save labels.*$/, ' to train and save a query adapter.')}`));
     return undefined;
   }
   const index = await d.indexService.ensureIndex();
@@ -89,7 +90,7 @@ export async function trainAdapterCommand(d: TrainAdapterDeps): Promise<TrainAda
       return undefined;
     }
     if (e instanceof TrialInputError) {
-      void vscode.window.showErrorMessage(`Retrieval Lens: ${e.message}. Toggle queries to the train split in the Eval Set view.`);
+      void vscode.window.showErrorMessage(plainMessageText(`Retrieval Lens: ${e.message}. Toggle queries to the train split in the Eval Set view.`));
       return undefined;
     }
     throw e;
@@ -106,7 +107,7 @@ export async function trainAdapterCommand(d: TrainAdapterDeps): Promise<TrainAda
   await vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.file(reportFile));
   const current = d.adapters.setting().value;
   const use = current === output.adapter.id ? undefined : 'Use This Adapter';
-  void vscode.window.showInformationMessage(`Retrieval Lens: ${trialHeadline(r)}. Saved as ${output.adapter.id}.`, ...(use ? [use] : []), 'Run Baseline').then(async (pick) => {
+  void vscode.window.showInformationMessage(plainMessageText(`Retrieval Lens: ${trialHeadline(r)}. Saved as ${output.adapter.id}.`), ...(use ? [use] : []), 'Run Baseline').then(async (pick) => {
     if (pick === use && use) {
       await updateSetting('queryAdapter', output.adapter.id);
       void vscode.window.setStatusBarMessage(`Retrieval Lens: query adapter ${output.adapter.id} on`, 4000);

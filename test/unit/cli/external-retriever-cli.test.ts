@@ -7,6 +7,7 @@ import * as zlib from 'node:zlib';
 import { describe, it } from 'node:test';
 import { runCli } from '../../../src/cli/main';
 import { seededRandom } from '../../../src/core/eval/significance';
+import { exactTokens } from '../../../src/core/diagnose/exact-tokens';
 import { startJsonServer } from '../../helpers/protocol-servers';
 import { demoDir, scifactDir, skipUnlessShared } from '../../helpers/shared';
 
@@ -143,13 +144,16 @@ describe('retrieval-lens eval --retriever NAME (an external engine from --settin
       assert.match(c.out[0], /^svc \(http http:\/\/127\.0\.0\.1:\d+\/r; chunk level, labeled spans, \d+ queries\)/);
       assert.match(c.out.join('\n'), /ndcg_cut_10 {2}0\.0000/);
       const err = c.err.join('\n');
-      assert.match(err, /svc: \d+ labeled spans missed in the top 10: (exact-match \d+)?(, )?(not-returned \d+)?/);
+      assert.match(err, /svc: \d+ labeled spans missed in the top 10: (exact-match \d+)?(, )?(lexical \d+)?(, )?(not-returned \d+)?/);
       assert.match(err, /run saved to .*-svc-chunk\.json/);
-      const saved = JSON.parse(fs.readFileSync(metrics, 'utf8')) as { misses: Array<{ category: string; evidence: string }>; manifest: { relevance: string } };
+      const saved = JSON.parse(fs.readFileSync(metrics, 'utf8')) as { misses: Array<{ category: string; evidence: string; queryText: string }>; manifest: { relevance: string } };
       assert.equal(saved.manifest.relevance, 'labeled-span');
       assert.ok(saved.misses.length > 0);
-      assert.ok(saved.misses.every((m) => (m.category === 'exact-match' || m.category === 'not-returned') && m.evidence.length > 10));
-      assert.ok(saved.misses.some((m) => m.category === 'exact-match'), 'BM25 finds some demo spans the engine does not');
+      assert.ok(saved.misses.every((m) => ['exact-match', 'lexical', 'not-returned'].includes(m.category) && m.evidence.length > 10));
+      // BM25 finds demo spans the engine does not: by an exact token (QS-4091) or by shared words.
+      assert.ok(saved.misses.some((m) => m.category === 'exact-match'), 'some by an exact token');
+      assert.ok(saved.misses.some((m) => m.category === 'lexical'), 'some by shared words');
+      assert.ok(saved.misses.filter((m) => m.category === 'exact-match').every((m) => exactTokens(m.queryText).length > 0), 'exact-match only for a query with an exact token');
     } finally {
       await server.close();
       fs.rmSync(ws, { recursive: true, force: true });
@@ -169,7 +173,7 @@ describe('retrieval-lens eval --retriever NAME (an external engine from --settin
       assert.equal(await runCli(['diagnose', ws, '--settings', settings, '--retriever', 'svc', '--baseline', 'bm25', '--markdown', md], c.io), 0, c.err.join('\n'));
       const report = fs.readFileSync(md, 'utf8');
       assert.match(report, /## Configured retrievers \(eval split, labeled spans\)/);
-      assert.match(report, /\| svc \| POST http:\/\/127\.0\.0\.1:\d+\/r \| 0\.000 \| 0\.000 \| -0\.\d{3} \| \d\.\d{3} \| (exact-match \d+)?(, )?(not-returned \d+)? \|/);
+      assert.match(report, /\| svc \| POST http:\/\/127\.0\.0\.1:\d+\/r \| 0\.000 \| 0\.000 \| -0\.\d{3} \| \d\.\d{3} \| (exact-match \d+)?(, )?(lexical \d+)?(, )?(not-returned \d+)? \|/);
     } finally {
       await server.close();
       fs.rmSync(ws, { recursive: true, force: true });

@@ -113,26 +113,26 @@ describe('CLI retrieval settings and flags', () => {
   });
 });
 
-describe('CLI models from the workspace settings', () => {
+describe('CLI models from the workspace settings (a workspace the user trusted)', () => {
   const embedderDir = sharedModelDir('minilm-shape-random');
   const rerankerDir = sharedModelDir('cross-encoder-shape-random');
-  it('uses retrievalLens.embeddingModel, embeddingDtype and rerankerModel unless --model or --reranker say otherwise', { skip: skipUnlessShared('the model fixtures', embedderDir && rerankerDir) }, async () => {
+  it('with --trust-workspace uses retrievalLens.embeddingModel, embeddingDtype and rerankerModel unless --model or --reranker say otherwise', { skip: skipUnlessShared('the model fixtures', embedderDir && rerankerDir) }, async () => {
     // The fixtures ship q8 weights only: asking for fp32 looks for onnx/model.onnx and says so (exit code 2).
     const fp32 = demoCopy({ 'retrievalLens.embeddingModel': embedderDir, 'retrievalLens.embeddingDtype': 'fp32' });
     const f = io();
-    assert.equal(await runCli(['eval', fp32, '--retriever', 'dense', '--level', 'chunk'], f.io), 2);
+    assert.equal(await runCli(['eval', fp32, '--retriever', 'dense', '--level', 'chunk', '--trust-workspace'], f.io), 2);
     assert.match(f.err[0], /^error: cannot load the embedding model: .*minilm-shape-random.*onnx\/model\.onnx/);
     const ws = demoCopy({ 'retrievalLens.embeddingModel': embedderDir, 'retrievalLens.embeddingDtype': 'q8', 'retrievalLens.rerankerModel': rerankerDir });
     const metrics = path.join(ws, 'dense.metrics');
     const c = io();
-    assert.equal(await runCli(['eval', ws, '--retriever', 'dense', '--level', 'chunk', '--metrics-out', metrics], c.io), 0, c.err.join('\n'));
+    assert.equal(await runCli(['eval', ws, '--retriever', 'dense', '--level', 'chunk', '--metrics-out', metrics, '--trust-workspace'], c.io), 0, c.err.join('\n'));
     const model = JSON.parse(fs.readFileSync(metrics, 'utf8')).manifest.model;
     assert.deepEqual([model.id, model.provider, model.dtype, model.dims], [embedderDir, 'transformers', 'q8', 384]);
-    const reranked = await searchJson([ws, 'rotate an API key', '--retriever', 'rerank', '--k', '3']);
+    const reranked = await searchJson([ws, 'rotate an API key', '--retriever', 'rerank', '--k', '3', '--trust-workspace']);
     assert.ok(reranked.length === 3 && reranked.every((h) => h.explanation.kind === 'rerank'));
     const flagged = path.join(ws, 'use.metrics');
     const d = io();
-    assert.equal(await runCli(['eval', ws, '--retriever', 'dense', '--level', 'chunk', '--model', 'use-lite', '--metrics-out', flagged], d.io), 0, d.err.join('\n'));
+    assert.equal(await runCli(['eval', ws, '--retriever', 'dense', '--level', 'chunk', '--model', 'use-lite', '--metrics-out', flagged, '--trust-workspace'], d.io), 0, d.err.join('\n'));
     assert.equal(JSON.parse(fs.readFileSync(flagged, 'utf8')).manifest.model.id, 'use-lite');
     const e = io();
     assert.equal(await runCli(['search', demoDir, 'x', '--retriever', 'rerank'], e.io), 2);

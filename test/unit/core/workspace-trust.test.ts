@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { BUILT_IN_MODEL, decideTrust, pickSetting, RESTRICTED_SETTINGS, settingUsable, workspaceWriteRefusal } from '../../../src/core/workspace-trust';
+import { BUILT_IN_MODEL, decideTrust, ignoredSettingsLine, pickSetting, RESTRICTED_SETTINGS, restrictWorkspaceSettings, settingUsable, TRUST_WORKSPACE_ENV, workspaceWriteRefusal } from '../../../src/core/workspace-trust';
 
 const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '../../../package.json'), 'utf8')) as {
   capabilities: { untrustedWorkspaces: { supported: string; description: string; restrictedConfigurations: string[] } };
@@ -66,5 +66,38 @@ describe('workspace trust', () => {
   it('writes into an untrusted workspace are refused with the reason', () => {
     assert.equal(workspaceWriteRefusal(true), undefined);
     assert.match(workspaceWriteRefusal(false) ?? '', /not trusted \(Restricted Mode\).*evalset\.jsonl/);
+  });
+});
+
+describe('restrictWorkspaceSettings (what the CLI applies from an untrusted workspace)', () => {
+  it('drops every restricted setting that asks for something and names it; keeps the rest and values that ask for nothing', () => {
+    const settings = {
+      chunker: 'markdown',
+      embeddingModel: '/abs/model',
+      rerankerModel: 'Xenova/reranker',
+      queryAdapter: 'mine',
+      retrievers: { prod: { type: 'http' } },
+      embeddingEndpoints: { oai: { url: 'http://x' } },
+      allowModelDownload: true,
+    };
+    const r = restrictWorkspaceSettings(settings, false);
+    assert.deepEqual(r.settings, { chunker: 'markdown' });
+    assert.deepEqual(r.ignored, ['embeddingModel', 'rerankerModel', 'allowModelDownload', 'retrievers', 'embeddingEndpoints', 'queryAdapter']);
+    assert.equal(settings.embeddingModel, '/abs/model', 'the input is not changed');
+    const harmless = { embeddingModel: BUILT_IN_MODEL, rerankerModel: '', queryAdapter: '', retrievers: {}, embeddingEndpoints: {}, allowModelDownload: false };
+    assert.deepEqual(restrictWorkspaceSettings(harmless, false), { settings: harmless, ignored: [] });
+  });
+
+  it('trusted: everything applies, nothing is named', () => {
+    const settings = { embeddingModel: './m', retrievers: { a: {} } };
+    assert.deepEqual(restrictWorkspaceSettings(settings, true), { settings, ignored: [] });
+  });
+
+  it('the line names each ignored setting, the file and both ways to opt in; none when nothing was ignored', () => {
+    const line = ignoredSettingsLine('.vscode/settings.json', ['embeddingModel', 'retrievers']);
+    assert.match(line ?? '', /retrievalLens\.embeddingModel, retrievalLens\.retrievers in \.vscode\/settings\.json/);
+    assert.match(line ?? '', /--trust-workspace/);
+    assert.match(line ?? '', new RegExp(`${TRUST_WORKSPACE_ENV}=1`));
+    assert.equal(ignoredSettingsLine('x', []), undefined);
   });
 });

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { FAILURE_CATEGORIES, type FailureCategory } from '../../../src/core/diagnose/diagnose-misses';
 import type { EvaluationResult } from '../../../src/core/eval/evaluate';
 import { baselineView, CATEGORY_WIDTH } from '../../../src/extension/webviews/baseline/baseline-model';
-import type { BaselineResult, BaselineRun } from '../../../src/extension/webviews/baseline/baseline-run';
+import type { BaselineResult, BaselineRun } from '../../../src/extension/webviews/baseline/baseline-host';
 
 /** An evaluation result with the given per-query nDCG@10 (the mean is its average, as trec_eval reports it). */
 function evaluation(perQuery: Record<string, number>, extra: Record<string, number> = {}): EvaluationResult {
@@ -64,6 +64,15 @@ describe('baseline view model', () => {
     assert.equal(v.categories.find((c) => c.name === 'chunking')?.width, 2);
     assert.equal(v.categories.find((c) => c.name === 'stale')?.width, 0);
     assert.ok(baselineView(result([dense], { categories: categories({}) })).categories.every((c) => c.width === 0));
+  });
+
+  it('gives exact-match and lexical misses each their own row and fix', () => {
+    const v = baselineView(result([dense], { categories: categories({ 'exact-match': 1, lexical: 9 }) }));
+    const exact = v.categories.find((c) => c.name === 'exact-match');
+    const lexical = v.categories.find((c) => c.name === 'lexical');
+    assert.deepEqual([exact?.count, lexical?.count], [1, 9]);
+    assert.match(exact?.fix ?? '', /exact token/);
+    assert.match(lexical?.fix ?? '', /hybrid .* or a stronger base embedding model: keyword search finds it by shared words/);
   });
 
   it('states the adapter the "+ adapter" runs used, or why there is none', () => {

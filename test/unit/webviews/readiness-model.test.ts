@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FAILURE_CATEGORIES, type FailureCategory, type Miss } from '../../../src/core/diagnose/diagnose-misses';
 import { renderReadinessMarkdown, type ReadinessReport } from '../../../src/core/diagnose/readiness-report';
+import { checklistItem } from '../../../src/core/diagnose/checklist-rules';
 import { readinessView } from '../../../src/extension/webviews/readiness/readiness-model';
 
 const counts = (c: Partial<Record<FailureCategory, number>>) => Object.fromEntries(FAILURE_CATEGORIES.map((x) => [x, c[x] ?? 0])) as Record<FailureCategory, number>;
@@ -22,7 +23,11 @@ function report(over: Partial<ReadinessReport> = {}): ReadinessReport {
       { label: 'dense (baseline)', level: 'doc', what: 'baseline', ndcg_cut_10: 0.7, recall_k: 0.8, gain: 0, pValue: 1 },
     ],
     levels: { kind: 'mixed', scored: ['chunk', 'doc'], queriesAt: { chunk: 8, doc: 10 }, headings: { chunk: 'chunk level: 8 queries', doc: 'document level: 10 queries' }, unscored: {} },
-    checklist: [{ item: 'Training pairs', ok: false, detail: '40 of 1000' }, { item: 'Separate eval split', ok: true, detail: '10 eval queries' }],
+    checklist: [
+      checklistItem('Enough training pairs', 'not-met', '40 labeled pairs in the train split (threshold 1000)', { figure: '40 usable labeled pairs', n: 40, nOf: 'labeled pairs', bar: '1000 usable pairs' }, 'label about 960 more train pairs'),
+      checklistItem('Separate eval split', 'met', '10 eval queries', { figure: '10 eval, 4 train, 0 repeated', bar: 'both splits non-empty' }),
+      checklistItem('Expected gain justifies cost and latency', 'not-settled', 'query adapter +0.036 nDCG@10', { figure: '+0.036 nDCG@10', n: 21, nOf: 'eval queries', p: 0.103, ci95: [0.001, 0.076], bar: 'p ≤ 0.05 and CI lower bound > 0 on at least 30 eval queries' }, 'label about 40 more eval queries'),
+    ],
     verdict: { justified: false, headline: 'Fine-tuning not justified yet', reasons: ['Most misses are fixable without training.'] },
     ...over,
   };
@@ -94,7 +99,16 @@ describe('readiness view model', () => {
     for (const row of [...gain.rows, ...(ext?.rows ?? [])]) assert.ok(md.some((m) => JSON.stringify(m) === JSON.stringify(row)), `${row.join(' | ')} is in the Markdown`);
   });
 
-  it('keeps the checklist with its answers', () => {
-    assert.deepEqual(readinessView(report()).checklist, [{ item: 'Training pairs', ok: false, detail: '40 of 1000' }, { item: 'Separate eval split', ok: true, detail: '10 eval queries' }]);
+  it('keeps the checklist with its three-state answers, the evidence beside each and what would settle it', () => {
+    assert.deepEqual(readinessView(report()).checklist, [
+      { item: 'Enough training pairs', state: 'not-met', detail: '40 labeled pairs in the train split (threshold 1000)', evidence: '40 usable labeled pairs, n = 40 labeled pairs — bar: 1000 usable pairs', settle: 'label about 960 more train pairs' },
+      { item: 'Separate eval split', state: 'met', detail: '10 eval queries', evidence: '10 eval, 4 train, 0 repeated — bar: both splits non-empty' },
+      { item: 'Expected gain justifies cost and latency', state: 'not-settled', detail: 'query adapter +0.036 nDCG@10', evidence: '+0.036 nDCG@10, n = 21 eval queries, p = 0.103, 95% CI [+0.001, +0.076] — bar: p ≤ 0.05 and CI lower bound > 0 on at least 30 eval queries', settle: 'label about 40 more eval queries' },
+    ]);
+    // The Markdown shows the same three states and evidence: a not-settled item is never ticked.
+    const md = renderReadinessMarkdown(report());
+    assert.ok(md.includes('- [ ] **Enough training pairs** — 40 labeled pairs in the train split (threshold 1000)\n  - evidence: 40 usable labeled pairs, n = 40 labeled pairs — bar: 1000 usable pairs\n  - to settle: label about 960 more train pairs'));
+    assert.ok(md.includes('- [x] **Separate eval split** — 10 eval queries\n  - evidence: '));
+    assert.ok(md.includes('- [?] **Expected gain justifies cost and latency** — query adapter +0.036 nDCG@10\n  - evidence: +0.036 nDCG@10, n = 21 eval queries, p = 0.103, 95% CI [+0.001, +0.076]'));
   });
 });

@@ -1,10 +1,10 @@
-import { FAILURE_CATEGORIES } from '../../../core/diagnose/diagnose-misses';
+import { CATEGORY_FIX, FAILURE_CATEGORIES } from '../../../core/diagnose/diagnose-misses';
 import { LEVEL_NAME } from '../../../core/eval/label-level';
 import { sweepVerdict, type FusionSweep, type SweepPoint } from '../../../core/eval/fusion-sweep';
 import { compareRuns } from '../../../core/eval/significance';
-import type { BaselineComparison, BaselineConfiguredRow, BaselineMetricChart, BaselineSweepChart, BaselineView } from '../../../protocol';
-import type { ConfiguredRetrieversBaseline } from '../../configured-retrievers';
-import { runName, type BaselineResult } from './baseline-run';
+import type { BaselineComparison, BaselineConfiguredRow, BaselineMetricChart, BaselineSweepChart, BaselineView } from '../../../protocol/baseline';
+import type { ConfiguredRetrieversBaseline } from '../../retrievers/configured-retrievers';
+import { runName, type BaselineResult } from './baseline-host';
 
 /**
  * The baseline results as the app draws them: chart bars and points, per-query wins and losses, the configured
@@ -124,7 +124,7 @@ export function baselineView(result: BaselineResult): BaselineView {
     missesTitle: `Why the ${result.baselineRetriever} baseline misses (${total} missed spans)`,
     categories: FAILURE_CATEGORIES.map((name) => {
       const n = result.categories[name];
-      return { name, count: n, width: total ? Math.max(n ? 2 : 0, (n / total) * CATEGORY_WIDTH) : 0 };
+      return { name, count: n, fix: CATEGORY_FIX[name], width: total ? Math.max(n ? 2 : 0, (n / total) * CATEGORY_WIDTH) : 0 };
     }),
   };
 }

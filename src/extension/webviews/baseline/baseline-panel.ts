@@ -1,8 +1,9 @@
 import * as vscode from 'vscode';
-import { BASELINE_TO_HOST_CHECKS, Messenger, type BaselineToHost, type BaselineView, type HostToBaseline, type WireMessage } from '../../../protocol';
+import { BASELINE_TO_HOST_CHECKS, type BaselineToHost, type BaselineView, type HostToBaseline } from '../../../protocol/baseline';
+import { Messenger, type WireMessage } from '../../../protocol/messenger';
 import { webviewHtml, webviewOptions } from '../webview-html';
 import { baselineView } from './baseline-model';
-import type { BaselineResult } from './baseline-run';
+import type { BaselineResult } from './baseline-host';
 
 export const BASELINE_VIEW_TYPE = 'retrievalLens.baseline';
 

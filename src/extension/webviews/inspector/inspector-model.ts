@@ -4,7 +4,7 @@ import { spanOverlapsChunk } from '../../../core/eval/chunk-relevance';
 import type { EvalQuery, Judgment } from '../../../core/eval/evalset-types';
 import { RETRIEVERS, type FusionConfig, type RetrieverName, type SearchHit } from '../../../core/retrieve/types';
 import { checkSetting, type WorkspaceSettings } from '../../../core/workspace-settings';
-import type { MissedSpan, ResultRow, SearchParams } from '../../../protocol';
+import type { MissedSpan, ResultRow, SearchParams } from '../../../protocol/inspector';
 
 /**
  * What the Query Inspector shows, from what the index answered: the checks of a search request, the result rows of

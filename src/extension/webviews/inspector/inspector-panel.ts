@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import { INSPECTOR_TO_HOST_CHECKS, Messenger, type HostToWebview, type InspectorToHost, type WireMessage } from '../../../protocol';
+import { INSPECTOR_TO_HOST_CHECKS, type HostToWebview, type InspectorToHost } from '../../../protocol/inspector';
+import { Messenger, type WireMessage } from '../../../protocol/messenger';
 import { webviewHtml, webviewOptions } from '../webview-html';
 
 export const INSPECTOR_VIEW_TYPE = 'retrievalLens.inspector';

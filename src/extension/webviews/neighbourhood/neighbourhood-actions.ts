@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { InspectorController } from '../inspector/inspector-controller';
+import type { InspectorController } from '../inspector/inspector-host';
 
 export const SHOW_NEIGHBOURHOOD = 'retrievalLens.showNeighbourhood';
 

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import { Messenger, NEIGHBOURHOOD_TO_HOST_CHECKS, type HostToNeighbourhood, type NeighbourhoodState, type NeighbourhoodToHost, type WireMessage } from '../../../protocol';
+import { Messenger, type WireMessage } from '../../../protocol/messenger';
+import { NEIGHBOURHOOD_TO_HOST_CHECKS, type HostToNeighbourhood, type NeighbourhoodState, type NeighbourhoodToHost } from '../../../protocol/neighbourhood';
 import { webviewHtml, webviewOptions } from '../webview-html';
 
 export const NEIGHBOURHOOD_VIEW_TYPE = 'retrievalLens.neighbourhood';

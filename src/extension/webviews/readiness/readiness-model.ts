@@ -1,8 +1,9 @@
 import type { AdapterGain } from '../../../core/adapt/readiness-gain';
+import { evidenceLine, pairsSentence } from '../../../core/diagnose/checklist-rules';
 import { CATEGORY_FIX, FAILURE_CATEGORIES } from '../../../core/diagnose/diagnose-misses';
 import { targetNoun, type ReadinessReport } from '../../../core/diagnose/readiness-report';
 import { LEVEL_NAME } from '../../../core/eval/label-level';
-import type { ReadinessTable, ReadinessView } from '../../../protocol';
+import type { ReadinessTable, ReadinessView } from '../../../protocol/readiness';
 
 /**
  * The fine-tune readiness report as the app draws it: verdict, tables under their level headings, the expected gain
@@ -23,12 +24,16 @@ function adapterGainTable(g: AdapterGain): ReadinessTable {
     ['dense + adapter', g.adapted.toFixed(3), signed(g.delta), `[${signed(g.ci95[0])}, ${signed(g.ci95[1])}]`, g.pValue.toFixed(3)],
   ];
   if (g.hybridDelta !== null) rows.push(['hybrid + adapter (vs hybrid)', '', signed(g.hybridDelta), '', (g.hybridPValue ?? 1).toFixed(3)]);
+  if (g.otherLevel) {
+    const o = g.otherLevel;
+    rows.push([`dense at ${o.level} level (${o.evalQueries} queries)`, o.baseline.toFixed(3), '—', '', ''], [`dense + adapter at ${o.level} level`, o.adapted.toFixed(3), signed(o.delta), `[${signed(o.ci95[0])}, ${signed(o.ci95[1])}]`, o.pValue.toFixed(3)]);
+  }
   return table(
     'adapter-gain',
     'Expected gain from adapting the model',
     [['', false], ['nDCG@10', true], ['Δ', true], ['95% CI', false], ['p', true]],
     rows,
-    `A query adapter (a linear map of the query vector, trained on ${g.trainPairs} labeled pairs of the train split with mined hard negatives; the corpus is not re-embedded), measured on ${g.evalQueries} eval queries at ${g.level} level:`,
+    `A query adapter (a linear map of the query vector, trained with mined hard negatives; the corpus is not re-embedded; ${g.pairs ? pairsSentence(g.pairs) : `${g.trainPairs} labeled pairs of the train split`}), measured on ${g.evalQueries} eval queries at ${g.level} level:`,
     [
       `${g.improved} eval queries improved, ${g.worsened} got worse. Train-vs-eval gap ${signed(g.trainEvalGap)}. ${g.learningReading}`,
       `Cost: ${g.multiplyAdds.toLocaleString('en-US')} multiply-adds per query (${g.usPerQuery.toFixed(0)} µs measured); training took ${g.trainingSeconds.toFixed(1)} s.`,
@@ -92,7 +97,8 @@ export function readinessView(r: ReadinessReport): ReadinessView {
     foundLine: `${r.found} of ${r.judgedSpans} labeled relevant ${noun} found; ${r.misses.length} missed.`,
     tables,
     notes,
-    checklist: r.checklist.map((c) => ({ item: c.item, ok: c.ok, detail: c.detail })),
+    // Each tick with its evidence (figure, n, p, CI, bar) beside it, and what would settle it.
+    checklist: r.checklist.map((c) => ({ item: c.item, state: c.state, detail: c.detail, evidence: evidenceLine(c.evidence), ...(c.settle ? { settle: c.settle } : {}) })),
     missed: table('missed', `Missed ${noun}`, [['Query', false], ['Document', false], ['Category', false], ['Evidence', false]], r.misses.map((m) => [m.queryText, m.docId, `${m.category}${m.verified ? '' : ' (unverified)'}`, m.evidence])),
     generated: `Generated ${r.createdAt} by Retrieval Lens.`,
   };

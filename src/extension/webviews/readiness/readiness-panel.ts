@@ -3,7 +3,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ReadinessReport } from '../../../core/diagnose/readiness-report';
 import { writeFileAtomic } from '../../../core/io/atomic-write';
-import { Messenger, READINESS_TO_HOST_CHECKS, type HostToReadiness, type ReadinessToHost, type ReadinessView, type WireMessage } from '../../../protocol';
+import { Messenger, type WireMessage } from '../../../protocol/messenger';
+import { READINESS_TO_HOST_CHECKS, type HostToReadiness, type ReadinessToHost, type ReadinessView } from '../../../protocol/readiness';
 import { webviewHtml, webviewOptions } from '../webview-html';
 import { readinessView } from './readiness-model';
 

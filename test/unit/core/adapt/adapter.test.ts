@@ -10,6 +10,7 @@ import { trainQueryAdapter, type TrainingExample } from '../../../../src/core/ad
 import { assignTrainSplit, trialFineTune, type TrialResult } from '../../../../src/core/adapt/trial-finetune';
 import { renderTrialMarkdown, trialHeadline } from '../../../../src/core/adapt/trial-report';
 import { adapterVerdictReason, measureAdapterGain } from '../../../../src/core/adapt/readiness-gain';
+import { judgeGain, STATE_MARK } from '../../../../src/core/diagnose/checklist-rules';
 import { buildReadinessReport, renderReadinessMarkdown } from '../../../../src/core/diagnose/readiness-report';
 import type { Embedder } from '../../../../src/core/embed/embedder';
 import { UseLiteEmbedder } from '../../../../src/core/embed/use-lite-embedder';
@@ -119,6 +120,13 @@ describe('query adapter: refusing the wrong model', () => {
     assert.match(errs.join('\n'), /--train-share must be strictly between 0 and 1, got "1\.5"/);
     assert.equal(await runCli(['trial-finetune', dir, '--split', 'train'], io), 2);
     assert.match(errs.join('\n'), /--split must be eval for trial-finetune/);
+    // --settings FILE is read (it used to be accepted and ignored): a broken one is reported by its name.
+    const bad = path.join(dir, 'bad-settings.json');
+    fs.writeFileSync(bad, '{ "retrievalLens.chunkSize": "big" }');
+    errs.length = 0;
+    assert.equal(await runCli(['trial-finetune', dir, '--settings', bad], io), 2);
+    assert.match(errs.join('\n'), /bad-settings\.json/);
+    assert.doesNotMatch(errs.join('\n'), /no train split/, 'the settings are read before anything else is checked');
   });
 
   it('a search or evaluation with an adapter of the wrong dimension reports it instead of scoring', async () => {
@@ -251,13 +259,16 @@ describe('trial fine-tune on the demo workspace (USE-lite)', () => {
     assert.deepEqual([g.delta, g.ci95, g.pValue, g.trainPairs, g.evalQueries], [again.delta, again.ci95, again.pValue, again.trainPairs, again.evalQueries]);
     const item = report.checklist.find((c) => c.item === 'Expected gain justifies cost and latency');
     assert.ok(item);
-    assert.equal(item.ok, g.ci95[0] > 0);
+    // Ticked only when the randomization test and the bootstrap CI agree on at least 30 eval queries (not on the CI alone).
+    assert.equal(item.ok, g.pValue <= 0.05 && g.ci95[0] > 0 && g.evalQueries >= 30);
+    assert.equal(item.state, judgeGain({ delta: g.delta, ci95: g.ci95, pValue: g.pValue, n: g.evalQueries, sdDiff: g.sdDiff ?? NaN }).state);
+    assert.deepEqual([item.evidence.n, item.evidence.p, item.evidence.ci95], [g.evalQueries, g.pValue, g.ci95]);
     assert.match(item.detail, /^query adapter [+-]\d\.\d{3} nDCG@10 \(95% CI \[[+-]\d\.\d{3}, [+-]\d\.\d{3}\], p = \d\.\d{3}\) on \d+ eval queries, \d+ made worse; one 512×512 multiply per query \(\d+ µs measured\), no re-embedding/);
     assert.ok(report.verdict.reasons.includes(adapterVerdictReason(g)));
     const md = renderReadinessMarkdown(report);
     assert.ok(md.includes('## Expected gain from adapting the model'));
     assert.ok(md.includes(`| dense + adapter | ${g.adapted.toFixed(3)} |`));
-    assert.ok(md.includes(`- [${item.ok ? 'x' : ' '}] **Expected gain justifies cost and latency** — ${item.detail}`));
+    assert.ok(md.includes(`- ${STATE_MARK[item.state]} **Expected gain justifies cost and latency** — ${item.detail}`));
   });
 
   it('gives identical results on a second run with the same seed', async () => {

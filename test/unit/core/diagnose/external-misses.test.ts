@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { sizedChunkerConfig } from '../../../../src/core/chunking/chunker-registry';
+import { exactTokens } from '../../../../src/core/diagnose/exact-tokens';
 import { diagnoseExternalMisses, diagnoseFetchedHits } from '../../../../src/core/diagnose/external-misses';
 import { loadEvalTarget } from '../../../../src/core/eval/eval-target';
 import { evaluateRetriever } from '../../../../src/core/eval/evaluate-retriever';
@@ -20,18 +21,20 @@ describe('diagnosing an external retriever\'s misses from outside', () => {
     const keyword = new LocalRetriever(index, 'keyword');
     const spanOf = (q: (typeof target.queries)[number]) => q.judgments.find((j) => j.target.type === 'span' && !j.stale && j.grade > 0)?.target as { docId: string; start: number; end: number } | undefined;
     const labeled = target.queries.filter((q) => q.split === 'eval' && spanOf(q) && q.judgments.filter((j) => j.target.type === 'span' && j.grade > 0).length === 1);
-    // A query local BM25 answers in its top 10, for the exact-match case; four others for the rest.
+    // Queries local BM25 answers in its top 10: one holding an exact token (exact-match), one in plain words
+    // (lexical); four others for the rest.
     let kwQuery: (typeof labeled)[number] | undefined;
+    let lexQuery: (typeof labeled)[number] | undefined;
     for (const q of labeled) {
       const s = spanOf(q)!;
       const hits = await keyword.search(q.text, 10);
       if (hits.some((h) => h.docId === s.docId && spanOverlapsChunk(s, { start: h.start!, end: h.end! }))) {
-        kwQuery = q;
-        break;
+        if (exactTokens(q.text).length) kwQuery ??= q;
+        else lexQuery ??= q;
       }
     }
-    assert.ok(kwQuery, 'some demo query is answered by BM25');
-    const [failing, below, split, none] = labeled.filter((q) => q !== kwQuery);
+    assert.ok(kwQuery && lexQuery, 'BM25 answers some demo query with an exact token and some in plain words');
+    const [failing, below, split, none] = labeled.filter((q) => q !== kwQuery && q !== lexQuery);
     const path = (docId: string) => index.getDocument(docId)!.path;
     const filler = (n: number) => Array.from({ length: n }, (_, i) => ({ id: `other-${i}`, score: 1 - i / 100, path: 'nowhere.md', start: 0, end: 10 }));
     const answers = new Map<string, unknown>([
@@ -43,6 +46,7 @@ describe('diagnosing an external retriever\'s misses from outside', () => {
       })()],
       [none.text, filler(3)],
       [kwQuery!.text, filler(3)],
+      [lexQuery!.text, filler(3)],
     ]);
     const server = await startJsonServer((req) => {
       const { query } = JSON.parse(req.body) as { query: string };
@@ -51,7 +55,7 @@ describe('diagnosing an external retriever\'s misses from outside', () => {
     });
     try {
       const r = createExternalRetriever('svc', { retrievers: { svc: { type: 'http', preset: 'plain', url: `${server.url}/r`, start: 'start', end: 'end', path: 'path' } } }, { secrets: environmentSecrets });
-      const queries = [failing, below, split, none, kwQuery!];
+      const queries = [failing, below, split, none, kwQuery!, lexQuery!];
       const result = await evaluateRetriever(r, target.corpus.documents, queries, { level: 'chunk', depth: 100 });
       const misses = await diagnoseExternalMisses(result, queries, { k: 10, keyword });
       const byQuery = new Map(misses.map((m) => [m.queryId, m]));
@@ -62,14 +66,16 @@ describe('diagnosing an external retriever\'s misses from outside', () => {
       assert.equal(byQuery.get(split.id)?.category, 'chunking');
       assert.match(byQuery.get(split.id)!.evidence, /the hit at rank 1 \(\[\d+, \d+\)\) holds (29|30)% of the span, less than half/);
       assert.equal(byQuery.get(kwQuery!.id)?.category, 'exact-match');
-      assert.match(byQuery.get(kwQuery!.id)!.evidence, /local keyword search finds it at rank \d+/);
+      assert.match(byQuery.get(kwQuery!.id)!.evidence, /^local keyword search finds it at rank \d+; svc does not return it in its top 100; the query's [a-zA-Z_]+ "[^"]+" occurs verbatim in the text keyword search found$/);
+      assert.equal(byQuery.get(lexQuery!.id)?.category, 'lexical', `"${lexQuery!.text}" holds no exact token`);
+      assert.match(byQuery.get(lexQuery!.id)!.evidence, /^local keyword search finds it at rank \d+; svc does not return it in its top 100; the query holds no exact token/);
       const noneMiss = byQuery.get(none.id)!;
-      assert.ok(noneMiss.category === 'not-returned' || noneMiss.category === 'exact-match', noneMiss.category);
-      assert.equal(misses.length, 5);
+      assert.ok(['not-returned', 'exact-match', 'lexical'].includes(noneMiss.category), noneMiss.category);
+      assert.equal(misses.length, 6);
       // The inspector's column diagnoses the hits it already fetched, one query at a time: the same categories and
       // evidence as the whole evaluation, and a span returned within K is no miss.
       const docs = documentLookup(target.corpus.documents);
-      for (const q of [below, split, none, kwQuery!]) {
+      for (const q of [below, split, none, kwQuery!, lexQuery!]) {
         const placed = placeHits(await r.search(q.text, 100), docs);
         const one = await diagnoseFetchedHits('svc', q, placed, { k: 10, depth: 100, keyword });
         assert.deepEqual(one, [byQuery.get(q.id)], `the inspector's diagnosis of "${q.text}"`);

@@ -14,6 +14,8 @@ import { evaluate } from '../../../../src/core/eval/evaluate';
 import { loadEvalTarget } from '../../../../src/core/eval/eval-target';
 import { EvalSetFile } from '../../../../src/core/eval/evalset-file';
 import type { EvalQuery } from '../../../../src/core/eval/evalset-types';
+import { trialFineTune } from '../../../../src/core/adapt/trial-finetune';
+import { renderTrialMarkdown } from '../../../../src/core/adapt/trial-report';
 import { levelSupport } from '../../../../src/core/eval/label-level';
 import { WorkspaceIndex } from '../../../../src/core/index/workspace-index';
 import type { RankPosition, RetrieverName } from '../../../../src/core/retrieve/types';
@@ -38,14 +40,14 @@ function checkEvidence(m: Miss, k: number, baseline: RetrieverName): void {
   assert.ok(b === null || b > k, `${m.queryId}/${m.docId} (${m.category}): the ${baseline} baseline ranks it ${b}, inside K = ${k}, yet it is a miss`);
   const hybrid = at(m.positions.hybrid);
   if (baseline !== 'hybrid' && hybrid !== null && hybrid <= k) {
-    assert.ok(['missing-document', 'stale', 'filtered-out', 'chunking', 'exact-match', 'fusion'].includes(m.category), `${m.queryId}/${m.docId}: hybrid recovers it at rank ${hybrid} but it is filed as ${m.category}: ${m.evidence}`);
+    assert.ok(['missing-document', 'stale', 'filtered-out', 'chunking', 'exact-match', 'lexical', 'fusion'].includes(m.category), `${m.queryId}/${m.docId}: hybrid recovers it at rank ${hybrid} but it is filed as ${m.category}: ${m.evidence}`);
   }
   if (m.category === 'ranking') {
     const rank = Number(/at rank (\d+)/.exec(m.evidence)?.[1]);
     assert.ok(rank > k, `${m.queryId}/${m.docId}: ranking evidence states rank ${rank} inside K = ${k}: ${m.evidence}`);
     for (const r of ['hybrid', baseline] as RetrieverName[]) assert.ok(at(m.positions[r]) === null || (at(m.positions[r]) as number) > k, `${m.queryId}: ${r} at ${at(m.positions[r])} inside K, filed as ranking`);
   }
-  if (['exact-match', 'fusion', 'semantic'].includes(m.category)) {
+  if (['exact-match', 'lexical', 'fusion', 'semantic'].includes(m.category)) {
     // "keyword search finds it at rank 1", "dense at rank 7", "hybrid recovers it at rank 4", "keyword not retrieved", "dense rank 3".
     const said = [...m.evidence.matchAll(/\b(keyword|dense|hybrid|rerank)\b(?: search finds it| fusion recovers it| recovers it)?(?: at)? (rank (\d+)|not retrieved)/g)];
     assert.ok(said.length >= 2, `${m.queryId}: evidence names the retrievers' positions: ${m.evidence}`);
@@ -165,9 +167,27 @@ describe('figures at the level the labels support', () => {
     assert.deepEqual(chunkOnly.levels.scored, ['chunk']);
     assert.deepEqual(at('chunk').map((c) => c.ndcg_cut_10), chunkOnly.configs.map((c) => c.ndcg_cut_10));
     for (const m of report.misses) checkEvidence(m, 5, 'dense');
+
+    // The adapter gain, like every other figure, at both levels: chunk level on the span-labelled queries, document
+    // level on all of them — and the same figures a trial fine-tune asked for document level first reports.
+    const g = report.adapterGain;
+    assert.ok(g?.measured && g.otherLevel);
+    assert.deepEqual([g.level, g.evalQueries, g.otherLevel.level, g.otherLevel.evalQueries], ['chunk', support.queriesAt.chunk, 'doc', support.queriesAt.doc]);
+    const index = (await WorkspaceIndex.openOrBuild(target.corpus, { chunker, embedder, storageDir: path.join(storage, chunker.kind) })).index;
+    const docFirst = (await trialFineTune(index, target.queries, { level: 'doc', curve: [1] })).result;
+    assert.equal(docFirst.eval_queries, support.queriesAt.doc);
+    assert.deepEqual([docFirst.delta, docFirst.ci95, docFirst.p_value], [g.otherLevel.delta, g.otherLevel.ci95, g.otherLevel.pValue]);
+    assert.equal(docFirst.other_level?.level, 'chunk');
+    assert.deepEqual([docFirst.other_level?.eval_queries, docFirst.other_level?.dense.delta, docFirst.other_level?.dense.p_value], [g.evalQueries, g.delta, g.pValue]);
+    // Independently: the document-level baseline of the trial is the report's document-level dense baseline.
+    assert.ok(Math.abs(docFirst.baseline.ndcg_cut_10 - (at('doc').find((c) => c.what === 'baseline')?.ndcg_cut_10 ?? NaN)) < 1e-12);
+    assert.match(renderTrialMarkdown(docFirst), /At chunk level too \(a mixed eval set is scored at both levels; \d+ queries\)/);
+    assert.match(md, /\| dense \+ adapter at doc level \| \d\.\d{3} \| [+-]\d\.\d{3} \|/);
+    const gainItem = report.checklist.find((c) => c.item === 'Expected gain justifies cost and latency');
+    assert.match(gainItem?.detail ?? '', /at chunk level; .* at document level/);
   });
 
-  it('a miss that hybrid recovers is a hybrid fix (exact-match or fusion), never ranking: demo, every retriever as baseline', async () => {
+  it('a miss that hybrid recovers is a hybrid fix (exact-match, lexical or fusion), never ranking: demo, every retriever as baseline', async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-fusion-'));
     fs.cpSync(demoDir, root, { recursive: true });
     fs.rmSync(path.join(root, '.retrieval-lens', 'index'), { recursive: true, force: true });

@@ -1,0 +1,137 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { isBeirFolder } from '../../core/corpus/load-beir';
+import { classifyTraceFailures, DEFAULT_FAIL_SCORE, describeTraceFailures } from '../../core/diagnose/trace-failures';
+import { EvalSetFile } from '../../core/eval/evalset-file';
+import { documentLookup, type DocumentIdRule } from '../../core/eval/hit-placement';
+import { DEFAULT_TRAIN_SHARE, type SampleStrategy } from '../../core/eval/query-log';
+import { describeTraceImport, importTraces, planTraceImport } from '../../core/eval/trace-import';
+import { checkRunName, documentIdProblem, readRecordedRun, recordedRunFile, recordedRunNames } from '../../core/eval/trace-store';
+import { parseFieldMap } from '../../core/eval/traces/generic-jsonl';
+import { clean, TRACE_FORMATS, type TraceFormat } from '../../core/eval/traces/trace-model';
+import { writeFileAtomic } from '../../core/io/atomic-write';
+import { loadTarget, UsageError, type CliIO } from '../cli-context';
+import { parseCommand } from '../parse-command';
+
+export const importTracesUsage = `retrieval-lens import-traces <workspace> <file> --format ${TRACE_FORMATS.join('|')}
+    [--map query=…,documents=…,id=…,path=…,text=…,score=…,answer=…,feedback=…,label=…,comment=…,timestamp=…,trace=…]
+    [--name prod] [--drop-answers] [--document-id-from id|path] [--document-id-pattern RE --document-id-replace S]
+    [--sample N] [--strategy top|random|proportional] [--seed N] [--train-share ${DEFAULT_TRAIN_SHARE}] [--dry-run] [--failures] [--fail-score ${DEFAULT_FAIL_SCORE}]`;
+
+export const traceFailuresUsage = `retrieval-lens trace-failures <workspace> [--name prod] [--fail-score ${DEFAULT_FAIL_SCORE}] [--json FILE] [--settings FILE]`;
+
+/**
+ * Production traces → real queries in the eval set (source "trace", the same sampling and split as import-queries)
+ * and the recorded run `trace:<name>` that `eval --retriever trace:<name>` scores. Nothing leaves the machine.
+ */
+export async function importTracesCommand(argv: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseCommand(argv, {
+    format: { type: 'string' },
+    map: { type: 'string' },
+    name: { type: 'string', default: 'prod' },
+    'drop-answers': { type: 'boolean', default: false },
+    sample: { type: 'string' },
+    strategy: { type: 'string', default: 'top' },
+    seed: { type: 'string', default: '1' },
+    'train-share': { type: 'string', default: String(DEFAULT_TRAIN_SHARE) },
+    'dry-run': { type: 'boolean', default: false },
+    failures: { type: 'boolean', default: false },
+    'fail-score': { type: 'string', default: String(DEFAULT_FAIL_SCORE) },
+    'document-id-from': { type: 'string' },
+    'document-id-pattern': { type: 'string' },
+    'document-id-replace': { type: 'string' },
+  });
+  if (positionals.length !== 2) throw new UsageError(`import-traces takes a workspace folder and a trace export file\n${importTracesUsage}`);
+  const [workspace, file] = positionals.map((p) => path.resolve(p));
+  checkWorkspace(workspace);
+  if (values.format === undefined) throw new UsageError(`--format is required: ${TRACE_FORMATS.join(', ')}`);
+  if (!TRACE_FORMATS.includes(values.format as TraceFormat)) throw new UsageError(`--format must be ${TRACE_FORMATS.join(', ')}, got "${values.format}"`);
+  if (values.map !== undefined && values.format !== 'jsonl') throw new UsageError('--map applies to --format jsonl only');
+  let map;
+  try {
+    map = parseFieldMap(values.map);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const name = runName(values.name as string);
+  if (!['top', 'random', 'proportional'].includes(values.strategy as string)) throw new UsageError(`--strategy must be top, random or proportional, got "${values.strategy}"`);
+  const sample = values.sample === undefined ? undefined : Number(values.sample);
+  if (sample !== undefined && (!Number.isInteger(sample) || sample < 1)) throw new UsageError(`--sample must be a positive integer, got "${values.sample}"`);
+  const seed = Number(values.seed);
+  if (!Number.isInteger(seed)) throw new UsageError(`--seed must be an integer, got "${values.seed}"`);
+  const trainShare = Number(values['train-share']);
+  if (!(trainShare >= 0 && trainShare <= 1)) throw new UsageError(`--train-share must be a number from 0 to 1, got "${values['train-share']}"`);
+  const failScore = failScoreArg(values['fail-score'] as string);
+  const rule = clean({ from: values['document-id-from'], pattern: values['document-id-pattern'], replace: values['document-id-replace'] }) as DocumentIdRule;
+  const ruleProblem = documentIdProblem(rule);
+  if (ruleProblem) throw new UsageError(`--document-id-*: ${ruleProblem}`);
+  const documentId = Object.keys(rule).length ? rule : undefined;
+
+  const evalSet = EvalSetFile.forWorkspace(workspace);
+  const options = { format: values.format as TraceFormat, map, sample, strategy: values.strategy as SampleStrategy, seed, trainShare, dropAnswers: values['drop-answers'], documentId };
+  if (values['dry-run']) {
+    const plan = await planTraceImport(file, evalSet.all(), options);
+    for (const line of describeTraceImport(plan)) io.out(line);
+    io.out('dry run: neither the eval set nor the recorded run was changed');
+    return 0;
+  }
+  const result = await importTraces(evalSet, workspace, file, name, options);
+  for (const line of describeTraceImport(result)) io.out(line);
+  if (result.added.length) io.out(`wrote ${evalSet.file}`);
+  io.out(`recorded ${result.recorded.length} traces as trace:${name} in ${path.relative(workspace, result.runFile)}${values['drop-answers'] ? ' (answers and feedback comments dropped)' : ''}; score it with: retrieval-lens eval ${positionals[0]} --retriever trace:${name}`);
+  if (values.failures) await printFailures(workspace, name, failScore, undefined, {}, io);
+  return 0;
+}
+
+/** Failed production traces split into unjudged / retrieval / generation / missing-document, with evidence. */
+export async function traceFailuresCommand(argv: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseCommand(argv, {
+    name: { type: 'string', default: 'prod' },
+    'fail-score': { type: 'string', default: String(DEFAULT_FAIL_SCORE) },
+    json: { type: 'string' },
+    settings: { type: 'string' },
+    'trust-workspace': { type: 'boolean', default: false },
+  });
+  if (positionals.length !== 1) throw new UsageError(`trace-failures takes a workspace folder\n${traceFailuresUsage}`);
+  const workspace = path.resolve(positionals[0]);
+  checkWorkspace(workspace);
+  await printFailures(workspace, runName(values.name as string), failScoreArg(values['fail-score'] as string), values.json, values, io);
+  return 0;
+}
+
+async function printFailures(workspace: string, name: string, failScore: number, json: string | undefined, targetArgs: { settings?: string; 'trust-workspace'?: boolean }, io: CliIO): Promise<void> {
+  const file = recordedRunFile(workspace, name);
+  if (!fs.existsSync(file)) {
+    const known = recordedRunNames(workspace);
+    throw new UsageError(`no recorded run "${name}" in ${path.dirname(path.dirname(file))}${known.length ? ` (recorded: ${known.join(', ')})` : ': import traces first with import-traces'}`);
+  }
+  const run = readRecordedRun(file);
+  const target = await loadTarget(workspace, targetArgs, io);
+  const report = classifyTraceFailures(run.traces, target.queries, documentLookup(target.corpus.documents), { failScore, documentId: run.header.documentId });
+  io.out(`trace:${name} — production failures`);
+  for (const line of describeTraceFailures(report)) io.out(line);
+  if (json) {
+    writeFileAtomic(json, JSON.stringify({ run: `trace:${name}`, ...report }, null, 1));
+    io.err(`wrote ${json}`);
+  }
+}
+
+function checkWorkspace(workspace: string): void {
+  if (!fs.existsSync(workspace) || !fs.statSync(workspace).isDirectory()) throw new UsageError(`${workspace}: not a folder`);
+  if (isBeirFolder(workspace)) throw new UsageError(`${workspace} is a BEIR folder: import traces into a workspace folder`);
+}
+
+function runName(name: string): string {
+  try {
+    checkRunName(name);
+  } catch (e) {
+    throw new UsageError(`--name: ${(e as Error).message}`);
+  }
+  return name;
+}
+
+function failScoreArg(v: string): number {
+  const n = Number(v);
+  if (!v.trim() || !Number.isFinite(n)) throw new UsageError(`--fail-score must be a number, got "${v}"`);
+  return n;
+}

@@ -1,0 +1,124 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { EvalQuery } from '../../core/eval/evalset-types';
+import { buildPool, judgingOrder, localRankings, type NamedRanking, type Pool, type PoolItem } from '../../core/eval/pool';
+import type { WorkspaceIndex } from '../../core/index/workspace-index';
+import { availableRetrievers, type RetrieverName } from '../../core/retrieve/types';
+import type { EvalSetService } from './eval-set-service';
+import type { IndexService } from '../indexing/index-service';
+
+/** The pool key of a passage for a query: a skipped passage stays skipped while the session lasts. */
+export function poolItemKey(item: PoolItem): string {
+  return `${item.queryId}\u0000${item.docId}\u0000${item.start}`;
+}
+
+/**
+ * The pooled judging queue of the Eval Set view: the top K of every local retriever, and of every configured
+ * external retriever the user agreed to send queries to, for every query, each unjudged passage once. Rankings are searched once when the queue is built (and for queries added later); a judgment only
+ * recomputes the pool from them, so judging is instant.
+ */
+export class JudgingQueue implements vscode.Disposable {
+  private rankings: NamedRanking[] | undefined;
+  private local: RetrieverName[] = [];
+  private k = 10;
+  private readonly skipped = new Set<string>();
+  private order: string[] = [];
+  private refreshing: Promise<void> = Promise.resolve();
+  pool: Pool | undefined;
+  private readonly emitter = new vscode.EventEmitter<void>();
+  readonly onDidChange = this.emitter.event;
+  private readonly sub: vscode.Disposable;
+
+  constructor(
+    private readonly evalSet: EvalSetService,
+    private readonly indexService: IndexService,
+    /** The configured external retrievers' top K (consent-gated by the caller); none when absent. */
+    private readonly externalRankings?: (index: WorkspaceIndex, queries: EvalQuery[], k: number) => Promise<NamedRanking[]>,
+  ) {
+    this.sub = evalSet.onDidChange(() => void this.refresh());
+  }
+
+  get built(): boolean {
+    return !!this.rankings;
+  }
+
+  /** Items still to judge (skipped ones left out). */
+  items(): PoolItem[] {
+    return (this.pool?.items ?? []).filter((i) => !this.skipped.has(poolItemKey(i)));
+  }
+
+  async build(k: number): Promise<Pool | undefined> {
+    const index = await this.indexService.ensureIndex();
+    if (!index) return undefined;
+    const retrievers = availableRetrievers({ dense: !!index.embedder, rerank: false });
+    const queries = judgingOrder(this.evalSet.queries());
+    this.k = k;
+    this.skipped.clear();
+    this.order = queries.map((q) => q.id);
+    const { rankings } = await localRankings(index, queries, retrievers, k);
+    this.local = retrievers;
+    this.rankings = [...rankings, ...((await this.externalRankings?.(index, queries, k)) ?? [])];
+    this.pool = buildPool(queries, rankings, k);
+    this.emitter.fire();
+    return this.pool;
+  }
+
+  /**
+   * Recomputes the pool from the eval set, serialised (a judgment and the file watcher both ask for it). The query
+   * order is fixed when the queue is built, so the query being judged keeps its place; queries added since are
+   * searched and queued after it.
+   */
+  refresh(): Promise<void> {
+    this.refreshing = this.refreshing.then(() => this.doRefresh()).catch(() => undefined);
+    return this.refreshing;
+  }
+
+  private async doRefresh(): Promise<void> {
+    if (!this.rankings) return;
+    const all = this.evalSet.queries();
+    const known = new Map(this.order.map((id, i) => [id, i]));
+    const fresh = judgingOrder(all.filter((q) => !known.has(q.id)));
+    const queries: EvalQuery[] = [...all.filter((q) => known.has(q.id)).sort((a, b) => (known.get(a.id) ?? 0) - (known.get(b.id) ?? 0)), ...fresh];
+    const index = this.indexService.index;
+    if (fresh.length && index) {
+      const { rankings } = await localRankings(index, fresh, this.local, this.k);
+      const external = this.rankings.length > this.local.length ? ((await this.externalRankings?.(index, fresh, this.k)) ?? []) : [];
+      for (const r of [...rankings, ...external]) for (const [qid, hits] of r.results) this.rankings.find((x) => x.retriever === r.retriever)?.results.set(qid, hits);
+      this.order.push(...fresh.map((q) => q.id));
+    }
+    this.pool = buildPool(queries, this.rankings, this.k);
+    this.emitter.fire();
+  }
+
+  skip(item: PoolItem): void {
+    this.skipped.add(poolItemKey(item));
+    this.emitter.fire();
+  }
+
+  dispose(): void {
+    this.sub.dispose();
+    this.emitter.dispose();
+  }
+}
+
+/** Shows a pooled passage in the editor without taking focus from the queue (so the next keystroke judges). */
+export async function previewPassage(indexService: IndexService, item: PoolItem): Promise<void> {
+  const root = indexService.root;
+  if (!root) return;
+  const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(path.join(root, ...item.docId.split('/'))));
+  const editor = await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.One, preserveFocus: true, preview: true });
+  const range = new vscode.Range(doc.positionAt(item.start), doc.positionAt(item.end));
+  editor.selection = new vscode.Selection(range.start, range.end);
+  editor.revealRange(range, vscode.TextEditorRevealType.InCenter);
+}
+
+export interface PoolItemNode {
+  kind: 'pool-item';
+  item: PoolItem;
+}
+
+export interface PoolQueryNode {
+  kind: 'pool-query';
+  queryId: string;
+  text: string;
+}
