@@ -226,7 +226,7 @@ export async function openIndex(
   const storageDir = indexDir(target, options.retrieval, options.embedder?.info.id, options.indexDir);
   const line = progressLine(io);
   const eta = new ProgressEta();
-  const { index, stats, rebuilt } = await WorkspaceIndex.openOrBuild(target.corpus, {
+  const { index, stats, rebuilt, migrated } = await WorkspaceIndex.openOrBuild(target.corpus, {
     chunker,
     keyword,
     search: { fusion, rerank },
@@ -240,6 +240,7 @@ export async function openIndex(
     },
   }).finally(() => line.done());
   if (rebuilt && rebuilt !== 'no saved index') io.err(`index rebuilt: ${rebuilt}`);
+  if (migrated) io.err(`index migrated: ${migrated}`);
   if (options.quiet) return index;
   io.err(`index: ${index.docs.size} documents, ${index.chunkMap.size} chunks (${stats.added} added, ${stats.changed} changed, ${stats.removed} removed, ${stats.unchanged} unchanged; ${stats.chunksEmbedded} embedded, ${stats.embeddingCacheHits} from cache) in ${(stats.ms / 1000).toFixed(1)} s`);
   const e = options.embedder;
