@@ -49,6 +49,8 @@ const builds = [
   { ...node, entryPoints: { 'embed-worker': 'src/core/embed/embed-worker.ts' }, outdir: 'dist' },
   // Trains query adapters off the extension host's event loop (src/core/adapt/training-runner.ts).
   { ...node, entryPoints: { 'adapter-training-worker': 'src/core/adapt/adapter-training-worker.ts' }, outdir: 'dist' },
+  // Chunks large cold builds beside the keyword indexing (src/core/index/chunk-pipeline.ts).
+  { ...node, entryPoints: { 'chunk-worker': 'src/core/index/chunk-worker.ts' }, outdir: 'dist' },
   {
     ...base,
     platform: 'browser',

@@ -219,26 +219,28 @@ export async function withModels<T>(target: EvalTarget, values: ModelArgs, io: C
 /** Opens the saved index or builds it (keyword settings, fusion and rerank defaults from `retrieval`), with progress on stderr. */
 export async function openIndex(
   target: EvalTarget,
-  options: { retrieval: RetrievalSettings; embedder: Embedder | null; crossEncoder: CrossEncoder | null; indexDir?: string; quiet?: boolean },
+  options: { retrieval: RetrievalSettings; embedder: Embedder | null; crossEncoder: CrossEncoder | null; indexDir?: string; quiet?: boolean; embeddingCacheGroup?: string },
   io: CliIO,
 ): Promise<WorkspaceIndex> {
   const { chunker, keyword, fusion, rerank } = options.retrieval;
   const storageDir = indexDir(target, options.retrieval, options.embedder?.info.id, options.indexDir);
   const line = progressLine(io);
   const eta = new ProgressEta();
-  const { index, stats, rebuilt } = await WorkspaceIndex.openOrBuild(target.corpus, {
+  const { index, stats, rebuilt, migrated } = await WorkspaceIndex.openOrBuild(target.corpus, {
     chunker,
     keyword,
     search: { fusion, rerank },
     embedder: options.embedder,
     crossEncoder: options.crossEncoder,
     storageDir,
+    embeddingCacheGroup: options.embeddingCacheGroup,
     onProgress: ({ phase, done, total }) => {
       const pct = total ? Math.floor((100 * done) / total / 10) * 10 : 100;
       line.update(`index: ${formatStageProgress(eta.update(phase, done, total))}`, `${phase} ${pct}`);
     },
   }).finally(() => line.done());
   if (rebuilt && rebuilt !== 'no saved index') io.err(`index rebuilt: ${rebuilt}`);
+  if (migrated) io.err(`index migrated: ${migrated}`);
   if (options.quiet) return index;
   io.err(`index: ${index.docs.size} documents, ${index.chunkMap.size} chunks (${stats.added} added, ${stats.changed} changed, ${stats.removed} removed, ${stats.unchanged} unchanged; ${stats.chunksEmbedded} embedded, ${stats.embeddingCacheHits} from cache) in ${(stats.ms / 1000).toFixed(1)} s`);
   const e = options.embedder;

@@ -43,7 +43,8 @@ export async function diagnoseCommand(argv: string[], io: CliIO): Promise<number
     for (const m of (values.models ?? '').split(',').map((s) => s.trim()).filter(Boolean)) alternatives.push(await models.embedder(m));
     const report = await buildReadinessReport(
       target,
-      (c, e, x) => openIndex(target, { retrieval: { ...retrieval, chunker: c }, embedder: e, crossEncoder: x, indexDir: values['index-dir'] && path.join(values['index-dir'], indexFolderName(c, retrieval.keyword, e?.info.id)), quiet: true }, io),
+      // One embedding cache group for the baseline and every what-if index: a chunk text is embedded once.
+      (c, e, x) => openIndex(target, { retrieval: { ...retrieval, chunker: c }, embedder: e, crossEncoder: x, indexDir: values['index-dir'] && path.join(values['index-dir'], indexFolderName(c, retrieval.keyword, e?.info.id)), quiet: true, embeddingCacheGroup: target.root }, io),
       { baseline: base, alternatives, crossEncoder, chunker: retrieval.chunker },
       { k, baseline, onProgress: (m) => io.err(`diagnose: ${m}`) },
     );

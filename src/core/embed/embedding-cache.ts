@@ -6,16 +6,36 @@ import { writeFileAtomic, writeFileAtomicAsync } from '../io/atomic-write';
 import { sha256Async } from '../io/yielder';
 
 /**
- * Content-hash embedding cache: a text whose content and model did not change is never embedded again.
+ * The caches open in this process that joined a group, by group and model key. A text one of them holds is not
+ * embedded again by another of the same group and model: the what-if indexes of a diagnosis (other chunkers, each
+ * in a folder of its own, opened with the workspace as their group) take the vectors of every chunk text the
+ * baseline index already embedded. Only caches opened with a group share (two independent builds in one process,
+ * e.g. a benchmark, stay independent). Held weakly: a cache goes with the index that opened it.
+ */
+const groups = new Map<string, Set<WeakRef<EmbeddingCache>>>();
+
+/**
+ * Content-hash embedding cache: a text whose content and model did not change is never embedded again, by this
+ * index or by any other open in the process in the same group with the same model (see groups).
  * One pair of files per model (keys JSON + one Float32 blob), written atomically; a corrupt pair is dropped with a
  * warning and the cache starts empty.
  */
 export class EmbeddingCache {
+  /** Read from the files on first use (see entries): an index opened and searched without changes never reads them. */
   private readonly vectors = new Map<string, Float32Array>();
+  private loaded = false;
   private dirty = false;
-  readonly warnings: string[] = [];
+  private readonly problems: string[] = [];
+  /** Group and model key of the caches this one shares with; undefined when it shares with none. */
+  private readonly groupKey: string | undefined;
 
-  private constructor(readonly model: ModelInfo, private readonly dir: string | undefined) {}
+  private constructor(
+    readonly model: ModelInfo,
+    private readonly dir: string | undefined,
+    group: string | undefined,
+  ) {
+    this.groupKey = group === undefined ? undefined : `${group}\u0000${EmbeddingCache.modelKey(model)}`;
+  }
 
   static modelKey(model: ModelInfo): string {
     return crypto.createHash('sha256').update(`${model.id}\u0000${model.revision}\u0000${model.dtype}\u0000${model.maxTokens}`).digest('hex').slice(0, 16);
@@ -25,10 +45,17 @@ export class EmbeddingCache {
     return crypto.createHash('sha256').update(text).digest('base64url').slice(0, 22);
   }
 
-  /** Opens (lazily loads) the cache for `model` in `dir`; without a dir it lives in memory only. */
-  static open(model: ModelInfo, dir?: string): EmbeddingCache {
-    const cache = new EmbeddingCache(model, dir);
-    cache.load();
+  /**
+   * Opens (lazily loads) the cache for `model` in `dir`; without a dir it lives in memory only. With a `group` it
+   * also reads from the other caches of the group and model open in this process (see groups).
+   */
+  static open(model: ModelInfo, dir?: string, group?: string): EmbeddingCache {
+    const cache = new EmbeddingCache(model, dir, group);
+    if (cache.groupKey !== undefined) {
+      let same = groups.get(cache.groupKey);
+      if (!same) groups.set(cache.groupKey, (same = new Set()));
+      same.add(new WeakRef(cache));
+    }
     return cache;
   }
 
@@ -53,29 +80,62 @@ export class EmbeddingCache {
       keys.keys.forEach((k, i) => this.vectors.set(k, all.subarray(i * keys.dims, (i + 1) * keys.dims)));
     } catch (e) {
       this.vectors.clear();
-      this.warnings.push(`embedding cache ${f.keys} was unreadable and is rebuilt: ${e instanceof Error ? e.message : e}`);
+      this.problems.push(`embedding cache ${f.keys} was unreadable and is rebuilt: ${e instanceof Error ? e.message : e}`);
     }
   }
 
-  get size(): number {
-    return this.vectors.size;
+  /** Why the files were not used (read on first use), e.g. a checksum that did not match. */
+  get warnings(): string[] {
+    this.entries();
+    return this.problems;
   }
 
+  /** The entries, read from the files the first time they are needed. */
+  private entries(): Map<string, Float32Array> {
+    if (!this.loaded) {
+      this.loaded = true;
+      this.load();
+    }
+    return this.vectors;
+  }
+
+  get size(): number {
+    return this.entries().size;
+  }
+
+  /** The text's vector from this cache, else from another open cache of its group and model (then kept here too). */
   get(text: string): Float32Array | undefined {
-    return this.vectors.get(EmbeddingCache.textKey(text));
+    const key = EmbeddingCache.textKey(text);
+    const own = this.entries().get(key);
+    if (own || this.groupKey === undefined) return own;
+    const same = groups.get(this.groupKey);
+    for (const ref of same ?? []) {
+      const other = ref.deref();
+      if (!other) {
+        same?.delete(ref);
+        continue;
+      }
+      const v = other === this ? undefined : other.entries().get(key);
+      if (v && v.length === this.model.dims) {
+        this.entries().set(key, v);
+        this.dirty = true;
+        return v;
+      }
+    }
+    return undefined;
   }
 
   set(text: string, vector: Float32Array): void {
-    this.vectors.set(EmbeddingCache.textKey(text), vector);
+    this.entries().set(EmbeddingCache.textKey(text), vector);
     this.dirty = true;
   }
 
   /** Keeps only entries for these texts (so the files do not grow without bound). */
   retain(texts: Iterable<string>): void {
     const keep = new Set([...texts].map(EmbeddingCache.textKey));
-    for (const k of [...this.vectors.keys()]) {
+    for (const k of [...this.entries().keys()]) {
       if (!keep.has(k)) {
-        this.vectors.delete(k);
+        this.entries().delete(k);
         this.dirty = true;
       }
     }
@@ -85,10 +145,10 @@ export class EmbeddingCache {
   async saveAsync(y: () => Promise<void> | undefined = () => undefined): Promise<void> {
     const f = this.files();
     if (!f || !this.dirty) return;
-    const keys = [...this.vectors.keys()];
+    const keys = [...this.entries().keys()];
     const data = new Float32Array(keys.length * this.model.dims);
     for (let i = 0; i < keys.length; i++) {
-      data.set(this.vectors.get(keys[i]) as Float32Array, i * this.model.dims);
+      data.set(this.entries().get(keys[i]) as Float32Array, i * this.model.dims);
       if (i % 256 === 255) await y();
     }
     const bytes = new Uint8Array(data.buffer);
@@ -101,9 +161,9 @@ export class EmbeddingCache {
   save(): void {
     const f = this.files();
     if (!f || !this.dirty) return;
-    const keys = [...this.vectors.keys()];
+    const keys = [...this.entries().keys()];
     const data = new Float32Array(keys.length * this.model.dims);
-    keys.forEach((k, i) => data.set(this.vectors.get(k) as Float32Array, i * this.model.dims));
+    keys.forEach((k, i) => data.set(this.entries().get(k) as Float32Array, i * this.model.dims));
     fs.mkdirSync(path.dirname(f.keys), { recursive: true });
     const bytes = new Uint8Array(data.buffer);
     writeFileAtomic(f.data, bytes);

@@ -3,6 +3,7 @@ import { stemmer } from 'stemmer';
 import type { Chunk } from '../chunking/chunk';
 import type { KeywordConfig, KeywordTermContribution } from '../retrieve/types';
 import { selectTop } from './heap';
+import { encodePostings, FrozenPostings, type MiniSearchState } from './keyword-postings';
 
 /**
  * BM25 defaults, tuned on SciFact (see test/unit/core/index/scifact-bm25.test.ts): Porter stemming, Lucene's
@@ -46,9 +47,17 @@ interface MiniSearchInternals {
   _nextId: number;
 }
 
-/** MiniSearch over chunk text plus a title field (document title and heading path), scored as plain BM25. */
+/**
+ * MiniSearch over chunk text plus a title field (document title and heading path), scored as plain BM25.
+ *
+ * An index opened from keyword.bin ({@link fromBinaryAsync}) starts frozen: queries read the saved postings, each
+ * term decoded the first time a query needs it, and no MiniSearch exists yet. The first change (add, remove) or
+ * MiniSearch-only call rebuilds the MiniSearch from the saved form ({@link hydrate}); scores are the same bits
+ * either way.
+ */
 export class KeywordIndex {
-  private readonly ms: MiniSearch<KeywordDoc>;
+  private msOrNull: MiniSearch<KeywordDoc> | null;
+  private frozen: { postings: FrozenPostings; view: MiniSearchInternals } | null = null;
   private norms: Float64Array[] | null = null;
 
   constructor(
@@ -57,13 +66,113 @@ export class KeywordIndex {
     loaded?: MiniSearch<KeywordDoc>,
   ) {
     const options = this.options();
-    this.ms = loaded ?? (serialized ? MiniSearch.loadJSON<KeywordDoc>(serialized, options) : new MiniSearch<KeywordDoc>(options));
+    this.msOrNull = loaded ?? (serialized ? MiniSearch.loadJSON<KeywordDoc>(serialized, options) : new MiniSearch<KeywordDoc>(options));
   }
 
   /** The constructor's `serialized` load without one long block: MiniSearch's own async loader yields as it goes. */
   static async loadAsync(config: KeywordConfig, serialized: string): Promise<KeywordIndex> {
     const options = new KeywordIndex(config).options();
     return new KeywordIndex(config, undefined, await MiniSearch.loadJSONAsync<KeywordDoc>(serialized, options));
+  }
+
+  /**
+   * Opens keyword.bin (see keyword-postings.ts) frozen, in slices with yields between them: the term list and the
+   * per-chunk arrays are read, no posting is decoded. Throws on a malformed file.
+   */
+  static async fromBinaryAsync(config: KeywordConfig, bytes: Uint8Array, y: () => Promise<void> | undefined = () => undefined): Promise<KeywordIndex> {
+    const postings = await drive(FrozenPostings.open(bytes), y);
+    const { header, ids, perChunk } = postings;
+    const stride = 1 + header.fields;
+    const documentIds = new Map<number, string>();
+    const idToShortId = new Map<string, number>();
+    for (let i = 0; i < ids.length; i++) {
+      const sid = perChunk[i * stride];
+      documentIds.set(sid, ids[i]);
+      idToShortId.set(ids[i], sid);
+      if (i % 4096 === 4095) await y();
+    }
+    const index = new KeywordIndex(config, undefined, undefined);
+    index.msOrNull = null;
+    index.frozen = {
+      postings,
+      view: {
+        _index: postings,
+        _fieldIds: header.fieldIds,
+        _fieldLength: new Map(),
+        _avgFieldLength: header.averageFieldLength,
+        _documentCount: header.documentCount,
+        _documentIds: documentIds,
+        _idToShortId: idToShortId,
+        _dirtCount: 0,
+        _nextId: header.nextId,
+      },
+    };
+    return index;
+  }
+
+  /** True while the index is as opened from keyword.bin (no MiniSearch built yet). */
+  get isFrozen(): boolean {
+    return this.frozen !== null;
+  }
+
+  /** The MiniSearch, rebuilt from the saved postings first if the index is frozen (see hydrate). */
+  private get ms(): MiniSearch<KeywordDoc> {
+    if (!this.msOrNull) {
+      const g = this.hydration();
+      while (!g.next().done);
+    }
+    return this.msOrNull as MiniSearch<KeywordDoc>;
+  }
+
+  /** Rebuilds the MiniSearch of a frozen index, in slices with yields between them (nothing to do otherwise). */
+  async hydrate(y: () => Promise<void> | undefined = () => undefined): Promise<void> {
+    if (this.msOrNull) return;
+    await drive(this.hydration(), y);
+  }
+
+  /** MiniSearch 7.2's own loader (loadJS) given the saved state, its maps then filled straight from the postings. */
+  private *hydration(): Generator<void, void> {
+    const frozen = this.frozen;
+    if (!frozen) return;
+    const { postings, view } = frozen;
+    const { header, perChunk } = postings;
+    const ms = MiniSearch.loadJS<KeywordDoc>(
+      { documentCount: header.documentCount, nextId: header.nextId, documentIds: {}, fieldIds: header.fieldIds, fieldLength: {}, averageFieldLength: header.averageFieldLength, storedFields: {}, dirtCount: 0, index: [], serializationVersion: 2 },
+      this.options(),
+    );
+    const ix = ms as unknown as MiniSearchInternals & { _index: { set(term: string, p: Map<number, Map<number, number>>): void }; _idToShortId: Map<string, number>; _documentIds: Map<number, string>; _fieldLength: Map<number, number[]> };
+    const stride = 1 + header.fields;
+    const fieldLength = new Map<number, number[]>();
+    for (let i = 0; i < postings.size; i++) fieldLength.set(perChunk[i * stride], Array.from(perChunk.subarray(i * stride + 1, (i + 1) * stride)));
+    ix._documentIds = view._documentIds;
+    ix._idToShortId = view._idToShortId;
+    ix._fieldLength = fieldLength;
+    yield;
+    let n = 0;
+    for (const [term, p] of postings.entries()) {
+      ix._index.set(term, p);
+      if (++n % 1024 === 0) yield;
+    }
+    this.msOrNull = ms;
+    this.frozen = null;
+    this.norms = null;
+  }
+
+  /**
+   * keyword.bin's bytes (see keyword-postings.ts), built in steps (a generator: a caller yields between them); a
+   * frozen index gives back the bytes it was opened from.
+   */
+  *binarySteps(): Generator<void, Uint8Array> {
+    if (this.frozen) return this.frozen.postings.bytes;
+    return yield* encodePostings(this.ms as unknown as MiniSearchState);
+  }
+
+  toBinary(): Uint8Array {
+    const g = this.binarySteps();
+    for (;;) {
+      const r = g.next();
+      if (r.done) return r.value;
+    }
   }
 
   private options() {
@@ -82,7 +191,7 @@ export class KeywordIndex {
   }
 
   get size(): number {
-    return this.ms.documentCount;
+    return this.frozen ? this.frozen.postings.size : this.ms.documentCount;
   }
 
   /** Adds chunks; `title` is the document title plus the heading path. */
@@ -98,7 +207,7 @@ export class KeywordIndex {
   }
 
   has(id: string): boolean {
-    return this.ms.has(id);
+    return this.frozen ? this.frozen.view._idToShortId.has(id) : this.ms.has(id);
   }
 
   /**
@@ -153,7 +262,7 @@ export class KeywordIndex {
   }
 
   private internals(): MiniSearchInternals {
-    return this.ms as unknown as MiniSearchInternals;
+    return this.frozen ? this.frozen.view : (this.ms as unknown as MiniSearchInternals);
   }
 
   /**
@@ -194,11 +303,17 @@ export class KeywordIndex {
   private lengthNorms(ix: MiniSearchInternals): Float64Array[] {
     if (this.norms && this.norms[0].length === ix._nextId) return this.norms;
     const { k1, b } = this.config;
+    const frozen = this.frozen?.postings;
     this.norms = FIELDS.map((field) => {
       const fieldId = ix._fieldIds[field];
       const avg = ix._avgFieldLength[fieldId];
       const norm = new Float64Array(ix._nextId).fill(Number.NaN);
-      for (const [sid, lengths] of ix._fieldLength) norm[sid] = k1 * (1 - b + (b * lengths[fieldId]) / avg);
+      if (frozen) {
+        // The saved per-chunk lengths: short id, then one length per field.
+        const stride = 1 + frozen.header.fields;
+        const rows = frozen.perChunk;
+        for (let i = 0; i < rows.length; i += stride) norm[rows[i]] = k1 * (1 - b + (b * rows[i + 1 + fieldId]) / avg);
+      } else for (const [sid, lengths] of ix._fieldLength) norm[sid] = k1 * (1 - b + (b * lengths[fieldId]) / avg);
       return norm;
     });
     return this.norms;
@@ -260,6 +375,16 @@ export class KeywordIndex {
       this.add(chunks.slice(i, i + 10));
       await y();
     }
+  }
+}
+
+/** Runs a generator of time slices to its end, awaiting the yielder between steps. */
+async function drive<T>(g: Generator<void, T>, y: () => Promise<void> | undefined): Promise<T> {
+  for (;;) {
+    const r = g.next();
+    if (r.done) return r.value;
+    const p = y();
+    if (p) await p;
   }
 }
 

@@ -160,17 +160,20 @@ export class IndexService implements vscode.Disposable {
           const { embedder, crossEncoder } = await this.modelProcesses.models(cfg.model, cfg.reranker, cfg.dtype, cfg.allowDownload, (m) => progress.report({ message: m }), cfg.embeddingProcesses);
           // The index holds (and its folder is named for) the model actually used: the fallback's, when there was one.
           if (embedder.info.id !== cfg.model) this.setStatus({ model: embedder.info.id });
-          const { index, stats, rebuilt } = await WorkspaceIndex.openOrBuild(corpus, {
+          const { index, stats, rebuilt, migrated } = await WorkspaceIndex.openOrBuild(corpus, {
             chunker: cfg.chunker,
             keyword: cfg.keyword,
             search: { fusion: cfg.fusion, rerank: cfg.rerank },
             embedder,
             crossEncoder,
             storageDir: this.storageDir(cfg.chunker, cfg.keyword, embedder.info.id),
+            // The readiness report's what-if indexes reuse this index's vectors for chunk texts it already embedded.
+            embeddingCacheGroup: root,
             signal: controller.signal,
             onProgress: ({ phase, done, total }) => progress.report({ message: formatStageProgress(eta.update(phase, done, total)) }),
           });
           if (rebuilt && rebuilt !== 'no saved index') this.log.warn(`index rebuilt: ${rebuilt}`);
+          if (migrated) this.log.info(`index migrated: ${migrated}`);
           this.log.info(
             `indexed ${index.docs.size} documents, ${index.chunkMap.size} chunks (${stats.added} added, ${stats.changed} changed, ${stats.removed} removed, ${stats.unchanged} unchanged; ${stats.chunksEmbedded} embedded, ${stats.embeddingCacheHits} from cache) in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
           );

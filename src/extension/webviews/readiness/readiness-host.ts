@@ -30,6 +30,7 @@ export async function buildWorkspaceReadiness(s: Services, root: string, index: 
             embedder: variantEmbedder,
             crossEncoder,
             storageDir: s.indexService.storageDir(chunker, index.options.keyword ?? {}, variantEmbedder?.info.id ?? 'none'),
+            embeddingCacheGroup: root,
           })
         ).index;
       },

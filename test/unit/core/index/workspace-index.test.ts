@@ -162,7 +162,7 @@ describe('WorkspaceIndex', () => {
     assert.ok((await a.index.search({ query: 'retry', k: 1, retrievers: ['keyword'] })).results.keyword?.length);
     const manifest = JSON.parse(fs.readFileSync(path.join(storage, 'manifest.json'), 'utf8'));
     fs.writeFileSync(path.join(storage, 'manifest.json'), JSON.stringify({ ...manifest, formatVersion: 99 }));
-    assert.equal((await WorkspaceIndex.openOrBuild(corpus, options())).rebuilt, 'index format 99 differs from 1');
+    assert.equal((await WorkspaceIndex.openOrBuild(corpus, options())).rebuilt, 'index format 99 differs from 2');
     fs.writeFileSync(path.join(storage, 'manifest.json'), '{"formatVersion": 1, "chunk');
     assert.match((await WorkspaceIndex.openOrBuild(corpus, options())).rebuilt ?? '', /saved index unreadable/);
   });
