@@ -26,13 +26,7 @@ export async function importQueriesCommand(argv: string[], io: CliIO): Promise<n
   if (!fs.existsSync(workspace) || !fs.statSync(workspace).isDirectory()) throw new UsageError(`${workspace}: not a folder`);
   if (isBeirFolder(workspace)) throw new UsageError(`${workspace} is a BEIR folder: import queries into a workspace folder`);
   if (values.format !== undefined && !['jsonl', 'csv', 'text'].includes(values.format)) throw new UsageError(`--format must be jsonl, csv or text, got "${values.format}"`);
-  if (!['top', 'random', 'proportional'].includes(values.strategy as string)) throw new UsageError(`--strategy must be top, random or proportional, got "${values.strategy}"`);
-  const sample = values.sample === undefined ? undefined : Number(values.sample);
-  if (sample !== undefined && (!Number.isInteger(sample) || sample < 1)) throw new UsageError(`--sample must be a positive integer, got "${values.sample}"`);
-  const seed = Number(values.seed);
-  if (!Number.isInteger(seed)) throw new UsageError(`--seed must be an integer, got "${values.seed}"`);
-  const trainShare = Number(values['train-share']);
-  if (!(trainShare >= 0 && trainShare <= 1)) throw new UsageError(`--train-share must be a number from 0 to 1, got "${values['train-share']}"`);
+  const { sample, seed, trainShare } = samplingFromArgs(values);
 
   const evalSet = EvalSetFile.forWorkspace(workspace);
   const options = { format: values.format as QueryLogFormat | undefined, field: values.field, sample, strategy: values.strategy as SampleStrategy, seed, trainShare };
@@ -41,4 +35,16 @@ export async function importQueriesCommand(argv: string[], io: CliIO): Promise<n
   if (values['dry-run']) io.out('dry run: the eval set was not changed');
   else if (summary.added.length) io.out(`wrote ${evalSet.file}`);
   return 0;
+}
+
+/** --strategy, --sample, --seed and --train-share, checked as import-queries and import-traces both take them. */
+export function samplingFromArgs(values: { strategy?: string; sample?: string; seed?: string; 'train-share'?: string }): { sample: number | undefined; seed: number; trainShare: number } {
+  if (!['top', 'random', 'proportional'].includes(values.strategy as string)) throw new UsageError(`--strategy must be top, random or proportional, got "${values.strategy}"`);
+  const sample = values.sample === undefined ? undefined : Number(values.sample);
+  if (sample !== undefined && (!Number.isInteger(sample) || sample < 1)) throw new UsageError(`--sample must be a positive integer, got "${values.sample}"`);
+  const seed = Number(values.seed);
+  if (!Number.isInteger(seed)) throw new UsageError(`--seed must be an integer, got "${values.seed}"`);
+  const trainShare = Number(values['train-share']);
+  if (!(trainShare >= 0 && trainShare <= 1)) throw new UsageError(`--train-share must be a number from 0 to 1, got "${values['train-share']}"`);
+  return { sample, seed, trainShare };
 }

@@ -12,6 +12,7 @@ import { clean, TRACE_FORMATS, type TraceFormat } from '../../core/eval/traces/t
 import { writeFileAtomic } from '../../core/io/atomic-write';
 import { loadTarget, UsageError, type CliIO } from '../cli-context';
 import { parseCommand } from '../parse-command';
+import { samplingFromArgs } from './import-queries-command';
 
 export const importTracesUsage = `retrieval-lens import-traces <workspace> <file> --format ${TRACE_FORMATS.join('|')}
     [--map query=…,documents=…,id=…,path=…,text=…,score=…,answer=…,feedback=…,label=…,comment=…,timestamp=…,trace=…]
@@ -54,13 +55,7 @@ export async function importTracesCommand(argv: string[], io: CliIO): Promise<nu
     throw new UsageError((e as Error).message);
   }
   const name = runName(values.name as string);
-  if (!['top', 'random', 'proportional'].includes(values.strategy as string)) throw new UsageError(`--strategy must be top, random or proportional, got "${values.strategy}"`);
-  const sample = values.sample === undefined ? undefined : Number(values.sample);
-  if (sample !== undefined && (!Number.isInteger(sample) || sample < 1)) throw new UsageError(`--sample must be a positive integer, got "${values.sample}"`);
-  const seed = Number(values.seed);
-  if (!Number.isInteger(seed)) throw new UsageError(`--seed must be an integer, got "${values.seed}"`);
-  const trainShare = Number(values['train-share']);
-  if (!(trainShare >= 0 && trainShare <= 1)) throw new UsageError(`--train-share must be a number from 0 to 1, got "${values['train-share']}"`);
+  const { sample, seed, trainShare } = samplingFromArgs(values as Parameters<typeof samplingFromArgs>[0]);
   const failScore = failScoreArg(values['fail-score'] as string);
   const rule = clean({ from: values['document-id-from'], pattern: values['document-id-pattern'], replace: values['document-id-replace'] }) as DocumentIdRule;
   const ruleProblem = documentIdProblem(rule);

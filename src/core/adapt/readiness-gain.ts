@@ -5,7 +5,7 @@ import type { RetrievalIndex } from '../retrieve/searchable-index';
 import { TrialInputError, trialFineTune, type TrialOptions } from './trial-finetune';
 
 /** The readiness report's "expected gain from adapting the model": a query adapter trained and measured for it. */
-export interface AdapterGain {
+export interface AdapterGain extends Omit<LevelGain, 'level' | 'sdDiff'> {
   measured: boolean;
   /** Why it was not measured (no train split, no embedding model…). */
   reason?: string;
@@ -14,12 +14,6 @@ export interface AdapterGain {
   trainPairs: number;
   /** Labeled train pairs and how the trial used them. */
   pairs?: PairAccounting;
-  evalQueries: number;
-  baseline: number;
-  adapted: number;
-  delta: number;
-  ci95: [number, number];
-  pValue: number;
   /** Sample SD of the per-query nDCG@10 differences (for the power estimate). */
   sdDiff?: number;
   /** A mixed eval set: the same adapter measured at the other level too. */

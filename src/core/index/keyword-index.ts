@@ -1,3 +1,4 @@
+import { drive } from '../io/yielder';
 import MiniSearch from 'minisearch';
 import { stemmer } from 'stemmer';
 import type { Chunk } from '../chunking/chunk';
@@ -378,15 +379,6 @@ export class KeywordIndex {
   }
 }
 
-/** Runs a generator of time slices to its end, awaiting the yielder between steps. */
-async function drive<T>(g: Generator<void, T>, y: () => Promise<void> | undefined): Promise<T> {
-  for (;;) {
-    const r = g.next();
-    if (r.done) return r.value;
-    const p = y();
-    if (p) await p;
-  }
-}
 
 /**
  * The BM25 scores of one query: `top(k)` selects the best k with a bounded heap (ties by id ascending), and

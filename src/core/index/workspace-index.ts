@@ -7,7 +7,7 @@ import type { Corpus, SourceDocument } from '../corpus/document';
 import type { CrossEncoder, Embedder } from '../embed/embedder';
 import { EmbeddingCache } from '../embed/embedding-cache';
 import { writeFileAtomic, writeFileAtomicAsync } from '../io/atomic-write';
-import { createYielder, sha256Async } from '../io/yielder';
+import { createYielder, sha256Async, drive } from '../io/yielder';
 import { searchIndex } from '../retrieve/search';
 import type { SearchDefaults } from '../retrieve/searchable-index';
 import type { RetrievalIndex } from '../retrieve/searchable-index';
@@ -711,15 +711,6 @@ async function byId(docs: SourceDocument[], y: () => Promise<void> | undefined):
   return map;
 }
 
-/** Runs a generator of work slices to its end, awaiting the yielder between steps. */
-async function drive<T>(g: Generator<void, T>, y: () => Promise<void> | undefined): Promise<T> {
-  for (;;) {
-    const r = g.next();
-    if (r.done) return r.value;
-    const p = y();
-    if (p) await p;
-  }
-}
 
 function sha256(buf: Uint8Array): string {
   return crypto.createHash('sha256').update(buf).digest('hex');

@@ -18,6 +18,16 @@ export function createYielder(budgetMs = 5): () => Promise<void> | undefined {
   };
 }
 
+/** Runs a generator of work slices to its end, awaiting the yielder between steps. */
+export async function drive<T>(g: Generator<void, T>, y: () => Promise<void> | undefined): Promise<T> {
+  for (;;) {
+    const r = g.next();
+    if (r.done) return r.value;
+    const p = y();
+    if (p) await p;
+  }
+}
+
 /** JSON.stringify of an array, element by element with yields between slices: the same JSON text, no long block. */
 export async function stringifyArray(items: readonly unknown[], y: () => Promise<void> | undefined): Promise<string> {
   const parts: string[] = [];
