@@ -9,7 +9,7 @@ import { writeFileAtomic } from '../../core/io/atomic-write';
 import { formatDuration } from '../../core/index/progress-eta';
 import { judgesOf, measureAgreement, VALIDATION_RULE, type Agreement } from '../../core/judge/agreement';
 import { AnswerCache } from '../../core/judge/answer-cache';
-import { JUDGE_LABELS_PATH, loadJudgeLabels, removeJudgeLabels, saveJudgeLabels } from '../../core/judge/judge-labels';
+import { JUDGE_LABELS_PATH, loadJudgeLabels, reanchorJudgeLabels, removeJudgeLabels, saveJudgeLabels } from '../../core/judge/judge-labels';
 import { estimateJudgeRun, pairsFromPool, runJudge, type JudgeRunResult } from '../../core/judge/run-judge';
 import { PROMPT_VERSION } from '../../core/judge/umbrela-prompt';
 import { environmentSecrets } from '../../core/retrieve/secret-source';
@@ -139,7 +139,9 @@ export async function judgeCommand(argv: string[], io: CliIO): Promise<number> {
     }
 
     if (values.agreement) {
-      const labels = loadJudgeLabels(files.labels);
+      const anchored = reanchorJudgeLabels(loadJudgeLabels(files.labels), new Map(target.corpus.documents.map((d) => [d.id, d])));
+      if (anchored.stale) io.err(`${n(anchored.stale)} judge labels no longer match their document's text (edited since): left out of agreement`);
+      const labels = anchored.labels.filter((l) => !l.judgment.stale);
       const judges = judgesOf(labels);
       if (!judges.length) io.out('agreement: no judge labels yet (judge --endpoint NAME makes them)');
       report.agreement = judges.map((j) => {

@@ -90,7 +90,7 @@ export function overlapPairs(queries: EvalQuery[], labels: JudgeLabel[], judge: 
   const out: OverlapPair[] = [];
   for (const l of labels) {
     if (judgeId(l.source) !== judge) continue;
-    const human = humanGradeFor(byId.get(l.queryId), l.judgment.target);
+    const human = humanGradeFor(byId.get(l.queryId), l.judgment.target, l.judgment.stale === true);
     if (human !== undefined) out.push({ queryId: l.queryId, docId: l.judgment.target.docId, human, judge: l.judgment.grade });
   }
   return out;

@@ -4,6 +4,7 @@ import { InputError } from '../corpus/input-error';
 import { spanOverlapsChunk } from '../eval/chunk-relevance';
 import { judgmentKey } from '../eval/evalset-merge';
 import type { EvalQuery, Grade, Judgment } from '../eval/evalset-types';
+import { reanchor } from '../eval/span-anchor';
 import { writeFileAtomic } from '../io/atomic-write';
 
 /**
@@ -98,6 +99,27 @@ export function removeJudgeLabels(file: string): number {
   return n;
 }
 
+/**
+ * Judge labels anchored to the documents as they are now, as the eval set's own span labels are when loaded: a
+ * quote that moved follows its text; one that can no longer be found is marked stale (and pairs with no human grade).
+ * Labels of documents not in `docs` are kept as they are.
+ */
+export function reanchorJudgeLabels(labels: JudgeLabel[], docs: ReadonlyMap<string, { text: string }>): { labels: JudgeLabel[]; stale: number } {
+  let stale = 0;
+  const out = labels.map((l) => {
+    const t = l.judgment.target;
+    const doc = t.type === 'span' ? docs.get(t.docId) : undefined;
+    if (t.type !== 'span' || !doc) return l;
+    const a = reanchor(t, doc.text);
+    if (a.status === 'stale') {
+      stale++;
+      return { ...l, judgment: { ...l.judgment, stale: true } };
+    }
+    return { ...l, judgment: { ...l.judgment, target: { ...t, start: a.start, end: a.end, exact: doc.text.slice(a.start, a.end) } } };
+  });
+  return { labels: out, stale };
+}
+
 /** True when `j` (a human judgment) covers the passage `target` by the eval set's rules: same document for a document judgment, the chunk overlap rule for spans. */
 function covers(j: Judgment, target: Judgment['target']): boolean {
   if (j.target.docId !== target.docId || j.stale) return false;
@@ -110,8 +132,8 @@ function covers(j: Judgment, target: Judgment['target']): boolean {
  * the human span judgments it overlaps by the chunk rule, else of a document judgment of its document (span
  * judgments say more than a document judgment about a passage).
  */
-export function humanGradeFor(query: EvalQuery | undefined, target: Judgment['target']): Grade | undefined {
-  if (!query) return undefined;
+export function humanGradeFor(query: EvalQuery | undefined, target: Judgment['target'], stale = false): Grade | undefined {
+  if (!query || stale) return undefined;
   const matching = query.judgments.filter((j) => covers(j, target));
   const spans = matching.filter((j) => j.target.type === 'span' && target.type === 'span');
   const use = spans.length ? spans : matching;
@@ -123,7 +145,7 @@ export function humanGradeFor(query: EvalQuery | undefined, target: Judgment['ta
  * figures that say they use judge grades ("human + judge labels"); never for the human-only figures.
  */
 export function withJudgeGrades(queries: EvalQuery[], labels: JudgeLabel[], judge: string): EvalQuery[] {
-  const mine = labels.filter((l) => judgeId(l.source) === judge);
+  const mine = labels.filter((l) => judgeId(l.source) === judge && !l.judgment.stale);
   return queries.map((q) => {
     const added = mine.filter((l) => l.queryId === q.id && humanGradeFor(q, l.judgment.target) === undefined).map((l) => l.judgment);
     return added.length ? { ...q, judgments: [...q.judgments, ...added] } : q;
@@ -132,6 +154,6 @@ export function withJudgeGrades(queries: EvalQuery[], labels: JudgeLabel[], judg
 
 /** The queries judged by one judge alone (the human grades left out): to score retrievers as the judge sees them. */
 export function judgeOnly(queries: EvalQuery[], labels: JudgeLabel[], judge: string): EvalQuery[] {
-  const mine = labels.filter((l) => judgeId(l.source) === judge);
+  const mine = labels.filter((l) => judgeId(l.source) === judge && !l.judgment.stale);
   return queries.map((q) => ({ ...q, judgments: mine.filter((l) => l.queryId === q.id).map((l) => l.judgment) }));
 }

@@ -7,7 +7,7 @@ import { ChatClient } from '../../../../src/core/embed/chat-client';
 import type { ChatEndpointConfig } from '../../../../src/core/embed/chat-endpoints';
 import type { SourceDocument } from '../../../../src/core/corpus/document';
 import { AnswerCache } from '../../../../src/core/judge/answer-cache';
-import { judgeId, judgeLabelsFile, loadJudgeLabels, removeJudgeLabels, saveJudgeLabels, withJudgeGrades } from '../../../../src/core/judge/judge-labels';
+import { judgeId, judgeLabelsFile, loadJudgeLabels, reanchorJudgeLabels, removeJudgeLabels, saveJudgeLabels, withJudgeGrades } from '../../../../src/core/judge/judge-labels';
 import { estimateJudgeRun, runJudge, spanTarget, type JudgePair } from '../../../../src/core/judge/run-judge';
 import { JUDGE_SYSTEM_PROMPT, parseGrade, PROMPT_VERSION } from '../../../../src/core/judge/umbrela-prompt';
 import { EVALSET_PATH, EvalSetFile } from '../../../../src/core/eval/evalset-file';
@@ -231,6 +231,14 @@ describe('judge labels never overwrite or outrank a human grade', () => {
     const [merged] = withJudgeGrades(EvalSetFile.forWorkspace(root).all(), labels, id);
     // The human's 3 stays; the judge's 0 on the same passage is not added; its 0 on the unjudged passage is.
     assert.deepEqual(merged.judgments.map((j) => [j.grade, j.target.type === 'span' ? j.target.exact.slice(0, 12) : j.target.docId]), [[3, 'fact 1: the '], [0, 'An unrelated']]);
+
+    // The document edited: the passage that moved follows its text; the one deleted goes stale and pairs with nothing.
+    const edited = `# D1\n\nA new first paragraph.\n\n${d.text.slice(d.text.indexOf('fact'), d.text.indexOf('An unrelated'))}`;
+    const moved = reanchorJudgeLabels(labels, new Map([[d.id, { text: edited }]]));
+    assert.equal(moved.stale, 1);
+    const kept = moved.labels.find((l) => !l.judgment.stale);
+    assert.ok(kept && kept.judgment.target.type === 'span' && edited.slice(kept.judgment.target.start, kept.judgment.target.end).startsWith('fact 1:'));
+    assert.equal(withJudgeGrades([{ id: 'q1', text: 'x', split: 'eval', judgments: [] }], moved.labels, id)[0].judgments.length, 1, 'a stale judge label adds nothing');
 
     assert.equal(removeJudgeLabels(judgeLabelsFile(root)), 2);
     assert.deepEqual(loadJudgeLabels(judgeLabelsFile(root)), []);
