@@ -116,6 +116,17 @@ describe('retrieval-lens judge', () => {
     const evalset = path.join(root, '.retrieval-lens', 'evalset.jsonl');
     const humanBefore = fs.readFileSync(evalset, 'utf8');
     const json = path.join(root, 'judge.json');
+    // Readers of labels see human grades only: eval's figures and the pooled queue are the same after judging.
+    const readers = async (tag: string) => {
+      const e = io();
+      assert.equal(await runCli(['eval', root, '--retriever', 'bm25', '--metrics-out', path.join(root, `m-${tag}.json`)], e.io), 0, e.text());
+      const p = io();
+      assert.equal(await runCli(['pool', root, '--retrievers', 'bm25', '--json', path.join(root, `p-${tag}.json`)], p.io), 0, p.text());
+      const m = JSON.parse(fs.readFileSync(path.join(root, `m-${tag}.json`), 'utf8')) as { all: unknown; per_query: unknown };
+      const pool = JSON.parse(fs.readFileSync(path.join(root, `p-${tag}.json`), 'utf8')) as { items: unknown[]; holes: unknown };
+      return { all: m.all, perQuery: m.per_query, items: pool.items.length, holes: pool.holes };
+    };
+    const beforeJudging = await readers('before');
     const r = io();
     const code = await runCli(['judge', root, '--endpoint', 'local', '--trust-workspace', '--yes', '--retrievers', 'bm25', '--queue', 'all', '--agreement', '--json', json], r.io);
     assert.equal(code, 0, r.text());
@@ -133,6 +144,7 @@ describe('retrieval-lens judge', () => {
     assert.match(out, /malformed: query q\d, docs\/backups\.md: not "Grade: N": "Relevant-ish\."/);
     assert.match(out, new RegExp(`tokens \\(as the service counts them\\): ${server.reported.prompt} prompt \\+ ${server.reported.completion} completion`));
     assert.equal(fs.readFileSync(evalset, 'utf8'), humanBefore, 'the eval set is not touched');
+    assert.deepEqual(await readers('after'), beforeJudging, 'eval and pool ignore judge labels');
     const labels = loadJudgeLabels(path.join(root, JUDGE_LABELS_PATH));
     assert.equal(labels.length, Number(m[2]));
     assert.ok(labels.every((l) => l.source.model === 'judge-model' && l.source.promptVersion === 'umbrela-v1' && l.source.endpoint === 'local'));
