@@ -165,6 +165,10 @@ describe('retrieval-lens judge', () => {
     assert.match(again.out.join('\n'), new RegExp(`${sent} answered before \\(cached\\), 0 to send`));
     assert.match(again.out.join('\n'), new RegExp(`${sent} from cache, 1 malformed`));
 
+    const one = io();
+    assert.equal(await runCli(['judge', root, '--endpoint', 'local', '--trust-workspace', '--yes', '--retrievers', 'bm25', '--queue', 'all', '--max-pairs', '1'], one.io), 0, one.text());
+    assert.match(one.out.join('\n'), new RegExp(`judge: 1 pairs \\(all queue, first 1 of ${sent}\\), 1 answered before`));
+
     // The key is in no file, no output and no report.
     for (const f of filesUnder(root)) assert.ok(!fs.readFileSync(f).toString('latin1').includes(KEY), `key in ${f}`);
     assert.ok(!r.text().includes(KEY) && !again.text().includes(KEY));

@@ -86,8 +86,9 @@ describe('runJudge against a chat-completions stand-in', () => {
     const cacheFile = path.join(dir, 'answers.jsonl');
     const client = await ChatClient.create('local', config(server.url), environmentSecrets);
     const ps = pairs();
-    const progress: number[] = [];
-    const r = await runJudge(ps, client, AnswerCache.load(cacheFile), { onProgress: (p) => progress.push(p.done) });
+    const progress: Array<{ done: number; etaMs?: number }> = [];
+    let clock = 0;
+    const r = await runJudge(ps, client, AnswerCache.load(cacheFile), { onProgress: (p) => progress.push(p), now: () => (clock += 1000) });
     assert.equal(server.requests.length, 10);
     assert.equal(r.requested, 10);
     assert.equal(r.fromCache, 0);
@@ -102,7 +103,10 @@ describe('runJudge against a chat-completions stand-in', () => {
     assert.equal(r.usage.promptTokens, server.reported.prompt);
     assert.equal(r.usage.completionTokens, server.reported.completion);
     assert.equal(r.usage.totalTokens, server.reported.prompt + server.reported.completion);
-    assert.equal(progress.at(-1), 10);
+    assert.equal(progress.at(-1)?.done, 10);
+    // The test's clock moves one second per reading: once a pair is done and time has passed, an ETA is given.
+    const mid = progress.find((p) => p.done > 0 && p.done < 10 && p.etaMs !== undefined);
+    assert.ok(mid && mid.etaMs !== undefined && mid.etaMs > 0, `an ETA while judging: ${JSON.stringify(progress)}`);
     // What was sent: the model, temperature 0, the prompt, the query and the passage.
     const sent = JSON.parse(server.requests[0].body) as { model: string; temperature: number; messages: Array<{ role: string; content: string }> };
     assert.equal(sent.model, 'judge-model-1');
