@@ -165,6 +165,12 @@ describe('retrieval-lens judge', () => {
     assert.match(again.out.join('\n'), new RegExp(`${sent} answered before \\(cached\\), 0 to send`));
     assert.match(again.out.join('\n'), new RegExp(`${sent} from cache, 1 malformed`));
 
+    // Agreement alone reads local files only: no endpoint, no trust needed, nothing sent.
+    const agree = io();
+    assert.equal(await runCli(['judge', root, '--agreement', '--retrievers', 'bm25'], agree.io), 0, agree.text());
+    assert.match(agree.out.join('\n'), /agreement of judge judge-model · umbrela-v1 with the human labels/);
+    assert.equal(server.requests.length, sent);
+
     const one = io();
     assert.equal(await runCli(['judge', root, '--endpoint', 'local', '--trust-workspace', '--yes', '--retrievers', 'bm25', '--queue', 'all', '--max-pairs', '1'], one.io), 0, one.text());
     assert.match(one.out.join('\n'), new RegExp(`judge: 1 pairs \\(all queue, first 1 of ${sent}\\), 1 answered before`));
