@@ -11,6 +11,7 @@ import { importJudgmentsCommand, importJudgmentsUsage } from './commands/import-
 import { importQueriesCommand, importQueriesUsage } from './commands/import-queries-command';
 import { importTracesCommand, importTracesUsage, traceDriftCommand, traceDriftUsage, traceFailuresCommand, traceFailuresUsage } from './commands/import-traces-command';
 import { poolCommand, poolUsage } from './commands/pool-command';
+import { judgeCommand, judgeUsage } from './commands/judge-command';
 import { searchCommand, searchUsage } from './commands/search-command';
 import { sweepFusionCommand, sweepFusionUsage } from './commands/sweep-fusion-command';
 import { trialFinetuneCommand, trialFinetuneUsage } from './commands/trial-finetune-command';
@@ -32,6 +33,7 @@ const COMMANDS: Record<string, Command> = {
   'trace-drift': { run: traceDriftCommand, usage: traceDriftUsage, summary: 'the production run per week, day or import, each change tested on the queries both answered' },
   'import-judgments': { run: importJudgmentsCommand, usage: importJudgmentsUsage, summary: 'Quepid, TREC or BEIR judgments into the eval set' },
   pool: { run: poolCommand, usage: poolUsage, summary: 'a judging queue from the pooled top K of each retriever, with Hole@K' },
+  judge: { run: judgeCommand, usage: judgeUsage, summary: 'an LLM judge grades the pooled queue (chatEndpoints); its agreement with the human labels' },
   'trial-finetune': { run: trialFinetuneCommand, usage: trialFinetuneUsage, summary: 'what adapting the model would gain: a query adapter trained and measured' },
   ...diagnoseCommands,
 };
