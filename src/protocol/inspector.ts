@@ -110,7 +110,7 @@ export interface ExternalColumn {
   notes: string[];
   /**
    * For a query with labeled spans: each span this retriever did not return in its top K, with why, from what can be
-   * seen outside the engine (src/core/diagnose/external-misses.ts). Absent when the query has no labels.
+   * told for it by the one diagnosis (src/core/diagnose/diagnose-misses.ts). Absent when the query has no labels.
    */
   missed?: ExternalMissRow[];
 }
@@ -121,7 +121,7 @@ export interface ExternalMissRow {
   end: number;
   grade: number;
   quote: string;
-  /** query-failed | below-k | chunking | exact-match | lexical | not-returned */
+  /** A category of the one miss diagnosis (FAILURE_CATEGORIES of diagnose-misses.ts). */
   category: string;
   evidence: string;
 }

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { levelSupport } from '../../core/eval/label-level';
-import { diagnoseFetchedHits } from '../../core/diagnose/external-misses';
+import { diagnoseMisses } from '../../core/diagnose/diagnose-misses';
 import type { EvalQuery } from '../../core/eval/evalset-types';
 import { evaluateRetriever, type RetrieverEvaluationResult } from '../../core/eval/evaluate-retriever';
 import { documentLookup, placeHits, type DocumentIdRule } from '../../core/eval/hit-placement';
@@ -27,6 +27,10 @@ export interface ConfiguredRetrieverLine {
   result?: RetrieverEvaluationResult;
   /** Paired against the local reference retriever on the same labeled spans. */
   vsLocal?: Comparison;
+  /** How its hits become workspace documents. */
+  documentId?: DocumentIdRule;
+  /** Opens it again (consent was given) for what reads past the scored run: the readiness report's diagnosis. */
+  open?: () => ExternalRetriever;
 }
 
 export interface ConfiguredRetrieversBaseline {
@@ -143,8 +147,13 @@ export async function configuredColumns(context: vscode.ExtensionContext, index:
       col.reason = undefined;
       const placed = placeHits(hits, docs, e.documentId);
       if (labeled) {
-        const misses = await diagnoseFetchedHits(e.line.name, labeled, placed, { k, depth, keyword: new LocalRetriever(index, 'keyword') });
-        col.missed = misses.map((m) => ({ docId: m.docId, start: m.start, end: m.end, grade: m.grade, category: m.category, evidence: m.evidence, quote: index.getDocument(m.docId)?.text.slice(m.start, Math.min(m.end, m.start + 300)) ?? '' }));
+        // The one diagnosis over the hits just fetched, the index's legs as the what-ifs.
+        const d = await diagnoseMisses(
+          { index, queries: [{ ...labeled, split: 'eval', filter }], variants: [], retriever, documentId: e.documentId, fetched: { hits: new Map([[labeled.id, hits]]), depth } },
+          { k, candidates: depth, split: 'eval' },
+        );
+        col.missed = d.misses.map((m) => ({ docId: m.docId, start: m.start, end: m.end, grade: m.grade, category: m.category, evidence: m.evidence, quote: index.getDocument(m.docId)?.text.slice(m.start, Math.min(m.end, m.start + 300)) ?? '' }));
+        for (const u of d.uncomputed) col.notes.push(`not computable: ${u.category}: ${u.why}`);
       }
       col.hits = placed.slice(0, k).map((p) => ({
         rank: p.hit.rank,
@@ -237,6 +246,8 @@ export async function evaluateConfiguredRetrievers(
       }
       line.status = 'scored';
       line.result = result;
+      line.documentId = e.documentId;
+      line.open = e.open;
       const paired = Object.fromEntries(Object.entries(local.result.metrics.perQuery).filter(([q]) => q in result.metrics.perQuery));
       line.vsLocal = compareRuns(paired, result.metrics.perQuery, 'ndcg_cut_10');
     } catch (err) {

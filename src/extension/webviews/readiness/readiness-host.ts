@@ -53,6 +53,12 @@ async function addConfiguredRetrievers(s: Services, report: ReadinessReport, ind
       continue;
     }
     const scoring = { baseline: report.baseline.retriever as RetrieverName, level: report.levels.scored[0] ?? ('doc' as const), k };
-    (report.external ??= []).push(await externalReadinessLine({ name: line.name, destination: line.destination, result: line.result }, index, queries, scoring));
+    const retriever = line.open?.();
+    if (!retriever) continue;
+    try {
+      (report.external ??= []).push(await externalReadinessLine({ name: line.name, destination: line.destination, result: line.result, retriever, documentId: line.documentId }, index, queries, { ...scoring, root: s.indexService.root }));
+    } finally {
+      await retriever.dispose();
+    }
   }
 }
