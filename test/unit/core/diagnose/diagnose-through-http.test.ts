@@ -1,0 +1,106 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { diagnoseMisses, type Diagnosis } from '../../../../src/core/diagnose/diagnose-misses';
+import { UseLiteEmbedder } from '../../../../src/core/embed/use-lite-embedder';
+import { loadEvalTarget, type EvalTarget } from '../../../../src/core/eval/eval-target';
+import { WorkspaceIndex } from '../../../../src/core/index/workspace-index';
+import { createExternalRetriever } from '../../../../src/core/retrieve/external-retrievers';
+import { LocalRetriever } from '../../../../src/core/retrieve/local-retriever';
+import type { Retriever } from '../../../../src/core/retrieve/retriever';
+import { environmentSecrets } from '../../../../src/core/retrieve/secret-source';
+import type { MetadataFilter } from '../../../../src/core/retrieve/types';
+import { startJsonServer, type TestServer } from '../../../helpers/protocol-servers';
+import { demoDir } from '../../../helpers/shared';
+
+/**
+ * A real HTTP search service that answers with the local hybrid retriever's own ranking of the demo index: the
+ * request is `{query, k, filter}` (the plain preset with `${filter}`), the answer `{results: [{id, score, path,
+ * start, end, text}]}` — what a team's own search service returns.
+ */
+async function hybridRankingServer(index: WorkspaceIndex): Promise<TestServer> {
+  const hybrid = new LocalRetriever(index, 'hybrid');
+  return startJsonServer(async (req) => {
+    if (req.method !== 'POST' || req.url !== '/search') return { status: 404, body: { error: `no route ${req.method} ${req.url}` } };
+    const { query, k, filter } = JSON.parse(req.body) as { query: string; k: number; filter: MetadataFilter | null };
+    const hits = await hybrid.search(query, k, { filter: filter ?? undefined, explain: false });
+    return { body: { results: hits.map((h) => ({ id: h.id, score: h.score, path: h.path, start: h.start, end: h.end, text: h.text })) } };
+  });
+}
+
+describe('the miss diagnosis through an http retriever serving the local hybrid ranking', () => {
+  let root: string;
+  let target: EvalTarget;
+  let index: WorkspaceIndex;
+  let server: TestServer;
+  let http: Retriever;
+  let local: Diagnosis;
+  let external: Diagnosis;
+
+  before(async () => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-diag-http-'));
+    fs.cpSync(demoDir, root, { recursive: true });
+    fs.rmSync(path.join(root, '.retrieval-lens', 'index'), { recursive: true, force: true });
+    target = await loadEvalTarget(root);
+    ({ index } = await WorkspaceIndex.build(target.corpus, { chunker: { kind: 'markdown', maxSize: 1500, minSize: 0 }, embedder: await UseLiteEmbedder.load() }));
+    // Stale: a labeled file changes after indexing (the same for both: it is about the workspace).
+    fs.appendFileSync(path.join(root, 'docs/guides/batching.md'), '\nBatches are also flushed on shutdown.\n');
+    server = await hybridRankingServer(index);
+    http = createExternalRetriever('team-search', { retrievers: { 'team-search': { type: 'http', preset: 'plain', url: `${server.url}/search`, body: { query: '${query}', k: '${k}', filter: '${filter}' }, path: 'path', start: 'start', end: 'end' } } }, { secrets: environmentSecrets });
+    const ctx = { index, root, corpusOptions: { exclude: target.settings.exclude }, queries: target.queries, variants: [] };
+    const options = { k: 5, baseline: 'hybrid' as const, candidates: 30, split: 'all' as const };
+    local = await diagnoseMisses(ctx, options);
+    external = await diagnoseMisses({ ...ctx, retriever: http }, options);
+  });
+
+  after(async () => {
+    await server?.close();
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  it('asks the engine over real HTTP, with the query filter, and gets every query answered', () => {
+    assert.ok(server.requests.length >= target.queries.filter((q) => q.judgments.some((j) => j.grade >= 1)).length);
+    assert.ok(server.requests.some((r) => (JSON.parse(r.body) as { filter: unknown }).filter !== null), 'a filtered query reaches the engine with its filter');
+    assert.equal(http.capabilities.filters, true);
+    assert.deepEqual(external.failures, []);
+  });
+
+  it('reports for every miss the category the local hybrid diagnosis reports, except those stated as not computable', () => {
+    assert.ok(local.misses.length >= 3, `the local hybrid misses some labeled targets at k = 5 (${local.misses.length})`);
+    const categories = new Set(local.misses.map((m) => m.category));
+    assert.ok(categories.size >= 3, `several categories occur (${[...categories].join(', ')})`);
+    // For the record: what was compared.
+    console.log(`local hybrid misses at k = 5: ${[...categories].map((c) => `${c} ${local.misses.filter((m) => m.category === c).length}`).join(', ')}`);
+    assert.deepEqual(local.uncomputed, []);
+    assert.deepEqual(external.uncomputed.map((u) => u.category), ['chunking']);
+    const uncomputed = new Set(external.uncomputed.map((u) => u.category));
+    const key = (m: Diagnosis['misses'][number]) => `${m.queryId}#${m.judgmentIndex}`;
+    const engineMisses = new Map(external.misses.map((m) => [key(m), m]));
+    assert.deepEqual([external.found, external.judged], [local.found, local.judged], 'the same targets found and judged');
+    assert.deepEqual([...engineMisses.keys()].sort(), local.misses.map(key).sort(), 'the same targets missed');
+    for (const m of local.misses) {
+      const e = engineMisses.get(key(m))!;
+      if (uncomputed.has(m.category)) continue;
+      assert.equal(e.category, m.category, `${key(m)} "${m.queryText}": ${m.evidence} / ${e.evidence}`);
+      assert.equal(e.verified, m.verified, key(m));
+      assert.deepEqual(e.positions, m.positions, `${key(m)}: the local legs are the same what-ifs`);
+    }
+  });
+
+  it('places the engine\'s hits where the local hybrid ranks them', () => {
+    let compared = 0;
+    for (const e of external.misses) {
+      // Missing and stale targets are told from the workspace before any ranking is read.
+      if (!e.retriever || !e.positions.hybrid) continue;
+      const hybrid = e.positions.hybrid?.rank;
+      // The engine is read to the candidate depth: deeper than that it did not return the target.
+      const expected = hybrid != null && hybrid <= 30 ? hybrid : null;
+      assert.equal(e.retriever.position.rank, expected, `${e.queryId}: ${e.evidence}`);
+      assert.equal(e.retriever.name, 'team-search');
+      compared++;
+    }
+    assert.ok(compared >= 3, `positions compared (${compared})`);
+  });
+});
