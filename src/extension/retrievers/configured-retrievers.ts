@@ -6,9 +6,9 @@ import { evaluateRetriever, type RetrieverEvaluationResult } from '../../core/ev
 import { documentLookup, placeHits, type DocumentIdRule } from '../../core/eval/hit-placement';
 import type { MetadataFilter } from '../../core/retrieve/types';
 import type { ExternalColumn } from '../../protocol/inspector';
-import { retrieverRanking, type NamedRanking } from '../../core/eval/pool';
 import { compareRuns, type Comparison } from '../../core/eval/significance';
 import type { WorkspaceIndex } from '../../core/index/workspace-index';
+import type { RetrievalIndex } from '../../core/retrieve/searchable-index';
 import { createExternalRetriever, type ExternalRetriever } from '../../core/retrieve/external-retrievers';
 import { LocalRetriever } from '../../core/retrieve/local-retriever';
 import { unappliedFilter } from '../../core/retrieve/retriever';
@@ -16,6 +16,7 @@ import { destination, RetrieverConsent } from '../../core/retrieve/retriever-con
 import type { SecretSource } from '../../core/retrieve/secret-source';
 import { nestedSettingName } from '../../core/workspace-settings';
 import { retrieversSetting } from '../config';
+import type { PooledRetriever } from '../eval-set/judging-queue';
 import { plainMessageText } from '../safe-markdown';
 
 /** One configured retriever's line in the baseline view: scored, or why it was not contacted or failed. */
@@ -87,7 +88,7 @@ interface ConfiguredEntry {
  * retriever is opened only when the workspace is trusted and the user confirmed that retriever (RetrieverConsent).
  * Undefined when none is configured.
  */
-async function configuredRetrievers(context: vscode.ExtensionContext, index: WorkspaceIndex, log: vscode.LogOutputChannel, purpose: string): Promise<{ problems: ConfiguredRetrieverLine[]; entries: ConfiguredEntry[] } | undefined> {
+async function configuredRetrievers(context: vscode.ExtensionContext, index: RetrievalIndex, log: vscode.LogOutputChannel, purpose: string): Promise<{ problems: ConfiguredRetrieverLine[]; entries: ConfiguredEntry[] } | undefined> {
   const configured = retrieversSetting();
   if (!configured) return undefined;
   const { endpoints, retrievers: checked } = configured;
@@ -181,28 +182,15 @@ export async function configuredColumns(context: vscode.ExtensionContext, index:
 }
 
 /**
- * The top K of each configured retriever the user agreed to, for the pooled judging queue; retrievers not contacted
- * (and why) and failed queries are logged, never silently left out.
+ * The configured retrievers the user agreed to, opened for the pooled judging queue (which disposes them after its
+ * pass); retrievers not contacted are logged with why, never silently left out.
  */
-export async function configuredRankings(context: vscode.ExtensionContext, index: WorkspaceIndex, queries: EvalQuery[], k: number, log: vscode.LogOutputChannel): Promise<NamedRanking[]> {
+export async function configuredPoolRetrievers(context: vscode.ExtensionContext, index: RetrievalIndex, log: vscode.LogOutputChannel): Promise<PooledRetriever[]> {
   const found = await configuredRetrievers(context, index, log, 'queries for pooled judging');
-  const out: NamedRanking[] = [];
+  const out: PooledRetriever[] = [];
   for (const e of found?.entries ?? []) {
-    if (!e.open) {
-      log.info(`judging queue: retriever "${e.line.name}" not pooled: ${e.line.reason}`);
-      continue;
-    }
-    const retriever = e.open();
-    try {
-      const r = await retrieverRanking(retriever, queries, index.documents(), k, { documentId: e.documentId });
-      for (const f of r.failures) log.warn(f.error);
-      if (r.unplaced) log.warn(`judging queue: ${r.unplaced} hits of "${e.line.name}" map to no workspace document and cannot be judged`);
-      out.push(r.ranking);
-    } catch (err) {
-      log.warn(`judging queue: retriever "${e.line.name}" failed: ${err instanceof Error ? err.message : err}`);
-    } finally {
-      await retriever.dispose();
-    }
+    if (!e.open) log.info(`judging queue: retriever "${e.line.name}" not pooled: ${e.line.reason}`);
+    else out.push({ retriever: e.open(), documentId: e.documentId });
   }
   return out;
 }

@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { diagnoseMisses, type Diagnosis } from '../../../../src/core/diagnose/diagnose-misses';
+import { mineTrainingPairs } from '../../../../src/core/diagnose/training-export';
 import { UseLiteEmbedder } from '../../../../src/core/embed/use-lite-embedder';
 import { loadEvalTarget, type EvalTarget } from '../../../../src/core/eval/eval-target';
 import { WorkspaceIndex } from '../../../../src/core/index/workspace-index';
@@ -102,5 +103,22 @@ describe('the miss diagnosis through an http retriever serving the local hybrid 
       compared++;
     }
     assert.ok(compared >= 3, `positions compared (${compared})`);
+  });
+
+  it('mines the same hard negatives through the engine as from the local hybrid ranking', async () => {
+    const local = await mineTrainingPairs(index, target.queries, { miner: 'hybrid' });
+    const through = await mineTrainingPairs(index, target.queries, { miner: 'hybrid' }, { retriever: http });
+    assert.ok(local.length >= 6, `train pairs (${local.length})`);
+    assert.deepEqual(through.map((p) => [p.queryId, p.positiveChunkId]), local.map((p) => [p.queryId, p.positiveChunkId]));
+    const hybrid = new LocalRetriever(index, 'hybrid');
+    let compared = 0;
+    for (const [i, p] of local.entries()) {
+      // The engine is read to the window's end: the positive's score (the margin) is known only when it ranks there.
+      const rank = (await hybrid.locate(p.anchor, [p.positiveChunkId])).get(p.positiveChunkId)?.rank;
+      if (rank == null || rank > 30) continue;
+      assert.deepEqual(through[i].negatives, p.negatives, p.queryId);
+      compared += p.negatives.length;
+    }
+    assert.ok(compared >= 3, `negatives compared (${compared})`);
   });
 });
