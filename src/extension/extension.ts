@@ -47,7 +47,7 @@ export function activate(context: vscode.ExtensionContext): RetrievalLensApi {
     indexService,
     evalSet,
     hostInfo,
-    (index, query, k, filter, labeled) => configuredColumns(context, index, query, k, filter, log, labeled),
+    (index, query, k, filter, labeled, recorded) => configuredColumns(context, index, query, k, filter, log, labeled, { root: indexService.root, names: recorded ?? [] }),
     adapters,
     // Runs on a user action, after `services` below is made.
     async (query, queryId) => {
