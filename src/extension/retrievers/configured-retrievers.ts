@@ -194,6 +194,7 @@ async function retrieverColumn(
     const hits = await retriever.search(query, depth, { filter: retriever.capabilities.filters ? filter : undefined });
     col.status = 'ok';
     const placed = placeHits(hits, docs, q.documentId);
+    const uncomputed: string[] = [];
     if (labeled) {
       // The one diagnosis over the hits just fetched, the index's legs as the what-ifs.
       const d = await diagnoseMisses(
@@ -201,7 +202,7 @@ async function retrieverColumn(
         { k, candidates: depth, split: 'eval' },
       );
       col.missed = d.misses.map((m) => ({ docId: m.docId, start: m.start, end: m.end, grade: m.grade, category: m.category, evidence: m.evidence, quote: index.getDocument(m.docId)?.text.slice(m.start, Math.min(m.end, m.start + 300)) ?? '' }));
-      for (const u of d.uncomputed) col.notes.push(`not computable: ${u.category}: ${u.why}`);
+      uncomputed.push(...d.uncomputed.map((u) => `not computable: ${u.category}: ${u.why}`));
     }
     col.hits = placed.slice(0, k).map((p) => ({
       rank: p.hit.rank,
@@ -217,6 +218,7 @@ async function retrieverColumn(
     }));
     const unplaced = col.hits.filter((h) => h.placement === 'unplaced').length;
     if (unplaced) col.notes.push(`${unplaced} of ${col.hits.length} hits map to no workspace document`);
+    col.notes.push(...uncomputed);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     if (retriever.kind === 'recorded' && err instanceof RetrieverError) {
