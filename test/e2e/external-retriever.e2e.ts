@@ -164,7 +164,7 @@ describe('A configured pgvector retriever beside the local ones, in a real VS Co
     await screenshot(page, 'external-retrievers-baseline');
   });
 
-  it('lists the labeled spans the engine missed in its column, each with why (below K, not returned, ...)', async () => {
+  it('lists the labeled spans the engine missed in its column, each with why (the one diagnosis), and reaches one in the editor', async () => {
     // Found independently: an eval query whose labeled span is in none of the database's top 10 rows, and where it is.
     const queries = EvalSetFile.forWorkspace(demoDir).all().filter((q) => q.split === 'eval');
     let pick: { id: string; docId: string; start: number; end: number; dbRank: number } | undefined;

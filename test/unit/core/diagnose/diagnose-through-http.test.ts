@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { diagnoseMisses, type Diagnosis } from '../../../../src/core/diagnose/diagnose-misses';
 import { mineTrainingPairs } from '../../../../src/core/diagnose/training-export';
+import { TransformersCrossEncoder } from '../../../../src/core/embed/transformers-models';
 import { UseLiteEmbedder } from '../../../../src/core/embed/use-lite-embedder';
 import { loadEvalTarget, type EvalTarget } from '../../../../src/core/eval/eval-target';
 import { WorkspaceIndex } from '../../../../src/core/index/workspace-index';
@@ -14,7 +15,7 @@ import type { Retriever } from '../../../../src/core/retrieve/retriever';
 import { environmentSecrets } from '../../../../src/core/retrieve/secret-source';
 import type { MetadataFilter } from '../../../../src/core/retrieve/types';
 import { startJsonServer, type TestServer } from '../../../helpers/protocol-servers';
-import { demoDir } from '../../../helpers/shared';
+import { demoDir, sharedModelDir, skipUnlessShared } from '../../../helpers/shared';
 
 /**
  * A real HTTP search service that answers with the local hybrid retriever's own ranking of the demo index: the
@@ -39,19 +40,22 @@ describe('the miss diagnosis through an http retriever serving the local hybrid 
   let http: Retriever;
   let local: Diagnosis;
   let external: Diagnosis;
+  let embedder: UseLiteEmbedder;
+  let ctx: Parameters<typeof diagnoseMisses>[0];
+  const options = { k: 5, baseline: 'hybrid' as const, candidates: 30, split: 'all' as const };
 
   before(async () => {
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-diag-http-'));
     fs.cpSync(demoDir, root, { recursive: true });
     fs.rmSync(path.join(root, '.retrieval-lens', 'index'), { recursive: true, force: true });
     target = await loadEvalTarget(root);
-    ({ index } = await WorkspaceIndex.build(target.corpus, { chunker: { kind: 'markdown', maxSize: 1500, minSize: 0 }, embedder: await UseLiteEmbedder.load() }));
+    embedder = await UseLiteEmbedder.load();
+    ({ index } = await WorkspaceIndex.build(target.corpus, { chunker: { kind: 'markdown', maxSize: 1500, minSize: 0 }, embedder, embeddingCacheGroup: root }));
     // Stale: a labeled file changes after indexing (the same for both: it is about the workspace).
     fs.appendFileSync(path.join(root, 'docs/guides/batching.md'), '\nBatches are also flushed on shutdown.\n');
     server = await hybridRankingServer(index);
     http = createExternalRetriever('team-search', { retrievers: { 'team-search': { type: 'http', preset: 'plain', url: `${server.url}/search`, body: { query: '${query}', k: '${k}', filter: '${filter}' }, path: 'path', start: 'start', end: 'end' } } }, { secrets: environmentSecrets });
-    const ctx = { index, root, corpusOptions: { exclude: target.settings.exclude }, queries: target.queries, variants: [] };
-    const options = { k: 5, baseline: 'hybrid' as const, candidates: 30, split: 'all' as const };
+    ctx = { index, root, corpusOptions: { exclude: target.settings.exclude }, queries: target.queries, variants: [] };
     local = await diagnoseMisses(ctx, options);
     external = await diagnoseMisses({ ...ctx, retriever: http }, options);
   });
@@ -120,5 +124,27 @@ describe('the miss diagnosis through an http retriever serving the local hybrid 
       compared += p.negatives.length;
     }
     assert.ok(compared >= 3, `negatives compared (${compared})`);
+  });
+
+  const ceDir = sharedModelDir('cross-encoder-shape-random');
+  it('with a reranker configured, reranks the engine\'s own candidates as the local rerank leg does its hybrid base: the same categories, ranking verified alike', { skip: skipUnlessShared('cross-encoder-shape-random', ceDir) }, async () => {
+    const crossEncoder = await TransformersCrossEncoder.load({ model: ceDir as string, batchSize: 8 });
+    try {
+      // The same chunks and vectors (shared by the embedding cache group), now with a cross-encoder: the local
+      // rerank leg reorders the hybrid's top 30, the engine's diagnosis reorders the engine's top 30 by their text.
+      const { index: reranking } = await WorkspaceIndex.build(target.corpus, { chunker: { kind: 'markdown', maxSize: 1500, minSize: 0 }, embedder, crossEncoder, embeddingCacheGroup: root });
+      const c = { ...ctx, index: reranking };
+      const a = await diagnoseMisses(c, options);
+      const b = await diagnoseMisses({ ...c, retriever: http }, options);
+      const key = (m: Diagnosis['misses'][number]) => `${m.queryId}#${m.judgmentIndex}`;
+      const byKey = new Map(b.misses.map((m) => [key(m), m]));
+      assert.deepEqual([...byKey.keys()].sort(), a.misses.map(key).sort());
+      for (const m of a.misses) assert.deepEqual([byKey.get(key(m))?.category, byKey.get(key(m))?.verified], [m.category, m.verified], `${key(m)}: ${m.evidence}`);
+      const ranking = a.misses.filter((m) => m.category === 'ranking');
+      console.log(`with a reranker: ${ranking.length} ranking miss(es), all verified: ${ranking.every((m) => m.verified)}`);
+      assert.ok(ranking.every((m) => m.verified), 'with a reranker, ranking is verified');
+    } finally {
+      await crossEncoder.dispose();
+    }
   });
 });
