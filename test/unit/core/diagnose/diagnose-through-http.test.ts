@@ -18,21 +18,42 @@ import { startJsonServer, type TestServer } from '../../../helpers/protocol-serv
 import { demoDir, sharedModelDir, skipUnlessShared } from '../../../helpers/shared';
 
 /**
- * A real HTTP search service that answers with the local hybrid retriever's own ranking of the demo index: the
- * request is `{query, k, filter}` (the plain preset with `${filter}`), the answer `{results: [{id, score, path,
- * start, end, text}]}` — what a team's own search service returns.
+ * A real HTTP search service that answers with one of the local index's own rankings (its hybrid, its dense leg) of
+ * the demo: the request is `{query, k, filter}` (the plain preset with `${filter}`), the answer `{results: [{id,
+ * score, path, start, end, text}]}` — what a team's own search service returns.
  */
-async function hybridRankingServer(index: WorkspaceIndex): Promise<TestServer> {
-  const hybrid = new LocalRetriever(index, 'hybrid');
+async function localRankingServer(index: WorkspaceIndex, leg: 'hybrid' | 'dense'): Promise<TestServer> {
+  const local = new LocalRetriever(index, leg);
   return startJsonServer(async (req) => {
     if (req.method !== 'POST' || req.url !== '/search') return { status: 404, body: { error: `no route ${req.method} ${req.url}` } };
     const { query, k, filter } = JSON.parse(req.body) as { query: string; k: number; filter: MetadataFilter | null };
-    const hits = await hybrid.search(query, k, { filter: filter ?? undefined, explain: false });
+    const hits = await local.search(query, k, { filter: filter ?? undefined, explain: false });
     return { body: { results: hits.map((h) => ({ id: h.id, score: h.score, path: h.path, start: h.start, end: h.end, text: h.text })) } };
   });
 }
 
-describe('the miss diagnosis through an http retriever serving the local hybrid ranking', () => {
+/** The engine of the tests below: the plain preset with the filter in its request, offsets and path in its answer. */
+function httpRetriever(name: string, url: string): Retriever {
+  return createExternalRetriever(name, { retrievers: { [name]: { type: 'http', preset: 'plain', url, body: { query: '${query}', k: '${k}', filter: '${filter}' }, path: 'path', start: 'start', end: 'end' } } }, { secrets: environmentSecrets });
+}
+
+/** Every miss of the engine's diagnosis has the local one's category (and verification), except categories not computable for it. */
+function assertSameCategories(local: Diagnosis, external: Diagnosis): void {
+  const uncomputed = new Set(external.uncomputed.map((u) => u.category));
+  const key = (m: Diagnosis['misses'][number]) => `${m.queryId}#${m.judgmentIndex}`;
+  const engineMisses = new Map(external.misses.map((m) => [key(m), m]));
+  assert.deepEqual([external.found, external.judged], [local.found, local.judged], 'the same targets found and judged');
+  assert.deepEqual([...engineMisses.keys()].sort(), local.misses.map(key).sort(), 'the same targets missed');
+  for (const m of local.misses) {
+    const e = engineMisses.get(key(m))!;
+    if (uncomputed.has(m.category)) continue;
+    assert.equal(e.category, m.category, `${key(m)} "${m.queryText}": ${m.evidence} / ${e.evidence}`);
+    assert.equal(e.verified, m.verified, key(m));
+    assert.deepEqual(e.positions, m.positions, `${key(m)}: the local legs are the same what-ifs`);
+  }
+}
+
+describe('the miss diagnosis through an http retriever serving the local index\'s own rankings', () => {
   let root: string;
   let target: EvalTarget;
   let index: WorkspaceIndex;
@@ -53,8 +74,8 @@ describe('the miss diagnosis through an http retriever serving the local hybrid 
     ({ index } = await WorkspaceIndex.build(target.corpus, { chunker: { kind: 'markdown', maxSize: 1500, minSize: 0 }, embedder, embeddingCacheGroup: root }));
     // Stale: a labeled file changes after indexing (the same for both: it is about the workspace).
     fs.appendFileSync(path.join(root, 'docs/guides/batching.md'), '\nBatches are also flushed on shutdown.\n');
-    server = await hybridRankingServer(index);
-    http = createExternalRetriever('team-search', { retrievers: { 'team-search': { type: 'http', preset: 'plain', url: `${server.url}/search`, body: { query: '${query}', k: '${k}', filter: '${filter}' }, path: 'path', start: 'start', end: 'end' } } }, { secrets: environmentSecrets });
+    server = await localRankingServer(index, 'hybrid');
+    http = httpRetriever('team-search', `${server.url}/search`);
     ctx = { index, root, corpusOptions: { exclude: target.settings.exclude }, queries: target.queries, variants: [] };
     local = await diagnoseMisses(ctx, options);
     external = await diagnoseMisses({ ...ctx, retriever: http }, options);
@@ -80,17 +101,22 @@ describe('the miss diagnosis through an http retriever serving the local hybrid 
     console.log(`local hybrid misses at k = 5: ${[...categories].map((c) => `${c} ${local.misses.filter((m) => m.category === c).length}`).join(', ')}`);
     assert.deepEqual(local.uncomputed, []);
     assert.deepEqual(external.uncomputed.map((u) => u.category), ['chunking']);
-    const uncomputed = new Set(external.uncomputed.map((u) => u.category));
-    const key = (m: Diagnosis['misses'][number]) => `${m.queryId}#${m.judgmentIndex}`;
-    const engineMisses = new Map(external.misses.map((m) => [key(m), m]));
-    assert.deepEqual([external.found, external.judged], [local.found, local.judged], 'the same targets found and judged');
-    assert.deepEqual([...engineMisses.keys()].sort(), local.misses.map(key).sort(), 'the same targets missed');
-    for (const m of local.misses) {
-      const e = engineMisses.get(key(m))!;
-      if (uncomputed.has(m.category)) continue;
-      assert.equal(e.category, m.category, `${key(m)} "${m.queryText}": ${m.evidence} / ${e.evidence}`);
-      assert.equal(e.verified, m.verified, key(m));
-      assert.deepEqual(e.positions, m.positions, `${key(m)}: the local legs are the same what-ifs`);
+    assertSameCategories(local, external);
+  });
+
+  it('the same through a service serving the dense ranking, against the local dense diagnosis (keyword, hybrid and fusion what-ifs)', async () => {
+    const denseServer = await localRankingServer(index, 'dense');
+    try {
+      const dense = httpRetriever('team-dense', `${denseServer.url}/search`);
+      const o = { ...options, baseline: 'dense' as const };
+      const a = await diagnoseMisses(ctx, o);
+      const b = await diagnoseMisses({ ...ctx, retriever: dense }, o);
+      const categories = [...new Set(a.misses.map((m) => m.category))];
+      console.log(`local dense misses at k = 5: ${categories.map((c) => `${c} ${a.misses.filter((m) => m.category === c).length}`).join(', ')}`);
+      assert.ok(categories.some((c) => c === 'exact-match' || c === 'lexical' || c === 'fusion'), `a what-if of the local legs decides some miss (${categories.join(', ')})`);
+      assertSameCategories(a, b);
+    } finally {
+      await denseServer.close();
     }
   });
 
