@@ -91,8 +91,10 @@ export interface ExternalReadinessLine {
   pValue: number;
   queries: number;
   failedQueries: number;
-  /** Missed labeled spans per category (external-misses.ts). */
+  /** Missed labeled targets per category (the one diagnosis, diagnose-misses.ts). */
   misses: Record<string, number>;
+  /** Categories that cannot be told for this retriever, each `category: why`. */
+  uncomputed?: string[];
 }
 
 /**
@@ -302,6 +304,8 @@ export function renderReadinessMarkdown(r: ReadinessReport): string {
       const misses = Object.entries(e.misses).filter(([, n]) => n).map(([c, n]) => `${c} ${n}`).join(', ') || 'none';
       lines.push(`| ${mdCell(e.name)} | ${mdCell(e.destination)} | ${e.ndcg_cut_10.toFixed(3)} | ${e.recall_k.toFixed(3)} | ${e.gain >= 0 ? '+' : ''}${e.gain.toFixed(3)} | ${e.pValue.toFixed(3)} | ${mdCell(misses)}${e.failedQueries ? `; ${e.failedQueries} queries failed` : ''} |`);
     }
+    const uncomputed = r.external.filter((e) => e.uncomputed?.length);
+    if (uncomputed.length) lines.push('', ...uncomputed.flatMap((e) => (e.uncomputed ?? []).map((u) => `- ${mdCell(e.name)}: not computable: ${mdCell(u)}`)));
   }
   if (r.externalNotScored?.length) {
     lines.push('', r.external?.length ? 'Not scored:' : '## Configured retrievers (not scored)', '');
