@@ -16,6 +16,7 @@ import { firstRun } from './indexing/first-run';
 import { IndexService } from './indexing/index-service';
 import { InspectorController } from './webviews/inspector/inspector-host';
 import { InspectorPanel } from './webviews/inspector/inspector-panel';
+import { guideHandlers } from './webviews/inspector/inspector-guide';
 import { JudgingQueue } from './eval-set/judging-queue';
 import { MissedSpanActions } from './webviews/neighbourhood/neighbourhood-actions';
 import type { Services } from './services';
@@ -59,7 +60,7 @@ export function activate(context: vscode.ExtensionContext): RetrievalLensApi {
   const tree = new EvalSetTree(evalSet, indexService, judgingQueue);
   const treeView = vscode.window.createTreeView('retrievalLens.evalSet', { treeDataProvider: tree, showCollapseAll: true });
   const judging = new JudgingFlow(judgingQueue, treeView as vscode.TreeView<unknown>, (item) => tree.poolItemNode(item), { evalSet, indexService, log });
-  const handlers = inspector.handlers();
+  const handlers = { ...inspector.handlers(), ...guideHandlers(evalSet, context.workspaceState) };
   const openInspector = () => InspectorPanel.show(context.extensionUri, handlers, log);
   const services: Services = { context, log, root, storageDir, indexService, evalSet, adapters, inspector, annotations, judging, openInspector };
 
