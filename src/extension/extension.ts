@@ -13,6 +13,7 @@ import { configuredColumns, configuredRankings } from './retrievers/configured-r
 import { EvalSetService } from './eval-set/eval-set-service';
 import { EvalSetTree } from './eval-set/eval-set-tree';
 import { firstRun } from './indexing/first-run';
+import { trackWalkthrough } from './indexing/walkthrough-progress';
 import { IndexService } from './indexing/index-service';
 import { InspectorController } from './webviews/inspector/inspector-host';
 import { InspectorPanel } from './webviews/inspector/inspector-panel';
@@ -74,10 +75,12 @@ export function activate(context: vscode.ExtensionContext): RetrievalLensApi {
     const status = inspector.adapterStatus();
     InspectorPanel.current?.messenger.notify('adapterStatus', status);
   });
+  const walkthrough = trackWalkthrough({ onIndex: indexService.onDidChange, onSearch: inspector.onDidSearch, onEvalSet: evalSet.onDidChange, judgments: () => evalSet.queries().reduce((n, q) => n + q.judgments.length, 0) });
   evalSet.onDidChange(() => InspectorPanel.current?.messenger.notify('evalQueries', { queries: evalSet.queries().map((q) => ({ id: q.id, text: q.text, split: q.split })) }));
 
   context.subscriptions.push(
     log,
+    walkthrough,
     indexService,
     adapters,
     evalSet,
