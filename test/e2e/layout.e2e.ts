@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Frame, Page } from 'playwright-core';
-import { findWebview, openWorkbench, runCommand, screenshot, type Workbench } from './harness';
+import { findWebview, openWorkbench, runCommand, screenshot, screenshotDir, type Workbench } from './harness';
 
 /**
  * What a newcomer sees at two sizes: a 1280 × 800 window, and the views in a pane about 500 px wide. Every result
@@ -61,6 +61,12 @@ async function view(page: Page, title: string, selector: string, timeout = 60_00
   return findWebview(page, selector, timeout);
 }
 
+async function openWalkthrough(page: Page): Promise<void> {
+  await runCommand(page, 'Welcome: Open Walkthrough...');
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Debug retrieval with Retrieval Lens' }).first().click();
+  await page.locator('.gettingStartedContainer', { hasText: 'Debug retrieval with Retrieval Lens' }).first().waitFor({ timeout: 30_000 });
+}
+
 describe('layout: every view fits 1280 × 800 and a 500 px pane; the miss comes first', () => {
   let wb: Workbench;
   let page: Page;
@@ -72,6 +78,9 @@ describe('layout: every view fits 1280 × 800 and a 500 px pane; the miss comes 
   after(async () => wb?.close());
 
   it('the empty inspector offers one labeled query per failure kind, and the index builds', async () => {
+    // As on a first run, the walkthrough is open (its steps tick as they are done: the last test checks them); the
+    // inspector opens as a tab of its group, not as a narrow split beside it.
+    await openWalkthrough(page);
     await runCommand(page, 'Retrieval Lens: Open Query Inspector');
     const f = await findWebview(page, '#build-index');
     await f.locator('.examples a.example').first().waitFor({ timeout: 30_000 });
@@ -102,6 +111,7 @@ describe('layout: every view fits 1280 × 800 and a 500 px pane; the miss comes 
     const above = await f.evaluate("document.querySelector('.miss-summary').getBoundingClientRect().bottom <= document.querySelector('.columns').getBoundingClientRect().top");
     assert.ok(above, 'the miss line sits above the result cards');
     await assertFits(page, f, 'the inspector with results', 'layout-inspector-1280');
+    fs.copyFileSync(path.join(screenshotDir, 'layout-inspector-1280.png'), path.join(__dirname, '..', '..', 'docs', 'images', 'inspector-miss-first.png'));
   });
 
   it('the baseline opens as a tab of the same group, with metric names as people say them', async () => {
@@ -180,5 +190,27 @@ describe('layout: every view fits 1280 × 800 and a 500 px pane; the miss comes 
       .map((r) => r.textContent)`);
     assert.deepEqual(cut, [], 'every info row\'s label fits the side bar');
     await screenshot(page, 'layout-judging-1280');
+  });
+
+  it('the inspector shows what it showed after it is closed and opened again', async () => {
+    const tab = page.locator('.tab', { hasText: 'Query Inspector' }).first();
+    await tab.click();
+    await tab.hover();
+    await tab.locator('.tab-actions .action-label').click();
+    await tab.waitFor({ state: 'detached', timeout: 10_000 });
+    await runCommand(page, 'Retrieval Lens: Open Query Inspector');
+    const f = await findWebview(page, '.miss-summary', 60_000);
+    assert.equal(await f.locator('#query').evaluate((e) => (e as unknown as { value: string }).value), 'what backoff do the SDKs use when retrying');
+    assert.ok(await f.locator('.column[data-retriever="hybrid"] .hit').count(), 'the results are back');
+  });
+
+  it('the walkthrough has ticked the steps done here: indexed, first query, first label, baseline', async () => {
+    await openWalkthrough(page);
+    await page.waitForTimeout(1_000);
+    const steps = page.locator('.getting-started-step');
+    await steps.first().waitFor({ timeout: 30_000 });
+    const done = await steps.evaluateAll((els) => els.filter((e) => e.classList.contains('complete') || !!e.querySelector('.codicon-getting-started-step-checked, .complete')).map((e) => (e.querySelector('.step-title')?.textContent ?? e.textContent ?? '').trim()));
+    await screenshot(page, 'layout-walkthrough-ticked');
+    for (const title of ['Index the workspace', 'Run a query', 'Label while you read', 'Measure and decide']) assert.ok(done.some((d) => d.startsWith(title)), `"${title}" is ticked (ticked: ${done.join(' | ')})`);
   });
 });

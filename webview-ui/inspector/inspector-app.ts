@@ -79,11 +79,16 @@ export class InspectorApp {
     this.draw();
   }
 
-  private save(): void {
+  /**
+   * Saves the state in the webview (kept while the panel lives) and gives the host a copy for a reopened panel: at
+   * once after a search (another view may hide this one, ending its script, right after), else when typing pauses.
+   */
+  private save(now = false): void {
     persisted.save({ ...this.s, lastView: this.view });
-    // The host keeps a copy for a reopened panel; sent when typing pauses, not on every key.
     clearTimeout(this.keepTimer);
-    this.keepTimer = setTimeout(() => void messenger.request('keepState', { state: { ...this.s, lastView: this.view } }).catch(() => undefined), 500);
+    const keep = () => void messenger.request('keepState', { state: { ...this.s, lastView: this.view } }).catch(() => undefined);
+    if (now) keep();
+    else this.keepTimer = setTimeout(keep, 500);
   }
 
   /** The form as the host would get it; fields whose browser input cannot be parsed are read from the live DOM. */
@@ -124,7 +129,7 @@ export class InspectorApp {
       this.error = e instanceof Error ? e.message : String(e);
     }
     this.busy = false;
-    this.save();
+    this.save(true);
     this.draw();
   }
 
@@ -362,7 +367,7 @@ export class InspectorApp {
         @click=${reveal} @keydown=${(e: KeyboardEvent) => { if (e.key === 'Enter') reveal(); }}>
       <div class="hit-head">
         <span class="rank">#${h.rank}</span>
-        <span class="doc" title=${docId ?? h.path ?? h.id}>${docId ?? `(unplaced) ${h.path ?? h.id}`}</span>
+        <span class="doc">${pathLabel(docId ?? `(unplaced) ${h.path ?? h.id}`)}</span>
         <span class="score">${h.score.toFixed(4)}</span>
         <vscode-badge class="placement">${h.placement}</vscode-badge>
         ${h.label !== undefined ? html`<vscode-badge class="label-badge">${h.label > 0 ? `relevant ${h.label}` : 'irrelevant'}</vscode-badge>` : nothing}
