@@ -95,7 +95,7 @@ export class EvalSetTree implements vscode.TreeDataProvider<Node>, vscode.Dispos
       const item = new vscode.TreeItem(n.query.text, vscode.TreeItemCollapsibleState.Collapsed);
       item.id = `q:${n.query.id}`;
       const stale = n.query.judgments.filter((j) => this.isStale(j)).length;
-      item.description = `${n.query.id} · ${n.query.split} · ${n.query.judgments.length} judgment(s)${stale ? ` · ${stale} stale` : ''}`;
+      item.description = `${n.query.id} · ${n.query.split} · ${plural(n.query.judgments.length, 'judgment')}${stale ? ` · ${stale} stale` : ''}`;
       item.contextValue = 'query';
       item.iconPath = new vscode.ThemeIcon(n.query.split === 'eval' ? 'beaker' : 'mortar-board');
       item.command = { command: 'retrievalLens.inspectQuery', title: 'Inspect', arguments: [n.query.id] };
