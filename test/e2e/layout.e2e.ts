@@ -198,7 +198,18 @@ describe('layout: every view fits 1280 × 800 and a 500 px pane; the miss comes 
     await tab.hover();
     await tab.locator('.tab-actions .action-label').click();
     await tab.waitFor({ state: 'detached', timeout: 10_000 });
-    await runCommand(page, 'Retrieval Lens: Open Query Inspector');
+    // The tab that becomes active loads its webview, which can take the focus and close a palette opened just then:
+    // let it settle, and open the palette again if it closed.
+    await page.waitForTimeout(2_000);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await runCommand(page, 'Retrieval Lens: Open Query Inspector');
+        await page.locator('.tab', { hasText: 'Query Inspector' }).first().waitFor({ timeout: 10_000 });
+        break;
+      } catch (e) {
+        if (attempt === 3) throw e;
+      }
+    }
     const f = await findWebview(page, '.miss-summary', 60_000);
     assert.equal(await f.locator('#query').evaluate((e) => (e as unknown as { value: string }).value), 'what backoff do the SDKs use when retrying');
     assert.ok(await f.locator('.column[data-retriever="hybrid"] .hit').count(), 'the results are back');
