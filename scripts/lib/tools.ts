@@ -11,11 +11,30 @@ import * as path from 'node:path';
 export const repoRoot = path.resolve(__dirname, '..', '..');
 export const toolsDir = path.join(repoRoot, '.tools');
 export const CODE_SERVER_VERSION = '4.100.3';
-const APT_PACKAGES: Array<{ pkg: string; probe: () => boolean }> = [
-  { pkg: 'chromium', probe: () => fs.existsSync('/usr/bin/chromium') },
-  { pkg: 'ripgrep', probe: () => fs.existsSync('/usr/bin/rg') },
-  { pkg: 'libkrb5-dev', probe: () => fs.existsSync('/usr/include/krb5.h') || fs.existsSync('/usr/include/krb5/krb5.h') },
+const APT_PACKAGES: Array<{ pkg: string; why: string; probe: () => boolean }> = [
+  { pkg: 'chromium', why: 'the browser the UI tests drive', probe: () => fs.existsSync('/usr/bin/chromium') },
+  { pkg: 'ripgrep', why: "code-server's search (seeds @vscode/ripgrep, which would download rg)", probe: () => fs.existsSync('/usr/bin/rg') },
+  { pkg: 'libkrb5-dev', why: "headers for code-server's kerberos module, which builds from source", probe: () => fs.existsSync('/usr/include/krb5.h') || fs.existsSync('/usr/include/krb5/krb5.h') },
 ];
+
+/**
+ * Where install output goes: the terminal (the default, as tests run it), or a log file, with one line per step on
+ * the terminal (`npm start`).
+ */
+export interface ToolOutput {
+  /** Append apt's and npm's output here instead of the terminal. */
+  logFile?: string;
+  /** One line per step. */
+  step?: (line: string) => void;
+}
+
+/** The stdio of an install command: inherited, or appended to the log file. */
+function installStdio(out: ToolOutput): { stdio: Array<'ignore' | 'inherit' | number>; close: () => void } {
+  if (!out.logFile) return { stdio: ['ignore', 'inherit', 'inherit'], close: () => undefined };
+  fs.mkdirSync(path.dirname(out.logFile), { recursive: true });
+  const fd = fs.openSync(out.logFile, 'a');
+  return { stdio: ['ignore', fd, fd], close: () => fs.closeSync(fd) };
+}
 
 export const codeServerBin = path.join(toolsDir, 'node_modules', '.bin', 'code-server');
 
@@ -23,8 +42,14 @@ function log(msg: string): void {
   process.stderr.write(`[tools] ${msg}\n`);
 }
 
-export function ensureSystemPackages(): void {
-  const missing = APT_PACKAGES.filter((p) => !p.probe()).map((p) => p.pkg);
+/**
+ * Installs the Debian packages that are missing, and only those: --no-upgrade, so no package already installed is
+ * upgraded on the way (apt-get install would otherwise upgrade an installed package named on its command line, and
+ * --no-install-recommends keeps it to what they need).
+ */
+export function ensureSystemPackages(out: ToolOutput = {}): void {
+  const wanted = APT_PACKAGES.filter((p) => !p.probe());
+  const missing = wanted.map((p) => p.pkg);
   if (!missing.length) return;
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!isRoot) {
@@ -32,10 +57,18 @@ export function ensureSystemPackages(): void {
       `Missing Debian packages: ${missing.join(' ')}. Install them and run again:\n  sudo apt-get update && sudo apt-get install -y ${missing.join(' ')}`,
     );
   }
-  log(`installing Debian packages: ${missing.join(' ')} (apt-get update first)`);
+  const say = out.step ?? log;
+  say(`installing Debian packages (nothing installed is upgraded): ${wanted.map((p) => `${p.pkg} (${p.why})`).join('; ')}`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  execFileSync('apt-get', ['update'], { stdio: 'inherit', env });
-  execFileSync('apt-get', ['install', '-y', '--no-install-recommends', ...missing], { stdio: 'inherit', env });
+  const io = installStdio(out);
+  try {
+    execFileSync('apt-get', ['update'], { stdio: io.stdio, env });
+    execFileSync('apt-get', ['install', '-y', '--no-install-recommends', '--no-upgrade', ...missing], { stdio: io.stdio, env });
+  } catch (e) {
+    throw new Error(`apt-get install ${missing.join(' ')} failed${out.logFile ? ` (see ${out.logFile})` : ''}: ${e instanceof Error ? e.message : String(e)}`);
+  } finally {
+    io.close();
+  }
 }
 
 function installedVersion(pkg: string): string | undefined {
@@ -46,12 +79,12 @@ function installedVersion(pkg: string): string | undefined {
   }
 }
 
-export function ensureTools(): void {
-  ensureSystemPackages();
+export function ensureTools(out: ToolOutput = {}): void {
+  ensureSystemPackages(out);
   if (installedVersion('code-server') === CODE_SERVER_VERSION && fs.existsSync(codeServerBin)) {
     return;
   }
-  log(`installing code-server ${CODE_SERVER_VERSION} into .tools/ (about a minute, once)`);
+  (out.step ?? log)(`installing code-server ${CODE_SERVER_VERSION} into .tools/ (about a minute, once)`);
   const tmp = path.join(toolsDir, 'tmp');
   fs.mkdirSync(tmp, { recursive: true });
   // Its own package.json (not the extension's). npm 11 blocks dependency install scripts unless allowed:
@@ -75,8 +108,10 @@ export function ensureTools(): void {
   const rgTar = path.join(rgCache, 'ripgrep-v13.0.0-10-x86_64-unknown-linux-musl.tar.gz');
   if (!fs.existsSync(rgTar)) execFileSync('tar', ['czf', rgTar, '-C', '/usr/bin', 'rg']);
   const env = { ...process.env, TMPDIR: tmp, npm_config_yes: 'true', npm_config_update_notifier: 'false' };
-  const r = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--unsafe-perm'], { cwd: toolsDir, stdio: 'inherit', env });
-  if (r.status !== 0) throw new Error(`npm install in .tools failed with exit code ${r.status}`);
+  const io = installStdio(out);
+  const r = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--unsafe-perm'], { cwd: toolsDir, stdio: io.stdio, env });
+  io.close();
+  if (r.status !== 0) throw new Error(`npm install in .tools failed with exit code ${r.status}${out.logFile ? ` (see ${out.logFile})` : ''}`);
   if (installedVersion('code-server') !== CODE_SERVER_VERSION) throw new Error('code-server did not install into .tools/');
 }
 

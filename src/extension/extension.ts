@@ -13,9 +13,11 @@ import { configuredColumns, configuredPoolRetrievers } from './retrievers/config
 import { EvalSetService } from './eval-set/eval-set-service';
 import { EvalSetTree } from './eval-set/eval-set-tree';
 import { firstRun } from './indexing/first-run';
+import { trackWalkthrough } from './indexing/walkthrough-progress';
 import { IndexService } from './indexing/index-service';
 import { InspectorController } from './webviews/inspector/inspector-host';
 import { InspectorPanel } from './webviews/inspector/inspector-panel';
+import { guideHandlers } from './webviews/inspector/inspector-guide';
 import { JudgingQueue } from './eval-set/judging-queue';
 import { MissedSpanActions } from './webviews/neighbourhood/neighbourhood-actions';
 import type { Services } from './services';
@@ -59,7 +61,7 @@ export function activate(context: vscode.ExtensionContext): RetrievalLensApi {
   const tree = new EvalSetTree(evalSet, indexService, judgingQueue);
   const treeView = vscode.window.createTreeView('retrievalLens.evalSet', { treeDataProvider: tree, showCollapseAll: true });
   const judging = new JudgingFlow(judgingQueue, treeView as vscode.TreeView<unknown>, (item) => tree.poolItemNode(item), { evalSet, indexService, log });
-  const handlers = inspector.handlers();
+  const handlers = { ...inspector.handlers(), ...guideHandlers(evalSet, context.workspaceState) };
   const openInspector = () => InspectorPanel.show(context.extensionUri, handlers, log);
   const services: Services = { context, log, root, storageDir, indexService, evalSet, adapters, inspector, annotations, judging, openInspector };
 
@@ -73,10 +75,12 @@ export function activate(context: vscode.ExtensionContext): RetrievalLensApi {
     const status = inspector.adapterStatus();
     InspectorPanel.current?.messenger.notify('adapterStatus', status);
   });
+  const walkthrough = trackWalkthrough({ onIndex: indexService.onDidChange, onSearch: inspector.onDidSearch, onEvalSet: evalSet.onDidChange, judgments: () => evalSet.queries().reduce((n, q) => n + q.judgments.length, 0) });
   evalSet.onDidChange(() => InspectorPanel.current?.messenger.notify('evalQueries', { queries: evalSet.queries().map((q) => ({ id: q.id, text: q.text, split: q.split })) }));
 
   context.subscriptions.push(
     log,
+    walkthrough,
     indexService,
     adapters,
     evalSet,

@@ -228,9 +228,29 @@ export const INSPECTOR_ACTION_CHECKS: { [M in keyof InspectorActionsToHost]: Che
   neighbourhood: (p) => (!isStr(p.query) || !(p.query as string).trim() ? 'query must be a non-empty string' : !optStr(p.queryId, 200) ? 'queryId must be a string' : undefined),
 };
 
+/** An eval query the empty inspector offers to try, with the failure kind its labels were written to show. */
+export interface ExampleQuery {
+  id: string;
+  text: string;
+  kind: string;
+}
+
+/** Inspector → host requests that guide a newcomer (src/extension/webviews/inspector/inspector-guide.ts). */
+export interface InspectorGuideToHost {
+  /** Up to three eval queries to try (one per failure kind), and the state the host kept from the last panel. */
+  guide: [Record<string, never>, { examples: ExampleQuery[]; state?: unknown }];
+  /** The app's state, kept by the host so a closed and reopened inspector shows what it showed (webview state ends with the panel). */
+  keepState: [{ state: unknown }, void];
+}
+
+export const INSPECTOR_GUIDE_CHECKS: { [M in keyof InspectorGuideToHost]: Check } = {
+  guide: () => undefined,
+  keepState: (p) => (typeof p.state !== 'object' || p.state === null || Array.isArray(p.state) ? 'state must be an object' : undefined),
+};
+
 /** Everything the Query Inspector webview may send, and the checks it is held to. */
-export type InspectorToHost = WebviewToHost & InspectorActionsToHost;
-export const INSPECTOR_TO_HOST_CHECKS: { [M in keyof InspectorToHost]: Check } = { ...WEBVIEW_TO_HOST_CHECKS, ...INSPECTOR_ACTION_CHECKS };
+export type InspectorToHost = WebviewToHost & InspectorActionsToHost & InspectorGuideToHost;
+export const INSPECTOR_TO_HOST_CHECKS: { [M in keyof InspectorToHost]: Check } = { ...WEBVIEW_TO_HOST_CHECKS, ...INSPECTOR_ACTION_CHECKS, ...INSPECTOR_GUIDE_CHECKS };
 
 /** Host → webview. */
 export interface HostToWebview {

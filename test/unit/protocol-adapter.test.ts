@@ -9,7 +9,7 @@ const search = { query: 'q', k: 10, retrievers: ['dense'] };
 
 describe('adapter and neighbourhood messages are validated against the protocol types', () => {
   it('the inspector is held to every base check plus its actions', () => {
-    assert.deepEqual(Object.keys(INSPECTOR_TO_HOST_CHECKS).sort(), [...Object.keys(WEBVIEW_TO_HOST_CHECKS), 'neighbourhood'].sort());
+    assert.deepEqual(Object.keys(INSPECTOR_TO_HOST_CHECKS).sort(), [...Object.keys(WEBVIEW_TO_HOST_CHECKS), 'neighbourhood', 'guide', 'keepState'].sort());
     assert.deepEqual(Object.keys(NEIGHBOURHOOD_TO_HOST_CHECKS).sort(), ['ready', 'reveal']);
   });
 

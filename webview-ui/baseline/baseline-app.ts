@@ -2,10 +2,17 @@ import { html, nothing, svg, type TemplateResult } from 'lit';
 import type { BaselineMetricChart, BaselineSweepChart, BaselineView, BaselineWinLoss, HostToBaseline, BaselineToHost } from '../../src/protocol/baseline';
 import { appMessenger } from '../shared/vscode-api';
 import { ViewApp } from '../shared/view-app';
+import { comparison, metricWords } from '../../src/protocol/words';
 
 const messenger = appMessenger<HostToBaseline, BaselineToHost>();
 const BAR_X = 120;
-const BAR_W = 520;
+/** The widest a bar gets; narrower when the pane is (the chart never runs past the pane's edge). */
+const BAR_W_MAX = 520;
+/** Room right of a full bar for its value, e.g. "0.833". */
+const VALUE_ROOM = 50;
+/** The category chart's widest bar (CATEGORY_WIDTH of the view model): bars scale down with the pane. */
+const CATEGORY_MAX = 400;
+const CATEGORY_X = 120;
 
 /**
  * The baseline results, drawn from the view model the host built (src/extension/webviews/baseline/baseline-model.ts).
@@ -14,6 +21,20 @@ const BAR_W = 520;
 export class BaselineApp extends ViewApp<BaselineView> {
   constructor(root: HTMLElement) {
     super(root, { onShow: (f) => messenger.on('show', f), ready: () => messenger.request('ready', {}) });
+    // The bar charts are drawn for the pane's width: redraw when it changes.
+    let last = 0;
+    new ResizeObserver(() => {
+      const w = this.width();
+      if (w !== last && this.view) this.draw();
+      last = w;
+    }).observe(root);
+  }
+
+  /** The width the charts may take: the app's content box. */
+  private width(): number {
+    const el = this.root.querySelector('.baseline') ?? this.root;
+    const cs = getComputedStyle(el);
+    return Math.max(200, el.clientWidth - parseFloat(cs.paddingLeft || '0') - parseFloat(cs.paddingRight || '0'));
   }
 
 
@@ -33,10 +54,11 @@ export class BaselineApp extends ViewApp<BaselineView> {
       <h2>Per query</h2>
       <section id="per-query">${v.comparisons.length
         ? v.comparisons.map((c) => html`<h3 data-run=${c.run}>${c.run} vs ${c.base}</h3><p>${c.summary}</p>
-            <ul class="wl">${c.items.map((w) => this.winLoss(w))}</ul>`)
+            <p class="muted">Per query, nDCG@10 of ${c.base} → ${c.run}; ▲ ${c.run} better, ▼ worse.</p>
+            <ul class="wl">${c.items.map((w) => this.winLoss(w, c.base, c.run))}</ul>`)
         : html`<p class="muted">Run two or more retrievers to compare them.</p>`}</section>
       <h2>${v.missesTitle}</h2>
-      <svg id="categories" role="img" aria-label="failure categories" width="600" height=${v.categories.length * 18 + 4}>${v.categories.map((c, i) => svg`<g transform="translate(0, ${i * 18})" data-category=${c.name}><text x="0" y="12" class="lbl">${c.name}</text><rect x="120" y="2" width=${c.width} height="12" fill="var(--vscode-charts-red)"></rect><text x=${126 + c.width} y="12" class="val">${c.count}</text></g>`)}</svg>
+      ${this.categoryChart(v)}
       <ul id="category-fixes" class="muted">${v.categories.filter((c) => c.count).map((c) => html`<li data-category=${c.name}><strong>${c.name}</strong> (${c.count}): ${c.fix}</li>`)}</ul>
       <p class="muted">Run “Retrieval Lens: Show Fine-Tune Readiness Report” for what-if re-chunking and model comparisons.</p>
     </div>`;
@@ -51,13 +73,21 @@ export class BaselineApp extends ViewApp<BaselineView> {
     });
   }
 
+  private categoryChart(v: BaselineView): TemplateResult {
+    const scale = Math.min(1, (this.width() - CATEGORY_X - 40) / CATEGORY_MAX);
+    const width = Math.ceil(CATEGORY_X + CATEGORY_MAX * scale + 40);
+    return html`<svg id="categories" role="img" aria-label="failure categories" width=${width} height=${v.categories.length * 18 + 4}>${v.categories.map((c, i) => svg`<g transform="translate(0, ${i * 18})" data-category=${c.name}><text x="0" y="12" class="lbl">${c.name}</text><rect x=${CATEGORY_X} y="2" width=${c.width * scale} height="12" fill="var(--vscode-charts-red)"></rect><text x=${CATEGORY_X + 6 + c.width * scale} y="12" class="val">${c.count}</text></g>`)}</svg>`;
+  }
+
   private bars(charts: BaselineMetricChart[]): TemplateResult[] {
-    return charts.map((m) => html`<h3>${m.measure}</h3><svg role="img" aria-label="${m.measure} per retriever" width=${BAR_W + BAR_X + 70} height=${m.bars.length * 18 + 4}>${m.bars.map((b, i) =>
+    const BAR_W = Math.max(60, Math.min(BAR_W_MAX, this.width() - BAR_X - VALUE_ROOM));
+    return charts.map((m) => html`<h3 title=${`${metricWords(m.measure).explain} (trec_eval: ${m.measure})`} data-measure=${m.measure}><span class="explained">${metricWords(m.measure).name}</span></h3><svg role="img" aria-label="${metricWords(m.measure).name} per retriever" width=${BAR_W + BAR_X + VALUE_ROOM} height=${m.bars.length * 18 + 4}>${m.bars.map((b, i) =>
       svg`<g transform="translate(0, ${i * 18})" data-run=${b.run}><text x="0" y="12" class="lbl">${b.run}</text><rect x=${BAR_X} y="2" width=${Math.max(1, b.value * BAR_W)} height="12" fill=${b.color} fill-opacity=${b.adapted ? '0.65' : '1'} stroke=${b.adapted ? 'var(--vscode-charts-purple)' : 'none'}></rect><text x=${BAR_X + 6 + b.value * BAR_W} y="12" class="val">${b.value.toFixed(3)}</text></g>`)}</svg>`);
   }
 
-  private winLoss(w: BaselineWinLoss): TemplateResult {
-    return html`<li class=${w.kind}>${w.kind === 'win' ? '▲' : '▼'} <a href="#" @click=${(e: Event) => this.send(e, () => messenger.request('inspectQuery', { queryId: w.queryId }))}>${w.queryId}</a>${w.queryText ? html` <span class="qtext">${w.queryText}</span>` : nothing} ${w.from} → ${w.to}</li>`;
+  /** A query's win or loss, with both retrievers named: "dense 0.00 → keyword 1.00" (nDCG@10). */
+  private winLoss(w: BaselineWinLoss, base: string, run: string): TemplateResult {
+    return html`<li class=${w.kind}>${w.kind === 'win' ? '▲' : '▼'} <a href="#" @click=${(e: Event) => this.send(e, () => messenger.request('inspectQuery', { queryId: w.queryId }))}>${w.queryId}</a>${w.queryText ? html` <span class="qtext">${w.queryText}</span>` : nothing} <span class="change">${comparison(base, w.from, run, w.to)}</span></li>`;
   }
 
   private sweep(s: BaselineSweepChart): TemplateResult {

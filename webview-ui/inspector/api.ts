@@ -48,6 +48,10 @@ export const state = {
   load(): PersistedState {
     return { ...DEFAULT_STATE, ...(vscodeApi().getState() as Partial<PersistedState> | undefined) };
   },
+  /** Whether this webview has state of its own (it has none when the panel was closed and opened again). */
+  saved(): boolean {
+    return vscodeApi().getState() !== undefined && vscodeApi().getState() !== null;
+  },
   save(s: PersistedState): void {
     vscodeApi().setState(s);
   },

@@ -1,6 +1,9 @@
 import { html, nothing, render, type TemplateResult } from 'lit';
 import { live } from 'lit/directives/live.js';
-import type { ExternalColumn, ExternalHitRow, InitState, IndexStatus, MissedSpan, ResultRow, SearchParams, SearchView } from '../../src/protocol/inspector';
+import type { ExampleQuery, ExternalColumn, ExternalHitRow, InitState, IndexStatus, MissedSpan, ResultRow, SearchParams, SearchView } from '../../src/protocol/inspector';
+import { matchEvalQuery, missHeading, missLine } from '../../src/protocol/miss-line';
+import { plural } from '../../src/protocol/words';
+import { pathLabel } from '../shared/path-label';
 import { RETRIEVERS as ALL_RETRIEVERS, type RetrieverName, type ScoreExplanation } from '../../src/protocol/inspector';
 import type { VscodeTextfield } from '@vscode-elements/elements/dist/vscode-textfield/vscode-textfield.js';
 import { describeFusion } from '../../src/protocol/inspector';
@@ -21,12 +24,19 @@ export class InspectorApp {
   private s: PersistedState;
   /** Collapsible sections the user opened (or a blocked search opened to show an error). */
   private readonly openSections = new Set<string>();
+  /** Eval queries to try from the empty inspector, one per failure kind (from the host's guide). */
+  private examples: ExampleQuery[] = [];
+  private keepTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly root: HTMLElement) {
     this.s = persisted.load();
-    const last = this.s.lastView as SearchView | undefined;
-    // A view saved by a version that did not report its fusion is dropped rather than shown half-described.
-    this.view = last?.fusion ? last : undefined;
+    this.restoreView(this.s.lastView);
+  }
+
+  /** A view saved by a version that did not report its fusion is dropped rather than shown half-described. */
+  private restoreView(last: unknown): void {
+    const v = last as SearchView | undefined;
+    this.view = v?.fusion ? v : undefined;
   }
 
   async start(): Promise<void> {
@@ -49,7 +59,16 @@ export class InspectorApp {
     });
     this.draw();
     try {
-      this.init = await messenger.request('ready', {});
+      // A panel closed and opened again starts with no webview state: the host kept the last one.
+      const fresh = !persisted.saved();
+      const [guide, init] = await Promise.all([messenger.request('guide', {}).catch(() => undefined), messenger.request('ready', {})]);
+      this.examples = guide?.examples ?? [];
+      if (fresh && guide?.state && typeof guide.state === 'object') {
+        this.s = { ...this.s, ...(guide.state as Partial<PersistedState>) };
+        this.restoreView(this.s.lastView);
+        persisted.save(this.s);
+      }
+      this.init = init;
       if (!this.s.queryId && this.init.activeQueryId) {
         const q = this.init.evalQueries.find((e) => e.id === this.init?.activeQueryId);
         if (q) this.s = { ...this.s, query: q.text, queryId: q.id };
@@ -60,8 +79,16 @@ export class InspectorApp {
     this.draw();
   }
 
-  private save(): void {
+  /**
+   * Saves the state in the webview (kept while the panel lives) and gives the host a copy for a reopened panel: at
+   * once after a search (another view may hide this one, ending its script, right after), else when typing pauses.
+   */
+  private save(now = false): void {
     persisted.save({ ...this.s, lastView: this.view });
+    clearTimeout(this.keepTimer);
+    const keep = () => void messenger.request('keepState', { state: { ...this.s, lastView: this.view } }).catch(() => undefined);
+    if (now) keep();
+    else this.keepTimer = setTimeout(keep, 500);
   }
 
   /** The form as the host would get it; fields whose browser input cannot be parsed are read from the live DOM. */
@@ -72,6 +99,11 @@ export class InspectorApp {
 
   async search(): Promise<void> {
     if (!this.s.query.trim()) return;
+    // Typed text that is an eval query's (case and spacing aside) is that query: its labels and misses show.
+    if (!this.s.queryId) {
+      const q = matchEvalQuery(this.s.query, this.init?.evalQueries ?? []);
+      if (q) this.s = { ...this.s, queryId: q.id, query: q.text };
+    }
     const form = this.readForm();
     if (Object.keys(form.errors).length) {
       if (form.errors.denseWeight || form.errors.rrfK) this.openSections.add('fusion');
@@ -98,7 +130,7 @@ export class InspectorApp {
       this.error = e instanceof Error ? e.message : String(e);
     }
     this.busy = false;
-    this.save();
+    this.save(true);
     this.draw();
   }
 
@@ -140,16 +172,32 @@ export class InspectorApp {
       ${this.form()}
       ${this.error ? html`<div class="error" role="alert">${this.error}</div>` : nothing}
       ${this.busy ? html`<vscode-progress-ring class="busy"></vscode-progress-ring>` : nothing}
-      ${this.view ? this.results(this.view) : html`<p class="hint">Type a query (or pick an eval query) and press Enter.</p>`}
+      ${this.view ? this.results(this.view) : this.empty()}
       ${this.init ? html`<footer class="footer">Retrieval Lens ${this.init.host.extensionVersion} · VS Code ${this.init.host.vscodeVersion} · activated in ${this.init.host.activationMs.toFixed(0)} ms</footer>` : nothing}
     `;
+  }
+
+  /** The empty inspector: what to do, and one query per failure kind to try. */
+  private empty(): TemplateResult {
+    const indexing = this.init?.index.state === 'indexing';
+    const pick = (q: ExampleQuery) => {
+      this.s = { ...this.s, query: q.text, queryId: q.id };
+      this.save();
+      void this.search();
+    };
+    return html`<section class="empty">
+      <p class="hint">${indexing ? 'The index is being built (offline, nothing is downloaded) — type a query meanwhile: it runs when the index is ready.' : 'Type a query (or pick an eval query) and press Enter.'}</p>
+      ${this.examples.length ? html`<p class="hint">Or try one of these labeled queries, each missed for a different reason:</p>
+        <ul class="examples">${this.examples.map((q) => html`<li><a href="#" class="example" data-query=${q.id} data-kind=${q.kind}
+          @click=${(e: Event) => { e.preventDefault(); pick(q); }}>${q.text}</a> <span class="muted">— ${q.kind}</span></li>`)}</ul>` : nothing}
+    </section>`;
   }
 
   private header(index: IndexStatus | undefined): TemplateResult {
     if (!index) return html`<header class="status">Connecting…</header>`;
     return html`<header class="status" data-state=${index.state}>
       <vscode-badge variant="counter">${index.state}</vscode-badge>
-      <span>${index.documents} documents · ${index.chunks} chunks · ${index.chunker || 'no chunker'} · ${index.model ?? 'no embedding model'}${index.staleFiles ? html` · <strong>${index.staleFiles} stale</strong>` : nothing}</span>
+      <span>${index.state === 'indexing' && !index.documents ? 'counting documents' : `${plural(index.documents, 'document')} · ${plural(index.chunks, 'chunk')}`} · ${index.chunker || 'no chunker'} · ${index.model ?? 'no embedding model'}${index.staleFiles ? html` · <strong>${index.staleFiles} stale</strong>` : nothing}</span>
       ${index.message ? html`<span class="muted">${index.message}</span>` : nothing}
       <vscode-button id="build-index" secondary @click=${() => void messenger.request('buildIndex', {})}>${index.state === 'none' ? 'Build index' : 'Re-index'}</vscode-button>
     </header>`;
@@ -287,8 +335,9 @@ export class InspectorApp {
         · ${Object.entries(view.timingsMs).map(([k, v]) => `${k} ${v.toFixed(1)} ms`).join(' · ')}
         <vscode-button id="open-neighbourhood" secondary title="Labeled, retrieved and confusing chunks around this query, before and after the adapter"
           @click=${() => this.openNeighbourhood(view.query, view.queryId)}>Neighbourhood</vscode-button></section>
+      ${this.missSummary(view)}
       ${view.adapterError ? html`<div class="error adapter-error" role="alert">Query adapter: ${view.adapterError}</div>` : nothing}
-      <section class="columns" style="grid-template-columns: repeat(${shown.length + external.length}, minmax(16em, 1fr))">
+      <section class="columns${shown.length + external.length > 3 ? ' many' : ''}" style="--cols: ${shown.length + external.length}">
         ${shown.map((c) => html`<div class="column${c.adapter ? ' adapted' : ''}" data-retriever=${c.key}>
           <h2 title=${c.adapter ?? ''}>${c.title}</h2>
           ${c.error ? html`<div class="error">${c.error}</div>` : nothing}
@@ -314,7 +363,7 @@ export class InspectorApp {
       ${c.missed?.length ? html`<div class="external-missed"><h3>Missed by ${c.name} (${c.missed.length})</h3>
         <ol class="hits">${c.missed.map((m) => html`<li class="hit missed-span" tabindex="0" data-category=${m.category}
             @click=${() => void messenger.request('reveal', { docId: m.docId, start: m.start, end: m.end })}>
-          <div class="hit-head"><span class="doc">${m.docId}</span><vscode-badge>grade ${m.grade}</vscode-badge>
+          <div class="hit-head"><span class="doc" title=${m.docId}>${m.docId}</span><vscode-badge>grade ${m.grade}</vscode-badge>
             <vscode-badge class="category">${m.category}</vscode-badge></div>
           <div class="preview">${m.quote}</div>
           <div class="explain">${m.evidence}</div>
@@ -331,7 +380,7 @@ export class InspectorApp {
         @click=${reveal} @keydown=${(e: KeyboardEvent) => { if (e.key === 'Enter') reveal(); }}>
       <div class="hit-head">
         <span class="rank">#${h.rank}</span>
-        <span class="doc" title=${docId ?? h.path ?? h.id}>${docId ?? `(unplaced) ${h.path ?? h.id}`}</span>
+        <span class="doc">${pathLabel(docId ?? `(unplaced) ${h.path ?? h.id}`)}</span>
         <span class="score">${h.score.toFixed(4)}</span>
         <vscode-badge class="placement">${h.placement}</vscode-badge>
         ${h.label !== undefined ? html`<vscode-badge class="label-badge">${h.label > 0 ? `relevant ${h.label}` : 'irrelevant'}</vscode-badge>` : nothing}
@@ -352,7 +401,7 @@ export class InspectorApp {
         @click=${reveal} @keydown=${(e: KeyboardEvent) => { if (e.key === 'Enter') reveal(); }}>
       <div class="hit-head">
         <span class="rank">#${row.rank}</span>
-        <span class="doc" title=${row.docId}>${row.docId}</span>
+        <span class="doc">${pathLabel(row.docId)}</span>
         <span class="score">${row.score.toFixed(4)}</span>
         ${row.label !== undefined ? html`<vscode-badge class="label-badge">${row.label > 0 ? `relevant ${row.label}` : 'irrelevant'}</vscode-badge>` : nothing}
       </div>
@@ -367,12 +416,33 @@ export class InspectorApp {
     </li>`;
   }
 
+  /**
+   * Under the query, above the result cards: each labeled span missed, by which retriever, and why, linking to the
+   * span ("1 labeled span missed by dense: exact-match — keyword #1, hybrid #1").
+   */
+  private missSummary(view: SearchView): TemplateResult | typeof nothing {
+    const missed = view.missed;
+    if (!missed.length) {
+      const labeled = Object.values(view.columns).some((rows) => rows?.some((r) => (r.label ?? 0) > 0));
+      return view.queryId && labeled ? html`<section class="miss-summary" data-misses="0"><p>No labeled span missed: every retriever has them in its top ${view.k}.</p></section>` : nothing;
+    }
+    const many = missed.length > 1;
+    const reveal = (e: Event, m: MissedSpan) => { e.preventDefault(); void messenger.request('reveal', { docId: m.docId, start: m.start, end: m.end }); };
+    return html`<section class="miss-summary" data-misses=${missed.length}>
+      ${many ? html`<p><strong>${missHeading(missed.length, view.k)}</strong></p>` : nothing}
+      ${missed.map((m) => {
+        const line = missLine(m, view.k, many);
+        return html`<p class="miss-line" data-category=${m.category ?? ''} data-missed-by=${line.missedBy.join(' ')}><a href="#" title=${`${m.docId} [${m.start}, ${m.end}): ${m.quote}`} @click=${(e: Event) => reveal(e, m)}>${line.text}</a>${m.evidence ? html` <span class="muted">(${m.evidence})</span>` : nothing}</p>`;
+      })}
+    </section>`;
+  }
+
   private missed(missed: MissedSpan[], view: SearchView): TemplateResult {
     if (!missed.length) return html``;
-    return html`<section class="missed"><h2>Missed (${missed.length})</h2>
+    return html`<section class="missed"><h2>${plural(missed.length, 'missed labeled span')}</h2>
       <ol class="hits">${missed.map((m) => html`<li class="hit missed-span" tabindex="0"
           @click=${() => void messenger.request('reveal', { docId: m.docId, start: m.start, end: m.end })}>
-        <div class="hit-head"><span class="doc">${m.docId}</span><vscode-badge>grade ${m.grade}</vscode-badge>
+        <div class="hit-head"><span class="doc">${pathLabel(m.docId)}</span><vscode-badge>grade ${m.grade}</vscode-badge>
           ${m.category ? html`<vscode-badge class="category">${m.category}</vscode-badge>` : nothing}</div>
         <div class="preview">${m.quote}</div>
         <div class="ranks">${Object.entries(m.positions).map(([r, p]) => html`<span>${r}: ${p?.rank ?? 'not retrieved'}</span>`)}</div>

@@ -3,6 +3,8 @@ import type { BeforeAfter, NeighbourhoodView, NeighbourPoint } from '../../src/p
 import type { NeighbourhoodState } from '../../src/protocol/neighbourhood';
 import { messenger } from './api';
 import { ViewApp } from '../shared/view-app';
+import { pathLabel } from '../shared/path-label';
+import { CONFUSER_EXPLAIN, PCA_EXPLAIN } from '../../src/protocol/words';
 
 const W = 600;
 const H = 400;
@@ -41,7 +43,7 @@ export class NeighbourhoodApp extends ViewApp<NeighbourhoodState> {
       ${this.summary(v)}
       ${this.legend(v)}
       ${this.plot(v)}
-      <p class="muted nb-pca">2-D by PCA on these ${v.points.length + (v.queryAfter ? 2 : 1)} vectors: the axes keep ${(100 * v.explained[0]).toFixed(0)}% and ${(100 * v.explained[1]).toFixed(0)}% of their variance; closeness in the picture is approximate, the cosines in the table are exact.</p>
+      <p class="muted nb-pca" title=${PCA_EXPLAIN}>PC1 and PC2 are the two directions in which these vectors differ most. 2-D by PCA on these ${v.points.length + (v.queryAfter ? 2 : 1)} vectors: the axes keep ${(100 * v.explained[0]).toFixed(0)}% and ${(100 * v.explained[1]).toFixed(0)}% of their variance; closeness in the picture is approximate, the cosines in the table are exact.</p>
       ${this.table(v)}
     </section>`;
   }
@@ -55,7 +57,7 @@ export class NeighbourhoodApp extends ViewApp<NeighbourhoodState> {
     const s = v.summary;
     return html`<ul class="nb-summary">
       ${line('mean cosine to the relevant chunks', s.relevantCosine, true)}
-      ${line('mean cosine to the confusers', s.confuserCosine, false)}
+      ${line('mean cosine to the confusers (chunks not labeled relevant that outrank a relevant one)', s.confuserCosine, false)}
       ${line('margin (lowest relevant − highest non-relevant cosine; > 0 means every relevant chunk ranks first)', s.margin, true)}
       <li>relevant chunks in the top ${v.k}: ${s.relevantInTopK.before ?? '—'}${v.adapterId ? html` → ${s.relevantInTopK.after ?? '—'}` : nothing} of ${v.points.filter((p) => p.role === 'relevant').length}</li>
     </ul>`;
@@ -63,7 +65,7 @@ export class NeighbourhoodApp extends ViewApp<NeighbourhoodState> {
 
   private legend(v: NeighbourhoodView): TemplateResult {
     return html`<div class="nb-legend">
-      <span><span class="dot relevant"></span>relevant</span><span><span class="dot confuser"></span>confuser</span><span><span class="dot retrieved"></span>retrieved</span>
+      <span><span class="dot relevant"></span>relevant</span><span class="explained" title=${CONFUSER_EXPLAIN}><span class="dot confuser"></span>confuser</span><span><span class="dot retrieved"></span>retrieved</span>
       <span><span class="dot q-before"></span>query</span>${v.queryAfter ? html`<span><span class="dot q-after"></span>query + adapter</span>` : nothing}
     </div>`;
   }
@@ -89,7 +91,7 @@ export class NeighbourhoodApp extends ViewApp<NeighbourhoodState> {
     const qb = v.queryBefore, qa = v.queryAfter;
     return html`<svg class="nb-plot" role="img" aria-label="query neighbourhood, PCA" viewBox="0 0 ${W} ${H}">
       <line class="axis" x1=${PAD} x2=${W - PAD} y1=${H / 2} y2=${H / 2}></line><line class="axis" x1=${W / 2} x2=${W / 2} y1=${PAD} y2=${H - PAD}></line>
-      <text x=${W - PAD} y=${H / 2 - 4} text-anchor="end">PC1</text><text x=${W / 2 + 4} y=${PAD}>PC2</text>
+      <text class="axis-label" x=${W - PAD} y=${H / 2 + 14} text-anchor="end">PC1<title>${PCA_EXPLAIN}</title></text><text class="axis-label" x=${W / 2 - 4} y=${PAD - 6} text-anchor="end">PC2<title>${PCA_EXPLAIN}</title></text>
       ${drawOrder(v.points).map((i) => marker(v.points[i], i))}
       ${qa ? svg`<line class="move" x1=${sx(qb.x)} y1=${sy(qb.y)} x2=${sx(qa.x)} y2=${sy(qa.y)}></line>` : nothing}
       <g class="nb-query" data-which="before"><path class="q-before" d="M ${sx(qb.x)} ${sy(qb.y) - 8} L ${sx(qb.x) + 8} ${sy(qb.y)} L ${sx(qb.x)} ${sy(qb.y) + 8} L ${sx(qb.x) - 8} ${sy(qb.y)} Z"></path><text x=${sx(qb.x) + 10} y=${sy(qb.y) - 6}>query</text><title>the query</title></g>
@@ -105,12 +107,12 @@ export class NeighbourhoodApp extends ViewApp<NeighbourhoodState> {
           @click=${() => void messenger.request('reveal', { docId: p.docId, start: p.start, end: p.end })}
           @keydown=${(e: KeyboardEvent) => { if (e.key === 'Enter') void messenger.request('reveal', { docId: p.docId, start: p.start, end: p.end }); }}>
         <td class="num">${i + 1}</td>
-        <td class="role-${p.role}">${p.role}</td>
-        <td class="nb-doc">${p.docId} [${p.start}, ${p.end})</td>
-        <td class="num">${p.grade ?? '—'}</td>
-        <td class="num">${rank(p.rankBefore)}${after ? ` → ${rank(p.rankAfter)}` : ''}</td>
-        <td class="num">${f3(p.cosineBefore)}${after ? ` → ${f3(p.cosineAfter)}` : ''}</td>
-        <td class="num">${f3(p.distanceBefore)}${after ? ` → ${f3(p.distanceAfter)}` : ''}</td>
+        <td class="role-${p.role}" title=${p.role === 'confuser' ? CONFUSER_EXPLAIN : ''}>${p.role}</td>
+        <td class="nb-doc">${pathLabel(p.docId)} [${p.start}, ${p.end})</td>
+        <td class="num" data-label="grade">${p.grade ?? '—'}</td>
+        <td class="num" data-label="dense rank">${rank(p.rankBefore)}${after ? ` → ${rank(p.rankAfter)}` : ''}</td>
+        <td class="num" data-label="cosine">${f3(p.cosineBefore)}${after ? ` → ${f3(p.cosineAfter)}` : ''}</td>
+        <td class="num" data-label="distance">${f3(p.distanceBefore)}${after ? ` → ${f3(p.distanceAfter)}` : ''}</td>
         <td><div class="nb-preview">${p.preview}</div></td>
       </tr>`)}</tbody>
     </table>`;

@@ -2,6 +2,7 @@ import { html, nothing, type TemplateResult } from 'lit';
 import type { HostToReadiness, ReadinessChecklistRow, ReadinessTable, ReadinessToHost, ReadinessView } from '../../src/protocol/readiness';
 import { appMessenger } from '../shared/vscode-api';
 import { ViewApp } from '../shared/view-app';
+import { explainColumn } from '../../src/protocol/words';
 
 const messenger = appMessenger<HostToReadiness, ReadinessToHost>();
 
@@ -57,7 +58,7 @@ export class ReadinessApp extends ViewApp<ReadinessView> {
       <h2>${t.heading}</h2>
       ${t.intro ? html`<p>${t.intro}</p>` : nothing}
       <table id=${t.id}>
-        <thead><tr>${t.columns.map((c, i) => html`<th class=${t.numeric[i] ? 'num' : ''}>${c}</th>`)}</tr></thead>
+        <thead><tr>${t.columns.map((c, i) => html`<th class=${t.numeric[i] ? 'num' : ''} title=${explainColumn(c) ?? ''}>${explainColumn(c) ? html`<span class="explained">${c}</span>` : c}</th>`)}</tr></thead>
         <tbody>${t.rows.map((r) => html`<tr>${r.map((cell, i) => html`<td class=${t.numeric[i] ? 'num' : ''}>${cell}</td>`)}</tr>`)}</tbody>
       </table>
       ${t.notes.map((n) => html`<p>${n}</p>`)}

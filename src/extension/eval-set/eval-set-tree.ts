@@ -7,6 +7,8 @@ import type { IndexService } from '../indexing/index-service';
 import { describeHoles, type PoolItem } from '../../core/eval/pool';
 import { poolItemKey, type JudgingQueue, type PoolItemNode, type PoolQueryNode } from './judging-queue';
 import { markdownCodeBlock, md, safeMarkdown } from '../safe-markdown';
+import { plural } from '../../protocol/words';
+import { buildRow, infoItem, poolInfo, type InfoNode } from './judging-rows';
 
 type Node =
   | { kind: 'query'; query: EvalQuery }
@@ -15,7 +17,8 @@ type Node =
   | { kind: 'unjudged'; query: EvalQuery; chunkId: string; docId: string; start: number; end: number; preview: string; rank: number }
   | { kind: 'pool' }
   | PoolQueryNode
-  | PoolItemNode;
+  | PoolItemNode
+  | InfoNode;
 
 /** The Eval Set view: queries → judgments (grade, split, stale flags), plus a queue of unjudged chunks in the top K. */
 export class EvalSetTree implements vscode.TreeDataProvider<Node>, vscode.Disposable {
@@ -44,10 +47,11 @@ export class EvalSetTree implements vscode.TreeDataProvider<Node>, vscode.Dispos
   }
 
   getTreeItem(n: Node): vscode.TreeItem {
+    if (n.kind === 'info') return infoItem(n);
     if (n.kind === 'pool') {
       const pool = this.queue?.pool;
       const left = this.queue?.items().length ?? 0;
-      const item = new vscode.TreeItem(`Judging queue: ${left} pooled passage(s)`, vscode.TreeItemCollapsibleState.Expanded);
+      const item = new vscode.TreeItem(`Judging queue: ${plural(left, 'pooled passage')}`, vscode.TreeItemCollapsibleState.Expanded);
       item.id = 'pool';
       item.iconPath = new vscode.ThemeIcon('inbox');
       item.contextValue = 'pool';
@@ -91,7 +95,7 @@ export class EvalSetTree implements vscode.TreeDataProvider<Node>, vscode.Dispos
       const item = new vscode.TreeItem(n.query.text, vscode.TreeItemCollapsibleState.Collapsed);
       item.id = `q:${n.query.id}`;
       const stale = n.query.judgments.filter((j) => this.isStale(j)).length;
-      item.description = `${n.query.id} · ${n.query.split} · ${n.query.judgments.length} judgment(s)${stale ? ` · ${stale} stale` : ''}`;
+      item.description = `${n.query.id} · ${n.query.split} · ${plural(n.query.judgments.length, 'judgment')}${stale ? ` · ${stale} stale` : ''}`;
       item.contextValue = 'query';
       item.iconPath = new vscode.ThemeIcon(n.query.split === 'eval' ? 'beaker' : 'mortar-board');
       item.command = { command: 'retrievalLens.inspectQuery', title: 'Inspect', arguments: [n.query.id] };
@@ -130,11 +134,11 @@ export class EvalSetTree implements vscode.TreeDataProvider<Node>, vscode.Dispos
   }
 
   async getChildren(n?: Node): Promise<Node[]> {
-    if (!n) return [...(this.queue?.built ? [this.poolNode] : []), ...this.evalSet.queries().map((query): Node => ({ kind: 'query', query }))];
+    if (!n) return [...(this.queue?.built ? [this.poolNode] : this.queue && this.evalSet.queries().length ? [buildRow()] : []), ...this.evalSet.queries().map((query): Node => ({ kind: 'query', query }))];
     if (n.kind === 'pool') {
       const seen = new Map<string, Node>();
       for (const i of this.queue?.items() ?? []) if (!seen.has(i.queryId)) seen.set(i.queryId, { kind: 'pool-query', queryId: i.queryId, text: i.queryText });
-      return [...seen.values()];
+      return [...(this.queue ? poolInfo(this.queue, this.queue.pool) : []), ...seen.values()];
     }
     if (n.kind === 'pool-query') return (this.queue?.items() ?? []).filter((i) => i.queryId === n.queryId).map((item) => this.poolItemNode(item));
     if (n.kind === 'query') {

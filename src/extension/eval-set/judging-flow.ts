@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { Grade } from '../../core/eval/evalset-types';
+import { progressOf } from './judging-rows';
 import { describeHoles, type PoolItem } from '../../core/eval/pool';
 import { readConfig } from '../config';
 import type { IndexService } from '../indexing/index-service';
@@ -62,6 +63,7 @@ export class JudgingFlow implements vscode.Disposable {
   async build() {
     const pool = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Retrieval Lens: pooling the top K of every retriever' }, () => this.queue.build(readConfig().topK));
     if (!pool) return undefined;
+    progressOf(this.queue).start(pool.items.length);
     this.s.log.info(`judging queue: ${pool.items.length} passages over ${pool.queries} queries; Hole@${pool.k}: ${describeHoles(pool.holes)}`);
     await this.advance(0);
     return { items: pool.items.length, holes: pool.holes };

@@ -5,6 +5,7 @@ import { compareRuns } from '../../../core/eval/significance';
 import type { BaselineComparison, BaselineConfiguredRow, BaselineMetricChart, BaselineSweepChart, BaselineView } from '../../../protocol/baseline';
 import type { ConfiguredRetrieversBaseline } from '../../retrievers/configured-retrievers';
 import { runName, type BaselineResult } from './baseline-host';
+import { plural } from '../../../protocol/words';
 
 /**
  * The baseline results as the app draws them: chart bars and points, per-query wins and losses, the configured
@@ -121,7 +122,7 @@ export function baselineView(result: BaselineResult): BaselineView {
     ...(result.configured ? { configured: configuredOf(result.configured, result.k) } : {}),
     adapter: adapterOf(result),
     comparisons: comparisonsOf(result),
-    missesTitle: `Why the ${result.baselineRetriever} baseline misses (${total} missed spans)`,
+    missesTitle: `Why the ${result.baselineRetriever} baseline misses (${plural(total, 'missed span')})`,
     categories: FAILURE_CATEGORIES.map((name) => {
       const n = result.categories[name];
       return { name, count: n, fix: CATEGORY_FIX[name], width: total ? Math.max(n ? 2 : 0, (n / total) * CATEGORY_WIDTH) : 0 };

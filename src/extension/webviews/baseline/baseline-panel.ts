@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { BASELINE_TO_HOST_CHECKS, type BaselineToHost, type BaselineView, type HostToBaseline } from '../../../protocol/baseline';
 import { Messenger, type WireMessage } from '../../../protocol/messenger';
+import { resultColumn } from '../result-column';
 import { webviewHtml, webviewOptions } from '../webview-html';
 import { baselineView } from './baseline-model';
 import type { BaselineResult } from './baseline-host';
@@ -26,7 +27,7 @@ export function showBaselineResults(env: { context: vscode.ExtensionContext; log
     return existing;
   }
   const extensionUri = env.context.extensionUri;
-  const panel = vscode.window.createWebviewPanel(BASELINE_VIEW_TYPE, 'Baseline Results', vscode.ViewColumn.Beside, webviewOptions(extensionUri));
+  const panel = vscode.window.createWebviewPanel(BASELINE_VIEW_TYPE, 'Baseline Results', resultColumn(), webviewOptions(extensionUri));
   panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'retrieval-lens.svg');
   const messenger = new Messenger<BaselineToHost, HostToBaseline>((m: WireMessage) => void panel.webview.postMessage(m), (e) => env.log.warn(`baseline: ${e}`), BASELINE_TO_HOST_CHECKS);
   const host = { view, messenger };

@@ -15,6 +15,7 @@ import type { EvalSetService } from '../../eval-set/eval-set-service';
 import { readConfig } from '../../config';
 import type { IndexService } from '../../indexing/index-service';
 import type { InspectorHandlers } from './inspector-panel';
+import { documentColumn } from '../result-column';
 import { checkSearch, labelOf, missBaseline, missedSpans, ResultRows, timings } from './inspector-model';
 
 /** The configured external retrievers' columns for one query (consent-gated by the provider); undefined when none. */
@@ -154,7 +155,7 @@ export async function revealSpan(indexService: IndexService, docId: string, star
   if (!root) return undefined;
   const uri = vscode.Uri.file(path.join(root, ...docId.split('/')));
   const doc = await vscode.workspace.openTextDocument(uri);
-  const editor = await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.One, preserveFocus: false });
+  const editor = await vscode.window.showTextDocument(doc, { viewColumn: documentColumn(), preserveFocus: false });
   const range = new vscode.Range(doc.positionAt(start), doc.positionAt(end));
   editor.selection = new vscode.Selection(range.start, range.end);
   editor.revealRange(range, vscode.TextEditorRevealType.InCenter);

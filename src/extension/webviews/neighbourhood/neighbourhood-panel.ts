@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { Messenger, type WireMessage } from '../../../protocol/messenger';
 import { NEIGHBOURHOOD_TO_HOST_CHECKS, type HostToNeighbourhood, type NeighbourhoodState, type NeighbourhoodToHost } from '../../../protocol/neighbourhood';
+import { resultColumn } from '../result-column';
 import { webviewHtml, webviewOptions } from '../webview-html';
 
 export const NEIGHBOURHOOD_VIEW_TYPE = 'retrievalLens.neighbourhood';
@@ -19,10 +20,10 @@ export class NeighbourhoodPanel implements vscode.Disposable {
     if (existing) {
       existing.state = state;
       existing.messenger.notify('show', state);
-      existing.panel.reveal(vscode.ViewColumn.Beside, true);
+      existing.panel.reveal(undefined, true);
       return existing;
     }
-    const panel = vscode.window.createWebviewPanel(NEIGHBOURHOOD_VIEW_TYPE, 'Query Neighbourhood', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, { ...webviewOptions(extensionUri), retainContextWhenHidden: false });
+    const panel = vscode.window.createWebviewPanel(NEIGHBOURHOOD_VIEW_TYPE, 'Query Neighbourhood', { viewColumn: resultColumn(), preserveFocus: true }, { ...webviewOptions(extensionUri), retainContextWhenHidden: false });
     return new NeighbourhoodPanel(panel, extensionUri, state, reveal, log);
   }
 

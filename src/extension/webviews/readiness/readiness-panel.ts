@@ -5,6 +5,7 @@ import type { ReadinessReport } from '../../../core/diagnose/readiness-report';
 import { writeFileAtomic } from '../../../core/io/atomic-write';
 import { Messenger, type WireMessage } from '../../../protocol/messenger';
 import { READINESS_TO_HOST_CHECKS, type HostToReadiness, type ReadinessToHost, type ReadinessView } from '../../../protocol/readiness';
+import { resultColumn } from '../result-column';
 import { webviewHtml, webviewOptions } from '../webview-html';
 import { readinessView } from './readiness-model';
 
@@ -15,7 +16,7 @@ let current: { panel: vscode.WebviewPanel; view: ReadinessView; messenger: Messe
 /**
  * The readiness report app (webview-ui/readiness/), drawn from the structured report by its view model. The Markdown
  * (as the CLI's `diagnose --markdown` writes it) is saved beside the extension's storage and opened from the app's
- * "Open as Markdown"; "Train Query Adapter" runs the trial. Messages from the app are held to READINESS_TO_HOST_CHECKS.
+ * "Open as Markdown"; its "Train Query Adapter" button runs the trial (no toast: it would cover the report that just opened). Messages from the app are held to READINESS_TO_HOST_CHECKS.
  */
 export async function showReadinessReport(env: { context: vscode.ExtensionContext; log: vscode.LogOutputChannel; storageDir: string }, report: ReadinessReport, markdown: string): Promise<void> {
   const file = path.join(env.storageDir, 'readiness-report.md');
@@ -25,10 +26,10 @@ export async function showReadinessReport(env: { context: vscode.ExtensionContex
   if (current) {
     current.view = view;
     current.messenger.notify('show', view);
-    current.panel.reveal(vscode.ViewColumn.Beside, true);
+    current.panel.reveal(undefined, true);
   } else {
     const extensionUri = env.context.extensionUri;
-    const panel = vscode.window.createWebviewPanel(READINESS_VIEW_TYPE, 'Fine-Tune Readiness', vscode.ViewColumn.Beside, webviewOptions(extensionUri));
+    const panel = vscode.window.createWebviewPanel(READINESS_VIEW_TYPE, 'Fine-Tune Readiness', resultColumn(), webviewOptions(extensionUri));
     panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'retrieval-lens.svg');
     const messenger = new Messenger<ReadinessToHost, HostToReadiness>((m: WireMessage) => void panel.webview.postMessage(m), (e) => env.log.warn(`readiness: ${e}`), READINESS_TO_HOST_CHECKS);
     const host = { panel, view, messenger };
@@ -47,7 +48,4 @@ export async function showReadinessReport(env: { context: vscode.ExtensionContex
       if (current === host) current = undefined;
     });
   }
-  void vscode.window.showInformationMessage('Retrieval Lens: the readiness report is open. Measure what a query adapter would gain on your labels?', 'Train Query Adapter').then((pick) => {
-    if (pick) void vscode.commands.executeCommand('retrievalLens.trainAdapter');
-  });
 }
