@@ -14,8 +14,8 @@ import type { RetrievalIndex } from '../retrieve/searchable-index';
 import type { IndexManifest, KeywordConfig, SearchRequest, SearchResponse, UpdateStats } from '../retrieve/types';
 import { chunkDocuments } from './chunk-pipeline';
 import { checkRows, chunkFromRow, chunkRow, documentRow, linesJson, parseLinesJson, type ChunkRow, type DocumentRow } from './index-parts';
-import { DEFAULT_KEYWORD_CONFIG, KeywordIndex } from './keyword-index';
-import { VectorIndex } from './vector-index';
+import { DEFAULT_KEYWORD_CONFIG, KeywordIndex } from '../store/keyword-index';
+import { VectorIndex } from '../store/vector-index';
 
 /**
  * 2: no text saved (documents and chunks are rows of ids, hashes and offsets; texts come from the workspace by

@@ -1,8 +1,8 @@
 import type { Chunk } from '../chunking/chunk';
 import type { SourceDocument } from '../corpus/document';
 import type { CrossEncoder, Embedder } from '../embed/embedder';
-import type { KeywordIndex } from '../index/keyword-index';
-import type { VectorIndex } from '../index/vector-index';
+import type { KeywordIndex } from '../store/keyword-index';
+import type { VectorIndex } from '../store/vector-index';
 import type { FusionConfig, IndexManifest, RerankConfig, SearchRequest, SearchResponse } from './types';
 
 /** Search settings a caller may leave out: the index's configured ones, else the engine defaults. */
@@ -13,7 +13,7 @@ export interface SearchDefaults {
 
 /**
  * What the retrievers read from an index: its chunks and documents, the keyword postings, the vectors and the
- * models. The index (src/core/index/) keeps storage, postings and vectors; the retrievers here score over them, so
+ * models. The stores (src/core/store/) keep the postings and vectors; the retrievers here score over them, so
  * retrieve/ depends on this interface and never on the index class.
  */
 export interface SearchableIndex {

@@ -223,7 +223,7 @@ export class KeywordIndex {
   /**
    * BM25 of every chunk matching a query term, accumulated straight from MiniSearch's postings into a typed array
    * with the same formula MiniSearch uses (d = 0; checked against MiniSearch's own scores in
-   * test/unit/core/index/keyword-index.test.ts), skipping its per-result objects, match bookkeeping and
+   * test/unit/core/store/keyword-index.test.ts), skipping its per-result objects, match bookkeeping and
    * coordination factor. Nothing is sorted here: a SciFact query matches ~20k of 100k chunks, and callers want the
    * top hundred ({@link KeywordScores.top}, a heap) and the rank of a few labeled chunks ({@link KeywordScores.position}).
    */
