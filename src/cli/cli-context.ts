@@ -6,7 +6,7 @@ import { DEFAULT_EMBEDDING_MODEL, formatDownload, resolveEmbeddingModel } from '
 import { OpenAIEmbedder } from '../core/embed/openai-embedder';
 import { checkProcessCount, defaultEmbeddingProcesses, EmbedderPool } from '../core/embed/embedder-pool';
 import { WorkerCrossEncoder } from '../core/embed/worker-models';
-import { environmentSecrets } from '../core/retrieve/secret-source';
+import { environmentSecrets } from '../core/io/secret-source';
 import { loadEvalTarget, type EvalTarget } from '../core/eval/eval-target';
 import type { RunManifest } from '../core/eval/run-manifest';
 import { ignoredSettingsLine, TRUST_WORKSPACE_ENV } from '../core/workspace-trust';

@@ -3,9 +3,10 @@ import * as path from 'node:path';
 import { findNodeAtLocation, getNodeValue, parseTree, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import type { ChunkerConfig, ChunkerKind } from './chunking/chunk';
 import { CHUNKER_DEFAULTS, sizedChunkerConfig } from './chunking/chunker-registry';
-import { InputError } from './corpus/input-error';
+import { InputError } from './io/input-error';
 import { checkProcessCount } from './embed/embedder-pool';
-import { validateEmbeddingEndpoints, validateRetrievers, type ConfigProblem, type EmbeddingEndpointConfig, type ExternalRetrieverConfig } from './retrieve/retriever-config';
+import type { EmbeddingEndpointConfig } from './embed/openai-embedder';
+import { validateEmbeddingEndpoints, validateRetrievers, type ConfigProblem, type ExternalRetrieverConfig } from './retrieve/retriever-config';
 import type { FusionConfig, KeywordConfig, RerankConfig } from './retrieve/types';
 
 /**

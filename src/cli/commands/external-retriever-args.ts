@@ -4,7 +4,7 @@ import { evaluateRetriever, type RetrieverEvaluationResult } from '../../core/ev
 import type { PlacementCounts } from '../../core/eval/hit-placement';
 import { configuredRetrievers, createExternalRetriever, type ExternalRetriever as ConfiguredRetriever } from '../../core/retrieve/external-retrievers';
 import { isRecordedName, RecordedRetriever } from '../../core/retrieve/recorded-retriever';
-import { environmentSecrets } from '../../core/retrieve/secret-source';
+import { environmentSecrets } from '../../core/io/secret-source';
 import { startEmbedder, UsageError, type CliIO } from '../cli-context';
 import { retrieverFromArg } from './retrieval-args';
 import { RETRIEVERS } from '../../core/retrieve/types';

@@ -1,6 +1,5 @@
 import { approximateTokenCounter } from '../chunking/approximate-token-counter';
-import type { EmbeddingEndpointConfig } from '../retrieve/retriever-config';
-import type { SecretSource } from '../retrieve/secret-source';
+import type { SecretSource } from '../io/secret-source';
 import { cutToChars, normalizeInPlace } from './vector-math';
 
 /**
@@ -10,6 +9,22 @@ import { cutToChars, normalizeInPlace } from './vector-math';
  */
 export const OPENAI_MAX_INPUT_CHARS = 24_000;
 import type { EmbedOptions, Embedder, ModelInfo } from './embedder';
+
+/** `retrievalLens.embeddingEndpoints`: OpenAI-compatible `/v1/embeddings` services (OpenAI, Azure OpenAI, Ollama, vLLM, TEI, LM Studio). */
+export interface EmbeddingEndpointConfig {
+  type: 'openai';
+  /** The embeddings URL (`…/v1/embeddings`) or its base (`…/v1`). */
+  url: string;
+  model: string;
+  /** Secret holding the API key, sent as `Authorization: Bearer …` (or `api-key` with `apiKeyHeader: "api-key"` for Azure). */
+  apiKeySecret?: string;
+  apiKeyHeader?: string;
+  dims?: number;
+  batchSize?: number;
+  concurrency?: number;
+  timeoutMs?: number;
+  maxRetries?: number;
+}
 
 /**
  * An embedding model behind the OpenAI-compatible `POST /v1/embeddings` protocol (OpenAI, Azure OpenAI, Ollama,

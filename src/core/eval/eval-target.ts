@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Corpus } from '../corpus/document';
-import { InputError } from '../corpus/input-error';
+import { InputError } from '../io/input-error';
 import { isBeirFolder, loadBeirCorpus } from '../corpus/load-beir';
 import { loadFolderCorpus } from '../corpus/load-folder';
 import { readWorkspaceSettings, type WorkspaceSettings } from '../workspace-settings';

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { InputError } from '../corpus/input-error';
+import { InputError } from '../io/input-error';
 import { readTextLines } from '../io/text-lines';
 import type { EvalQuery } from './evalset-types';
 import type { DocumentIdRule } from './hit-placement';

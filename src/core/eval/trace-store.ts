@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { InputError } from '../corpus/input-error';
+import { InputError } from '../io/input-error';
 import { writeFileAtomic } from '../io/atomic-write';
 import type { DocumentIdRule } from './hit-placement';
 import type { TraceDocument, TraceFeedback, TraceFormat } from './traces/trace-model';

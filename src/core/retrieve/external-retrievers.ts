@@ -3,7 +3,7 @@ import type { WorkspaceSettings } from '../workspace-settings';
 import { HttpRetriever } from './http-retriever';
 import { PgvectorRetriever } from './pgvector-retriever';
 import type { QueryEmbedder, Retriever } from './retriever';
-import type { SecretSource } from './secret-source';
+import type { SecretSource } from '../io/secret-source';
 
 export type ExternalRetriever = HttpRetriever | PgvectorRetriever;
 

@@ -1,4 +1,5 @@
 import type { DocumentIdRule } from '../eval/hit-placement';
+import type { EmbeddingEndpointConfig } from '../embed/openai-embedder';
 import { FILTER_FIELD_NAMES, type FilterFields } from './engine-filters';
 
 /**
@@ -63,22 +64,6 @@ export interface PgvectorRetrieverConfig {
   documentId?: DocumentIdRule;
   timeoutMs?: number;
   concurrency?: number;
-}
-
-/** `retrievalLens.embeddingEndpoints`: OpenAI-compatible `/v1/embeddings` services (OpenAI, Azure OpenAI, Ollama, vLLM, TEI, LM Studio). */
-export interface EmbeddingEndpointConfig {
-  type: 'openai';
-  /** The embeddings URL (`…/v1/embeddings`) or its base (`…/v1`). */
-  url: string;
-  model: string;
-  /** Secret holding the API key, sent as `Authorization: Bearer …` (or `api-key` with `apiKeyHeader: "api-key"` for Azure). */
-  apiKeySecret?: string;
-  apiKeyHeader?: string;
-  dims?: number;
-  batchSize?: number;
-  concurrency?: number;
-  timeoutMs?: number;
-  maxRetries?: number;
 }
 
 /** One problem at a JSON path below the setting (e.g. ['opensearch', 'url']). */

@@ -1,6 +1,5 @@
 import * as vscode from 'vscode';
-import { OpenAIEmbedder } from '../../core/embed/openai-embedder';
-import type { EmbeddingEndpointConfig } from '../../core/retrieve/retriever-config';
+import { OpenAIEmbedder, type EmbeddingEndpointConfig } from '../../core/embed/openai-embedder';
 import { embeddingEndpointsSetting } from '../config';
 import { editorConsent, editorSecrets } from '../retrievers/configured-retrievers';
 

@@ -13,7 +13,7 @@ import { createExternalRetriever, type ExternalRetriever } from '../../core/retr
 import { LocalRetriever } from '../../core/retrieve/local-retriever';
 import { unappliedFilter } from '../../core/retrieve/retriever';
 import { destination, RetrieverConsent } from '../../core/retrieve/retriever-consent';
-import type { SecretSource } from '../../core/retrieve/secret-source';
+import type { SecretSource } from '../../core/io/secret-source';
 import { nestedSettingName } from '../../core/workspace-settings';
 import { retrieversSetting } from '../config';
 import { plainMessageText } from '../safe-markdown';

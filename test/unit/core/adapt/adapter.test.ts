@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { loadAdapter, saveAdapter } from '../../../../src/core/adapt/adapter-store';
 import { AdapterMismatchError, QueryAdapter } from '../../../../src/core/adapt/query-adapter';
-import { InputError } from '../../../../src/core/corpus/input-error';
+import { InputError } from '../../../../src/core/io/input-error';
 import { trainQueryAdapter, type TrainingExample } from '../../../../src/core/adapt/train-adapter';
 import { assignTrainSplit, trialFineTune, type TrialResult } from '../../../../src/core/adapt/trial-finetune';
 import { renderTrialMarkdown, trialHeadline } from '../../../../src/core/adapt/trial-report';

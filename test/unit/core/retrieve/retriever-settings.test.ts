@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { InputError } from '../../../../src/core/corpus/input-error';
+import { InputError } from '../../../../src/core/io/input-error';
 import { getPath, validateRetrievers } from '../../../../src/core/retrieve/retriever-config';
 import { checkSetting, readWorkspaceSettings } from '../../../../src/core/workspace-settings';
 
