@@ -3,7 +3,7 @@ import type { EvalTarget } from '../../core/eval/eval-target';
 import { evaluateRetriever, type RetrieverEvaluationResult } from '../../core/eval/evaluate-retriever';
 import type { PlacementCounts } from '../../core/eval/hit-placement';
 import { configuredRetrievers, createExternalRetriever, type ExternalRetriever as ConfiguredRetriever } from '../../core/retrieve/external-retrievers';
-import { isRecordedName, RecordedRetriever } from '../../core/retrieve/recorded-retriever';
+import { isRecordedName, RecordedRetriever } from '../../core/eval/recorded-retriever';
 import { environmentSecrets } from '../../core/io/secret-source';
 import { startEmbedder, UsageError, type CliIO } from '../cli-context';
 import { retrieverFromArg } from './retrieval-args';

@@ -1,6 +1,7 @@
 import { spanOverlapsChunk } from '../eval/chunk-relevance';
 import type { EvalQuery, Judgment } from '../eval/evalset-types';
-import { placeHits, type DocumentIdRule, type DocumentLookup, type PlacedHit } from '../eval/hit-placement';
+import type { DocumentIdRule } from '../retrieve/retriever-config';
+import { placeHits, type DocumentLookup, type PlacedHit } from '../eval/hit-placement';
 import { evalQueryIndex } from '../eval/trace-import';
 import type { RecordedTrace } from '../eval/trace-store';
 import type { TraceFeedback } from '../eval/traces/trace-model';

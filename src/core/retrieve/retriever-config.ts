@@ -1,6 +1,16 @@
-import type { DocumentIdRule } from '../eval/hit-placement';
 import type { EmbeddingEndpointConfig } from '../embed/openai-embedder';
 import { FILTER_FIELD_NAMES, type FilterFields } from './engine-filters';
+
+/**
+ * How an engine's hit id (or stored path) becomes a workspace document id: take the hit's `path` when the engine
+ * returns one, else its `id`; optionally rewrite it with a regular expression (e.g. `^(.*)#chunk-\d+$` → `$1` to
+ * drop a chunk suffix, or `^docs/` → `` to drop a folder prefix). BEIR corpora need no rule: the engine stores `_id`.
+ */
+export interface DocumentIdRule {
+  from?: 'id' | 'path';
+  pattern?: string;
+  replace?: string;
+}
 
 /**
  * `retrievalLens.retrievers`: named external retrievers. Secrets are never values here: headers name them as
