@@ -15,7 +15,7 @@ import { LocalRetriever } from '../../core/retrieve/local-retriever';
 import { unappliedFilter } from '../../core/retrieve/retriever';
 import { destination, RetrieverConsent } from '../../core/retrieve/retriever-consent';
 import type { SecretSource } from '../../core/io/secret-source';
-import { nestedSettingName } from '../../core/workspace-settings';
+import { nestedSettingName } from '../../core/settings/workspace-settings';
 import { retrieversSetting } from '../config';
 import { plainMessageText } from '../safe-markdown';
 

@@ -1,13 +1,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { findNodeAtLocation, getNodeValue, parseTree, printParseErrorCode, type ParseError } from 'jsonc-parser';
-import type { ChunkerConfig, ChunkerKind } from './chunking/chunk';
-import { CHUNKER_DEFAULTS, sizedChunkerConfig } from './chunking/chunker-registry';
-import { InputError } from './io/input-error';
-import { checkProcessCount } from './embed/embedder-pool';
-import type { EmbeddingEndpointConfig } from './embed/openai-embedder';
-import { validateEmbeddingEndpoints, validateRetrievers, type ConfigProblem, type ExternalRetrieverConfig } from './retrieve/retriever-config';
-import type { FusionConfig, KeywordConfig, RerankConfig } from './retrieve/types';
+import type { ChunkerConfig, ChunkerKind } from '../chunking/chunk';
+import { CHUNKER_DEFAULTS, sizedChunkerConfig } from '../chunking/chunker-registry';
+import { InputError } from '../io/input-error';
+import { checkProcessCount } from '../embed/embedder-pool';
+import type { EmbeddingEndpointConfig } from '../embed/openai-embedder';
+import { validateEmbeddingEndpoints, validateRetrievers, type ConfigProblem, type ExternalRetrieverConfig } from '../retrieve/retriever-config';
+import type { FusionConfig, KeywordConfig, RerankConfig } from '../retrieve/types';
 
 /**
  * The retrievalLens.* settings that decide what is indexed and how it is searched. The editor reads them from its
