@@ -1,12 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Chunk, ChunkerConfig } from '../chunking/chunk';
+import type { ChunkerConfig } from '../chunking/chunk';
 import { chunkerKey } from '../chunking/chunker-key';
 import { sha256 } from '../corpus/build-document';
 import type { SkippedFile } from '../corpus/document';
 import { whyNotIndexed, type FolderCorpusOptions } from '../corpus/load-folder';
-import { spanOverlapsChunk } from '../eval/chunk-relevance';
-import type { EvalQuery, Judgment } from '../eval/evalset-types';
+import { relevantChunks } from '../eval/chunk-relevance';
+import type { EvalQuery } from '../eval/evalset-types';
 import type { RetrievalIndex } from '../retrieve/searchable-index';
 import { availableRetrievers, type RankPosition, type RetrieverName } from '../retrieve/types';
 import { exactTokensIn } from './exact-tokens';
@@ -81,14 +81,6 @@ export interface DiagnoseOptions {
 }
 
 export const DEFAULT_DIAGNOSE_OPTIONS: DiagnoseOptions = { k: 5, baseline: 'dense', candidates: 30, split: 'eval' };
-
-/** Chunks that hold the judged span (by the overlap rule); for a document judgment, every chunk of the document. */
-export function relevantChunks(index: RetrievalIndex, j: Judgment): Chunk[] {
-  const chunks = index.chunksOf(j.target.docId);
-  if (j.target.type === 'document') return chunks;
-  const span = j.target;
-  return chunks.filter((c) => spanOverlapsChunk(span, c));
-}
 
 /**
  * Best (lowest) rank of any of these chunks per retriever. With `byDocument` (a document judgment) the ranks are

@@ -1,7 +1,8 @@
 import type { EvalQuery } from '../../../core/eval/evalset-types';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { diagnoseMisses, relevantChunks } from '../../../core/diagnose/diagnose-misses';
+import { diagnoseMisses } from '../../../core/diagnose/diagnose-misses';
+import { relevantChunks } from '../../../core/eval/chunk-relevance';
 import type { Grade } from '../../../core/eval/evalset-types';
 import type { WorkspaceIndex } from '../../../core/index/workspace-index';
 import { RETRIEVERS, type MetadataFilter } from '../../../core/retrieve/types';

@@ -1,6 +1,6 @@
 import { buildNeighbourhood, type NeighbourCandidate, type NeighbourhoodView } from '../../../core/adapt/neighbourhood';
 import type { QueryAdapter } from '../../../core/adapt/query-adapter';
-import { relevantChunks } from '../../../core/diagnose/diagnose-misses';
+import { relevantChunks } from '../../../core/eval/chunk-relevance';
 import type { EvalQuery } from '../../../core/eval/evalset-types';
 import type { WorkspaceIndex } from '../../../core/index/workspace-index';
 
