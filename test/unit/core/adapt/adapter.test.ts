@@ -10,7 +10,7 @@ import { trainQueryAdapter, type TrainingExample } from '../../../../src/core/ad
 import { assignTrainSplit, trialFineTune, type TrialResult } from '../../../../src/core/adapt/trial-finetune';
 import { renderTrialMarkdown, trialHeadline } from '../../../../src/core/adapt/trial-report';
 import { adapterVerdictReason, measureAdapterGain } from '../../../../src/core/adapt/readiness-gain';
-import { judgeGain, STATE_MARK } from '../../../../src/core/diagnose/checklist-rules';
+import { judgeGain, STATE_MARK } from '../../../../src/core/eval/evidence-bar';
 import { buildReadinessReport, renderReadinessMarkdown } from '../../../../src/core/diagnose/readiness-report';
 import type { Embedder } from '../../../../src/core/embed/embedder';
 import { UseLiteEmbedder } from '../../../../src/core/embed/use-lite-embedder';
