@@ -10,11 +10,11 @@ import { writeFileAtomic, writeFileAtomicAsync } from '../io/atomic-write';
 import { createYielder, sha256Async, drive } from '../io/yielder';
 import { searchIndex } from '../retrieve/search';
 import type { SearchDefaults } from '../retrieve/searchable-index';
-import type { RetrievalIndex } from '../retrieve/searchable-index';
-import type { IndexManifest, KeywordConfig, SearchRequest, SearchResponse, UpdateStats } from '../retrieve/types';
+import type { IndexManifest, RetrievalIndex } from '../retrieve/searchable-index';
+import type { SearchRequest, SearchResponse } from '../retrieve/types';
 import { chunkDocuments } from './chunk-pipeline';
 import { checkRows, chunkFromRow, chunkRow, documentRow, linesJson, parseLinesJson, type ChunkRow, type DocumentRow } from './index-parts';
-import { DEFAULT_KEYWORD_CONFIG, KeywordIndex } from '../store/keyword-index';
+import { DEFAULT_KEYWORD_CONFIG, KeywordIndex, type KeywordConfig } from '../store/keyword-index';
 import { VectorIndex } from '../store/vector-index';
 
 /**
@@ -30,6 +30,16 @@ export interface IndexProgress {
   phase: 'chunk' | 'keyword' | 'embed' | 'save';
   done: number;
   total: number;
+}
+
+export interface UpdateStats {
+  added: number;
+  changed: number;
+  removed: number;
+  unchanged: number;
+  chunksEmbedded: number;
+  embeddingCacheHits: number;
+  ms: number;
 }
 
 export interface BuildOptions {

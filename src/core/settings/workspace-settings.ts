@@ -7,7 +7,8 @@ import { InputError } from '../io/input-error';
 import { checkProcessCount } from '../embed/embedder-pool';
 import type { EmbeddingEndpointConfig } from '../embed/openai-embedder';
 import { validateEmbeddingEndpoints, validateRetrievers, type ConfigProblem, type ExternalRetrieverConfig } from '../retrieve/retriever-config';
-import type { FusionConfig, KeywordConfig, RerankConfig } from '../retrieve/types';
+import type { FusionConfig, RerankConfig } from '../retrieve/types';
+import type { KeywordConfig } from '../store/keyword-index';
 
 /**
  * The retrievalLens.* settings that decide what is indexed and how it is searched. The editor reads them from its
