@@ -9,22 +9,7 @@ import { cutToChars, normalizeInPlace } from './vector-math';
  */
 export const OPENAI_MAX_INPUT_CHARS = 24_000;
 import type { EmbedOptions, Embedder, ModelInfo } from './embedder';
-
-/** `retrievalLens.embeddingEndpoints`: OpenAI-compatible `/v1/embeddings` services (OpenAI, Azure OpenAI, Ollama, vLLM, TEI, LM Studio). */
-export interface EmbeddingEndpointConfig {
-  type: 'openai';
-  /** The embeddings URL (`…/v1/embeddings`) or its base (`…/v1`). */
-  url: string;
-  model: string;
-  /** Secret holding the API key, sent as `Authorization: Bearer …` (or `api-key` with `apiKeyHeader: "api-key"` for Azure). */
-  apiKeySecret?: string;
-  apiKeyHeader?: string;
-  dims?: number;
-  batchSize?: number;
-  concurrency?: number;
-  timeoutMs?: number;
-  maxRetries?: number;
-}
+import type { EmbeddingEndpointConfig } from './endpoint-config';
 
 /**
  * An embedding model behind the OpenAI-compatible `POST /v1/embeddings` protocol (OpenAI, Azure OpenAI, Ollama,

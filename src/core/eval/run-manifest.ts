@@ -5,7 +5,7 @@ import { writeFileAtomic } from '../io/atomic-write';
 import type { ChunkerConfig } from '../chunking/chunk';
 import type { ModelInfo } from '../embed/embedder';
 import type { FusionConfig, RerankConfig, RetrieverName } from '../retrieve/types';
-import type { KeywordConfig } from '../store/keyword-index';
+import type { KeywordConfig } from '../store/keyword-types';
 
 /** Everything needed to compare two runs later: what retrieved, over which corpus, when. */
 export interface RunManifest {

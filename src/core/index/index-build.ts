@@ -3,7 +3,8 @@ import type { SourceDocument } from '../corpus/document';
 import type { CrossEncoder, Embedder } from '../embed/embedder';
 import type { EmbeddingCache } from '../embed/embedding-cache';
 import type { SearchDefaults } from '../retrieve/searchable-index';
-import type { KeywordConfig, KeywordIndex } from '../store/keyword-index';
+import type { KeywordIndex } from '../store/keyword-index';
+import type { KeywordConfig } from '../store/keyword-types';
 import { chunkDocuments } from './chunk-pipeline';
 
 /**

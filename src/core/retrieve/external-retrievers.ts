@@ -1,4 +1,5 @@
-import { OpenAIEmbedder, type EmbeddingEndpointConfig } from '../embed/openai-embedder';
+import { OpenAIEmbedder } from '../embed/openai-embedder';
+import type { EmbeddingEndpointConfig } from '../embed/endpoint-config';
 import { HttpRetriever } from './http-retriever';
 import { PgvectorRetriever } from './pgvector-retriever';
 import type { QueryEmbedder, Retriever } from './retriever';

@@ -1,4 +1,4 @@
-import type { EmbeddingEndpointConfig } from '../embed/openai-embedder';
+import type { EmbeddingEndpointConfig } from '../embed/endpoint-config';
 import { FILTER_FIELD_NAMES, type FilterFields } from './engine-filters';
 
 /**

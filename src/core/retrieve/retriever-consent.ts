@@ -1,5 +1,5 @@
 import * as crypto from 'node:crypto';
-import type { EmbeddingEndpointConfig } from '../embed/openai-embedder';
+import type { EmbeddingEndpointConfig } from '../embed/endpoint-config';
 import type { ExternalRetrieverConfig } from './retriever-config';
 
 /** Where confirmations are kept: user-level storage (the editor's globalState), never the workspace. */

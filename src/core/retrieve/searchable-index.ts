@@ -1,7 +1,8 @@
 import type { Chunk, ChunkerConfig } from '../chunking/chunk';
 import type { SourceDocument } from '../corpus/document';
 import type { CrossEncoder, Embedder, ModelInfo } from '../embed/embedder';
-import type { KeywordConfig, KeywordIndex } from '../store/keyword-index';
+import type { KeywordIndex } from '../store/keyword-index';
+import type { KeywordConfig } from '../store/keyword-types';
 import type { VectorIndex } from '../store/vector-index';
 import type { FusionConfig, RerankConfig, SearchRequest, SearchResponse } from './types';
 

@@ -1,10 +1,10 @@
-import type { KeywordTermContribution } from '../store/keyword-index';
+import type { KeywordTermContribution } from '../store/keyword-types';
 
 /**
  * The retrieval vocabulary the retrievers here share: retriever names, filters, fusion and rerank settings, hits
  * and their explanations, search requests and responses. Types owned elsewhere live with their owner: the keyword
- * store's settings in store/keyword-index.ts, an index's manifest in searchable-index.ts, build statistics in
- * index/workspace-index.ts.
+ * store's settings in store/keyword-types.ts, an index's manifest in searchable-index.ts, build statistics in
+ * index/index-build.ts.
  */
 
 export type RetrieverName = 'keyword' | 'dense' | 'hybrid' | 'rerank';

@@ -5,10 +5,10 @@ import type { ChunkerConfig, ChunkerKind } from '../chunking/chunk';
 import { CHUNKER_DEFAULTS, sizedChunkerConfig } from '../chunking/chunker-registry';
 import { InputError } from '../io/input-error';
 import { checkProcessCount } from '../embed/embedder-pool';
-import type { EmbeddingEndpointConfig } from '../embed/openai-embedder';
+import type { EmbeddingEndpointConfig } from '../embed/endpoint-config';
 import { validateEmbeddingEndpoints, validateRetrievers, type ConfigProblem, type ExternalRetrieverConfig } from '../retrieve/retriever-config';
 import type { FusionConfig, RerankConfig } from '../retrieve/types';
-import type { KeywordConfig } from '../store/keyword-index';
+import type { KeywordConfig } from '../store/keyword-types';
 
 /**
  * The retrievalLens.* settings that decide what is indexed and how it is searched. The editor reads them from its

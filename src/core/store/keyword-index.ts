@@ -4,24 +4,7 @@ import { stemmer } from 'stemmer';
 import type { Chunk } from '../chunking/chunk';
 import { selectTop } from './heap';
 import { encodePostings, FrozenPostings, type MiniSearchState } from './keyword-postings';
-
-export interface KeywordConfig {
-  stemming: boolean;
-  stopWords: boolean;
-  /** BM25 parameters as MiniSearch names them. */
-  k1: number;
-  b: number;
-  /** Boost for the title/heading field relative to text. */
-  titleBoost: number;
-}
-
-export interface KeywordTermContribution {
-  queryTerm: string;
-  /** The indexed term that matched (differs with prefix/fuzzy/stemming). */
-  matchedTerm: string;
-  field: string;
-  contribution: number;
-}
+import type { KeywordConfig, KeywordTermContribution } from './keyword-types';
 
 /**
  * BM25 defaults, tuned on SciFact (see test/unit/core/index/scifact-bm25.test.ts): Porter stemming, Lucene's

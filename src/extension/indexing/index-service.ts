@@ -7,7 +7,7 @@ import { loadFolderCorpus } from '../../core/corpus/load-folder';
 import { indexFolderName } from '../../core/index/index-folder';
 import { formatStageProgress, ProgressEta } from '../../core/index/progress-eta';
 import { WorkspaceIndex } from '../../core/index/workspace-index';
-import type { KeywordConfig } from '../../core/store/keyword-index';
+import type { KeywordConfig } from '../../core/store/keyword-types';
 import type { TrustDecision } from '../../core/settings/workspace-trust';
 import type { IndexStatus } from '../../protocol/inspector';
 import { needsRebuild, readConfig } from '../config';
