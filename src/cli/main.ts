@@ -9,8 +9,9 @@ import { exportCommand, exportUsage } from './commands/export-command';
 import { labelCommand, labelUsage } from './commands/label-command';
 import { importJudgmentsCommand, importJudgmentsUsage } from './commands/import-judgments-command';
 import { importQueriesCommand, importQueriesUsage } from './commands/import-queries-command';
-import { importTracesCommand, importTracesUsage, traceFailuresCommand, traceFailuresUsage } from './commands/import-traces-command';
+import { importTracesCommand, importTracesUsage, traceDriftCommand, traceDriftUsage, traceFailuresCommand, traceFailuresUsage } from './commands/import-traces-command';
 import { poolCommand, poolUsage } from './commands/pool-command';
+import { judgeCommand, judgeUsage } from './commands/judge-command';
 import { searchCommand, searchUsage } from './commands/search-command';
 import { sweepFusionCommand, sweepFusionUsage } from './commands/sweep-fusion-command';
 import { trialFinetuneCommand, trialFinetuneUsage } from './commands/trial-finetune-command';
@@ -29,8 +30,10 @@ const COMMANDS: Record<string, Command> = {
   'import-queries': { run: importQueriesCommand, usage: importQueriesUsage, summary: 'a query log into eval queries: normalised, merged, sampled, split' },
   'import-traces': { run: importTracesCommand, usage: importTracesUsage, summary: 'production RAG traces into real queries and a recorded run trace:NAME' },
   'trace-failures': { run: traceFailuresCommand, usage: traceFailuresUsage, summary: 'failed traces told apart: retrieval, generation, missing document, unjudged' },
+  'trace-drift': { run: traceDriftCommand, usage: traceDriftUsage, summary: 'the production run per week, day or import, each change tested on the queries both answered' },
   'import-judgments': { run: importJudgmentsCommand, usage: importJudgmentsUsage, summary: 'Quepid, TREC or BEIR judgments into the eval set' },
   pool: { run: poolCommand, usage: poolUsage, summary: 'a judging queue from the pooled top K of each retriever, with Hole@K' },
+  judge: { run: judgeCommand, usage: judgeUsage, summary: 'an LLM judge grades the pooled queue (chatEndpoints); its agreement with the human labels' },
   'trial-finetune': { run: trialFinetuneCommand, usage: trialFinetuneUsage, summary: 'what adapting the model would gain: a query adapter trained and measured' },
   ...diagnoseCommands,
 };

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { defaultEmbeddingProcesses } from '../core/embed/embedder-pool';
 import { DEFAULT_EMBEDDING_MODEL } from '../core/embed/model-download';
+import { validateChatEndpoints } from '../core/embed/chat-endpoints';
 import { validateEmbeddingEndpoints, validateRetrievers } from '../core/retrieve/retriever-config';
 import { checkSetting, retrievalSettings, SETTING_KEYS, type WorkspaceSettings } from '../core/settings/workspace-settings';
 import { decideTrust, pickSetting } from '../core/settings/workspace-trust';
@@ -87,6 +88,11 @@ export function editorSwitch(key: keyof typeof EDITOR_SWITCHES): boolean {
   if (typeof v === 'boolean') return v;
   warnOnce(`${SECTION}.${key} must be true or false, got ${JSON.stringify(v)}`);
   return EDITOR_SWITCHES[key];
+}
+
+/** retrievalLens.chatEndpoints (the LLM judge's), validated field by field as embeddingEndpoints is. */
+export function chatEndpointsSetting() {
+  return validateChatEndpoints(vscode.workspace.getConfiguration(SECTION).get<unknown>('chatEndpoints') ?? {});
 }
 
 /** retrievalLens.embeddingEndpoints, validated field by field (a problem names the field's setting path). */

@@ -9,7 +9,7 @@ import { JudgingFlow } from './eval-set/judging-flow';
 import { registerCommands } from './commands/registry';
 import { showNeighbourhood } from './commands/show-neighbourhood';
 import { editorSwitch } from './config';
-import { configuredColumns, configuredRankings } from './retrievers/configured-retrievers';
+import { configuredColumns, configuredPoolRetrievers } from './retrievers/configured-retrievers';
 import { EvalSetService } from './eval-set/eval-set-service';
 import { EvalSetTree } from './eval-set/eval-set-tree';
 import { firstRun } from './indexing/first-run';
@@ -47,7 +47,7 @@ export function activate(context: vscode.ExtensionContext): RetrievalLensApi {
     indexService,
     evalSet,
     hostInfo,
-    (index, query, k, filter, labeled) => configuredColumns(context, index, query, k, filter, log, labeled),
+    (index, query, k, filter, labeled, recorded) => configuredColumns(context, index, query, k, filter, log, labeled, { root: indexService.root, names: recorded ?? [] }),
     adapters,
     // Runs on a user action, after `services` below is made.
     async (query, queryId) => {
@@ -55,7 +55,7 @@ export function activate(context: vscode.ExtensionContext): RetrievalLensApi {
     },
   );
   const annotations = new Annotations(indexService, evalSet, inspector);
-  const judgingQueue = new JudgingQueue(evalSet, indexService, (index, queries, k) => configuredRankings(context, index, queries, k, log));
+  const judgingQueue = new JudgingQueue(evalSet, indexService, (index) => configuredPoolRetrievers(context, index, log), (m) => log.warn(m));
   const tree = new EvalSetTree(evalSet, indexService, judgingQueue);
   const treeView = vscode.window.createTreeView('retrievalLens.evalSet', { treeDataProvider: tree, showCollapseAll: true });
   const judging = new JudgingFlow(judgingQueue, treeView as vscode.TreeView<unknown>, (item) => tree.poolItemNode(item), { evalSet, indexService, log });

@@ -68,6 +68,8 @@ export interface SearchParams {
   fusion?: Partial<FusionConfig>;
   /** Also run dense (and hybrid, when asked) with the query adapter of retrievalLens.queryAdapter, side by side. */
   adapter?: boolean;
+  /** Recorded production runs (`trace:<name>`) shown as columns beside the configured retrievers. */
+  recorded?: string[];
 }
 
 /** Columns run with the query adapter, beside the plain ones. */
@@ -110,7 +112,7 @@ export interface ExternalColumn {
   notes: string[];
   /**
    * For a query with labeled spans: each span this retriever did not return in its top K, with why, from what can be
-   * seen outside the engine (src/core/diagnose/external-misses.ts). Absent when the query has no labels.
+   * told for it by the one diagnosis (src/core/diagnose/diagnose-misses.ts). Absent when the query has no labels.
    */
   missed?: ExternalMissRow[];
 }
@@ -121,7 +123,7 @@ export interface ExternalMissRow {
   end: number;
   grade: number;
   quote: string;
-  /** query-failed | below-k | chunking | exact-match | lexical | not-returned */
+  /** A category of the one miss diagnosis (FAILURE_CATEGORIES of diagnose-misses.ts). */
   category: string;
   evidence: string;
 }
@@ -153,6 +155,8 @@ export interface InitState {
   retrievers: RetrieverName[];
   /** The configured query adapter (absent from hosts that predate adapters). */
   adapter?: AdapterStatus;
+  /** The workspace's recorded runs (`trace:<name>`, from import-traces), each pickable as a column. */
+  recorded?: string[];
 }
 
 /** Webview → host. */
@@ -204,6 +208,7 @@ export const WEBVIEW_TO_HOST_CHECKS: { [M in keyof WebviewToHost]: Check } = {
     : !isInt(p.k, 1, 1000) ? 'k must be a whole number from 1 to 1000'
     : !Array.isArray(p.retrievers) || p.retrievers.length > 20 || !p.retrievers.every((r) => typeof r === 'string' && /^[\w.:-]{1,64}$/.test(r)) ? 'retrievers must be a list of retriever names'
     : p.adapter !== undefined && typeof p.adapter !== 'boolean' ? 'adapter must be true or false'
+    : p.recorded !== undefined && (!Array.isArray(p.recorded) || p.recorded.length > 20 || !p.recorded.every((r) => typeof r === 'string' && /^trace:[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(r))) ? 'recorded must be a list of trace:<name> runs'
     : checkFilter(p.filter) ?? checkFusion(p.fusion),
   reveal: (p) => span(p, false),
   label: (p) =>

@@ -19,6 +19,8 @@ export interface PersistedState {
   fusionRrfK: string;
   /** Show dense (and hybrid) with the query adapter beside the plain columns. */
   adapter: boolean;
+  /** Recorded runs (`trace:<name>`) ticked as columns. */
+  recorded?: string[];
   lastView?: unknown;
 }
 

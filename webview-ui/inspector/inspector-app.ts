@@ -90,6 +90,7 @@ export class InspectorApp {
       filter: form.filter,
       fusion: form.fusion,
       ...(this.adapterOn() ? { adapter: true } : {}),
+      ...(this.pickedRecorded().length ? { recorded: this.pickedRecorded() } : {}),
     };
     try {
       this.view = await messenger.request('search', params);
@@ -102,6 +103,11 @@ export class InspectorApp {
   }
 
   /** The adapter toggle counts only when the host has an adapter ready for this index. */
+  /** The recorded runs ticked that the workspace still has. */
+  private pickedRecorded(): string[] {
+    return (this.s.recorded ?? []).filter((r) => this.init?.recorded?.includes(r));
+  }
+
   private adapterOn(): boolean {
     return this.s.adapter && this.init?.adapter?.state === 'ready';
   }
@@ -183,6 +189,13 @@ export class InspectorApp {
             const set = new Set(this.s.retrievers);
             if (on) set.add(r); else set.delete(r);
             this.s = { ...this.s, retrievers: ALL_RETRIEVERS.filter((x) => set.has(x)) };
+            this.save();
+          }}></vscode-checkbox>`)}
+        ${(this.init?.recorded ?? []).map((r) => html`<vscode-checkbox label=${r} title="A recorded production run (import-traces): answers the queries it recorded" .checked=${(this.s.recorded ?? []).includes(r)} data-retriever=${r}
+          @change=${(e: Event) => {
+            const on = (e.target as HTMLInputElement).checked;
+            const rest = (this.s.recorded ?? []).filter((x) => x !== r);
+            this.s = { ...this.s, recorded: on ? [...rest, r] : rest };
             this.save();
           }}></vscode-checkbox>`)}
         ${this.adapterToggle()}

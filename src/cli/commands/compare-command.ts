@@ -1,4 +1,5 @@
 import { compareRuns } from '../../core/eval/significance';
+import { labelsNeededFrom } from '../../core/judge/labels-needed';
 import { UsageError, type CliIO } from '../cli-context';
 import { readJsonFile } from './eval-command';
 import { parseCommand } from '../parse-command';
@@ -34,5 +35,6 @@ export async function compareCommand(argv: string[], io: CliIO): Promise<number>
   io.out(`B better on ${c.wins.length}, worse on ${c.losses.length}, tied on ${c.ties}`);
   for (const w of c.wins.slice(0, 10)) io.out(`  + ${w.qid}: ${w.a.toFixed(3)} → ${w.b.toFixed(3)}`);
   for (const l of c.losses.slice(0, 10)) io.out(`  − ${l.qid}: ${l.a.toFixed(3)} → ${l.b.toFixed(3)}`);
+  for (const need of labelsNeededFrom({ n: c.queries, mean: c.meanDiff, sd: c.sdDiff })) io.out(need.line);
   return 0;
 }

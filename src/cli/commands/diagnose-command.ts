@@ -56,7 +56,7 @@ export async function diagnoseCommand(argv: string[], io: CliIO): Promise<number
       const opened = await openExternalRetriever(name, target, values.model, io);
       try {
         const r = await evaluateExternal(opened.retriever, target, { ...externalScoring(level, k), depth: 100 }, io);
-        (report.external ??= []).push(await externalReadinessLine({ name, destination: opened.retriever.kind === 'recorded' ? `recorded run ${opened.retriever.endpoint} (nothing contacted)` : destination(opened.retriever.config), result: r }, index, target.queries, { baseline, level, k }));
+        (report.external ??= []).push(await externalReadinessLine({ name, destination: opened.retriever.kind === 'recorded' ? `recorded run ${opened.retriever.endpoint} (nothing contacted)` : destination(opened.retriever.config), result: r, retriever: opened.retriever, documentId: opened.retriever.config.documentId }, index, target.queries, { baseline, level, k, root: target.kind === 'workspace' ? target.root : undefined }));
       } finally {
         await opened.dispose();
       }

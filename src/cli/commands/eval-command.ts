@@ -10,8 +10,7 @@ import { RUNS_DIR, saveRun } from '../../core/eval/run-manifest';
 import { writeFileAtomic } from '../../core/io/atomic-write';
 import type { RetrieverName } from '../../core/retrieve/types';
 import { openIndex, UsageError, withModels, type CliIO, loadTarget, settingsRecord } from '../cli-context';
-import { diagnoseExternalMisses, EXTERNAL_MISS_CATEGORIES, type ExternalMiss } from '../../core/diagnose/external-misses';
-import { LocalRetriever } from '../../core/retrieve/local-retriever';
+import { diagnoseEvaluation, missCounts, type Miss } from '../../core/diagnose/diagnose-misses';
 import { checkExternalName, evaluateExternal, isBuiltInRetriever, openExternalRetriever } from './external-retriever-args';
 import { checkLevel, EVALUATION_OPTIONS, evaluationFromArgs, RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs, retrieverFromArg, LOCAL_INDEX_OPTIONS } from './retrieval-args';
 import { parseCommand } from '../parse-command';
@@ -124,14 +123,22 @@ async function evalExternal(
     for (const b of o.bounds) if (!(b.measure in result.metrics.all)) throw new UsageError(`--fail-under: unknown measure "${b.measure}" (known: ${Object.keys(result.metrics.all).join(', ')})`);
     if (o.runOut) writeTrecRun(o.runOut, result.ranking, `retrieval-lens-${name}`);
     const manifest = { ...result.manifest, endpoint: opened.retriever.endpoint, settings: settingsRecord(target) };
-    // At chunk level, why labeled spans were missed in the top K, as far as can be told from outside the engine.
-    let misses: ExternalMiss[] | undefined;
+    // At chunk level, why labeled spans were missed in the top K: the one diagnosis, with the local index's legs as
+    // the what-ifs and the categories the engine cannot give evidence for named with why.
+    let misses: Miss[] | undefined;
     if (o.level === 'chunk') {
       const keywordIndex = await openIndex(target, { retrieval: o.retrieval, embedder: null, crossEncoder: null, indexDir: o.indexDir, quiet: true }, io);
       const k = target.settings.topK ?? 10;
-      misses = await diagnoseExternalMisses(result, target.queries.filter((q) => result.qrels.has(q.id) || result.failures.some((f) => f.qid === q.id)), { k, keyword: new LocalRetriever(keywordIndex, 'keyword') });
-      const counts = EXTERNAL_MISS_CATEGORIES.map((c) => [c, misses?.filter((m) => m.category === c).length ?? 0] as const).filter(([, n]) => n);
+      const root = target.kind === 'workspace' ? target.root : undefined;
+      const d = await diagnoseEvaluation(
+        { index: keywordIndex, root, corpusOptions: root ? { include: target.settings.include, exclude: target.settings.exclude } : undefined, queries: target.queries, variants: [] },
+        { retriever: opened.retriever, documentId: opened.retriever.config.documentId, result },
+        { k, candidates: Math.max(30, k), split: 'all' },
+      );
+      misses = d.misses;
+      const counts = Object.entries(missCounts(misses)).filter(([, n]) => n);
       io.err(`${name}: ${misses.length} labeled spans missed in the top ${k}${counts.length ? `: ${counts.map(([c, n]) => `${c} ${n}`).join(', ')}` : ''}`);
+      for (const u of d.uncomputed) io.err(`  not computable for ${name}: ${u.category}: ${u.why}`);
       for (const m of misses.slice(0, 5)) io.err(`  ${m.category}: ${m.queryId} ${m.docId}:${m.start}-${m.end}: ${m.evidence}`);
     }
     if (o.metricsOut) writeFileAtomic(o.metricsOut, JSON.stringify({ all: result.metrics.all, per_query: result.metrics.perQuery, manifest, failures: result.failures, misses }, null, 1));

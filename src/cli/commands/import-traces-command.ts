@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { isBeirFolder } from '../../core/corpus/load-beir';
 import { classifyTraceFailures, DEFAULT_FAIL_SCORE, describeTraceFailures } from '../../core/diagnose/trace-failures';
 import { EvalSetFile } from '../../core/eval/evalset-file';
+import { measureNames } from '../../core/eval/metrics';
 import type { DocumentIdRule } from '../../core/retrieve/retriever-config';
 import { documentLookup } from '../../core/eval/hit-placement';
 import { DEFAULT_TRAIN_SHARE, type SampleStrategy } from '../../core/eval/query-log';
@@ -10,6 +11,7 @@ import { describeTraceImport, importTraces, planTraceImport } from '../../core/e
 import { checkRunName, documentIdProblem, readRecordedRun, recordedRunFile, recordedRunNames } from '../../core/eval/trace-store';
 import { parseFieldMap } from '../../core/eval/traces/generic-jsonl';
 import { clean, TRACE_FORMATS, type TraceFormat } from '../../core/eval/traces/trace-model';
+import { describeTraceDrift, DRIFT_PERIODS, traceDrift, type DriftPeriod } from '../../core/eval/trace-drift';
 import { writeFileAtomic } from '../../core/io/atomic-write';
 import { loadTarget, UsageError, type CliIO } from '../cli-context';
 import { parseCommand } from '../parse-command';
@@ -21,6 +23,8 @@ export const importTracesUsage = `retrieval-lens import-traces <workspace> <file
     [--sample N] [--strategy top|random|proportional] [--seed N] [--train-share ${DEFAULT_TRAIN_SHARE}] [--dry-run] [--failures] [--fail-score ${DEFAULT_FAIL_SCORE}]`;
 
 export const traceFailuresUsage = `retrieval-lens trace-failures <workspace> [--name prod] [--fail-score ${DEFAULT_FAIL_SCORE}] [--json FILE] [--settings FILE]`;
+
+export const traceDriftUsage = `retrieval-lens trace-drift <workspace> [--name prod] [--by ${DRIFT_PERIODS.join('|')}] [--measure ndcg_cut_10] [--level doc|chunk] [--split all|eval|train] [--json FILE] [--settings FILE]`;
 
 /**
  * Production traces → real queries in the eval set (source "trace", the same sampling and split as import-queries)
@@ -95,13 +99,55 @@ export async function traceFailuresCommand(argv: string[], io: CliIO): Promise<n
   return 0;
 }
 
-async function printFailures(workspace: string, name: string, failScore: number, json: string | undefined, targetArgs: { settings?: string; 'trust-workspace'?: boolean }, io: CliIO): Promise<void> {
+/** The recorded production run per week, day or import as a line of metrics, each change tested on the queries both periods answered. */
+export async function traceDriftCommand(argv: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseCommand(argv, {
+    name: { type: 'string', default: 'prod' },
+    by: { type: 'string', default: 'week' },
+    measure: { type: 'string', default: 'ndcg_cut_10' },
+    level: { type: 'string', default: 'doc' },
+    split: { type: 'string', default: 'all' },
+    json: { type: 'string' },
+    settings: { type: 'string' },
+    'trust-workspace': { type: 'boolean', default: false },
+  });
+  if (positionals.length !== 1) throw new UsageError(`trace-drift takes a workspace folder\n${traceDriftUsage}`);
+  const by = values.by as DriftPeriod;
+  if (!DRIFT_PERIODS.includes(by)) throw new UsageError(`--by must be ${DRIFT_PERIODS.join(', ')}, got "${values.by}"`);
+  if (values.level !== 'doc' && values.level !== 'chunk') throw new UsageError(`--level must be doc or chunk, got "${values.level}"`);
+  if (!['all', 'eval', 'train'].includes(values.split as string)) throw new UsageError(`--split must be all, eval or train, got "${values.split}"`);
+  const measures = measureNames();
+  if (!measures.includes(values.measure as string)) throw new UsageError(`--measure must be one of ${measures.join(', ')}, got "${values.measure}"`);
+  const workspace = path.resolve(positionals[0]);
+  checkWorkspace(workspace);
+  const name = runName(values.name as string);
+  const run = readRecordedRun(existingRunFile(workspace, name));
+  const target = await loadTarget(workspace, values, io);
+  const report = await traceDrift(run, `trace:${name}`, target.corpus.documents, target.queries, {
+    by,
+    measure: values.measure as string,
+    level: values.level as 'doc' | 'chunk',
+    split: values.split as 'all' | 'eval' | 'train',
+  });
+  for (const line of describeTraceDrift(report, by === 'import' ? (f) => path.relative(process.cwd(), f) || f : undefined)) io.out(line);
+  if (values.json) {
+    writeFileAtomic(values.json, JSON.stringify(report, null, 1));
+    io.err(`wrote ${values.json}`);
+  }
+  return 0;
+}
+
+function existingRunFile(workspace: string, name: string): string {
   const file = recordedRunFile(workspace, name);
   if (!fs.existsSync(file)) {
     const known = recordedRunNames(workspace);
     throw new UsageError(`no recorded run "${name}" in ${path.dirname(path.dirname(file))}${known.length ? ` (recorded: ${known.join(', ')})` : ': import traces first with import-traces'}`);
   }
-  const run = readRecordedRun(file);
+  return file;
+}
+
+async function printFailures(workspace: string, name: string, failScore: number, json: string | undefined, targetArgs: { settings?: string; 'trust-workspace'?: boolean }, io: CliIO): Promise<void> {
+  const run = readRecordedRun(existingRunFile(workspace, name));
   const target = await loadTarget(workspace, targetArgs, io);
   const report = classifyTraceFailures(run.traces, target.queries, documentLookup(target.corpus.documents), { failScore, documentId: run.header.documentId });
   io.out(`trace:${name} — production failures`);

@@ -4,6 +4,11 @@ import type { Chunk } from '../chunking/chunk';
 import { relevantChunks, spanOverlapsChunk } from '../eval/chunk-relevance';
 import type { EvalQuery } from '../eval/evalset-types';
 import { writeFileAtomic } from '../io/atomic-write';
+import { rankLocalChunks } from '../eval/chunk-ranking';
+import { documentLookup } from '../eval/hit-placement';
+import type { DocumentIdRule } from '../retrieve/retriever-config';
+import { LocalRetriever } from '../retrieve/local-retriever';
+import type { Retriever } from '../retrieve/retriever';
 import type { RetrievalIndex } from '../retrieve/searchable-index';
 import type { RetrieverName } from '../retrieve/types';
 
@@ -33,23 +38,30 @@ export interface TrainingPair {
  * chunk that holds the labeled span; negatives are mined from the local index within a rank window and a score
  * margin, never anything labeled relevant for that query, never a near-duplicate of the positive.
  */
-export async function mineTrainingPairs(index: RetrievalIndex, queries: EvalQuery[], options: Partial<TrainingExportOptions> = {}): Promise<TrainingPair[]> {
+export async function mineTrainingPairs(
+  index: RetrievalIndex,
+  queries: EvalQuery[],
+  options: Partial<TrainingExportOptions> = {},
+  /** The retriever whose ranking the negatives come from (any Retriever: an engine's hits stand for the local chunks they hold); default the index's `options.miner`. */
+  through?: { retriever: Retriever; documentId?: DocumentIdRule },
+): Promise<TrainingPair[]> {
   const o = { ...DEFAULT_TRAINING_EXPORT, ...options };
+  const miner = through?.retriever ?? new LocalRetriever(index, o.miner);
+  const docs = documentLookup(index.documents());
   const pairs: TrainingPair[] = [];
   for (const q of queries) {
     if (q.split !== 'train') continue;
     const labeledRelevant = (c: Chunk) =>
       q.judgments.some((j) => j.grade >= 1 && j.target.docId === c.docId && (j.target.type === 'document' || spanOverlapsChunk(j.target, c)));
-    const r = await index.search({ query: q.text, k: o.rankWindow[1], retrievers: [o.miner], filter: q.filter, explain: false, locate: [...index.allChunks()].filter(labeledRelevant).map((c) => c.id) });
-    const ranked = r.results[o.miner] ?? [];
+    const r = await rankLocalChunks(index, miner, q.text, o.rankWindow[1], { filter: q.filter, locate: [...index.allChunks()].filter(labeledRelevant).map((c) => c.id), documentId: through?.documentId, docs });
     for (const j of q.judgments) {
       if (j.grade < 1) continue;
       const holders = relevantChunks(index, j);
       if (!holders.length) continue;
       const positive = j.target.type === 'span' ? holders.reduce((a, b) => (overlap(b, j.target as { start: number; end: number }) > overlap(a, j.target as { start: number; end: number }) ? b : a)) : holders[0];
-      const posScore = r.positions[positive.id]?.[o.miner]?.score ?? null;
+      const posScore = r.located.get(positive.id)?.score ?? null;
       const negatives: TrainingPair['negatives'] = [];
-      for (const h of ranked) {
+      for (const h of r.hits) {
         if (negatives.length >= o.negativesPerPair) break;
         if (h.rank < o.rankWindow[0] || h.rank > o.rankWindow[1]) continue;
         const c = index.getChunk(h.chunkId);

@@ -4,8 +4,10 @@ import { DEFAULT_TRAINING_EXPORT, mineTrainingPairs, type TrainingExportOptions,
 import { spanOverlapsChunk } from '../eval/chunk-relevance';
 import { evaluate, type EvaluationResult } from '../eval/evaluate';
 import type { EvalQuery } from '../eval/evalset-types';
+import type { DocumentIdRule } from '../retrieve/retriever-config';
 import { levelSupport, type Level } from '../eval/label-level';
 import { compareRuns, seededRandom } from '../eval/significance';
+import type { Retriever } from '../retrieve/retriever';
 import type { RetrievalIndex } from '../retrieve/searchable-index';
 import type { FusionConfig } from '../retrieve/types';
 import { QueryAdapter, type AdapterModel } from './query-adapter';
@@ -23,6 +25,8 @@ export interface TrialOptions {
   curve: number[];
   training: Partial<AdapterTrainingOptions>;
   mining: Partial<TrainingExportOptions>;
+  /** The retriever hard negatives are mined from when not the index's `mining.miner` (any Retriever: an engine, a recording). */
+  miner?: { retriever: Retriever; documentId?: DocumentIdRule };
   /** Also score hybrid with and without the adapter on its dense leg. */
   hybrid: boolean;
   fusion?: Partial<FusionConfig>;
@@ -143,7 +147,7 @@ export async function trialFineTune(index: RetrievalIndex, queries: EvalQuery[],
   say(`mining hard negatives for ${trainQueries.length} train queries`);
   const mining = { ...DEFAULT_TRAINING_EXPORT, ...o.mining };
   let t = performance.now();
-  const pairs = await mineTrainingPairs(index, trainQueries, mining);
+  const pairs = await mineTrainingPairs(index, trainQueries, mining, o.miner);
   const labeledPairs = trainQueries.reduce((s, q) => s + q.judgments.filter((j) => j.grade >= 1).length, 0);
   const examples = await toExamples(index, trainQueries, pairs);
   const miningMs = performance.now() - t;

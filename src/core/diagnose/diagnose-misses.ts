@@ -5,8 +5,13 @@ import { chunkerKey } from '../chunking/chunker-key';
 import { sha256 } from '../corpus/build-document';
 import type { SkippedFile } from '../corpus/document';
 import { whyNotIndexed, type FolderCorpusOptions } from '../corpus/load-folder';
-import { relevantChunks } from '../eval/chunk-relevance';
+import { relevantChunks, spanOverlapsChunk } from '../eval/chunk-relevance';
 import type { EvalQuery } from '../eval/evalset-types';
+import type { RetrieverEvaluationResult } from '../eval/evaluate-retriever';
+import { documentLookup, placeHits, type PlacedHit } from '../eval/hit-placement';
+import type { DocumentIdRule } from '../retrieve/retriever-config';
+import { LocalRetriever } from '../retrieve/local-retriever';
+import type { FailedQuery, RetrievedHit, Retriever } from '../retrieve/retriever';
 import type { RetrievalIndex } from '../retrieve/searchable-index';
 import { availableRetrievers, type RankPosition, type RetrieverName } from '../retrieve/types';
 import { exactTokensIn } from './exact-tokens';
@@ -43,6 +48,11 @@ export interface Miss {
   evidence: string;
   /** Best rank of the span's chunks per retriever in the baseline index (null: not retrieved). */
   positions: Partial<Record<RetrieverName, RankPosition>>;
+  /**
+   * The retriever under diagnosis when it is not one of the index's own legs (an external engine, a recording):
+   * its name and where the span sits in its ranking (read to the candidate depth).
+   */
+  retriever?: { name: string; position: RankPosition };
   /** For ranking without a reranker configured: the category rests on candidate depth only. */
   verified: boolean;
   /**
@@ -61,6 +71,18 @@ export interface Variant {
 
 export interface DiagnoseContext {
   index: RetrievalIndex;
+  /**
+   * The retriever under diagnosis. Absent or one of the index's own legs (a LocalRetriever over `index`, not
+   * rerank): `options.baseline` names the leg (default dense). Any other (an external engine, a recording, a
+   * local retriever with an adapter): its ranking, read to the candidate depth and placed in the workspace
+   * (`documentId`), decides found or missed, and the index's legs are the what-ifs, as for a local baseline.
+   */
+  retriever?: Retriever;
+  /** How the retriever's hits become workspace documents (retrievalLens.retrievers' documentId). */
+  documentId?: DocumentIdRule;
+  /** Hits the retriever already answered per query id (an inspector column, an evaluation), read instead of asking again, with the depth asked. */
+  fetched?: { hits: ReadonlyMap<string, RetrievedHit[]>; depth: number };
+  signal?: AbortSignal;
   /** Workspace root, to explain missing documents and detect stale files; absent for BEIR folders. */
   root?: string;
   corpusOptions?: FolderCorpusOptions;
@@ -81,6 +103,54 @@ export interface DiagnoseOptions {
 }
 
 export const DEFAULT_DIAGNOSE_OPTIONS: DiagnoseOptions = { k: 5, baseline: 'dense', candidates: 30, split: 'eval' };
+
+/** A category the diagnosis could not compute for the retriever it was given, and why (never silently absent). */
+export interface UncomputedCategory {
+  category: FailureCategory;
+  why: string;
+}
+
+export interface Diagnosis {
+  misses: Miss[];
+  found: number;
+  /** Labeled relevant targets judged (queries the retriever could not answer are in `failures`, not here). */
+  judged: number;
+  /** Queries the retriever under diagnosis could not answer, with its error. */
+  failures: FailedQuery[];
+  /** Categories that cannot be told for this retriever, each with why; empty for the index's own legs. */
+  uncomputed: UncomputedCategory[];
+}
+
+/** What an engine outside the index cannot give evidence for, and why. */
+export const ENGINE_UNCOMPUTED: UncomputedCategory[] = [
+  { category: 'chunking', why: "the re-chunking what-ifs need the engine's chunks (its chunker and index), which it does not expose: a hit holding part of a span is named in that miss's evidence" },
+];
+
+/** The index leg a retriever is, when it is one (a LocalRetriever over this index, without adapter or rerank). */
+function indexLeg(index: RetrievalIndex, r: Retriever | undefined): Exclude<RetrieverName, 'rerank'> | undefined {
+  if (!(r instanceof LocalRetriever) || r.index !== index || r.settings.queryTransform || r.settings.fusion || r.settings.rerank) return undefined;
+  return r.retriever === 'rerank' ? undefined : r.retriever;
+}
+
+/** Where one labeled target sits in a retriever's placed hits: as a chunk (the first hit holding the span) and as a document. */
+function placedPosition(placed: readonly PlacedHit[], docId: string, span: { start: number; end: number } | undefined): { chunk: RankPosition; doc: RankPosition } {
+  const none = { rank: null, score: null };
+  const at = placed.findIndex((p) => p.docId === docId && (!span || (p.start !== undefined && p.end !== undefined && spanOverlapsChunk(span, { start: p.start, end: p.end }))));
+  if (at < 0) return { chunk: none, doc: none };
+  const hit = placed[at].hit;
+  const chunk = { rank: hit.rank, score: hit.score };
+  if (span) return { chunk, doc: chunk };
+  const before = new Set(placed.slice(0, at).map((p) => p.docId ?? `unplaced:${p.hit.id}`));
+  return { chunk, doc: { rank: before.size + 1, score: hit.score } };
+}
+
+/** A hit in the top k that holds part of the span, less than the overlap rule: the engine's chunk splits it. */
+function splitBy(placed: readonly PlacedHit[], span: { docId: string; start: number; end: number }, k: number): string | undefined {
+  const p = placed.slice(0, k).find((x) => x.docId === span.docId && x.start !== undefined && x.end !== undefined && Math.min(x.end, span.end) > Math.max(x.start, span.start));
+  if (!p || p.start === undefined || p.end === undefined) return undefined;
+  const overlap = Math.min(p.end, span.end) - Math.max(p.start, span.start);
+  return `the hit at rank ${p.hit.rank} ([${p.start}, ${p.end})) holds ${Math.round((100 * overlap) / (span.end - span.start))}% of the span, less than half: the engine's chunk splits it`;
+}
 
 /**
  * Best (lowest) rank of any of these chunks per retriever. With `byDocument` (a document judgment) the ranks are
@@ -120,20 +190,46 @@ const within = (p: RankPosition | undefined, k: number) => p?.rank != null && p.
 const fmt = (p: RankPosition | undefined) => (p?.rank == null ? 'not retrieved' : `rank ${p.rank}`);
 
 /**
- * Finds every labeled relevant span the baseline misses (not in the top k) and explains it by what-if re-runs in a
- * fixed order; the first check that recovers the span decides its category. Every miss carries its evidence.
+ * Finds every labeled relevant span the retriever under diagnosis misses (not in the top k) and explains it by
+ * what-if re-runs in a fixed order; the first check that recovers the span decides its category. Every miss carries
+ * its evidence. One diagnosis for every retriever: for one outside the index's legs (an engine, a recording) each
+ * category is computed the same way from its ranking, read to the candidate depth, against the index's legs, and
+ * what it cannot give evidence for is listed in `uncomputed` with why.
  */
-export async function diagnoseMisses(ctx: DiagnoseContext, options: Partial<DiagnoseOptions> = {}): Promise<{ misses: Miss[]; found: number; judged: number }> {
+export async function diagnoseMisses(ctx: DiagnoseContext, options: Partial<DiagnoseOptions> = {}): Promise<Diagnosis> {
   const o = { ...DEFAULT_DIAGNOSE_OPTIONS, ...options };
   const { index } = ctx;
+  const leg = ctx.retriever ? indexLeg(index, ctx.retriever) : o.baseline;
+  const engine = leg ? undefined : ctx.retriever;
+  const baseline = leg ?? o.baseline;
+  const name = engine?.name ?? baseline;
   const queries = ctx.queries.filter((q) => o.split === 'all' || q.split === o.split);
   const misses: Miss[] = [];
+  const failures: FailedQuery[] = [];
   let found = 0;
   let judged = 0;
   const retrievers = availableRetrievers({ dense: !!index.embedder, rerank: false });
   if (index.crossEncoder) retrievers.push('rerank');
+  const docs = engine ? documentLookup(index.documents()) : undefined;
+  const depth = Math.min(Math.max(o.k, o.candidates), engine?.capabilities.maxK ?? Infinity);
+  const engineHits = async (e: Retriever, q: EvalQuery, filtered: boolean): Promise<PlacedHit[]> => {
+    const fetched = filtered ? ctx.fetched?.hits.get(q.id) : undefined;
+    const hits = fetched ?? (await e.search(q.text, depth, { filter: filtered && e.capabilities.filters ? q.filter : undefined, signal: ctx.signal, explain: false }));
+    return placeHits(hits, docs ?? documentLookup([]), ctx.documentId);
+  };
   let done = 0;
   for (const q of queries) {
+    let placed: PlacedHit[] = [];
+    if (engine && q.judgments.some((j) => j.grade >= 1)) {
+      try {
+        placed = await engineHits(engine, q, true);
+      } catch (e) {
+        if (ctx.signal?.aborted) throw e;
+        failures.push({ qid: q.id, query: q.text, error: e instanceof Error ? e.message : String(e) });
+        o.onProgress?.(++done, queries.length);
+        continue;
+      }
+    }
     for (const [ji, j] of q.judgments.entries()) {
       if (j.grade < 1) continue;
       judged++;
@@ -151,8 +247,11 @@ export async function diagnoseMisses(ctx: DiagnoseContext, options: Partial<Diag
         verified: true,
         rankedBy: span ? ('chunk' as const) : ('document' as const),
       };
+      // For an engine: where the span sits in its ranking, and a top-k hit that holds part of it (named in the evidence).
+      const at = engine ? placedPosition(placed, docId, span) : undefined;
+      const splitNote = engine && span ? splitBy(placed, span, o.k) : undefined;
       const miss = (category: FailureCategory, evidence: string, positions: Miss['positions'] = {}, verified = true) =>
-        misses.push({ ...base, category, evidence, positions, verified });
+        misses.push({ ...base, category, evidence: splitNote ? `${evidence}; ${splitNote}` : evidence, positions, verified, ...(engine && at ? { retriever: { name, position: span ? at.chunk : at.doc } } : {}) });
 
       // 1. missing-document: not in the index at all.
       const doc = index.getDocument(docId);
@@ -171,18 +270,20 @@ export async function diagnoseMisses(ctx: DiagnoseContext, options: Partial<Diag
       const ids = chunks.map((c) => c.id);
       const byDocument = !span;
       const { best, chunk: chunkBest, removed } = await bestPositions(index, q, ids, retrievers, true, byDocument);
-      if (within(best[o.baseline], o.k)) {
+      const target = at ? (byDocument ? at.doc : at.chunk) : best[baseline];
+      if (within(target, o.k)) {
         found++;
         continue;
       }
-      // 3. filtered-out: the query's own filter removed the relevant chunks.
-      if (q.filter && removed.length) {
-        const unfiltered = await bestPositions(index, q, ids, [o.baseline], false, byDocument);
-        miss('filtered-out', `the query's filter ${JSON.stringify(q.filter)} removed ${removed.length} relevant chunk(s) of ${docId}; without it the ${o.baseline} retriever finds it at ${fmt(unfiltered.best[o.baseline])}`, best, within(unfiltered.best[o.baseline], o.k));
+      // 3. filtered-out: the query's own filter removed the relevant chunks (for an engine: one that applies filters).
+      if (q.filter && removed.length && (!engine || engine.capabilities.filters)) {
+        const unfiltered = engine ? placedPosition(await engineHits(engine, q, false), docId, span)[byDocument ? 'doc' : 'chunk'] : (await bestPositions(index, q, ids, [baseline], false, byDocument)).best[baseline];
+        miss('filtered-out', `the query's filter ${JSON.stringify(q.filter)} removed ${removed.length} relevant chunk(s) of ${docId}; without it the ${name} retriever finds it at ${fmt(unfiltered)}`, best, within(unfiltered, o.k));
         continue;
       }
-      // 4. chunking: the span is split or diluted, and a chunker that keeps it whole recovers it.
-      if (span) {
+      // 4. chunking: the span is split or diluted, and a chunker that keeps it whole recovers it (the index's legs
+      // only: an engine's chunks cannot be re-made, see ENGINE_UNCOMPUTED).
+      if (span && !engine) {
         const split = chunks.length > 1 || !chunks.some((c) => c.start <= span.start && c.end >= span.end);
         const holder = chunks.find((c) => c.start <= span.start && c.end >= span.end);
         const coverage = holder ? (span.end - span.start) / (holder.end - holder.start) : 0;
@@ -193,7 +294,7 @@ export async function diagnoseMisses(ctx: DiagnoseContext, options: Partial<Diag
           for (const v of ctx.variants.filter((x) => x.kind === 'chunker')) {
             const vj = relevantChunks(v.index, j).filter((c) => c.start <= span.start && c.end >= span.end);
             if (!vj.length) continue;
-            const p = (await bestPositions(v.index, q, vj.map((c) => c.id), [o.baseline])).best[o.baseline];
+            const p = (await bestPositions(v.index, q, vj.map((c) => c.id), [baseline])).best[baseline];
             if (within(p, o.k)) {
               recovered = `${v.label} keeps it whole and ranks it ${p?.rank}`;
               break;
@@ -201,7 +302,7 @@ export async function diagnoseMisses(ctx: DiagnoseContext, options: Partial<Diag
           }
           if (recovered) {
             const shape = split ? `split across ${chunks.length} chunk(s) of ${index.manifest.chunkerKey}` : `diluted: it is ${Math.round(coverage * 100)}% of a ${holder ? holder.end - holder.start : 0}-character chunk`;
-            miss('chunking', `the span is ${shape}; ${recovered} (baseline ${o.baseline}: ${fmt(best[o.baseline])})`, best);
+            miss('chunking', `the span is ${shape}; ${recovered} (baseline ${baseline}: ${fmt(best[baseline])})`, best);
             continue;
           }
         }
@@ -209,31 +310,40 @@ export async function diagnoseMisses(ctx: DiagnoseContext, options: Partial<Diag
       // 5. keyword finds it, dense does not, hybrid recovers it: exact-match when the query holds an identifier-like
       // token (exact-tokens.ts) that occurs verbatim in the labeled text or its chunks (the text keyword search
       // ranked); otherwise lexical: ordinary words the answer shares with the query, which a stronger model may match.
-      if (within(best.keyword, o.k) && !within(best.dense, o.k) && within(best.hybrid, o.k)) {
-        const ranks = `keyword search finds it at ${fmt(best.keyword)}, dense at ${fmt(best.dense)}; hybrid recovers it at ${fmt(best.hybrid)}`;
+      // For an engine the index's keyword leg finds it and the engine does not; without a local embedding model
+      // hybrid recovery cannot be checked (unverified).
+      const hasDense = 'dense' in best;
+      if (within(best.keyword, o.k) && !within(best.dense, o.k) && (within(best.hybrid, o.k) || (engine && !hasDense))) {
+        const ranks = !engine
+          ? `keyword search finds it at ${fmt(best.keyword)}, dense at ${fmt(best.dense)}; hybrid recovers it at ${fmt(best.hybrid)}`
+          : hasDense
+            ? `keyword search finds it at ${fmt(best.keyword)}, ${name} at ${fmt(target)}, dense at ${fmt(best.dense)}; hybrid recovers it at ${fmt(best.hybrid)}`
+            : `keyword search finds it at ${fmt(best.keyword)}, ${name} at ${fmt(target)}; with no local embedding model hybrid recovery is not verified`;
         const exact = exactTokensIn(q.text, [span?.exact ?? '', ...chunks.map((c) => c.text)].join('\n'));
-        if (exact.length) miss('exact-match', `${ranks}; the query's ${exact.map((t) => `${t.kind} "${t.token}"`).join(', ')} occur${exact.length === 1 ? 's' : ''} verbatim in the labeled text`, best);
-        else miss('lexical', `${ranks}; the query holds no exact token (code, ID, version, quoted phrase): keyword search finds it by shared words and dense does not, so hybrid recovers it — or a stronger model may`, best);
+        const verified = !engine || hasDense;
+        if (exact.length) miss('exact-match', `${ranks}; the query's ${exact.map((t) => `${t.kind} "${t.token}"`).join(', ')} occur${exact.length === 1 ? 's' : ''} verbatim in the labeled text`, best, verified);
+        else miss('lexical', `${ranks}; the query holds no exact token (code, ID, version, quoted phrase): keyword search finds it by shared words and ${engine ? name : 'dense'} does not, so hybrid recovers it — or a stronger model may`, best, verified);
         continue;
       }
       // 5b. fusion: hybrid recovers it although the keyword leg alone does not (neither leg ranks it within k, or the
       // baseline is keyword and the dense leg does): a hybrid fix, never a ranking one.
-      if (o.baseline !== 'hybrid' && within(best.hybrid, o.k)) {
+      if ((engine || baseline !== 'hybrid') && within(best.hybrid, o.k)) {
         const legs = `keyword at ${fmt(best.keyword)}, dense at ${fmt(best.dense)}`;
-        const why = within(best.dense, o.k) ? `dense finds it in the top ${o.k} where ${o.baseline} does not` : `neither leg alone ranks it in the top ${o.k}`;
+        const why = within(best.dense, o.k) ? `dense finds it in the top ${o.k} where ${name} does not` : `neither leg alone ranks it in the top ${o.k}`;
         miss('fusion', `${legs}: ${why}; hybrid fusion recovers it at ${fmt(best.hybrid)}`, best);
         continue;
       }
       // 6. ranking: among the top candidates but below k; a reranker recovers it. Candidate depth counts chunks (what
-      // a reranker reorders), also for a document judgment.
-      const candidateRank = Math.min(...(['hybrid', o.baseline] as RetrieverName[]).map((r) => chunkBest[r]?.rank ?? Infinity));
+      // a reranker reorders), also for a document judgment. An engine's candidates are its own hits, reranked here.
+      const candidateRank = engine ? (at?.chunk.rank ?? Infinity) : Math.min(...(['hybrid', baseline] as RetrieverName[]).map((r) => chunkBest[r]?.rank ?? Infinity));
       if (candidateRank <= o.candidates) {
         const where = byDocument
-          ? `its best chunk is in the top ${o.candidates} candidates at rank ${candidateRank}, the document at ${o.baseline} ${fmt(best[o.baseline])} (below ${o.k})`
+          ? `its best chunk is in the top ${o.candidates} candidates at rank ${candidateRank}, the document at ${name} ${fmt(target)} (below ${o.k})`
           : `in the top ${o.candidates} candidates at rank ${candidateRank} but below ${o.k}`;
         if (index.crossEncoder) {
-          if (within(best.rerank, o.k)) {
-            miss('ranking', byDocument ? `${where}; the reranker moves it to ${fmt(best.rerank)}` : `in the top ${o.candidates} candidates at rank ${candidateRank}; the reranker moves it to ${fmt(best.rerank)}`, best);
+          const reranked = engine ? await rerankPlaced(index, q.text, placed.slice(0, o.candidates), docId, span, ctx.signal) : best.rerank;
+          if (within(reranked, o.k)) {
+            miss('ranking', byDocument ? `${where}; the reranker moves it to ${fmt(reranked)}` : `in the top ${o.candidates} candidates at rank ${candidateRank}; the reranker moves it to ${fmt(reranked)}`, best);
             continue;
           }
         } else {
@@ -257,13 +367,33 @@ export async function diagnoseMisses(ctx: DiagnoseContext, options: Partial<Diag
       }
       // 8. semantic: nothing recovers it.
       const tried = [`keyword ${fmt(best.keyword)}`, `dense ${fmt(best.dense)}`, `hybrid ${fmt(best.hybrid)}`];
+      if (engine) tried.unshift(`${name} ${fmt(target)}`);
       if (index.crossEncoder) tried.push(`rerank ${fmt(best.rerank)}`);
       tried.push(`${ctx.variants.length} re-chunked/other-model variant(s) tried`);
       miss('semantic', `nothing recovers it: ${tried.join(', ')}`, best);
     }
     o.onProgress?.(++done, queries.length);
   }
-  return { misses, found, judged };
+  return { misses, found, judged, failures, uncomputed: engine ? [...ENGINE_UNCOMPUTED] : [] };
+}
+
+/**
+ * The configured cross-encoder over an engine's own candidates (its placed hits, scored by their text, else the
+ * placed span of the workspace document): where the labeled target lands after reranking. A candidate with no text
+ * to score keeps its place behind those scored.
+ */
+async function rerankPlaced(index: RetrievalIndex, query: string, candidates: PlacedHit[], docId: string, span: { start: number; end: number } | undefined, signal: AbortSignal | undefined): Promise<RankPosition> {
+  const crossEncoder = index.crossEncoder;
+  if (!crossEncoder) return { rank: null, score: null };
+  const textOf = (p: PlacedHit) => p.hit.text ?? (p.docId && p.start !== undefined && p.end !== undefined ? index.getDocument(p.docId)?.text.slice(p.start, p.end) : undefined);
+  const scored = candidates.map((p, i) => ({ p, i, text: textOf(p) }));
+  const withText = scored.filter((c) => c.text);
+  const scores = await crossEncoder.score(query, withText.map((c) => c.text as string), { signal });
+  const score = new Map(withText.map((c, n) => [c.i, scores[n]]));
+  const order = scored.sort((a, b) => (score.get(b.i) ?? -Infinity) - (score.get(a.i) ?? -Infinity) || a.i - b.i);
+  const reranked = order.map((c, n) => ({ ...c.p, hit: { ...c.p.hit, rank: n + 1, score: score.get(c.i) ?? c.p.hit.score } }));
+  const at = placedPosition(reranked, docId, span);
+  return span ? at.chunk : at.doc;
 }
 
 function readIfExists(file: string): Buffer | undefined {
@@ -284,3 +414,23 @@ export function defaultRechunkers(current: ChunkerConfig): ChunkerConfig[] {
   return all.filter((c) => chunkerKey(c) !== chunkerKey(current));
 }
 
+
+/**
+ * The misses of a retriever already evaluated: its placed hits per query are read instead of asking it again, and
+ * the queries it could not answer are the evaluation's failures. The queries diagnosed are those it answered.
+ */
+export async function diagnoseEvaluation(
+  ctx: Omit<DiagnoseContext, 'fetched' | 'retriever' | 'documentId'>,
+  evaluated: { retriever: Retriever; documentId?: DocumentIdRule; result: Pick<RetrieverEvaluationResult, 'placed' | 'failures' | 'manifest'> },
+  options: Partial<DiagnoseOptions> = {},
+): Promise<Diagnosis> {
+  const { result } = evaluated;
+  const hits = new Map([...result.placed].map(([qid, placed]) => [qid, placed.map((p) => p.hit)]));
+  const d = await diagnoseMisses({ ...ctx, queries: ctx.queries.filter((q) => hits.has(q.id)), retriever: evaluated.retriever, documentId: evaluated.documentId, fetched: { hits, depth: result.manifest.k } }, options);
+  return { ...d, failures: [...result.failures, ...d.failures] };
+}
+
+/** Misses per category (every category, zeros included), as the readiness report and the CLI count them. */
+export function missCounts(misses: readonly Miss[]): Record<FailureCategory, number> {
+  return Object.fromEntries(FAILURE_CATEGORIES.map((c) => [c, misses.filter((m) => m.category === c).length])) as Record<FailureCategory, number>;
+}

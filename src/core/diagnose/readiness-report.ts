@@ -12,6 +12,9 @@ import type { RetrieverName } from '../retrieve/types';
 import { adapterChecklistItem, adapterVerdictReason, measureAdapterGain, renderAdapterGainMarkdown, type AdapterGain } from '../adapt/readiness-gain';
 import { isRealQuery, realFailuresItem, semanticShareItem, trainingPairsItem } from './checklist-rules';
 import { evidenceLine, factItem, STATE_MARK, STATE_NAME, DEFAULT_GAIN_RULE, type ChecklistItem } from '../eval/evidence-bar';
+import { readRecordedRun, recordedRunFile, recordedRunNames } from '../eval/trace-store';
+import { documentLookup } from '../eval/hit-placement';
+import { classifyTraceFailures, productionFailures, productionFailuresItem, type ProductionFailures } from './trace-failures';
 import { CATEGORY_FIX, defaultRechunkers, diagnoseMisses, FAILURE_CATEGORIES, type FailureCategory, type Miss, type Variant } from './diagnose-misses';
 
 /** Opens (or builds) an index of the target's corpus for a chunker and an embedding model; the caller decides storage. */
@@ -68,6 +71,8 @@ export interface ReadinessReport {
   verdict: { justified: boolean; headline: string; reasons: string[] };
   /** Expected gain from adapting the model (a query adapter trained on the train split); absent when switched off. */
   adapterGain?: AdapterGain;
+  /** Failed production traces of each recorded run (trace:<name>), told apart: the report leads with them. */
+  production?: ProductionFailures[];
   /** Configured external retrievers scored beside the baseline by labeled spans (see ExternalReadinessLine). */
   external?: ExternalReadinessLine[];
   /** Configured retrievers that could not be scored: not contacted (untrusted, not confirmed) or failed, with why. */
@@ -87,8 +92,10 @@ export interface ExternalReadinessLine {
   pValue: number;
   queries: number;
   failedQueries: number;
-  /** Missed labeled spans per category (external-misses.ts). */
+  /** Missed labeled targets per category (the one diagnosis, diagnose-misses.ts). */
   misses: Record<string, number>;
+  /** Categories that cannot be told for this retriever, each `category: why`. */
+  uncomputed?: string[];
 }
 
 /**
@@ -184,6 +191,11 @@ export async function buildReadinessReport(
     factItem('Rollback path', index.diskBytes() > 0, index.diskBytes() > 0 ? `the current index stays saved under its own folder; a fine-tuned model builds a new one beside it` : 'the index is not saved to disk', { figure: formatBytes(index.diskBytes()), bar: 'the current index saved to disk' }, 'save the index to disk'),
   ];
 
+  // Production traces: failures where the right context was served are the generator's, not the retriever's.
+  const production = target.kind === 'workspace' ? productionRuns(target) : [];
+  const productionItem = productionFailuresItem(production);
+  if (productionItem) checklist.splice(1, 0, productionItem);
+
   // Expected gain from adapting the model: a query adapter trained on the train split, measured on the eval split.
   let adapterGain: AdapterGain | undefined;
   if (o.adapterTrial !== false && index.embedder && support.levels.length) {
@@ -212,6 +224,8 @@ export async function buildReadinessReport(
     for (const b of blockers) reasons.push(`${b.item} (${STATE_NAME[b.state]}): ${b.detail}${b.settle ? `; to settle: ${b.settle}` : ''}`);
   }
   if (adapterGain) reasons.push(adapterVerdictReason(adapterGain, { ...DEFAULT_GAIN_RULE, minQueries: o.minGainQueries }));
+  // Production's own failures lead: "of 120 thumbs-down traces, 41 had the right context in what was served".
+  reasons.unshift(...production.filter((p) => p.failed || p.unreadable).map((p) => p.headline));
   return {
     createdAt: new Date().toISOString(),
     workspace: target.root,
@@ -225,7 +239,22 @@ export async function buildReadinessReport(
     checklist,
     verdict: { justified, headline, reasons },
     ...(adapterGain ? { adapterGain } : {}),
+    ...(production.length ? { production } : {}),
   };
+}
+
+/** Every recorded run of the workspace, its failed traces classified by the eval set's labels. */
+function productionRuns(target: EvalTarget): ProductionFailures[] {
+  const docs = documentLookup(target.corpus.documents);
+  return recordedRunNames(target.root).map((name) => {
+    try {
+      const run = readRecordedRun(recordedRunFile(target.root, name));
+      return productionFailures(`trace:${name}`, classifyTraceFailures(run.traces, target.queries, docs, { documentId: run.header.documentId }));
+    } catch (e) {
+      // A damaged run file costs its own section, not the report: the message names the file and line.
+      return { run: `trace:${name}`, traces: 0, failed: 0, counts: { unjudged: 0, retrieval: 0, generation: 0, 'missing-document': 0 }, headline: `trace:${name}: not read: ${e instanceof Error ? e.message : e}`, unreadable: true };
+    }
+  });
 }
 
 async function measureThroughput(embedder: Embedder, texts: string[]): Promise<number> {
@@ -264,6 +293,11 @@ export function renderReadinessMarkdown(r: ReadinessReport): string {
   }
   if (!r.levels.scored.length) lines.push('', '## What each fix gains (eval split)', '', `Not measured: ${r.levels.unscored.doc ?? r.levels.unscored.chunk}.`);
   else if (r.levels.unscored.chunk) lines.push('', `Chunk level is not measured: ${r.levels.unscored.chunk}.`);
+  if (r.production?.length) {
+    lines.push('', '## Production failures (recorded traces)', '', '| Run | Traces | Failed | Unjudged | Retrieval | Generation | Missing document |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+    for (const p of r.production) lines.push(`| ${mdCell(p.run)} | ${p.traces} | ${p.failed} | ${p.counts.unjudged} | ${p.counts.retrieval} | ${p.counts.generation} | ${p.counts['missing-document']} |`);
+    lines.push('', 'Generation: the served passages held labeled relevant text and the answer still failed — fix the prompt or the generator, not the retriever.');
+  }
   if (r.adapterGain) lines.push(...renderAdapterGainMarkdown(r.adapterGain));
   if (r.external?.length) {
     lines.push('', `## Configured retrievers (eval split, ${r.external[0].level === 'chunk' ? 'labeled spans' : LEVEL_NAME[r.external[0].level]})`, '', `| Retriever | Sends to | nDCG@10 | Recall@${r.baseline.k} | Δ nDCG@10 vs ${r.baseline.retriever} | p | Misses |`, '| --- | --- | ---: | ---: | ---: | ---: | --- |');
@@ -271,6 +305,8 @@ export function renderReadinessMarkdown(r: ReadinessReport): string {
       const misses = Object.entries(e.misses).filter(([, n]) => n).map(([c, n]) => `${c} ${n}`).join(', ') || 'none';
       lines.push(`| ${mdCell(e.name)} | ${mdCell(e.destination)} | ${e.ndcg_cut_10.toFixed(3)} | ${e.recall_k.toFixed(3)} | ${e.gain >= 0 ? '+' : ''}${e.gain.toFixed(3)} | ${e.pValue.toFixed(3)} | ${mdCell(misses)}${e.failedQueries ? `; ${e.failedQueries} queries failed` : ''} |`);
     }
+    const uncomputed = r.external.filter((e) => e.uncomputed?.length);
+    if (uncomputed.length) lines.push('', ...uncomputed.flatMap((e) => (e.uncomputed ?? []).map((u) => `- ${mdCell(e.name)}: not computable: ${mdCell(u)}`)));
   }
   if (r.externalNotScored?.length) {
     lines.push('', r.external?.length ? 'Not scored:' : '## Configured retrievers (not scored)', '');

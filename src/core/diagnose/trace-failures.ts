@@ -6,6 +6,7 @@ import { evalQueryIndex } from '../eval/trace-import';
 import type { RecordedTrace } from '../eval/trace-store';
 import type { TraceFeedback } from '../eval/traces/trace-model';
 import type { RetrievedHit } from '../retrieve/retriever';
+import { checklistItem, type ChecklistEvidence, type ChecklistItem } from '../eval/evidence-bar';
 
 /**
  * Why a production answer failed, told from the eval set's labels for its query and the passages production served:
@@ -142,4 +143,51 @@ export function describeTraceFailures(r: TraceFailureReport, max = 20): string[]
   }
   if (r.failures.length > max) out.push(`… and ${r.failures.length - max} more failed traces (see --json)`);
   return out;
+}
+
+/** One recorded run's failed traces as the readiness report leads with them. */
+export interface ProductionFailures {
+  run: string;
+  traces: number;
+  failed: number;
+  counts: Record<TraceOutcome, number>;
+  /** "of 120 thumbs-down traces, 41 had the right context in what was served: …" */
+  headline: string;
+  /** The run's file could not be read (the headline says why); it counts as no traces. */
+  unreadable?: boolean;
+}
+
+/** The split of a run's failed traces in one sentence: what production's failures say to fix first. */
+export function productionFailures(run: string, r: TraceFailureReport): ProductionFailures {
+  const c = r.counts;
+  const judged = c.retrieval + c.generation + c['missing-document'];
+  const unjudged = c.unjudged ? `; ${c.unjudged} not judged yet (judge their queries first)` : '';
+  const failed = `${r.failed} failed trace${r.failed === 1 ? '' : 's'}`;
+  let headline: string;
+  if (!r.failed) headline = `${run}: no failed trace among ${r.traces} (no negative feedback)`;
+  else if (!judged) headline = `${run}: of ${failed}, none can be told apart yet${unjudged}`;
+  else if (c.generation >= c.retrieval) headline = `${run}: of ${failed}, ${c.generation} had the right context in what was served: fix the prompt or the generator first (${c.retrieval} retrieval, ${c['missing-document']} missing document${unjudged})`;
+  else headline = `${run}: of ${failed}, ${c.retrieval} did not serve labeled relevant text that the corpus holds: retrieval failures (${c.generation} generation, ${c['missing-document']} missing document${unjudged})`;
+  return { run, traces: r.traces, failed: r.failed, counts: c, headline };
+}
+
+/**
+ * "Production failures are retrieval failures": fine-tuning the retriever is never recommended on the strength of
+ * failures where the right context was served. Met when judged retrieval failures outnumber generation failures;
+ * not met when generation failures are as many or more; not settled when no failed trace is judged.
+ */
+export function productionFailuresItem(runs: ProductionFailures[]): ChecklistItem | undefined {
+  const failed = runs.filter((r) => r.failed);
+  if (!failed.length) return undefined;
+  const sum = (k: TraceOutcome) => failed.reduce((s, r) => s + r.counts[k], 0);
+  const retrieval = sum('retrieval');
+  const generation = sum('generation');
+  const judged = retrieval + generation + sum('missing-document');
+  const total = failed.reduce((s, r) => s + r.failed, 0);
+  const item = 'Production failures are retrieval failures';
+  const evidence: ChecklistEvidence = { figure: `${retrieval} retrieval, ${generation} generation of ${judged} judged failed traces`, n: judged, nOf: 'judged failed traces', bar: 'more failed traces missing the right context (retrieval) than serving it (generation)' };
+  const detail = failed.map((r) => r.headline).join('; ');
+  if (!judged) return checklistItem(item, 'not-settled', detail, evidence, `judge the queries of the ${total} failed traces (retrieval-lens trace-failures lists them)`);
+  if (generation >= retrieval) return checklistItem(item, 'not-met', detail, evidence, 'fix the prompt, the context formatting or the generator: the served passages held the answer');
+  return checklistItem(item, 'met', detail, evidence);
 }

@@ -1,5 +1,6 @@
 import { approximateTokenCounter } from '../chunking/approximate-token-counter';
 import type { SecretSource } from '../io/secret-source';
+import { endpointHeaders, EndpointResponseError, postJsonWithRetries, readEndpointKey } from './endpoint-request';
 import { cutToChars, normalizeInPlace } from './vector-math';
 
 /**
@@ -39,11 +40,7 @@ export class OpenAIEmbedder implements Embedder {
 
   /** Reads the API key (when named) and learns the dimension from one request when `dims` is not configured. */
   static async create(name: string, config: EmbeddingEndpointConfig, secrets: SecretSource, deps: { fetch?: typeof fetch; baseDelayMs?: number } = {}): Promise<OpenAIEmbedder> {
-    let key: string | undefined;
-    if (config.apiKeySecret) {
-      key = await secrets.get(config.apiKeySecret);
-      if (!key) throw new Error(`embedding endpoint "${name}": secret ${config.apiKeySecret} is not set (${secrets.describe(config.apiKeySecret)})`);
-    }
+    const key = await readEndpointKey(`embedding endpoint "${name}"`, config, secrets);
     const e = new OpenAIEmbedder(name, config, key, config.dims ?? 0, deps);
     if (config.dims) return e;
     const [v] = await e.request(['dimension probe']);
@@ -73,48 +70,25 @@ export class OpenAIEmbedder implements Embedder {
     return out.flat();
   }
 
-  /** One batch, retried on 429 / 5xx / connection errors; vectors in input order, unit length. */
+  /** One batch, retried on 429 / 5xx / connection errors (see endpoint-request.ts); vectors in input order, unit length. */
   private async request(input: string[], signal?: AbortSignal): Promise<Float32Array[]> {
-    const maxRetries = this.config.maxRetries ?? 5;
-    const timeoutMs = this.config.timeoutMs ?? 30_000;
-    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
-    if (this.apiKey) {
-      const h = this.config.apiKeyHeader ?? 'authorization';
-      headers[h] = h.toLowerCase() === 'authorization' ? `Bearer ${this.apiKey}` : this.apiKey;
-    }
     const where = `embedding endpoint "${this.name}" (${this.info.revision})`;
-    for (let attempt = 0; ; attempt++) {
-      signal?.throwIfAborted();
-      const timeout = AbortSignal.timeout(timeoutMs);
-      let status = 0;
-      let retryAfter: string | null = null;
-      let problem: string;
-      try {
-        this.requests++;
-        const res = await (this.deps.fetch ?? fetch)(this.url, {
-          method: 'POST',
-          headers,
-          body: JSON.stringify({ model: this.config.model, input, encoding_format: 'float' }),
-          signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-        });
-        status = res.status;
-        retryAfter = res.headers.get('retry-after');
-        const text = await res.text();
-        if (res.ok) return this.parse(text, input.length, where);
-        problem = `HTTP ${res.status}: ${text.slice(0, 200)}`;
-      } catch (e) {
-        if (signal?.aborted) throw signal.reason ?? e;
-        if (e instanceof EmbeddingResponseError) throw e;
-        problem = timeout.aborted ? `no response within ${timeoutMs} ms` : `request failed: ${(e as { cause?: { code?: string } }).cause?.code ?? (e instanceof Error ? e.message : e)}`;
-      }
-      const retryable = status === 0 || status === 429 || status >= 500;
-      if (!retryable || attempt >= maxRetries) throw new Error(`${where}: ${problem}${retryable ? ` (after ${attempt + 1} attempts)` : ''}`);
-      this.retries++;
-      const base = this.deps.baseDelayMs ?? 500;
-      const hinted = retryAfter !== null && Number.isFinite(Number(retryAfter)) ? Number(retryAfter) * 1000 : undefined;
-      const delay = Math.min(30_000, hinted ?? base * 2 ** attempt * (0.75 + Math.random() / 2));
-      await sleep(delay, signal);
-    }
+    return postJsonWithRetries(
+      this.url,
+      { model: this.config.model, input, encoding_format: 'float' },
+      {
+        where,
+        headers: endpointHeaders(this.config, this.apiKey),
+        timeoutMs: this.config.timeoutMs ?? 30_000,
+        maxRetries: this.config.maxRetries ?? 5,
+        baseDelayMs: this.deps.baseDelayMs,
+        signal,
+        fetch: this.deps.fetch,
+        onRequest: () => void this.requests++,
+        onRetry: () => void this.retries++,
+      },
+      (text) => this.parse(text, input.length, where),
+    );
   }
 
   private parse(text: string, n: number, where: string): Float32Array[] {
@@ -122,15 +96,15 @@ export class OpenAIEmbedder implements Embedder {
     try {
       json = JSON.parse(text) as typeof json;
     } catch (e) {
-      throw new EmbeddingResponseError(`${where}: response: malformed JSON: ${e instanceof Error ? e.message : e}`);
+      throw new EndpointResponseError(`${where}: response: malformed JSON: ${e instanceof Error ? e.message : e}`);
     }
-    if (!Array.isArray(json.data) || json.data.length !== n) throw new EmbeddingResponseError(`${where}: response: data must be an array of ${n} embeddings, got ${Array.isArray(json.data) ? json.data.length : typeof json.data}`);
+    if (!Array.isArray(json.data) || json.data.length !== n) throw new EndpointResponseError(`${where}: response: data must be an array of ${n} embeddings, got ${Array.isArray(json.data) ? json.data.length : typeof json.data}`);
     this.tokensUsed += json.usage?.prompt_tokens ?? json.usage?.total_tokens ?? 0;
     const out: Float32Array[] = new Array(n);
     json.data.forEach((d, i) => {
       const at = typeof d.index === 'number' ? d.index : i;
-      if (!Array.isArray(d.embedding) || !d.embedding.every((x) => typeof x === 'number')) throw new EmbeddingResponseError(`${where}: response: data[${i}].embedding must be an array of numbers (encoding_format float)`);
-      if (this.info.dims && d.embedding.length !== this.info.dims) throw new EmbeddingResponseError(`${where}: response: data[${i}].embedding has ${d.embedding.length} dimensions, expected ${this.info.dims}`);
+      if (!Array.isArray(d.embedding) || !d.embedding.every((x) => typeof x === 'number')) throw new EndpointResponseError(`${where}: response: data[${i}].embedding must be an array of numbers (encoding_format float)`);
+      if (this.info.dims && d.embedding.length !== this.info.dims) throw new EndpointResponseError(`${where}: response: data[${i}].embedding has ${d.embedding.length} dimensions, expected ${this.info.dims}`);
       out[at] = normalizeInPlace(Float32Array.from(d.embedding as number[]));
     });
     return out;
@@ -144,22 +118,10 @@ export class OpenAIEmbedder implements Embedder {
   async dispose(): Promise<void> {}
 }
 
-class EmbeddingResponseError extends Error {}
-
 /** `…/v1` → `…/v1/embeddings`; a URL already ending in /embeddings is kept, and so is a query string (Azure's api-version). */
 export function embeddingsUrl(url: string): string {
   const u = new URL(url);
   const p = u.pathname.replace(/\/+$/, '');
   u.pathname = /\/embeddings$/.test(p) ? p : `${p}/embeddings`;
   return u.toString();
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(t);
-      reject(signal.reason);
-    }, { once: true });
-  });
 }

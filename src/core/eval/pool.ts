@@ -164,7 +164,7 @@ export async function retrieverRanking(
         unplaced++;
         continue;
       }
-      hits.push({ docId: doc.id, start: p.start ?? 0, end: p.end ?? doc.text.length, text: p.hit.text });
+      hits.push({ docId: doc.id, start: p.start ?? 0, end: p.end ?? doc.text.length, ...(p.placement === 'local' ? { chunkId: p.hit.chunkId } : {}), text: p.hit.text });
     }
     results.set(q.id, hits);
   }

@@ -1,6 +1,6 @@
 import type { RetrievalIndex } from './searchable-index';
 import type { RetrievedHit, Retriever, RetrieverCapabilities, RetrieverSearchOptions } from './retriever';
-import type { FusionConfig, QueryVectorTransform, RerankConfig, RetrieverName, SearchHit } from './types';
+import type { FusionConfig, QueryVectorTransform, RankPosition, RerankConfig, RetrieverName, SearchHit } from './types';
 
 /** A local hit keeps the index's SearchHit beside the contract's fields, so callers that need it lose nothing. */
 export interface LocalHit extends RetrievedHit {
@@ -23,7 +23,7 @@ export class LocalRetriever implements Retriever {
     readonly retriever: RetrieverName,
     readonly settings: { fusion?: Partial<FusionConfig>; rerank?: Partial<RerankConfig>; queryTransform?: QueryVectorTransform } = {},
   ) {
-    this.capabilities = { filters: true, returnsText: true, needsQueryVector: retriever !== 'keyword', concurrency: 1 };
+    this.capabilities = { filters: true, returnsText: true, needsQueryVector: retriever !== 'keyword', concurrency: 1, explains: true };
   }
 
   get name(): string {
@@ -60,5 +60,31 @@ export class LocalRetriever implements Retriever {
         searchHit: h,
       };
     });
+  }
+
+  /** The best position of each chunk in this retriever's whole ranking, from the index (no depth limit). */
+  async locate(query: string, chunkIds: readonly string[], options: RetrieverSearchOptions = {}): Promise<Map<string, RankPosition>> {
+    const r = await this.index.search({
+      query,
+      k: 1,
+      retrievers: [this.retriever],
+      filter: options.filter,
+      fusion: this.settings.fusion,
+      rerank: this.settings.rerank,
+      explain: false,
+      queryTransform: this.settings.queryTransform,
+      signal: options.signal,
+      locate: [...chunkIds],
+    });
+    const err = r.errors[this.retriever];
+    if (err) throw new Error(`${this.retriever}: ${err}`);
+    return new Map(chunkIds.map((id) => [id, r.positions[id]?.[this.retriever] ?? { rank: null, score: null }]));
+  }
+
+  /** The index's query vector, mapped by the query adapter when one is set; the keyword retriever ranks without one. */
+  async queryVector(query: string, signal?: AbortSignal): Promise<Float32Array> {
+    if (this.retriever === 'keyword') throw new Error('the keyword retriever ranks without a query vector');
+    const v = await this.index.embedQuery(query, signal);
+    return this.settings.queryTransform ? this.settings.queryTransform.apply(v) : v;
   }
 }

@@ -1,4 +1,4 @@
-import type { EmbeddingEndpointConfig } from '../embed/endpoint-config';
+import { checkOpenAIEndpointFields, type ConfigProblem, type EmbeddingEndpointConfig } from '../embed/endpoint-config';
 import { FILTER_FIELD_NAMES, type FilterFields } from './engine-filters';
 
 /**
@@ -74,12 +74,6 @@ export interface PgvectorRetrieverConfig {
   documentId?: DocumentIdRule;
   timeoutMs?: number;
   concurrency?: number;
-}
-
-/** One problem at a JSON path below the setting (e.g. ['opensearch', 'url']). */
-export interface ConfigProblem {
-  path: Array<string | number>;
-  problem: string;
 }
 
 /** Response mappings of the presets; a configured field overrides the preset's. */
@@ -234,15 +228,7 @@ export function validateEmbeddingEndpoints(value: unknown): { endpoints: Record<
       problems.push({ path: [name], problem: 'must be an object with "url" and "model"' });
       continue;
     }
-    if (c.type !== undefined && c.type !== 'openai') problems.push({ path: [name, 'type'], problem: `must be "openai" (the OpenAI-compatible /v1/embeddings protocol), got ${JSON.stringify(c.type)}` });
-    if (typeof c.url !== 'string' || !/^https?:\/\//.test(c.url)) problems.push({ path: c.url === undefined ? [name] : [name, 'url'], problem: c.url === undefined ? 'needs "url"' : 'must be an http:// or https:// URL' });
-    if (typeof c.model !== 'string' || !c.model) problems.push({ path: c.model === undefined ? [name] : [name, 'model'], problem: c.model === undefined ? 'needs "model"' : 'must be a non-empty string' });
-    for (const f of ['apiKeySecret', 'apiKeyHeader']) if (c[f] !== undefined && typeof c[f] !== 'string') problems.push({ path: [name, f], problem: 'must be a string' });
-    if ('apiKey' in c) problems.push({ path: [name, 'apiKey'], problem: 'a key never goes in settings: name the environment variable or secret with "apiKeySecret"' });
-    for (const f of ['dims', 'batchSize', 'concurrency', 'timeoutMs']) {
-      if (c[f] !== undefined && !(typeof c[f] === 'number' && Number.isInteger(c[f]) && (c[f] as number) >= 1)) problems.push({ path: [name, f], problem: 'must be a whole number ≥ 1' });
-    }
-    if (c.maxRetries !== undefined && !(typeof c.maxRetries === 'number' && Number.isInteger(c.maxRetries) && c.maxRetries >= 0)) problems.push({ path: [name, 'maxRetries'], problem: 'must be a whole number ≥ 0' });
+    checkOpenAIEndpointFields(name, c, problems, '/v1/embeddings', ['dims', 'batchSize']);
     if (problems.length === before) out[name] = { type: 'openai', ...c } as EmbeddingEndpointConfig;
   }
   return { endpoints: out, problems };

@@ -1,10 +1,15 @@
 import { filterParts } from './engine-filters';
-import type { MetadataFilter, ScoreExplanation } from './types';
+import type { MetadataFilter, RankPosition, ScoreExplanation } from './types';
 
 /**
  * The one contract everything that ranks answers: the local keyword, dense, hybrid and reranked retrievers over a
  * WorkspaceIndex, and external engines (an HTTP search service, Postgres with pgvector). Evaluation, diagnosis and
  * views take a Retriever and never ask which kind they hold; what differs is stated in `capabilities`.
+ *
+ * What a consumer needs beyond the top k is stated here too, answered cheaply by local retrievers and as far as they
+ * can by engines: where a labeled chunk sits however deep (`locate`; an engine is read to a deeper k, up to
+ * `capabilities.maxK`), a score explanation (`capabilities.explains`, hits' `explanation`), the query vector
+ * (`queryVector`) and the chunk text (`capabilities.returnsText`, hits' `text`).
  */
 export interface Retriever {
   /** The name users know it by: `keyword`, `hybrid`, or the key in `retrievalLens.retrievers`. */
@@ -18,6 +23,13 @@ export interface Retriever {
    * name, a glob its query language cannot express), each with why. Absent or empty: the whole filter is applied.
    */
   filterGaps?(filter: MetadataFilter): string[];
+  /**
+   * Where these chunks of the local index sit in the whole ranking, however deep (rank null: not ranked at all).
+   * Local retrievers answer it from the index; an engine leaves it out and is read to a deeper k instead.
+   */
+  locate?(query: string, chunkIds: readonly string[], options?: RetrieverSearchOptions): Promise<Map<string, RankPosition>>;
+  /** The vector it ranks the query with (after any query adapter), for retrievers that embed queries locally. */
+  queryVector?(query: string, signal?: AbortSignal): Promise<Float32Array>;
   /** Closes connections (pg pools); a no-op for local and HTTP retrievers. */
   dispose?(): Promise<void>;
 }
@@ -39,6 +51,10 @@ export interface RetrieverCapabilities {
   needsQueryVector: boolean;
   /** Queries it is sensible to send at once (1 for local retrievers, which share one process). */
   concurrency: number;
+  /** Hits carry how the score was arrived at (`explanation`) when asked (`explain`); local keyword, hybrid, rerank. */
+  explains?: boolean;
+  /** The deepest k it answers (an engine's page limit, a recording's length); absent: no stated limit. */
+  maxK?: number;
 }
 
 export interface RetrieverSearchOptions {

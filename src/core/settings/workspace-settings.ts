@@ -5,8 +5,9 @@ import type { ChunkerConfig, ChunkerKind } from '../chunking/chunk';
 import { CHUNKER_DEFAULTS, sizedChunkerConfig } from '../chunking/chunker-registry';
 import { InputError } from '../io/input-error';
 import { checkProcessCount } from '../embed/embedder-pool';
-import type { EmbeddingEndpointConfig } from '../embed/endpoint-config';
-import { validateEmbeddingEndpoints, validateRetrievers, type ConfigProblem, type ExternalRetrieverConfig } from '../retrieve/retriever-config';
+import type { EmbeddingEndpointConfig, ConfigProblem } from '../embed/endpoint-config';
+import { validateChatEndpoints, type ChatEndpointConfig } from '../embed/chat-endpoints';
+import { validateEmbeddingEndpoints, validateRetrievers, type ExternalRetrieverConfig } from '../retrieve/retriever-config';
 import type { FusionConfig, RerankConfig } from '../retrieve/types';
 import type { KeywordConfig } from '../store/keyword-types';
 
@@ -43,10 +44,12 @@ export interface WorkspaceSettings {
   retrievers?: Record<string, ExternalRetrieverConfig>;
   /** Named OpenAI-compatible embeddings endpoints, for query vectors and the local index. */
   embeddingEndpoints?: Record<string, EmbeddingEndpointConfig>;
+  /** Named OpenAI-compatible chat-completions endpoints, for the LLM judge (see embed/chat-endpoints.ts). */
+  chatEndpoints?: Record<string, ChatEndpointConfig>;
 }
 
 /** The settings holding named maps, checked field by field (each problem at its own line) instead of as one value. */
-type NestedSetting = 'retrievers' | 'embeddingEndpoints';
+type NestedSetting = 'retrievers' | 'embeddingEndpoints' | 'chatEndpoints';
 
 type Check = (v: unknown) => string | undefined;
 const oneOf = (values: readonly string[]): Check => (v) => (typeof v === 'string' && values.includes(v) ? undefined : `must be one of ${values.join(', ')}`);
@@ -88,8 +91,8 @@ export const SETTING_KEYS = Object.keys(CHECKS) as Array<Exclude<keyof Workspace
 
 /** Why `value` is not valid for `key` ("retrievalLens.denseWeight must be …, got 2"), or undefined when it is. */
 export function checkSetting(key: keyof WorkspaceSettings, value: unknown): string | undefined {
-  if (key === 'retrievers' || key === 'embeddingEndpoints') {
-    const [p] = key === 'retrievers' ? validateRetrievers(value).problems : validateEmbeddingEndpoints(value).problems;
+  if (key === 'retrievers' || key === 'embeddingEndpoints' || key === 'chatEndpoints') {
+    const [p] = key === 'retrievers' ? validateRetrievers(value).problems : key === 'chatEndpoints' ? validateChatEndpoints(value).problems : validateEmbeddingEndpoints(value).problems;
     return p && `${nestedSettingName(key, p.path)} ${p.problem}`;
   }
   const problem = CHECKS[key](value);
@@ -99,7 +102,7 @@ export function checkSetting(key: keyof WorkspaceSettings, value: unknown): stri
 /**
  * The retrievalLens.* settings of a workspace's .vscode/settings.json (JSON with comments), or of `file` when given
  * (the CLI's --settings). Invalid JSON or an invalid value of a known setting is an InputError naming the file and
- * line; in retrievalLens.retrievers and retrievalLens.embeddingEndpoints the line of the offending field.
+ * line; in retrievalLens.retrievers, embeddingEndpoints and chatEndpoints the line of the offending field.
  */
 export function readWorkspaceSettings(root: string, file = path.join(root, '.vscode', 'settings.json')): WorkspaceSettings {
   if (!fs.existsSync(file)) {
@@ -143,6 +146,10 @@ export function readWorkspaceSettings(root: string, file = path.join(root, '.vsc
   };
   nested('embeddingEndpoints', (v) => {
     const r = validateEmbeddingEndpoints(v);
+    return { problems: r.problems, value: r.endpoints };
+  });
+  nested('chatEndpoints', (v) => {
+    const r = validateChatEndpoints(v);
     return { problems: r.problems, value: r.endpoints };
   });
   nested('retrievers', (v) => {

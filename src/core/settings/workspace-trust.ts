@@ -5,7 +5,8 @@
  * Retrieval Lens would write into. Until the workspace is trusted:
  * - embedding uses USE-lite, which ships inside the extension; no model folder, hub model or reranker named by any
  *   setting is loaded, and nothing is downloaded;
- * - external retrievers (retrievalLens.retrievers) named by workspace settings are not contacted, and no query
+ * - external retrievers (retrievalLens.retrievers) and chat endpoints (retrievalLens.chatEndpoints, the LLM judge)
+ *   named by workspace settings are not contacted, and no query
  *   adapter (retrievalLens.queryAdapter) is loaded;
  * - nothing is written outside the extension's own storage: the index lives there anyway, but labels are not
  *   saved into the workspace's .retrieval-lens/evalset.jsonl.
@@ -13,7 +14,7 @@
  */
 
 /** Settings a workspace could use to make Retrieval Lens load, download or contact something. */
-export const RESTRICTED_SETTINGS = ['embeddingModel', 'rerankerModel', 'allowModelDownload', 'retrievers', 'embeddingEndpoints', 'queryAdapter'] as const;
+export const RESTRICTED_SETTINGS = ['embeddingModel', 'rerankerModel', 'allowModelDownload', 'retrievers', 'embeddingEndpoints', 'queryAdapter', 'chatEndpoints'] as const;
 export type RestrictedSetting = (typeof RESTRICTED_SETTINGS)[number];
 
 /** The embedder every untrusted workspace gets: bundled, nothing to fetch or load from the workspace. */
@@ -95,7 +96,7 @@ function requestsNothing(key: RestrictedSetting, value: unknown): boolean {
     case 'embeddingModel': return value === BUILT_IN_MODEL;
     case 'rerankerModel': case 'queryAdapter': return value === '';
     case 'allowModelDownload': return value === false;
-    case 'retrievers': case 'embeddingEndpoints': return typeof value === 'object' && value !== null && Object.keys(value).length === 0;
+    case 'retrievers': case 'embeddingEndpoints': case 'chatEndpoints': return typeof value === 'object' && value !== null && Object.keys(value).length === 0;
   }
 }
 

@@ -2,6 +2,7 @@ import { SHOW_NEIGHBOURHOOD } from '../webviews/neighbourhood/neighbourhood-acti
 import { buildIndex } from './build-index';
 import { deleteJudgment, deleteQuery, openEvalSetFile, toggleSplit } from './eval-set-actions';
 import { importQueryLog } from './import-query-log';
+import { importProductionTraces } from './import-traces';
 import { inspectQuery, openInspector, revealSpan } from './inspector';
 import { buildJudgingQueue, judgePooled, skipPooled } from './judging-queue';
 import { markIrrelevant, markRelevant } from './label-selection';
@@ -33,6 +34,7 @@ export const COMMANDS: Readonly<Record<string, CommandFactory>> = {
   'retrievalLens.toggleSplit': toggleSplit,
   'retrievalLens.openEvalSetFile': openEvalSetFile,
   'retrievalLens.importQueryLog': importQueryLog,
+  'retrievalLens.importTraces': importProductionTraces,
   'retrievalLens.buildJudgingQueue': buildJudgingQueue,
   'retrievalLens.judgePooled': judgePooled,
   'retrievalLens.skipPooled': skipPooled,

@@ -38,7 +38,7 @@ export const runBaseline: CommandFactory = (s) => {
       const controller = new AbortController();
       token.onCancellationRequested(() => controller.abort());
       try {
-        r.configured = await evaluateConfiguredRetrievers(s.context, index, s.evalSet.queries(), cfg.topK, s.log, { signal: controller.signal, progress: (message) => progress.report({ message }) });
+        r.configured = await evaluateConfiguredRetrievers(s.context, index, s.evalSet.queries(), cfg.topK, s.log, { signal: controller.signal, progress: (message) => progress.report({ message }), root: s.indexService.root });
       } catch (e) {
         if (!controller.signal.aborted) throw e;
         void vscode.window.showInformationMessage('Retrieval Lens: baseline cancelled while scoring the configured retrievers; the local results are shown.');

@@ -5,6 +5,7 @@ import { judgmentKey } from '../../core/eval/evalset-merge';
 import type { EvalQuery, Grade, Judgment } from '../../core/eval/evalset-types';
 import type { QueryLogImportOptions, QueryLogImportSummary } from '../../core/eval/query-log';
 import { importQueryLog } from '../../core/eval/query-log-import';
+import { importTraces, type TraceImportOptions, type TraceImportPlan } from '../../core/eval/trace-import';
 import { makeSpanTarget, reanchor } from '../../core/eval/span-anchor';
 import { plainMessageText } from '../safe-markdown';
 
@@ -173,6 +174,20 @@ export class EvalSetService implements vscode.Disposable {
     const summary = await importQueryLog(f, logFile, options);
     if (summary.added.length) this.emitter.fire();
     return summary;
+  }
+
+  /**
+   * Adds production traces: their sampled queries (unjudged, source "trace") to the eval set and what production
+   * served to the recorded run `trace:<name>` under .retrieval-lens/traces (nothing is sent anywhere).
+   */
+  async importTraces(traceFile: string, name: string, options: TraceImportOptions): Promise<TraceImportPlan & { runFile: string }> {
+    const blocked = this.writeBlocked?.();
+    if (blocked) throw new Error(blocked);
+    const f = this.load();
+    if (!f || !this.root) throw new Error(this.error ?? 'no workspace folder');
+    const result = await importTraces(f, this.root, traceFile, name, options);
+    if (result.added.length) this.emitter.fire();
+    return result;
   }
 
   /** Span labels of one document for the active query (or all queries), re-anchored to its current text. */

@@ -1,8 +1,11 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { EvalQuery } from '../../core/eval/evalset-types';
-import { buildPool, judgingOrder, localRankings, type NamedRanking, type Pool, type PoolItem } from '../../core/eval/pool';
-import type { WorkspaceIndex } from '../../core/index/workspace-index';
+import type { DocumentIdRule } from '../../core/retrieve/retriever-config';
+import { buildPool, judgingOrder, retrieverRanking, type NamedRanking, type Pool, type PoolItem } from '../../core/eval/pool';
+import { LocalRetriever } from '../../core/retrieve/local-retriever';
+import type { Retriever } from '../../core/retrieve/retriever';
+import type { RetrievalIndex } from '../../core/retrieve/searchable-index';
 import { availableRetrievers, type RetrieverName } from '../../core/retrieve/types';
 import type { EvalSetService } from './eval-set-service';
 import type { IndexService } from '../indexing/index-service';
@@ -10,6 +13,12 @@ import type { IndexService } from '../indexing/index-service';
 /** The pool key of a passage for a query: a skipped passage stays skipped while the session lasts. */
 export function poolItemKey(item: PoolItem): string {
   return `${item.queryId}\u0000${item.docId}\u0000${item.start}`;
+}
+
+/** A retriever the queue pools, with how its hits become workspace documents. */
+export interface PooledRetriever {
+  retriever: Retriever;
+  documentId?: DocumentIdRule;
 }
 
 /**
@@ -32,8 +41,10 @@ export class JudgingQueue implements vscode.Disposable {
   constructor(
     private readonly evalSet: EvalSetService,
     private readonly indexService: IndexService,
-    /** The configured external retrievers' top K (consent-gated by the caller); none when absent. */
-    private readonly externalRankings?: (index: WorkspaceIndex, queries: EvalQuery[], k: number) => Promise<NamedRanking[]>,
+    /** The configured retrievers the user allowed (consent-gated by the caller), opened for one pass: the queue disposes them. */
+    private readonly externalRetrievers?: (index: RetrievalIndex) => Promise<PooledRetriever[]>,
+    /** Where a query a retriever could not answer, or hits that map to no document, are reported. */
+    private readonly warn: (message: string) => void = () => undefined,
   ) {
     this.sub = evalSet.onDidChange(() => void this.refresh());
   }
@@ -55,10 +66,9 @@ export class JudgingQueue implements vscode.Disposable {
     this.k = k;
     this.skipped.clear();
     this.order = queries.map((q) => q.id);
-    const { rankings } = await localRankings(index, queries, retrievers, k);
     this.local = retrievers;
-    this.rankings = [...rankings, ...((await this.externalRankings?.(index, queries, k)) ?? [])];
-    this.pool = buildPool(queries, rankings, k);
+    this.rankings = await this.rank(index, queries, true);
+    this.pool = buildPool(queries, this.rankings, k);
     this.emitter.fire();
     return this.pool;
   }
@@ -81,13 +91,34 @@ export class JudgingQueue implements vscode.Disposable {
     const queries: EvalQuery[] = [...all.filter((q) => known.has(q.id)).sort((a, b) => (known.get(a.id) ?? 0) - (known.get(b.id) ?? 0)), ...fresh];
     const index = this.indexService.index;
     if (fresh.length && index) {
-      const { rankings } = await localRankings(index, fresh, this.local, this.k);
-      const external = this.rankings.length > this.local.length ? ((await this.externalRankings?.(index, fresh, this.k)) ?? []) : [];
-      for (const r of [...rankings, ...external]) for (const [qid, hits] of r.results) this.rankings.find((x) => x.retriever === r.retriever)?.results.set(qid, hits);
+      const rankings = await this.rank(index, fresh, this.rankings.length > this.local.length);
+      for (const r of rankings) for (const [qid, hits] of r.results) this.rankings.find((x) => x.retriever === r.retriever)?.results.set(qid, hits);
       this.order.push(...fresh.map((q) => q.id));
     }
     this.pool = buildPool(queries, this.rankings, this.k);
     this.emitter.fire();
+  }
+
+  /**
+   * Every pooled retriever's top K for these queries, through the one contract: the index's own retrievers, then
+   * (with `external`) the configured ones, each disposed after its pass.
+   */
+  private async rank(index: RetrievalIndex, queries: EvalQuery[], external: boolean): Promise<NamedRanking[]> {
+    const pooled: PooledRetriever[] = [...this.local.map((name) => ({ retriever: new LocalRetriever(index, name) })), ...(external ? ((await this.externalRetrievers?.(index)) ?? []) : [])];
+    const out: NamedRanking[] = [];
+    for (const p of pooled) {
+      try {
+        const r = await retrieverRanking(p.retriever, queries, index.documents(), this.k, { documentId: p.documentId });
+        for (const f of r.failures) this.warn(f.error);
+        if (r.unplaced) this.warn(`judging queue: ${r.unplaced} hits of "${p.retriever.name}" map to no workspace document and cannot be judged`);
+        out.push(r.ranking);
+      } catch (err) {
+        this.warn(`judging queue: retriever "${p.retriever.name}" failed: ${err instanceof Error ? err.message : err}`);
+      } finally {
+        await p.retriever.dispose?.();
+      }
+    }
+    return out;
   }
 
   skip(item: PoolItem): void {

@@ -1,22 +1,26 @@
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { levelSupport } from '../../core/eval/label-level';
-import { diagnoseFetchedHits } from '../../core/diagnose/external-misses';
+import { diagnoseMisses } from '../../core/diagnose/diagnose-misses';
 import type { EvalQuery } from '../../core/eval/evalset-types';
 import { evaluateRetriever, type RetrieverEvaluationResult } from '../../core/eval/evaluate-retriever';
 import type { DocumentIdRule } from '../../core/retrieve/retriever-config';
-import { documentLookup, placeHits } from '../../core/eval/hit-placement';
+import { documentLookup, placeHits, type DocumentLookup } from '../../core/eval/hit-placement';
 import type { MetadataFilter } from '../../core/retrieve/types';
 import type { ExternalColumn } from '../../protocol/inspector';
-import { retrieverRanking, type NamedRanking } from '../../core/eval/pool';
 import { compareRuns, type Comparison } from '../../core/eval/significance';
 import type { WorkspaceIndex } from '../../core/index/workspace-index';
-import { createExternalRetriever, type ExternalRetriever } from '../../core/retrieve/external-retrievers';
+import type { RetrievalIndex } from '../../core/retrieve/searchable-index';
+import { createExternalRetriever } from '../../core/retrieve/external-retrievers';
 import { LocalRetriever } from '../../core/retrieve/local-retriever';
-import { unappliedFilter } from '../../core/retrieve/retriever';
+import { RECORDED_PREFIX, RecordedRetriever } from '../../core/eval/recorded-retriever';
+import { recordedRunFile, recordedRunNames } from '../../core/eval/trace-store';
+import { RetrieverError, unappliedFilter, type Retriever } from '../../core/retrieve/retriever';
 import { destination, RetrieverConsent } from '../../core/retrieve/retriever-consent';
 import type { SecretSource } from '../../core/io/secret-source';
 import { nestedSettingName } from '../../core/settings/workspace-settings';
 import { retrieversSetting } from '../config';
+import type { PooledRetriever } from '../eval-set/judging-queue';
 import { plainMessageText } from '../safe-markdown';
 
 /** One configured retriever's line in the baseline view: scored, or why it was not contacted or failed. */
@@ -28,6 +32,10 @@ export interface ConfiguredRetrieverLine {
   result?: RetrieverEvaluationResult;
   /** Paired against the local reference retriever on the same labeled spans. */
   vsLocal?: Comparison;
+  /** How its hits become workspace documents. */
+  documentId?: DocumentIdRule;
+  /** Opens it again (consent was given) for what reads past the scored run: the readiness report's diagnosis. */
+  open?: () => Retriever;
 }
 
 export interface ConfiguredRetrieversBaseline {
@@ -76,7 +84,7 @@ interface ConfiguredEntry {
   line: ConfiguredRetrieverLine;
   documentId?: DocumentIdRule;
   /** Undefined when nothing may be contacted (untrusted workspace, consent refused): the line says why. */
-  open?: () => ExternalRetriever;
+  open?: () => Retriever;
 }
 
 /**
@@ -84,7 +92,7 @@ interface ConfiguredEntry {
  * retriever is opened only when the workspace is trusted and the user confirmed that retriever (RetrieverConsent).
  * Undefined when none is configured.
  */
-async function configuredRetrievers(context: vscode.ExtensionContext, index: WorkspaceIndex, log: vscode.LogOutputChannel, purpose: string): Promise<{ problems: ConfiguredRetrieverLine[]; entries: ConfiguredEntry[] } | undefined> {
+async function configuredRetrievers(context: vscode.ExtensionContext, index: RetrievalIndex, log: vscode.LogOutputChannel, purpose: string): Promise<{ problems: ConfiguredRetrieverLine[]; entries: ConfiguredEntry[] } | undefined> {
   const configured = retrieversSetting();
   if (!configured) return undefined;
   const { endpoints, retrievers: checked } = configured;
@@ -115,86 +123,130 @@ async function configuredRetrievers(context: vscode.ExtensionContext, index: Wor
   return { problems, entries };
 }
 
+/** The workspace's recorded runs (`trace:<name>`) as lines like any configured retriever's: nothing is contacted. */
+function recordedEntries(root: string): ConfiguredEntry[] {
+  return recordedRunNames(root).map((bare) => {
+    const name = RECORDED_PREFIX + bare;
+    const file = path.relative(root, recordedRunFile(root, bare));
+    const line: ConfiguredRetrieverLine = { name, destination: `recorded run ${file} (nothing contacted)`, status: 'not contacted' };
+    const open = () => RecordedRetriever.open(root, name);
+    let documentId: DocumentIdRule | undefined;
+    try {
+      documentId = open().config.documentId;
+    } catch (err) {
+      line.status = 'error';
+      line.reason = err instanceof Error ? err.message : String(err);
+      return { line };
+    }
+    return { line, documentId, open };
+  });
+}
+
 /** Hits asked of a configured retriever for a labeled query in the inspector (K shown, the rest for its misses). */
 const MISS_DEPTH = 30;
 
 /**
- * One Query Inspector column per configured retriever: its top K placed in the workspace (offsets, exact or fuzzy
- * text, document only, or unplaced — shown, never dropped), or why it was not contacted or failed. Consent-gated like
- * the baseline: nothing is sent unless the workspace is trusted and the user allowed that retriever. Undefined when
- * none is configured.
+ * One Query Inspector column per configured retriever, then per recorded run picked (`trace:<name>`): its top K
+ * placed in the workspace (offsets, exact or fuzzy text, document only, or unplaced — shown, never dropped), or why
+ * it was not contacted or failed. Consent-gated like the baseline: nothing is sent unless the workspace is trusted and
+ * the user allowed that retriever (a recording contacts nothing). Undefined when there is no column.
  */
-export async function configuredColumns(context: vscode.ExtensionContext, index: WorkspaceIndex, query: string, k: number, filter: MetadataFilter | undefined, log: vscode.LogOutputChannel, labeled?: EvalQuery): Promise<ExternalColumn[] | undefined> {
+export async function configuredColumns(context: vscode.ExtensionContext, index: WorkspaceIndex, query: string, k: number, filter: MetadataFilter | undefined, log: vscode.LogOutputChannel, labeled?: EvalQuery, recorded: { root?: string; names: readonly string[] } = { names: [] }): Promise<ExternalColumn[] | undefined> {
   const found = await configuredRetrievers(context, index, log, 'inspector queries');
-  if (!found) return undefined;
-  const columns: ExternalColumn[] = found.problems.map((l) => ({ name: l.name, kind: '', destination: l.destination, status: 'error', reason: l.reason, hits: [], notes: [] }));
+  if (!found && !recorded.names.length) return undefined;
+  const columns: ExternalColumn[] = (found?.problems ?? []).map((l) => ({ name: l.name, kind: '', destination: l.destination, status: 'error', reason: l.reason, hits: [], notes: [] }));
   const docs = documentLookup(index.documents());
-  for (const e of found.entries) {
-    const col: ExternalColumn = { name: e.line.name, kind: '', destination: e.line.destination, status: 'not contacted', reason: e.line.reason, hits: [], notes: [] };
-    columns.push(col);
-    if (!e.open) continue;
-    const retriever = e.open();
-    col.kind = retriever.kind;
-    for (const gap of unappliedFilter(retriever, filter)) col.notes.push(`metadata filter not applied: ${gap}`);
+  for (const e of found?.entries ?? []) {
+    if (!e.open) columns.push({ name: e.line.name, kind: '', destination: e.line.destination, status: 'not contacted', reason: e.line.reason, hits: [], notes: [] });
+    else columns.push(await retrieverColumn(e.open(), e.line.destination, index, docs, { query, k, filter, labeled, documentId: e.documentId }, log));
+  }
+  for (const name of recorded.names) {
+    let retriever: RecordedRetriever;
     try {
-      // With labels, ask deeper than K so a span found below K is told apart from one never returned.
-      const depth = labeled ? Math.max(k, MISS_DEPTH) : k;
-      const hits = await retriever.search(query, depth, { filter: retriever.capabilities.filters ? filter : undefined });
-      col.status = 'ok';
-      col.reason = undefined;
-      const placed = placeHits(hits, docs, e.documentId);
-      if (labeled) {
-        const misses = await diagnoseFetchedHits(e.line.name, labeled, placed, { k, depth, keyword: new LocalRetriever(index, 'keyword') });
-        col.missed = misses.map((m) => ({ docId: m.docId, start: m.start, end: m.end, grade: m.grade, category: m.category, evidence: m.evidence, quote: index.getDocument(m.docId)?.text.slice(m.start, Math.min(m.end, m.start + 300)) ?? '' }));
-      }
-      col.hits = placed.slice(0, k).map((p) => ({
-        rank: p.hit.rank,
-        score: p.hit.score,
-        id: p.hit.id,
-        docId: p.docId,
-        path: p.hit.path,
-        start: p.start,
-        end: p.end,
-        placement: p.placement,
-        reason: p.reason,
-        preview: (p.hit.text ?? '').slice(0, 400),
-      }));
-      const unplaced = col.hits.filter((h) => h.placement === 'unplaced').length;
-      if (unplaced) col.notes.push(`${unplaced} of ${col.hits.length} hits map to no workspace document`);
+      if (!recorded.root) throw new Error('open a folder: recorded runs live in the workspace');
+      retriever = RecordedRetriever.open(recorded.root, name);
     } catch (err) {
-      col.status = 'error';
-      col.reason = err instanceof Error ? err.message : String(err);
-      log.warn(`inspector: ${col.reason}`);
-    } finally {
-      await retriever.dispose();
+      columns.push({ name, kind: 'recorded', destination: '', status: 'error', reason: err instanceof Error ? err.message : String(err), hits: [], notes: [] });
+      continue;
     }
+    columns.push(await retrieverColumn(retriever, `recorded run ${retriever.endpoint} (nothing contacted)`, index, docs, { query, k, filter, labeled, documentId: retriever.config.documentId }, log));
   }
   return columns;
 }
 
 /**
- * The top K of each configured retriever the user agreed to, for the pooled judging queue; retrievers not contacted
- * (and why) and failed queries are logged, never silently left out.
+ * Any Retriever as an inspector column: its top K placed in the workspace and, for a labeled query, the one miss
+ * diagnosis over the hits just fetched (read deeper than K so a span found below K is told apart from one never
+ * returned), with what cannot be told for it named. The retriever is disposed after.
  */
-export async function configuredRankings(context: vscode.ExtensionContext, index: WorkspaceIndex, queries: EvalQuery[], k: number, log: vscode.LogOutputChannel): Promise<NamedRanking[]> {
+async function retrieverColumn(
+  retriever: Retriever,
+  destination: string,
+  index: WorkspaceIndex,
+  docs: DocumentLookup,
+  q: { query: string; k: number; filter: MetadataFilter | undefined; labeled?: EvalQuery; documentId?: DocumentIdRule },
+  log: vscode.LogOutputChannel,
+): Promise<ExternalColumn> {
+  const { query, k, filter, labeled } = q;
+  const col: ExternalColumn = { name: retriever.name, kind: retriever.kind, destination, status: 'not contacted', hits: [], notes: [] };
+  for (const gap of unappliedFilter(retriever, filter)) col.notes.push(`metadata filter not applied: ${gap}`);
+  try {
+    const depth = labeled ? Math.max(k, MISS_DEPTH) : k;
+    const hits = await retriever.search(query, depth, { filter: retriever.capabilities.filters ? filter : undefined });
+    col.status = 'ok';
+    const placed = placeHits(hits, docs, q.documentId);
+    const uncomputed: string[] = [];
+    if (labeled) {
+      // The one diagnosis over the hits just fetched, the index's legs as the what-ifs.
+      const d = await diagnoseMisses(
+        { index, queries: [{ ...labeled, split: 'eval', filter }], variants: [], retriever, documentId: q.documentId, fetched: { hits: new Map([[labeled.id, hits]]), depth } },
+        { k, candidates: depth, split: 'eval' },
+      );
+      col.missed = d.misses.map((m) => ({ docId: m.docId, start: m.start, end: m.end, grade: m.grade, category: m.category, evidence: m.evidence, quote: index.getDocument(m.docId)?.text.slice(m.start, Math.min(m.end, m.start + 300)) ?? '' }));
+      uncomputed.push(...d.uncomputed.map((u) => `not computable: ${u.category}: ${u.why}`));
+    }
+    col.hits = placed.slice(0, k).map((p) => ({
+      rank: p.hit.rank,
+      score: p.hit.score,
+      id: p.hit.id,
+      docId: p.docId,
+      path: p.hit.path,
+      start: p.start,
+      end: p.end,
+      placement: p.placement,
+      reason: p.reason,
+      preview: (p.hit.text ?? '').slice(0, 400),
+    }));
+    const unplaced = col.hits.filter((h) => h.placement === 'unplaced').length;
+    if (unplaced) col.notes.push(`${unplaced} of ${col.hits.length} hits map to no workspace document`);
+    col.notes.push(...uncomputed);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    if (retriever.kind === 'recorded' && err instanceof RetrieverError) {
+      // Nothing was contacted: the recording holds no answer for this query.
+      col.status = 'not contacted';
+      col.reason = `not in the recording: ${err.problem}`;
+    } else {
+      col.status = 'error';
+      col.reason = message;
+      log.warn(`inspector: ${message}`);
+    }
+  } finally {
+    await retriever.dispose?.();
+  }
+  return col;
+}
+
+/**
+ * The configured retrievers the user agreed to, opened for the pooled judging queue (which disposes them after its
+ * pass); retrievers not contacted are logged with why, never silently left out.
+ */
+export async function configuredPoolRetrievers(context: vscode.ExtensionContext, index: RetrievalIndex, log: vscode.LogOutputChannel): Promise<PooledRetriever[]> {
   const found = await configuredRetrievers(context, index, log, 'queries for pooled judging');
-  const out: NamedRanking[] = [];
+  const out: PooledRetriever[] = [];
   for (const e of found?.entries ?? []) {
-    if (!e.open) {
-      log.info(`judging queue: retriever "${e.line.name}" not pooled: ${e.line.reason}`);
-      continue;
-    }
-    const retriever = e.open();
-    try {
-      const r = await retrieverRanking(retriever, queries, index.documents(), k, { documentId: e.documentId });
-      for (const f of r.failures) log.warn(f.error);
-      if (r.unplaced) log.warn(`judging queue: ${r.unplaced} hits of "${e.line.name}" map to no workspace document and cannot be judged`);
-      out.push(r.ranking);
-    } catch (err) {
-      log.warn(`judging queue: retriever "${e.line.name}" failed: ${err instanceof Error ? err.message : err}`);
-    } finally {
-      await retriever.dispose();
-    }
+    if (!e.open) log.info(`judging queue: retriever "${e.line.name}" not pooled: ${e.line.reason}`);
+    else out.push({ retriever: e.open(), documentId: e.documentId });
   }
   return out;
 }
@@ -210,15 +262,16 @@ export async function evaluateConfiguredRetrievers(
   queries: EvalQuery[],
   k: number,
   log: vscode.LogOutputChannel,
-  run: { signal?: AbortSignal; progress?: (message: string) => void } = {},
+  run: { signal?: AbortSignal; progress?: (message: string) => void; root?: string } = {},
 ): Promise<ConfiguredRetrieversBaseline | undefined> {
   const found = await configuredRetrievers(context, index, log, 'eval queries');
-  if (!found) return undefined;
-  const lines: ConfiguredRetrieverLine[] = [...found.problems];
+  const recorded = run.root ? recordedEntries(run.root) : [];
+  if (!found && !recorded.length) return undefined;
+  const lines: ConfiguredRetrieverLine[] = [...(found?.problems ?? [])];
   const opts = { level: levelSupport(queries, 'eval').levels[0] ?? ('doc' as const), cutoffs: [k, 10], split: 'eval' as const };
   const localName = index.embedder ? 'hybrid' : 'keyword';
   const local = { name: localName, result: await evaluateRetriever(new LocalRetriever(index, localName), index.documents(), queries, opts) };
-  for (const e of found.entries) {
+  for (const e of [...(found?.entries ?? []), ...recorded]) {
     const line = e.line;
     lines.push(line);
     if (!e.open) continue;
@@ -238,6 +291,8 @@ export async function evaluateConfiguredRetrievers(
       }
       line.status = 'scored';
       line.result = result;
+      line.documentId = e.documentId;
+      line.open = e.open;
       const paired = Object.fromEntries(Object.entries(local.result.metrics.perQuery).filter(([q]) => q in result.metrics.perQuery));
       line.vsLocal = compareRuns(paired, result.metrics.perQuery, 'ndcg_cut_10');
     } catch (err) {
@@ -246,7 +301,7 @@ export async function evaluateConfiguredRetrievers(
       line.status = 'error';
       line.reason = err instanceof Error ? err.message : String(err);
     } finally {
-      await retriever.dispose();
+      await retriever.dispose?.();
     }
   }
   return { local, lines };

@@ -10,7 +10,7 @@ function io() {
   return { io: { out: (t: string) => out.push(t), err: (t: string) => err.push(t) }, out: () => out.join('\n'), err: () => err.join('\n') };
 }
 
-const COMMANDS = ['eval', 'search', 'sweep-fusion', 'compare', 'export', 'label', 'import-queries', 'import-traces', 'trace-failures', 'import-judgments', 'pool', 'trial-finetune', 'diagnose', 'export-training', 'compare-models'];
+const COMMANDS = ['eval', 'search', 'sweep-fusion', 'compare', 'export', 'label', 'import-queries', 'import-traces', 'trace-failures', 'import-judgments', 'pool', 'judge', 'trial-finetune', 'diagnose', 'export-training', 'compare-models'];
 
 describe('retrieval-lens --help and <command> --help', () => {
   it('--help lists every command with one line each', async () => {

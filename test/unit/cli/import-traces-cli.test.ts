@@ -129,6 +129,70 @@ describe('retrieval-lens import-traces, eval --retriever trace:NAME, trace-failu
     }
   });
 
+  it('trace-drift: each week scored as the reference computation scores its own ranking; a drop on every shared query is a regression, a week sharing 2 queries is not tested', async () => {
+    const { ws, queries, docs } = workspace();
+    try {
+      const relevant = (q: EvalQuery) => q.judgments.filter((j) => j.grade > 0).map((j) => j.target.docId as string);
+      const others = (q: EvalQuery) => docs.filter((d) => !q.judgments.some((j) => j.target.docId === d));
+      const weeks: Array<{ ts: string; ranking: (q: EvalQuery) => string[]; qs: EvalQuery[] }> = [
+        // ISO week 2026-W18 (Monday 27 April): the labeled documents first.
+        { ts: '2026-04-28T09:00:00Z', ranking: (q) => [...relevant(q), ...others(q).slice(0, 3)], qs: queries },
+        // 2026-W19: the labeled documents pushed below unlabeled ones (the first one dropped).
+        { ts: '2026-05-05T09:00:00Z', ranking: (q) => [...others(q).slice(0, 4), relevant(q)[1]], qs: queries },
+        // 2026-W20: two queries only.
+        { ts: '2026-05-12T09:00:00Z', ranking: (q) => [relevant(q)[0]], qs: queries.slice(0, 2) },
+      ];
+      const rows: unknown[] = [];
+      weeks.forEach((w, wi) => w.qs.forEach((q) => rows.push(...spans(`w${wi}-${q.id}`, q.text, w.ranking(q), w.ts, 1))));
+      rows.push(...spans('undated', queries[0].text, [docs[0]], '', 1).map((r) => ({ ...(r as object), start_time: undefined })));
+      const file = path.join(ws, 'spans.jsonl');
+      fs.writeFileSync(file, `${rows.map((r) => JSON.stringify(r)).join('\n')}\n`);
+      const imp = io();
+      assert.equal(await runCli(['import-traces', ws, file, '--format', 'openinference'], imp.io), 0, imp.err.join('\n'));
+
+      const json = path.join(ws, 'drift.json');
+      const d = io();
+      assert.equal(await runCli(['trace-drift', ws, '--json', json], d.io), 0, d.err.join('\n'));
+      const report = JSON.parse(fs.readFileSync(json, 'utf8')) as { points: Array<{ key: string; judgedQueries: number; means: Record<string, number>; perQuery: Record<string, Record<string, number>> }>; steps: Array<{ from: string; to: string; shared: number; verdict: string; comparison?: { pValue: number; ci95: [number, number] } }>; undated: number };
+      assert.deepEqual(report.points.map((p) => [p.key, p.judgedQueries]), [['2026-W18', 6], ['2026-W19', 6], ['2026-W20', 2]]);
+      assert.equal(report.undated, 1);
+      // Independently: each week's rankings as a TREC run through the reference script.
+      weeks.forEach((w, wi) => {
+        const qrels = w.qs.flatMap((q) => q.judgments.map((j) => `${q.id} 0 ${j.target.docId} ${j.grade}`));
+        fs.writeFileSync(path.join(ws, 'qrels.trec'), `${qrels.join('\n')}\n`);
+        const trec = w.qs.flatMap((q) => w.ranking(q).map((doc, i) => `${q.id} Q0 ${doc} ${i + 1} ${100 - i} w`));
+        fs.writeFileSync(path.join(ws, `w${wi}.trec`), `${trec.join('\n')}\n`);
+        const ref = JSON.parse(execFileSync('python3', [path.join(__dirname, 'trec_eval_reference.py'), path.join(ws, 'qrels.trec'), path.join(ws, `w${wi}.trec`)]).toString()) as Record<string, Record<string, number>>;
+        const point = report.points[wi];
+        assert.deepEqual(Object.keys(point.perQuery).sort(), Object.keys(ref).sort());
+        for (const [qid, m] of Object.entries(ref)) assert.ok(Math.abs(point.perQuery[qid].ndcg_cut_10 - m.ndcg_cut_10) < 1e-9, `week ${wi} ${qid}`);
+        const mean = Object.values(ref).reduce((s, m) => s + m.ndcg_cut_10, 0) / Object.keys(ref).length;
+        assert.ok(Math.abs(point.means.ndcg_cut_10 - mean) < 1e-9);
+      });
+      // W18 → W19: every one of the 6 shared queries lost; the exact sign-flip test gives p = 2/64.
+      assert.equal(report.steps[0].shared, 6);
+      assert.equal(report.steps[0].verdict, 'regression');
+      assert.ok(Math.abs((report.steps[0].comparison?.pValue ?? 1) - 2 / 64) < 1e-12);
+      assert.ok((report.steps[0].comparison?.ci95[1] ?? 0) < 0);
+      assert.deepEqual([report.steps[1].shared, report.steps[1].verdict, report.steps[1].comparison], [2, 'too few shared queries', undefined]);
+      const out = d.out.join('\n');
+      assert.match(out, /^trace:prod: ndcg_cut_10 by week \(doc level, all judged queries\)\n {2}2026-W18 \(2026-04-28\): 1\.000 over 6 judged queries \(6 traces\)/);
+      assert.match(out, /2026-W18 → 2026-W19: -0\.\d{3} on 6 shared queries .*p = 0\.031.*: regression/);
+      assert.match(out, /2026-W19 → 2026-W20: not tested, 2 shared judged queries \(needs 5\)/);
+      assert.match(out, /1 trace without a timestamp left out/);
+
+      // By import: one import, one point, and it says a change needs a second period.
+      const byImport = io();
+      assert.equal(await runCli(['trace-drift', ws, '--by', 'import'], byImport.io), 0);
+      assert.match(byImport.out.join('\n'), /^ {2}(?!\/)\S*spans\.jsonl \(2026-04-28 – 2026-05-12\): 0\.\d{3} over 6 judged queries \(15 traces\)\n {2}one period only/m);
+      const bad = io();
+      assert.equal(await runCli(['trace-drift', ws, '--by', 'month'], bad.io), 2);
+      assert.match(bad.err.join('\n'), /--by must be week, day, import, got "month"/);
+    } finally {
+      fs.rmSync(ws, { recursive: true, force: true });
+    }
+  });
+
   it('--format jsonl --map with --drop-answers keeps no answer or feedback comment on disk; bad arguments and unknown runs exit 2 with one message', async () => {
     const { ws, queries, docs } = workspace();
     try {

@@ -5,6 +5,9 @@ import { diagnoseMisses } from '../../../core/diagnose/diagnose-misses';
 import { relevantChunks } from '../../../core/eval/chunk-relevance';
 import type { Grade } from '../../../core/eval/evalset-types';
 import type { WorkspaceIndex } from '../../../core/index/workspace-index';
+import { recordedRunNames } from '../../../core/eval/trace-store';
+import { LocalRetriever } from '../../../core/retrieve/local-retriever';
+import { RECORDED_PREFIX } from '../../../core/eval/recorded-retriever';
 import { RETRIEVERS, type MetadataFilter } from '../../../core/retrieve/types';
 import type { ExternalColumn, HostInfo, InitState, MissedSpan, SearchParams, SearchView } from '../../../protocol/inspector';
 import type { SearchHit } from '../../../core/retrieve/types';
@@ -16,8 +19,8 @@ import type { InspectorHandlers } from './inspector-panel';
 import { checkSearch, labelOf, missBaseline, missedSpans, ResultRows, timings } from './inspector-model';
 
 /** The configured external retrievers' columns for one query (consent-gated by the provider); undefined when none. */
-/** `labeled`: the eval-set query being inspected, when it has judgments (each column then lists its misses). */
-export type ExternalColumns = (index: WorkspaceIndex, query: string, k: number, filter: MetadataFilter | undefined, labeled?: EvalQuery) => Promise<ExternalColumn[] | undefined>;
+/** `labeled`: the eval-set query being inspected, when it has judgments (each column then lists its misses); `recorded`: the trace runs picked. */
+export type ExternalColumns = (index: WorkspaceIndex, query: string, k: number, filter: MetadataFilter | undefined, labeled?: EvalQuery, recorded?: readonly string[]) => Promise<ExternalColumn[] | undefined>;
 
 export class InspectorController {
   /** The last search, so annotations can show the rank of each chunk for the current query. */
@@ -43,6 +46,7 @@ export class InspectorController {
         activeQueryId: this.evalSet.activeQueryId,
         retrievers: [...RETRIEVERS],
         adapter: this.adapterStatus(),
+        recorded: this.indexService.root ? recordedRunNames(this.indexService.root).map((n) => RECORDED_PREFIX + n) : [],
       }),
       search: (p) => this.search(p),
       reveal: async ({ docId, start, end }) => {
@@ -114,8 +118,8 @@ export class InspectorController {
     let missed: MissedSpan[] = [];
     if (evalQuery) {
       const diagnosis = await diagnoseMisses(
-        { index, root: this.indexService.root, corpusOptions: { include: cfg.include, exclude: cfg.exclude }, queries: [{ ...evalQuery, split: 'eval', text: p.query, filter: p.filter ?? evalQuery.filter }], variants: [] },
-        { k: p.k, baseline: missBaseline(p.retrievers, !!index.embedder), candidates: Math.max(30, p.k), split: 'eval' },
+        { index, root: this.indexService.root, corpusOptions: { include: cfg.include, exclude: cfg.exclude }, queries: [{ ...evalQuery, split: 'eval', text: p.query, filter: p.filter ?? evalQuery.filter }], variants: [], retriever: new LocalRetriever(index, missBaseline(p.retrievers, !!index.embedder)) },
+        { k: p.k, candidates: Math.max(30, p.k), split: 'eval' },
       );
       missed = missedSpans(evalQuery, diagnosis.misses, p.retrievers);
     }
@@ -124,7 +128,7 @@ export class InspectorController {
     let external: ExternalColumn[] | undefined;
     if (this.externalColumns) {
       const t = performance.now();
-      external = await this.externalColumns(index, p.query, p.k, p.filter ?? evalQuery?.filter, evalQuery?.judgments.length ? { ...evalQuery, text: p.query } : undefined);
+      external = await this.externalColumns(index, p.query, p.k, p.filter ?? evalQuery?.filter, evalQuery?.judgments.length ? { ...evalQuery, text: p.query } : undefined, p.recorded ?? []);
       if (external) {
         for (const col of external) for (const h of col.hits) {
           if (h.docId === null) continue;

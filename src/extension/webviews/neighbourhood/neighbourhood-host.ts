@@ -2,17 +2,31 @@ import { buildNeighbourhood, type NeighbourCandidate, type NeighbourhoodView } f
 import type { QueryAdapter } from '../../../core/adapt/query-adapter';
 import { relevantChunks } from '../../../core/eval/chunk-relevance';
 import type { EvalQuery } from '../../../core/eval/evalset-types';
-import type { WorkspaceIndex } from '../../../core/index/workspace-index';
+import { rankLocalChunks } from '../../../core/eval/chunk-ranking';
+import type { DocumentIdRule } from '../../../core/retrieve/retriever-config';
+import { LocalRetriever } from '../../../core/retrieve/local-retriever';
+import type { Retriever } from '../../../core/retrieve/retriever';
+import type { RetrievalIndex } from '../../../core/retrieve/searchable-index';
 
 /** How deep the dense rankings are read for ranks, and how many of their top chunks are candidates. */
 const DEPTH = 100;
 const CANDIDATES = 25;
 
 /**
- * The neighbourhood of one query in the workspace index: its labeled chunks (for an eval query), the dense top
- * chunks with and without the adapter, their vectors, ranks and previews, made into the view model.
+ * The neighbourhood of one query in the workspace index: its labeled chunks (for an eval query), the top chunks of
+ * the retriever looked through (the index's dense one by default, with and without the adapter; or any Retriever —
+ * an engine's hits stand for the local chunks they hold), their vectors, ranks and previews, made into the view
+ * model. The picture is drawn in the index's embedding space; an adapter's "after" applies to the local dense
+ * ranking only, so with another retriever there is no "after".
  */
-export async function queryNeighbourhood(index: WorkspaceIndex, query: string, evalQuery: EvalQuery | undefined, adapter: QueryAdapter | undefined, k: number): Promise<NeighbourhoodView> {
+export async function queryNeighbourhood(
+  index: RetrievalIndex,
+  query: string,
+  evalQuery: EvalQuery | undefined,
+  adapter: QueryAdapter | undefined,
+  k: number,
+  through?: { retriever: Retriever; documentId?: DocumentIdRule },
+): Promise<NeighbourhoodView> {
   const vectors = index.vectors;
   if (!index.embedder || !vectors) throw new Error('the neighbourhood view needs an index with an embedding model');
   const grades = new Map<string, number>();
@@ -20,16 +34,16 @@ export async function queryNeighbourhood(index: WorkspaceIndex, query: string, e
     for (const c of relevantChunks(index, j)) grades.set(c.id, Math.max(grades.get(c.id) ?? -1, j.grade));
   }
   const labeled = [...grades.keys()];
-  const ranked = async (transform?: QueryAdapter) => {
-    const r = await index.search({ query, k: DEPTH, retrievers: ['dense'], filter: evalQuery?.filter, locate: labeled, explain: false, queryTransform: transform });
-    if (r.errors.dense) throw new Error(r.errors.dense);
+  const ranked = async (retriever: Retriever) => {
+    const r = await rankLocalChunks(index, retriever, query, DEPTH, { filter: evalQuery?.filter, locate: labeled, documentId: through?.documentId });
     const rank = new Map<string, number>();
-    for (const h of r.results.dense ?? []) rank.set(h.chunkId, h.rank);
-    for (const [id, pos] of Object.entries(r.positions)) if (pos.dense?.rank != null && !rank.has(id)) rank.set(id, pos.dense.rank);
-    return { rank, top: (r.results.dense ?? []).slice(0, CANDIDATES).map((h) => h.chunkId) };
+    for (const h of r.hits) rank.set(h.chunkId, h.rank);
+    for (const [id, pos] of r.located) if (pos.rank != null && !rank.has(id)) rank.set(id, pos.rank);
+    return { rank, top: r.hits.slice(0, CANDIDATES).map((h) => h.chunkId) };
   };
-  const before = await ranked();
-  const after = adapter ? await ranked(adapter) : undefined;
+  const before = await ranked(through?.retriever ?? new LocalRetriever(index, 'dense'));
+  const shownAdapter = through ? undefined : adapter;
+  const after = shownAdapter ? await ranked(new LocalRetriever(index, 'dense', { queryTransform: shownAdapter })) : undefined;
   const ids = [...new Set([...labeled, ...before.top, ...(after?.top ?? [])])];
   const candidates: NeighbourCandidate[] = [];
   for (const id of ids) {
@@ -49,5 +63,5 @@ export async function queryNeighbourhood(index: WorkspaceIndex, query: string, e
     });
   }
   const q = await index.embedQuery(query);
-  return buildNeighbourhood({ query, queryId: evalQuery?.id, before: q, after: adapter?.apply(q), adapterId: adapter?.id, candidates, k, confusers: 8 });
+  return buildNeighbourhood({ query, queryId: evalQuery?.id, before: q, after: shownAdapter?.apply(q), adapterId: shownAdapter?.id, candidates, k, confusers: 8 });
 }

@@ -46,13 +46,19 @@ export async function buildWorkspaceReadiness(s: Services, root: string, index: 
 /** Configured retrievers the user allowed, scored beside the baseline as the CLI's `diagnose --retriever` does. */
 async function addConfiguredRetrievers(s: Services, report: ReadinessReport, index: WorkspaceIndex, queries: Parameters<typeof evaluateConfiguredRetrievers>[2], progress: (m: string) => void): Promise<void> {
   const k = report.baseline.k;
-  const configured = await evaluateConfiguredRetrievers(s.context, index, queries, k, s.log, { progress });
+  const configured = await evaluateConfiguredRetrievers(s.context, index, queries, k, s.log, { progress, root: s.indexService.root });
   for (const line of configured?.lines ?? []) {
     if (line.status !== 'scored' || !line.result) {
       (report.externalNotScored ??= []).push({ name: line.name, reason: `${line.status}${line.reason ? `: ${line.reason}` : ''}` });
       continue;
     }
     const scoring = { baseline: report.baseline.retriever as RetrieverName, level: report.levels.scored[0] ?? ('doc' as const), k };
-    (report.external ??= []).push(await externalReadinessLine({ name: line.name, destination: line.destination, result: line.result }, index, queries, scoring));
+    const retriever = line.open?.();
+    if (!retriever) continue;
+    try {
+      (report.external ??= []).push(await externalReadinessLine({ name: line.name, destination: line.destination, result: line.result, retriever, documentId: line.documentId }, index, queries, { ...scoring, root: s.indexService.root }));
+    } finally {
+      await retriever.dispose?.();
+    }
   }
 }

@@ -87,6 +87,8 @@ export function readinessView(r: ReadinessReport): ReadinessView {
       ),
     );
   }
+  const uncomputed = (r.external ?? []).flatMap((e) => (e.uncomputed ?? []).map((u) => `${e.name}: ${u}`));
+  if (uncomputed.length) notes.push({ id: 'configured-uncomputed', heading: 'Configured retrievers: miss categories not computable', lines: uncomputed });
   if (r.externalNotScored?.length) {
     notes.push({ id: 'configured-not-scored', heading: r.external?.length ? 'Configured retrievers: not scored' : 'Configured retrievers (not scored)', lines: r.externalNotScored.map((n) => `${n.name}: ${n.reason}`) });
   }

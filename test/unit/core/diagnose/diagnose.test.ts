@@ -12,6 +12,7 @@ import { UseLiteEmbedder } from '../../../../src/core/embed/use-lite-embedder';
 import { loadEvalTarget, type EvalTarget } from '../../../../src/core/eval/eval-target';
 import { makeSpanTarget } from '../../../../src/core/eval/span-anchor';
 import type { EvalQuery } from '../../../../src/core/eval/evalset-types';
+import { recordedRunFile, writeRecordedRun, type RecordedTrace } from '../../../../src/core/eval/trace-store';
 import { WorkspaceIndex } from '../../../../src/core/index/workspace-index';
 import { CharTrigramEmbedder } from '../../../helpers/char-ngram-embedder';
 import { demoDir } from '../../../helpers/shared';
@@ -137,6 +138,30 @@ describe('diagnosis on the demo workspace', () => {
     assert.match(md, /\| exact-match \| \d+ \|/);
     assert.match(md, /\| lexical \| \d+ \|/);
     assert.match(md, /- \[[ ?]\] \*\*Expected gain justifies cost and latency\*\* — .*\n {2}- evidence: .*n = \d+ eval queries, p = \d\.\d{3}, 95% CI/);
+  });
+
+  it('leads the readiness report with production failures: served right context is a generation failure, which never counts for fine-tuning', async () => {
+    const labeled = target.queries.filter((q) => q.split === 'eval' && q.judgments.some((j) => j.grade > 0 && !j.stale)).slice(0, 3);
+    assert.equal(labeled.length, 3);
+    const docOf = (q: EvalQuery) => q.judgments.find((j) => j.grade > 0 && !j.stale)?.target.docId as string;
+    const unrelated = target.corpus.documents.map((d) => d.id).find((id) => !labeled.some((q) => q.judgments.some((j) => j.target.docId === id))) as string;
+    const trace = (id: string, q: { id?: string; text: string }, served: string[]): RecordedTrace => ({ traceId: id, query: q.text, queryKey: q.text.toLowerCase(), ...(q.id ? { queryId: q.id } : {}), retrieved: true, documents: served.map((p, i) => ({ rank: i + 1, path: p })), feedback: [{ name: 'user', score: 0 }], source: { file: 'spans.jsonl' } });
+    // Two failed traces that served the labeled document (generation), one that did not (retrieval), one whose query has no labels.
+    const traces = [trace('t1', labeled[0], [unrelated, docOf(labeled[0])]), trace('t2', labeled[1], [docOf(labeled[1])]), trace('t3', labeled[2], [unrelated]), trace('t4', { text: 'a question nobody labeled' }, [unrelated])];
+    const file = recordedRunFile(root, 'prod');
+    writeRecordedRun(file, 'prod', traces, { file: 'spans.jsonl', format: 'openinference', importedAt: '2026-05-01T00:00:00Z', traces: traces.length, answersDropped: false });
+    try {
+      const report = await buildReadinessReport(target, async (c, e) => (await WorkspaceIndex.openOrBuild(target.corpus, { chunker: c, embedder: e, storageDir: path.join(storage, `r-${c.kind}`) })).index, { baseline: embedder, alternatives: [], crossEncoder: null, chunker: { kind: 'markdown', maxSize: 1500, minSize: 0 } }, { rechunkers: [], adapterTrial: false });
+      assert.deepEqual(report.production?.map((p) => [p.run, p.failed, p.counts]), [['trace:prod', 4, { unjudged: 1, retrieval: 1, generation: 2, 'missing-document': 0 }]]);
+      assert.equal(report.verdict.reasons[0], 'trace:prod: of 4 failed traces, 2 had the right context in what was served: fix the prompt or the generator first (1 retrieval, 0 missing document; 1 not judged yet (judge their queries first))');
+      const item = report.checklist.find((c) => c.item === 'Production failures are retrieval failures');
+      assert.equal(item?.state, 'not-met');
+      assert.equal(item?.evidence.figure, '1 retrieval, 2 generation of 3 judged failed traces');
+      assert.equal(report.verdict.justified, false);
+      assert.match(renderReadinessMarkdown(report), /## Production failures \(recorded traces\)\n\n\| Run \| Traces \| Failed \| Unjudged \| Retrieval \| Generation \| Missing document \|\n.*\n\| trace:prod \| 4 \| 4 \| 1 \| 1 \| 2 \| 0 \|/);
+    } finally {
+      fs.rmSync(path.dirname(file), { recursive: true, force: true });
+    }
   });
 
   it('exports training data from the train split only, never a labeled positive as a negative', async () => {

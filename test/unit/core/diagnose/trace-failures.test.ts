@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import type { SourceDocument } from '../../../../src/core/corpus/document';
 import { loadBeirCorpus } from '../../../../src/core/corpus/load-beir';
-import { classifyTraceFailures, describeTraceFailures, isNegative } from '../../../../src/core/diagnose/trace-failures';
+import { classifyTraceFailures, describeTraceFailures, isNegative, productionFailures, productionFailuresItem, type TraceFailureReport, type TraceOutcome } from '../../../../src/core/diagnose/trace-failures';
 import type { EvalQuery, Judgment } from '../../../../src/core/eval/evalset-types';
 import { documentLookup } from '../../../../src/core/eval/hit-placement';
 import { matchKey } from '../../../../src/core/eval/query-log';
@@ -160,5 +160,23 @@ describe('trace-failures: a failed trace is a retrieval, generation, missing-doc
     assert.ok(expected.retrieval > 20 && expected.generation > 20, JSON.stringify(expected));
     assert.deepEqual(report.counts, expected);
     fs.rmSync(tmp, { recursive: true, force: true });
+  });
+});
+
+describe('production failures in the readiness checklist', () => {
+  const report = (counts: Record<TraceOutcome, number>): TraceFailureReport => ({ failScore: 0, traces: 50, withFeedback: 50, failed: Object.values(counts).reduce((s, n) => s + n, 0), counts, failures: [] });
+  it('met only when retrieval failures outnumber generation failures; not settled when none is judged; absent with no failure', () => {
+    const item = (c: Record<TraceOutcome, number>) => productionFailuresItem([productionFailures('trace:prod', report(c))]);
+    assert.equal(item({ unjudged: 0, retrieval: 0, generation: 0, 'missing-document': 0 }), undefined);
+    assert.equal(item({ unjudged: 4, retrieval: 0, generation: 0, 'missing-document': 0 })?.state, 'not-settled');
+    assert.equal(item({ unjudged: 0, retrieval: 3, generation: 3, 'missing-document': 1 })?.state, 'not-met', 'a tie is not enough to blame retrieval');
+    const met = item({ unjudged: 2, retrieval: 5, generation: 1, 'missing-document': 0 });
+    assert.equal(met?.state, 'met');
+    assert.equal(met?.detail, 'trace:prod: of 8 failed traces, 5 did not serve labeled relevant text that the corpus holds: retrieval failures (1 generation, 0 missing document; 2 not judged yet (judge their queries first))');
+    assert.equal(met?.evidence.n, 6);
+    // Two runs add up; a run without failures adds nothing.
+    const two = productionFailuresItem([productionFailures('trace:a', report({ unjudged: 0, retrieval: 1, generation: 2, 'missing-document': 0 })), productionFailures('trace:b', report({ unjudged: 0, retrieval: 3, generation: 0, 'missing-document': 0 })), productionFailures('trace:c', report({ unjudged: 0, retrieval: 0, generation: 0, 'missing-document': 0 }))]);
+    assert.equal(two?.evidence.figure, '4 retrieval, 2 generation of 6 judged failed traces');
+    assert.equal(two?.state, 'met');
   });
 });

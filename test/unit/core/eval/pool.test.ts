@@ -9,6 +9,7 @@ import { loadEvalTarget, type EvalTarget } from '../../../../src/core/eval/eval-
 import type { EvalQuery } from '../../../../src/core/eval/evalset-types';
 import { buildPool, isJudged, judgingOrder, localRankings, retrieverRanking, type NamedRanking } from '../../../../src/core/eval/pool';
 import { createExternalRetriever } from '../../../../src/core/retrieve/external-retrievers';
+import { LocalRetriever } from '../../../../src/core/retrieve/local-retriever';
 import { environmentSecrets } from '../../../../src/core/io/secret-source';
 import { makeSpanTarget } from '../../../../src/core/eval/span-anchor';
 import { WorkspaceIndex } from '../../../../src/core/index/workspace-index';
@@ -46,6 +47,14 @@ describe('pooled judging on demo/', () => {
       assert.ok(h && h.hole > 0.5 && h.hole < 1, `${r.retriever} Hole@${K} ${h?.hole}: the demo labels one or two spans per query`);
     }
     console.log(`demo Hole@${K}: ${pool.holes.map((h) => `${h.retriever} ${(100 * h.hole).toFixed(1)}% (${h.unjudged}/${h.total})`).join(', ')}; ${pool.items.length} pooled passages`);
+  });
+
+  it('the index\'s retrievers pooled through the Retriever contract (the editor\'s queue) rank exactly as the index does', async () => {
+    for (const r of rankings) {
+      const through = await retrieverRanking(new LocalRetriever(index, r.retriever as 'keyword' | 'dense' | 'hybrid'), target.queries, index.documents(), K);
+      assert.deepEqual([through.failures, through.unplaced], [[], 0]);
+      assert.deepEqual(through.ranking, r, r.retriever);
+    }
   });
 
   it('the queue holds every unjudged top-K passage exactly once per query, with every retriever that returned it', () => {
