@@ -1,4 +1,4 @@
-import { InputError } from '../core/corpus/input-error';
+import { InputError } from '../core/io/input-error';
 import { endModelProcesses } from '../core/embed/worker-models';
 import { UsageError, type CliIO } from './cli-context';
 import { nearestFlag, UnknownFlagError } from './parse-command';

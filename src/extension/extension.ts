@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
-import { workspaceWriteRefusal } from '../core/workspace-trust';
+import { workspaceWriteRefusal } from '../core/settings/workspace-trust';
 import type { HostInfo } from '../protocol/inspector';
 import { AdapterService } from './adapt/adapter-service';
 import { Annotations } from './annotations/annotations';

@@ -10,7 +10,8 @@ import { compareRuns } from '../eval/significance';
 import type { RetrievalIndex } from '../retrieve/searchable-index';
 import type { RetrieverName } from '../retrieve/types';
 import { adapterChecklistItem, adapterVerdictReason, measureAdapterGain, renderAdapterGainMarkdown, type AdapterGain } from '../adapt/readiness-gain';
-import { evidenceLine, factItem, isRealQuery, realFailuresItem, semanticShareItem, STATE_MARK, STATE_NAME, trainingPairsItem, DEFAULT_GAIN_RULE, type ChecklistItem } from './checklist-rules';
+import { isRealQuery, realFailuresItem, semanticShareItem, trainingPairsItem } from './checklist-rules';
+import { evidenceLine, factItem, STATE_MARK, STATE_NAME, DEFAULT_GAIN_RULE, type ChecklistItem } from '../eval/evidence-bar';
 import { readRecordedRun, recordedRunFile, recordedRunNames } from '../eval/trace-store';
 import { documentLookup } from '../eval/hit-placement';
 import { classifyTraceFailures, productionFailures, productionFailuresItem, type ProductionFailures } from './trace-failures';
@@ -27,7 +28,7 @@ export interface ReadinessOptions {
   minTrainingPairs: number;
   /**
    * Eval queries a measured gain must rest on before the checklist ticks it (with p ≤ 0.05 and the CI above zero);
-   * 30 by default, the reason in checklist-rules.ts (DEFAULT_GAIN_RULE).
+   * 30 by default, the reason in eval/evidence-bar.ts (DEFAULT_GAIN_RULE).
    */
   minGainQueries: number;
   rechunkers?: ChunkerConfig[];
@@ -50,7 +51,7 @@ export interface ConfigResult {
   pValue: number;
 }
 
-export type { ChecklistItem } from './checklist-rules';
+export type { ChecklistItem } from '../eval/evidence-bar';
 
 export interface ReadinessReport {
   createdAt: string;

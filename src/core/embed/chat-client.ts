@@ -1,5 +1,5 @@
 import { approximateTokenCounter } from '../chunking/approximate-token-counter';
-import type { SecretSource } from '../retrieve/secret-source';
+import type { SecretSource } from '../io/secret-source';
 import { chatCompletionsUrl, chatDestination, type ChatEndpointConfig } from './chat-endpoints';
 import { endpointHeaders, EndpointResponseError, postJsonWithRetries, readEndpointKey } from './endpoint-request';
 

@@ -1,4 +1,4 @@
-import type { SecretSource } from '../retrieve/secret-source';
+import type { SecretSource } from '../io/secret-source';
 
 /**
  * What every OpenAI-compatible endpoint (embeddings, chat completions) shares: the API key read from a secret, the

@@ -1,6 +1,5 @@
 import { approximateTokenCounter } from '../chunking/approximate-token-counter';
-import type { EmbeddingEndpointConfig } from '../retrieve/retriever-config';
-import type { SecretSource } from '../retrieve/secret-source';
+import type { SecretSource } from '../io/secret-source';
 import { endpointHeaders, EndpointResponseError, postJsonWithRetries, readEndpointKey } from './endpoint-request';
 import { cutToChars, normalizeInPlace } from './vector-math';
 
@@ -11,6 +10,7 @@ import { cutToChars, normalizeInPlace } from './vector-math';
  */
 export const OPENAI_MAX_INPUT_CHARS = 24_000;
 import type { EmbedOptions, Embedder, ModelInfo } from './embedder';
+import type { EmbeddingEndpointConfig } from './endpoint-config';
 
 /**
  * An embedding model behind the OpenAI-compatible `POST /v1/embeddings` protocol (OpenAI, Azure OpenAI, Ollama,

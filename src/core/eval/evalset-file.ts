@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { InputError } from '../corpus/input-error';
+import { InputError } from '../io/input-error';
 import { removeStaleTemps, withFileLock, writeFileAtomic } from '../io/atomic-write';
 import { judgmentKey, mergeEvalSets, type EvalSetConflict } from './evalset-merge';
 import type { EvalQuery, Grade, Judgment } from './evalset-types';

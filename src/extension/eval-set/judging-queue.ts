@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { EvalQuery } from '../../core/eval/evalset-types';
-import type { DocumentIdRule } from '../../core/eval/hit-placement';
+import type { DocumentIdRule } from '../../core/retrieve/retriever-config';
 import { buildPool, judgingOrder, retrieverRanking, type NamedRanking, type Pool, type PoolItem } from '../../core/eval/pool';
 import { LocalRetriever } from '../../core/retrieve/local-retriever';
 import type { Retriever } from '../../core/retrieve/retriever';

@@ -1,12 +1,13 @@
 import type { EvalQuery } from '../../../core/eval/evalset-types';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { diagnoseMisses, relevantChunks } from '../../../core/diagnose/diagnose-misses';
+import { diagnoseMisses } from '../../../core/diagnose/diagnose-misses';
+import { relevantChunks } from '../../../core/eval/chunk-relevance';
 import type { Grade } from '../../../core/eval/evalset-types';
 import type { WorkspaceIndex } from '../../../core/index/workspace-index';
 import { recordedRunNames } from '../../../core/eval/trace-store';
 import { LocalRetriever } from '../../../core/retrieve/local-retriever';
-import { RECORDED_PREFIX } from '../../../core/retrieve/recorded-retriever';
+import { RECORDED_PREFIX } from '../../../core/eval/recorded-retriever';
 import { RETRIEVERS, type MetadataFilter } from '../../../core/retrieve/types';
 import type { ExternalColumn, HostInfo, InitState, MissedSpan, SearchParams, SearchView } from '../../../protocol/inspector';
 import type { SearchHit } from '../../../core/retrieve/types';
@@ -15,8 +16,8 @@ import type { EvalSetService } from '../../eval-set/eval-set-service';
 import { readConfig } from '../../config';
 import type { IndexService } from '../../indexing/index-service';
 import type { InspectorHandlers } from './inspector-panel';
-import { documentColumn } from '../result-column';
 import { checkSearch, labelOf, missBaseline, missedSpans, ResultRows, timings } from './inspector-model';
+import { documentColumn } from '../result-column';
 
 /** The configured external retrievers' columns for one query (consent-gated by the provider); undefined when none. */
 /** `labeled`: the eval-set query being inspected, when it has judgments (each column then lists its misses); `recorded`: the trace runs picked. */

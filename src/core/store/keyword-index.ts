@@ -2,9 +2,9 @@ import { drive } from '../io/yielder';
 import MiniSearch from 'minisearch';
 import { stemmer } from 'stemmer';
 import type { Chunk } from '../chunking/chunk';
-import type { KeywordConfig, KeywordTermContribution } from '../retrieve/types';
 import { selectTop } from './heap';
 import { encodePostings, FrozenPostings, type MiniSearchState } from './keyword-postings';
+import type { KeywordConfig, KeywordTermContribution } from './keyword-types';
 
 /**
  * BM25 defaults, tuned on SciFact (see test/unit/core/index/scifact-bm25.test.ts): Porter stemming, Lucene's
@@ -223,7 +223,7 @@ export class KeywordIndex {
   /**
    * BM25 of every chunk matching a query term, accumulated straight from MiniSearch's postings into a typed array
    * with the same formula MiniSearch uses (d = 0; checked against MiniSearch's own scores in
-   * test/unit/core/index/keyword-index.test.ts), skipping its per-result objects, match bookkeeping and
+   * test/unit/core/store/keyword-index.test.ts), skipping its per-result objects, match bookkeeping and
    * coordination factor. Nothing is sorted here: a SciFact query matches ~20k of 100k chunks, and callers want the
    * top hundred ({@link KeywordScores.top}, a heap) and the rank of a few labeled chunks ({@link KeywordScores.position}).
    */
