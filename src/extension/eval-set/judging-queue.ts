@@ -1,14 +1,13 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { EvalQuery } from '../../core/eval/evalset-types';
-import type { DocumentIdRule } from '../../core/retrieve/retriever-config';
 import { buildPool, judgingOrder, retrieverRanking, type NamedRanking, type Pool, type PoolItem } from '../../core/eval/pool';
 import { LocalRetriever } from '../../core/retrieve/local-retriever';
-import type { Retriever } from '../../core/retrieve/retriever';
 import type { RetrievalIndex } from '../../core/retrieve/searchable-index';
 import { availableRetrievers, type RetrieverName } from '../../core/retrieve/types';
 import type { EvalSetService } from './eval-set-service';
 import type { IndexService } from '../indexing/index-service';
+import type { PooledRetriever } from '../retrievers/configured-retrievers';
 
 /** The pool key of a passage for a query: a skipped passage stays skipped while the session lasts. */
 export function poolItemKey(item: PoolItem): string {
@@ -16,11 +15,6 @@ export function poolItemKey(item: PoolItem): string {
 }
 
 /** A retriever the queue pools, with how its hits become workspace documents. */
-export interface PooledRetriever {
-  retriever: Retriever;
-  documentId?: DocumentIdRule;
-}
-
 /**
  * The pooled judging queue of the Eval Set view: the top K of every local retriever, and of every configured
  * external retriever the user agreed to send queries to, for every query, each unjudged passage once. Rankings are searched once when the queue is built (and for queries added later); a judgment only

@@ -20,7 +20,6 @@ import { destination, RetrieverConsent } from '../../core/retrieve/retriever-con
 import type { SecretSource } from '../../core/io/secret-source';
 import { nestedSettingName } from '../../core/settings/workspace-settings';
 import { retrieversSetting } from '../config';
-import type { PooledRetriever } from '../eval-set/judging-queue';
 import { plainMessageText } from '../safe-markdown';
 
 /** One configured retriever's line in the baseline view: scored, or why it was not contacted or failed. */
@@ -241,6 +240,12 @@ async function retrieverColumn(
  * The configured retrievers the user agreed to, opened for the pooled judging queue (which disposes them after its
  * pass); retrievers not contacted are logged with why, never silently left out.
  */
+/** A retriever of the pooled judging queue, with the rule that places its hits on workspace documents. */
+export interface PooledRetriever {
+  retriever: Retriever;
+  documentId?: DocumentIdRule;
+}
+
 export async function configuredPoolRetrievers(context: vscode.ExtensionContext, index: RetrievalIndex, log: vscode.LogOutputChannel): Promise<PooledRetriever[]> {
   const found = await configuredRetrievers(context, index, log, 'queries for pooled judging');
   const out: PooledRetriever[] = [];
