@@ -76,7 +76,7 @@ export function activate(context: vscode.ExtensionContext): RetrievalLensApi {
     InspectorPanel.current?.messenger.notify('adapterStatus', status);
   });
   const walkthrough = trackWalkthrough({ onIndex: indexService.onDidChange, onSearch: inspector.onDidSearch, onEvalSet: evalSet.onDidChange, judgments: () => evalSet.queries().reduce((n, q) => n + q.judgments.length, 0) });
-  evalSet.onDidChange(() => InspectorPanel.current?.messenger.notify('evalQueries', { queries: evalSet.queries().map((q) => ({ id: q.id, text: q.text, split: q.split })) }));
+  evalSet.onDidChange(() => InspectorPanel.current?.messenger.notify('evalQueries', { queries: evalSet.queries().map((q) => ({ id: q.id, text: q.text, split: q.split })), recorded: inspector.recordedRuns() }));
 
   context.subscriptions.push(
     log,

@@ -38,6 +38,11 @@ export class InspectorController {
     private readonly openNeighbourhood?: (query: string, queryId: string | undefined) => Promise<void>,
   ) {}
 
+  /** The workspace's recorded production runs, as the columns they can be picked as (`trace:<name>`). */
+  recordedRuns(): string[] {
+    return this.indexService.root ? recordedRunNames(this.indexService.root).map((n) => RECORDED_PREFIX + n) : [];
+  }
+
   handlers(): InspectorHandlers {
     return {
       ready: () => ({
@@ -47,7 +52,7 @@ export class InspectorController {
         activeQueryId: this.evalSet.activeQueryId,
         retrievers: [...RETRIEVERS],
         adapter: this.adapterStatus(),
-        recorded: this.indexService.root ? recordedRunNames(this.indexService.root).map((n) => RECORDED_PREFIX + n) : [],
+        recorded: this.recordedRuns(),
       }),
       search: (p) => this.search(p),
       reveal: async ({ docId, start, end }) => {
