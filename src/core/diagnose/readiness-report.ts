@@ -14,6 +14,7 @@ import { evidenceLine, factItem, isRealQuery, realFailuresItem, semanticShareIte
 import { readRecordedRun, recordedRunFile, recordedRunNames } from '../eval/trace-store';
 import { documentLookup } from '../eval/hit-placement';
 import { classifyTraceFailures, productionFailures, productionFailuresItem, type ProductionFailures } from './trace-failures';
+import { noteSyntheticPairs, type SyntheticShare } from '../judge/synthetic-readiness';
 import { CATEGORY_FIX, defaultRechunkers, diagnoseMisses, FAILURE_CATEGORIES, type FailureCategory, type Miss, type Variant } from './diagnose-misses';
 
 /** Opens (or builds) an index of the target's corpus for a chunker and an embedding model; the caller decides storage. */
@@ -76,6 +77,8 @@ export interface ReadinessReport {
   external?: ExternalReadinessLine[];
   /** Configured retrievers that could not be scored: not contacted (untrusted, not confirmed) or failed, with why. */
   externalNotScored?: Array<{ name: string; reason: string }>;
+  /** Train pairs on synthetic queries (generate-queries), and synthetic queries moved to the eval split; absent when none. */
+  synthetic?: SyntheticShare;
 }
 
 /** One external retriever in the report: scored on the eval split by labeled spans against the baseline scored alike. */
@@ -203,6 +206,8 @@ export async function buildReadinessReport(
     checklist.push(adapterChecklistItem(adapterGain, `${chunks} chunks ≈ ${formatSeconds(chunks / throughput)}`, { ...DEFAULT_GAIN_RULE, minQueries: o.minGainQueries }));
   }
 
+  // How many train pairs are synthetic (generate-queries), said beside the pairs; eval figures are the eval split's.
+  const synthetic = noteSyntheticPairs(checklist, target.queries);
   const fixable = FAILURE_CATEGORIES.filter((c) => c !== 'semantic' && counts[c] > 0).sort((a, b) => counts[b] - counts[a]);
   const reasons: string[] = [];
   let justified = false;
@@ -237,6 +242,7 @@ export async function buildReadinessReport(
     verdict: { justified, headline, reasons },
     ...(adapterGain ? { adapterGain } : {}),
     ...(production.length ? { production } : {}),
+    ...(synthetic.syntheticTrainPairs || synthetic.syntheticEvalQueries ? { synthetic } : {}),
   };
 }
 
