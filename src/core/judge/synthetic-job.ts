@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { createChunker } from '../chunking/chunker-registry';
-import type { ChunkerConfig } from '../chunking/chunk';
+import type { Chunk, ChunkerConfig } from '../chunking/chunk';
 import type { SourceDocument } from '../corpus/document';
 import type { EvalSetFile } from '../eval/evalset-file';
 import type { EvalQuery } from '../eval/evalset-types';
@@ -34,12 +34,17 @@ export interface GenerationSetup {
   settings: GenerationSettings;
 }
 
-/** Chunks `documents` with `chunker` (documents whose id starts with `under`, when given), samples and picks the examples. */
+/** Chunks `documents` with `chunker` (as the index does) and samples; see sampleFrom. */
 export function prepareGeneration(documents: Iterable<SourceDocument>, queries: readonly EvalQuery[], chunker: ChunkerConfig, o: GenerationOptions, under?: string): GenerationSetup {
   const c = createChunker(chunker);
+  return sampleFrom([...documents].flatMap((d) => c.chunk(d)), queries, o, under);
+}
+
+/** Samples `chunks` (those of documents under the folder `under`, a workspace-relative path, when given) and picks the style examples. */
+export function sampleFrom(chunks: Iterable<Chunk>, queries: readonly EvalQuery[], o: GenerationOptions, under?: string): GenerationSetup {
   const prefix = under ? `${under.replace(/\/+$/, '')}/` : undefined;
-  const chunks = [...documents].filter((d) => !prefix || d.id.startsWith(prefix)).flatMap((d) => c.chunk(d));
-  return { sample: sampleChunks(chunks, o.count, o.seed), settings: { perChunk: o.perChunk, examples: styleExamples(queries, o.seed) } };
+  const inside = [...chunks].filter((c) => !prefix || c.docId.startsWith(prefix));
+  return { sample: sampleChunks(inside, o.count, o.seed), settings: { perChunk: o.perChunk, examples: styleExamples(queries, o.seed) } };
 }
 
 export interface GenerationOutcome {

@@ -3,6 +3,7 @@ import { buildIndex } from './build-index';
 import { deleteJudgment, deleteQuery, openEvalSetFile, toggleSplit } from './eval-set-actions';
 import { importQueryLog } from './import-query-log';
 import { importProductionTraces } from './import-traces';
+import { generateTrainingQueries } from './generate-queries';
 import { inspectQuery, openInspector, revealSpan } from './inspector';
 import { buildJudgingQueue, judgePooled, skipPooled } from './judging-queue';
 import { markIrrelevant, markRelevant } from './label-selection';
@@ -35,6 +36,7 @@ export const COMMANDS: Readonly<Record<string, CommandFactory>> = {
   'retrievalLens.openEvalSetFile': openEvalSetFile,
   'retrievalLens.importQueryLog': importQueryLog,
   'retrievalLens.importTraces': importProductionTraces,
+  'retrievalLens.generateQueries': generateTrainingQueries,
   'retrievalLens.buildJudgingQueue': buildJudgingQueue,
   'retrievalLens.judgePooled': judgePooled,
   'retrievalLens.skipPooled': skipPooled,
