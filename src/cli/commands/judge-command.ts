@@ -1,14 +1,12 @@
-import * as crypto from 'node:crypto';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { ChatClient } from '../../core/embed/chat-client';
-import type { EvalTarget } from '../../core/eval/eval-target';
 import { judgingOrder, localRankings } from '../../core/eval/pool';
 import { writeFileAtomic } from '../../core/io/atomic-write';
 import { formatDuration } from '../../core/index/progress-eta';
 import { judgesOf, measureAgreement, VALIDATION_RULE, type Agreement } from '../../core/judge/agreement';
 import { AnswerCache } from '../../core/judge/answer-cache';
-import { JUDGE_LABELS_PATH, loadJudgeLabels, reanchorJudgeLabels, removeJudgeLabels, saveJudgeLabels } from '../../core/judge/judge-labels';
+import { judgeFiles } from '../../core/judge/judge-files';
+import { loadJudgeLabels, reanchorJudgeLabels, removeJudgeLabels, saveJudgeLabels } from '../../core/judge/judge-labels';
 import { estimateJudgeRun, pairsFromPool, runJudge, type JudgeRunResult } from '../../core/judge/run-judge';
 import { PROMPT_VERSION } from '../../core/judge/umbrela-prompt';
 import { environmentSecrets } from '../../core/retrieve/secret-source';
@@ -27,14 +25,6 @@ export const judgeUsage = `retrieval-lens judge <workspace> --endpoint NAME [--q
     --endpoint NAME  a chat endpoint of retrievalLens.chatEndpoints; it receives query and passage text (asked first unless --yes)
     --queue          pooled: the passages no human judged (default); all: every pooled passage, human-judged ones too (for agreement)
     --max-pairs N    judge at most N pairs (in judging-queue order)`;
-
-/** Where the judge's answer cache and labels live: beside the eval set in a workspace, in the user cache for a BEIR folder. */
-export function judgeFiles(target: EvalTarget): { cache: string; labels: string } {
-  if (target.kind === 'workspace') return { cache: path.join(target.root, '.retrieval-lens', 'judge', 'answers.jsonl'), labels: path.join(target.root, JUDGE_LABELS_PATH) };
-  const base = process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache');
-  const dir = path.join(base, 'retrieval-lens', crypto.createHash('sha1').update(target.root).digest('hex').slice(0, 10), 'judge');
-  return { cache: path.join(dir, 'answers.jsonl'), labels: path.join(dir, 'judge-labels.jsonl') };
-}
 
 const n = (x: number) => x.toLocaleString('en-US');
 

@@ -15,6 +15,7 @@ import { readRecordedRun, recordedRunFile, recordedRunNames } from '../eval/trac
 import { documentLookup } from '../eval/hit-placement';
 import { classifyTraceFailures, productionFailures, productionFailuresItem, type ProductionFailures } from './trace-failures';
 import { noteSyntheticPairs, type SyntheticShare } from '../judge/synthetic-readiness';
+import { agreementReportLine, targetAgreement, type AgreementSummary } from '../judge/agreement-summary';
 import { CATEGORY_FIX, defaultRechunkers, diagnoseMisses, FAILURE_CATEGORIES, type FailureCategory, type Miss, type Variant } from './diagnose-misses';
 
 /** Opens (or builds) an index of the target's corpus for a chunker and an embedding model; the caller decides storage. */
@@ -79,6 +80,8 @@ export interface ReadinessReport {
   externalNotScored?: Array<{ name: string; reason: string }>;
   /** Train pairs on synthetic queries (generate-queries), and synthetic queries moved to the eval split; absent when none. */
   synthetic?: SyntheticShare;
+  /** Judge agreement with the human labels (judge/agreement-summary.ts), when judge labels exist. */
+  judgeAgreement?: AgreementSummary[];
 }
 
 /** One external retriever in the report: scored on the eval split by labeled spans against the baseline scored alike. */
@@ -226,6 +229,9 @@ export async function buildReadinessReport(
     for (const b of blockers) reasons.push(`${b.item} (${STATE_NAME[b.state]}): ${b.detail}${b.settle ? `; to settle: ${b.settle}` : ''}`);
   }
   if (adapterGain) reasons.push(adapterVerdictReason(adapterGain, { ...DEFAULT_GAIN_RULE, minQueries: o.minGainQueries }));
+  // The judge's agreement with the humans, when judge labels exist; every figure here uses human labels only.
+  const judgeAgreement = targetAgreement(target);
+  if (judgeAgreement) reasons.push(...judgeAgreement.map(agreementReportLine));
   // Production's own failures lead: "of 120 thumbs-down traces, 41 had the right context in what was served".
   reasons.unshift(...production.filter((p) => p.failed || p.unreadable).map((p) => p.headline));
   return {
@@ -243,6 +249,7 @@ export async function buildReadinessReport(
     ...(adapterGain ? { adapterGain } : {}),
     ...(production.length ? { production } : {}),
     ...(synthetic.syntheticTrainPairs || synthetic.syntheticEvalQueries ? { synthetic } : {}),
+    ...(judgeAgreement ? { judgeAgreement } : {}),
   };
 }
 
