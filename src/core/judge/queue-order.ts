@@ -74,44 +74,49 @@ export function orderForHumans(pooled: readonly PoolItem[], queries: readonly Ev
   return [...disagreements.map(({ gap: _gap, order: _order, ...e }) => e), ...rest];
 }
 
+const loadedByFile = new Map<string, { stamp: string; labels: JudgeLabel[]; problem?: string }>();
+
 /**
- * orderForHumans for the editor's queue, which asks for its items many times a render: the workspace's judge labels
- * are read again only when their file changes, and the order is recomputed only for a new pool or new labels. An
- * unreadable labels file gives no judge grades (and `problem` says why) rather than no queue.
+ * A workspace's judge labels, read again only when the file changes (mtime or size); none when there is no file.
+ * An unreadable file gives no labels and `problem` names its line: the queue and the view still work.
+ */
+export function cachedJudgeLabels(root: string): { labels: JudgeLabel[]; problem?: string } {
+  const file = judgeLabelsFile(root);
+  let stamp = 'none';
+  try {
+    const st = fs.statSync(file);
+    stamp = `${st.mtimeMs}:${st.size}`;
+  } catch {
+    // No labels file: no judge grades.
+  }
+  const had = loadedByFile.get(file);
+  if (had?.stamp === stamp) return had;
+  let entry: { stamp: string; labels: JudgeLabel[]; problem?: string };
+  try {
+    entry = { stamp, labels: loadJudgeLabels(file) };
+  } catch (e) {
+    entry = { stamp, labels: [], problem: e instanceof Error ? e.message : String(e) };
+  }
+  loadedByFile.set(file, entry);
+  return entry;
+}
+
+/**
+ * orderForHumans for the editor's queue, which asks for its items many times a render: the order is recomputed only
+ * for a new pool or new labels. An unreadable labels file gives no judge grades (and `problem` says why), not no queue.
  */
 export class HumanQueueOrder {
-  private loaded: { stamp: string; labels: JudgeLabel[] } | undefined;
   private memo = new WeakMap<object, { labels: JudgeLabel[]; out: QueueEntry[] }>();
   problem: string | undefined;
 
   constructor(private readonly root: () => string | undefined) {}
 
-  private labels(): JudgeLabel[] {
-    const r = this.root();
-    if (!r) return [];
-    const file = judgeLabelsFile(r);
-    let stamp = 'none';
-    try {
-      const st = fs.statSync(file);
-      stamp = `${st.mtimeMs}:${st.size}`;
-    } catch {
-      // No labels file: no judge grades.
-    }
-    if (this.loaded?.stamp === stamp) return this.loaded.labels;
-    let labels: JudgeLabel[] = [];
-    try {
-      labels = loadJudgeLabels(file);
-      this.problem = undefined;
-    } catch (e) {
-      this.problem = e instanceof Error ? e.message : String(e);
-    }
-    this.loaded = { stamp, labels };
-    return labels;
-  }
-
   order(pool: Pool | undefined, queries: () => EvalQuery[]): QueueEntry[] {
     if (!pool) return [];
-    const labels = this.labels();
+    const r = this.root();
+    const loaded = r ? cachedJudgeLabels(r) : { labels: [] as JudgeLabel[], problem: undefined };
+    this.problem = loaded.problem;
+    const labels = loaded.labels;
     const hit = this.memo.get(pool);
     if (hit && hit.labels === labels) return hit.out;
     const out = labels.length ? orderForHumans(pool.items, queries(), labels) : pool.items;

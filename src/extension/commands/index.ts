@@ -4,6 +4,7 @@ import { deleteJudgment, deleteQuery, openEvalSetFile, toggleSplit } from './eva
 import { importQueryLog } from './import-query-log';
 import { importProductionTraces } from './import-traces';
 import { generateTrainingQueries } from './generate-queries';
+import { judgeQueueWithLlm, removeAllJudgeLabels } from './judge-with-llm';
 import { inspectQuery, openInspector, revealSpan } from './inspector';
 import { buildJudgingQueue, judgePooled, skipPooled } from './judging-queue';
 import { markIrrelevant, markRelevant } from './label-selection';
@@ -37,6 +38,8 @@ export const COMMANDS: Readonly<Record<string, CommandFactory>> = {
   'retrievalLens.importQueryLog': importQueryLog,
   'retrievalLens.importTraces': importProductionTraces,
   'retrievalLens.generateQueries': generateTrainingQueries,
+  'retrievalLens.judgeWithLlm': judgeQueueWithLlm,
+  'retrievalLens.removeJudgeLabels': removeAllJudgeLabels,
   'retrievalLens.buildJudgingQueue': buildJudgingQueue,
   'retrievalLens.judgePooled': judgePooled,
   'retrievalLens.skipPooled': skipPooled,

@@ -8,6 +8,7 @@ import type { Pool, PoolItem } from '../../../../src/core/eval/pool';
 import { makeSpanTarget } from '../../../../src/core/eval/span-anchor';
 import { JUDGE_LABELS_PATH, saveJudgeLabels, type JudgeLabel } from '../../../../src/core/judge/judge-labels';
 import { HumanQueueOrder, orderForHumans } from '../../../../src/core/judge/queue-order';
+import { agreementBadge, queueEntryDescription } from '../../../../src/core/judge/queue-text';
 
 const TEXT = 'alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma tau';
 const at = (from: string) => {
@@ -82,5 +83,13 @@ describe('orderForHumans: disagreements with the judge first, then the unjudged 
     assert.equal(order.order({ items: pooled } as unknown as Pool, () => queries).length, 3);
     assert.match(order.problem ?? '', /judge-labels\.jsonl:1: invalid JSON/);
     assert.deepEqual(order.order(undefined, () => queries), []);
+  });
+
+  it('shows the judge grade beside a passage, the human grade beside a disagreement, and agreement beside the queue', () => {
+    const out = orderForHumans(pooled, queries, labels);
+    assert.deepEqual(out.map(queueEntryDescription), ['d.md · judge: 3 ≠ yours: 0', 'd.md · judge: 1 ≠ yours: 2', 'd.md · keyword #1', 'd.md · keyword #1 · judge: 2', 'd.md · keyword #1']);
+    // Four pairs graded by both (alpha beta 3/3, gamma delta 2/1, epsilon zeta 0/3, eta theta 1/1).
+    assert.match(agreementBadge(queries, labels), /^judge κ -?\d\.\d{3} on 4 pairs, not validated \(label about 46 more\)$/);
+    assert.equal(agreementBadge(queries, []), '');
   });
 });
