@@ -113,6 +113,8 @@ describe('The LLM judge and synthetic queries in a real VS Code', () => {
     for (const [step, pairsAfter] of [['override', 1], ['accept', 2]] as const) {
       const row = page.locator('.monaco-list-row[aria-label^="For query"]', { hasText: /judge: [02]/ }).first();
       await row.click();
+      // Keep the pointer off the list: a hover over a row the judgment removes is not what is tested here.
+      await page.mouse.move(2, 2);
       await page.waitForFunction('document.activeElement?.getAttribute("aria-label") === "Eval Set" && !!document.activeElement.querySelector(".monaco-list-row.selected.focused[aria-label^=\'For query\']")', undefined, { timeout: 10_000 });
       const label = (await row.getAttribute('aria-label')) ?? '';
       const judgeGrade = Number(/judge: ([0-3])/.exec(await row.innerText())?.[1]);

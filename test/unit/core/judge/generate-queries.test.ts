@@ -1,11 +1,13 @@
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import type { Chunk } from '../../../../src/core/chunking/chunk';
 import type { SourceDocument } from '../../../../src/core/corpus/document';
 import type { EvalQuery } from '../../../../src/core/eval/evalset-types';
 import { planSyntheticQueries, styleExamples } from '../../../../src/core/judge/generate-queries';
 import { contentWordShare, measureQueryBias } from '../../../../src/core/judge/query-bias';
-import { parseQueries, queryMessages, QUERY_SYSTEM_PROMPT } from '../../../../src/core/judge/query-prompt';
+import { parseQueries, QUERY_PROMPT_VERSION, queryMessages, QUERY_SYSTEM_PROMPT } from '../../../../src/core/judge/query-prompt';
 import { folderOf, sampleChunks } from '../../../../src/core/judge/sample-chunks';
 
 function chunk(docId: string, i: number, heading: string, text = `passage ${i} of ${docId} with enough words to be worth a question here`): Chunk {
@@ -35,6 +37,11 @@ describe('parseQueries: strict', () => {
       const r = parseQueries(answer, n);
       assert.equal(r.ok, false, JSON.stringify(answer));
     }
+  });
+  it('is the prompt docs/JUDGE.md shows, word for word', () => {
+    const doc = fs.readFileSync(path.join(__dirname, '..', '..', '..', '..', 'docs', 'JUDGE.md'), 'utf8');
+    assert.ok(doc.includes(`\`\`\`\n${QUERY_SYSTEM_PROMPT}\n\`\`\``), 'docs/JUDGE.md must show the prompt as the code sends it');
+    assert.ok(doc.includes(`**The prompt** (\`${QUERY_PROMPT_VERSION}\``));
   });
   it('shows style examples only when there are some, and asks for the count', () => {
     const [sys, user] = queryMessages('The passage.', 2, ['a real query']);
