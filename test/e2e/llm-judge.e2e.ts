@@ -125,6 +125,9 @@ describe('The LLM judge and synthetic queries in a real VS Code', () => {
       const labelsBefore = JSON.stringify(readLabels());
       await page.keyboard.press(String(grade));
       await waitFor(`the ${step} written`, () => count() === before + 1);
+      // The flow then selects the next passage (a reveal): let it finish before the next click, as a user would see it.
+      const selected = page.locator('.monaco-list-row.selected[aria-label^="For query"]');
+      await waitFor('the next passage selected', async () => ((await selected.getAttribute('aria-label', { timeout: 1_000 }).catch(() => label)) ?? label) !== label);
       const written = readSet().find((q) => q.text === queryText)?.judgments.at(-1);
       assert.equal(written?.grade, grade);
       assert.equal(written?.target.docId, docId);
@@ -176,5 +179,37 @@ describe('The LLM judge and synthetic queries in a real VS Code', () => {
       assert.equal(q.judgments[0].grade, 2);
     }
     await screenshot(page, 'generate-training-queries');
+  });
+});
+
+describe('The LLM commands in an untrusted workspace', () => {
+  let server: ChatStandIn;
+  let wb: Workbench;
+
+  before(async () => {
+    server = await chatCompletionsStandIn({ answer: () => 'Grade: 3', reply: () => 'Query: anything' });
+    wb = await openWorkbench('llm-judge-restricted', { restricted: true, settings: { 'retrievalLens.chatEndpoints': { local: { url: `${server.url}/v1`, model: 'judge-model' } } } });
+  });
+  after(async () => {
+    await wb?.close();
+    await server?.close();
+  });
+
+  it('refuses to judge or generate, and sends nothing', async () => {
+    const page = wb.page;
+    await page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).first().waitFor({ timeout: 60_000 });
+    const evalFile = path.join(wb.workspace, '.retrieval-lens', 'evalset.jsonl');
+    const before = fs.readFileSync(evalFile, 'utf8');
+    for (const purpose of ['Judge Pooled Queue with LLM', 'Generate Training Queries']) {
+      await runCommand(page, `Retrieval Lens: ${purpose}…`);
+      const refusal = page.locator('.notification-toast', { hasText: `${purpose} sends document text to a chat endpoint, which an untrusted workspace may not do` }).first();
+      await refusal.waitFor({ timeout: 30_000 });
+      assert.match(await refusal.innerText(), /Trust the workspace first; nothing was sent/);
+      await page.keyboard.press('Escape');
+    }
+    assert.equal(server.requests.length, 0);
+    assert.equal(fs.readFileSync(evalFile, 'utf8'), before);
+    assert.equal(fs.existsSync(path.join(wb.workspace, '.retrieval-lens', 'judge-labels.jsonl')), false);
+    await screenshot(page, 'llm-judge-restricted');
   });
 });
