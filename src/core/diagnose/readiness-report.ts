@@ -16,6 +16,7 @@ import { documentLookup } from '../eval/hit-placement';
 import { classifyTraceFailures, productionFailures, productionFailuresItem, type ProductionFailures } from './trace-failures';
 import { noteSyntheticPairs, type SyntheticShare } from '../judge/synthetic-readiness';
 import { agreementReportLine, targetAgreement, type AgreementSummary } from '../judge/agreement-summary';
+import { judgeLabelledBaseline, type JudgeLabelledFigure } from '../judge/judge-labelled-figures';
 import { CATEGORY_FIX, defaultRechunkers, diagnoseMisses, FAILURE_CATEGORIES, type FailureCategory, type Miss, type Variant } from './diagnose-misses';
 
 /** Opens (or builds) an index of the target's corpus for a chunker and an embedding model; the caller decides storage. */
@@ -82,6 +83,8 @@ export interface ReadinessReport {
   synthetic?: SyntheticShare;
   /** Judge agreement with the human labels (judge/agreement-summary.ts), when judge labels exist. */
   judgeAgreement?: AgreementSummary[];
+  /** The baseline scored with human + judge labels, beside the human-only figure; only for a validated judge. */
+  judgeLabelled?: JudgeLabelledFigure[];
 }
 
 /** One external retriever in the report: scored on the eval split by labeled spans against the baseline scored alike. */
@@ -232,6 +235,8 @@ export async function buildReadinessReport(
   // The judge's agreement with the humans, when judge labels exist; every figure here uses human labels only.
   const judgeAgreement = targetAgreement(target);
   if (judgeAgreement) reasons.push(...judgeAgreement.map(agreementReportLine));
+  const judgeLabelled = await judgeLabelledBaseline(index, target, judgeAgreement, { retriever: o.baseline, levels: support.levels, k: o.k, human: baselines });
+  reasons.push(...judgeLabelled.map((f) => f.line));
   // Production's own failures lead: "of 120 thumbs-down traces, 41 had the right context in what was served".
   reasons.unshift(...production.filter((p) => p.failed || p.unreadable).map((p) => p.headline));
   return {
@@ -250,6 +255,7 @@ export async function buildReadinessReport(
     ...(production.length ? { production } : {}),
     ...(synthetic.syntheticTrainPairs || synthetic.syntheticEvalQueries ? { synthetic } : {}),
     ...(judgeAgreement ? { judgeAgreement } : {}),
+    ...(judgeLabelled.length ? { judgeLabelled } : {}),
   };
 }
 

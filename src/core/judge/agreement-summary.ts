@@ -46,13 +46,21 @@ export function summarizeAgreement(queries: EvalQuery[], labels: JudgeLabel[], s
   });
 }
 
-/** The target's judge labels (re-anchored to its documents as they are now), summarized; undefined when there are none. */
-export function targetAgreement(target: Pick<EvalTarget, 'kind' | 'root' | 'queries'> & { corpus: { documents: Iterable<SourceDocument> } }): AgreementSummary[] | undefined {
+export type AgreementTarget = Pick<EvalTarget, 'kind' | 'root' | 'queries'> & { corpus: { documents: Iterable<SourceDocument> } };
+
+/** The target's judge labels, re-anchored to its documents as they are now (stale ones marked, and counted). */
+export function targetJudgeLabels(target: AgreementTarget): { labels: JudgeLabel[]; stale: number } {
   const labels = loadJudgeLabels(judgeFiles(target).labels);
-  if (!labels.length) return undefined;
+  if (!labels.length) return { labels, stale: 0 };
   const docs = new Map<string, SourceDocument>();
   for (const d of target.corpus.documents) docs.set(d.id, d);
-  const anchored = reanchorJudgeLabels(labels, docs);
+  return reanchorJudgeLabels(labels, docs);
+}
+
+/** The target's judge labels summarized; undefined when there are none. */
+export function targetAgreement(target: AgreementTarget): AgreementSummary[] | undefined {
+  const anchored = targetJudgeLabels(target);
+  if (!anchored.labels.length) return undefined;
   return summarizeAgreement(target.queries, anchored.labels, anchored.stale);
 }
 
@@ -68,7 +76,7 @@ export function agreementReportLine(a: AgreementSummary): string {
         ? `not validated (κ undefined: one grade throughout; label passages of other grades)`
         : `not validated (κ below ${a.rule.minKappa}: more labels would not validate it; try another model or prompt)`;
   const uses = a.validated
-    ? 'this report still uses human labels only (judge-labelled figures: retrieval-lens judge --agreement)'
+    ? 'the baseline scored with human + judge labels is shown beside the human-only figure (marked judge-labelled); the verdict uses human labels only'
     : 'the verdict uses human labels only until the judge is validated';
   return `Judge labels (${a.judge}): κ = ${k} on ${a.pairs} pairs — ${state}; ${uses}`;
 }
