@@ -16,6 +16,7 @@ import { checkExternalName, evaluateExternal, isBuiltInRetriever, openExternalRe
 import { checkLevel, EVALUATION_OPTIONS, evaluationFromArgs, RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs, retrieverFromArg, LOCAL_INDEX_OPTIONS } from './retrieval-args';
 import { parseCommand } from '../parse-command';
 import { targetAgreement } from '../../core/judge/agreement-summary';
+import { syntheticFigureNote, syntheticInFigures } from '../../core/judge/synthetic-readiness';
 
 export const evalUsage = `retrieval-lens eval <dir> --retriever bm25|dense|hybrid|rerank|NAME [--model ID|PATH|use-lite] [--reranker ID|PATH]
     [--level doc|chunk] [--k N] [--run-out FILE] [--metrics-out FILE] [--fail-under MEASURE=VALUE ...]
@@ -86,11 +87,14 @@ export async function evalCommand(argv: string[], io: CliIO): Promise<number> {
     if (values['run-out']) writeTrecRun(values['run-out'], result.ranking, `retrieval-lens-${retriever}`);
     const manifest = { ...result.manifest, settings: settingsRecord(target) };
     const judgeAgreement = targetAgreement(target);
+    const syntheticQueries = syntheticInFigures(target.queries, split);
+    if (syntheticQueries) io.err(syntheticFigureNote(syntheticQueries, result.metrics.all.num_q));
     const report = {
       all: result.metrics.all,
       per_query: result.metrics.perQuery,
       manifest,
       ...(judgeAgreement ? { judgeAgreement } : {}),
+      ...(syntheticQueries ? { syntheticQueries } : {}),
     };
     if (values['metrics-out']) writeFileAtomic(values['metrics-out'], JSON.stringify(report, null, 1));
     // Workspaces keep every run so later ones can be compared; BEIR folders are often read-only and are left alone.

@@ -42,3 +42,15 @@ export function noteSyntheticPairs(checklist: ChecklistItem[], queries: readonly
   if (note && item) item.detail = `${item.detail}; ${note}`;
   return s;
 }
+
+/**
+ * Judged synthetic queries an evaluation of `split` scores (0 for the eval split unless the user moved some there):
+ * a figure that includes any says so, with this count.
+ */
+export function syntheticInFigures(queries: readonly EvalQuery[], split: 'eval' | 'train' | 'all'): number {
+  return queries.filter((q) => q.source === 'synthetic' && q.judgments.length && (split === 'all' || q.split === split)).length;
+}
+
+export function syntheticFigureNote(n: number, scored: number): string {
+  return `note: ${n} of the ${scored} scored queries are synthetic (generate-queries): written from their own passage, they flatter these figures`;
+}

@@ -182,6 +182,13 @@ describe('retrieval-lens generate-queries', () => {
     assert.deepEqual(Object.keys(figures(metricsBefore).perQuery).sort(), ['log-1', 'log-2', 'q1']);
     assert.ok(figures(metricsBefore).all.ndcg_cut_10 > 0);
     assert.deepEqual(figures(metricsAfter), figures(metricsBefore));
+    assert.doesNotMatch(evalAfter.text(), /synthetic/);
+    // Asked for on purpose (--split all), the figures include them, and say so.
+    const withTrain = io();
+    const metricsAll = path.join(root, 'm2.json');
+    assert.equal(await runCli(['eval', root, '--retriever', 'bm25', '--level', 'chunk', '--split', 'all', '--metrics-out', metricsAll, '--index-dir', path.join(root, 'ix')], withTrain.io), 0, withTrain.text());
+    assert.match(withTrain.text(), /note: 4 of the 7 scored queries are synthetic \(generate-queries\)/);
+    assert.equal(JSON.parse(fs.readFileSync(metricsAll, 'utf8')).syntheticQueries, 4);
 
     // A re-run asks nothing (every answer cached) and adds nothing (its queries are now in the eval set).
     const again = io();
