@@ -53,7 +53,8 @@ export async function generateQueriesCommand(argv: string[], io: CliIO): Promise
   if (positionals.length !== 1) throw new UsageError(`generate-queries takes one workspace folder\n${generateQueriesUsage}`);
   if (!values.endpoint) throw new UsageError(`generate-queries needs --endpoint NAME\n${generateQueriesUsage}`);
   const count = positive('count', values.count, DEFAULT_GENERATION.count);
-  const seed = positive('seed', values.seed, DEFAULT_GENERATION.seed, Number.MIN_SAFE_INTEGER);
+  const seed = values.seed === undefined ? DEFAULT_GENERATION.seed : Number(values.seed);
+  if (!Number.isSafeInteger(seed)) throw new UsageError(`--seed must be an integer, got "${values.seed}"`);
   const perChunk = positive('per-chunk', values['per-chunk'], DEFAULT_GENERATION.perChunk);
   if (perChunk > 10) throw new UsageError(`--per-chunk must be at most 10, got ${perChunk}`);
 

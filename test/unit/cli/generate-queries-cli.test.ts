@@ -114,6 +114,11 @@ describe('retrieval-lens generate-queries', () => {
     assert.equal(await runCli(['generate-queries', root, '--endpoint', 'local', '--trust-workspace'], unconfirmed.io), 2);
     assert.match(unconfirmed.text(), /nothing sent: the chunks hold your documents' text; confirm on a terminal or pass --yes/);
     assert.match(unconfirmed.text(), /estimate: about [\d,]+ prompt \+ [\d,]+ answer tokens/);
+    for (const [flag, bad, message] of [['--count', '0', /--count must be an integer of at least 1, got "0"/], ['--seed', '1.5', /--seed must be an integer, got "1\.5"/], ['--per-chunk', '11', /--per-chunk must be at most 10/]] as const) {
+      const r = io();
+      assert.equal(await runCli(['generate-queries', root, '--endpoint', 'local', '--trust-workspace', flag, bad], r.io), 2);
+      assert.match(r.text(), message);
+    }
     const dry = io();
     assert.equal(await runCli(['generate-queries', root, '--endpoint', 'local', '--trust-workspace', '--dry-run'], dry.io), 0);
     assert.match(dry.text(), /dry run: nothing sent/);
