@@ -1,20 +1,17 @@
-import * as crypto from 'node:crypto';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import * as readline from 'node:readline/promises';
 import { ChatClient } from '../../core/embed/chat-client';
-import type { EvalTarget } from '../../core/eval/eval-target';
 import { judgingOrder, localRankings } from '../../core/eval/pool';
 import { writeFileAtomic } from '../../core/io/atomic-write';
 import { formatDuration } from '../../core/index/progress-eta';
 import { judgesOf, measureAgreement, VALIDATION_RULE, type Agreement } from '../../core/judge/agreement';
 import { AnswerCache } from '../../core/judge/answer-cache';
-import { JUDGE_LABELS_PATH, loadJudgeLabels, reanchorJudgeLabels, removeJudgeLabels, saveJudgeLabels } from '../../core/judge/judge-labels';
+import { judgeFiles } from '../../core/judge/judge-files';
+import { loadJudgeLabels, reanchorJudgeLabels, removeJudgeLabels, saveJudgeLabels } from '../../core/judge/judge-labels';
 import { estimateJudgeRun, pairsFromPool, runJudge, type JudgeRunResult } from '../../core/judge/run-judge';
 import { PROMPT_VERSION } from '../../core/judge/umbrela-prompt';
 import { environmentSecrets } from '../../core/io/secret-source';
 import { availableRetrievers, type RetrieverName } from '../../core/retrieve/types';
-import { TRUST_WORKSPACE_ENV } from '../../core/settings/workspace-trust';
+import { resolveChatEndpoint, confirmSending } from '../chat-consent';
 import { loadTarget, openIndex, UsageError, withModels, type CliIO } from '../cli-context';
 import { parseCommand } from '../parse-command';
 import { progressLine } from '../progress-line';
@@ -28,14 +25,6 @@ export const judgeUsage = `retrieval-lens judge <workspace> --endpoint NAME [--q
     --endpoint NAME  a chat endpoint of retrievalLens.chatEndpoints; it receives query and passage text (asked first unless --yes)
     --queue          pooled: the passages no human judged (default); all: every pooled passage, human-judged ones too (for agreement)
     --max-pairs N    judge at most N pairs (in judging-queue order)`;
-
-/** Where the judge's answer cache and labels live: beside the eval set in a workspace, in the user cache for a BEIR folder. */
-export function judgeFiles(target: EvalTarget): { cache: string; labels: string } {
-  if (target.kind === 'workspace') return { cache: path.join(target.root, '.retrieval-lens', 'judge', 'answers.jsonl'), labels: path.join(target.root, JUDGE_LABELS_PATH) };
-  const base = process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache');
-  const dir = path.join(base, 'retrieval-lens', crypto.createHash('sha1').update(target.root).digest('hex').slice(0, 10), 'judge');
-  return { cache: path.join(dir, 'answers.jsonl'), labels: path.join(dir, 'judge-labels.jsonl') };
-}
 
 const n = (x: number) => x.toLocaleString('en-US');
 
@@ -82,16 +71,7 @@ export async function judgeCommand(argv: string[], io: CliIO): Promise<number> {
   }
 
   // The endpoint first: a name the settings do not hold (or an untrusted workspace's) stops before any index work.
-  const endpoint = values.endpoint ? target.settings.chatEndpoints?.[values.endpoint] : undefined;
-  if (values.endpoint && !endpoint) {
-    const untrusted = target.settingsTrust.ignored.includes('chatEndpoints');
-    const known = Object.keys(target.settings.chatEndpoints ?? {});
-    throw new UsageError(
-      untrusted
-        ? `--endpoint ${values.endpoint}: the workspace's retrievalLens.chatEndpoints is not applied because the workspace is not trusted, and nothing is sent; pass --trust-workspace (or ${TRUST_WORKSPACE_ENV}=1) if you trust it, or name your own settings with --settings FILE`
-        : `--endpoint ${values.endpoint}: no such chat endpoint in retrievalLens.chatEndpoints${known.length ? ` (${known.join(', ')})` : ' (none configured; see docs/JUDGE.md)'}`,
-    );
-  }
+  const endpoint = values.endpoint ? resolveChatEndpoint(target, values.endpoint) : undefined;
   const queries = judgingOrder(target.queries.filter((q) => values.split === 'all' || q.split === values.split));
   if (!queries.length) throw new UsageError(`${target.root}: no queries in the ${values.split} split`);
   const retrieval = retrievalFromArgs(values, target);
@@ -114,10 +94,7 @@ export async function judgeCommand(argv: string[], io: CliIO): Promise<number> {
       const est = estimateJudgeRun(pairs, cache, endpoint.model);
       io.out(`judge: ${n(pairs.length)} pairs (${values.queue} queue${pairs.length < all.length ? `, first ${n(pairs.length)} of ${n(all.length)}` : ''}), ${n(est.cached)} answered before (cached), ${n(est.toSend)} to send to ${client.destination} (model ${endpoint.model}, prompt ${PROMPT_VERSION})`);
       io.out(`estimate: about ${n(est.promptTokens)} prompt + ${n(est.completionTokens)} answer tokens (approximate tokenizer; the service's own counts follow the run), ${n(est.passageChars)} characters of document text`);
-      if (est.toSend > 0 && !values.yes && !(await confirm(`send ${n(est.toSend)} query/passage pairs to ${client.destination}? [y/N] `))) {
-        io.err(`nothing sent: the pairs hold your documents' text; confirm on a terminal or pass --yes`);
-        return 2;
-      }
+      if (!(await confirmSending(io, { toSend: est.toSend, what: 'query/passage pairs', noun: 'pairs', destination: client.destination, yes: values.yes === true }))) return 2;
       const line = progressLine(io);
       const { signal, release } = interruptSignal();
       let result: JudgeRunResult;
@@ -181,15 +158,4 @@ export function agreementLines(a: Agreement, k: number): string[] {
     lines.push(`  Kendall's τ-b between the two orders of ${a.configurations.length} retrievers (top ${k} pooled): ${f(a.tau)}`);
   }
   return lines;
-}
-
-/** Asks on a terminal; without one (CI, a pipe) the answer is no: --yes is how a script says yes. */
-async function confirm(question: string): Promise<boolean> {
-  if (!process.stdin.isTTY) return false;
-  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return /^y(es)?$/i.test((await rl.question(question)).trim());
-  } finally {
-    rl.close();
-  }
 }

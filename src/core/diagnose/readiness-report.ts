@@ -15,6 +15,9 @@ import { evidenceLine, factItem, STATE_MARK, STATE_NAME, DEFAULT_GAIN_RULE, type
 import { readRecordedRun, recordedRunFile, recordedRunNames } from '../eval/trace-store';
 import { documentLookup } from '../eval/hit-placement';
 import { classifyTraceFailures, productionFailures, productionFailuresItem, type ProductionFailures } from './trace-failures';
+import { noteSyntheticPairs, type SyntheticShare } from '../judge/synthetic-readiness';
+import { agreementReportLine, targetAgreement, type AgreementSummary } from '../judge/agreement-summary';
+import { judgeLabelledBaseline, type JudgeLabelledFigure } from '../judge/judge-labelled-figures';
 import { CATEGORY_FIX, defaultRechunkers, diagnoseMisses, FAILURE_CATEGORIES, type FailureCategory, type Miss, type Variant } from './diagnose-misses';
 
 /** Opens (or builds) an index of the target's corpus for a chunker and an embedding model; the caller decides storage. */
@@ -77,6 +80,12 @@ export interface ReadinessReport {
   external?: ExternalReadinessLine[];
   /** Configured retrievers that could not be scored: not contacted (untrusted, not confirmed) or failed, with why. */
   externalNotScored?: Array<{ name: string; reason: string }>;
+  /** Train pairs on synthetic queries (generate-queries), and synthetic queries moved to the eval split; absent when none. */
+  synthetic?: SyntheticShare;
+  /** Judge agreement with the human labels (judge/agreement-summary.ts), when judge labels exist. */
+  judgeAgreement?: AgreementSummary[];
+  /** The baseline scored with human + judge labels, beside the human-only figure; only for a validated judge. */
+  judgeLabelled?: JudgeLabelledFigure[];
 }
 
 /** One external retriever in the report: scored on the eval split by labeled spans against the baseline scored alike. */
@@ -206,6 +215,8 @@ export async function buildReadinessReport(
     checklist.push(adapterChecklistItem(adapterGain, `${chunks} chunks ≈ ${formatSeconds(chunks / throughput)}`, { ...DEFAULT_GAIN_RULE, minQueries: o.minGainQueries }));
   }
 
+  // How many train pairs are synthetic (generate-queries), said beside the pairs; eval figures are the eval split's.
+  const synthetic = noteSyntheticPairs(checklist, target.queries);
   const fixable = FAILURE_CATEGORIES.filter((c) => c !== 'semantic' && counts[c] > 0).sort((a, b) => counts[b] - counts[a]);
   const reasons: string[] = [];
   let justified = false;
@@ -224,6 +235,11 @@ export async function buildReadinessReport(
     for (const b of blockers) reasons.push(`${b.item} (${STATE_NAME[b.state]}): ${b.detail}${b.settle ? `; to settle: ${b.settle}` : ''}`);
   }
   if (adapterGain) reasons.push(adapterVerdictReason(adapterGain, { ...DEFAULT_GAIN_RULE, minQueries: o.minGainQueries }));
+  // The judge's agreement with the humans, when judge labels exist; every figure here uses human labels only.
+  const judgeAgreement = targetAgreement(target);
+  if (judgeAgreement) reasons.push(...judgeAgreement.map(agreementReportLine));
+  const judgeLabelled = await judgeLabelledBaseline(index, target, judgeAgreement, { retriever: o.baseline, levels: support.levels, k: o.k, human: baselines });
+  reasons.push(...judgeLabelled.map((f) => f.line));
   // Production's own failures lead: "of 120 thumbs-down traces, 41 had the right context in what was served".
   reasons.unshift(...production.filter((p) => p.failed || p.unreadable).map((p) => p.headline));
   return {
@@ -240,6 +256,9 @@ export async function buildReadinessReport(
     verdict: { justified, headline, reasons },
     ...(adapterGain ? { adapterGain } : {}),
     ...(production.length ? { production } : {}),
+    ...(synthetic.syntheticTrainPairs || synthetic.syntheticEvalQueries ? { synthetic } : {}),
+    ...(judgeAgreement ? { judgeAgreement } : {}),
+    ...(judgeLabelled.length ? { judgeLabelled } : {}),
   };
 }
 

@@ -21,6 +21,18 @@ export const ENGLISH_STOP_WORDS = new Set([
 
 const TOKEN = /[\p{L}\p{N}_]+/gu;
 
+/** One token as the index keeps it: lower case, null for a stop word (when they are dropped), Porter-stemmed (when on). */
+export function keywordTerm(token: string, config: Pick<KeywordConfig, 'stemming' | 'stopWords'>): string | null {
+  const t = token.toLowerCase();
+  if (config.stopWords && ENGLISH_STOP_WORDS.has(t)) return null;
+  return config.stemming ? stemmer(t) : t;
+}
+
+/** The terms of a text as the keyword index sees them (its tokenizer and keywordTerm). */
+export function keywordTerms(text: string, config: Pick<KeywordConfig, 'stemming' | 'stopWords'>): string[] {
+  return (text.match(TOKEN) ?? []).map((t) => keywordTerm(t, config)).filter((t): t is string => t !== null);
+}
+
 interface KeywordDoc {
   id: string;
   title: string;
@@ -182,11 +194,7 @@ export class KeywordIndex {
       fields: [...FIELDS],
       storeFields: [],
       tokenize: (text: string) => text.match(TOKEN) ?? [],
-      processTerm: (term: string) => {
-        const t = term.toLowerCase();
-        if (stopWords && ENGLISH_STOP_WORDS.has(t)) return null;
-        return stemming ? stemmer(t) : t;
-      },
+      processTerm: (term: string) => keywordTerm(term, { stemming, stopWords }),
       searchOptions: { boost: { title: titleBoost, text: 1 }, bm25: { k: k1, b, d: 0 }, combineWith: 'OR' as const },
     };
   }

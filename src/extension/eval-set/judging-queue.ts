@@ -4,6 +4,7 @@ import type { EvalQuery } from '../../core/eval/evalset-types';
 import { buildPool, judgingOrder, retrieverRanking, type NamedRanking, type Pool, type PoolItem } from '../../core/eval/pool';
 import { LocalRetriever } from '../../core/retrieve/local-retriever';
 import type { RetrievalIndex } from '../../core/retrieve/searchable-index';
+import { HumanQueueOrder, type QueueEntry } from '../../core/judge/queue-order';
 import { availableRetrievers, type RetrieverName } from '../../core/retrieve/types';
 import type { EvalSetService } from './eval-set-service';
 import type { IndexService } from '../indexing/index-service';
@@ -28,6 +29,7 @@ export class JudgingQueue implements vscode.Disposable {
   private order: string[] = [];
   private refreshing: Promise<void> = Promise.resolve();
   pool: Pool | undefined;
+  private readonly humanOrder = new HumanQueueOrder(() => this.indexService.root);
   private readonly emitter = new vscode.EventEmitter<void>();
   readonly onDidChange = this.emitter.event;
   private readonly sub: vscode.Disposable;
@@ -47,9 +49,9 @@ export class JudgingQueue implements vscode.Disposable {
     return !!this.rankings;
   }
 
-  /** Items still to judge (skipped ones left out). */
-  items(): PoolItem[] {
-    return (this.pool?.items ?? []).filter((i) => !this.skipped.has(poolItemKey(i)));
+  /** Items still to judge (skipped ones left out): disagreements with the LLM judge first (judge/queue-order.ts). */
+  items(): QueueEntry[] {
+    return this.humanOrder.order(this.pool, () => this.evalSet.queries()).filter((i) => !this.skipped.has(poolItemKey(i)));
   }
 
   async build(k: number): Promise<Pool | undefined> {
