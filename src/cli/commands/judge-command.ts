@@ -1,6 +1,5 @@
 import * as path from 'node:path';
 import { ChatClient } from '../../core/embed/chat-client';
-import { judgingOrder, localRankings } from '../../core/eval/pool';
 import { writeFileAtomic } from '../../core/io/atomic-write';
 import { formatDuration } from '../../core/index/progress-eta';
 import { judgesOf, measureAgreement, VALIDATION_RULE, type Agreement } from '../../core/judge/agreement';
@@ -10,13 +9,14 @@ import { loadJudgeLabels, reanchorJudgeLabels, removeJudgeLabels, saveJudgeLabel
 import { estimateJudgeRun, pairsFromPool, runJudge, type JudgeRunResult } from '../../core/judge/run-judge';
 import { PROMPT_VERSION } from '../../core/judge/umbrela-prompt';
 import { environmentSecrets } from '../../core/io/secret-source';
-import { availableRetrievers, type RetrieverName } from '../../core/retrieve/types';
+import { availableRetrievers } from '../../core/retrieve/types';
 import { resolveChatEndpoint, confirmSending } from '../chat-consent';
-import { loadTarget, openIndex, UsageError, withModels, type CliIO } from '../cli-context';
+import { loadTarget, UsageError, withModels, type CliIO } from '../cli-context';
 import { parseCommand } from '../parse-command';
 import { progressLine } from '../progress-line';
 import { interruptSignal } from './external-retriever-args';
-import { LOCAL_INDEX_OPTIONS, RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs, retrieverFromArg } from './retrieval-args';
+import { localPoolRankings, poolK, poolQueries, poolRetrievers } from './pool-command';
+import { LOCAL_INDEX_OPTIONS, RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs } from './retrieval-args';
 
 export const judgeUsage = `retrieval-lens judge <workspace> --endpoint NAME [--queue pooled|all] [--max-pairs N] [--yes] [--agreement] [--json FILE]
     [--k N] [--retrievers bm25,dense,hybrid] [--split eval|train|all] [--model ID|PATH|use-lite] [--index-dir DIR] ${RETRIEVAL_USAGE}
@@ -52,15 +52,12 @@ export async function judgeCommand(argv: string[], io: CliIO): Promise<number> {
   });
   if (positionals.length !== 1) throw new UsageError(`judge takes one workspace folder\n${judgeUsage}`);
   if (values.queue !== 'pooled' && values.queue !== 'all') throw new UsageError(`--queue must be pooled or all, got "${values.queue}"`);
-  const k = Number(values.k);
-  if (!Number.isInteger(k) || k < 1) throw new UsageError(`--k must be a positive integer, got "${values.k}"`);
+  const k = poolK(values);
   const maxPairs = values['max-pairs'] === undefined ? Infinity : Number(values['max-pairs']);
   if (!(Number.isInteger(maxPairs) && maxPairs >= 1) && maxPairs !== Infinity) throw new UsageError(`--max-pairs must be a positive integer, got "${values['max-pairs']}"`);
-  if (!['eval', 'train', 'all'].includes(values.split as string)) throw new UsageError('--split must be eval, train or all');
   if (values['remove-labels'] && (values.endpoint || values.agreement)) throw new UsageError('--remove-labels runs alone (no --endpoint or --agreement)');
   if (!values['remove-labels'] && !values.endpoint && !values.agreement) throw new UsageError(`judge needs --endpoint NAME (to judge), --agreement or --remove-labels\n${judgeUsage}`);
-  const retrievers = [...new Set((values.retrievers as string).split(',').map((s) => retrieverFromArg(s.trim())))] as RetrieverName[];
-  if (retrievers.includes('rerank')) throw new UsageError('--retrievers: pool keyword, dense and hybrid (rerank reorders one of them)');
+  const retrievers = poolRetrievers(values);
 
   const target = await loadTarget(positionals[0], values, io, { requireQueries: true });
   const files = judgeFiles(target);
@@ -72,15 +69,11 @@ export async function judgeCommand(argv: string[], io: CliIO): Promise<number> {
 
   // The endpoint first: a name the settings do not hold (or an untrusted workspace's) stops before any index work.
   const endpoint = values.endpoint ? resolveChatEndpoint(target, values.endpoint) : undefined;
-  const queries = judgingOrder(target.queries.filter((q) => values.split === 'all' || q.split === values.split));
-  if (!queries.length) throw new UsageError(`${target.root}: no queries in the ${values.split} split`);
+  const queries = poolQueries(target, values.split as string);
   const retrieval = retrievalFromArgs(values, target);
 
   return withModels(target, values, io, async (models) => {
-    const embedder = retrievers.some((r) => r !== 'keyword') ? await models.embedder() : null;
-    const index = await openIndex(target, { retrieval, embedder, crossEncoder: null, indexDir: values['index-dir'] }, io);
-    const { rankings, errors } = await localRankings(index, queries, retrievers, k);
-    for (const [name, e] of Object.entries(errors)) io.err(`${name}: ${e}`);
+    const rankings = await localPoolRankings(target, retrieval, models, values['index-dir'], io, { retrievers, queries, k });
     const report: { run?: ReturnType<typeof runSummary>; agreement?: ReturnType<typeof agreementJson>[] } = {};
 
     if (endpoint && values.endpoint) {

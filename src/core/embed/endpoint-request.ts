@@ -51,6 +51,32 @@ export interface PostOptions {
   onRetry?: (problem: string, delayMs: number) => void;
 }
 
+/**
+ * The PostOptions of an endpoint client: its headers and key, its configured timeout and retries (or the defaults
+ * given), its injected fetch and backoff, and the request and retry counts it keeps (`counts`, updated in place).
+ */
+export function clientPostOptions(
+  where: string,
+  config: EndpointAccess,
+  apiKey: string | undefined,
+  deps: { baseDelayMs?: number; fetch?: typeof fetch },
+  counts: { requests: number; retries: number },
+  defaults: { timeoutMs: number },
+  signal?: AbortSignal,
+): PostOptions {
+  return {
+    where,
+    headers: endpointHeaders(config, apiKey),
+    timeoutMs: config.timeoutMs ?? defaults.timeoutMs,
+    maxRetries: config.maxRetries ?? 5,
+    baseDelayMs: deps.baseDelayMs,
+    signal,
+    fetch: deps.fetch,
+    onRequest: () => void counts.requests++,
+    onRetry: () => void counts.retries++,
+  };
+}
+
 /** Longest wait between attempts, whatever Retry-After asks. */
 export const MAX_RETRY_DELAY_MS = 30_000;
 
