@@ -57,7 +57,7 @@ export function activate(context: vscode.ExtensionContext): RetrievalLensApi {
     },
   );
   const annotations = new Annotations(indexService, evalSet, inspector);
-  const judgingQueue = new JudgingQueue(evalSet, indexService, (index) => configuredPoolRetrievers(context, index, log), (m) => log.warn(m));
+  const judgingQueue = new JudgingQueue(evalSet, indexService, (index) => configuredPoolRetrievers(context, index, log, indexService.root), (m) => log.warn(m));
   const tree = new EvalSetTree(evalSet, indexService, judgingQueue);
   const treeView = vscode.window.createTreeView('retrievalLens.evalSet', { treeDataProvider: tree, showCollapseAll: true });
   const judging = new JudgingFlow(judgingQueue, treeView as vscode.TreeView<unknown>, (item) => tree.poolItemNode(item), { evalSet, indexService, log });

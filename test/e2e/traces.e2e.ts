@@ -90,6 +90,15 @@ describe('Production traces in a real VS Code: import, the production column, th
     await screenshot(page, 'traces-production-column');
   });
 
+  it('pools what production served into the judging queue beside the local retrievers', async () => {
+    await page.locator('.activitybar [aria-label^="Retrieval Lens"]').first().click();
+    await runCommand(page, 'Retrieval Lens: Build Judging Queue (Pooled Top K)');
+    const row = page.locator('.monaco-list-row', { hasText: 'Hole@10 trace:prod:' }).first();
+    await row.waitFor({ timeout: 180_000 });
+    assert.match(await row.innerText(), /Hole@10 trace:prod: \d+%/);
+    await screenshot(page, 'traces-judging-queue');
+  });
+
   it('leads the readiness report with the retrieval/generation split, and the checklist says fix the generator first', async () => {
     await runCommand(page, 'Retrieval Lens: Show Fine-Tune Readiness Report');
     const f = await findWebview(page, 'article.readiness h1', 300_000);

@@ -246,10 +246,11 @@ export interface PooledRetriever {
   documentId?: DocumentIdRule;
 }
 
-export async function configuredPoolRetrievers(context: vscode.ExtensionContext, index: RetrievalIndex, log: vscode.LogOutputChannel): Promise<PooledRetriever[]> {
+export async function configuredPoolRetrievers(context: vscode.ExtensionContext, index: RetrievalIndex, log: vscode.LogOutputChannel, root?: string): Promise<PooledRetriever[]> {
   const found = await configuredRetrievers(context, index, log, 'queries for pooled judging');
   const out: PooledRetriever[] = [];
-  for (const e of found?.entries ?? []) {
+  // Recorded production runs pool what production served to the queries it recorded (nothing is contacted).
+  for (const e of [...(found?.entries ?? []), ...(root ? recordedEntries(root) : [])]) {
     if (!e.open) log.info(`judging queue: retriever "${e.line.name}" not pooled: ${e.line.reason}`);
     else out.push({ retriever: e.open(), documentId: e.documentId });
   }
