@@ -190,11 +190,12 @@ export class KeywordIndex {
 
   private options() {
     const { stemming, stopWords, k1, b, titleBoost } = this.config;
+    const terms = { stemming, stopWords };
     return {
       fields: [...FIELDS],
       storeFields: [],
       tokenize: (text: string) => text.match(TOKEN) ?? [],
-      processTerm: (term: string) => keywordTerm(term, { stemming, stopWords }),
+      processTerm: (term: string) => keywordTerm(term, terms),
       searchOptions: { boost: { title: titleBoost, text: 1 }, bm25: { k: k1, b, d: 0 }, combineWith: 'OR' as const },
     };
   }
