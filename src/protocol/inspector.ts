@@ -231,7 +231,7 @@ export const INSPECTOR_ACTION_CHECKS: { [M in keyof InspectorActionsToHost]: Che
   neighbourhood: (p) =>
     !isStr(p.query) || !(p.query as string).trim() ? 'query must be a non-empty string'
     : !optStr(p.queryId, 200) ? 'queryId must be a string'
-    : p.retriever !== undefined && !(typeof p.retriever === 'string' && /^[^\u0000-\u001f\u007f]{1,200}$/.test(p.retriever) && p.retriever.trim() === p.retriever) ? 'retriever must be the name of an external column'
+    : p.retriever !== undefined && !(isStr(p.retriever, 200) && !!(p.retriever as string).trim() && (p.retriever as string).trim() === p.retriever && !/\p{Cc}/u.test(p.retriever as string)) ? 'retriever must be the name of an external column'
     : undefined,
 };
 
