@@ -52,8 +52,8 @@ export function activate(context: vscode.ExtensionContext): RetrievalLensApi {
     (index, query, k, filter, labeled, recorded) => configuredColumns(context, index, query, k, filter, log, labeled, { root: indexService.root, names: recorded ?? [] }),
     adapters,
     // Runs on a user action, after `services` below is made.
-    async (query, queryId) => {
-      await showNeighbourhood(services, query, queryId);
+    async (query, queryId, retriever) => {
+      await showNeighbourhood(services, query, queryId, retriever);
     },
   );
   const annotations = new Annotations(indexService, evalSet, inspector);

@@ -220,12 +220,19 @@ export const WEBVIEW_TO_HOST_CHECKS: { [M in keyof WebviewToHost]: Check } = {
 
 /** Inspector → host requests that open another view; validated by their own table, merged below. */
 export interface InspectorActionsToHost {
-  /** Opens the query neighbourhood view for this query. */
-  neighbourhood: [{ query: string; queryId?: string }, void];
+  /**
+   * Opens the query neighbourhood view for this query: drawn through the local dense retriever, or through the external
+   * column `retriever` names (a configured retriever of retrievalLens.retrievers, or a recorded run `trace:<name>`).
+   */
+  neighbourhood: [{ query: string; queryId?: string; retriever?: string }, void];
 }
 
 export const INSPECTOR_ACTION_CHECKS: { [M in keyof InspectorActionsToHost]: Check } = {
-  neighbourhood: (p) => (!isStr(p.query) || !(p.query as string).trim() ? 'query must be a non-empty string' : !optStr(p.queryId, 200) ? 'queryId must be a string' : undefined),
+  neighbourhood: (p) =>
+    !isStr(p.query) || !(p.query as string).trim() ? 'query must be a non-empty string'
+    : !optStr(p.queryId, 200) ? 'queryId must be a string'
+    : p.retriever !== undefined && !(isStr(p.retriever, 200) && !!(p.retriever as string).trim() && (p.retriever as string).trim() === p.retriever && !/\p{Cc}/u.test(p.retriever as string)) ? 'retriever must be the name of an external column'
+    : undefined,
 };
 
 /** An eval query the empty inspector offers to try, with the failure kind its labels were written to show. */

@@ -9,6 +9,8 @@ export interface NeighbourhoodState {
   view?: NeighbourhoodView;
   error?: string;
   adapter: AdapterStatus;
+  /** The external retriever (an inspector column's name) the neighbourhood was drawn through; absent for the local dense one. */
+  retriever?: string;
 }
 
 /** Neighbourhood webview → host. */

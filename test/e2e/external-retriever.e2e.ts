@@ -229,4 +229,42 @@ describe('A configured pgvector retriever beside the local ones, in a real VS Co
     assert.equal(await col.locator('.hit').count(), 0);
     await screenshot(page, 'external-retrievers-recorded');
   });
+
+  it('opens the query neighbourhood through the team-pgvector column: the view names it and ranks the labeled chunks as the database does', async () => {
+    await runCommand(page, 'Retrieval Lens: Open Query Inspector');
+    const f = await findWebview(page, '#eval-query');
+    await f.locator('#eval-query').click();
+    await f.locator('#eval-query li[role="option"]', { hasText: `${QUERY.id}:` }).click();
+    // The column of this query (not of the one searched before): it leads with the database's top row.
+    const rows = await databaseTop(QUERY.text, 100);
+    const col = f.locator('.column[data-retriever="team-pgvector"]');
+    await col.locator(`.hit[data-id="${rows[0].id}"]`).waitFor({ timeout: 60_000 });
+    await col.locator('vscode-button.external-neighbourhood').click();
+
+    const v = await findWebview(page, '.nb[data-retriever="team-pgvector"]', 120_000);
+    // Allowed once already for the inspector: drawing through it asks no second time.
+    assert.equal(await page.locator('.monaco-dialog-box').count(), 0);
+    await page.locator('.tab', { hasText: 'Query Neighbourhood — team-pgvector' }).waitFor({ timeout: 10_000 });
+    assert.equal(await v.locator('.nb-title').innerText(), `Neighbourhood of “${QUERY.text}” (${QUERY.id}) through team-pgvector`);
+    assert.equal(await v.locator('.nb-rank-name').innerText(), 'team-pgvector rank');
+    assert.equal(await v.locator('.nb-adapter').count(), 0, 'no adapter "after" through an engine');
+    const points = await v.locator('tr.point').evaluateAll((els) =>
+      els.map((e) => {
+        const at = /\[(\d+), (\d+)\)/.exec(e.querySelector('.nb-doc')?.textContent ?? '');
+        return { role: e.getAttribute('data-role'), docId: e.querySelector('.nb-doc .elide')?.getAttribute('title') ?? '', start: Number(at?.[1]), end: Number(at?.[2]), grade: e.querySelector('[data-label="grade"]')?.textContent ?? '', rank: e.querySelector('.nb-rank')?.textContent ?? '' };
+      }),
+    );
+    assert.ok(points.length >= 4, `a neighbourhood of some size (${points.length})`);
+    // Each rank is the database's: the row at that rank holds the chunk (the engine's hits stand for the chunks they hold).
+    for (const p of points) {
+      if (p.rank === '>100') continue;
+      const r = rows[Number(p.rank.slice(1)) - 1];
+      assert.ok(r && r.path === p.docId && spanOverlapsChunk({ start: r.start, end: r.end }, p), `${p.docId} [${p.start}, ${p.end}) ${p.rank}: database row ${JSON.stringify(r)}`);
+    }
+    // The query's labeled span, found by the database in its top 10 (its column marks it relevant), is marked relevant here, with its grade and the database's rank.
+    const labeled = points.filter((p) => p.role === 'relevant' && Number(p.grade) > 0);
+    assert.ok(labeled.length, JSON.stringify(points));
+    assert.ok(labeled.some((p) => p.rank !== '>100' && Number(p.rank.slice(1)) <= 10), JSON.stringify(labeled));
+    await screenshot(page, 'external-retrievers-neighbourhood');
+  });
 });

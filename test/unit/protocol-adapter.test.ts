@@ -19,13 +19,17 @@ describe('adapter and neighbourhood messages are validated against the protocol 
     const ran: string[] = [];
     const m = new Messenger<InspectorToHost, HostToWebview>((x) => posted.push(x), (e) => logged.push(e), INSPECTOR_TO_HOST_CHECKS);
     m.on('search', (p) => (ran.push(`search adapter=${p.adapter}`), { query: p.query, k: p.k, columns: {}, errors: {}, missed: [], filterRemoved: 0, fusion: { method: 'rrf' as const, rrfK: 60, denseWeight: 0.2, normalization: 'min-max' as const, depth: 100 }, timingsMs: {} }));
-    m.on('neighbourhood', (p) => void ran.push(`neighbourhood ${p.query}`));
+    m.on('neighbourhood', (p) => void ran.push(`neighbourhood ${p.query}${p.retriever ? ` through ${p.retriever}` : ''}`));
     const bad: Array<[unknown, RegExp]> = [
       [req('search', { ...search, adapter: 'yes' }), /adapter must be true or false/],
       [req('neighbourhood', { query: '' }), /query must be a non-empty string/],
       [req('neighbourhood', { query: 'x'.repeat(20_000) }), /query must be a non-empty string/],
       [req('neighbourhood', { query: 'q', queryId: ['<script>'] }), /queryId must be a string/],
       [req('neighbourhood', 'q'), /params must be an object/],
+      [req('neighbourhood', { query: 'q', retriever: '' }), /retriever must be the name of an external column/],
+      [req('neighbourhood', { query: 'q', retriever: ['team'] }), /retriever must be the name of an external column/],
+      [req('neighbourhood', { query: 'q', retriever: 'team\nx' }), /retriever must be the name of an external column/],
+      [req('neighbourhood', { query: 'q', retriever: 'x'.repeat(201) }), /retriever must be the name of an external column/],
     ];
     for (const [message, problem] of bad) {
       logged.length = 0;
@@ -35,7 +39,9 @@ describe('adapter and neighbourhood messages are validated against the protocol 
     assert.deepEqual(ran, [], 'no handler ran for a malformed message');
     await m.receive(req('search', { ...search, adapter: true }));
     await m.receive(req('neighbourhood', { query: 'why', queryId: 'q1' }));
-    assert.deepEqual(ran, ['search adapter=true', 'neighbourhood why']);
+    await m.receive(req('neighbourhood', { query: 'why', queryId: 'q1', retriever: 'team-pgvector' }));
+    await m.receive(req('neighbourhood', { query: 'why', retriever: 'trace:prod' }));
+    assert.deepEqual(ran, ['search adapter=true', 'neighbourhood why', 'neighbourhood why through team-pgvector', 'neighbourhood why through trace:prod']);
   });
 
   it('the neighbourhood view may only ask for its state and reveal a well-formed span', async () => {

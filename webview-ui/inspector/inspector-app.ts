@@ -144,8 +144,8 @@ export class InspectorApp {
     return this.s.adapter && this.init?.adapter?.state === 'ready';
   }
 
-  private openNeighbourhood(query: string, queryId: string | undefined): void {
-    messenger.request('neighbourhood', { query, queryId }).catch((e: unknown) => {
+  private openNeighbourhood(query: string, queryId: string | undefined, retriever?: string): void {
+    messenger.request('neighbourhood', { query, queryId, retriever }).catch((e: unknown) => {
       this.error = e instanceof Error ? e.message : String(e);
       this.draw();
     });
@@ -345,15 +345,17 @@ export class InspectorApp {
             ${c.rows.map((row) => this.row(row, c.name))}
           </ol>
         </div>`)}
-        ${external.map((c) => this.externalColumn(c))}
+        ${external.map((c) => this.externalColumn(c, view))}
       </section>
       ${this.missed(view.missed, view)}`;
   }
 
   /** A configured retriever (retrievalLens.retrievers): its hits and where each was placed, or why it did not run. */
-  private externalColumn(c: ExternalColumn): TemplateResult {
+  private externalColumn(c: ExternalColumn, view: SearchView): TemplateResult {
     return html`<div class="column external" data-retriever=${c.name} data-external=${c.kind || 'unknown'} data-status=${c.status}>
       <h2 title=${c.destination}>${c.name}${c.kind ? html` <span class="muted">(${c.kind})</span>` : nothing}</h2>
+      ${c.status === 'ok' ? html`<vscode-button class="external-neighbourhood" secondary title=${`Labeled, retrieved and confusing chunks around this query, as ${c.name} ranks them`}
+        @click=${() => this.openNeighbourhood(view.query, view.queryId, c.name)}>Neighbourhood</vscode-button>` : nothing}
       <div class="muted destination">${c.destination}</div>
       ${c.status !== 'ok' ? html`<div class="error">${c.status}: ${c.reason ?? ''}</div>` : nothing}
       ${c.notes.map((n) => html`<div class="muted note">${n}</div>`)}

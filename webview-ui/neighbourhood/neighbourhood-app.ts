@@ -35,16 +35,18 @@ export class NeighbourhoodApp extends ViewApp<NeighbourhoodState> {
     const s = this.view;
     if (this.error) return html`<div class="error" role="alert">${this.error}</div>`;
     if (!s) return html`<p class="hint">Loading…</p>`;
-    if (!s.view) return html`<h2>Query neighbourhood</h2><div class="error nb-error" role="alert">${s.error ?? 'nothing to show'}</div>`;
+    if (!s.view) return html`<h2>Query neighbourhood${s.retriever ? html` through <span class="nb-retriever">${s.retriever}</span>` : nothing}</h2><div class="error nb-error" role="alert">${s.error ?? 'nothing to show'}</div>`;
     const v = s.view;
-    return html`<section class="nb" data-adapter=${v.adapterId ?? ''}>
-      <h2 class="nb-title">Neighbourhood of “${v.query}”${v.queryId ? html` <span class="muted">(${v.queryId})</span>` : nothing}</h2>
-      <p class="muted nb-adapter">${v.adapterId ? html`Before and after the query adapter ${v.adapterId}: it moves only the query; the chunks stay where the model put them.` : html`No query adapter applied (${s.adapter.message ?? s.adapter.state}): the query as the model embeds it.`}</p>
+    return html`<section class="nb" data-adapter=${v.adapterId ?? ''} data-retriever=${s.retriever ?? 'dense'}>
+      <h2 class="nb-title">Neighbourhood of “${v.query}”${v.queryId ? html` <span class="muted">(${v.queryId})</span>` : nothing}${s.retriever ? html` through <span class="nb-retriever">${s.retriever}</span>` : nothing}</h2>
+      ${s.retriever
+        ? html`<p class="muted nb-through">Retrieved and ranked by ${s.retriever} (its hits stand for the workspace chunks they hold), drawn in the index's embedding space; the query adapter applies to the local dense ranking only, so none is shown.</p>`
+        : html`<p class="muted nb-adapter">${v.adapterId ? html`Before and after the query adapter ${v.adapterId}: it moves only the query; the chunks stay where the model put them.` : html`No query adapter applied (${s.adapter.message ?? s.adapter.state}): the query as the model embeds it.`}</p>`}
       ${this.summary(v)}
       ${this.legend(v)}
       ${this.plot(v)}
       <p class="muted nb-pca" title=${PCA_EXPLAIN}>PC1 and PC2 are the two directions in which these vectors differ most. 2-D by PCA on these ${v.points.length + (v.queryAfter ? 2 : 1)} vectors: the axes keep ${(100 * v.explained[0]).toFixed(0)}% and ${(100 * v.explained[1]).toFixed(0)}% of their variance; closeness in the picture is approximate, the cosines in the table are exact.</p>
-      ${this.table(v)}
+      ${this.table(v, s.retriever ? `${s.retriever} rank` : 'dense rank')}
     </section>`;
   }
 
@@ -99,10 +101,10 @@ export class NeighbourhoodApp extends ViewApp<NeighbourhoodState> {
     </svg>`;
   }
 
-  private table(v: NeighbourhoodView): TemplateResult {
+  private table(v: NeighbourhoodView, rankName: string): TemplateResult {
     const after = !!v.adapterId;
     return html`<table class="nb-table">
-      <thead><tr><th>#</th><th>role</th><th>chunk</th><th>grade</th><th>dense rank</th><th>cosine</th><th>distance</th><th>text</th></tr></thead>
+      <thead><tr><th>#</th><th>role</th><th>chunk</th><th>grade</th><th class="nb-rank-name">${rankName}</th><th>cosine</th><th>distance</th><th>text</th></tr></thead>
       <tbody>${v.points.map((p, i) => html`<tr class="point" tabindex="0" data-chunk=${p.chunkId} data-role=${p.role}
           @click=${() => void messenger.request('reveal', { docId: p.docId, start: p.start, end: p.end })}
           @keydown=${(e: KeyboardEvent) => { if (e.key === 'Enter') void messenger.request('reveal', { docId: p.docId, start: p.start, end: p.end }); }}>
@@ -110,7 +112,7 @@ export class NeighbourhoodApp extends ViewApp<NeighbourhoodState> {
         <td class="role-${p.role}" title=${p.role === 'confuser' ? CONFUSER_EXPLAIN : ''}>${p.role}</td>
         <td class="nb-doc">${pathLabel(p.docId)} [${p.start}, ${p.end})</td>
         <td class="num" data-label="grade">${p.grade ?? '—'}</td>
-        <td class="num" data-label="dense rank">${rank(p.rankBefore)}${after ? ` → ${rank(p.rankAfter)}` : ''}</td>
+        <td class="num nb-rank" data-label=${rankName}>${rank(p.rankBefore)}${after ? ` → ${rank(p.rankAfter)}` : ''}</td>
         <td class="num" data-label="cosine">${f3(p.cosineBefore)}${after ? ` → ${f3(p.cosineAfter)}` : ''}</td>
         <td class="num" data-label="distance">${f3(p.distanceBefore)}${after ? ` → ${f3(p.distanceAfter)}` : ''}</td>
         <td><div class="nb-preview">${p.preview}</div></td>

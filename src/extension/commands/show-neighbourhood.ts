@@ -2,13 +2,18 @@ import * as vscode from 'vscode';
 import type { NeighbourhoodState } from '../../protocol/neighbourhood';
 import { readConfig } from '../config';
 import { revealSpan } from '../webviews/inspector/inspector-host';
+import { openInspectorRetriever } from '../retrievers/configured-retrievers';
 import { queryNeighbourhood } from '../webviews/neighbourhood/neighbourhood-host';
 import { NeighbourhoodPanel } from '../webviews/neighbourhood/neighbourhood-panel';
 import type { Services } from '../services';
 import type { CommandFactory } from './registry';
 
-/** The neighbourhood view of one query, with the configured adapter when it loads for this index. */
-export async function showNeighbourhood(s: Services, query: string, queryId?: string): Promise<NeighbourhoodState> {
+/**
+ * The neighbourhood view of one query, with the configured adapter when it loads for this index; or drawn through an
+ * inspector's external column by its name (`retriever`: a configured retriever the inspector may contact, or a recorded
+ * run `trace:<name>`), which is opened for this drawing and disposed after.
+ */
+export async function showNeighbourhood(s: Services, query: string, queryId?: string, retriever?: string): Promise<NeighbourhoodState> {
   const loaded = s.adapters.load(s.indexService.index);
   let state: NeighbourhoodState;
   try {
@@ -16,9 +21,14 @@ export async function showNeighbourhood(s: Services, query: string, queryId?: st
     if (!index) throw new Error('no index: open a folder and run "Retrieval Lens: Build Index"');
     const evalQuery = queryId ? s.evalSet.queries().find((q) => q.id === queryId) : undefined;
     const adapter = s.adapters.load(index);
-    state = { view: await queryNeighbourhood(index, query, evalQuery, adapter.adapter, readConfig().topK), adapter: adapter.status };
+    const through = retriever ? await openInspectorRetriever(s.context, index, retriever, s.log, s.indexService.root) : undefined;
+    try {
+      state = { view: await queryNeighbourhood(index, query, evalQuery, adapter.adapter, readConfig().topK, through), adapter: adapter.status, retriever };
+    } finally {
+      await through?.retriever.dispose?.();
+    }
   } catch (e) {
-    state = { error: e instanceof Error ? e.message : String(e), adapter: loaded.status };
+    state = { error: e instanceof Error ? e.message : String(e), adapter: loaded.status, retriever };
   }
   NeighbourhoodPanel.show(s.context.extensionUri, state, (docId, start, end) => revealSpan(s.indexService, docId, start, end), s.log);
   return state;

@@ -91,7 +91,7 @@ interface ConfiguredEntry {
  * retriever is opened only when the workspace is trusted and the user confirmed that retriever (RetrieverConsent).
  * Undefined when none is configured.
  */
-async function configuredRetrievers(context: vscode.ExtensionContext, index: RetrievalIndex, log: vscode.LogOutputChannel, purpose: string): Promise<{ problems: ConfiguredRetrieverLine[]; entries: ConfiguredEntry[] } | undefined> {
+async function configuredRetrievers(context: vscode.ExtensionContext, index: RetrievalIndex, log: vscode.LogOutputChannel, purpose: string, only?: string): Promise<{ problems: ConfiguredRetrieverLine[]; entries: ConfiguredEntry[] } | undefined> {
   const configured = retrieversSetting();
   if (!configured) return undefined;
   const { endpoints, retrievers: checked } = configured;
@@ -104,6 +104,8 @@ async function configuredRetrievers(context: vscode.ExtensionContext, index: Ret
   const consent = editorConsent(context, (name, dest) => `Retrieval Lens: the workspace settings name the retriever "${name}". Send your ${purpose} to ${dest}?`, 'Only the query texts (and query vectors) are sent; secrets come from your secret storage. You are asked again if its settings change.');
   const entries: ConfiguredEntry[] = [];
   for (const [name, config] of Object.entries(checked.retrievers)) {
+    // Asked for one retriever: no other is checked (nor its consent asked).
+    if (only !== undefined && name !== only) continue;
     const endpoint = config.embeddingModel && config.embeddingModel !== 'local' ? endpoints.endpoints[config.embeddingModel] : undefined;
     const line: ConfiguredRetrieverLine = { name, destination: destination(config, endpoint), status: 'not contacted' };
     const d = await consent.check(name, config, endpoint);
@@ -171,6 +173,28 @@ export async function configuredColumns(context: vscode.ExtensionContext, index:
     columns.push(await retrieverColumn(retriever, `recorded run ${retriever.endpoint} (nothing contacted)`, index, docs, { query, k, filter, labeled, documentId: retriever.config.documentId }, log));
   }
   return columns;
+}
+
+/**
+ * The retriever of one inspector external column, opened again by its name for a view drawn through it (the query
+ * neighbourhood): a recorded run `trace:<name>` from the workspace (nothing contacted), or a configured retriever of
+ * retrievalLens.retrievers behind the same consent gate as the inspector's columns — allowed once for inspector
+ * queries, it is opened without a question; never allowed, the same prompt the columns show is asked first. Throws
+ * with why when it cannot be opened (unknown name, invalid settings, not trusted, not allowed). The caller disposes it.
+ */
+export async function openInspectorRetriever(context: vscode.ExtensionContext, index: RetrievalIndex, name: string, log: vscode.LogOutputChannel, root?: string): Promise<{ retriever: Retriever; documentId?: DocumentIdRule }> {
+  if (name.startsWith(RECORDED_PREFIX)) {
+    if (!root) throw new Error('open a folder: recorded runs live in the workspace');
+    const retriever = RecordedRetriever.open(root, name);
+    return { retriever, documentId: retriever.config.documentId };
+  }
+  const found = await configuredRetrievers(context, index, log, 'inspector queries', name);
+  const problem = found?.problems.find((l) => l.name === name);
+  if (problem) throw new Error(problem.reason ?? `retriever "${name}" is not valid in the settings`);
+  const entry = found?.entries.find((e) => e.line.name === name);
+  if (!entry) throw new Error(`no retriever "${name}" in the setting retrievalLens.retrievers`);
+  if (!entry.open) throw new Error(`retriever "${name}" not contacted: ${entry.line.reason ?? 'not allowed'}`);
+  return { retriever: entry.open(), documentId: entry.documentId };
 }
 
 /**

@@ -35,7 +35,8 @@ export class InspectorController {
     private readonly hostInfo: () => HostInfo,
     private readonly externalColumns?: ExternalColumns,
     private readonly adapters?: AdapterService,
-    private readonly openNeighbourhood?: (query: string, queryId: string | undefined) => Promise<void>,
+    /** `retriever`: an external column's name, to draw the neighbourhood through it instead of the local dense one. */
+    private readonly openNeighbourhood?: (query: string, queryId: string | undefined, retriever?: string) => Promise<void>,
   ) {}
 
   /** The workspace's recorded production runs, as the columns they can be picked as (`trace:<name>`). */
@@ -69,9 +70,9 @@ export class InspectorController {
       buildIndex: async () => {
         await this.indexService.build();
       },
-      neighbourhood: async ({ query, queryId }) => {
+      neighbourhood: async ({ query, queryId, retriever }) => {
         if (!this.openNeighbourhood) throw new Error('the neighbourhood view is not available');
-        await this.openNeighbourhood(query, queryId);
+        await this.openNeighbourhood(query, queryId, retriever);
       },
     };
   }

@@ -6,6 +6,9 @@ import { webviewHtml, webviewOptions } from '../webview-html';
 
 export const NEIGHBOURHOOD_VIEW_TYPE = 'retrievalLens.neighbourhood';
 
+/** The tab names the retriever the neighbourhood was drawn through, when it is not the local dense one. */
+const panelTitle = (state: NeighbourhoodState) => (state.retriever ? `Query Neighbourhood — ${state.retriever}` : 'Query Neighbourhood');
+
 /**
  * Host side of the query neighbourhood view: one panel, showing the latest state it was given. Messages from the
  * webview are held to NEIGHBOURHOOD_TO_HOST_CHECKS; the document text it shows is rendered as text by lit.
@@ -19,11 +22,12 @@ export class NeighbourhoodPanel implements vscode.Disposable {
     const existing = NeighbourhoodPanel.current;
     if (existing) {
       existing.state = state;
+      existing.panel.title = panelTitle(state);
       existing.messenger.notify('show', state);
       existing.panel.reveal(undefined, true);
       return existing;
     }
-    const panel = vscode.window.createWebviewPanel(NEIGHBOURHOOD_VIEW_TYPE, 'Query Neighbourhood', { viewColumn: resultColumn(), preserveFocus: true }, { ...webviewOptions(extensionUri), retainContextWhenHidden: false });
+    const panel = vscode.window.createWebviewPanel(NEIGHBOURHOOD_VIEW_TYPE, panelTitle(state), { viewColumn: resultColumn(), preserveFocus: true }, { ...webviewOptions(extensionUri), retainContextWhenHidden: false });
     return new NeighbourhoodPanel(panel, extensionUri, state, reveal, log);
   }
 
