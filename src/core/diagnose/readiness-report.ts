@@ -14,7 +14,8 @@ import { evidenceLine, factItem, isRealQuery, realFailuresItem, semanticShareIte
 import { readRecordedRun, recordedRunFile, recordedRunNames } from '../eval/trace-store';
 import { documentLookup } from '../eval/hit-placement';
 import { classifyTraceFailures, productionFailures, productionFailuresItem, type ProductionFailures } from './trace-failures';
-import { CATEGORY_FIX, defaultRechunkers, diagnoseMisses, FAILURE_CATEGORIES, type FailureCategory, type Miss, type Variant } from './diagnose-misses';
+import { CATEGORY_FIX, defaultRechunkers, diagnoseMisses, FAILURE_CATEGORIES, missCounts, type FailureCategory, type Miss, type Variant } from './diagnose-misses';
+import { baseCategoryOf, categoryText, count } from './miss-words';
 
 /** Opens (or builds) an index of the target's corpus for a chunker and an embedding model; the caller decides storage. */
 export type IndexOpener = (chunker: ChunkerConfig, embedder: Embedder | null, crossEncoder: CrossEncoder | null) => Promise<RetrievalIndex>;
@@ -60,6 +61,12 @@ export interface ReadinessReport {
   found: number;
   misses: Miss[];
   counts: Record<FailureCategory, number>;
+  /**
+   * The same misses counted as the index alone decides them, without the what-if indexes (other chunkers, models):
+   * what the inspector, the Problems entries and the baseline view show. Differs from `counts` only where a what-if
+   * recovered a miss (each such miss names it: Miss.whatIf).
+   */
+  baseCounts?: Record<FailureCategory, number>;
   configs: ConfigResult[];
   /**
    * The levels the labels support and the figures above are computed at: chunk for span labels, doc for document
@@ -129,7 +136,8 @@ export async function buildReadinessReport(
     { index, root: target.kind === 'workspace' ? target.root : undefined, corpusOptions: { include: target.settings.include, exclude: target.settings.exclude }, queries: target.queries, variants },
     { k: o.k, baseline: o.baseline, candidates: o.candidates, split: 'eval' },
   );
-  const counts = Object.fromEntries(FAILURE_CATEGORIES.map((c) => [c, misses.filter((m) => m.category === c).length])) as Record<FailureCategory, number>;
+  const counts = missCounts(misses);
+  const baseCounts = missCounts(misses.map((m) => ({ ...m, category: baseCategoryOf(m) })));
 
   say('measuring what each fix gains');
   // Each figure at a level the labels support: document judgments say nothing about which chunk answers, so a
@@ -213,7 +221,7 @@ export async function buildReadinessReport(
     headline = 'Fine-tuning not justified: the baseline finds every labeled span';
   } else if (fixable.length && counts.semantic < misses.length / 2) {
     headline = `Fine-tuning not justified yet — fix ${fixable[0]} first (${CATEGORY_FIX[fixable[0]]})`;
-    for (const c of fixable) reasons.push(`${counts[c]} miss(es) are ${c}: ${CATEGORY_FIX[c]}`);
+    for (const c of fixable) reasons.push(`${count(counts[c], 'miss', 'misses')} ${counts[c] === 1 ? 'is' : 'are'} ${c}${whatIfNote(misses, c)}: ${CATEGORY_FIX[c]}`);
   } else {
     // Justified only when every item is met: a not-settled item (thin evidence) blocks as a not-met one does.
     const blockers = checklist.filter((c) => c.state !== 'met');
@@ -233,6 +241,7 @@ export async function buildReadinessReport(
     found,
     misses,
     counts,
+    baseCounts,
     configs,
     levels: { kind: support.kind, scored: support.levels, queriesAt: support.queriesAt, headings, unscored },
     checklist,
@@ -280,10 +289,11 @@ export function renderReadinessMarkdown(r: ReadinessReport): string {
   for (const reason of r.verdict.reasons) lines.push(`- ${reason}`);
   lines.push('', `Baseline: **${r.baseline.retriever}** retriever, chunker \`${r.baseline.chunker}\`, model \`${r.baseline.model?.id ?? 'none'}\`, ${r.levels.kind === 'documents' ? 'a document counts as found when it is among the top' : r.levels.kind === 'mixed' ? 'a span counts as found when one of its chunks is in the top' : 'a span counts as found in the top'} ${r.baseline.k}${r.levels.kind === 'documents' ? ' documents' : r.levels.kind === 'mixed' ? ' chunks, a document when it is among the top ' + r.baseline.k + ' documents' : ''}.`);
   lines.push(`${r.found} of ${r.judgedSpans} labeled relevant ${noun} found; ${r.misses.length} missed.`, '');
-  lines.push(`## Why ${noun} were missed`, '', '| Category | Misses | Share | Fix |', '| --- | ---: | ---: | --- |');
+  lines.push(`## Why ${noun} were missed`, '', `| Category | Misses | Share | ${WITHOUT_WHAT_IFS} | Fix |`, '| --- | ---: | ---: | ---: | --- |');
   for (const c of FAILURE_CATEGORIES) {
-    lines.push(`| ${c} | ${r.counts[c]} | ${r.misses.length ? Math.round((100 * r.counts[c]) / r.misses.length) : 0}% | ${CATEGORY_FIX[c]} |`);
+    lines.push(`| ${c} | ${r.counts[c]} | ${r.misses.length ? Math.round((100 * r.counts[c]) / r.misses.length) : 0}% | ${(r.baseCounts ?? r.counts)[c]} | ${CATEGORY_FIX[c]} |`);
   }
+  lines.push('', WHAT_IF_NOTE);
   for (const level of r.levels.scored) {
     lines.push('', `## What each fix gains (eval split, ${r.levels.headings[level] ?? LEVEL_NAME[level]})`, '', `| Configuration | nDCG@10 | Recall@${r.baseline.k} | Δ nDCG@10 vs baseline | p |`, '| --- | ---: | ---: | ---: | ---: |');
     for (const c of r.configs.filter((x) => x.level === level)) {
@@ -318,9 +328,22 @@ export function renderReadinessMarkdown(r: ReadinessReport): string {
     if (c.settle) lines.push(`  - to settle: ${c.settle}`);
   }
   lines.push('', `## Missed ${noun}`, '', '| Query | Document | Category | Evidence |', '| --- | --- | --- | --- |');
-  for (const m of r.misses) lines.push(`| ${mdCell(m.queryText)} | ${m.docId} | ${m.category}${m.verified ? '' : ' (unverified)'} | ${mdCell(m.evidence)} |`);
+  for (const m of r.misses) lines.push(`| ${mdCell(m.queryText)} | ${m.docId} | ${mdCell(categoryText(m))} | ${mdCell(m.evidence)} |`);
   lines.push('', `_Generated ${r.createdAt} by Retrieval Lens._`, '');
   return lines.join('\n');
+}
+
+/** The heading of the column that counts misses as the other views do (the index alone, no what-if indexes). */
+export const WITHOUT_WHAT_IFS = 'Without what-ifs';
+
+/** Why the report's counts can differ from the inspector's and the baseline's, said under the table. */
+export const WHAT_IF_NOTE =
+  'The report also builds what-if indexes (other chunkers, other embedding models) that the inspector, the Problems entries and the baseline view do not: a miss one of them recovers is counted here under chunking or model-choice, names the what-if beside its category, and is counted under "Without what-ifs" as those views count it.';
+
+/** " (1 found by a what-if index)" when what-if indexes decided some misses of a category; "" otherwise. */
+function whatIfNote(misses: readonly Miss[], c: FailureCategory): string {
+  const n = misses.filter((m) => m.category === c && m.whatIf).length;
+  return n ? ` (${n} found by a what-if index; without what-ifs: ${[...new Set(misses.filter((m) => m.category === c && m.whatIf).map((m) => m.whatIf?.baseCategory))].join(', ')})` : '';
 }
 
 /** What the labels point at: spans, whole documents, or both. */

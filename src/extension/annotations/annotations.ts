@@ -7,6 +7,7 @@ import type { EvalSetService } from '../eval-set/eval-set-service';
 import { editorSwitch, readConfig } from '../config';
 import type { IndexService } from '../indexing/index-service';
 import type { InspectorController } from '../webviews/inspector/inspector-host';
+import { missMessage } from '../../protocol/miss-line';
 import { escapeThemeIcons, markdownCodeSpan, md, safeMarkdown } from '../safe-markdown';
 
 interface DocAnnotations {
@@ -151,7 +152,7 @@ export class Annotations implements vscode.Disposable, vscode.CodeLensProvider, 
         const line = before.split('\n').length - 1;
         return new vscode.Position(line, offset - (before.lastIndexOf('\n') + 1));
       };
-      const d = new vscode.Diagnostic(new vscode.Range(pos(m.start), pos(m.end)), `missed for "${this.inspector.lastView?.query}": ${m.category} — ${m.evidence}`, vscode.DiagnosticSeverity.Warning);
+      const d = new vscode.Diagnostic(new vscode.Range(pos(m.start), pos(m.end)), missMessage(this.inspector.lastView?.query ?? '', m), vscode.DiagnosticSeverity.Warning);
       d.source = 'Retrieval Lens';
       d.code = m.category;
       push(m.docId, d);
@@ -191,6 +192,8 @@ export class Annotations implements vscode.Disposable, vscode.CodeLensProvider, 
       md`\n- characters ${c.start}–${c.end} (${c.end - c.start}), ${c.tokens} tokens`,
       ...(c.headingPath.length ? [md`\n- section: ${markdownCodeSpan(c.headingPath.join(' › '))}`] : []),
       ...lints.map((l) => md`\n- ⚠ ${l.kind}: ${l.message}`),
+      // The inspector's misses in this chunk, in the words of its miss line and the Problems entry (one diagnosis).
+      ...(this.inspector.lastView?.missed ?? []).filter((m) => m.docId === a.doc.id && m.start < c.end && c.start < Math.max(m.end, m.start + 1)).map((m) => md`\n- ${missMessage(this.inspector.lastView?.query ?? '', m)}`),
     );
     return new vscode.Hover(hover, new vscode.Range(document.positionAt(c.start), document.positionAt(c.end)));
   }
