@@ -10,12 +10,13 @@ import { compareRuns } from '../eval/significance';
 import type { RetrievalIndex } from '../retrieve/searchable-index';
 import type { RetrieverName } from '../retrieve/types';
 import { adapterChecklistItem, adapterVerdictReason, measureAdapterGain, renderAdapterGainMarkdown, type AdapterGain } from '../adapt/readiness-gain';
-import { evidenceLine, factItem, isRealQuery, realFailuresItem, semanticShareItem, STATE_MARK, STATE_NAME, trainingPairsItem, DEFAULT_GAIN_RULE, type ChecklistItem } from './checklist-rules';
+import { checklistItem, evidenceLine, factItem, isRealQuery, realFailuresItem, semanticShareItem, STATE_MARK, trainingPairsItem, DEFAULT_GAIN_RULE, type ChecklistItem } from './checklist-rules';
 import { readRecordedRun, recordedRunFile, recordedRunNames } from '../eval/trace-store';
 import { documentLookup } from '../eval/hit-placement';
 import { classifyTraceFailures, productionFailures, productionFailuresItem, type ProductionFailures } from './trace-failures';
 import { CATEGORY_FIX, defaultRechunkers, diagnoseMisses, FAILURE_CATEGORIES, missCounts, type FailureCategory, type Miss, type Variant } from './diagnose-misses';
-import { baseCategoryOf, categoryText, count } from './miss-words';
+import { baseCategoryOf, categoryText } from './miss-words';
+import { GAIN_ITEM, readinessVerdict } from './readiness-verdict';
 
 /** Opens (or builds) an index of the target's corpus for a chunker and an embedding model; the caller decides storage. */
 export type IndexOpener = (chunker: ChunkerConfig, embedder: Embedder | null, crossEncoder: CrossEncoder | null) => Promise<RetrievalIndex>;
@@ -211,25 +212,14 @@ export async function buildReadinessReport(
     adapterGain = await measureAdapterGain(index, target.queries, { level: support.levels[0] });
     if (adapterGain.pairs) checklist[checklist.findIndex((c) => c.item === 'Enough training pairs')] = trainingPairsItem(adapterGain.pairs, o.minTrainingPairs);
     checklist.push(adapterChecklistItem(adapterGain, `${chunks} chunks ≈ ${formatSeconds(chunks / throughput)}`, { ...DEFAULT_GAIN_RULE, minQueries: o.minGainQueries }));
+  } else {
+    // Not measured is not settled: without the item a verdict could say "justified" with no gain measured at all.
+    const why = o.adapterTrial === false ? 'the adapter trial was switched off' : !index.embedder ? 'no embedding model' : 'no level the labels support';
+    checklist.push(checklistItem(GAIN_ITEM, 'not-settled', `not measured: ${why}`, { figure: 'not measured', bar: 'a measured gain (p ≤ 0.05 and 95% CI lower bound > 0)' }, 'run the report with the adapter trial on'));
   }
 
-  const fixable = FAILURE_CATEGORIES.filter((c) => c !== 'semantic' && counts[c] > 0).sort((a, b) => counts[b] - counts[a]);
-  const reasons: string[] = [];
-  let justified = false;
-  let headline: string;
-  if (!misses.length) {
-    headline = 'Fine-tuning not justified: the baseline finds every labeled span';
-  } else if (fixable.length && counts.semantic < misses.length / 2) {
-    headline = `Fine-tuning not justified yet — fix ${fixable[0]} first (${CATEGORY_FIX[fixable[0]]})`;
-    for (const c of fixable) reasons.push(`${count(counts[c], 'miss', 'misses')} ${counts[c] === 1 ? 'is' : 'are'} ${c}${whatIfNote(misses, c)}: ${CATEGORY_FIX[c]}`);
-  } else {
-    // Justified only when every item is met: a not-settled item (thin evidence) blocks as a not-met one does.
-    const blockers = checklist.filter((c) => c.state !== 'met');
-    justified = blockers.length === 0;
-    headline = justified ? 'Fine-tuning justified' : `Fine-tuning not justified yet — ${blockers.map((b) => `${b.item.toLowerCase()}${b.state === 'not-settled' ? ' (not settled)' : ''}`).join('; ')}`;
-    reasons.push(`${counts.semantic} of ${misses.length} misses survive chunking, filters, hybrid, reranking and model changes`);
-    for (const b of blockers) reasons.push(`${b.item} (${STATE_NAME[b.state]}): ${b.detail}${b.settle ? `; to settle: ${b.settle}` : ''}`);
-  }
+  // The verdict from the same figures as the checklist (readiness-verdict.ts): the two never disagree.
+  const { justified, headline, reasons } = readinessVerdict({ misses, checklist });
   if (adapterGain) reasons.push(adapterVerdictReason(adapterGain, { ...DEFAULT_GAIN_RULE, minQueries: o.minGainQueries }));
   // Production's own failures lead: "of 120 thumbs-down traces, 41 had the right context in what was served".
   reasons.unshift(...production.filter((p) => p.failed || p.unreadable).map((p) => p.headline));
@@ -339,12 +329,6 @@ export const WITHOUT_WHAT_IFS = 'Without what-ifs';
 /** Why the report's counts can differ from the inspector's and the baseline's, said under the table. */
 export const WHAT_IF_NOTE =
   'The report also builds what-if indexes (other chunkers, other embedding models) that the inspector, the Problems entries and the baseline view do not: a miss one of them recovers is counted here under chunking or model-choice, names the what-if beside its category, and is counted under "Without what-ifs" as those views count it.';
-
-/** " (1 found by a what-if index)" when what-if indexes decided some misses of a category; "" otherwise. */
-function whatIfNote(misses: readonly Miss[], c: FailureCategory): string {
-  const n = misses.filter((m) => m.category === c && m.whatIf).length;
-  return n ? ` (${n} found by a what-if index; without what-ifs: ${[...new Set(misses.filter((m) => m.category === c && m.whatIf).map((m) => m.whatIf?.baseCategory))].join(', ')})` : '';
-}
 
 /** What the labels point at: spans, whole documents, or both. */
 export function targetNoun(kind: LevelSupport['kind']): string {

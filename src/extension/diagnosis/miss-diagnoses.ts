@@ -64,11 +64,16 @@ export class MissDiagnoses {
   private readonly cache = new Map<string, Entry>();
   private readonly ids = new WeakMap<object, number>();
   private nextId = 1;
+  private lastIdentity: string | undefined;
   /** Diagnoses actually run (queries), for tests and the log: a second view of the same question adds none. */
   computed = 0;
 
   /** The misses of these queries (every split given) for the index and settings, computing only what is not cached. */
   async diagnose(index: RetrievalIndex, queries: readonly EvalQuery[], s: DiagnosisSettings, signal?: AbortSignal): Promise<SharedDiagnosis> {
+    // Entries of an index that changed (re-indexed, another model) are never asked for again: drop them.
+    const identity = this.identity(index);
+    if (identity !== this.lastIdentity) this.cache.clear();
+    this.lastIdentity = identity;
     const keys = queries.map((q) => this.key(index, q, s));
     const todo = queries.filter((_, i) => !this.cache.has(keys[i]));
     if (todo.length) {
@@ -111,14 +116,18 @@ export class MissDiagnoses {
     this.cache.set(key, { misses, found: judged - misses.length, judged, ...(whatIf ? { whatIf } : {}) });
   }
 
-  private key(index: RetrievalIndex, q: EvalQuery, s: DiagnosisSettings): string {
+  /** Which index object, its corpus, chunker, models, last update and search defaults (fusion weights rank hybrid). */
+  private identity(index: RetrievalIndex): string {
     let id = this.ids.get(index);
     if (id === undefined) this.ids.set(index, (id = this.nextId++));
     const m = index.manifest;
     const search = (index as { searchDefaults?: unknown }).searchDefaults;
-    const identity = [id, m.corpusHash, m.chunkerKey, m.model?.id ?? '', index.crossEncoder?.info.id ?? '', m.updatedAt, JSON.stringify(search ?? {})];
+    return JSON.stringify([id, m.corpusHash, m.chunkerKey, m.model?.id ?? '', index.crossEncoder?.info.id ?? '', m.updatedAt, search ?? {}]);
+  }
+
+  private key(index: RetrievalIndex, q: EvalQuery, s: DiagnosisSettings): string {
     const question = { id: q.id, text: q.text, filter: q.filter ?? null, judgments: q.judgments };
-    return createHash('sha256').update(JSON.stringify([identity, question, s])).digest('hex');
+    return createHash('sha256').update(JSON.stringify([this.identity(index), question, s])).digest('hex');
   }
 }
 
