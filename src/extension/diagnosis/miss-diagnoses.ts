@@ -126,7 +126,10 @@ export class MissDiagnoses {
   }
 
   private key(index: RetrievalIndex, q: EvalQuery, s: DiagnosisSettings): string {
-    const question = { id: q.id, text: q.text, filter: q.filter ?? null, judgments: q.judgments };
+    // What the diagnosis reads of a judgment, nothing else: the eval set as the editor holds it and as the report
+    // loads it (re-anchored, `stale: false` written out, notes) are the same question.
+    const judgments = q.judgments.map((j) => ({ grade: j.grade, stale: !!j.stale, target: j.target.type === 'span' ? { type: 'span', docId: j.target.docId, start: j.target.start, end: j.target.end, exact: j.target.exact } : { type: 'document', docId: j.target.docId } }));
+    const question = { id: q.id, text: q.text, filter: q.filter ?? null, judgments };
     return createHash('sha256').update(JSON.stringify([this.identity(index), question, s])).digest('hex');
   }
 }

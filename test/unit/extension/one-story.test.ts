@@ -126,7 +126,9 @@ describe('one diagnosis across views (demo workspace)', () => {
     const refined = report.misses.filter((m) => m.whatIf);
     const before = service.computed;
     for (const r of refined) {
-      const q = evalQueries.find((x) => x.id === r.queryId) as EvalQuery;
+      // The editor's copy of the query as the eval set file holds it (no `stale: false`, the note kept), not the report's.
+      const loaded = evalQueries.find((x) => x.id === r.queryId) as EvalQuery;
+      const q: EvalQuery = { ...loaded, judgments: loaded.judgments.map(({ stale: _stale, ...j }) => j) };
       const d = await service.diagnose(index, [q], settings);
       const spans = missedSpans(q, d.misses, ['keyword', 'dense', 'hybrid']);
       const span = spans[d.misses.findIndex((m) => m.judgmentIndex === r.judgmentIndex)];
