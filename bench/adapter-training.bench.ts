@@ -3,7 +3,7 @@ import { F64Kernels } from '../src/core/adapt/f64-kernels';
 import { QueryAdapter } from '../src/core/adapt/query-adapter';
 import { DEFAULT_ADAPTER_TRAINING, trainQueryAdapter, type TrainingExample } from '../src/core/adapt/train-adapter';
 import { seededRandom } from '../src/core/eval/significance';
-import { VectorIndex } from '../src/core/index/vector-index';
+import { VectorIndex } from '../src/core/store/vector-index';
 import { percentile, report } from './bench-lib';
 
 /**

@@ -1,5 +1,5 @@
 import MiniSearch from 'minisearch';
-import { DEFAULT_KEYWORD_CONFIG, KeywordIndex } from '../src/core/index/keyword-index';
+import { DEFAULT_KEYWORD_CONFIG, KeywordIndex } from '../src/core/store/keyword-index';
 import { report, scifactChunks } from './bench-lib';
 
 /**

@@ -6,7 +6,7 @@ import MiniSearch from 'minisearch';
 import { stemmer } from 'stemmer';
 import { CHUNKER_DEFAULTS } from '../src/core/chunking/chunker-registry';
 import { loadFolderCorpus } from '../src/core/corpus/load-folder';
-import { ENGLISH_STOP_WORDS } from '../src/core/index/keyword-index';
+import { ENGLISH_STOP_WORDS } from '../src/core/store/keyword-index';
 import { WorkspaceIndex } from '../src/core/index/workspace-index';
 import { requireScifact } from './bench-lib';
 import { writeLargeRepoWorkspace } from './large-repo-workspace';

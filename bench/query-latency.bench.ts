@@ -2,7 +2,7 @@ import MiniSearch from 'minisearch';
 import type { Embedder } from '../src/core/embed/embedder';
 import { normalizeInPlace } from '../src/core/embed/vector-math';
 import { WorkspaceIndex } from '../src/core/index/workspace-index';
-import { topKOf } from '../src/core/index/vector-index';
+import { topKOf } from '../src/core/store/vector-index';
 import { loadEvalTarget } from '../src/core/eval/eval-target';
 import { percentile, report, requireScifact, scifactChunks } from './bench-lib';
 

@@ -1,14 +1,14 @@
 /**
  * `npm run build:wasm`: compiles each WebAssembly text kernel under src/ into a TypeScript module holding its bytes
  * (base64), so the kernels load the same way under tsx, in esbuild bundles and in the .vsix, with no loader or file
- * lookup at run time. The generated modules are committed; test/unit/core/index/int8-scan.test.ts recompiles the
+ * lookup at run time. The generated modules are committed; test/unit/core/store/int8-scan.test.ts recompiles the
  * .wat and fails if the committed bytes differ.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 export const KERNELS = [
-  { wat: 'src/core/index/int8-dot.wat', out: 'src/core/index/int8-dot-wasm.ts', name: 'INT8_DOT_WASM' },
+  { wat: 'src/core/store/int8-dot.wat', out: 'src/core/store/int8-dot-wasm.ts', name: 'INT8_DOT_WASM' },
   { wat: 'src/core/adapt/f64-kernels.wat', out: 'src/core/adapt/f64-kernels-wasm.ts', name: 'F64_KERNELS_WASM' },
 ];
 

@@ -6,13 +6,13 @@ import { DEFAULT_EMBEDDING_MODEL, formatDownload, resolveEmbeddingModel } from '
 import { OpenAIEmbedder } from '../core/embed/openai-embedder';
 import { checkProcessCount, defaultEmbeddingProcesses, EmbedderPool } from '../core/embed/embedder-pool';
 import { WorkerCrossEncoder } from '../core/embed/worker-models';
-import { environmentSecrets } from '../core/retrieve/secret-source';
+import { environmentSecrets } from '../core/io/secret-source';
 import { loadEvalTarget, type EvalTarget } from '../core/eval/eval-target';
 import type { RunManifest } from '../core/eval/run-manifest';
-import { ignoredSettingsLine, TRUST_WORKSPACE_ENV } from '../core/workspace-trust';
+import { ignoredSettingsLine, TRUST_WORKSPACE_ENV } from '../core/settings/workspace-trust';
 import { indexFolderName } from '../core/index/index-folder';
 import { WorkspaceIndex } from '../core/index/workspace-index';
-import type { RetrievalSettings } from '../core/workspace-settings';
+import type { RetrievalSettings } from '../core/settings/workspace-settings';
 import type { RetrieverName } from '../core/retrieve/types';
 import { formatStageProgress, ProgressEta } from '../core/index/progress-eta';
 import type { CliIO } from './cli-io';

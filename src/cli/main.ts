@@ -1,4 +1,4 @@
-import { InputError } from '../core/corpus/input-error';
+import { InputError } from '../core/io/input-error';
 import { endModelProcesses } from '../core/embed/worker-models';
 import { UsageError, type CliIO } from './cli-context';
 import { nearestFlag, UnknownFlagError } from './parse-command';
@@ -12,6 +12,7 @@ import { importQueriesCommand, importQueriesUsage } from './commands/import-quer
 import { importTracesCommand, importTracesUsage, traceDriftCommand, traceDriftUsage, traceFailuresCommand, traceFailuresUsage } from './commands/import-traces-command';
 import { poolCommand, poolUsage } from './commands/pool-command';
 import { judgeCommand, judgeUsage } from './commands/judge-command';
+import { generateQueriesCommand, generateQueriesUsage } from './commands/generate-queries-command';
 import { searchCommand, searchUsage } from './commands/search-command';
 import { sweepFusionCommand, sweepFusionUsage } from './commands/sweep-fusion-command';
 import { trialFinetuneCommand, trialFinetuneUsage } from './commands/trial-finetune-command';
@@ -34,6 +35,7 @@ const COMMANDS: Record<string, Command> = {
   'import-judgments': { run: importJudgmentsCommand, usage: importJudgmentsUsage, summary: 'Quepid, TREC or BEIR judgments into the eval set' },
   pool: { run: poolCommand, usage: poolUsage, summary: 'a judging queue from the pooled top K of each retriever, with Hole@K' },
   judge: { run: judgeCommand, usage: judgeUsage, summary: 'an LLM judge grades the pooled queue (chatEndpoints); its agreement with the human labels' },
+  'generate-queries': { run: generateQueriesCommand, usage: generateQueriesUsage, summary: 'synthetic training queries: a chat model writes what a user would type for sampled chunks (train split)' },
   'trial-finetune': { run: trialFinetuneCommand, usage: trialFinetuneUsage, summary: 'what adapting the model would gain: a query adapter trained and measured' },
   ...diagnoseCommands,
 };

@@ -3,14 +3,14 @@ import { defaultEmbeddingProcesses } from '../core/embed/embedder-pool';
 import { DEFAULT_EMBEDDING_MODEL } from '../core/embed/model-download';
 import { validateChatEndpoints } from '../core/embed/chat-endpoints';
 import { validateEmbeddingEndpoints, validateRetrievers } from '../core/retrieve/retriever-config';
-import { checkSetting, retrievalSettings, SETTING_KEYS, type WorkspaceSettings } from '../core/workspace-settings';
-import { decideTrust, pickSetting } from '../core/workspace-trust';
+import { checkSetting, retrievalSettings, SETTING_KEYS, type WorkspaceSettings } from '../core/settings/workspace-settings';
+import { decideTrust, pickSetting } from '../core/settings/workspace-trust';
 import { plainMessageText } from './safe-markdown';
 
 /**
  * Every retrievalLens.* setting the extension reads, read here and nowhere else (as rust-analyzer's
  * editors/code/src/config.ts): the workspace settings through the validator the CLI uses
- * (src/core/workspace-settings.ts) and the trust rules (src/core/workspace-trust.ts), the editor-only ones with a
+ * (src/core/settings/workspace-settings.ts) and the trust rules (src/core/settings/workspace-trust.ts), the editor-only ones with a
  * type check, and the list of settings a change of which needs a rebuild. Only values the user set count (unset ones
  * keep the engine's defaults); an invalid value is reported once and replaced by its default.
  */

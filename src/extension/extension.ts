@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
-import { workspaceWriteRefusal } from '../core/workspace-trust';
+import { workspaceWriteRefusal } from '../core/settings/workspace-trust';
 import type { HostInfo } from '../protocol/inspector';
 import { AdapterService } from './adapt/adapter-service';
 import { Annotations } from './annotations/annotations';
@@ -61,7 +61,7 @@ export function activate(context: vscode.ExtensionContext): RetrievalLensApi {
     diagnoses,
   );
   const annotations = new Annotations(indexService, evalSet, inspector);
-  const judgingQueue = new JudgingQueue(evalSet, indexService, (index) => configuredPoolRetrievers(context, index, log), (m) => log.warn(m));
+  const judgingQueue = new JudgingQueue(evalSet, indexService, (index) => configuredPoolRetrievers(context, index, log, indexService.root), (m) => log.warn(m));
   const tree = new EvalSetTree(evalSet, indexService, judgingQueue);
   const treeView = vscode.window.createTreeView('retrievalLens.evalSet', { treeDataProvider: tree, showCollapseAll: true });
   const judging = new JudgingFlow(judgingQueue, treeView as vscode.TreeView<unknown>, (item) => tree.poolItemNode(item), { evalSet, indexService, log });
@@ -80,7 +80,7 @@ export function activate(context: vscode.ExtensionContext): RetrievalLensApi {
     InspectorPanel.current?.messenger.notify('adapterStatus', status);
   });
   const walkthrough = trackWalkthrough({ onIndex: indexService.onDidChange, onSearch: inspector.onDidSearch, onEvalSet: evalSet.onDidChange, judgments: () => evalSet.queries().reduce((n, q) => n + q.judgments.length, 0) });
-  evalSet.onDidChange(() => InspectorPanel.current?.messenger.notify('evalQueries', { queries: evalSet.queries().map((q) => ({ id: q.id, text: q.text, split: q.split })) }));
+  evalSet.onDidChange(() => InspectorPanel.current?.messenger.notify('evalQueries', { queries: evalSet.queries().map((q) => ({ id: q.id, text: q.text, split: q.split })), recorded: inspector.recordedRuns() }));
 
   context.subscriptions.push(
     log,

@@ -259,6 +259,7 @@ export const INSPECTOR_TO_HOST_CHECKS: { [M in keyof InspectorToHost]: Check } =
 export interface HostToWebview {
   indexStatus: [IndexStatus, void];
   setQuery: [{ text: string; queryId?: string }, void];
-  evalQueries: [{ queries: EvalQueryRef[] }, void];
+  /** The eval set changed: its queries, and the recorded runs (trace:<name>) pickable as columns. */
+  evalQueries: [{ queries: EvalQueryRef[]; recorded?: string[] }, void];
   adapterStatus: [AdapterStatus, void];
 }

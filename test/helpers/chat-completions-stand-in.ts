@@ -12,6 +12,11 @@ import { startJsonServer, type Reply, type TestServer } from './protocol-servers
  */
 export interface ChatStandInOptions {
   answer: (query: string, passage: string) => string;
+  /**
+   * For prompts other than the judge's (the query generator's): the answer to the request's messages, or undefined
+   * to fall back on `answer`. Deterministic like `answer`.
+   */
+  reply?: (messages: Array<{ role: string; content: string }>) => string | undefined;
   failures?: Array<{ status: number; retryAfter?: string }>;
   hangFirst?: number;
   apiKey?: string;
@@ -46,7 +51,7 @@ export async function chatCompletionsStandIn(options: ChatStandInOptions): Promi
     if (typeof body.model !== 'string' || !Array.isArray(body.messages)) return { status: 400, body: { error: { message: "'model' and 'messages' are required", type: 'invalid_request_error' } } };
     const user = body.messages.find((m) => m.role === 'user')?.content ?? '';
     const m = /^Query: ([\s\S]*?)\n\nPassage:\n([\s\S]*)$/.exec(user);
-    const content = m ? options.answer(m[1], m[2]) : 'I cannot tell.';
+    const content = options.reply?.(body.messages) ?? (m ? options.answer(m[1], m[2]) : 'I cannot tell.');
     const prompt = body.messages.reduce((n, x) => n + words(x.content), 0);
     const completion = words(content);
     reported.prompt += prompt;

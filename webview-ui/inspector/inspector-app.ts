@@ -53,8 +53,8 @@ export class InspectorApp {
       if (this.init) this.init = { ...this.init, adapter };
       this.draw();
     });
-    messenger.on('evalQueries', ({ queries }) => {
-      if (this.init) this.init = { ...this.init, evalQueries: queries };
+    messenger.on('evalQueries', ({ queries, recorded }) => {
+      if (this.init) this.init = { ...this.init, evalQueries: queries, ...(recorded ? { recorded } : {}) };
       this.draw();
     });
     this.draw();

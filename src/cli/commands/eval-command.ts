@@ -14,6 +14,8 @@ import { diagnoseEvaluation, missCounts, type Miss } from '../../core/diagnose/d
 import { checkExternalName, evaluateExternal, isBuiltInRetriever, openExternalRetriever } from './external-retriever-args';
 import { checkLevel, EVALUATION_OPTIONS, evaluationFromArgs, RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs, retrieverFromArg, LOCAL_INDEX_OPTIONS } from './retrieval-args';
 import { parseCommand } from '../parse-command';
+import { targetAgreement } from '../../core/judge/agreement-summary';
+import { syntheticFigureNote, syntheticInFigures } from '../../core/judge/synthetic-readiness';
 
 export const evalUsage = `retrieval-lens eval <dir> --retriever bm25|dense|hybrid|rerank|NAME [--model ID|PATH|use-lite] [--reranker ID|PATH]
     [--level doc|chunk] [--k N] [--run-out FILE] [--metrics-out FILE] [--fail-under MEASURE=VALUE ...]
@@ -83,10 +85,15 @@ export async function evalCommand(argv: string[], io: CliIO): Promise<number> {
     for (const b of bounds) if (!(b.measure in result.metrics.all)) throw new UsageError(`--fail-under: unknown measure "${b.measure}" (known: ${Object.keys(result.metrics.all).join(', ')})`);
     if (values['run-out']) writeTrecRun(values['run-out'], result.ranking, `retrieval-lens-${retriever}`);
     const manifest = { ...result.manifest, settings: settingsRecord(target) };
+    const judgeAgreement = targetAgreement(target);
+    const syntheticQueries = syntheticInFigures(target.queries, split);
+    if (syntheticQueries) io.err(syntheticFigureNote(syntheticQueries, result.metrics.all.num_q));
     const report = {
       all: result.metrics.all,
       per_query: result.metrics.perQuery,
       manifest,
+      ...(judgeAgreement ? { judgeAgreement } : {}),
+      ...(syntheticQueries ? { syntheticQueries } : {}),
     };
     if (values['metrics-out']) writeFileAtomic(values['metrics-out'], JSON.stringify(report, null, 1));
     // Workspaces keep every run so later ones can be compared; BEIR folders are often read-only and are left alone.
@@ -141,7 +148,7 @@ async function evalExternal(
       for (const u of d.uncomputed) io.err(`  not computable for ${name}: ${u.category}: ${u.why}`);
       for (const m of misses.slice(0, 5)) io.err(`  ${m.category}: ${m.queryId} ${m.docId}:${m.start}-${m.end}: ${m.evidence}`);
     }
-    if (o.metricsOut) writeFileAtomic(o.metricsOut, JSON.stringify({ all: result.metrics.all, per_query: result.metrics.perQuery, manifest, failures: result.failures, misses }, null, 1));
+    if (o.metricsOut) writeFileAtomic(o.metricsOut, JSON.stringify({ all: result.metrics.all, per_query: result.metrics.perQuery, manifest, failures: result.failures, misses, judgeAgreement: targetAgreement(target) }, null, 1));
     if (target.kind === 'workspace') io.err(`run saved to ${saveRun(path.join(target.root, RUNS_DIR), { all: result.metrics.all, perQuery: result.metrics.perQuery, manifest })}`);
     io.out(`${name} (${opened.retriever.kind} ${opened.retriever.endpoint}; ${o.level} level${o.level === 'chunk' ? ', labeled spans' : ''}, ${result.metrics.all.num_q} queries${result.failures.length ? `, ${result.failures.length} failed` : ''})`);
     for (const m of ['P_10', 'recall_10', 'recall_100', 'recip_rank', 'map', 'ndcg_cut_10']) io.out(`${m.padEnd(12)} ${result.metrics.all[m].toFixed(4)}`);

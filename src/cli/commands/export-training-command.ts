@@ -1,4 +1,4 @@
-import { mineTrainingPairs, writeTrainingExport } from '../../core/diagnose/training-export';
+import { mineTrainingPairs, writeTrainingExport } from '../../core/adapt/training-export';
 import { openIndex, UsageError, withModels, type CliIO, loadTarget } from '../cli-context';
 import { RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs, LOCAL_INDEX_OPTIONS } from './retrieval-args';
 import { parseCommand } from '../parse-command';

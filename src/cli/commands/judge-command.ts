@@ -1,25 +1,22 @@
-import * as crypto from 'node:crypto';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import * as readline from 'node:readline/promises';
 import { ChatClient } from '../../core/embed/chat-client';
-import type { EvalTarget } from '../../core/eval/eval-target';
-import { judgingOrder, localRankings } from '../../core/eval/pool';
 import { writeFileAtomic } from '../../core/io/atomic-write';
 import { formatDuration } from '../../core/index/progress-eta';
 import { judgesOf, measureAgreement, VALIDATION_RULE, type Agreement } from '../../core/judge/agreement';
 import { AnswerCache } from '../../core/judge/answer-cache';
-import { JUDGE_LABELS_PATH, loadJudgeLabels, reanchorJudgeLabels, removeJudgeLabels, saveJudgeLabels } from '../../core/judge/judge-labels';
+import { judgeFiles } from '../../core/judge/judge-files';
+import { loadJudgeLabels, reanchorJudgeLabels, removeJudgeLabels, saveJudgeLabels } from '../../core/judge/judge-labels';
 import { estimateJudgeRun, pairsFromPool, runJudge, type JudgeRunResult } from '../../core/judge/run-judge';
 import { PROMPT_VERSION } from '../../core/judge/umbrela-prompt';
-import { environmentSecrets } from '../../core/retrieve/secret-source';
-import { availableRetrievers, type RetrieverName } from '../../core/retrieve/types';
-import { TRUST_WORKSPACE_ENV } from '../../core/workspace-trust';
-import { loadTarget, openIndex, UsageError, withModels, type CliIO } from '../cli-context';
+import { environmentSecrets } from '../../core/io/secret-source';
+import { availableRetrievers } from '../../core/retrieve/types';
+import { resolveChatEndpoint, confirmSending } from '../chat-consent';
+import { loadTarget, UsageError, withModels, type CliIO } from '../cli-context';
 import { parseCommand } from '../parse-command';
 import { progressLine } from '../progress-line';
 import { interruptSignal } from './external-retriever-args';
-import { LOCAL_INDEX_OPTIONS, RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs, retrieverFromArg } from './retrieval-args';
+import { localPoolRankings, poolK, poolQueries, poolRetrievers } from './pool-command';
+import { LOCAL_INDEX_OPTIONS, RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs } from './retrieval-args';
 
 export const judgeUsage = `retrieval-lens judge <workspace> --endpoint NAME [--queue pooled|all] [--max-pairs N] [--yes] [--agreement] [--json FILE]
     [--k N] [--retrievers bm25,dense,hybrid] [--split eval|train|all] [--model ID|PATH|use-lite] [--index-dir DIR] ${RETRIEVAL_USAGE}
@@ -28,14 +25,6 @@ export const judgeUsage = `retrieval-lens judge <workspace> --endpoint NAME [--q
     --endpoint NAME  a chat endpoint of retrievalLens.chatEndpoints; it receives query and passage text (asked first unless --yes)
     --queue          pooled: the passages no human judged (default); all: every pooled passage, human-judged ones too (for agreement)
     --max-pairs N    judge at most N pairs (in judging-queue order)`;
-
-/** Where the judge's answer cache and labels live: beside the eval set in a workspace, in the user cache for a BEIR folder. */
-export function judgeFiles(target: EvalTarget): { cache: string; labels: string } {
-  if (target.kind === 'workspace') return { cache: path.join(target.root, '.retrieval-lens', 'judge', 'answers.jsonl'), labels: path.join(target.root, JUDGE_LABELS_PATH) };
-  const base = process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache');
-  const dir = path.join(base, 'retrieval-lens', crypto.createHash('sha1').update(target.root).digest('hex').slice(0, 10), 'judge');
-  return { cache: path.join(dir, 'answers.jsonl'), labels: path.join(dir, 'judge-labels.jsonl') };
-}
 
 const n = (x: number) => x.toLocaleString('en-US');
 
@@ -63,15 +52,12 @@ export async function judgeCommand(argv: string[], io: CliIO): Promise<number> {
   });
   if (positionals.length !== 1) throw new UsageError(`judge takes one workspace folder\n${judgeUsage}`);
   if (values.queue !== 'pooled' && values.queue !== 'all') throw new UsageError(`--queue must be pooled or all, got "${values.queue}"`);
-  const k = Number(values.k);
-  if (!Number.isInteger(k) || k < 1) throw new UsageError(`--k must be a positive integer, got "${values.k}"`);
+  const k = poolK(values);
   const maxPairs = values['max-pairs'] === undefined ? Infinity : Number(values['max-pairs']);
   if (!(Number.isInteger(maxPairs) && maxPairs >= 1) && maxPairs !== Infinity) throw new UsageError(`--max-pairs must be a positive integer, got "${values['max-pairs']}"`);
-  if (!['eval', 'train', 'all'].includes(values.split as string)) throw new UsageError('--split must be eval, train or all');
   if (values['remove-labels'] && (values.endpoint || values.agreement)) throw new UsageError('--remove-labels runs alone (no --endpoint or --agreement)');
   if (!values['remove-labels'] && !values.endpoint && !values.agreement) throw new UsageError(`judge needs --endpoint NAME (to judge), --agreement or --remove-labels\n${judgeUsage}`);
-  const retrievers = [...new Set((values.retrievers as string).split(',').map((s) => retrieverFromArg(s.trim())))] as RetrieverName[];
-  if (retrievers.includes('rerank')) throw new UsageError('--retrievers: pool keyword, dense and hybrid (rerank reorders one of them)');
+  const retrievers = poolRetrievers(values);
 
   const target = await loadTarget(positionals[0], values, io, { requireQueries: true });
   const files = judgeFiles(target);
@@ -82,25 +68,12 @@ export async function judgeCommand(argv: string[], io: CliIO): Promise<number> {
   }
 
   // The endpoint first: a name the settings do not hold (or an untrusted workspace's) stops before any index work.
-  const endpoint = values.endpoint ? target.settings.chatEndpoints?.[values.endpoint] : undefined;
-  if (values.endpoint && !endpoint) {
-    const untrusted = target.settingsTrust.ignored.includes('chatEndpoints');
-    const known = Object.keys(target.settings.chatEndpoints ?? {});
-    throw new UsageError(
-      untrusted
-        ? `--endpoint ${values.endpoint}: the workspace's retrievalLens.chatEndpoints is not applied because the workspace is not trusted, and nothing is sent; pass --trust-workspace (or ${TRUST_WORKSPACE_ENV}=1) if you trust it, or name your own settings with --settings FILE`
-        : `--endpoint ${values.endpoint}: no such chat endpoint in retrievalLens.chatEndpoints${known.length ? ` (${known.join(', ')})` : ' (none configured; see docs/JUDGE.md)'}`,
-    );
-  }
-  const queries = judgingOrder(target.queries.filter((q) => values.split === 'all' || q.split === values.split));
-  if (!queries.length) throw new UsageError(`${target.root}: no queries in the ${values.split} split`);
+  const endpoint = values.endpoint ? resolveChatEndpoint(target, values.endpoint) : undefined;
+  const queries = poolQueries(target, values.split as string);
   const retrieval = retrievalFromArgs(values, target);
 
   return withModels(target, values, io, async (models) => {
-    const embedder = retrievers.some((r) => r !== 'keyword') ? await models.embedder() : null;
-    const index = await openIndex(target, { retrieval, embedder, crossEncoder: null, indexDir: values['index-dir'] }, io);
-    const { rankings, errors } = await localRankings(index, queries, retrievers, k);
-    for (const [name, e] of Object.entries(errors)) io.err(`${name}: ${e}`);
+    const rankings = await localPoolRankings(target, retrieval, models, values['index-dir'], io, { retrievers, queries, k });
     const report: { run?: ReturnType<typeof runSummary>; agreement?: ReturnType<typeof agreementJson>[] } = {};
 
     if (endpoint && values.endpoint) {
@@ -114,10 +87,7 @@ export async function judgeCommand(argv: string[], io: CliIO): Promise<number> {
       const est = estimateJudgeRun(pairs, cache, endpoint.model);
       io.out(`judge: ${n(pairs.length)} pairs (${values.queue} queue${pairs.length < all.length ? `, first ${n(pairs.length)} of ${n(all.length)}` : ''}), ${n(est.cached)} answered before (cached), ${n(est.toSend)} to send to ${client.destination} (model ${endpoint.model}, prompt ${PROMPT_VERSION})`);
       io.out(`estimate: about ${n(est.promptTokens)} prompt + ${n(est.completionTokens)} answer tokens (approximate tokenizer; the service's own counts follow the run), ${n(est.passageChars)} characters of document text`);
-      if (est.toSend > 0 && !values.yes && !(await confirm(`send ${n(est.toSend)} query/passage pairs to ${client.destination}? [y/N] `))) {
-        io.err(`nothing sent: the pairs hold your documents' text; confirm on a terminal or pass --yes`);
-        return 2;
-      }
+      if (!(await confirmSending(io, { toSend: est.toSend, what: 'query/passage pairs', noun: 'pairs', destination: client.destination, yes: values.yes === true }))) return 2;
       const line = progressLine(io);
       const { signal, release } = interruptSignal();
       let result: JudgeRunResult;
@@ -181,15 +151,4 @@ export function agreementLines(a: Agreement, k: number): string[] {
     lines.push(`  Kendall's τ-b between the two orders of ${a.configurations.length} retrievers (top ${k} pooled): ${f(a.tau)}`);
   }
   return lines;
-}
-
-/** Asks on a terminal; without one (CI, a pipe) the answer is no: --yes is how a script says yes. */
-async function confirm(question: string): Promise<boolean> {
-  if (!process.stdin.isTTY) return false;
-  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return /^y(es)?$/i.test((await rl.question(question)).trim());
-  } finally {
-    rl.close();
-  }
 }

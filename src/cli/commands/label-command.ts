@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { InputError } from '../../core/corpus/input-error';
+import { InputError } from '../../core/io/input-error';
 import { EVALSET_PATH, EvalSetFile } from '../../core/eval/evalset-file';
 import { judgmentKey } from '../../core/eval/evalset-merge';
 import type { Grade, Judgment, Split } from '../../core/eval/evalset-types';

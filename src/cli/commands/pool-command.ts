@@ -1,6 +1,9 @@
-import { buildPool, describeHoles, judgingOrder, localRankings, retrieverRanking } from '../../core/eval/pool';
+import { buildPool, describeHoles, judgingOrder, localRankings, retrieverRanking, type NamedRanking } from '../../core/eval/pool';
+import type { EvalTarget } from '../../core/eval/eval-target';
+import type { EvalQuery } from '../../core/eval/evalset-types';
+import type { RetrievalSettings } from '../../core/settings/workspace-settings';
 import { writeFileAtomic } from '../../core/io/atomic-write';
-import { openIndex, UsageError, withModels, type CliIO, loadTarget } from '../cli-context';
+import { openIndex, UsageError, withModels, type CliIO, type CliModels, loadTarget } from '../cli-context';
 import { checkExternalName, interruptSignal, openExternalRetriever } from './external-retriever-args';
 import { RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs, retrieverFromArg, LOCAL_INDEX_OPTIONS } from './retrieval-args';
 import { parseCommand } from '../parse-command';
@@ -22,21 +25,14 @@ export async function poolCommand(argv: string[], io: CliIO): Promise<number> {
     ...RETRIEVAL_OPTIONS,
   });
   if (positionals.length !== 1) throw new UsageError(`pool takes one workspace folder\n${poolUsage}`);
-  const k = Number(values.k);
-  if (!Number.isInteger(k) || k < 1) throw new UsageError(`--k must be a positive integer, got "${values.k}"`);
-  if (!['eval', 'train', 'all'].includes(values.split as string)) throw new UsageError('--split must be eval, train or all');
-  const retrievers = [...new Set((values.retrievers as string).split(',').map((s) => retrieverFromArg(s.trim())))] as RetrieverName[];
-  if (retrievers.includes('rerank')) throw new UsageError('--retrievers: pool keyword, dense and hybrid (rerank reorders one of them)');
+  const k = poolK(values);
+  const retrievers = poolRetrievers(values);
   const target = await loadTarget(positionals[0], values, io, { requireQueries: true });
   for (const name of values.retriever ?? []) checkExternalName(name, target);
-  const queries = judgingOrder(target.queries.filter((q) => values.split === 'all' || q.split === values.split));
-  if (!queries.length) throw new UsageError(`${target.root}: no queries in the ${values.split} split`);
+  const queries = poolQueries(target, values.split as string);
   const retrieval = retrievalFromArgs(values, target);
   return withModels(target, values, io, async (models) => {
-    const embedder = retrievers.some((r) => r !== 'keyword') ? await models.embedder() : null;
-    const index = await openIndex(target, { retrieval, embedder, crossEncoder: null, indexDir: values['index-dir'] }, io);
-    const { rankings, errors } = await localRankings(index, queries, retrievers, k);
-    for (const [name, e] of Object.entries(errors)) io.err(`${name}: ${e}`);
+    const rankings = await localPoolRankings(target, retrieval, models, values['index-dir'], io, { retrievers, queries, k });
     // External engines answer the same queries; their hits are placed in the workspace as evaluation places them.
     for (const name of values.retriever ?? []) {
       const opened = await openExternalRetriever(name, target, values.model, io);
@@ -62,4 +58,35 @@ export async function poolCommand(argv: string[], io: CliIO): Promise<number> {
     }
     return 0;
   });
+}
+
+/** --k (a positive whole number) and --split (eval, train or all), as pool and judge take them. */
+export function poolK(values: { k?: string; split?: string }): number {
+  const k = Number(values.k);
+  if (!Number.isInteger(k) || k < 1) throw new UsageError(`--k must be a positive integer, got "${values.k}"`);
+  if (!['eval', 'train', 'all'].includes(values.split as string)) throw new UsageError('--split must be eval, train or all');
+  return k;
+}
+
+/** --retrievers: the local retrievers to pool (rerank reorders one of them, so it is refused). */
+export function poolRetrievers(values: { retrievers?: string }): RetrieverName[] {
+  const retrievers = [...new Set((values.retrievers as string).split(',').map((s) => retrieverFromArg(s.trim())))] as RetrieverName[];
+  if (retrievers.includes('rerank')) throw new UsageError('--retrievers: pool keyword, dense and hybrid (rerank reorders one of them)');
+  return retrievers;
+}
+
+/** The queries of a split in judging order; none is a usage error. */
+export function poolQueries(target: EvalTarget, split: string): EvalQuery[] {
+  const queries = judgingOrder(target.queries.filter((q) => split === 'all' || q.split === split));
+  if (!queries.length) throw new UsageError(`${target.root}: no queries in the ${split} split`);
+  return queries;
+}
+
+/** The local retrievers' rankings of the queries over the workspace index (opened or built); a retriever that fails is named. */
+export async function localPoolRankings(target: EvalTarget, retrieval: RetrievalSettings, models: CliModels, indexDir: string | undefined, io: CliIO, p: { retrievers: RetrieverName[]; queries: EvalQuery[]; k: number }): Promise<NamedRanking[]> {
+  const embedder = p.retrievers.some((r) => r !== 'keyword') ? await models.embedder() : null;
+  const index = await openIndex(target, { retrieval, embedder, crossEncoder: null, indexDir }, io);
+  const { rankings, errors } = await localRankings(index, p.queries, p.retrievers, p.k);
+  for (const [name, e] of Object.entries(errors)) io.err(`${name}: ${e}`);
+  return rankings;
 }

@@ -4,7 +4,7 @@ import type { EvalTarget } from '../../core/eval/eval-target';
 import type { EvalQuery } from '../../core/eval/evalset-types';
 import { describeLevel, levelSupport, unscorableReason, type Level } from '../../core/eval/label-level';
 import type { MetadataFilter, RetrieverName } from '../../core/retrieve/types';
-import { checkSetting, defined, retrievalSettings, type RetrievalSettings, type WorkspaceSettings } from '../../core/workspace-settings';
+import { checkSetting, defined, retrievalSettings, type RetrievalSettings, type WorkspaceSettings } from '../../core/settings/workspace-settings';
 import { embedProcessesFromArgs, UsageError, type CliIO } from '../cli-context';
 
 /** bm25 is the CLI's name for the keyword retriever. */

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { InputError } from '../corpus/input-error';
+import { InputError } from '../io/input-error';
 import type { ModelInfo } from '../embed/embedder';
 import { writeFileAtomic } from '../io/atomic-write';
 import { AdapterMismatchError, QueryAdapter } from './query-adapter';

@@ -1,4 +1,5 @@
-import { checklistItem, combineStates, DEFAULT_GAIN_RULE, judgeGain, pairsSentence, type ChecklistItem, type GainJudgement, type GainRule, type PairAccounting } from '../diagnose/checklist-rules';
+import { checklistItem, combineStates, DEFAULT_GAIN_RULE, judgeGain, type ChecklistItem, type GainJudgement, type GainRule } from '../eval/evidence-bar';
+import { pairsSentence, type PairAccounting } from './trial-report';
 import type { EvalQuery } from '../eval/evalset-types';
 import type { Level } from '../eval/label-level';
 import type { RetrievalIndex } from '../retrieve/searchable-index';
@@ -89,7 +90,7 @@ export function levelGains(g: AdapterGain): LevelGain[] {
 
 const LEVEL_WORD: Record<Level, string> = { chunk: 'chunk level', doc: 'document level' };
 
-/** The adapter gain judged by the rule (checklist-rules.ts) at every level it was measured at. */
+/** The adapter gain judged by the rule (eval/evidence-bar.ts) at every level it was measured at. */
 export function judgeAdapterGain(g: AdapterGain, rule: GainRule = DEFAULT_GAIN_RULE): { state: ChecklistItem['state']; levels: Array<LevelGain & { judgement: GainJudgement }>; settle?: string } {
   const levels = levelGains(g).map((l) => ({ ...l, judgement: judgeGain({ delta: l.delta, ci95: l.ci95, pValue: l.pValue, n: l.evalQueries, sdDiff: l.sdDiff }, rule) }));
   const state = combineStates(levels.map((l) => l.judgement.state));
@@ -104,7 +105,7 @@ const gainFigure = (l: LevelGain, many: boolean) => `${sign(l.delta)} nDCG@10 (9
 /**
  * "Does the expected gain justify cost and latency": ticked only when the paired randomization test and the
  * bootstrap CI agree the adapter gains (p ≤ 0.05 AND the CI's lower bound > 0) on at least 30 eval queries, at every
- * level the labels are scored at (checklist-rules.ts: judgeGain). Too few queries, or the two disagreeing, leave it
+ * level the labels are scored at (eval/evidence-bar.ts: judgeGain). Too few queries, or the two disagreeing, leave it
  * not settled, with how many more eval queries a power estimate asks for.
  */
 export function adapterChecklistItem(g: AdapterGain, reembed: string, rule: GainRule = DEFAULT_GAIN_RULE): ChecklistItem {

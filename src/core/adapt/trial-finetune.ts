@@ -1,10 +1,10 @@
 import * as crypto from 'node:crypto';
 import type { Chunk } from '../chunking/chunk';
-import { DEFAULT_TRAINING_EXPORT, mineTrainingPairs, type TrainingExportOptions, type TrainingPair } from '../diagnose/training-export';
+import { DEFAULT_TRAINING_EXPORT, mineTrainingPairs, type TrainingExportOptions, type TrainingPair } from './training-export';
 import { spanOverlapsChunk } from '../eval/chunk-relevance';
 import { evaluate, type EvaluationResult } from '../eval/evaluate';
 import type { EvalQuery } from '../eval/evalset-types';
-import type { DocumentIdRule } from '../eval/hit-placement';
+import type { DocumentIdRule } from '../retrieve/retriever-config';
 import { levelSupport, type Level } from '../eval/label-level';
 import { compareRuns, seededRandom } from '../eval/significance';
 import type { Retriever } from '../retrieve/retriever';

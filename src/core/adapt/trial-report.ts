@@ -1,5 +1,22 @@
-import { pairsSentence } from '../diagnose/checklist-rules';
 import type { TrialResult } from './trial-finetune';
+
+export interface PairAccounting {
+  /** Labeled relevant judgments of the train split. */
+  labeled: number;
+  /** How the adapter trial used them, when it ran: fitted on, held out for early stopping, unusable and why. */
+  used?: { fit: number; heldOut: number; heldOutQueries: number; noPositiveChunk: number; noVector: number };
+}
+
+/** "labeled pairs vs pairs used" in one sentence that adds up. */
+export function pairsSentence(p: PairAccounting): string {
+  if (!p.used) return `${p.labeled} labeled pairs in the train split`;
+  const u = p.used;
+  const why: string[] = [];
+  if (u.heldOut) why.push(`${u.heldOut} held out for early stopping (${u.heldOutQueries} train ${u.heldOutQueries === 1 ? 'query' : 'queries'})`);
+  if (u.noPositiveChunk) why.push(`${u.noPositiveChunk} with no chunk holding the label (not indexed or stale)`);
+  if (u.noVector) why.push(`${u.noVector} whose chunk has no vector`);
+  return `${p.labeled} labeled pairs in the train split, ${u.fit} used to fit the adapter${why.length ? `: ${why.join(', ')}` : ''}`;
+}
 
 const sign = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(3)}`;
 const ci = (c: [number, number]) => `[${sign(c[0])}, ${sign(c[1])}]`;

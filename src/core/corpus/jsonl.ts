@@ -1,5 +1,5 @@
 import { readTextLines } from '../io/text-lines';
-import { InputError } from './input-error';
+import { InputError } from '../io/input-error';
 
 /**
  * Streams a .jsonl file (gzip detected by its content, as every line reader here does): each non-blank line parsed

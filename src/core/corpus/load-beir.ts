@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { buildDocument, sha256 } from './build-document';
 import type { Corpus, SourceDocument } from './document';
-import { InputError } from './input-error';
+import { InputError } from '../io/input-error';
 import { readJsonl } from './jsonl';
 
 export function beirCorpusFile(dir: string): string | undefined {

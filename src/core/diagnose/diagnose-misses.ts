@@ -1,14 +1,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Chunk, ChunkerConfig } from '../chunking/chunk';
+import type { ChunkerConfig } from '../chunking/chunk';
 import { chunkerKey } from '../chunking/chunker-key';
 import { sha256 } from '../corpus/build-document';
 import type { SkippedFile } from '../corpus/document';
 import { whyNotIndexed, type FolderCorpusOptions } from '../corpus/load-folder';
-import { spanOverlapsChunk } from '../eval/chunk-relevance';
-import type { EvalQuery, Judgment } from '../eval/evalset-types';
+import { relevantChunks, spanOverlapsChunk } from '../eval/chunk-relevance';
+import type { EvalQuery } from '../eval/evalset-types';
 import type { RetrieverEvaluationResult } from '../eval/evaluate-retriever';
-import { documentLookup, placeHits, type DocumentIdRule, type PlacedHit } from '../eval/hit-placement';
+import { documentLookup, placeHits, type PlacedHit } from '../eval/hit-placement';
+import type { DocumentIdRule } from '../retrieve/retriever-config';
 import { LocalRetriever } from '../retrieve/local-retriever';
 import type { FailedQuery, RetrievedHit, Retriever } from '../retrieve/retriever';
 import type { RetrievalIndex } from '../retrieve/searchable-index';
@@ -165,14 +166,6 @@ function splitBy(placed: readonly PlacedHit[], span: { docId: string; start: num
   if (!p || p.start === undefined || p.end === undefined) return undefined;
   const overlap = Math.min(p.end, span.end) - Math.max(p.start, span.start);
   return `the hit at rank ${p.hit.rank} ([${p.start}, ${p.end})) holds ${Math.round((100 * overlap) / (span.end - span.start))}% of the span, less than half: the engine's chunk splits it`;
-}
-
-/** Chunks that hold the judged span (by the overlap rule); for a document judgment, every chunk of the document. */
-export function relevantChunks(index: RetrievalIndex, j: Judgment): Chunk[] {
-  const chunks = index.chunksOf(j.target.docId);
-  if (j.target.type === 'document') return chunks;
-  const span = j.target;
-  return chunks.filter((c) => spanOverlapsChunk(span, c));
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { EvalQuery } from '../eval/evalset-types';
-import type { DocumentIdRule } from '../eval/hit-placement';
+import type { DocumentIdRule } from '../retrieve/retriever-config';
 import type { Retriever } from '../retrieve/retriever';
 import type { RetrieverEvaluationResult } from '../eval/evaluate-retriever';
 import { evaluateRetriever } from '../eval/evaluate-retriever';

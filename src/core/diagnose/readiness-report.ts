@@ -10,10 +10,14 @@ import { compareRuns } from '../eval/significance';
 import type { RetrievalIndex } from '../retrieve/searchable-index';
 import type { RetrieverName } from '../retrieve/types';
 import { adapterChecklistItem, adapterVerdictReason, measureAdapterGain, renderAdapterGainMarkdown, type AdapterGain } from '../adapt/readiness-gain';
-import { checklistItem, evidenceLine, factItem, isRealQuery, realFailuresItem, semanticShareItem, STATE_MARK, trainingPairsItem, DEFAULT_GAIN_RULE, type ChecklistItem } from './checklist-rules';
+import { isRealQuery, realFailuresItem, semanticShareItem, trainingPairsItem } from './checklist-rules';
+import { checklistItem, evidenceLine, factItem, STATE_MARK, DEFAULT_GAIN_RULE, type ChecklistItem } from '../eval/evidence-bar';
 import { readRecordedRun, recordedRunFile, recordedRunNames } from '../eval/trace-store';
 import { documentLookup } from '../eval/hit-placement';
 import { classifyTraceFailures, productionFailures, productionFailuresItem, type ProductionFailures } from './trace-failures';
+import { noteSyntheticPairs, type SyntheticShare } from '../judge/synthetic-readiness';
+import { agreementReportLine, targetAgreement, type AgreementSummary } from '../judge/agreement-summary';
+import { judgeLabelledBaseline, type JudgeLabelledFigure } from '../judge/judge-labelled-figures';
 import { CATEGORY_FIX, defaultRechunkers, diagnoseMisses, FAILURE_CATEGORIES, missCounts, type FailureCategory, type Miss, type Variant } from './diagnose-misses';
 import { baseCategoryOf, categoryText } from './miss-words';
 import { GAIN_ITEM, readinessVerdict } from './readiness-verdict';
@@ -29,7 +33,7 @@ export interface ReadinessOptions {
   minTrainingPairs: number;
   /**
    * Eval queries a measured gain must rest on before the checklist ticks it (with p ≤ 0.05 and the CI above zero);
-   * 30 by default, the reason in checklist-rules.ts (DEFAULT_GAIN_RULE).
+   * 30 by default, the reason in eval/evidence-bar.ts (DEFAULT_GAIN_RULE).
    */
   minGainQueries: number;
   rechunkers?: ChunkerConfig[];
@@ -52,7 +56,7 @@ export interface ConfigResult {
   pValue: number;
 }
 
-export type { ChecklistItem } from './checklist-rules';
+export type { ChecklistItem } from '../eval/evidence-bar';
 
 export interface ReadinessReport {
   createdAt: string;
@@ -84,6 +88,12 @@ export interface ReadinessReport {
   external?: ExternalReadinessLine[];
   /** Configured retrievers that could not be scored: not contacted (untrusted, not confirmed) or failed, with why. */
   externalNotScored?: Array<{ name: string; reason: string }>;
+  /** Train pairs on synthetic queries (generate-queries), and synthetic queries moved to the eval split; absent when none. */
+  synthetic?: SyntheticShare;
+  /** Judge agreement with the human labels (judge/agreement-summary.ts), when judge labels exist. */
+  judgeAgreement?: AgreementSummary[];
+  /** The baseline scored with human + judge labels, beside the human-only figure; only for a validated judge. */
+  judgeLabelled?: JudgeLabelledFigure[];
 }
 
 /** One external retriever in the report: scored on the eval split by labeled spans against the baseline scored alike. */
@@ -218,9 +228,16 @@ export async function buildReadinessReport(
     checklist.push(checklistItem(GAIN_ITEM, 'not-settled', `not measured: ${why}`, { figure: 'not measured', bar: 'a measured gain (p ≤ 0.05 and 95% CI lower bound > 0)' }, 'run the report with the adapter trial on'));
   }
 
+  // How many train pairs are synthetic (generate-queries), said beside the pairs; eval figures are the eval split's.
+  const synthetic = noteSyntheticPairs(checklist, target.queries);
   // The verdict from the same figures as the checklist (readiness-verdict.ts): the two never disagree.
   const { justified, headline, reasons } = readinessVerdict({ misses, checklist });
   if (adapterGain) reasons.push(adapterVerdictReason(adapterGain, { ...DEFAULT_GAIN_RULE, minQueries: o.minGainQueries }));
+  // The judge's agreement with the humans, when judge labels exist; every figure here uses human labels only.
+  const judgeAgreement = targetAgreement(target);
+  if (judgeAgreement) reasons.push(...judgeAgreement.map(agreementReportLine));
+  const judgeLabelled = await judgeLabelledBaseline(index, target, judgeAgreement, { retriever: o.baseline, levels: support.levels, k: o.k, human: baselines });
+  reasons.push(...judgeLabelled.map((f) => f.line));
   // Production's own failures lead: "of 120 thumbs-down traces, 41 had the right context in what was served".
   reasons.unshift(...production.filter((p) => p.failed || p.unreadable).map((p) => p.headline));
   return {
@@ -238,6 +255,9 @@ export async function buildReadinessReport(
     verdict: { justified, headline, reasons },
     ...(adapterGain ? { adapterGain } : {}),
     ...(production.length ? { production } : {}),
+    ...(synthetic.syntheticTrainPairs || synthetic.syntheticEvalQueries ? { synthetic } : {}),
+    ...(judgeAgreement ? { judgeAgreement } : {}),
+    ...(judgeLabelled.length ? { judgeLabelled } : {}),
   };
 }
 

@@ -1,4 +1,4 @@
-import { STATE_NAME, type ChecklistItem } from './checklist-rules';
+import { STATE_NAME, type ChecklistItem } from '../eval/evidence-bar';
 import { CATEGORY_FIX, FAILURE_CATEGORIES, type FailureCategory, type Miss } from './diagnose-misses';
 import { count } from './miss-words';
 

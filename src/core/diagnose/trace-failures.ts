@@ -1,11 +1,12 @@
 import { spanOverlapsChunk } from '../eval/chunk-relevance';
 import type { EvalQuery, Judgment } from '../eval/evalset-types';
-import { placeHits, type DocumentIdRule, type DocumentLookup, type PlacedHit } from '../eval/hit-placement';
+import type { DocumentIdRule } from '../retrieve/retriever-config';
+import { placeHits, type DocumentLookup, type PlacedHit } from '../eval/hit-placement';
 import { evalQueryIndex } from '../eval/trace-import';
 import type { RecordedTrace } from '../eval/trace-store';
 import type { TraceFeedback } from '../eval/traces/trace-model';
 import type { RetrievedHit } from '../retrieve/retriever';
-import { checklistItem, type ChecklistEvidence, type ChecklistItem } from './checklist-rules';
+import { checklistItem, type ChecklistEvidence, type ChecklistItem } from '../eval/evidence-bar';
 
 /**
  * Why a production answer failed, told from the eval set's labels for its query and the passages production served:

@@ -1,7 +1,7 @@
 import { approximateTokenCounter } from '../chunking/approximate-token-counter';
-import type { SecretSource } from '../retrieve/secret-source';
+import type { SecretSource } from '../io/secret-source';
 import { chatCompletionsUrl, chatDestination, type ChatEndpointConfig } from './chat-endpoints';
-import { endpointHeaders, EndpointResponseError, postJsonWithRetries, readEndpointKey } from './endpoint-request';
+import { clientPostOptions, EndpointResponseError, postJsonWithRetries, readEndpointKey } from './endpoint-request';
 
 /**
  * A chat model behind the OpenAI-compatible `POST /v1/chat/completions` protocol (OpenAI, Azure OpenAI, Ollama,
@@ -72,22 +72,7 @@ export class ChatClient {
     const where = `chat endpoint "${this.name}" (${this.destination})`;
     const body: Record<string, unknown> = { model: this.config.model, messages, temperature: this.config.temperature ?? 0 };
     if (this.config.maxTokens) body.max_tokens = this.config.maxTokens;
-    const answer = await postJsonWithRetries(
-      this.url,
-      body,
-      {
-        where,
-        headers: endpointHeaders(this.config, this.apiKey),
-        timeoutMs: this.config.timeoutMs ?? 60_000,
-        maxRetries: this.config.maxRetries ?? 5,
-        baseDelayMs: this.deps.baseDelayMs,
-        signal,
-        fetch: this.deps.fetch,
-        onRequest: () => void this.requests++,
-        onRetry: () => void this.retries++,
-      },
-      (text) => parseChatResponse(text, where),
-    );
+    const answer = await postJsonWithRetries(this.url, body, clientPostOptions(where, this.config, this.apiKey, this.deps, this, { timeoutMs: 60_000 }, signal), (text) => parseChatResponse(text, where));
     addUsage(this.usage, answer.usage);
     return answer;
   }

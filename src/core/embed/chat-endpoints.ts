@@ -1,4 +1,4 @@
-import { checkOpenAIEndpointFields, type ConfigProblem } from '../retrieve/retriever-config';
+import { checkOpenAIEndpointFields, type ConfigProblem } from './endpoint-config';
 
 /**
  * `retrievalLens.chatEndpoints`: OpenAI-compatible `POST /v1/chat/completions` services (OpenAI, Azure OpenAI,

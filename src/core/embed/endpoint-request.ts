@@ -1,4 +1,4 @@
-import type { SecretSource } from '../retrieve/secret-source';
+import type { SecretSource } from '../io/secret-source';
 
 /**
  * What every OpenAI-compatible endpoint (embeddings, chat completions) shares: the API key read from a secret, the
@@ -49,6 +49,32 @@ export interface PostOptions {
   /** Called once per request sent, and once per retry decided. */
   onRequest?: () => void;
   onRetry?: (problem: string, delayMs: number) => void;
+}
+
+/**
+ * The PostOptions of an endpoint client: its headers and key, its configured timeout and retries (or the defaults
+ * given), its injected fetch and backoff, and the request and retry counts it keeps (`counts`, updated in place).
+ */
+export function clientPostOptions(
+  where: string,
+  config: EndpointAccess,
+  apiKey: string | undefined,
+  deps: { baseDelayMs?: number; fetch?: typeof fetch },
+  counts: { requests: number; retries: number },
+  defaults: { timeoutMs: number },
+  signal?: AbortSignal,
+): PostOptions {
+  return {
+    where,
+    headers: endpointHeaders(config, apiKey),
+    timeoutMs: config.timeoutMs ?? defaults.timeoutMs,
+    maxRetries: config.maxRetries ?? 5,
+    baseDelayMs: deps.baseDelayMs,
+    signal,
+    fetch: deps.fetch,
+    onRequest: () => void counts.requests++,
+    onRetry: () => void counts.retries++,
+  };
 }
 
 /** Longest wait between attempts, whatever Retry-After asks. */

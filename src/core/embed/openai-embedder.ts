@@ -1,7 +1,6 @@
 import { approximateTokenCounter } from '../chunking/approximate-token-counter';
-import type { EmbeddingEndpointConfig } from '../retrieve/retriever-config';
-import type { SecretSource } from '../retrieve/secret-source';
-import { endpointHeaders, EndpointResponseError, postJsonWithRetries, readEndpointKey } from './endpoint-request';
+import type { SecretSource } from '../io/secret-source';
+import { clientPostOptions, EndpointResponseError, postJsonWithRetries, readEndpointKey } from './endpoint-request';
 import { cutToChars, normalizeInPlace } from './vector-math';
 
 /**
@@ -11,6 +10,7 @@ import { cutToChars, normalizeInPlace } from './vector-math';
  */
 export const OPENAI_MAX_INPUT_CHARS = 24_000;
 import type { EmbedOptions, Embedder, ModelInfo } from './embedder';
+import type { EmbeddingEndpointConfig } from './endpoint-config';
 
 /**
  * An embedding model behind the OpenAI-compatible `POST /v1/embeddings` protocol (OpenAI, Azure OpenAI, Ollama,
@@ -73,22 +73,7 @@ export class OpenAIEmbedder implements Embedder {
   /** One batch, retried on 429 / 5xx / connection errors (see endpoint-request.ts); vectors in input order, unit length. */
   private async request(input: string[], signal?: AbortSignal): Promise<Float32Array[]> {
     const where = `embedding endpoint "${this.name}" (${this.info.revision})`;
-    return postJsonWithRetries(
-      this.url,
-      { model: this.config.model, input, encoding_format: 'float' },
-      {
-        where,
-        headers: endpointHeaders(this.config, this.apiKey),
-        timeoutMs: this.config.timeoutMs ?? 30_000,
-        maxRetries: this.config.maxRetries ?? 5,
-        baseDelayMs: this.deps.baseDelayMs,
-        signal,
-        fetch: this.deps.fetch,
-        onRequest: () => void this.requests++,
-        onRetry: () => void this.retries++,
-      },
-      (text) => this.parse(text, input.length, where),
-    );
+    return postJsonWithRetries(this.url, { model: this.config.model, input, encoding_format: 'float' }, clientPostOptions(where, this.config, this.apiKey, this.deps, this, { timeoutMs: 30_000 }, signal), (text) => this.parse(text, input.length, where));
   }
 
   private parse(text: string, n: number, where: string): Float32Array[] {

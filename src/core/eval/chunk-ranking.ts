@@ -3,7 +3,8 @@ import type { Retriever } from '../retrieve/retriever';
 import type { RetrievalIndex } from '../retrieve/searchable-index';
 import type { MetadataFilter, RankPosition } from '../retrieve/types';
 import { spanOverlapsChunk } from './chunk-relevance';
-import { documentLookup, placeHits, type DocumentIdRule, type DocumentLookup } from './hit-placement';
+import { documentLookup, placeHits, type DocumentLookup } from './hit-placement';
+import type { DocumentIdRule } from '../retrieve/retriever-config';
 
 export interface RankedChunk {
   chunkId: string;

@@ -1,5 +1,6 @@
 import type { Chunk } from '../chunking/chunk';
-import type { EvalQuery, Qrels, Run } from './evalset-types';
+import type { RetrievalIndex } from '../retrieve/searchable-index';
+import type { EvalQuery, Judgment, Qrels, Run } from './evalset-types';
 
 /**
  * A chunk is relevant to a span judgment when it holds at least half of the span, or the span covers at least half
@@ -13,6 +14,14 @@ export function spanOverlapsChunk(span: { start: number; end: number }, chunk: {
   const overlap = Math.min(span.end, chunk.end) - Math.max(span.start, chunk.start);
   if (overlap <= 0) return false;
   return overlap >= SPAN_OVERLAP_RULE * (span.end - span.start) || overlap >= SPAN_OVERLAP_RULE * (chunk.end - chunk.start);
+}
+
+/** Chunks that hold the judged span (by the overlap rule); for a document judgment, every chunk of the document. */
+export function relevantChunks(index: RetrievalIndex, j: Judgment): Chunk[] {
+  const chunks = index.chunksOf(j.target.docId);
+  if (j.target.type === 'document') return chunks;
+  const span = j.target;
+  return chunks.filter((c) => spanOverlapsChunk(span, c));
 }
 
 /** Document-level qrels: each judged document gets the highest grade among its judgments for the query. */

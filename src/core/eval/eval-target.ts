@@ -1,11 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Corpus } from '../corpus/document';
-import { InputError } from '../corpus/input-error';
+import { InputError } from '../io/input-error';
 import { isBeirFolder, loadBeirCorpus } from '../corpus/load-beir';
 import { loadFolderCorpus } from '../corpus/load-folder';
-import { readWorkspaceSettings, type WorkspaceSettings } from '../workspace-settings';
-import { restrictWorkspaceSettings, type SettingsTrust } from '../workspace-trust';
+import { readWorkspaceSettings, type WorkspaceSettings } from '../settings/workspace-settings';
+import { restrictWorkspaceSettings, type SettingsTrust } from '../settings/workspace-trust';
 import { beirQrelsFile, beirTrainQrelsFile, readBeirQrels, readBeirQueries } from './beir-io';
 import { EVALSET_PATH, EvalSetFile } from './evalset-file';
 import type { EvalQuery } from './evalset-types';

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { InputError } from '../corpus/input-error';
+import { InputError } from '../io/input-error';
 import { removeStaleTemps, withFileLock, writeFileAtomic } from '../io/atomic-write';
 import { judgmentKey, mergeEvalSets, type EvalSetConflict } from './evalset-merge';
 import type { EvalQuery, Grade, Judgment } from './evalset-types';
@@ -201,7 +201,7 @@ export function validateQuery(file: string, line: number | undefined, value: unk
   if (q.split !== 'train' && q.split !== 'eval') fail(`query ${q.id}: "split" must be "train" or "eval", got ${JSON.stringify(q.split)}`);
   if (q.filter !== undefined && (typeof q.filter !== 'object' || q.filter === null || Array.isArray(q.filter))) fail(`query ${q.id}: "filter" must be an object`);
   if (!Array.isArray(q.judgments)) fail(`query ${q.id}: "judgments" must be an array`);
-  if (q.source !== undefined && q.source !== 'log' && q.source !== 'trace' && q.source !== 'import') fail(`query ${q.id}: "source" must be "log", "trace" or "import", got ${JSON.stringify(q.source)}`);
+  if (q.source !== undefined && !['log', 'trace', 'import', 'synthetic'].includes(q.source as string)) fail(`query ${q.id}: "source" must be "log", "trace", "import" or "synthetic", got ${JSON.stringify(q.source)}`);
   if (q.traces !== undefined && (!Array.isArray(q.traces) || !q.traces.every((t) => typeof t === 'string' && t))) fail(`query ${q.id}: "traces" must be an array of trace ids`);
   if (q.frequency !== undefined && (!Number.isInteger(q.frequency) || (q.frequency as number) < 1)) fail(`query ${q.id}: "frequency" must be a positive integer, got ${JSON.stringify(q.frequency)}`);
   (q.judgments as unknown[]).forEach((j, i) => {

@@ -39,7 +39,7 @@ export interface EvalQuery {
   split: Split;
   filter?: MetadataFilter;
   judgments: Judgment[];
-  /** Where the query came from: "log" (sampled from a query log), "trace" (from production traces), "import" (created by a judgment import); absent: typed by hand. */
+  /** Where the query came from: "log" (sampled from a query log), "trace" (from production traces), "import" (created by a judgment import), "synthetic" (written by a chat model from its positive chunk: generate-queries; train split by default); absent: typed by hand. */
   source?: QuerySource;
   /** The production traces it was asked in (source "trace"): their trace ids, as the tracing tool wrote them. */
   traces?: string[];
@@ -47,7 +47,7 @@ export interface EvalQuery {
   frequency?: number;
 }
 
-export type QuerySource = 'log' | 'trace' | 'import';
+export type QuerySource = 'log' | 'trace' | 'import' | 'synthetic';
 
 /** Qrels: query id -> document (or chunk) id -> grade. */
 export type Qrels = Map<string, Map<string, number>>;

@@ -1,17 +1,7 @@
 import type { SourceDocument } from '../corpus/document';
+import type { DocumentIdRule } from '../retrieve/retriever-config';
 import type { RetrievedHit } from '../retrieve/retriever';
 import { reanchor } from './span-anchor';
-
-/**
- * How an engine's hit id (or stored path) becomes a workspace document id: take the hit's `path` when the engine
- * returns one, else its `id`; optionally rewrite it with a regular expression (e.g. `^(.*)#chunk-\d+$` → `$1` to
- * drop a chunk suffix, or `^docs/` → `` to drop a folder prefix). BEIR corpora need no rule: the engine stores `_id`.
- */
-export interface DocumentIdRule {
-  from?: 'id' | 'path';
-  pattern?: string;
-  replace?: string;
-}
 
 /**
  * Where a hit landed: `local` (a chunk of the local index), `offsets` (the engine's start/end), `exact` (its text

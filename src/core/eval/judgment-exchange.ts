@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { InputError } from '../corpus/input-error';
+import { InputError } from '../io/input-error';
 import { readJsonl } from '../corpus/jsonl';
 import { writeFileAtomic } from '../io/atomic-write';
 import { csvField, readCsvRecords, readTextLines } from '../io/text-lines';

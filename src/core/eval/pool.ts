@@ -2,7 +2,8 @@ import type { SourceDocument } from '../corpus/document';
 import { answeredQueries, runQueries, type FailedQuery, type Retriever } from '../retrieve/retriever';
 import type { RetrievalIndex } from '../retrieve/searchable-index';
 import type { RetrieverName } from '../retrieve/types';
-import { documentLookup, placeHits, type DocumentIdRule } from './hit-placement';
+import type { DocumentIdRule } from '../retrieve/retriever-config';
+import { documentLookup, placeHits } from './hit-placement';
 import { spanOverlapsChunk } from './chunk-relevance';
 import type { EvalQuery } from './evalset-types';
 

@@ -1,6 +1,6 @@
 import { seededRandom } from './significance';
 import * as crypto from 'node:crypto';
-import { InputError } from '../corpus/input-error';
+import { InputError } from '../io/input-error';
 import { readCsvRecords, readTextLines } from '../io/text-lines';
 import type { EvalQuery, Split } from './evalset-types';
 

@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import { writeFileAtomic } from '../io/atomic-write';
 import type { ChunkerConfig } from '../chunking/chunk';
 import type { ModelInfo } from '../embed/embedder';
-import type { FusionConfig, KeywordConfig, RerankConfig, RetrieverName } from '../retrieve/types';
+import type { FusionConfig, RerankConfig, RetrieverName } from '../retrieve/types';
+import type { KeywordConfig } from '../store/keyword-types';
 
 /** Everything needed to compare two runs later: what retrieved, over which corpus, when. */
 export interface RunManifest {

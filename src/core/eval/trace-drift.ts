@@ -1,5 +1,5 @@
 import type { SourceDocument } from '../corpus/document';
-import { RecordedRetriever } from '../retrieve/recorded-retriever';
+import { RecordedRetriever } from './recorded-retriever';
 import type { EvalQuery } from './evalset-types';
 import { evaluateRetriever } from './evaluate-retriever';
 import { documentLookup, type DocumentLookup } from './hit-placement';

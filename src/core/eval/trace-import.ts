@@ -1,8 +1,8 @@
 import * as path from 'node:path';
-import { InputError } from '../corpus/input-error';
+import { InputError } from '../io/input-error';
 import { readTextLines } from '../io/text-lines';
 import type { EvalQuery } from './evalset-types';
-import type { DocumentIdRule } from './hit-placement';
+import type { DocumentIdRule } from '../retrieve/retriever-config';
 import { DEFAULT_TRAIN_SHARE, displayForm, looseKey, matchKey, MAX_QUERY_CHARS, mergeNearDuplicates, planImport, sampleQueries, type SampleStrategy } from './query-log';
 import type { EvalSetFile } from './evalset-file';
 import { recordedRunFile, writeRecordedRun, type RecordedTrace } from './trace-store';

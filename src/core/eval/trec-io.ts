@@ -1,4 +1,4 @@
-import { InputError } from '../corpus/input-error';
+import { InputError } from '../io/input-error';
 import { writeFileAtomic } from '../io/atomic-write';
 import { readLines } from '../io/read-lines';
 import type { Qrels, Run } from './evalset-types';

@@ -1,7 +1,7 @@
 import * as crypto from 'node:crypto';
 import type { ChunkerConfig } from '../chunking/chunk';
 import { chunkerKey } from '../chunking/chunker-key';
-import type { KeywordConfig } from '../retrieve/types';
+import type { KeywordConfig } from '../store/keyword-types';
 
 /**
  * The one rule that names an index folder, for the editor, the CLI and every variant a diagnosis builds: one folder

@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { InputError } from '../corpus/input-error';
+import { InputError } from './input-error';
 
 /** A text file's lines; an unreadable file is an InputError naming it, never a bare fs error. */
 export function readLines(file: string): string[] {

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as readline from 'node:readline';
 import * as zlib from 'node:zlib';
-import { InputError } from '../corpus/input-error';
+import { InputError } from './input-error';
 
 /** True when the file starts with the gzip magic bytes (so a gzipped log is read whatever its name). */
 export function isGzip(file: string): boolean {

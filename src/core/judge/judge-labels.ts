@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { InputError } from '../corpus/input-error';
+import { InputError } from '../io/input-error';
 import { spanOverlapsChunk } from '../eval/chunk-relevance';
 import { judgmentKey } from '../eval/evalset-merge';
 import type { EvalQuery, Grade, Judgment } from '../eval/evalset-types';

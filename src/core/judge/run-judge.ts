@@ -50,7 +50,8 @@ export function pairsFromPool(queries: EvalQuery[], rankings: NamedRanking[], k:
   return out;
 }
 
-function pairFromItem(item: PoolItem, doc: SourceDocument | undefined): JudgePair | undefined {
+/** The judge pair of one pooled passage: its span of the document (undefined when the document is gone or the span is blank). */
+export function pairFromItem(item: PoolItem, doc: SourceDocument | undefined): JudgePair | undefined {
   if (!doc) return undefined;
   const target = spanTarget(doc, item.start, item.end);
   const passage = target.type === 'span' ? target.exact : doc.text;

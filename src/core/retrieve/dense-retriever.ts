@@ -1,4 +1,4 @@
-import type { DenseRanking } from '../index/vector-index';
+import type { DenseRanking } from '../store/vector-index';
 import type { HitMaker } from './keyword-retriever';
 import type { LegHit } from './reciprocal-rank-fusion';
 import type { SearchableIndex } from './searchable-index';

@@ -1,11 +1,18 @@
 import { OpenAIEmbedder } from '../embed/openai-embedder';
-import type { WorkspaceSettings } from '../workspace-settings';
+import type { EmbeddingEndpointConfig } from '../embed/endpoint-config';
 import { HttpRetriever } from './http-retriever';
 import { PgvectorRetriever } from './pgvector-retriever';
 import type { QueryEmbedder, Retriever } from './retriever';
-import type { SecretSource } from './secret-source';
+import type { ExternalRetrieverConfig } from './retriever-config';
+import type { SecretSource } from '../io/secret-source';
 
 export type ExternalRetriever = HttpRetriever | PgvectorRetriever;
+
+/** The two settings external retrievers are built from (the workspace settings carry both, validated). */
+export interface ExternalRetrieverSettings {
+  retrievers?: Record<string, ExternalRetrieverConfig>;
+  embeddingEndpoints?: Record<string, EmbeddingEndpointConfig>;
+}
 
 export interface ExternalDeps {
   secrets: SecretSource;
@@ -15,7 +22,7 @@ export interface ExternalDeps {
 }
 
 /** The names configured in retrievalLens.retrievers. */
-export function configuredRetrievers(settings: WorkspaceSettings): string[] {
+export function configuredRetrievers(settings: ExternalRetrieverSettings): string[] {
   return Object.keys(settings.retrievers ?? {});
 }
 
@@ -24,7 +31,7 @@ export function configuredRetrievers(settings: WorkspaceSettings): string[] {
  * OpenAI-compatible endpoint from retrievalLens.embeddingEndpoints, created on first use). Nothing is contacted
  * here: the first search is the first request.
  */
-export function createExternalRetriever(name: string, settings: WorkspaceSettings, deps: ExternalDeps): ExternalRetriever {
+export function createExternalRetriever(name: string, settings: ExternalRetrieverSettings, deps: ExternalDeps): ExternalRetriever {
   const config = settings.retrievers?.[name];
   if (!config) {
     const known = configuredRetrievers(settings);
@@ -36,7 +43,7 @@ export function createExternalRetriever(name: string, settings: WorkspaceSetting
   return new PgvectorRetriever(name, config, { secrets: deps.secrets, queryEmbedder });
 }
 
-function queryEmbedderFor(model: string, settings: WorkspaceSettings, deps: ExternalDeps): QueryEmbedder {
+function queryEmbedderFor(model: string, settings: ExternalRetrieverSettings, deps: ExternalDeps): QueryEmbedder {
   if (model === 'local') {
     return async (q, signal) => {
       if (!deps.localQueryEmbedder) throw new Error('embeddingModel "local" needs the index\'s embedding model, and none is loaded');

@@ -2,7 +2,7 @@ import { elasticFilter, filterParts, qdrantFilter } from './engine-filters';
 import { PRESET_DEFAULTS, getPath, type HttpRetrieverConfig, type ResponseMapping } from './retriever-config';
 import type { MetadataFilter } from './types';
 import { RetrieverError, type QueryEmbedder, type RetrievedHit, type Retriever, type RetrieverCapabilities, type RetrieverSearchOptions } from './retriever';
-import { resolveSecrets, type SecretSource } from './secret-source';
+import { resolveSecrets, type SecretSource } from '../io/secret-source';
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
 

@@ -1,4 +1,4 @@
-import type { KeywordScores } from '../index/keyword-index';
+import type { KeywordScores } from '../store/keyword-index';
 import type { LegHit } from './reciprocal-rank-fusion';
 import type { SearchableIndex } from './searchable-index';
 import type { SearchHit } from './types';

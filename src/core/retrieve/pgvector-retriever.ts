@@ -3,7 +3,7 @@ import { parseIntoClientConfig } from 'pg-connection-string';
 import { filterParts } from './engine-filters';
 import type { PgvectorRetrieverConfig } from './retriever-config';
 import { RetrieverError, type QueryEmbedder, type RetrievedHit, type Retriever, type RetrieverCapabilities, type RetrieverSearchOptions } from './retriever';
-import type { SecretSource } from './secret-source';
+import type { SecretSource } from '../io/secret-source';
 import { DEFAULT_TIMEOUT_MS } from './http-retriever';
 
 /**

@@ -1,5 +1,6 @@
 import * as crypto from 'node:crypto';
-import type { EmbeddingEndpointConfig, ExternalRetrieverConfig } from './retriever-config';
+import type { EmbeddingEndpointConfig } from '../embed/endpoint-config';
+import type { ExternalRetrieverConfig } from './retriever-config';
 
 /** Where confirmations are kept: user-level storage (the editor's globalState), never the workspace. */
 export interface ConsentStore {

@@ -1,4 +1,4 @@
-import type { KeywordScores } from '../index/keyword-index';
+import type { KeywordScores } from '../store/keyword-index';
 import { denseHits, denseLeg, type DenseLeg } from './dense-retriever';
 import { fuseLegs, hybridHits } from './hybrid-retriever';
 import { keywordHits, keywordLeg, type HitMaker } from './keyword-retriever';

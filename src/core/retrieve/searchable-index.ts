@@ -1,9 +1,25 @@
-import type { Chunk } from '../chunking/chunk';
+import type { Chunk, ChunkerConfig } from '../chunking/chunk';
 import type { SourceDocument } from '../corpus/document';
-import type { CrossEncoder, Embedder } from '../embed/embedder';
-import type { KeywordIndex } from '../index/keyword-index';
-import type { VectorIndex } from '../index/vector-index';
-import type { FusionConfig, IndexManifest, RerankConfig, SearchRequest, SearchResponse } from './types';
+import type { CrossEncoder, Embedder, ModelInfo } from '../embed/embedder';
+import type { KeywordIndex } from '../store/keyword-index';
+import type { KeywordConfig } from '../store/keyword-types';
+import type { VectorIndex } from '../store/vector-index';
+import type { FusionConfig, RerankConfig, SearchRequest, SearchResponse } from './types';
+
+/** What an index was built with; saved beside it and copied into every run's manifest. */
+export interface IndexManifest {
+  formatVersion: number;
+  chunker: ChunkerConfig;
+  chunkerKey: string;
+  keyword: KeywordConfig;
+  model: ModelInfo | null;
+  /** sha256 over the sorted (docId, contentHash) pairs. */
+  corpusHash: string;
+  documents: Record<string, { contentHash: string; mtimeMs: number; chunkIds: string[] }>;
+  chunkCount: number;
+  createdAt: string;
+  updatedAt: string;
+}
 
 /** Search settings a caller may leave out: the index's configured ones, else the engine defaults. */
 export interface SearchDefaults {
@@ -13,7 +29,7 @@ export interface SearchDefaults {
 
 /**
  * What the retrievers read from an index: its chunks and documents, the keyword postings, the vectors and the
- * models. The index (src/core/index/) keeps storage, postings and vectors; the retrievers here score over them, so
+ * models. The stores (src/core/store/) keep the postings and vectors; the retrievers here score over them, so
  * retrieve/ depends on this interface and never on the index class.
  */
 export interface SearchableIndex {

@@ -1,5 +1,11 @@
-import type { ChunkerConfig } from '../chunking/chunk';
-import type { ModelInfo } from '../embed/embedder';
+import type { KeywordTermContribution } from '../store/keyword-types';
+
+/**
+ * The retrieval vocabulary the retrievers here share: retriever names, filters, fusion and rerank settings, hits
+ * and their explanations, search requests and responses. Types owned elsewhere live with their owner: the keyword
+ * store's settings in store/keyword-types.ts, an index's manifest in searchable-index.ts, build statistics in
+ * index/index-build.ts.
+ */
 
 export type RetrieverName = 'keyword' | 'dense' | 'hybrid' | 'rerank';
 export const RETRIEVERS: readonly RetrieverName[] = ['keyword', 'dense', 'hybrid', 'rerank'];
@@ -27,16 +33,6 @@ export interface MetadataFilter {
   modifiedAfter?: string;
 }
 
-export interface KeywordConfig {
-  stemming: boolean;
-  stopWords: boolean;
-  /** BM25 parameters as MiniSearch names them. */
-  k1: number;
-  b: number;
-  /** Boost for the title/heading field relative to text. */
-  titleBoost: number;
-}
-
 export interface FusionConfig {
   method: 'rrf' | 'weighted';
   /** RRF constant: contribution = 1 / (rrfK + rank). */
@@ -52,14 +48,6 @@ export interface RerankConfig {
   /** The retriever whose top candidates are reranked. */
   base: Exclude<RetrieverName, 'rerank'>;
   candidates: number;
-}
-
-export interface KeywordTermContribution {
-  queryTerm: string;
-  /** The indexed term that matched (differs with prefix/fuzzy/stemming). */
-  matchedTerm: string;
-  field: string;
-  contribution: number;
 }
 
 export type ScoreExplanation =
@@ -135,29 +123,4 @@ export interface SearchResponse {
   timingsMs: Partial<Record<RetrieverName | 'embedQuery' | 'filter', number>>;
   /** Retrievers that were requested but could not run (e.g. no embedding model), with the reason. */
   errors: Partial<Record<RetrieverName, string>>;
-}
-
-/** What an index was built with; saved beside it and copied into every run's manifest. */
-export interface IndexManifest {
-  formatVersion: number;
-  chunker: ChunkerConfig;
-  chunkerKey: string;
-  keyword: KeywordConfig;
-  model: ModelInfo | null;
-  /** sha256 over the sorted (docId, contentHash) pairs. */
-  corpusHash: string;
-  documents: Record<string, { contentHash: string; mtimeMs: number; chunkIds: string[] }>;
-  chunkCount: number;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface UpdateStats {
-  added: number;
-  changed: number;
-  removed: number;
-  unchanged: number;
-  chunksEmbedded: number;
-  embeddingCacheHits: number;
-  ms: number;
 }

@@ -87,7 +87,7 @@ export const importProductionTraces: CommandFactory = (s) => async (fileArg?: st
     }
     if (s.judging.queue.built) await s.judging.queue.refresh();
     void vscode.window
-      .showInformationMessage(plainMessageText(`Retrieval Lens: recorded ${result.recorded.length} traces as trace:${name} from ${path.basename(file)}; added ${result.added.length} queries (${result.alreadyPresent.length} already there, ${result.read.skipped.length} lines skipped).${split}`), 'Show Details', 'Build Judging Queue')
+      .showInformationMessage(plainMessageText(`Retrieval Lens: recorded ${count(result.recorded.length, 'trace')} as trace:${name} from ${path.basename(file)}; added ${count(result.added.length, 'query', 'queries')} (${result.alreadyPresent.length} already there, ${count(result.read.skipped.length, 'line')} skipped).${split}`), 'Show Details', 'Build Judging Queue')
       .then((a) => {
         if (a === 'Show Details') s.log.show();
         if (a === 'Build Judging Queue') void vscode.commands.executeCommand('retrievalLens.buildJudgingQueue');
@@ -106,4 +106,8 @@ function runNameProblem(name: string): string | undefined {
   } catch (e) {
     return e instanceof Error ? e.message : String(e);
   }
+}
+
+function count(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
 }

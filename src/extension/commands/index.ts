@@ -3,6 +3,8 @@ import { buildIndex } from './build-index';
 import { deleteJudgment, deleteQuery, openEvalSetFile, toggleSplit } from './eval-set-actions';
 import { importQueryLog } from './import-query-log';
 import { importProductionTraces } from './import-traces';
+import { generateTrainingQueries } from './generate-queries';
+import { judgeQueueWithLlm, removeAllJudgeLabels } from './judge-with-llm';
 import { inspectQuery, openInspector, revealSpan } from './inspector';
 import { buildJudgingQueue, judgePooled, skipPooled } from './judging-queue';
 import { markIrrelevant, markRelevant } from './label-selection';
@@ -35,6 +37,9 @@ export const COMMANDS: Readonly<Record<string, CommandFactory>> = {
   'retrievalLens.openEvalSetFile': openEvalSetFile,
   'retrievalLens.importQueryLog': importQueryLog,
   'retrievalLens.importTraces': importProductionTraces,
+  'retrievalLens.generateQueries': generateTrainingQueries,
+  'retrievalLens.judgeWithLlm': judgeQueueWithLlm,
+  'retrievalLens.removeJudgeLabels': removeAllJudgeLabels,
   'retrievalLens.buildJudgingQueue': buildJudgingQueue,
   'retrievalLens.judgePooled': judgePooled,
   'retrievalLens.skipPooled': skipPooled,

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { DEFAULT_EMBEDDING_MODEL } from '../../core/embed/model-download';
-import { BUILT_IN_MODEL } from '../../core/workspace-trust';
+import { BUILT_IN_MODEL } from '../../core/settings/workspace-trust';
 import { updateSetting } from '../config';
 import type { CommandFactory } from './registry';
 

@@ -9,7 +9,7 @@ import { levelSupport } from '../../core/eval/label-level';
 import { RUNS_DIR, saveRun } from '../../core/eval/run-manifest';
 import { writeFileAtomic } from '../../core/io/atomic-write';
 import { availableRetrievers } from '../../core/retrieve/types';
-import { workspaceWriteRefusal } from '../../core/workspace-trust';
+import { workspaceWriteRefusal } from '../../core/settings/workspace-trust';
 import type { AdapterService } from '../adapt/adapter-service';
 import type { EvalSetService } from '../eval-set/eval-set-service';
 import { readConfig, updateSetting } from '../config';

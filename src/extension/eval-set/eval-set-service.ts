@@ -187,7 +187,8 @@ export class EvalSetService implements vscode.Disposable {
     const f = this.load();
     if (!f || !this.root) throw new Error(this.error ?? 'no workspace folder');
     const result = await importTraces(f, this.root, traceFile, name, options);
-    if (result.added.length) this.emitter.fire();
+    // Also with no query added: the recorded run changed, and the views that list runs read it on this event.
+    this.emitter.fire();
     return result;
   }
 

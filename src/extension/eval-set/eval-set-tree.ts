@@ -5,6 +5,8 @@ import { readConfig } from '../config';
 import type { EvalSetService } from './eval-set-service';
 import type { IndexService } from '../indexing/index-service';
 import { describeHoles, type PoolItem } from '../../core/eval/pool';
+import { cachedJudgeLabels } from '../../core/judge/queue-order';
+import { agreementBadge, queueEntryDescription } from '../../core/judge/queue-text';
 import { poolItemKey, type JudgingQueue, type PoolItemNode, type PoolQueryNode } from './judging-queue';
 import { markdownCodeBlock, md, safeMarkdown } from '../safe-markdown';
 import { plural } from '../../protocol/words';
@@ -57,6 +59,8 @@ export class EvalSetTree implements vscode.TreeDataProvider<Node>, vscode.Dispos
       item.contextValue = 'pool';
       if (pool) {
         item.description = `Hole@${pool.k}: ${pool.holes.map((h) => `${h.retriever} ${Math.round(100 * h.hole)}%`).join(' · ')}`;
+        const badge = this.indexService.root ? agreementBadge(this.evalSet.queries(), cachedJudgeLabels(this.indexService.root).labels) : '';
+        if (badge) item.description = `${item.description} · ${badge}`;
         // Retriever names come from the workspace's settings: escaped text in the tooltip.
         item.tooltip = safeMarkdown(
           md`The top ${pool.k} of every retriever, each unjudged passage once. Select one and press **0–3** to grade it (3 answers fully, 0 not relevant) or **S** to skip.\n\nHole@${pool.k} (share of each retriever's top ${pool.k} with no judgment): ${describeHoles(pool.holes)}`,
@@ -78,7 +82,7 @@ export class EvalSetTree implements vscode.TreeDataProvider<Node>, vscode.Dispos
       const preview = (p.text ?? '').replace(/\s+/g, ' ').trim();
       const item = new vscode.TreeItem(preview.length > 70 ? `${preview.slice(0, 70)}…` : preview || p.docId, vscode.TreeItemCollapsibleState.None);
       item.id = `p:${poolItemKey(p)}`;
-      item.description = `${p.docId} · ${p.hits.map((h) => `${h.retriever} #${h.rank}`).join(', ')}`;
+      item.description = queueEntryDescription(p);
       // The query text, document id, retriever names and passage come from the workspace: escaped text and a code
       // block whose fence the passage cannot close, so `![x](http://…)` or `[x](command:…)` is shown, never rendered.
       item.tooltip = safeMarkdown(

@@ -1,14 +1,14 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { EvalQuery } from '../../core/eval/evalset-types';
-import type { DocumentIdRule } from '../../core/eval/hit-placement';
 import { buildPool, judgingOrder, retrieverRanking, type NamedRanking, type Pool, type PoolItem } from '../../core/eval/pool';
 import { LocalRetriever } from '../../core/retrieve/local-retriever';
-import type { Retriever } from '../../core/retrieve/retriever';
 import type { RetrievalIndex } from '../../core/retrieve/searchable-index';
+import { HumanQueueOrder, type QueueEntry } from '../../core/judge/queue-order';
 import { availableRetrievers, type RetrieverName } from '../../core/retrieve/types';
 import type { EvalSetService } from './eval-set-service';
 import type { IndexService } from '../indexing/index-service';
+import type { PooledRetriever } from '../retrievers/configured-retrievers';
 
 /** The pool key of a passage for a query: a skipped passage stays skipped while the session lasts. */
 export function poolItemKey(item: PoolItem): string {
@@ -16,11 +16,6 @@ export function poolItemKey(item: PoolItem): string {
 }
 
 /** A retriever the queue pools, with how its hits become workspace documents. */
-export interface PooledRetriever {
-  retriever: Retriever;
-  documentId?: DocumentIdRule;
-}
-
 /**
  * The pooled judging queue of the Eval Set view: the top K of every local retriever, and of every configured
  * external retriever the user agreed to send queries to, for every query, each unjudged passage once. Rankings are searched once when the queue is built (and for queries added later); a judgment only
@@ -34,6 +29,7 @@ export class JudgingQueue implements vscode.Disposable {
   private order: string[] = [];
   private refreshing: Promise<void> = Promise.resolve();
   pool: Pool | undefined;
+  private readonly humanOrder = new HumanQueueOrder(() => this.indexService.root);
   private readonly emitter = new vscode.EventEmitter<void>();
   readonly onDidChange = this.emitter.event;
   private readonly sub: vscode.Disposable;
@@ -53,9 +49,9 @@ export class JudgingQueue implements vscode.Disposable {
     return !!this.rankings;
   }
 
-  /** Items still to judge (skipped ones left out). */
-  items(): PoolItem[] {
-    return (this.pool?.items ?? []).filter((i) => !this.skipped.has(poolItemKey(i)));
+  /** Items still to judge (skipped ones left out): disagreements with the LLM judge first (judge/queue-order.ts). */
+  items(): QueueEntry[] {
+    return this.humanOrder.order(this.pool, () => this.evalSet.queries()).filter((i) => !this.skipped.has(poolItemKey(i)));
   }
 
   async build(k: number): Promise<Pool | undefined> {
@@ -109,7 +105,10 @@ export class JudgingQueue implements vscode.Disposable {
     for (const p of pooled) {
       try {
         const r = await retrieverRanking(p.retriever, queries, index.documents(), this.k, { documentId: p.documentId });
-        for (const f of r.failures) this.warn(f.error);
+        // A recorded run answers only the queries production asked: the others are no failure worth a line each.
+        if (p.retriever.kind === 'recorded') {
+          if (r.failures.length) this.warn(`judging queue: "${p.retriever.name}" recorded ${queries.length - r.failures.length} of ${queries.length} queries; only those are pooled from it`);
+        } else for (const f of r.failures) this.warn(f.error);
         if (r.unplaced) this.warn(`judging queue: ${r.unplaced} hits of "${p.retriever.name}" map to no workspace document and cannot be judged`);
         out.push(r.ranking);
       } catch (err) {

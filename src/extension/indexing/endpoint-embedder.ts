@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { OpenAIEmbedder } from '../../core/embed/openai-embedder';
-import type { EmbeddingEndpointConfig } from '../../core/retrieve/retriever-config';
+import type { EmbeddingEndpointConfig } from '../../core/embed/endpoint-config';
 import { embeddingEndpointsSetting } from '../config';
 import { editorConsent, editorSecrets } from '../retrievers/configured-retrievers';
 

@@ -7,8 +7,8 @@ import { loadFolderCorpus } from '../../core/corpus/load-folder';
 import { indexFolderName } from '../../core/index/index-folder';
 import { formatStageProgress, ProgressEta } from '../../core/index/progress-eta';
 import { WorkspaceIndex } from '../../core/index/workspace-index';
-import type { KeywordConfig } from '../../core/retrieve/types';
-import type { TrustDecision } from '../../core/workspace-trust';
+import type { KeywordConfig } from '../../core/store/keyword-types';
+import type { TrustDecision } from '../../core/settings/workspace-trust';
 import type { IndexStatus } from '../../protocol/inspector';
 import { needsRebuild, readConfig } from '../config';
 import { FileSync } from './file-sync';
@@ -100,7 +100,7 @@ export class IndexService implements vscode.Disposable {
     this.statusBar.render(this.status, this.trust().limits);
   }
 
-  /** What the workspace's trust allows now (see src/core/workspace-trust.ts). */
+  /** What the workspace's trust allows now (see src/core/settings/workspace-trust.ts). */
   trust(): TrustDecision {
     return readConfig().trust;
   }

@@ -5,7 +5,7 @@ import { cachedHubModel, formatDownload, isHubId, resolveEmbeddingModel, type Re
 import { EmbedderPool } from '../../core/embed/embedder-pool';
 import type { OpenAIEmbedder } from '../../core/embed/openai-embedder';
 import { WorkerCrossEncoder } from '../../core/embed/worker-models';
-import { BUILT_IN_MODEL } from '../../core/workspace-trust';
+import { BUILT_IN_MODEL } from '../../core/settings/workspace-trust';
 import { updateSetting } from '../config';
 import { indexEmbeddingEndpoint, openEndpointEmbedder } from './endpoint-embedder';
 import { plainMessageText } from '../safe-markdown';

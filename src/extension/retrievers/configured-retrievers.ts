@@ -4,7 +4,8 @@ import { levelSupport } from '../../core/eval/label-level';
 import { diagnoseMisses } from '../../core/diagnose/diagnose-misses';
 import type { EvalQuery } from '../../core/eval/evalset-types';
 import { evaluateRetriever, type RetrieverEvaluationResult } from '../../core/eval/evaluate-retriever';
-import { documentLookup, placeHits, type DocumentIdRule, type DocumentLookup } from '../../core/eval/hit-placement';
+import type { DocumentIdRule } from '../../core/retrieve/retriever-config';
+import { documentLookup, placeHits, type DocumentLookup } from '../../core/eval/hit-placement';
 import type { MetadataFilter } from '../../core/retrieve/types';
 import type { ExternalColumn } from '../../protocol/inspector';
 import { compareRuns, type Comparison } from '../../core/eval/significance';
@@ -12,14 +13,13 @@ import type { WorkspaceIndex } from '../../core/index/workspace-index';
 import type { RetrievalIndex } from '../../core/retrieve/searchable-index';
 import { createExternalRetriever } from '../../core/retrieve/external-retrievers';
 import { LocalRetriever } from '../../core/retrieve/local-retriever';
-import { RECORDED_PREFIX, RecordedRetriever } from '../../core/retrieve/recorded-retriever';
+import { RECORDED_PREFIX, RecordedRetriever } from '../../core/eval/recorded-retriever';
 import { recordedRunFile, recordedRunNames } from '../../core/eval/trace-store';
 import { RetrieverError, unappliedFilter, type Retriever } from '../../core/retrieve/retriever';
 import { destination, RetrieverConsent } from '../../core/retrieve/retriever-consent';
-import type { SecretSource } from '../../core/retrieve/secret-source';
-import { nestedSettingName } from '../../core/workspace-settings';
+import type { SecretSource } from '../../core/io/secret-source';
+import { nestedSettingName } from '../../core/settings/workspace-settings';
 import { retrieversSetting } from '../config';
-import type { PooledRetriever } from '../eval-set/judging-queue';
 import { plainMessageText } from '../safe-markdown';
 
 /** One configured retriever's line in the baseline view: scored, or why it was not contacted or failed. */
@@ -240,10 +240,17 @@ async function retrieverColumn(
  * The configured retrievers the user agreed to, opened for the pooled judging queue (which disposes them after its
  * pass); retrievers not contacted are logged with why, never silently left out.
  */
-export async function configuredPoolRetrievers(context: vscode.ExtensionContext, index: RetrievalIndex, log: vscode.LogOutputChannel): Promise<PooledRetriever[]> {
+/** A retriever of the pooled judging queue, with the rule that places its hits on workspace documents. */
+export interface PooledRetriever {
+  retriever: Retriever;
+  documentId?: DocumentIdRule;
+}
+
+export async function configuredPoolRetrievers(context: vscode.ExtensionContext, index: RetrievalIndex, log: vscode.LogOutputChannel, root?: string): Promise<PooledRetriever[]> {
   const found = await configuredRetrievers(context, index, log, 'queries for pooled judging');
   const out: PooledRetriever[] = [];
-  for (const e of found?.entries ?? []) {
+  // Recorded production runs pool what production served to the queries it recorded (nothing is contacted).
+  for (const e of [...(found?.entries ?? []), ...(root ? recordedEntries(root) : [])]) {
     if (!e.open) log.info(`judging queue: retriever "${e.line.name}" not pooled: ${e.line.reason}`);
     else out.push({ retriever: e.open(), documentId: e.documentId });
   }

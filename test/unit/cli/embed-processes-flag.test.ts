@@ -4,8 +4,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { runCli } from '../../../src/cli/main';
-import { InputError } from '../../../src/core/corpus/input-error';
-import { checkSetting, readWorkspaceSettings } from '../../../src/core/workspace-settings';
+import { InputError } from '../../../src/core/io/input-error';
+import { checkSetting, readWorkspaceSettings } from '../../../src/core/settings/workspace-settings';
 import { demoDir } from '../../helpers/shared';
 
 function io() {

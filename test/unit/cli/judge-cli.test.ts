@@ -5,8 +5,8 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runCli } from '../../../src/cli/main';
 import { JUDGE_LABELS_PATH, loadJudgeLabels } from '../../../src/core/judge/judge-labels';
-import { environmentSecrets } from '../../../src/core/retrieve/secret-source';
-import { TRUST_WORKSPACE_ENV } from '../../../src/core/workspace-trust';
+import { environmentSecrets } from '../../../src/core/io/secret-source';
+import { TRUST_WORKSPACE_ENV } from '../../../src/core/settings/workspace-trust';
 import { chatCompletionsStandIn, type ChatStandIn } from '../../helpers/chat-completions-stand-in';
 
 /**

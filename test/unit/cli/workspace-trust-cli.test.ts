@@ -4,8 +4,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runCli } from '../../../src/cli/main';
-import { environmentSecrets } from '../../../src/core/retrieve/secret-source';
-import { TRUST_WORKSPACE_ENV } from '../../../src/core/workspace-trust';
+import { environmentSecrets } from '../../../src/core/io/secret-source';
+import { TRUST_WORKSPACE_ENV } from '../../../src/core/settings/workspace-trust';
 import { CharTrigramEmbedder } from '../../helpers/char-ngram-embedder';
 import { startEmbeddingsServer, startJsonServer, type TestServer } from '../../helpers/protocol-servers';
 

@@ -18,7 +18,7 @@ import { CharTrigramEmbedder } from '../../helpers/char-ngram-embedder';
 import { readBeirQrels, readBeirQueries } from '../../../src/core/eval/beir-io';
 import { EVALSET_PATH, EvalSetFile } from '../../../src/core/eval/evalset-file';
 import { readTrecQrels, readTrecRun } from '../../../src/core/eval/trec-io';
-import { checkSetting, readWorkspaceSettings, type WorkspaceSettings } from '../../../src/core/workspace-settings';
+import { checkSetting, readWorkspaceSettings, type WorkspaceSettings } from '../../../src/core/settings/workspace-settings';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-badtable-'));
 let n = 0;

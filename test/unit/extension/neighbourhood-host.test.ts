@@ -5,7 +5,7 @@ import { loadEvalTarget, type EvalTarget } from '../../../src/core/eval/eval-tar
 import { WorkspaceIndex } from '../../../src/core/index/workspace-index';
 import { createExternalRetriever } from '../../../src/core/retrieve/external-retrievers';
 import { LocalRetriever } from '../../../src/core/retrieve/local-retriever';
-import { environmentSecrets } from '../../../src/core/retrieve/secret-source';
+import { environmentSecrets } from '../../../src/core/io/secret-source';
 import { queryNeighbourhood } from '../../../src/extension/webviews/neighbourhood/neighbourhood-host';
 import { startJsonServer, type TestServer } from '../../helpers/protocol-servers';
 import { demoDir } from '../../helpers/shared';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FAILURE_CATEGORIES, type FailureCategory, type Miss } from '../../../src/core/diagnose/diagnose-misses';
 import { renderReadinessMarkdown, type ReadinessReport } from '../../../src/core/diagnose/readiness-report';
-import { checklistItem } from '../../../src/core/diagnose/checklist-rules';
+import { checklistItem } from '../../../src/core/eval/evidence-bar';
 import { readinessView } from '../../../src/extension/webviews/readiness/readiness-model';
 
 const counts = (c: Partial<Record<FailureCategory, number>>) => Object.fromEntries(FAILURE_CATEGORIES.map((x) => [x, c[x] ?? 0])) as Record<FailureCategory, number>;

@@ -1,11 +1,11 @@
 import type { EvalQuery } from '../../../core/eval/evalset-types';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { relevantChunks } from '../../../core/diagnose/diagnose-misses';
+import { relevantChunks } from '../../../core/eval/chunk-relevance';
 import type { Grade } from '../../../core/eval/evalset-types';
 import type { WorkspaceIndex } from '../../../core/index/workspace-index';
 import { recordedRunNames } from '../../../core/eval/trace-store';
-import { RECORDED_PREFIX } from '../../../core/retrieve/recorded-retriever';
+import { RECORDED_PREFIX } from '../../../core/eval/recorded-retriever';
 import { RETRIEVERS, type MetadataFilter } from '../../../core/retrieve/types';
 import type { ExternalColumn, HostInfo, InitState, MissedSpan, SearchParams, SearchView } from '../../../protocol/inspector';
 import type { SearchHit } from '../../../core/retrieve/types';
@@ -16,8 +16,8 @@ import type { IndexService } from '../../indexing/index-service';
 import type { InspectorHandlers } from './inspector-panel';
 import { diagnosisSettings, MissDiagnoses } from '../../diagnosis/miss-diagnoses';
 import { normaliseQuery } from '../../../protocol/miss-line';
-import { documentColumn } from '../result-column';
 import { checkSearch, labelOf, missBaseline, missedSpans, ResultRows, timings } from './inspector-model';
+import { documentColumn } from '../result-column';
 
 /** The configured external retrievers' columns for one query (consent-gated by the provider); undefined when none. */
 /** `labeled`: the eval-set query being inspected, when it has judgments (each column then lists its misses); `recorded`: the trace runs picked. */
@@ -39,6 +39,11 @@ export class InspectorController {
     private readonly diagnoses: MissDiagnoses = new MissDiagnoses(),
   ) {}
 
+  /** The workspace's recorded production runs, as the columns they can be picked as (`trace:<name>`). */
+  recordedRuns(): string[] {
+    return this.indexService.root ? recordedRunNames(this.indexService.root).map((n) => RECORDED_PREFIX + n) : [];
+  }
+
   handlers(): InspectorHandlers {
     return {
       ready: () => ({
@@ -48,7 +53,7 @@ export class InspectorController {
         activeQueryId: this.evalSet.activeQueryId,
         retrievers: [...RETRIEVERS],
         adapter: this.adapterStatus(),
-        recorded: this.indexService.root ? recordedRunNames(this.indexService.root).map((n) => RECORDED_PREFIX + n) : [],
+        recorded: this.recordedRuns(),
       }),
       search: (p) => this.search(p),
       reveal: async ({ docId, start, end }) => {

@@ -3,7 +3,7 @@ import type { Miss } from '../../../core/diagnose/diagnose-misses';
 import { spanOverlapsChunk } from '../../../core/eval/chunk-relevance';
 import type { EvalQuery, Judgment } from '../../../core/eval/evalset-types';
 import { RETRIEVERS, type FusionConfig, type RetrieverName, type SearchHit } from '../../../core/retrieve/types';
-import { checkSetting, type WorkspaceSettings } from '../../../core/workspace-settings';
+import { checkSetting, type WorkspaceSettings } from '../../../core/settings/workspace-settings';
 import type { MissedSpan, ResultRow, SearchParams } from '../../../protocol/inspector';
 import type { WhatIfNote } from '../../diagnosis/miss-diagnoses';
 

@@ -1,9 +1,9 @@
 import { buildNeighbourhood, type NeighbourCandidate, type NeighbourhoodView } from '../../../core/adapt/neighbourhood';
 import type { QueryAdapter } from '../../../core/adapt/query-adapter';
-import { relevantChunks } from '../../../core/diagnose/diagnose-misses';
+import { relevantChunks } from '../../../core/eval/chunk-relevance';
 import type { EvalQuery } from '../../../core/eval/evalset-types';
 import { rankLocalChunks } from '../../../core/eval/chunk-ranking';
-import type { DocumentIdRule } from '../../../core/eval/hit-placement';
+import type { DocumentIdRule } from '../../../core/retrieve/retriever-config';
 import { LocalRetriever } from '../../../core/retrieve/local-retriever';
 import type { Retriever } from '../../../core/retrieve/retriever';
 import type { RetrievalIndex } from '../../../core/retrieve/searchable-index';

@@ -1,5 +1,6 @@
 import type { AdapterGain } from '../../../core/adapt/readiness-gain';
-import { evidenceLine, pairsSentence } from '../../../core/diagnose/checklist-rules';
+import { evidenceLine } from '../../../core/eval/evidence-bar';
+import { pairsSentence } from '../../../core/adapt/trial-report';
 import { CATEGORY_FIX, FAILURE_CATEGORIES } from '../../../core/diagnose/diagnose-misses';
 import { categoryText } from '../../../core/diagnose/miss-words';
 import { targetNoun, WHAT_IF_NOTE, WITHOUT_WHAT_IFS, type ReadinessReport } from '../../../core/diagnose/readiness-report';

@@ -7,7 +7,7 @@ import { listAdapterNames, resolveAdapterDir } from '../../../../src/core/adapt/
 import { buildNeighbourhood, cosine, pca2, type NeighbourCandidate } from '../../../../src/core/adapt/neighbourhood';
 import { QueryAdapter } from '../../../../src/core/adapt/query-adapter';
 import { seededRandom } from '../../../../src/core/eval/significance';
-import { checkSetting } from '../../../../src/core/workspace-settings';
+import { checkSetting } from '../../../../src/core/settings/workspace-settings';
 
 const unit = (v: number[]) => {
   const n = Math.hypot(...v);

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import * as zlib from 'node:zlib';
-import { InputError } from '../../../../src/core/corpus/input-error';
+import { InputError } from '../../../../src/core/io/input-error';
 import { loadBeirCorpus } from '../../../../src/core/corpus/load-beir';
 import { scifactDir, skipUnlessShared } from '../../../helpers/shared';
 

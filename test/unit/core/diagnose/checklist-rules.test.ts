@@ -1,7 +1,9 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { adapterChecklistItem, adapterVerdictReason, type AdapterGain } from '../../../../src/core/adapt/readiness-gain';
-import { evidenceLine, isRealQuery, judgeGain, MIN_MISSES_FOR_SHARE, pairsSentence, realFailuresItem, semanticShareItem, trainingPairsItem, type GainFigures } from '../../../../src/core/diagnose/checklist-rules';
+import { isRealQuery, MIN_MISSES_FOR_SHARE, realFailuresItem, semanticShareItem, trainingPairsItem } from '../../../../src/core/diagnose/checklist-rules';
+import { evidenceLine, judgeGain, type GainFigures } from '../../../../src/core/eval/evidence-bar';
+import { pairsSentence } from '../../../../src/core/adapt/trial-report';
 import { queriesForPower } from '../../../../src/core/eval/power';
 
 /** A gain the rule would tick: every boundary test below moves one figure across its bar. */

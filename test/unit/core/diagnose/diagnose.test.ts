@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { diagnoseMisses, type Miss } from '../../../../src/core/diagnose/diagnose-misses';
 import { buildReadinessReport, renderReadinessMarkdown } from '../../../../src/core/diagnose/readiness-report';
-import { mineTrainingPairs, writeTrainingExport } from '../../../../src/core/diagnose/training-export';
+import { mineTrainingPairs, writeTrainingExport } from '../../../../src/core/adapt/training-export';
 import { compareModels, shadowDiff } from '../../../../src/core/diagnose/model-comparison';
 import type { Embedder } from '../../../../src/core/embed/embedder';
 import { UseLiteEmbedder } from '../../../../src/core/embed/use-lite-embedder';

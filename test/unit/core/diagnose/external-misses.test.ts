@@ -10,7 +10,7 @@ import { spanOverlapsChunk } from '../../../../src/core/eval/chunk-relevance';
 import { WorkspaceIndex } from '../../../../src/core/index/workspace-index';
 import { createExternalRetriever } from '../../../../src/core/retrieve/external-retrievers';
 import { LocalRetriever } from '../../../../src/core/retrieve/local-retriever';
-import { environmentSecrets } from '../../../../src/core/retrieve/secret-source';
+import { environmentSecrets } from '../../../../src/core/io/secret-source';
 import { startJsonServer } from '../../../helpers/protocol-servers';
 import { demoDir } from '../../../helpers/shared';
 

@@ -19,7 +19,7 @@ import { renderTrialMarkdown } from '../../../../src/core/adapt/trial-report';
 import { levelSupport } from '../../../../src/core/eval/label-level';
 import { WorkspaceIndex } from '../../../../src/core/index/workspace-index';
 import type { RankPosition, RetrieverName } from '../../../../src/core/retrieve/types';
-import { retrievalSettings } from '../../../../src/core/workspace-settings';
+import { retrievalSettings } from '../../../../src/core/settings/workspace-settings';
 import { CharTrigramEmbedder } from '../../../helpers/char-ngram-embedder';
 import { demoDir, scifactDir, skipUnlessShared } from '../../../helpers/shared';
 

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { checklistItem, semanticShareItem, type ChecklistItem, type TickState } from '../../../../src/core/diagnose/checklist-rules';
+import { semanticShareItem } from '../../../../src/core/diagnose/checklist-rules';
+import { checklistItem, type ChecklistItem, type TickState } from '../../../../src/core/eval/evidence-bar';
 import type { FailureCategory, Miss } from '../../../../src/core/diagnose/diagnose-misses';
 import { GAIN_ITEM, readinessVerdict } from '../../../../src/core/diagnose/readiness-verdict';
 

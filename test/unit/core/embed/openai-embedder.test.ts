@@ -5,7 +5,7 @@ import { OpenAIEmbedder, embeddingsUrl } from '../../../../src/core/embed/openai
 import { TransformersEmbedder } from '../../../../src/core/embed/transformers-models';
 import { loadEvalTarget } from '../../../../src/core/eval/eval-target';
 import { WorkspaceIndex } from '../../../../src/core/index/workspace-index';
-import type { SecretSource } from '../../../../src/core/retrieve/secret-source';
+import type { SecretSource } from '../../../../src/core/io/secret-source';
 import { startEmbeddingsServer, startJsonServer } from '../../../helpers/protocol-servers';
 import { demoDir, sharedModelDir, skipUnlessShared } from '../../../helpers/shared';
 

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { InputError } from '../../../../src/core/corpus/input-error';
+import { InputError } from '../../../../src/core/io/input-error';
 import { loadEvalTarget } from '../../../../src/core/eval/eval-target';
 import { evaluate } from '../../../../src/core/eval/evaluate';
 import { WorkspaceIndex } from '../../../../src/core/index/workspace-index';

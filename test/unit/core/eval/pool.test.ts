@@ -10,7 +10,7 @@ import type { EvalQuery } from '../../../../src/core/eval/evalset-types';
 import { buildPool, isJudged, judgingOrder, localRankings, retrieverRanking, type NamedRanking } from '../../../../src/core/eval/pool';
 import { createExternalRetriever } from '../../../../src/core/retrieve/external-retrievers';
 import { LocalRetriever } from '../../../../src/core/retrieve/local-retriever';
-import { environmentSecrets } from '../../../../src/core/retrieve/secret-source';
+import { environmentSecrets } from '../../../../src/core/io/secret-source';
 import { makeSpanTarget } from '../../../../src/core/eval/span-anchor';
 import { WorkspaceIndex } from '../../../../src/core/index/workspace-index';
 import { CharTrigramEmbedder } from '../../../helpers/char-ngram-embedder';

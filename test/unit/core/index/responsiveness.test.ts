@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { after, before, describe, it } from 'node:test';
 import { loadFolderCorpus } from '../../../../src/core/corpus/load-folder';
-import { DEFAULT_KEYWORD_CONFIG, KeywordIndex } from '../../../../src/core/index/keyword-index';
+import { DEFAULT_KEYWORD_CONFIG, KeywordIndex } from '../../../../src/core/store/keyword-index';
 import { WorkspaceIndex } from '../../../../src/core/index/workspace-index';
 import { createYielder, sha256Async, stringifyArray } from '../../../../src/core/io/yielder';
 import { ProcessCharTrigramEmbedder } from '../../../helpers/process-embedder';

@@ -10,7 +10,7 @@ import { loadFolderCorpus } from '../../../../src/core/corpus/load-folder';
 import type { Embedder } from '../../../../src/core/embed/embedder';
 import { UseLiteEmbedder } from '../../../../src/core/embed/use-lite-embedder';
 import { linesJson, parseLinesJson } from '../../../../src/core/index/index-parts';
-import { DEFAULT_KEYWORD_CONFIG, KeywordIndex } from '../../../../src/core/index/keyword-index';
+import { DEFAULT_KEYWORD_CONFIG, KeywordIndex } from '../../../../src/core/store/keyword-index';
 import { INDEX_FORMAT_VERSION, WorkspaceIndex } from '../../../../src/core/index/workspace-index';
 import type { RetrieverName } from '../../../../src/core/retrieve/types';
 import { repoRoot, scifactDir, skipUnlessShared } from '../../../helpers/shared';

@@ -5,8 +5,8 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { chatCompletionsUrl, chatDestination, validateChatEndpoints } from '../../../../src/core/embed/chat-endpoints';
 import { retryDelay } from '../../../../src/core/embed/endpoint-request';
-import { readWorkspaceSettings } from '../../../../src/core/workspace-settings';
-import { restrictWorkspaceSettings } from '../../../../src/core/workspace-trust';
+import { readWorkspaceSettings } from '../../../../src/core/settings/workspace-settings';
+import { restrictWorkspaceSettings } from '../../../../src/core/settings/workspace-trust';
 
 function settingsFile(text: string): { root: string; file: string } {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-chat-settings-'));

@@ -11,7 +11,7 @@ import { judgeId, judgeLabelsFile, loadJudgeLabels, reanchorJudgeLabels, removeJ
 import { estimateJudgeRun, runJudge, spanTarget, type JudgePair } from '../../../../src/core/judge/run-judge';
 import { JUDGE_SYSTEM_PROMPT, parseGrade, PROMPT_VERSION } from '../../../../src/core/judge/umbrela-prompt';
 import { EVALSET_PATH, EvalSetFile } from '../../../../src/core/eval/evalset-file';
-import { environmentSecrets } from '../../../../src/core/retrieve/secret-source';
+import { environmentSecrets } from '../../../../src/core/io/secret-source';
 import { chatCompletionsStandIn, type ChatStandIn } from '../../../helpers/chat-completions-stand-in';
 
 const servers: ChatStandIn[] = [];

@@ -12,7 +12,7 @@ import { measureAgreement, VALIDATION_RULE } from '../../../../src/core/judge/ag
 import { AnswerCache } from '../../../../src/core/judge/answer-cache';
 import { judgeId } from '../../../../src/core/judge/judge-labels';
 import { runJudge, type JudgePair } from '../../../../src/core/judge/run-judge';
-import { environmentSecrets } from '../../../../src/core/retrieve/secret-source';
+import { environmentSecrets } from '../../../../src/core/io/secret-source';
 import { chatCompletionsStandIn } from '../../../helpers/chat-completions-stand-in';
 import { scifactDir, skipUnlessShared } from '../../../helpers/shared';
 

@@ -9,7 +9,7 @@ import { createExternalRetriever } from '../../../../src/core/retrieve/external-
 import { LocalRetriever } from '../../../../src/core/retrieve/local-retriever';
 import { unappliedFilter } from '../../../../src/core/retrieve/retriever';
 import { validateRetrievers, type HttpRetrieverConfig } from '../../../../src/core/retrieve/retriever-config';
-import { environmentSecrets } from '../../../../src/core/retrieve/secret-source';
+import { environmentSecrets } from '../../../../src/core/io/secret-source';
 import type { MetadataFilter } from '../../../../src/core/retrieve/types';
 import { startJsonServer, type TestServer } from '../../../helpers/protocol-servers';
 import { demoDir } from '../../../helpers/shared';

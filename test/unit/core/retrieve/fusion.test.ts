@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { reciprocalRankFusion } from '../../../../src/core/retrieve/reciprocal-rank-fusion';
 import { weightedScoreFusion } from '../../../../src/core/retrieve/weighted-score-fusion';
-import { topKOf, VectorIndex } from '../../../../src/core/index/vector-index';
+import { topKOf, VectorIndex } from '../../../../src/core/store/vector-index';
 
 const kw = [{ id: 'a', score: 10 }, { id: 'b', score: 6 }, { id: 'c', score: 2 }];
 const dn = [{ id: 'c', score: 0.9 }, { id: 'a', score: 0.5 }, { id: 'd', score: 0.4 }];

@@ -10,8 +10,8 @@ import { fillTemplate } from '../../../../src/core/retrieve/http-retriever';
 import { LocalRetriever } from '../../../../src/core/retrieve/local-retriever';
 import { runQueries, RetrieverError } from '../../../../src/core/retrieve/retriever';
 import type { HttpRetrieverConfig } from '../../../../src/core/retrieve/retriever-config';
-import type { SecretSource } from '../../../../src/core/retrieve/secret-source';
-import type { WorkspaceSettings } from '../../../../src/core/workspace-settings';
+import type { SecretSource } from '../../../../src/core/io/secret-source';
+import type { WorkspaceSettings } from '../../../../src/core/settings/workspace-settings';
 import { startEmbeddingsServer, startJsonServer, type Reply, type TestServer } from '../../../helpers/protocol-servers';
 import { demoDir, sharedModelDir, skipUnlessShared } from '../../../helpers/shared';
 

@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { createExternalRetriever } from '../../../../src/core/retrieve/external-retrievers';
 import { RetrieverError } from '../../../../src/core/retrieve/retriever';
 import { validateRetrievers, type PgvectorRetrieverConfig } from '../../../../src/core/retrieve/retriever-config';
-import { environmentSecrets } from '../../../../src/core/retrieve/secret-source';
+import { environmentSecrets } from '../../../../src/core/io/secret-source';
 import { CharTrigramEmbedder } from '../../../helpers/char-ngram-embedder';
 import { loadDocs, PLAIN_SQL_SIMILARITY, postgresServerSkipReason, startPostgresServer, type PostgresServer } from '../../../helpers/postgres-server';
 

@@ -9,8 +9,8 @@ import { createExternalRetriever } from '../../../../src/core/retrieve/external-
 import { LocalRetriever } from '../../../../src/core/retrieve/local-retriever';
 import { runQueries, RetrieverError } from '../../../../src/core/retrieve/retriever';
 import type { PgvectorRetrieverConfig } from '../../../../src/core/retrieve/retriever-config';
-import { environmentSecrets } from '../../../../src/core/retrieve/secret-source';
-import type { WorkspaceSettings } from '../../../../src/core/workspace-settings';
+import { environmentSecrets } from '../../../../src/core/io/secret-source';
+import type { WorkspaceSettings } from '../../../../src/core/settings/workspace-settings';
 import { CharTrigramEmbedder } from '../../../helpers/char-ngram-embedder';
 import { startPgvectorServer } from '../../../helpers/pgvector-server';
 import { demoDir } from '../../../helpers/shared';

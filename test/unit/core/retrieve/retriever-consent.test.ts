@@ -6,7 +6,7 @@ import { RetrieverConsent, consentKey, endpointConsentKey } from '../../../../sr
 import { OpenAIEmbedder } from '../../../../src/core/embed/openai-embedder';
 import { startEmbeddingsServer } from '../../../helpers/protocol-servers';
 import { CharTrigramEmbedder } from '../../../helpers/char-ngram-embedder';
-import { environmentSecrets } from '../../../../src/core/retrieve/secret-source';
+import { environmentSecrets } from '../../../../src/core/io/secret-source';
 import { startJsonServer } from '../../../helpers/protocol-servers';
 
 describe('retriever consent: trusted workspace and one confirmation before any request', () => {

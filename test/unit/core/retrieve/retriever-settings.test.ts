@@ -3,9 +3,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { InputError } from '../../../../src/core/corpus/input-error';
+import { InputError } from '../../../../src/core/io/input-error';
 import { getPath, validateRetrievers } from '../../../../src/core/retrieve/retriever-config';
-import { checkSetting, readWorkspaceSettings } from '../../../../src/core/workspace-settings';
+import { checkSetting, readWorkspaceSettings } from '../../../../src/core/settings/workspace-settings';
 
 function settingsFile(text: string): { root: string; file: string } {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-retr-'));

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createChunker } from '../../../../src/core/chunking/chunker-registry';
 import { buildDocument } from '../../../../src/core/corpus/build-document';
-import { DEFAULT_KEYWORD_CONFIG, KeywordIndex } from '../../../../src/core/index/keyword-index';
+import { DEFAULT_KEYWORD_CONFIG, KeywordIndex } from '../../../../src/core/store/keyword-index';
 import { loadEvalTarget } from '../../../../src/core/eval/eval-target';
 import { scifactDir, skipUnlessShared } from '../../../helpers/shared';
 

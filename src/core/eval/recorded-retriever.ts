@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { DocumentIdRule } from '../eval/hit-placement';
-import { looseKey, matchKey } from '../eval/query-log';
-import { readRecordedRun, recordedRunFile, recordedRunNames, type RecordedRun, type RecordedTrace } from '../eval/trace-store';
-import { RetrieverError, type RetrievedHit, type Retriever, type RetrieverCapabilities } from './retriever';
+import type { DocumentIdRule } from '../retrieve/retriever-config';
+import { looseKey, matchKey } from './query-log';
+import { readRecordedRun, recordedRunFile, recordedRunNames, type RecordedRun, type RecordedTrace } from './trace-store';
+import { RetrieverError, type RetrievedHit, type Retriever, type RetrieverCapabilities } from '../retrieve/retriever';
 
 /** `trace:<name>` names a recorded production run. */
 export const RECORDED_PREFIX = 'trace:';

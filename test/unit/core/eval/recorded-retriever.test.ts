@@ -8,7 +8,7 @@ import type { EvalQuery } from '../../../../src/core/eval/evalset-types';
 import { evaluateRetriever, spanItemId } from '../../../../src/core/eval/evaluate-retriever';
 import { matchKey } from '../../../../src/core/eval/query-log';
 import { readRecordedRun, writeRecordedRun, type RecordedTrace } from '../../../../src/core/eval/trace-store';
-import { RecordedRetriever } from '../../../../src/core/retrieve/recorded-retriever';
+import { RecordedRetriever } from '../../../../src/core/eval/recorded-retriever';
 import { RetrieverError } from '../../../../src/core/retrieve/retriever';
 
 const A = 'Alpha intro. Keys rotate from the console under Settings. Alpha outro with more words.';

@@ -3,8 +3,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { InputError } from '../../../src/core/corpus/input-error';
-import { checkSetting, readWorkspaceSettings, retrievalSettings } from '../../../src/core/workspace-settings';
+import { InputError } from '../../../../src/core/io/input-error';
+import { checkSetting, readWorkspaceSettings, retrievalSettings } from '../../../../src/core/settings/workspace-settings';
 
 function workspaceWith(settings: string): string {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-settings-'));

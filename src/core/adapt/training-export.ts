@@ -1,16 +1,16 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Chunk } from '../chunking/chunk';
-import { spanOverlapsChunk } from '../eval/chunk-relevance';
+import { relevantChunks, spanOverlapsChunk } from '../eval/chunk-relevance';
 import type { EvalQuery } from '../eval/evalset-types';
 import { writeFileAtomic } from '../io/atomic-write';
 import { rankLocalChunks } from '../eval/chunk-ranking';
-import { documentLookup, type DocumentIdRule } from '../eval/hit-placement';
+import { documentLookup } from '../eval/hit-placement';
+import type { DocumentIdRule } from '../retrieve/retriever-config';
 import { LocalRetriever } from '../retrieve/local-retriever';
 import type { Retriever } from '../retrieve/retriever';
 import type { RetrievalIndex } from '../retrieve/searchable-index';
 import type { RetrieverName } from '../retrieve/types';
-import { relevantChunks } from './diagnose-misses';
 
 export interface TrainingExportOptions {
   /** Hard negatives come from this rank window of the miner's ranking (1-based, inclusive). */

@@ -1,13 +1,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { findNodeAtLocation, getNodeValue, parseTree, printParseErrorCode, type ParseError } from 'jsonc-parser';
-import type { ChunkerConfig, ChunkerKind } from './chunking/chunk';
-import { CHUNKER_DEFAULTS, sizedChunkerConfig } from './chunking/chunker-registry';
-import { InputError } from './corpus/input-error';
-import { checkProcessCount } from './embed/embedder-pool';
-import { validateChatEndpoints, type ChatEndpointConfig } from './embed/chat-endpoints';
-import { validateEmbeddingEndpoints, validateRetrievers, type ConfigProblem, type EmbeddingEndpointConfig, type ExternalRetrieverConfig } from './retrieve/retriever-config';
-import type { FusionConfig, KeywordConfig, RerankConfig } from './retrieve/types';
+import type { ChunkerConfig, ChunkerKind } from '../chunking/chunk';
+import { CHUNKER_DEFAULTS, sizedChunkerConfig } from '../chunking/chunker-registry';
+import { InputError } from '../io/input-error';
+import { checkProcessCount } from '../embed/embedder-pool';
+import type { EmbeddingEndpointConfig, ConfigProblem } from '../embed/endpoint-config';
+import { validateChatEndpoints, type ChatEndpointConfig } from '../embed/chat-endpoints';
+import { validateEmbeddingEndpoints, validateRetrievers, type ExternalRetrieverConfig } from '../retrieve/retriever-config';
+import type { FusionConfig, RerankConfig } from '../retrieve/types';
+import type { KeywordConfig } from '../store/keyword-types';
 
 /**
  * The retrievalLens.* settings that decide what is indexed and how it is searched. The editor reads them from its

@@ -2,9 +2,9 @@ import { drive } from '../io/yielder';
 import MiniSearch from 'minisearch';
 import { stemmer } from 'stemmer';
 import type { Chunk } from '../chunking/chunk';
-import type { KeywordConfig, KeywordTermContribution } from '../retrieve/types';
 import { selectTop } from './heap';
 import { encodePostings, FrozenPostings, type MiniSearchState } from './keyword-postings';
+import type { KeywordConfig, KeywordTermContribution } from './keyword-types';
 
 /**
  * BM25 defaults, tuned on SciFact (see test/unit/core/index/scifact-bm25.test.ts): Porter stemming, Lucene's
@@ -20,6 +20,18 @@ export const ENGLISH_STOP_WORDS = new Set([
 ]);
 
 const TOKEN = /[\p{L}\p{N}_]+/gu;
+
+/** One token as the index keeps it: lower case, null for a stop word (when they are dropped), Porter-stemmed (when on). */
+export function keywordTerm(token: string, config: Pick<KeywordConfig, 'stemming' | 'stopWords'>): string | null {
+  const t = token.toLowerCase();
+  if (config.stopWords && ENGLISH_STOP_WORDS.has(t)) return null;
+  return config.stemming ? stemmer(t) : t;
+}
+
+/** The terms of a text as the keyword index sees them (its tokenizer and keywordTerm). */
+export function keywordTerms(text: string, config: Pick<KeywordConfig, 'stemming' | 'stopWords'>): string[] {
+  return (text.match(TOKEN) ?? []).map((t) => keywordTerm(t, config)).filter((t): t is string => t !== null);
+}
 
 interface KeywordDoc {
   id: string;
@@ -182,11 +194,7 @@ export class KeywordIndex {
       fields: [...FIELDS],
       storeFields: [],
       tokenize: (text: string) => text.match(TOKEN) ?? [],
-      processTerm: (term: string) => {
-        const t = term.toLowerCase();
-        if (stopWords && ENGLISH_STOP_WORDS.has(t)) return null;
-        return stemming ? stemmer(t) : t;
-      },
+      processTerm: (term: string) => keywordTerm(term, { stemming, stopWords }),
       searchOptions: { boost: { title: titleBoost, text: 1 }, bm25: { k: k1, b, d: 0 }, combineWith: 'OR' as const },
     };
   }
@@ -223,7 +231,7 @@ export class KeywordIndex {
   /**
    * BM25 of every chunk matching a query term, accumulated straight from MiniSearch's postings into a typed array
    * with the same formula MiniSearch uses (d = 0; checked against MiniSearch's own scores in
-   * test/unit/core/index/keyword-index.test.ts), skipping its per-result objects, match bookkeeping and
+   * test/unit/core/store/keyword-index.test.ts), skipping its per-result objects, match bookkeeping and
    * coordination factor. Nothing is sorted here: a SciFact query matches ~20k of 100k chunks, and callers want the
    * top hundred ({@link KeywordScores.top}, a heap) and the rank of a few labeled chunks ({@link KeywordScores.position}).
    */

@@ -1,5 +1,5 @@
 (module
-  ;; Built into src/core/index/int8-dot-wasm.ts by scripts/build-wasm.ts (wabt); a unit test checks the two agree.
+  ;; Built into src/core/store/int8-dot-wasm.ts by scripts/build-wasm.ts (wabt); a unit test checks the two agree.
   (import "env" "memory" (memory 1))
   ;; out[r] = sum_j rows[r*stride + j] * q[j] for r < n: int8 rows (stride bytes each, a multiple of 16, zero-padded)
   ;; against an int16 query of stride values, exact in int32 (the caller bounds |q| so no sum overflows).

@@ -2,9 +2,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { BUILT_IN_MODEL, decideTrust, ignoredSettingsLine, pickSetting, RESTRICTED_SETTINGS, restrictWorkspaceSettings, settingUsable, TRUST_WORKSPACE_ENV, workspaceWriteRefusal } from '../../../src/core/workspace-trust';
+import { BUILT_IN_MODEL, decideTrust, ignoredSettingsLine, pickSetting, RESTRICTED_SETTINGS, restrictWorkspaceSettings, settingUsable, TRUST_WORKSPACE_ENV, workspaceWriteRefusal } from '../../../../src/core/settings/workspace-trust';
 
-const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '../../../package.json'), 'utf8')) as {
+const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '../../../../package.json'), 'utf8')) as {
   capabilities: { untrustedWorkspaces: { supported: string; description: string; restrictedConfigurations: string[] } };
 };
 

@@ -3,8 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { KERNELS, renderModule, watToWasm } from '../../../../scripts/build-wasm';
-import { Int8Rows } from '../../../../src/core/index/int8-rows';
-import { topKOf, VectorIndex } from '../../../../src/core/index/vector-index';
+import { Int8Rows } from '../../../../src/core/store/int8-rows';
+import { topKOf, VectorIndex } from '../../../../src/core/store/vector-index';
 
 const root = path.resolve(__dirname, '../../../..');
 

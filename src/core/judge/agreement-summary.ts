@@ -1,0 +1,82 @@
+import type { SourceDocument } from '../corpus/document';
+import type { EvalTarget } from '../eval/eval-target';
+import type { EvalQuery } from '../eval/evalset-types';
+import { judgesOf, measureAgreement, VALIDATION_RULE } from './agreement';
+import { judgeFiles } from './judge-files';
+import { loadJudgeLabels, reanchorJudgeLabels, type JudgeLabel } from './judge-labels';
+
+/**
+ * The judge's agreement with the humans where decisions are made — `eval` and `diagnose` JSON, the readiness
+ * report: per judge (model · prompt version) κ, the overlapping pairs it rests on, whether it is validated under
+ * VALIDATION_RULE and how many more human labels on judged pairs would let it be. Present only when judge labels
+ * exist. Every figure beside it is still computed with human labels only: the summary says so (`labelsUsed`).
+ */
+export interface AgreementSummary {
+  judge: string;
+  /** Quadratic-weighted κ; null when undefined (no pairs, or one grade throughout). */
+  kappa: number | null;
+  pairs: number;
+  validated: boolean;
+  /** Human labels on judged pairs still needed before κ can validate the judge (0 once there are enough pairs). */
+  moreHumanLabels: number;
+  verdict: string;
+  rule: typeof VALIDATION_RULE;
+  /** Judge labels left out because their passage's text changed since. */
+  stale: number;
+  labelsUsed: string;
+}
+
+export const HUMAN_ONLY_NOTE = 'the figures beside this are computed with human labels only; judge labels enter none of them';
+
+export function summarizeAgreement(queries: EvalQuery[], labels: JudgeLabel[], stale = 0): AgreementSummary[] {
+  const current = labels.filter((l) => !l.judgment.stale);
+  return judgesOf(current).map((judge) => {
+    const a = measureAgreement(queries, current, judge);
+    return {
+      judge,
+      kappa: Number.isFinite(a.kappa) ? a.kappa : null,
+      pairs: a.pairs,
+      validated: a.validation.validated,
+      moreHumanLabels: a.validation.moreHumanLabels,
+      verdict: a.validation.verdict,
+      rule: VALIDATION_RULE,
+      stale,
+      labelsUsed: HUMAN_ONLY_NOTE,
+    };
+  });
+}
+
+export type AgreementTarget = Pick<EvalTarget, 'kind' | 'root' | 'queries'> & { corpus: { documents: Iterable<SourceDocument> } };
+
+/** The target's judge labels, re-anchored to its documents as they are now (stale ones marked, and counted). */
+export function targetJudgeLabels(target: AgreementTarget): { labels: JudgeLabel[]; stale: number } {
+  const labels = loadJudgeLabels(judgeFiles(target).labels);
+  if (!labels.length) return { labels, stale: 0 };
+  const docs = new Map<string, SourceDocument>();
+  for (const d of target.corpus.documents) docs.set(d.id, d);
+  return reanchorJudgeLabels(labels, docs);
+}
+
+/** The target's judge labels summarized; undefined when there are none. */
+export function targetAgreement(target: AgreementTarget): AgreementSummary[] | undefined {
+  const anchored = targetJudgeLabels(target);
+  if (!anchored.labels.length) return undefined;
+  return summarizeAgreement(target.queries, anchored.labels, anchored.stale);
+}
+
+/** "Judge labels: κ = 0.712 on 64 pairs — validated" or "— not validated (label about 12 more)", and what the report uses. */
+export function agreementReportLine(a: AgreementSummary): string {
+  const k = a.kappa === null ? 'undefined' : a.kappa.toFixed(3);
+  const rule = `κ ≥ ${a.rule.minKappa} on at least ${a.rule.minPairs} pairs`;
+  const state = a.validated
+    ? `validated (${rule})`
+    : a.moreHumanLabels > 0
+      ? `not validated (label about ${a.moreHumanLabels} more human labels on judged pairs; ${rule})`
+      : a.kappa === null
+        ? `not validated (κ undefined: one grade throughout; label passages of other grades)`
+        : `not validated (κ below ${a.rule.minKappa}: more labels would not validate it; try another model or prompt)`;
+  const uses = a.validated
+    ? 'the baseline scored with human + judge labels is shown beside the human-only figure (marked judge-labelled); the verdict uses human labels only'
+    : 'the verdict uses human labels only until the judge is validated';
+  return `Judge labels (${a.judge}): κ = ${k} on ${a.pairs} pairs — ${state}; ${uses}`;
+}
