@@ -20,6 +20,8 @@ describe('one diagnosis across the inspector, Problems, baseline and report (rea
   before(async () => {
     wb = await openWorkbench('one-story');
     page = wb.page;
+    // No step waits forever: a stuck click or fill fails with what it waited for (and a screenshot below).
+    page.setDefaultTimeout(180_000);
   });
   after(async () => wb?.close());
 
@@ -27,6 +29,8 @@ describe('one diagnosis across the inspector, Problems, baseline and report (rea
   async function searchInInspector(): Promise<Frame> {
     await runCommand(page, 'Retrieval Lens: Open Query Inspector');
     const f = await findWebview(page, 'header.status', 120_000);
+    console.log(`inspector index state: ${await f.locator('header.status').getAttribute('data-state')}`);
+    await screenshot(page, 'one-story-inspector-opened');
     if ((await f.locator('header.status').getAttribute('data-state')) !== 'ready') {
       const build = f.locator('#build-index');
       if ((await f.locator('header.status').getAttribute('data-state')) === 'none' && (await build.count())) await build.click();
