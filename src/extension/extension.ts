@@ -16,6 +16,7 @@ import { firstRun } from './indexing/first-run';
 import { trackWalkthrough } from './indexing/walkthrough-progress';
 import { IndexService } from './indexing/index-service';
 import { InspectorController } from './webviews/inspector/inspector-host';
+import { MissDiagnoses } from './diagnosis/miss-diagnoses';
 import { InspectorPanel } from './webviews/inspector/inspector-panel';
 import { guideHandlers } from './webviews/inspector/inspector-guide';
 import { JudgingQueue } from './eval-set/judging-queue';
@@ -45,6 +46,8 @@ export function activate(context: vscode.ExtensionContext): RetrievalLensApi {
   evalSet.writeBlocked = () => workspaceWriteRefusal(vscode.workspace.isTrusted);
   const hostInfo = (): HostInfo => ({ extensionVersion: String(context.extension.packageJSON.version), vscodeVersion: vscode.version, activationMs });
   const adapters = new AdapterService(root, log);
+  // One miss diagnosis per (eval query, index, settings), read by the inspector, the Problems entries, the baseline and the report.
+  const diagnoses = new MissDiagnoses();
   const inspector = new InspectorController(
     indexService,
     evalSet,
@@ -55,6 +58,7 @@ export function activate(context: vscode.ExtensionContext): RetrievalLensApi {
     async (query, queryId, retriever) => {
       await showNeighbourhood(services, query, queryId, retriever);
     },
+    diagnoses,
   );
   const annotations = new Annotations(indexService, evalSet, inspector);
   const judgingQueue = new JudgingQueue(evalSet, indexService, (index) => configuredPoolRetrievers(context, index, log, indexService.root), (m) => log.warn(m));
@@ -63,7 +67,7 @@ export function activate(context: vscode.ExtensionContext): RetrievalLensApi {
   const judging = new JudgingFlow(judgingQueue, treeView as vscode.TreeView<unknown>, (item) => tree.poolItemNode(item), { evalSet, indexService, log });
   const handlers = { ...inspector.handlers(), ...guideHandlers(evalSet, context.workspaceState) };
   const openInspector = () => InspectorPanel.show(context.extensionUri, handlers, log);
-  const services: Services = { context, log, root, storageDir, indexService, evalSet, adapters, inspector, annotations, judging, openInspector };
+  const services: Services = { context, log, root, storageDir, indexService, evalSet, adapters, inspector, annotations, judging, openInspector, diagnoses };
 
   indexService.onDidChange((s) => {
     InspectorPanel.current?.messenger.notify('indexStatus', s);

@@ -3,6 +3,7 @@ import type { AdapterService } from './adapt/adapter-service';
 import type { Annotations } from './annotations/annotations';
 import type { JudgingFlow } from './eval-set/judging-flow';
 import type { EvalSetService } from './eval-set/eval-set-service';
+import type { MissDiagnoses } from './diagnosis/miss-diagnoses';
 import type { IndexService } from './indexing/index-service';
 import type { InspectorController } from './webviews/inspector/inspector-host';
 import type { InspectorPanel } from './webviews/inspector/inspector-panel';
@@ -24,6 +25,8 @@ export interface Services {
   readonly inspector: InspectorController;
   readonly annotations: Annotations;
   readonly judging: JudgingFlow;
+  /** One miss diagnosis per (eval query, index, settings), so every view tells the same story about a miss. */
+  readonly diagnoses: MissDiagnoses;
   /** Opens (or reveals) the Query Inspector. */
   openInspector(): InspectorPanel;
 }

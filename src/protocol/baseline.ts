@@ -68,6 +68,8 @@ export interface BaselineCategory {
   fix: string;
   /** Bar width in the 400-wide category chart. */
   width: number;
+  /** The eval queries whose misses fall in this category (id and text), as the inspector and the report name them. */
+  queries?: Array<{ id: string; text: string }>;
 }
 
 /** Everything the baseline results app draws (built by src/extension/webviews/baseline/baseline-model.ts). */
@@ -83,6 +85,8 @@ export interface BaselineView {
   comparisons: BaselineComparison[];
   missesTitle: string;
   categories: BaselineCategory[];
+  /** Where the readiness report's what-if indexes refine some of these misses, said under the categories. */
+  categoriesNote?: string;
 }
 
 /** Baseline results webview → host. */

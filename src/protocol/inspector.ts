@@ -55,8 +55,11 @@ export interface MissedSpan {
   grade: number;
   /** Best rank of any chunk overlapping the span, per retriever. */
   positions: Partial<Record<RetrieverName, RankPosition>>;
+  /** The category every view gives this miss (the one diagnosis, without what-if indexes). */
   category?: string;
   evidence?: string;
+  /** When the readiness report's what-if indexes (another chunker or model) recovered it: which, and their category. */
+  whatIf?: string;
 }
 
 export interface SearchParams {

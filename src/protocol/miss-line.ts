@@ -29,7 +29,8 @@ export function missLine(m: MissedSpan, k: number, many: boolean): MissLine {
   const missedBy = entries.filter(([, p]) => !p || p.rank === null || p.rank > k).map(([r]) => r);
   const found = entries.filter(([, p]) => p && p.rank !== null && p.rank <= k).map(([r, p]) => `${r} #${p?.rank}`).join(', ');
   const who = missedBy.length ? `missed by ${missedBy.join(', ')}` : 'missed';
-  const why = m.category ? `: ${m.category}` : '';
+  // The readiness report's what-if refinement, named beside the category every view gives (never instead of it).
+  const why = m.category ? `: ${m.category}${m.whatIf ? ` (${m.whatIf})` : ''}` : '';
   const others = found ? ` — ${found}` : missedBy.length === entries.length ? ' — no retriever has it in the top ' + k : '';
   return { text: `${many ? m.docId : '1 labeled span'} ${who}${why}${others}`, missedBy, found };
 }
@@ -37,4 +38,12 @@ export function missLine(m: MissedSpan, k: number, many: boolean): MissLine {
 /** The heading over several miss lines: "2 labeled spans missed in the top 10". */
 export function missHeading(n: number, k: number): string {
   return `${plural(n, 'labeled span')} missed in the top ${k}`;
+}
+
+/**
+ * A missed labeled span as the Problems entry and the editor hover say it: the category every view gives (the one
+ * diagnosis), the readiness report's what-if beside it when it ran, then the evidence.
+ */
+export function missMessage(query: string, m: Pick<MissedSpan, 'category' | 'whatIf' | 'evidence'>): string {
+  return `missed for "${query}": ${m.category ?? 'uncategorised'}${m.whatIf ? ` (${m.whatIf})` : ''}${m.evidence ? ` — ${m.evidence}` : ''}`;
 }

@@ -372,7 +372,7 @@ describe('hostile query texts, ids and notes in hovers, tooltips and CodeLens (r
     assert.ok(h.text.includes(`labeled grade 3 for query ${normalize(hostileId)}`), `the hover shows the query id as written: ${h.text}`);
     assert.equal(h.imgs, 0, 'no image rendered');
     assert.deepEqual(h.contentLinks, [], 'no link from the content');
-    assert.match(lensText, /^chunk 1\/1 · [0-9a-f]{8} · \d+ tokens/);
+    assert.match(lensText, /^chunk 1\/1 · \d+ tokens?/);
     assert.equal(lensImgs, 0);
     assert.deepEqual(requests, [], 'no request to the payload addresses');
   });

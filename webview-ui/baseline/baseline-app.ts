@@ -59,7 +59,8 @@ export class BaselineApp extends ViewApp<BaselineView> {
         : html`<p class="muted">Run two or more retrievers to compare them.</p>`}</section>
       <h2>${v.missesTitle}</h2>
       ${this.categoryChart(v)}
-      <ul id="category-fixes" class="muted">${v.categories.filter((c) => c.count).map((c) => html`<li data-category=${c.name}><strong>${c.name}</strong> (${c.count}): ${c.fix}</li>`)}</ul>
+      <ul id="category-fixes" class="muted">${v.categories.filter((c) => c.count).map((c) => html`<li data-category=${c.name} data-query-ids=${(c.queries ?? []).map((q) => q.id).join(' ')}><strong>${c.name}</strong> (${c.count}): ${c.fix}${c.queries?.length ? html`<br><span class="category-queries">${c.queries.map((q) => `“${q.text}”`).join(', ')}</span>` : nothing}</li>`)}</ul>
+      ${v.categoriesNote ? html`<p class="muted" id="categories-note">${v.categoriesNote}</p>` : nothing}
       <p class="muted">Run “Retrieval Lens: Show Fine-Tune Readiness Report” for what-if re-chunking and model comparisons.</p>
     </div>`;
   }

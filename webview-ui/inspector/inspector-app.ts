@@ -446,6 +446,7 @@ export class InspectorApp {
           @click=${() => void messenger.request('reveal', { docId: m.docId, start: m.start, end: m.end })}>
         <div class="hit-head"><span class="doc">${pathLabel(m.docId)}</span><vscode-badge>grade ${m.grade}</vscode-badge>
           ${m.category ? html`<vscode-badge class="category">${m.category}</vscode-badge>` : nothing}</div>
+        ${m.whatIf ? html`<div class="what-if muted">${m.whatIf}</div>` : nothing}
         <div class="preview">${m.quote}</div>
         <div class="ranks">${Object.entries(m.positions).map(([r, p]) => html`<span>${r}: ${p?.rank ?? 'not retrieved'}</span>`)}</div>
         ${m.evidence ? html`<div class="explain">${m.evidence}</div>` : nothing}

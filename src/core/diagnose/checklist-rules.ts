@@ -58,8 +58,10 @@ export const MIN_MISSES_FOR_SHARE = 10;
 export function semanticShareItem(f: { semantic: number; misses: number; evalQueries: number }): ChecklistItem {
   const item = 'Remaining failures are semantic';
   const share = f.misses ? f.semantic / f.misses : 0;
-  const evidence: ChecklistEvidence = { figure: `${f.semantic} of ${f.misses} misses (${Math.round(share * 100)}%) survive every fix`, n: f.misses, nOf: 'misses', bar: `at least 50% of at least ${MIN_MISSES_FOR_SHARE} diagnosed misses` };
-  const detail = `${f.semantic} of ${f.misses} misses (${Math.round(share * 100)}%) survive every fix`;
+  // "1 miss of 4 (25%) survives every fix", "3 misses of 4 (75%) survive every fix": the verb agrees with the count.
+  const survive = `${f.semantic} ${f.semantic === 1 ? 'miss' : 'misses'} of ${f.misses} (${Math.round(share * 100)}%) ${f.semantic === 1 ? 'survives' : 'survive'} every fix`;
+  const evidence: ChecklistEvidence = { figure: survive, n: f.misses, nOf: 'misses', bar: `at least 50% of at least ${MIN_MISSES_FOR_SHARE} diagnosed misses` };
+  const detail = survive;
   if (!f.misses) return checklistItem(item, 'not-met', `${detail}: nothing missed, nothing to fine-tune for`, evidence);
   // A share already below half stays below half unless most new misses are semantic: it is evidence against.
   if (share < 0.5) return checklistItem(item, 'not-met', detail, evidence);

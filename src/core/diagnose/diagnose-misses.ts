@@ -15,6 +15,7 @@ import type { FailedQuery, RetrievedHit, Retriever } from '../retrieve/retriever
 import type { RetrievalIndex } from '../retrieve/searchable-index';
 import { availableRetrievers, type RankPosition, type RetrieverName } from '../retrieve/types';
 import { exactTokensIn } from './exact-tokens';
+import { count } from './miss-words';
 
 export const FAILURE_CATEGORIES = ['missing-document', 'stale', 'filtered-out', 'chunking', 'exact-match', 'lexical', 'fusion', 'ranking', 'model-choice', 'semantic'] as const;
 export type FailureCategory = (typeof FAILURE_CATEGORIES)[number];
@@ -60,6 +61,12 @@ export interface Miss {
    * ranks where its best chunk does among distinct documents, as document-level metrics count it).
    */
   rankedBy: 'chunk' | 'document';
+  /**
+   * Set when a what-if index (another chunker or embedding model: the readiness report runs them, no other view
+   * does) decided the category: the variant that recovered the target, and the category the index alone gives (what
+   * every view without what-ifs shows for the same miss) with its evidence.
+   */
+  whatIf?: { variant: string; baseCategory: FailureCategory; baseEvidence: string; baseVerified: boolean };
 }
 
 export interface Variant {
@@ -103,6 +110,15 @@ export interface DiagnoseOptions {
 }
 
 export const DEFAULT_DIAGNOSE_OPTIONS: DiagnoseOptions = { k: 5, baseline: 'dense', candidates: 30, split: 'eval' };
+
+/** What steps 3 to 8 of the diagnosis decide for one missed target; `whatIf` names the what-if index that decided it. */
+interface Outcome {
+  category: FailureCategory;
+  evidence: string;
+  positions: Miss['positions'];
+  verified: boolean;
+  whatIf?: string;
+}
 
 /** A category the diagnosis could not compute for the retriever it was given, and why (never silently absent). */
 export interface UncomputedCategory {
@@ -250,8 +266,10 @@ export async function diagnoseMisses(ctx: DiagnoseContext, options: Partial<Diag
       // For an engine: where the span sits in its ranking, and a top-k hit that holds part of it (named in the evidence).
       const at = engine ? placedPosition(placed, docId, span) : undefined;
       const splitNote = engine && span ? splitBy(placed, span, o.k) : undefined;
-      const miss = (category: FailureCategory, evidence: string, positions: Miss['positions'] = {}, verified = true) =>
-        misses.push({ ...base, category, evidence: splitNote ? `${evidence}; ${splitNote}` : evidence, positions, verified, ...(engine && at ? { retriever: { name, position: span ? at.chunk : at.doc } } : {}) });
+      const withSplit = (evidence: string) => (splitNote ? `${evidence}; ${splitNote}` : evidence);
+      const retrieverAt = engine && at ? { retriever: { name, position: span ? at.chunk : at.doc } } : {};
+      const miss = (category: FailureCategory, evidence: string, positions: Miss['positions'] = {}, verified = true) => misses.push({ ...base, category, evidence: withSplit(evidence), positions, verified, ...retrieverAt });
+      const out = (category: FailureCategory, evidence: string, positions: Miss['positions'] = {}, verified = true, whatIf?: string): Outcome => ({ category, evidence, positions, verified, ...(whatIf ? { whatIf } : {}) });
 
       // 1. missing-document: not in the index at all.
       const doc = index.getDocument(docId);
@@ -275,102 +293,115 @@ export async function diagnoseMisses(ctx: DiagnoseContext, options: Partial<Diag
         found++;
         continue;
       }
-      // 3. filtered-out: the query's own filter removed the relevant chunks (for an engine: one that applies filters).
-      if (q.filter && removed.length && (!engine || engine.capabilities.filters)) {
-        const unfiltered = engine ? placedPosition(await engineHits(engine, q, false), docId, span)[byDocument ? 'doc' : 'chunk'] : (await bestPositions(index, q, ids, [baseline], false, byDocument)).best[baseline];
-        miss('filtered-out', `the query's filter ${JSON.stringify(q.filter)} removed ${removed.length} relevant chunk(s) of ${docId}; without it the ${name} retriever finds it at ${fmt(unfiltered)}`, best, within(unfiltered, o.k));
-        continue;
-      }
-      // 4. chunking: the span is split or diluted, and a chunker that keeps it whole recovers it (the index's legs
-      // only: an engine's chunks cannot be re-made, see ENGINE_UNCOMPUTED).
-      if (span && !engine) {
-        const split = chunks.length > 1 || !chunks.some((c) => c.start <= span.start && c.end >= span.end);
-        const holder = chunks.find((c) => c.start <= span.start && c.end >= span.end);
-        const coverage = holder ? (span.end - span.start) / (holder.end - holder.start) : 0;
-        // Diluted: a short span inside an oversized chunk, whose vector is dominated by other content.
-        const diluted = !!holder && coverage < 0.25 && holder.end - holder.start > 1000;
-        if (split || diluted) {
-          let recovered: string | undefined;
-          for (const v of ctx.variants.filter((x) => x.kind === 'chunker')) {
-            const vj = relevantChunks(v.index, j).filter((c) => c.start <= span.start && c.end >= span.end);
-            if (!vj.length) continue;
-            const p = (await bestPositions(v.index, q, vj.map((c) => c.id), [baseline])).best[baseline];
-            if (within(p, o.k)) {
-              recovered = `${v.label} keeps it whole and ranks it ${p?.rank}`;
-              break;
+      // Steps 3 to 8 with a set of what-if indexes (other chunkers, other models): the first check that recovers
+      // the target decides. Run again without them when a what-if decided, so the category the index alone gives
+      // (the one every view without what-ifs shows) stays beside the refinement, named.
+      const decide = async (whatIfs: readonly Variant[]): Promise<Outcome> => {
+        // 3. filtered-out: the query's own filter removed the relevant chunks (for an engine: one that applies filters).
+        if (q.filter && removed.length && (!engine || engine.capabilities.filters)) {
+          const unfiltered = engine ? placedPosition(await engineHits(engine, q, false), docId, span)[byDocument ? 'doc' : 'chunk'] : (await bestPositions(index, q, ids, [baseline], false, byDocument)).best[baseline];
+          return out('filtered-out', `the query's filter ${JSON.stringify(q.filter)} removed ${count(removed.length, 'relevant chunk')} of ${docId}; without it the ${name} retriever finds it at ${fmt(unfiltered)}`, best, within(unfiltered, o.k));
+        }
+        // 4. chunking: the span is split or diluted, and a chunker that keeps it whole recovers it (the index's legs
+        // only: an engine's chunks cannot be re-made, see ENGINE_UNCOMPUTED).
+        if (span && !engine) {
+          const split = chunks.length > 1 || !chunks.some((c) => c.start <= span.start && c.end >= span.end);
+          const holder = chunks.find((c) => c.start <= span.start && c.end >= span.end);
+          const coverage = holder ? (span.end - span.start) / (holder.end - holder.start) : 0;
+          // Diluted: a short span inside an oversized chunk, whose vector is dominated by other content.
+          const diluted = !!holder && coverage < 0.25 && holder.end - holder.start > 1000;
+          if (split || diluted) {
+            let recovered: string | undefined;
+            let by: string | undefined;
+            for (const v of whatIfs.filter((x) => x.kind === 'chunker')) {
+              const vj = relevantChunks(v.index, j).filter((c) => c.start <= span.start && c.end >= span.end);
+              if (!vj.length) continue;
+              const p = (await bestPositions(v.index, q, vj.map((c) => c.id), [baseline])).best[baseline];
+              if (within(p, o.k)) {
+                recovered = `${v.label} keeps it whole and ranks it ${p?.rank}`;
+                by = v.label;
+                break;
+              }
+            }
+            if (recovered) {
+              const shape = split ? `split across ${count(chunks.length, 'chunk')} of ${index.manifest.chunkerKey}` : `diluted: it is ${Math.round(coverage * 100)}% of a ${holder ? holder.end - holder.start : 0}-character chunk`;
+              return out('chunking', `the span is ${shape}; ${recovered} (baseline ${baseline}: ${fmt(best[baseline])})`, best, true, by);
             }
           }
-          if (recovered) {
-            const shape = split ? `split across ${chunks.length} chunk(s) of ${index.manifest.chunkerKey}` : `diluted: it is ${Math.round(coverage * 100)}% of a ${holder ? holder.end - holder.start : 0}-character chunk`;
-            miss('chunking', `the span is ${shape}; ${recovered} (baseline ${baseline}: ${fmt(best[baseline])})`, best);
-            continue;
+        }
+        // 5. keyword finds it, dense does not, hybrid recovers it: exact-match when the query holds an identifier-like
+        // token (exact-tokens.ts) that occurs verbatim in the labeled text or its chunks (the text keyword search
+        // ranked); otherwise lexical: ordinary words the answer shares with the query, which a stronger model may match.
+        // For an engine the index's keyword leg finds it and the engine does not; without a local embedding model
+        // hybrid recovery cannot be checked (unverified).
+        const hasDense = 'dense' in best;
+        if (within(best.keyword, o.k) && !within(best.dense, o.k) && (within(best.hybrid, o.k) || (engine && !hasDense))) {
+          const ranks = !engine
+            ? `keyword search finds it at ${fmt(best.keyword)}, dense at ${fmt(best.dense)}; hybrid recovers it at ${fmt(best.hybrid)}`
+            : hasDense
+              ? `keyword search finds it at ${fmt(best.keyword)}, ${name} at ${fmt(target)}, dense at ${fmt(best.dense)}; hybrid recovers it at ${fmt(best.hybrid)}`
+              : `keyword search finds it at ${fmt(best.keyword)}, ${name} at ${fmt(target)}; with no local embedding model hybrid recovery is not verified`;
+          const exact = exactTokensIn(q.text, [span?.exact ?? '', ...chunks.map((c) => c.text)].join('\n'));
+          const verified = !engine || hasDense;
+          if (exact.length) return out('exact-match', `${ranks}; the query's ${exact.map((t) => `${t.kind} "${t.token}"`).join(', ')} occur${exact.length === 1 ? 's' : ''} verbatim in the labeled text`, best, verified);
+          else return out('lexical', `${ranks}; the query holds no exact token (code, ID, version, quoted phrase): keyword search finds it by shared words and ${engine ? name : 'dense'} does not, so hybrid recovers it — or a stronger model may`, best, verified);
+        }
+        // 5b. fusion: hybrid recovers it although the keyword leg alone does not (neither leg ranks it within k, or the
+        // baseline is keyword and the dense leg does): a hybrid fix, never a ranking one.
+        if ((engine || baseline !== 'hybrid') && within(best.hybrid, o.k)) {
+          const legs = `keyword at ${fmt(best.keyword)}, dense at ${fmt(best.dense)}`;
+          const why = within(best.dense, o.k) ? `dense finds it in the top ${o.k} where ${name} does not` : `neither leg alone ranks it in the top ${o.k}`;
+          return out('fusion', `${legs}: ${why}; hybrid fusion recovers it at ${fmt(best.hybrid)}`, best);
+        }
+        // 6. ranking: among the top candidates but below k; a reranker recovers it. Candidate depth counts chunks (what
+        // a reranker reorders), also for a document judgment. An engine's candidates are its own hits, reranked here.
+        const candidateRank = engine ? (at?.chunk.rank ?? Infinity) : Math.min(...(['hybrid', baseline] as RetrieverName[]).map((r) => chunkBest[r]?.rank ?? Infinity));
+        if (candidateRank <= o.candidates) {
+          const where = byDocument
+            ? `its best chunk is in the top ${o.candidates} candidates at rank ${candidateRank}, the document at ${name} ${fmt(target)} (below ${o.k})`
+            : `in the top ${o.candidates} candidates at rank ${candidateRank} but below ${o.k}`;
+          if (index.crossEncoder) {
+            const reranked = engine ? await rerankPlaced(index, q.text, placed.slice(0, o.candidates), docId, span, ctx.signal) : best.rerank;
+            if (within(reranked, o.k)) {
+              return out('ranking', byDocument ? `${where}; the reranker moves it to ${fmt(reranked)}` : `in the top ${o.candidates} candidates at rank ${candidateRank}; the reranker moves it to ${fmt(reranked)}`, best);
+            }
+          } else {
+            return out('ranking', `${where}; no reranker is configured, so recovery by reranking is not verified`, best, false);
           }
         }
-      }
-      // 5. keyword finds it, dense does not, hybrid recovers it: exact-match when the query holds an identifier-like
-      // token (exact-tokens.ts) that occurs verbatim in the labeled text or its chunks (the text keyword search
-      // ranked); otherwise lexical: ordinary words the answer shares with the query, which a stronger model may match.
-      // For an engine the index's keyword leg finds it and the engine does not; without a local embedding model
-      // hybrid recovery cannot be checked (unverified).
-      const hasDense = 'dense' in best;
-      if (within(best.keyword, o.k) && !within(best.dense, o.k) && (within(best.hybrid, o.k) || (engine && !hasDense))) {
-        const ranks = !engine
-          ? `keyword search finds it at ${fmt(best.keyword)}, dense at ${fmt(best.dense)}; hybrid recovers it at ${fmt(best.hybrid)}`
-          : hasDense
-            ? `keyword search finds it at ${fmt(best.keyword)}, ${name} at ${fmt(target)}, dense at ${fmt(best.dense)}; hybrid recovers it at ${fmt(best.hybrid)}`
-            : `keyword search finds it at ${fmt(best.keyword)}, ${name} at ${fmt(target)}; with no local embedding model hybrid recovery is not verified`;
-        const exact = exactTokensIn(q.text, [span?.exact ?? '', ...chunks.map((c) => c.text)].join('\n'));
-        const verified = !engine || hasDense;
-        if (exact.length) miss('exact-match', `${ranks}; the query's ${exact.map((t) => `${t.kind} "${t.token}"`).join(', ')} occur${exact.length === 1 ? 's' : ''} verbatim in the labeled text`, best, verified);
-        else miss('lexical', `${ranks}; the query holds no exact token (code, ID, version, quoted phrase): keyword search finds it by shared words and ${engine ? name : 'dense'} does not, so hybrid recovers it — or a stronger model may`, best, verified);
-        continue;
-      }
-      // 5b. fusion: hybrid recovers it although the keyword leg alone does not (neither leg ranks it within k, or the
-      // baseline is keyword and the dense leg does): a hybrid fix, never a ranking one.
-      if ((engine || baseline !== 'hybrid') && within(best.hybrid, o.k)) {
-        const legs = `keyword at ${fmt(best.keyword)}, dense at ${fmt(best.dense)}`;
-        const why = within(best.dense, o.k) ? `dense finds it in the top ${o.k} where ${name} does not` : `neither leg alone ranks it in the top ${o.k}`;
-        miss('fusion', `${legs}: ${why}; hybrid fusion recovers it at ${fmt(best.hybrid)}`, best);
-        continue;
-      }
-      // 6. ranking: among the top candidates but below k; a reranker recovers it. Candidate depth counts chunks (what
-      // a reranker reorders), also for a document judgment. An engine's candidates are its own hits, reranked here.
-      const candidateRank = engine ? (at?.chunk.rank ?? Infinity) : Math.min(...(['hybrid', baseline] as RetrieverName[]).map((r) => chunkBest[r]?.rank ?? Infinity));
-      if (candidateRank <= o.candidates) {
-        const where = byDocument
-          ? `its best chunk is in the top ${o.candidates} candidates at rank ${candidateRank}, the document at ${name} ${fmt(target)} (below ${o.k})`
-          : `in the top ${o.candidates} candidates at rank ${candidateRank} but below ${o.k}`;
-        if (index.crossEncoder) {
-          const reranked = engine ? await rerankPlaced(index, q.text, placed.slice(0, o.candidates), docId, span, ctx.signal) : best.rerank;
-          if (within(reranked, o.k)) {
-            miss('ranking', byDocument ? `${where}; the reranker moves it to ${fmt(reranked)}` : `in the top ${o.candidates} candidates at rank ${candidateRank}; the reranker moves it to ${fmt(reranked)}`, best);
-            continue;
+        // 7. model-choice: another configured base model retrieves it.
+        let byModel: string | undefined;
+        let modelLabel: string | undefined;
+        for (const v of whatIfs.filter((x) => x.kind === 'model')) {
+          const vc = relevantChunks(v.index, j).map((c) => c.id);
+          const p = (await bestPositions(v.index, q, vc, ['dense'], true, byDocument)).best.dense;
+          if (within(p, o.k)) {
+            modelLabel = v.label;
+            byModel = `${v.label} ranks it ${p?.rank} where ${index.manifest.model?.id ?? 'the baseline'} has ${fmt(best.dense)}`;
+            break;
           }
-        } else {
-          miss('ranking', `${where}; no reranker is configured, so recovery by reranking is not verified`, best, false);
-          continue;
         }
-      }
-      // 7. model-choice: another configured base model retrieves it.
-      let byModel: string | undefined;
-      for (const v of ctx.variants.filter((x) => x.kind === 'model')) {
-        const vc = relevantChunks(v.index, j).map((c) => c.id);
-        const p = (await bestPositions(v.index, q, vc, ['dense'], true, byDocument)).best.dense;
-        if (within(p, o.k)) {
-          byModel = `${v.label} ranks it ${p?.rank} where ${index.manifest.model?.id ?? 'the baseline'} has ${fmt(best.dense)}`;
-          break;
+        if (byModel) {
+          return out('model-choice', byModel, best, true, modelLabel);
         }
-      }
-      if (byModel) {
-        miss('model-choice', byModel, best);
-        continue;
-      }
-      // 8. semantic: nothing recovers it.
-      const tried = [`keyword ${fmt(best.keyword)}`, `dense ${fmt(best.dense)}`, `hybrid ${fmt(best.hybrid)}`];
-      if (engine) tried.unshift(`${name} ${fmt(target)}`);
-      if (index.crossEncoder) tried.push(`rerank ${fmt(best.rerank)}`);
-      tried.push(`${ctx.variants.length} re-chunked/other-model variant(s) tried`);
-      miss('semantic', `nothing recovers it: ${tried.join(', ')}`, best);
+        // 8. semantic: nothing recovers it.
+        const tried = [`keyword ${fmt(best.keyword)}`, `dense ${fmt(best.dense)}`, `hybrid ${fmt(best.hybrid)}`];
+        if (engine) tried.unshift(`${name} ${fmt(target)}`);
+        if (index.crossEncoder) tried.push(`rerank ${fmt(best.rerank)}`);
+        tried.push(`${count(whatIfs.length, 're-chunked/other-model variant')} tried`);
+        return out('semantic', `nothing recovers it: ${tried.join(', ')}`, best);
+      };
+      const refined = await decide(ctx.variants);
+      const plain = refined.whatIf ? await decide([]) : undefined;
+      misses.push({
+        ...base,
+        category: refined.category,
+        evidence: withSplit(refined.evidence),
+        positions: refined.positions,
+        verified: refined.verified,
+        ...retrieverAt,
+        ...(refined.whatIf && plain ? { whatIf: { variant: refined.whatIf, baseCategory: plain.category, baseEvidence: withSplit(plain.evidence), baseVerified: plain.verified } } : {}),
+      });
     }
     o.onProgress?.(++done, queries.length);
   }

@@ -11,14 +11,16 @@ import type { RetrievalIndex } from '../retrieve/searchable-index';
 import type { RetrieverName } from '../retrieve/types';
 import { adapterChecklistItem, adapterVerdictReason, measureAdapterGain, renderAdapterGainMarkdown, type AdapterGain } from '../adapt/readiness-gain';
 import { isRealQuery, realFailuresItem, semanticShareItem, trainingPairsItem } from './checklist-rules';
-import { evidenceLine, factItem, STATE_MARK, STATE_NAME, DEFAULT_GAIN_RULE, type ChecklistItem } from '../eval/evidence-bar';
+import { checklistItem, evidenceLine, factItem, STATE_MARK, DEFAULT_GAIN_RULE, type ChecklistItem } from '../eval/evidence-bar';
 import { readRecordedRun, recordedRunFile, recordedRunNames } from '../eval/trace-store';
 import { documentLookup } from '../eval/hit-placement';
 import { classifyTraceFailures, productionFailures, productionFailuresItem, type ProductionFailures } from './trace-failures';
 import { noteSyntheticPairs, type SyntheticShare } from '../judge/synthetic-readiness';
 import { agreementReportLine, targetAgreement, type AgreementSummary } from '../judge/agreement-summary';
 import { judgeLabelledBaseline, type JudgeLabelledFigure } from '../judge/judge-labelled-figures';
-import { CATEGORY_FIX, defaultRechunkers, diagnoseMisses, FAILURE_CATEGORIES, type FailureCategory, type Miss, type Variant } from './diagnose-misses';
+import { CATEGORY_FIX, defaultRechunkers, diagnoseMisses, FAILURE_CATEGORIES, missCounts, type FailureCategory, type Miss, type Variant } from './diagnose-misses';
+import { baseCategoryOf, categoryText } from './miss-words';
+import { GAIN_ITEM, readinessVerdict } from './readiness-verdict';
 
 /** Opens (or builds) an index of the target's corpus for a chunker and an embedding model; the caller decides storage. */
 export type IndexOpener = (chunker: ChunkerConfig, embedder: Embedder | null, crossEncoder: CrossEncoder | null) => Promise<RetrievalIndex>;
@@ -64,6 +66,12 @@ export interface ReadinessReport {
   found: number;
   misses: Miss[];
   counts: Record<FailureCategory, number>;
+  /**
+   * The same misses counted as the index alone decides them, without the what-if indexes (other chunkers, models):
+   * what the inspector, the Problems entries and the baseline view show. Differs from `counts` only where a what-if
+   * recovered a miss (each such miss names it: Miss.whatIf).
+   */
+  baseCounts?: Record<FailureCategory, number>;
   configs: ConfigResult[];
   /**
    * The levels the labels support and the figures above are computed at: chunk for span labels, doc for document
@@ -139,7 +147,8 @@ export async function buildReadinessReport(
     { index, root: target.kind === 'workspace' ? target.root : undefined, corpusOptions: { include: target.settings.include, exclude: target.settings.exclude }, queries: target.queries, variants },
     { k: o.k, baseline: o.baseline, candidates: o.candidates, split: 'eval' },
   );
-  const counts = Object.fromEntries(FAILURE_CATEGORIES.map((c) => [c, misses.filter((m) => m.category === c).length])) as Record<FailureCategory, number>;
+  const counts = missCounts(misses);
+  const baseCounts = missCounts(misses.map((m) => ({ ...m, category: baseCategoryOf(m) })));
 
   say('measuring what each fix gains');
   // Each figure at a level the labels support: document judgments say nothing about which chunk answers, so a
@@ -213,27 +222,16 @@ export async function buildReadinessReport(
     adapterGain = await measureAdapterGain(index, target.queries, { level: support.levels[0] });
     if (adapterGain.pairs) checklist[checklist.findIndex((c) => c.item === 'Enough training pairs')] = trainingPairsItem(adapterGain.pairs, o.minTrainingPairs);
     checklist.push(adapterChecklistItem(adapterGain, `${chunks} chunks ≈ ${formatSeconds(chunks / throughput)}`, { ...DEFAULT_GAIN_RULE, minQueries: o.minGainQueries }));
+  } else {
+    // Not measured is not settled: without the item a verdict could say "justified" with no gain measured at all.
+    const why = o.adapterTrial === false ? 'the adapter trial was switched off' : !index.embedder ? 'no embedding model' : 'no level the labels support';
+    checklist.push(checklistItem(GAIN_ITEM, 'not-settled', `not measured: ${why}`, { figure: 'not measured', bar: 'a measured gain (p ≤ 0.05 and 95% CI lower bound > 0)' }, 'run the report with the adapter trial on'));
   }
 
   // How many train pairs are synthetic (generate-queries), said beside the pairs; eval figures are the eval split's.
   const synthetic = noteSyntheticPairs(checklist, target.queries);
-  const fixable = FAILURE_CATEGORIES.filter((c) => c !== 'semantic' && counts[c] > 0).sort((a, b) => counts[b] - counts[a]);
-  const reasons: string[] = [];
-  let justified = false;
-  let headline: string;
-  if (!misses.length) {
-    headline = 'Fine-tuning not justified: the baseline finds every labeled span';
-  } else if (fixable.length && counts.semantic < misses.length / 2) {
-    headline = `Fine-tuning not justified yet — fix ${fixable[0]} first (${CATEGORY_FIX[fixable[0]]})`;
-    for (const c of fixable) reasons.push(`${counts[c]} miss(es) are ${c}: ${CATEGORY_FIX[c]}`);
-  } else {
-    // Justified only when every item is met: a not-settled item (thin evidence) blocks as a not-met one does.
-    const blockers = checklist.filter((c) => c.state !== 'met');
-    justified = blockers.length === 0;
-    headline = justified ? 'Fine-tuning justified' : `Fine-tuning not justified yet — ${blockers.map((b) => `${b.item.toLowerCase()}${b.state === 'not-settled' ? ' (not settled)' : ''}`).join('; ')}`;
-    reasons.push(`${counts.semantic} of ${misses.length} misses survive chunking, filters, hybrid, reranking and model changes`);
-    for (const b of blockers) reasons.push(`${b.item} (${STATE_NAME[b.state]}): ${b.detail}${b.settle ? `; to settle: ${b.settle}` : ''}`);
-  }
+  // The verdict from the same figures as the checklist (readiness-verdict.ts): the two never disagree.
+  const { justified, headline, reasons } = readinessVerdict({ misses, checklist });
   if (adapterGain) reasons.push(adapterVerdictReason(adapterGain, { ...DEFAULT_GAIN_RULE, minQueries: o.minGainQueries }));
   // The judge's agreement with the humans, when judge labels exist; every figure here uses human labels only.
   const judgeAgreement = targetAgreement(target);
@@ -250,6 +248,7 @@ export async function buildReadinessReport(
     found,
     misses,
     counts,
+    baseCounts,
     configs,
     levels: { kind: support.kind, scored: support.levels, queriesAt: support.queriesAt, headings, unscored },
     checklist,
@@ -300,10 +299,11 @@ export function renderReadinessMarkdown(r: ReadinessReport): string {
   for (const reason of r.verdict.reasons) lines.push(`- ${reason}`);
   lines.push('', `Baseline: **${r.baseline.retriever}** retriever, chunker \`${r.baseline.chunker}\`, model \`${r.baseline.model?.id ?? 'none'}\`, ${r.levels.kind === 'documents' ? 'a document counts as found when it is among the top' : r.levels.kind === 'mixed' ? 'a span counts as found when one of its chunks is in the top' : 'a span counts as found in the top'} ${r.baseline.k}${r.levels.kind === 'documents' ? ' documents' : r.levels.kind === 'mixed' ? ' chunks, a document when it is among the top ' + r.baseline.k + ' documents' : ''}.`);
   lines.push(`${r.found} of ${r.judgedSpans} labeled relevant ${noun} found; ${r.misses.length} missed.`, '');
-  lines.push(`## Why ${noun} were missed`, '', '| Category | Misses | Share | Fix |', '| --- | ---: | ---: | --- |');
+  lines.push(`## Why ${noun} were missed`, '', `| Category | Misses | Share | ${WITHOUT_WHAT_IFS} | Fix |`, '| --- | ---: | ---: | ---: | --- |');
   for (const c of FAILURE_CATEGORIES) {
-    lines.push(`| ${c} | ${r.counts[c]} | ${r.misses.length ? Math.round((100 * r.counts[c]) / r.misses.length) : 0}% | ${CATEGORY_FIX[c]} |`);
+    lines.push(`| ${c} | ${r.counts[c]} | ${r.misses.length ? Math.round((100 * r.counts[c]) / r.misses.length) : 0}% | ${(r.baseCounts ?? r.counts)[c]} | ${CATEGORY_FIX[c]} |`);
   }
+  lines.push('', WHAT_IF_NOTE);
   for (const level of r.levels.scored) {
     lines.push('', `## What each fix gains (eval split, ${r.levels.headings[level] ?? LEVEL_NAME[level]})`, '', `| Configuration | nDCG@10 | Recall@${r.baseline.k} | Δ nDCG@10 vs baseline | p |`, '| --- | ---: | ---: | ---: | ---: |');
     for (const c of r.configs.filter((x) => x.level === level)) {
@@ -338,10 +338,17 @@ export function renderReadinessMarkdown(r: ReadinessReport): string {
     if (c.settle) lines.push(`  - to settle: ${c.settle}`);
   }
   lines.push('', `## Missed ${noun}`, '', '| Query | Document | Category | Evidence |', '| --- | --- | --- | --- |');
-  for (const m of r.misses) lines.push(`| ${mdCell(m.queryText)} | ${m.docId} | ${m.category}${m.verified ? '' : ' (unverified)'} | ${mdCell(m.evidence)} |`);
+  for (const m of r.misses) lines.push(`| ${mdCell(m.queryText)} | ${m.docId} | ${mdCell(categoryText(m))} | ${mdCell(m.evidence)} |`);
   lines.push('', `_Generated ${r.createdAt} by Retrieval Lens._`, '');
   return lines.join('\n');
 }
+
+/** The heading of the column that counts misses as the other views do (the index alone, no what-if indexes). */
+export const WITHOUT_WHAT_IFS = 'Without what-ifs';
+
+/** Why the report's counts can differ from the inspector's and the baseline's, said under the table. */
+export const WHAT_IF_NOTE =
+  'The report also builds what-if indexes (other chunkers, other embedding models) that the inspector, the Problems entries and the baseline view do not: a miss one of them recovers is counted here under chunking or model-choice, names the what-if beside its category, and is counted under "Without what-ifs" as those views count it.';
 
 /** What the labels point at: spans, whole documents, or both. */
 export function targetNoun(kind: LevelSupport['kind']): string {

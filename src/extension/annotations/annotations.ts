@@ -7,6 +7,8 @@ import type { EvalSetService } from '../eval-set/eval-set-service';
 import { editorSwitch, readConfig } from '../config';
 import type { IndexService } from '../indexing/index-service';
 import type { InspectorController } from '../webviews/inspector/inspector-host';
+import { missMessage } from '../../protocol/miss-line';
+import { CHUNK_LEGEND, chunkLensTitle, chunkRanks } from './chunk-lens';
 import { escapeThemeIcons, markdownCodeSpan, md, safeMarkdown } from '../safe-markdown';
 
 interface DocAnnotations {
@@ -22,9 +24,12 @@ interface DocAnnotations {
 export class Annotations implements vscode.Disposable, vscode.CodeLensProvider, vscode.HoverProvider {
   private enabled: boolean;
   private cached: { key: string; value: DocAnnotations } | undefined;
-  private readonly even = vscode.window.createTextEditorDecorationType({ backgroundColor: new vscode.ThemeColor('editor.rangeHighlightBackground'), isWholeLine: false });
-  private readonly odd = vscode.window.createTextEditorDecorationType({ backgroundColor: new vscode.ThemeColor('editor.wordHighlightBackground') });
-  private readonly boundary = vscode.window.createTextEditorDecorationType({ borderColor: new vscode.ThemeColor('editorIndentGuide.activeBackground1'), borderStyle: 'solid', borderWidth: '1px 0 0 0', isWholeLine: true });
+  // Every other chunk faintly shaded in a colour of our own (package.json contributes.colors: a few percent of white
+  // on dark themes, of black on light ones), the chunks between on the editor background: boundaries show without
+  // the yellow of the word-highlight colour the shading used to borrow. The legend is in every chunk's hover.
+  private readonly even = vscode.window.createTextEditorDecorationType({});
+  private readonly odd = vscode.window.createTextEditorDecorationType({ backgroundColor: new vscode.ThemeColor('retrievalLens.chunkShading') });
+  private readonly boundary = vscode.window.createTextEditorDecorationType({ borderColor: new vscode.ThemeColor('retrievalLens.chunkBoundary'), borderStyle: 'solid', borderWidth: '1px 0 0 0', isWholeLine: true });
   private readonly grades = [0, 1, 2, 3].map((g) =>
     vscode.window.createTextEditorDecorationType({
       borderStyle: 'solid',
@@ -151,7 +156,7 @@ export class Annotations implements vscode.Disposable, vscode.CodeLensProvider, 
         const line = before.split('\n').length - 1;
         return new vscode.Position(line, offset - (before.lastIndexOf('\n') + 1));
       };
-      const d = new vscode.Diagnostic(new vscode.Range(pos(m.start), pos(m.end)), `missed for "${this.inspector.lastView?.query}": ${m.category} — ${m.evidence}`, vscode.DiagnosticSeverity.Warning);
+      const d = new vscode.Diagnostic(new vscode.Range(pos(m.start), pos(m.end)), missMessage(this.inspector.lastView?.query ?? '', m), vscode.DiagnosticSeverity.Warning);
       d.source = 'Retrieval Lens';
       d.code = m.category;
       push(m.docId, d);
@@ -165,14 +170,12 @@ export class Annotations implements vscode.Disposable, vscode.CodeLensProvider, 
     if (!a) return [];
     const view = this.inspector.lastView;
     return a.chunks.map((c) => {
-      const ranks = Object.entries(view?.columns ?? {})
-        .map(([r, rows]) => [r, rows?.find((x) => x.chunkId === c.id)?.rank] as const)
-        .filter(([, rank]) => rank !== undefined)
-        .map(([r, rank]) => `${r} #${rank}`);
       const lints = a.lints.filter((l) => l.chunkId === c.id).map((l) => l.kind);
-      const title = [`chunk ${c.ordinal + 1}/${a.chunks.length}`, c.id.slice(0, 8), `${c.tokens} tokens`, ...(ranks.length ? [ranks.join(', ')] : []), ...(lints.length ? [`⚠ ${lints.join(', ')}`] : [])].join(' · ');
-      // A CodeLens title renders `$(name)` as an icon; retriever names come from settings: shown as written.
-      return new vscode.CodeLens(new vscode.Range(document.positionAt(c.start), document.positionAt(c.start)), { title: escapeThemeIcons(title), command: 'retrievalLens.openInspector', tooltip: 'Open the Query Inspector' });
+      const ranks = view ? chunkRanks(view, c.id) : [];
+      const title = chunkLensTitle({ ordinal: c.ordinal, of: a.chunks.length, tokens: c.tokens, query: view?.query, ranks, lints });
+      // A CodeLens title renders `$(name)` as an icon; retriever names and the query are text: shown as written.
+      const tooltip = `Chunk ${c.id}${view ? `; ranks are for the inspector's last query "${view.query}" (top ${view.k})` : ''}. Open the Query Inspector.`;
+      return new vscode.CodeLens(new vscode.Range(document.positionAt(c.start), document.positionAt(c.start)), { title: escapeThemeIcons(title), command: 'retrievalLens.openInspector', tooltip });
     });
   }
 
@@ -191,6 +194,9 @@ export class Annotations implements vscode.Disposable, vscode.CodeLensProvider, 
       md`\n- characters ${c.start}–${c.end} (${c.end - c.start}), ${c.tokens} tokens`,
       ...(c.headingPath.length ? [md`\n- section: ${markdownCodeSpan(c.headingPath.join(' › '))}`] : []),
       ...lints.map((l) => md`\n- ⚠ ${l.kind}: ${l.message}`),
+      // The inspector's misses in this chunk, in the words of its miss line and the Problems entry (one diagnosis).
+      ...(this.inspector.lastView?.missed ?? []).filter((m) => m.docId === a.doc.id && m.start < c.end && c.start < Math.max(m.end, m.start + 1)).map((m) => md`\n- ${missMessage(this.inspector.lastView?.query ?? '', m)}`),
+      md`\n\n${CHUNK_LEGEND}`,
     );
     return new vscode.Hover(hover, new vscode.Range(document.positionAt(c.start), document.positionAt(c.end)));
   }

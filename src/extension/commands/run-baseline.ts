@@ -29,7 +29,7 @@ export const runBaseline: CommandFactory = (s) => {
     const chosen = retrievers;
     const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Retrieval Lens: running the baseline', cancellable: true }, async (progress, token) => {
       const loaded = s.adapters.load(index);
-      const r = await run(index, s.evalSet.queries(), chosen, cfg.topK, s.root, cfg.exclude, loaded.adapter);
+      const r = await run(index, s.evalSet.queries(), chosen, cfg.topK, s.root, { include: cfg.include, exclude: cfg.exclude }, loaded.adapter, s.diagnoses);
       // Why there are no adapted runs, unless it is simply that none is set (the view says that itself).
       const note = loaded.status.setting || loaded.status.state === 'error' || /^(this workspace|no query adapter on)/.test(loaded.status.message ?? '') ? (loaded.status.message ?? '') : '';
       r.adapter = { id: loaded.adapter?.id, note, trained: loaded.status.trained };

@@ -1,3 +1,4 @@
+import { plural } from '../../protocol/words';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { EVALSET_PATH, EvalSetFile, type EvalSetConflict, type SaveResult } from '../../core/eval/evalset-file';
@@ -133,7 +134,7 @@ export class EvalSetService implements vscode.Disposable {
       this.file = undefined; // what is in memory was not written: read the file again next time
       throw e;
     }
-    if (r.merged) this.log.info(`eval set changed on disk since it was read (another window or the CLI): merged, ${r.conflicts.length} conflict(s)`);
+    if (r.merged) this.log.info(`eval set changed on disk since it was read (another window or the CLI): merged, ${plural(r.conflicts.length, 'conflict')}`);
     for (const c of r.conflicts) this.showConflict(c);
     return r;
   }

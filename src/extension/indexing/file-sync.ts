@@ -1,3 +1,4 @@
+import { plural } from '../../protocol/words';
 import * as vscode from 'vscode';
 import type { SourceDocument } from '../../core/corpus/document';
 import { loadWorkspaceFile } from '../../core/corpus/load-folder';
@@ -78,7 +79,7 @@ export class FileSync implements vscode.Disposable {
     }
     const stats = await index.updateDocuments(changes);
     if (stats.added || stats.changed || stats.removed) {
-      this.log.info(`re-indexed ${changes.map((c) => c.docId).join(', ')}: ${stats.added} added, ${stats.changed} changed, ${stats.removed} removed; ${stats.chunksEmbedded} chunk(s) embedded in ${stats.ms.toFixed(0)} ms`);
+      this.log.info(`re-indexed ${changes.map((c) => c.docId).join(', ')}: ${stats.added} added, ${stats.changed} changed, ${stats.removed} removed; ${plural(stats.chunksEmbedded, 'chunk')} embedded in ${stats.ms.toFixed(0)} ms`);
     }
     this.host.changed();
   }

@@ -1,3 +1,4 @@
+import { plural } from '../../protocol/words';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { cachedHubModel, formatDownload, isHubId, resolveEmbeddingModel, type ResolvedModel } from '../../core/embed/model-download';
@@ -128,7 +129,7 @@ export class ModelProcesses implements vscode.Disposable {
           throw new Error('the model processes were closed while the embedding model started');
         }
         this.embedder = pool;
-        this.log.info(`embedding with ${processes} model process(es) of ${resolved.spec.model}, ${pool.threads} onnxruntime thread(s) each`);
+        this.log.info(`embedding with ${plural(processes, 'model process', 'model processes')} of ${resolved.spec.model}, ${plural(pool.threads, 'onnxruntime thread')} each`);
       }
     }
     const rerank = reranker ? await this.resolveModel(reranker, dtype, allowDownload) : undefined;

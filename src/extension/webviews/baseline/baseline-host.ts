@@ -1,5 +1,6 @@
 import * as path from 'node:path';
-import { FAILURE_CATEGORIES, diagnoseMisses, type FailureCategory } from '../../../core/diagnose/diagnose-misses';
+import { missCounts, type FailureCategory } from '../../../core/diagnose/diagnose-misses';
+import { diagnosisSettings, MissDiagnoses } from '../../diagnosis/miss-diagnoses';
 import { evaluate, type EvaluationResult } from '../../../core/eval/evaluate';
 import type { EvalQuery } from '../../../core/eval/evalset-types';
 import { describeLevel, LEVEL_NAME, levelSupport, unscorableReason, type Level } from '../../../core/eval/label-level';
@@ -36,6 +37,10 @@ export interface BaselineResult {
   adapter?: { id?: string; note: string; trained?: string };
   heading: string;
   categories: Record<FailureCategory, number>;
+  /** How many of these misses the readiness report's what-if indexes refine (said under the categories). */
+  whatIfNote?: string;
+  /** Each miss's query and category (the one diagnosis), so the view names which queries each category holds. */
+  missed?: Array<{ queryId: string; category: FailureCategory; docId: string; start: number; end: number }>;
   baselineRetriever: RetrieverName;
   /** Hybrid's trade-off along the dense weight, when hybrid was evaluated. */
   sweep?: FusionSweep;
@@ -47,7 +52,16 @@ export interface BaselineResult {
  * Evaluates the eval split with each retriever at the level the labels support (chunk level for span labels,
  * document level for whole-document judgments, both for a mixed set) and diagnoses the baseline's misses.
  */
-export async function runBaseline(index: WorkspaceIndex, queries: EvalQuery[], retrievers: RetrieverName[], k: number, root: string | undefined, exclude: string[], adapter?: QueryAdapter): Promise<BaselineResult> {
+export async function runBaseline(
+  index: WorkspaceIndex,
+  queries: EvalQuery[],
+  retrievers: RetrieverName[],
+  k: number,
+  root: string | undefined,
+  globs: { include?: string[]; exclude?: string[] },
+  adapter?: QueryAdapter,
+  diagnoses: MissDiagnoses = new MissDiagnoses(),
+): Promise<BaselineResult> {
   const support = levelSupport(queries, 'eval');
   const level: Level = support.levels[0] ?? 'chunk';
   const unscored = support.levels.length ? undefined : unscorableReason(level, support);
@@ -68,9 +82,12 @@ export async function runBaseline(index: WorkspaceIndex, queries: EvalQuery[], r
   const docRuns = support.levels.includes('doc') && level !== 'doc' ? await runAll('doc') : undefined;
   const docLevel = docRuns && { queries: docRuns[0]?.result.metrics.all.num_q ?? 0, heading: describeLevel('doc', support), runs: docRuns };
   const baselineRetriever: RetrieverName = retrievers.includes('dense') ? 'dense' : retrievers[0];
-  const { misses } = await diagnoseMisses({ index, root, corpusOptions: { exclude }, queries, variants: [] }, { k, baseline: baselineRetriever === 'rerank' ? 'hybrid' : baselineRetriever, candidates: 30, split: 'eval' });
-  const categories = Object.fromEntries(FAILURE_CATEGORIES.map((c) => [c, misses.filter((m) => m.category === c).length])) as Record<FailureCategory, number>;
+  // The one diagnosis the inspector, the Problems entries and the report read too (same question, same answer).
+  const settings = diagnosisSettings({ topK: k, ...globs }, root, !!index.embedder, baselineRetriever === 'rerank' ? 'hybrid' : baselineRetriever);
+  const { misses } = await diagnoses.diagnose(index, queries.filter((q) => q.split === 'eval'), settings);
+  const categories = missCounts(misses);
+  const whatIfs = misses.filter((m) => m.reportWhatIf).length;
   const sweep = !unscored && retrievers.includes('hybrid') && index.embedder ? await sweepFusion(index, queries, { level, cutoffs: [k, 10], split: 'eval', known: Object.fromEntries(runs.filter((r) => !r.adapter).map((r) => [r.retriever, r.result])) }) : undefined;
   const queryTexts = Object.fromEntries(queries.map((q) => [q.id, q.text]));
-  return { k, queries: runs[0]?.result.metrics.all.num_q ?? 0, level, unscored, heading: support.levels.length ? describeLevel(level, support) : LEVEL_NAME[level], runs, docLevel, categories, baselineRetriever, sweep, queryTexts };
+  return { k, queries: runs[0]?.result.metrics.all.num_q ?? 0, level, unscored, heading: support.levels.length ? describeLevel(level, support) : LEVEL_NAME[level], runs, docLevel, categories, baselineRetriever, sweep, queryTexts, missed: misses.map((m) => ({ queryId: m.queryId, category: m.category, docId: m.docId, start: m.start, end: m.end })), ...(whatIfs ? { whatIfNote: `${whatIfs === 1 ? '1 of these misses is' : `${whatIfs} of these misses are`} recovered by the readiness report's what-if indexes (another chunker or model); the report names them beside these categories` } : {}) };
 }

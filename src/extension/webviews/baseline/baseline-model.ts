@@ -125,7 +125,9 @@ export function baselineView(result: BaselineResult): BaselineView {
     missesTitle: `Why the ${result.baselineRetriever} baseline misses (${plural(total, 'missed span')})`,
     categories: FAILURE_CATEGORIES.map((name) => {
       const n = result.categories[name];
-      return { name, count: n, fix: CATEGORY_FIX[name], width: total ? Math.max(n ? 2 : 0, (n / total) * CATEGORY_WIDTH) : 0 };
+      const ids = [...new Set((result.missed ?? []).filter((m) => m.category === name).map((m) => m.queryId))];
+      return { name, count: n, fix: CATEGORY_FIX[name], width: total ? Math.max(n ? 2 : 0, (n / total) * CATEGORY_WIDTH) : 0, ...(ids.length ? { queries: ids.map((id) => ({ id, text: result.queryTexts?.[id] ?? id })) } : {}) };
     }),
+    ...(result.whatIfNote ? { categoriesNote: result.whatIfNote } : {}),
   };
 }

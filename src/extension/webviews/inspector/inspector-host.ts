@@ -1,12 +1,10 @@
 import type { EvalQuery } from '../../../core/eval/evalset-types';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { diagnoseMisses } from '../../../core/diagnose/diagnose-misses';
 import { relevantChunks } from '../../../core/eval/chunk-relevance';
 import type { Grade } from '../../../core/eval/evalset-types';
 import type { WorkspaceIndex } from '../../../core/index/workspace-index';
 import { recordedRunNames } from '../../../core/eval/trace-store';
-import { LocalRetriever } from '../../../core/retrieve/local-retriever';
 import { RECORDED_PREFIX } from '../../../core/eval/recorded-retriever';
 import { RETRIEVERS, type MetadataFilter } from '../../../core/retrieve/types';
 import type { ExternalColumn, HostInfo, InitState, MissedSpan, SearchParams, SearchView } from '../../../protocol/inspector';
@@ -16,6 +14,8 @@ import type { EvalSetService } from '../../eval-set/eval-set-service';
 import { readConfig } from '../../config';
 import type { IndexService } from '../../indexing/index-service';
 import type { InspectorHandlers } from './inspector-panel';
+import { diagnosisSettings, MissDiagnoses } from '../../diagnosis/miss-diagnoses';
+import { normaliseQuery } from '../../../protocol/miss-line';
 import { checkSearch, labelOf, missBaseline, missedSpans, ResultRows, timings } from './inspector-model';
 import { documentColumn } from '../result-column';
 
@@ -37,6 +37,7 @@ export class InspectorController {
     private readonly adapters?: AdapterService,
     /** `retriever`: an external column's name, to draw the neighbourhood through it instead of the local dense one. */
     private readonly openNeighbourhood?: (query: string, queryId: string | undefined, retriever?: string) => Promise<void>,
+    private readonly diagnoses: MissDiagnoses = new MissDiagnoses(),
   ) {}
 
   /** The workspace's recorded production runs, as the columns they can be picked as (`trace:<name>`). */
@@ -124,10 +125,13 @@ export class InspectorController {
     }
     let missed: MissedSpan[] = [];
     if (evalQuery) {
-      const diagnosis = await diagnoseMisses(
-        { index, root: this.indexService.root, corpusOptions: { include: cfg.include, exclude: cfg.exclude }, queries: [{ ...evalQuery, split: 'eval', text: p.query, filter: p.filter ?? evalQuery.filter }], variants: [], retriever: new LocalRetriever(index, missBaseline(p.retrievers, !!index.embedder)) },
-        { k: p.k, candidates: Math.max(30, p.k), split: 'eval' },
-      );
+      // The one diagnosis every view reads (MissDiagnoses): the eval query as stored when the typed text is its text
+      // (case and spacing aside), so the miss line, the cards and the Problems entries say what the baseline and the
+      // report say about the same miss; another text, filter or k is another question, diagnosed (and cached) alike.
+      const text = normaliseQuery(p.query) === normaliseQuery(evalQuery.text) ? evalQuery.text : p.query;
+      const question: EvalQuery = { ...evalQuery, text, filter: p.filter ?? evalQuery.filter };
+      const settings = diagnosisSettings({ topK: p.k, include: cfg.include, exclude: cfg.exclude }, this.indexService.root, !!index.embedder, missBaseline(p.retrievers, !!index.embedder));
+      const diagnosis = await this.diagnoses.diagnose(index, [question], settings);
       missed = missedSpans(evalQuery, diagnosis.misses, p.retrievers);
     }
     const timingsMs = timings(r.timingsMs);

@@ -5,6 +5,7 @@ import type { EvalQuery, Judgment } from '../../../core/eval/evalset-types';
 import { RETRIEVERS, type FusionConfig, type RetrieverName, type SearchHit } from '../../../core/retrieve/types';
 import { checkSetting, type WorkspaceSettings } from '../../../core/settings/workspace-settings';
 import type { MissedSpan, ResultRow, SearchParams } from '../../../protocol/inspector';
+import type { WhatIfNote } from '../../diagnosis/miss-diagnoses';
 
 /**
  * What the Query Inspector shows, from what the index answered: the checks of a search request, the result rows of
@@ -90,7 +91,7 @@ export function missBaseline(retrievers: readonly RetrieverName[], hasEmbedder: 
 }
 
 /** The eval query's labeled spans the baseline missed, with each retriever's best position (a gap when absent). */
-export function missedSpans(evalQuery: EvalQuery, misses: readonly Miss[], retrievers: readonly RetrieverName[]): MissedSpan[] {
+export function missedSpans(evalQuery: EvalQuery, misses: ReadonlyArray<Miss & { reportWhatIf?: WhatIfNote }>, retrievers: readonly RetrieverName[]): MissedSpan[] {
   return misses.map((m) => {
     const j = evalQuery.judgments[m.judgmentIndex];
     const positions: MissedSpan['positions'] = {};
@@ -104,8 +105,14 @@ export function missedSpans(evalQuery: EvalQuery, misses: readonly Miss[], retri
       positions,
       category: m.category,
       evidence: m.evidence,
+      ...(m.reportWhatIf ? { whatIf: reportWhatIfText(m.reportWhatIf) } : {}),
     };
   });
+}
+
+/** How the readiness report's what-if refinement of a miss is named beside its base category, in every view. */
+export function reportWhatIfText(w: WhatIfNote): string {
+  return `the readiness report's what-if ${w.variant} recovers it: ${w.category}`;
 }
 
 /** The numeric timings of a search, in milliseconds. */

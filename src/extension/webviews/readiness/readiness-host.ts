@@ -6,6 +6,7 @@ import type { Embedder } from '../../../core/embed/embedder';
 import { WorkspaceIndex } from '../../../core/index/workspace-index';
 import type { RetrieverName } from '../../../core/retrieve/types';
 import { readConfig } from '../../config';
+import { diagnosisSettings } from '../../diagnosis/miss-diagnoses';
 import { evaluateConfiguredRetrievers } from '../../retrievers/configured-retrievers';
 import type { Services } from '../../services';
 
@@ -18,6 +19,8 @@ export async function buildWorkspaceReadiness(s: Services, root: string, index: 
   const cfg = readConfig();
   return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Retrieval Lens: fine-tune readiness', cancellable: false }, async (progress) => {
     const target = await loadEvalTarget(root, { trustWorkspace: vscode.workspace.isTrusted });
+    // The question every view asks (found in the top K of the baseline leg), with the corpus globs the report loaded.
+    const settings = diagnosisSettings({ topK: cfg.topK, include: target.settings.include, exclude: target.settings.exclude }, root, true);
     const report = await buildReadinessReport(
       target,
       async (chunker, variantEmbedder, crossEncoder) => {
@@ -35,8 +38,11 @@ export async function buildWorkspaceReadiness(s: Services, root: string, index: 
         ).index;
       },
       { baseline: embedder, alternatives: [], crossEncoder: index.crossEncoder, chunker: index.manifest.chunker },
-      { k: Math.min(cfg.topK, 10), onProgress: (m) => progress.report({ message: m }) },
+      { k: settings.k, baseline: settings.baseline, candidates: settings.candidates, onProgress: (m) => progress.report({ message: m }) },
     );
+    // The report's diagnosis is the one the other views read: its base categories fill the shared cache, and its
+    // what-if refinements are named beside them in the inspector, the Problems entries and the baseline.
+    s.diagnoses.record(index, target.queries.filter((q) => q.split === 'eval'), settings, report.misses);
     progress.report({ message: 'scoring configured retrievers' });
     await addConfiguredRetrievers(s, report, index, target.queries, (message) => progress.report({ message }));
     return { report, md: `${renderReadinessMarkdown(report)}\n\n---\n\nMeasure what adapting the model would gain on your own labels: run [Retrieval Lens: Train Query Adapter (trial fine-tune)](command:retrievalLens.trainAdapter) (command palette), then switch it on with retrievalLens.queryAdapter.\n` };

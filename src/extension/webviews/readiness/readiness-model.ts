@@ -2,7 +2,8 @@ import type { AdapterGain } from '../../../core/adapt/readiness-gain';
 import { evidenceLine } from '../../../core/eval/evidence-bar';
 import { pairsSentence } from '../../../core/adapt/trial-report';
 import { CATEGORY_FIX, FAILURE_CATEGORIES } from '../../../core/diagnose/diagnose-misses';
-import { targetNoun, type ReadinessReport } from '../../../core/diagnose/readiness-report';
+import { categoryText } from '../../../core/diagnose/miss-words';
+import { targetNoun, WHAT_IF_NOTE, WITHOUT_WHAT_IFS, type ReadinessReport } from '../../../core/diagnose/readiness-report';
 import { LEVEL_NAME } from '../../../core/eval/label-level';
 import type { ReadinessTable, ReadinessView } from '../../../protocol/readiness';
 
@@ -53,8 +54,10 @@ export function readinessView(r: ReadinessReport): ReadinessView {
     table(
       'categories',
       `Why ${noun} were missed`,
-      [['Category', false], ['Misses', true], ['Share', true], ['Fix', false]],
-      FAILURE_CATEGORIES.map((c) => [c, String(r.counts[c]), `${r.misses.length ? Math.round((100 * r.counts[c]) / r.misses.length) : 0}%`, CATEGORY_FIX[c]]),
+      [['Category', false], ['Misses', true], ['Share', true], [WITHOUT_WHAT_IFS, true], ['Fix', false]],
+      FAILURE_CATEGORIES.map((c) => [c, String(r.counts[c]), `${r.misses.length ? Math.round((100 * r.counts[c]) / r.misses.length) : 0}%`, String((r.baseCounts ?? r.counts)[c]), CATEGORY_FIX[c]]),
+      undefined,
+      [WHAT_IF_NOTE],
     ),
   ];
   const notes: ReadinessView['notes'] = [];
@@ -102,7 +105,7 @@ export function readinessView(r: ReadinessReport): ReadinessView {
     notes,
     // Each tick with its evidence (figure, n, p, CI, bar) beside it, and what would settle it.
     checklist: r.checklist.map((c) => ({ item: c.item, state: c.state, detail: c.detail, evidence: evidenceLine(c.evidence), ...(c.settle ? { settle: c.settle } : {}) })),
-    missed: table('missed', `Missed ${noun}`, [['Query', false], ['Document', false], ['Category', false], ['Evidence', false]], r.misses.map((m) => [m.queryText, m.docId, `${m.category}${m.verified ? '' : ' (unverified)'}`, m.evidence])),
+    missed: table('missed', `Missed ${noun}`, [['Query', false], ['Document', false], ['Category', false], ['Evidence', false]], r.misses.map((m) => [m.queryText, m.docId, categoryText(m), m.evidence])),
     generated: `Generated ${r.createdAt} by Retrieval Lens.`,
   };
 }

@@ -39,6 +39,7 @@ describe('diagnosis on the demo workspace', () => {
   let embedder: Embedder;
   let root: string;
   let storage: string;
+  let base: WorkspaceIndex;
   const opened = new Map<string, WorkspaceIndex>();
 
   before(async () => {
@@ -56,6 +57,7 @@ describe('diagnosis on the demo workspace', () => {
     };
     const chunker = { kind: 'markdown' as const, maxSize: 1500, minSize: 0 };
     const index = await open(chunker, embedder);
+    base = index;
     // Stale: a labeled file changes after indexing.
     fs.appendFileSync(path.join(root, 'docs/guides/batching.md'), '\nBatches are also flushed on shutdown.\n');
     const variants = [
@@ -67,6 +69,18 @@ describe('diagnosis on the demo workspace', () => {
 
   const of = (queryId: string) => misses.find((m) => m.queryId === queryId);
 
+  it('keeps, beside each what-if refinement, the category a diagnosis without what-ifs gives the same miss', async () => {
+    const plain = await diagnoseMisses({ index: base, root, corpusOptions: { exclude: target.settings.exclude }, queries: target.queries, variants: [] }, { k: 5, baseline: 'dense', candidates: 15 });
+    assert.equal(plain.misses.length, misses.length);
+    for (const m of misses) {
+      const p = plain.misses.find((x) => x.queryId === m.queryId && x.judgmentIndex === m.judgmentIndex);
+      assert.ok(p, `${m.queryId} is missed either way`);
+      assert.equal(m.whatIf?.baseCategory ?? m.category, p.category, `${m.queryId}: the base category is the plain diagnosis's`);
+      if (m.whatIf) assert.equal(m.whatIf.baseEvidence, p.evidence);
+    }
+    assert.ok(misses.some((m) => m.whatIf), 'some miss is refined by a what-if');
+  });
+
   it('finds every category at least once', () => {
     const seen = new Set(misses.map((m) => m.category));
     for (const c of ['missing-document', 'stale', 'filtered-out', 'chunking', 'exact-match', 'lexical', 'ranking', 'model-choice', 'semantic']) assert.ok(seen.has(c as never), `category ${c} occurs (seen: ${[...seen].join(', ')})`);
@@ -76,7 +90,7 @@ describe('diagnosis on the demo workspace', () => {
     assert.deepEqual([of('v1-migration')?.category, of('v1-migration')?.evidence], ['missing-document', 'archive/v1-migration.md is not indexed: excluded (matches an exclude glob (archive/**))']);
     assert.deepEqual([of('batch-size')?.category, of('batch-size')?.evidence], ['stale', 'docs/guides/batching.md changed after it was indexed (content hash differs): re-index it']);
     assert.equal(of('retention-self-hosted')?.category, 'filtered-out');
-    assert.match(of('retention-self-hosted')?.evidence ?? '', /^the query's filter \{"frontMatter":\{"product":"cloud"\}\} removed 1 relevant chunk\(s\) of docs\/guides\/data-retention-self-hosted\.md/);
+    assert.match(of('retention-self-hosted')?.evidence ?? '', /^the query's filter \{"frontMatter":\{"product":"cloud"\}\} removed 1 relevant chunk of docs\/guides\/data-retention-self-hosted\.md/);
     assert.equal(of('qs-4091')?.category, 'exact-match');
     assert.match(of('qs-4091')?.evidence ?? '', /^keyword search finds it at rank 1, dense at rank \d+; hybrid recovers it at rank [1-5]; the query's code "QS-4091" occurs verbatim in the labeled text$/);
     assert.equal(of('static-membership')?.category, 'chunking');
@@ -87,7 +101,12 @@ describe('diagnosis on the demo workspace', () => {
     assert.equal(of('x-typo')?.category, 'model-choice');
     assert.match(of('x-typo')?.evidence ?? '', /^model char-trigram-hash ranks it [1-5] where use-lite has (rank \d+|not retrieved)$/);
     assert.equal(of('x-semantic')?.category, 'semantic');
-    assert.match(of('x-semantic')?.evidence ?? '', /^nothing recovers it: keyword not retrieved, dense rank \d+, hybrid rank \d+, 2 re-chunked\/other-model variant\(s\) tried$/);
+    assert.match(of('x-semantic')?.evidence ?? '', /^nothing recovers it: keyword not retrieved, dense rank \d+, hybrid rank \d+, 2 re-chunked\/other-model variants tried$/);
+    // A what-if decided these two: each names it and keeps what the index alone says (the other views' category).
+    assert.equal(of('static-membership')?.whatIf?.variant, 'chunker sentence-window');
+    assert.equal(of('x-typo')?.whatIf?.variant, 'model char-trigram-hash');
+    assert.equal(of('x-typo')?.whatIf?.baseCategory, 'semantic');
+    assert.equal(of('qs-4091')?.whatIf, undefined, 'a miss no what-if decided has no what-if note');
   });
 
   it('calls a keyword-recovered miss exact-match only when the query holds an exact token; natural language is lexical', () => {
