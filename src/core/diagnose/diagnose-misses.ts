@@ -15,7 +15,7 @@ import type { FailedQuery, RetrievedHit, Retriever } from '../retrieve/retriever
 import type { RetrievalIndex } from '../retrieve/searchable-index';
 import { availableRetrievers, type RankPosition, type RetrieverName } from '../retrieve/types';
 import { exactTokensIn } from './exact-tokens';
-import { count } from './miss-words';
+import { count } from '../io/count-noun';
 
 export const FAILURE_CATEGORIES = ['missing-document', 'stale', 'filtered-out', 'chunking', 'exact-match', 'lexical', 'fusion', 'ranking', 'model-choice', 'semantic'] as const;
 export type FailureCategory = (typeof FAILURE_CATEGORIES)[number];

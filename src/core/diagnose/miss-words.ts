@@ -1,10 +1,5 @@
 import type { FailureCategory } from './diagnose-misses';
 
-/** "1 miss", "2 misses": a count with its noun in the right number (the plural given when it is not noun + "s"). */
-export function count(n: number, noun: string, many = `${noun}s`): string {
-  return `${n} ${n === 1 ? noun : many}`;
-}
-
 /** What a miss's category line needs (a Miss, or a view's copy of one). */
 export interface CategoryOf {
   category: FailureCategory;

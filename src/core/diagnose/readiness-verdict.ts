@@ -1,6 +1,6 @@
 import { STATE_NAME, type ChecklistItem } from '../eval/evidence-bar';
 import { CATEGORY_FIX, FAILURE_CATEGORIES, type FailureCategory, type Miss } from './diagnose-misses';
-import { count } from './miss-words';
+import { count } from '../io/count-noun';
 
 /** The checklist item the adapter trial answers (src/core/adapt/readiness-gain.ts). */
 export const GAIN_ITEM = 'Expected gain justifies cost and latency';
