@@ -6,7 +6,7 @@ import type { Page } from 'playwright-core';
 import { EvalSetFile } from '../../src/core/eval/evalset-file';
 import type { EvalQuery } from '../../src/core/eval/evalset-types';
 import { demoDir } from '../helpers/shared';
-import { findWebview, openWorkbench, runCommand, runCommandWithInput, screenshot, type Workbench } from './harness';
+import { findWebview, openWorkbench, runCommand, screenshot, type Workbench } from './harness';
 
 /** Phoenix-style OpenInference spans (as the CLI test writes them): a CHAIN root with the user's feedback and a RETRIEVER child. */
 function spans(traceId: string, query: string, ids: string[], score: number): unknown[] {
@@ -53,19 +53,39 @@ describe('Production traces in a real VS Code: import, the production column, th
     const f = await findWebview(page, '#build-index');
     await f.locator('#build-index').click();
     await f.locator('header.status[data-state="ready"]').waitFor({ timeout: 180_000 });
-    // The file dialog (a quick input in the browser), then format, run name, answers kept, train share.
-    await runCommandWithInput(page, 'Retrieval Lens: Import Production Traces…', path.join(wb.workspace, 'prod-spans.jsonl'));
-    const pick = async (text: string) => {
-      const input = page.locator('.quick-input-widget input');
+    // The file dialog (a quick input in the browser), then format, run name, answers kept, train share: each step
+    // typed once its own prompt shows (a prompt typed into too early is lost when the next one replaces it).
+    const widget = page.locator('.quick-input-widget');
+    const input = widget.locator('input');
+    const step = async (title: string, text: string) => {
+      // An input box keeps its title in the DOM without showing it: the title says which prompt is up.
+      await widget.locator('.quick-input-title', { hasText: title }).waitFor({ state: 'attached', timeout: 20_000 });
       await input.waitFor({ state: 'visible', timeout: 20_000 });
       await input.fill(text);
       await page.keyboard.press('Enter');
-      await page.waitForTimeout(300);
     };
-    await pick('openinference');
-    await pick('prod');
-    await pick('Keep answers');
-    await pick('0.3');
+    const file = path.join(wb.workspace, 'prod-spans.jsonl');
+    for (let attempt = 1; ; attempt++) {
+      await runCommand(page, 'Retrieval Lens: Import Production Traces…');
+      await input.waitFor({ state: 'visible', timeout: 20_000 });
+      // The dialog fills in its folder when it opens: type the file once that has happened, then accept it.
+      await page.waitForTimeout(500);
+      await input.fill(file);
+      await page.waitForFunction(`document.querySelector('.quick-input-widget input')?.value === ${JSON.stringify(file)}`, undefined, { timeout: 5_000 });
+      await page.keyboard.press('Enter');
+      try {
+        await widget.locator('.quick-input-title', { hasText: 'Which export format?' }).waitFor({ state: 'attached', timeout: 15_000 });
+        break;
+      } catch (e) {
+        await screenshot(page, `traces-file-dialog-attempt-${attempt}`);
+        if (attempt === 3) throw e;
+        await page.keyboard.press('Escape');
+      }
+    }
+    await step('Which export format?', 'openinference');
+    await step('Name of the recorded run', 'prod');
+    await step('Answers and feedback comments', 'Keep answers');
+    await step('Share for the train split', '0.3');
     const toast = page.locator('.notification-list-item-message', { hasText: 'recorded 4 traces as trace:prod' });
     await toast.first().waitFor({ timeout: 60_000 });
     const message = await toast.first().innerText();
