@@ -159,14 +159,15 @@ export class IndexService implements vscode.Disposable {
           for (const s of corpus.skipped) (s.reason === 'unsupported-type' ? this.log.debug : this.log.info).call(this.log, `skipped ${s.path}: ${s.reason} — ${s.detail}`);
           const { embedder, crossEncoder } = await this.modelProcesses.models(cfg.model, cfg.reranker, cfg.dtype, cfg.allowDownload, (m) => progress.report({ message: m }), cfg.embeddingProcesses);
           // The index holds (and its folder is named for) the model actually used: the fallback's, when there was one.
-          if (embedder.info.id !== cfg.model) this.setStatus({ model: embedder.info.id });
+          if (!embedder) this.setStatus({ model: null });
+          else if (embedder.info.id !== cfg.model) this.setStatus({ model: embedder.info.id });
           const { index, stats, rebuilt, migrated } = await WorkspaceIndex.openOrBuild(corpus, {
             chunker: cfg.chunker,
             keyword: cfg.keyword,
             search: { fusion: cfg.fusion, rerank: cfg.rerank },
             embedder,
             crossEncoder,
-            storageDir: this.storageDir(cfg.chunker, cfg.keyword, embedder.info.id),
+            storageDir: this.storageDir(cfg.chunker, cfg.keyword, embedder?.info.id ?? 'none'),
             // The readiness report's what-if indexes reuse this index's vectors for chunk texts it already embedded.
             embeddingCacheGroup: root,
             signal: controller.signal,

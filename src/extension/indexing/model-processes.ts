@@ -17,6 +17,9 @@ import { plainMessageText } from '../safe-markdown';
  * verified cache or is downloaded first (a cancellable notification with bytes); a model that cannot be had falls
  * back to the built-in USE-lite with one notice per cause saying what was used and how to change it.
  */
+/** `retrievalLens.embeddingModel` value for a keyword-only index (no embedding model). */
+export const KEYWORD_ONLY_MODEL = 'none';
+
 export class ModelProcesses implements vscode.Disposable {
   private embedder: EmbedderPool | OpenAIEmbedder | undefined;
   /** Model, dtype and process count the embedder was started with (switching any starts another; the index stays). */
@@ -99,8 +102,13 @@ export class ModelProcesses implements vscode.Disposable {
   async models(model: string, reranker: string, dtype: 'q8' | 'fp32', allowDownload: boolean, progress: (m: string) => void, processes: number) {
     // Second line of defence behind readConfig: nothing but the bundled model runs in an untrusted workspace.
     if (!vscode.workspace.isTrusted && (model !== BUILT_IN_MODEL || reranker || allowDownload)) throw new Error(`refusing to load "${model || reranker}" in an untrusted workspace`);
-    const endpoint = indexEmbeddingEndpoint(model);
-    if (endpoint) {
+    const endpoint = model === KEYWORD_ONLY_MODEL ? undefined : indexEmbeddingEndpoint(model);
+    if (model === KEYWORD_ONLY_MODEL) {
+      // Keyword only: no model process, no vectors (dense, hybrid and rerank say no embedding model is configured).
+      await this.embedder?.dispose();
+      this.embedder = undefined;
+      this.embedderSpec = '';
+    } else if (endpoint) {
       // An OpenAI-compatible service embeds the index (consent-gated on its own: it receives the documents).
       const spec = `endpoint ${model} ${JSON.stringify(endpoint)}`;
       if (this.embedderSpec !== spec || !this.embedder) {
@@ -144,7 +152,7 @@ export class ModelProcesses implements vscode.Disposable {
         throw new Error('the model processes were closed while the reranker started');
       }
     }
-    return { embedder: this.embedder, crossEncoder: this.crossEncoder ?? null };
+    return { embedder: this.embedder ?? null, crossEncoder: this.crossEncoder ?? null };
   }
 
   /**
