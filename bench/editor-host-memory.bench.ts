@@ -241,7 +241,8 @@ async function main(): Promise<void> {
       { measure: 'CLI open + 1 query peak RSS (MB)', editor: cliOpen.rssMb.toFixed(0), 'bare loadJSON peak RSS (MB)': bareOpen.rssMb.toFixed(0), 'editor / bare': (cliOpen.rssMb / bareOpen.rssMb).toFixed(2) },
     ]);
   } finally {
-    fs.rmSync(stateDir, { recursive: true, force: true });
+    // code-server's children (the extension host, its file watcher) may still be writing for a moment after it exits.
+    for (const d of [stateDir, path.join(repoRoot, '.tools', 'state-e2e-bench-host-memory-demo')]) fs.rmSync(d, { recursive: true, force: true, maxRetries: 10, retryDelay: 500 });
   }
 }
 
