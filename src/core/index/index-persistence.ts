@@ -210,8 +210,11 @@ export function writeIndex(dir: string, index: IndexContents, cache: EmbeddingCa
   removeFormat1Parts(dir);
 }
 
-/** writeIndex without blocking the event loop: the same files, built in slices with yields, written off the loop. */
-export async function writeIndexAsync(dir: string, index: IndexContents, cache: EmbeddingCache | null): Promise<void> {
+/**
+ * writeIndex without blocking the event loop: the same files, built in slices with yields, written off the loop.
+ * Gives back keyword.bin's bytes (a freshly built index can open its keyword index frozen from them).
+ */
+export async function writeIndexAsync(dir: string, index: IndexContents, cache: EmbeddingCache | null): Promise<{ keywordBytes: Uint8Array }> {
   const y = createYielder();
   await fs.promises.mkdir(dir, { recursive: true });
   const { parts, cacheInputs } = await drive(indexParts(index, cache), y);
@@ -227,6 +230,7 @@ export async function writeIndexAsync(dir: string, index: IndexContents, cache: 
   }
   await writeFileAtomicAsync(path.join(dir, 'manifest.json'), savedManifest(index.manifest, files));
   removeFormat1Parts(dir);
+  return { keywordBytes: parts.find(([name]) => name === 'keyword.bin')?.[1] ?? new Uint8Array() };
 }
 
 /** The manifest as format 1 and 2 save it: the header, with the per-document list in format 1 only. */

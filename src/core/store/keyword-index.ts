@@ -72,6 +72,7 @@ export class KeywordIndex {
   private msOrNull: MiniSearch<KeywordDoc> | null;
   private frozen: { postings: FrozenPostings; view: MiniSearchInternals } | null = null;
   private norms: Float64Array[] | null = null;
+  private changes = 0;
 
   constructor(
     readonly config: KeywordConfig,
@@ -200,6 +201,11 @@ export class KeywordIndex {
     };
   }
 
+  /** Counts adds and removes: bytes encoded at one count describe the index only while it stays the same. */
+  get version(): number {
+    return this.changes;
+  }
+
   get size(): number {
     return this.frozen ? this.frozen.postings.size : this.ms.documentCount;
   }
@@ -207,10 +213,12 @@ export class KeywordIndex {
   /** Adds chunks; `title` is the document title plus the heading path. */
   add(chunks: Array<{ chunk: Chunk; title: string }>): void {
     this.norms = null;
+    this.changes++;
     this.ms.addAll(chunks.map(({ chunk, title }) => ({ id: chunk.id, title, text: chunk.text })));
   }
 
   remove(ids: string[]): void {
+    this.changes++;
     const present = ids.filter((id) => this.ms.has(id));
     if (present.length) this.ms.discardAll(present);
     this.norms = null;

@@ -72,6 +72,7 @@ describe('saved index format', () => {
     const corpus = await loadFolderCorpus(path.join(repoRoot, 'demo'));
     const fresh = await WorkspaceIndex.openOrBuild(corpus, { chunker: before.chunker, embedder, storageDir });
     assert.equal(fresh.rebuilt, 'no saved index');
+    assert.ok(fresh.index.keyword.isFrozen, 'a cold build, once saved, holds the saved postings as a reopened index does');
     assert.deepEqual(await answers(fresh.index, queries, ['keyword', 'dense', 'hybrid'], 20), before.results);
     const reopened = await WorkspaceIndex.openOrBuild(corpus, { chunker: before.chunker, embedder, storageDir });
     assert.equal(reopened.rebuilt, undefined);
@@ -125,6 +126,24 @@ describe('saved index format', () => {
       const ids = live.search(q).map((h) => h.id);
       assert.deepEqual(frozen.explain(q, ids), live.explain(q, ids), q);
     }
+  });
+
+  it('a cold build frozen at its save answers as one never saved, and after a change as one never saved that changed too', async () => {
+    const chunker = { kind: 'markdown' as const, maxSize: 400, minSize: 0 };
+    const corpus = await loadFolderCorpus(path.join(repoRoot, 'demo'));
+    const saved = (await WorkspaceIndex.openOrBuild(corpus, { chunker, storageDir: path.join(tmp, 'freeze') })).index;
+    const live = (await WorkspaceIndex.build(corpus, { chunker })).index;
+    assert.ok(saved.keyword.isFrozen);
+    assert.ok(!live.keyword.isFrozen, 'nothing saved, nothing to freeze over');
+    const queries = ['retry budget', 'partition lease expiry', 'how are tokens refreshed', 'static membership', 'zzz'];
+    const first = await answers(saved, queries, ['keyword'], 50);
+    assert.ok(Object.values(first).filter((r) => r.keyword.length > 0).length >= 3, 'the queries find chunks');
+    assert.deepEqual(first, await answers(live, queries, ['keyword'], 50));
+    const doc = corpus.documents[0];
+    const changed = buildDocument(doc.id, `${doc.text}\n\nA retry budget caps the partition lease retries.\n`).doc;
+    for (const ix of [saved, live]) await ix.updateDocuments([{ docId: doc.id, doc: { ...changed, absPath: doc.absPath } }]);
+    assert.ok(!saved.keyword.isFrozen, 'the change rebuilt the MiniSearch, and it stays live (no freeze on an update)');
+    assert.deepEqual(await answers(saved, queries, ['keyword'], 50), await answers(live, queries, ['keyword'], 50));
   });
 
   it('the one-row-a-line JSON parts read back whole, at and around the parser slice size', () => {
