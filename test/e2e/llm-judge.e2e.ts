@@ -95,7 +95,9 @@ describe('The LLM judge and synthetic queries in a real VS Code', () => {
     for (const r of server.requests) assert.ok(r.body.includes(JSON.stringify(query.text).slice(1, -1)), 'a request for another query');
     assert.ok(readLabels().length === Number(m[2]) && readLabels().every((l) => l.queryId === query.id), JSON.stringify(readLabels().map((l) => l.queryId)));
     await screenshot(page, 'llm-judge-one-query');
-    await toast.locator('.codicon-notifications-clear').click().catch(() => undefined);
+    // The next test reads its own summary toast.
+    await runCommand(page, 'Notifications: Clear All Notifications');
+    await toast.waitFor({ state: 'detached', timeout: 10_000 });
     single.pairs = pairs;
     single.sent = server.requests.length;
   });
@@ -236,7 +238,8 @@ describe('The LLM judge and synthetic queries in a real VS Code', () => {
     await row.waitFor({ timeout: 20_000 });
     await screenshot(page, 'judge-labels-unreadable');
     // Clear it, make the view render again (an order switch), and see it is not shown a second time.
-    await page.locator('.notification-toast', { hasText: 'judge labels not used' }).locator('.codicon-notifications-clear').first().click();
+    await runCommand(page, 'Notifications: Clear All Notifications');
+    await warning(1).first().waitFor({ state: 'detached', timeout: 10_000 });
     await runCommand(page, 'Retrieval Lens: Order Judging Queue by Value (Label Next)');
     await runCommand(page, 'Retrieval Lens: Order Judging Queue by Query');
     await page.waitForTimeout(2_000);
