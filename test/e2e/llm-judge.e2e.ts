@@ -189,6 +189,9 @@ describe('The LLM judge and synthetic queries in a real VS Code', () => {
     assert.equal(readSet().reduce((s, q) => s + q.judgments.length, 0), humanBefore, 'human labels are untouched');
 
     const sent = server.requests.length;
+    // The first run's summary also counts answers from the cache (the query judged alone): clear it first.
+    await runCommand(page, 'Notifications: Clear All Notifications');
+    await page.locator('.notification-toast', { hasText: /judged \d+ pairs/ }).first().waitFor({ state: 'detached', timeout: 10_000 });
     await runCommand(page, 'Retrieval Lens: Judge Pooled Queue with LLM…');
     const toast = page.locator('.notification-toast', { hasText: /judged \d+ pairs — \d+ graded, [1-9]\d* from cache/ });
     await toast.waitFor({ timeout: 60_000 });
