@@ -63,7 +63,7 @@ export function activate(context: vscode.ExtensionContext): RetrievalLensApi {
   const annotations = new Annotations(indexService, evalSet, inspector);
   const judgingQueue = new JudgingQueue(evalSet, indexService, (index) => configuredPoolRetrievers(context, index, log, indexService.root), (m) => log.warn(m));
   const tree = new EvalSetTree(evalSet, indexService, judgingQueue);
-  const treeView = vscode.window.createTreeView('retrievalLens.evalSet', { treeDataProvider: tree, showCollapseAll: true });
+  const treeView = vscode.window.createTreeView('retrievalLens.evalSet', { treeDataProvider: tree, showCollapseAll: true, canSelectMany: true });
   const judging = new JudgingFlow(judgingQueue, treeView as vscode.TreeView<unknown>, (item) => tree.poolItemNode(item), { evalSet, indexService, log });
   const handlers = { ...inspector.handlers(), ...guideHandlers(evalSet, context.workspaceState) };
   const openInspector = () => InspectorPanel.show(context.extensionUri, handlers, log);

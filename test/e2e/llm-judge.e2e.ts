@@ -63,9 +63,47 @@ describe('The LLM judge and synthetic queries in a real VS Code', () => {
     await server?.close();
   });
 
+  // Filled by the first test: what judging one query from its context menu sent and cached.
+  const single = { pairs: 0, sent: 0 };
+
+  it('judges one query from the Eval Set context menu: the same modal, only its pooled passages', async () => {
+    await page.locator('.activitybar [aria-label^="Retrieval Lens"]').first().click();
+    const query = readSet()[0];
+    // The eval set's own row of the query (its description names id and split), not a judging-queue header.
+    const row = page.locator('.monaco-list-row', { hasText: query.text }).filter({ hasText: `${query.id} · ${query.split}` }).first();
+    await row.waitFor({ timeout: 60_000 });
+    await row.click({ button: 'right' });
+    const item = page.locator('.context-view .action-item', { hasText: 'Judge with LLM…' });
+    await item.waitFor({ timeout: 10_000 });
+    await screenshot(page, 'llm-judge-query-menu');
+    await item.click();
+    const dialog = page.locator('.monaco-dialog-box').filter({ hasText: 'query/passage pairs' });
+    await dialog.waitFor({ timeout: 240_000 });
+    const text = await dialog.innerText();
+    assert.match(text, new RegExp(`Send (\\d+) query/passage pairs \\(([\\d,]+) characters of document text\\) to 127\\.0\\.0\\.1:${new URL(server.url).port}\\?`));
+    const pairs = Number(/Send (\d+) query/.exec(text)?.[1]);
+    assert.ok(pairs >= 1 && pairs <= 30, `${pairs} pairs: one query's pooled top K of three retrievers, not the whole queue`);
+    assert.equal(server.requests.length, 0, 'nothing is sent before the user presses Send');
+    await dialog.locator('a.monaco-button', { hasText: 'Send' }).click();
+    const toast = page.locator('.notification-toast', { hasText: /judged \d+ pairs/ });
+    await toast.waitFor({ timeout: 120_000 });
+    const m = /judged (\d+) pairs — (\d+) graded, (\d+) from cache, (\d+) malformed/.exec(await toast.innerText());
+    assert.ok(m);
+    assert.deepEqual([Number(m[1]), Number(m[3])], [pairs, 0]);
+    assert.equal(server.requests.length, pairs);
+    // Every request carried this query and no other; every label written is this query's.
+    for (const r of server.requests) assert.ok(r.body.includes(JSON.stringify(query.text).slice(1, -1)), 'a request for another query');
+    assert.ok(readLabels().length === Number(m[2]) && readLabels().every((l) => l.queryId === query.id), JSON.stringify(readLabels().map((l) => l.queryId)));
+    await screenshot(page, 'llm-judge-one-query');
+    // The next test reads its own summary toast.
+    await runCommand(page, 'Notifications: Clear All Notifications');
+    await toast.waitFor({ state: 'detached', timeout: 10_000 });
+    single.pairs = pairs;
+    single.sent = server.requests.length;
+  });
+
   it('judges the pooled queue after a modal naming the host, and shows the grades beside the passages', async () => {
     const humanBefore = readSet().reduce((s, q) => s + q.judgments.length, 0);
-    await page.locator('.activitybar [aria-label^="Retrieval Lens"]').first().click();
     await runCommand(page, 'Retrieval Lens: Judge Pooled Queue with LLM…');
     const dialog = page.locator('.monaco-dialog-box').filter({ hasText: 'query/passage pairs' });
     await dialog.waitFor({ timeout: 240_000 });
@@ -75,7 +113,8 @@ describe('The LLM judge and synthetic queries in a real VS Code', () => {
     assert.match(text, /About [\d,]+ prompt \+ [\d,]+ answer tokens/);
     const pairs = Number(/Send (\d+) query/.exec(text)?.[1]);
     assert.ok(pairs > 20, `${pairs} pairs`);
-    assert.equal(server.requests.length, 0, 'nothing is sent before the user presses Send');
+    assert.match(text, new RegExp(`${single.pairs} answered before are read from the cache`), 'the query judged alone is not sent again');
+    assert.equal(server.requests.length, single.sent, 'nothing is sent before the user presses Send');
     await screenshot(page, 'llm-judge-confirm');
     await dialog.locator('a.monaco-button', { hasText: 'Send' }).click();
 
@@ -84,12 +123,12 @@ describe('The LLM judge and synthetic queries in a real VS Code', () => {
     const summary = await toast.innerText();
     const m = /judged (\d+) pairs — (\d+) graded, (\d+) from cache, (\d+) malformed; (\d+) tokens/.exec(summary);
     assert.ok(m, summary);
-    assert.equal(Number(m[1]), pairs);
-    assert.equal(Number(m[3]), 0);
-    assert.equal(Number(m[2]) + Number(m[4]), pairs);
+    assert.equal(Number(m[1]), pairs + single.pairs);
+    assert.equal(Number(m[3]), single.pairs);
+    assert.equal(Number(m[2]) + Number(m[4]), pairs + single.pairs);
     assert.ok(Number(m[4]) > 0, 'the webhook passages gave malformed answers');
     assert.ok(Number(m[5]) > 0);
-    assert.equal(server.requests.length, pairs);
+    assert.equal(server.requests.length, single.sent + pairs);
     assert.equal(readLabels().length, Number(m[2]));
     assert.equal(readSet().reduce((s, q) => s + q.judgments.length, 0), humanBefore, 'the judge never writes the eval set');
 
@@ -150,6 +189,9 @@ describe('The LLM judge and synthetic queries in a real VS Code', () => {
     assert.equal(readSet().reduce((s, q) => s + q.judgments.length, 0), humanBefore, 'human labels are untouched');
 
     const sent = server.requests.length;
+    // The first run's summary also counts answers from the cache (the query judged alone): clear it first.
+    await runCommand(page, 'Notifications: Clear All Notifications');
+    await page.locator('.notification-toast', { hasText: /judged \d+ pairs/ }).first().waitFor({ state: 'detached', timeout: 10_000 });
     await runCommand(page, 'Retrieval Lens: Judge Pooled Queue with LLM…');
     const toast = page.locator('.notification-toast', { hasText: /judged \d+ pairs — \d+ graded, [1-9]\d* from cache/ });
     await toast.waitFor({ timeout: 60_000 });
@@ -179,6 +221,38 @@ describe('The LLM judge and synthetic queries in a real VS Code', () => {
       assert.equal(q.judgments[0].grade, 2);
     }
     await screenshot(page, 'generate-training-queries');
+  });
+
+  it('orders the queue by value on request, each query header saying why it is up', async () => {
+    await runCommand(page, 'Retrieval Lens: Order Judging Queue by Value (Label Next)');
+    const header = page.locator('.monaco-list-row', { hasText: /\d+ holes? · disagree [01]\.\d\d/ }).first();
+    await header.waitFor({ timeout: 20_000 });
+    await screenshot(page, 'judging-queue-value-order');
+    await runCommand(page, 'Retrieval Lens: Order Judging Queue by Query');
+    await page.locator('.monaco-list-row', { hasText: /\d+ holes? · disagree/ }).first().waitFor({ state: 'detached', timeout: 20_000 });
+  });
+
+  it('reports an unreadable judge labels file once, naming file and line, until the file changes', async () => {
+    const warning = (line: number) => page.locator('.notification-toast', { hasText: new RegExp(`judge labels not used: .*judge-labels\\.jsonl:${line}: invalid JSON`) });
+    const good = fs.readFileSync(labelsFile, 'utf8').split('\n').filter(Boolean);
+    fs.writeFileSync(labelsFile, '{not json\n');
+    await warning(1).first().waitFor({ timeout: 20_000 });
+    const row = page.locator('.monaco-list-row', { hasText: 'Judge labels unreadable' }).filter({ hasText: 'judge-labels.jsonl:1' });
+    await row.waitFor({ timeout: 20_000 });
+    await screenshot(page, 'judge-labels-unreadable');
+    // Clear it, make the view render again (an order switch), and see it is not shown a second time.
+    await runCommand(page, 'Notifications: Clear All Notifications');
+    await warning(1).first().waitFor({ state: 'detached', timeout: 10_000 });
+    await runCommand(page, 'Retrieval Lens: Order Judging Queue by Value (Label Next)');
+    await runCommand(page, 'Retrieval Lens: Order Judging Queue by Query');
+    await page.waitForTimeout(2_000);
+    assert.equal(await warning(1).count(), 0, 'the same file is not warned about twice');
+    assert.equal(await row.count(), 1, 'the row stays while the file is unreadable');
+    // A changed file (now broken on line 2) is reported again; a fixed one clears the row.
+    fs.writeFileSync(labelsFile, `${good[0]}\n{still not json\n`);
+    await warning(2).first().waitFor({ timeout: 20_000 });
+    fs.writeFileSync(labelsFile, good.join('\n') + '\n');
+    await page.locator('.monaco-list-row', { hasText: 'Judge labels unreadable' }).waitFor({ state: 'detached', timeout: 20_000 });
   });
 });
 

@@ -7,11 +7,14 @@ import { openIndex, UsageError, withModels, type CliIO, type CliModels, loadTarg
 import { checkExternalName, interruptSignal, openExternalRetriever } from './external-retriever-args';
 import { RETRIEVAL_OPTIONS, RETRIEVAL_USAGE, retrievalFromArgs, retrieverFromArg, LOCAL_INDEX_OPTIONS } from './retrieval-args';
 import { parseCommand } from '../parse-command';
+import { describeQueryValue, queryValues, QUEUE_ORDERS, valueOrder, type QueueOrder } from '../../core/judge/queue-order';
 import { availableRetrievers, type RetrieverName } from '../../core/retrieve/types';
 
-export const poolUsage = `retrieval-lens pool <workspace> [--k N] [--retrievers bm25,dense,hybrid] [--retriever NAME ...] [--split eval|train|all] [--json FILE]
+export const poolUsage = `retrieval-lens pool <workspace> [--k N] [--retrievers bm25,dense,hybrid] [--retriever NAME ...] [--split eval|train|all] [--order query|value] [--json FILE]
     [--model ID|PATH|use-lite] [--index-dir DIR] ${RETRIEVAL_USAGE}
-    (--retriever NAME: also pool a retriever from retrievalLens.retrievers, e.g. the team's search engine)`;
+    (--retriever NAME: also pool a retriever from retrievalLens.retrievers, e.g. the team's search engine)
+    (--order: the order of the queue in --json. query (default): eval-set order, queries with no judgment first;
+     value: label next — queries with the most highly ranked holes where the retrievers' top K disagree most first)`;
 
 /** Pools the top K of each retriever into one judging queue (unjudged passages, each once) and prints Hole@K. */
 export async function poolCommand(argv: string[], io: CliIO): Promise<number> {
@@ -21,11 +24,13 @@ export async function poolCommand(argv: string[], io: CliIO): Promise<number> {
     retriever: { type: 'string', multiple: true },
     split: { type: 'string', default: 'all' },
     json: { type: 'string' },
+    order: { type: 'string', default: 'query' },
     ...LOCAL_INDEX_OPTIONS,
     ...RETRIEVAL_OPTIONS,
   });
   if (positionals.length !== 1) throw new UsageError(`pool takes one workspace folder\n${poolUsage}`);
   const k = poolK(values);
+  const order = poolOrder(values.order as string);
   const retrievers = poolRetrievers(values);
   const target = await loadTarget(positionals[0], values, io, { requireQueries: true });
   for (const name of values.retriever ?? []) checkExternalName(name, target);
@@ -52,8 +57,14 @@ export async function poolCommand(argv: string[], io: CliIO): Promise<number> {
     const queued = new Set(pool.items.map((i) => i.queryId)).size;
     io.out(`pool: ${pool.queries} queries, top ${k} of ${rankings.map((r) => r.retriever).join(', ')}: ${pool.items.length} passages to judge for ${queued} queries`);
     io.out(`Hole@${k}: ${describeHoles(pool.holes)}`);
+    const items = order === 'value' ? valueOrder(pool) : pool.items;
+    if (order === 'value') {
+      const worth = queryValues(pool);
+      const next = [...new Set(items.map((i) => i.queryId))].slice(0, 5);
+      if (next.length) io.out(`label next: ${next.map((id) => `${id} (${describeQueryValue(worth.get(id))})`).join(', ')}`);
+    }
     if (values.json) {
-      writeFileAtomic(values.json, JSON.stringify({ k, queries: pool.queries, holes: pool.holes, items: pool.items }, null, 1) + '\n');
+      writeFileAtomic(values.json, JSON.stringify({ k, queries: pool.queries, order, holes: pool.holes, items }, null, 1) + '\n');
       io.out(`wrote ${values.json}`);
     }
     return 0;
@@ -66,6 +77,12 @@ export function poolK(values: { k?: string; split?: string }): number {
   if (!Number.isInteger(k) || k < 1) throw new UsageError(`--k must be a positive integer, got "${values.k}"`);
   if (!['eval', 'train', 'all'].includes(values.split as string)) throw new UsageError('--split must be eval, train or all');
   return k;
+}
+
+/** --order: query (the pool's order, the default) or value (label next: see judge/queue-order.ts, valueOrder). */
+export function poolOrder(value: string | undefined): QueueOrder {
+  if (!QUEUE_ORDERS.includes(value as QueueOrder)) throw new UsageError(`--order must be query or value, got "${value}"`);
+  return value as QueueOrder;
 }
 
 /** --retrievers: the local retrievers to pool (rerank reorders one of them, so it is refused). */

@@ -62,6 +62,39 @@ export interface Pool {
   /** Unjudged items, one per passage, grouped by query in input order (see judgingOrder); within a query by best rank. */
   items: PoolItem[];
   holes: HoleAtK[];
+  /** How much the retrievers' top K lists disagree, per pooled query id (see topKDisagreement); the value order uses it. */
+  disagreement?: Map<string, number>;
+}
+
+/**
+ * How much retrievers disagree on a query: 1 − the mean, over every pair of retrievers that answered it, of the
+ * overlap of their top K passage sets, |A ∩ B| / max(|A|, |B|) (judged passages count too; two hits are one passage
+ * by the pool's rule). 0 when every retriever returned the same passages (in any order) or fewer than two answered;
+ * 1 when no two share a passage. Two empty lists overlap fully. Order inside the top K is ignored on purpose: what
+ * matters to judging is which passages a retriever would be scored on.
+ */
+export function topKDisagreement(lists: ReadonlyArray<readonly PoolHit[]>): number {
+  if (lists.length < 2) return 0;
+  const reps: PoolHit[] = [];
+  const sets = lists.map((hits) => {
+    const ids = new Set<number>();
+    for (const h of hits) {
+      let id = reps.findIndex((r) => samePassage(r, h));
+      if (id < 0) id = reps.push(h) - 1;
+      ids.add(id);
+    }
+    return ids;
+  });
+  let sum = 0;
+  let pairs = 0;
+  for (let a = 0; a < sets.length; a++)
+    for (let b = a + 1; b < sets.length; b++) {
+      const size = Math.max(sets[a].size, sets[b].size);
+      const shared = [...sets[a]].filter((x) => sets[b].has(x)).length;
+      sum += size ? shared / size : 1;
+      pairs++;
+    }
+  return 1 - sum / pairs;
 }
 
 export function isJudged(query: EvalQuery, hit: { docId: string; start: number; end: number }): boolean {
@@ -89,8 +122,11 @@ export function judgingOrder(queries: EvalQuery[]): EvalQuery[] {
 export function buildPool(queries: EvalQuery[], rankings: NamedRanking[], k: number): Pool {
   const items: PoolItem[] = [];
   const holes = rankings.map((r) => ({ retriever: r.retriever, k, total: 0, unjudged: 0, hole: 0 }));
+  const disagreement = new Map<string, number>();
   for (const q of queries) {
     const mine: PoolItem[] = [];
+    // Only retrievers that answered the query (a recorded run may not have it) count as disagreeing.
+    disagreement.set(q.id, topKDisagreement(rankings.filter((r) => r.results.has(q.id)).map((r) => (r.results.get(q.id) ?? []).slice(0, k))));
     rankings.forEach((r, ri) => {
       (r.results.get(q.id) ?? []).slice(0, k).forEach((h, i) => {
         holes[ri].total++;
@@ -108,7 +144,7 @@ export function buildPool(queries: EvalQuery[], rankings: NamedRanking[], k: num
     items.push(...mine);
   }
   for (const h of holes) h.hole = h.total ? h.unjudged / h.total : 0;
-  return { k, queries: queries.length, items, holes };
+  return { k, queries: queries.length, items, holes, disagreement };
 }
 
 /** The top K of the index's own retrievers as named rankings; retrievers that cannot run are returned as errors. */

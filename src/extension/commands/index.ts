@@ -4,9 +4,9 @@ import { deleteJudgment, deleteQuery, openEvalSetFile, toggleSplit } from './eva
 import { importQueryLog } from './import-query-log';
 import { importProductionTraces } from './import-traces';
 import { generateTrainingQueries } from './generate-queries';
-import { judgeQueueWithLlm, removeAllJudgeLabels } from './judge-with-llm';
+import { judgeQueriesWithLlm, judgeQueueWithLlm, removeAllJudgeLabels } from './judge-with-llm';
 import { inspectQuery, openInspector, revealSpan } from './inspector';
-import { buildJudgingQueue, judgePooled, skipPooled } from './judging-queue';
+import { buildJudgingQueue, judgePooled, orderJudgingByQuery, orderJudgingByValue, skipPooled } from './judging-queue';
 import { markIrrelevant, markRelevant } from './label-selection';
 import type { CommandFactory } from './registry';
 import { runBaseline } from './run-baseline';
@@ -39,10 +39,13 @@ export const COMMANDS: Readonly<Record<string, CommandFactory>> = {
   'retrievalLens.importTraces': importProductionTraces,
   'retrievalLens.generateQueries': generateTrainingQueries,
   'retrievalLens.judgeWithLlm': judgeQueueWithLlm,
+  'retrievalLens.judgeQueriesWithLlm': judgeQueriesWithLlm,
   'retrievalLens.removeJudgeLabels': removeAllJudgeLabels,
   'retrievalLens.buildJudgingQueue': buildJudgingQueue,
   'retrievalLens.judgePooled': judgePooled,
   'retrievalLens.skipPooled': skipPooled,
+  'retrievalLens.orderJudgingByValue': orderJudgingByValue,
+  'retrievalLens.orderJudgingByQuery': orderJudgingByQuery,
   'retrievalLens.runBaseline': runBaseline,
   'retrievalLens.showReadinessReport': showReadinessReport,
   'retrievalLens.trainAdapter': trainAdapter,

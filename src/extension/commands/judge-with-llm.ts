@@ -9,6 +9,8 @@ import { PROMPT_VERSION } from '../../core/judge/umbrela-prompt';
 import { plainMessageText } from '../safe-markdown';
 import { confirmChatSend, pickChatClient } from './chat-endpoint-pick';
 import type { CommandFactory } from './registry';
+import type { Services } from '../services';
+import { plural } from '../../protocol/words';
 
 export interface JudgeWithLlmResult {
   pairs: number;
@@ -26,24 +28,50 @@ export interface JudgeWithLlmResult {
  * with cancel (answers received so far are cached and their labels kept). The grades go to the judge's own file —
  * never the eval set — and show beside the passages ("judge: 2"); a human still grades with 0–3 as before.
  */
-export const judgeQueueWithLlm: CommandFactory = (s) => async (argsArg?: { endpoint?: string }) => {
-  const purpose = 'Judge Pooled Queue with LLM';
+export const judgeQueueWithLlm: CommandFactory = (s) => async (argsArg?: { endpoint?: string }) => judgeWithLlm(s, 'Judge Pooled Queue with LLM', argsArg?.endpoint);
+
+/**
+ * "Judge with LLM…" on Eval Set query rows (one, or a multi-selection): the same run as Judge Pooled Queue with LLM,
+ * over the pooled passages of those queries only. VS Code passes the clicked node and the selection.
+ */
+export const judgeQueriesWithLlm: CommandFactory = (s) => async (node?: unknown, nodes?: unknown) => {
+  const ids = new Set((Array.isArray(nodes) && nodes.length ? nodes : [node]).map(queryIdOf).filter((id): id is string => !!id));
+  if (!ids.size) {
+    void vscode.window.showInformationMessage('Retrieval Lens: select one or more queries in the Eval Set view, then Judge with LLM… from their context menu.');
+    return undefined;
+  }
+  return judgeWithLlm(s, 'Judge with LLM', undefined, ids);
+};
+
+/** The query id of an Eval Set node: a query row, or a query header of the judging queue. */
+function queryIdOf(n: unknown): string | undefined {
+  const node = n as { kind?: string; query?: { id?: unknown }; queryId?: unknown } | undefined;
+  if (node?.kind === 'query' && typeof node.query?.id === 'string') return node.query.id;
+  if (node?.kind === 'pool-query' && typeof node.queryId === 'string') return node.queryId;
+  return undefined;
+}
+
+/** One judge run over the pooled queue, or over the pooled passages of `queryIds`: gate, modal, progress, cache. */
+async function judgeWithLlm(s: Services, purpose: string, endpoint?: string, queryIds?: ReadonlySet<string>): Promise<JudgeWithLlmResult | undefined> {
   const root = s.root;
   if (!root) {
     void vscode.window.showErrorMessage('Retrieval Lens: open a folder first.');
     return undefined;
   }
-  const client = await pickChatClient(s, purpose, argsArg?.endpoint);
+  const client = await pickChatClient(s, purpose, endpoint);
   if (!client) return undefined;
   if (!s.judging.queue.built && !(await s.judging.build())) return undefined;
   const index = s.indexService.index;
   const pool = s.judging.queue.pool;
   if (!index || !pool) return undefined;
-  const pairs = pool.items.map((i) => pairFromItem(i, index.getDocument(i.docId))).filter((p): p is JudgePair => !!p);
+  const items = queryIds ? pool.items.filter((i) => queryIds.has(i.queryId)) : pool.items;
+  const pairs = items.map((i) => pairFromItem(i, index.getDocument(i.docId))).filter((p): p is JudgePair => !!p);
   if (!pairs.length) {
-    void vscode.window.showInformationMessage('Retrieval Lens: the judging queue is empty: nothing to judge.');
+    const what = !queryIds ? 'the judging queue is empty' : queryIds.size === 1 ? 'the selected query has no pooled passage left to judge' : 'the selected queries have no pooled passage left to judge';
+    void vscode.window.showInformationMessage(plainMessageText(`Retrieval Lens: ${what}: nothing to judge.`));
     return undefined;
   }
+  if (queryIds) s.log.info(`${purpose}: ${plural(queryIds.size, 'selected query', 'selected queries')}: ${[...queryIds].join(', ')}`);
   const files = judgeFiles({ kind: 'workspace', root });
   const cache = AnswerCache.load(files.cache);
   for (const p of cache.problems) s.log.warn(p);
@@ -84,7 +112,7 @@ export const judgeQueueWithLlm: CommandFactory = (s) => async (argsArg?: { endpo
     void vscode.window.showErrorMessage(plainMessageText(`Retrieval Lens: ${purpose}: ${e instanceof Error ? e.message : e} (answers received so far are cached)`));
     return undefined;
   }
-};
+}
 
 /** "Remove All Judge Labels": deletes the judge's label file after a modal; the eval set (human grades) is not touched. */
 export const removeAllJudgeLabels: CommandFactory = (s) => async () => {

@@ -5,12 +5,12 @@ import { readConfig } from '../config';
 import type { EvalSetService } from './eval-set-service';
 import type { IndexService } from '../indexing/index-service';
 import { describeHoles, type PoolItem } from '../../core/eval/pool';
-import { cachedJudgeLabels } from '../../core/judge/queue-order';
+import { cachedJudgeLabels, describeQueryValue } from '../../core/judge/queue-order';
 import { agreementBadge, queueEntryDescription } from '../../core/judge/queue-text';
 import { poolItemKey, type JudgingQueue, type PoolItemNode, type PoolQueryNode } from './judging-queue';
 import { markdownCodeBlock, md, safeMarkdown } from '../safe-markdown';
 import { plural } from '../../protocol/words';
-import { buildRow, infoItem, poolInfo, type InfoNode } from './judging-rows';
+import { buildRow, infoItem, labelsProblemRow, poolInfo, type InfoNode } from './judging-rows';
 
 type Node =
   | { kind: 'query'; query: EvalQuery }
@@ -73,6 +73,12 @@ export class EvalSetTree implements vscode.TreeDataProvider<Node>, vscode.Dispos
       const item = new vscode.TreeItem(n.text, vscode.TreeItemCollapsibleState.Expanded);
       item.id = `pq:${n.queryId}`;
       item.description = `${left} to judge`;
+      const value = this.queue?.orderBy === 'value' ? this.queue.queryValue(n.queryId) : undefined;
+      if (value) {
+        // Why the query is up where it is, short enough for the side bar: "3 holes · disagree 0.67".
+        item.description = describeQueryValue(value);
+        item.tooltip = `Label next: ${plural(value.holes, 'pooled passage')} no human judged (holes), weighing ${value.weight.toFixed(2)} by the ranks the retrievers gave them; the retrievers' top ${this.queue?.pool?.k ?? ''} lists disagree ${value.disagreement.toFixed(2)} (1 − mean pairwise overlap). Value ${value.value.toFixed(2)}.`;
+      }
       item.iconPath = new vscode.ThemeIcon('search');
       item.contextValue = 'pooledQuery';
       return item;
@@ -142,7 +148,8 @@ export class EvalSetTree implements vscode.TreeDataProvider<Node>, vscode.Dispos
     if (n.kind === 'pool') {
       const seen = new Map<string, Node>();
       for (const i of this.queue?.items() ?? []) if (!seen.has(i.queryId)) seen.set(i.queryId, { kind: 'pool-query', queryId: i.queryId, text: i.queryText });
-      return [...(this.queue ? poolInfo(this.queue, this.queue.pool) : []), ...seen.values()];
+      const problem = this.queue?.labelsProblem;
+      return [...(problem ? [labelsProblemRow(problem)] : []), ...(this.queue ? poolInfo(this.queue, this.queue.pool) : []), ...seen.values()];
     }
     if (n.kind === 'pool-query') return (this.queue?.items() ?? []).filter((i) => i.queryId === n.queryId).map((item) => this.poolItemNode(item));
     if (n.kind === 'query') {

@@ -4,7 +4,9 @@ import type { EvalQuery } from '../../core/eval/evalset-types';
 import { buildPool, judgingOrder, retrieverRanking, type NamedRanking, type Pool, type PoolItem } from '../../core/eval/pool';
 import { LocalRetriever } from '../../core/retrieve/local-retriever';
 import type { RetrievalIndex } from '../../core/retrieve/searchable-index';
-import { HumanQueueOrder, type QueueEntry } from '../../core/judge/queue-order';
+import { HumanQueueOrder, queryRanking, queryValues, type QueryValue, type QueueEntry, type QueueOrder } from '../../core/judge/queue-order';
+import { JUDGE_LABELS_PATH } from '../../core/judge/judge-labels';
+import { plainMessageText } from '../safe-markdown';
 import { availableRetrievers, type RetrieverName } from '../../core/retrieve/types';
 import type { EvalSetService } from './eval-set-service';
 import type { IndexService } from '../indexing/index-service';
@@ -33,6 +35,13 @@ export class JudgingQueue implements vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<void>();
   readonly onDidChange = this.emitter.event;
   private readonly sub: vscode.Disposable;
+  /** `query`: the pool's order; `value`: label next (judge/queue-order.ts, valueOrder), ranked when chosen or built. */
+  orderBy: QueueOrder = 'query';
+  private ranking: Map<string, number> | undefined;
+  private values: { pool: Pool; values: Map<string, QueryValue> } | undefined;
+  /** The unreadable labels file (path, mtime, size) last warned about: the same one is not warned about again. */
+  private warnedProblem: string | undefined;
+  private labelsWatcher: vscode.FileSystemWatcher | undefined;
 
   constructor(
     private readonly evalSet: EvalSetService,
@@ -51,7 +60,54 @@ export class JudgingQueue implements vscode.Disposable {
 
   /** Items still to judge (skipped ones left out): disagreements with the LLM judge first (judge/queue-order.ts). */
   items(): QueueEntry[] {
-    return this.humanOrder.order(this.pool, () => this.evalSet.queries()).filter((i) => !this.skipped.has(poolItemKey(i)));
+    if (this.orderBy === 'value' && this.pool && !this.ranking) this.ranking = queryRanking(this.pool);
+    const out = this.humanOrder.order(this.pool, () => this.evalSet.queries(), this.orderBy === 'value' ? this.ranking : undefined).filter((i) => !this.skipped.has(poolItemKey(i)));
+    this.reportProblem();
+    return out;
+  }
+
+  /** Why the judge labels could not be read (file and line), while they cannot; the queue works without them. */
+  get labelsProblem(): string | undefined {
+    return this.humanOrder.problem;
+  }
+
+  /** An unreadable judge labels file: one warning per version of the file (a fix, or a new break, is a new one). */
+  private reportProblem(): void {
+    const key = this.humanOrder.problemKey;
+    if (!key || key === this.warnedProblem) return;
+    this.warnedProblem = key;
+    const problem = this.humanOrder.problem ?? '';
+    this.warn(`judging queue: judge labels not used: ${problem}`);
+    void vscode.window.showWarningMessage(plainMessageText(`Retrieval Lens: judge labels not used: ${problem}. The queue shows no judge grades until the file is fixed.`));
+  }
+
+  /**
+   * Orders the unjudged passages by value (label next) or by query. The value ranking is taken now and kept while
+   * the session lasts, so the query being judged keeps its place as its holes are filled.
+   */
+  setOrder(order: QueueOrder): void {
+    this.orderBy = order;
+    this.ranking = order === 'value' && this.pool ? queryRanking(this.pool) : undefined;
+    void vscode.commands.executeCommand('setContext', 'retrievalLens.judgingOrder', order);
+    this.emitter.fire();
+  }
+
+  /** How many holes a pooled query has and how much its retrievers disagree (the value order's reasons). */
+  queryValue(queryId: string): QueryValue | undefined {
+    if (!this.pool) return undefined;
+    if (this.values?.pool !== this.pool) this.values = { pool: this.pool, values: queryValues(this.pool) };
+    return this.values.values.get(queryId);
+  }
+
+  /** Judge labels written by the CLI or by hand change the queue (and a broken file is reported) without a rebuild. */
+  private watchLabels(): void {
+    const root = this.indexService.root;
+    if (this.labelsWatcher || !root) return;
+    this.labelsWatcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(root), JUDGE_LABELS_PATH));
+    const changed = () => this.emitter.fire();
+    this.labelsWatcher.onDidChange(changed);
+    this.labelsWatcher.onDidCreate(changed);
+    this.labelsWatcher.onDidDelete(changed);
   }
 
   async build(k: number): Promise<Pool | undefined> {
@@ -65,6 +121,8 @@ export class JudgingQueue implements vscode.Disposable {
     this.local = retrievers;
     this.rankings = await this.rank(index, queries, true);
     this.pool = buildPool(queries, this.rankings, k);
+    this.ranking = this.orderBy === 'value' ? queryRanking(this.pool) : undefined;
+    this.watchLabels();
     this.emitter.fire();
     return this.pool;
   }
@@ -127,6 +185,7 @@ export class JudgingQueue implements vscode.Disposable {
 
   dispose(): void {
     this.sub.dispose();
+    this.labelsWatcher?.dispose();
     this.emitter.dispose();
   }
 }

@@ -61,6 +61,15 @@ export function poolInfo(queue: object, pool: Pool | undefined): InfoNode[] {
   ];
 }
 
+/**
+ * The row that says the judge labels file cannot be read ("judge labels unreadable" · "judge-labels.jsonl:3"), with
+ * the whole message (file, line, what is wrong) in its tooltip; the queue goes on without judge grades.
+ */
+export function labelsProblemRow(problem: string): InfoNode {
+  const at = /([^/\\]+?:\d+):/.exec(problem)?.[1] ?? /([^/\\]+\.jsonl)/.exec(problem)?.[1];
+  return { kind: 'info', id: 'info:labels-problem', label: 'Judge labels unreadable', description: at ? `${at} · not used` : 'not used', icon: 'warning', tooltip: `${problem}\n\nThe queue shows no judge grades until the file is fixed (or removed with Remove All Judge Labels).` };
+}
+
 /** The labeled button of an unbuilt queue. */
 export function buildRow(): InfoNode {
   return { kind: 'info', id: 'info:build', label: 'Build judging queue…', description: 'pooled top K of every retriever', icon: 'inbox', tooltip: 'Pool the top K of every retriever for every query, each unjudged passage once, and grade them with the keys 0–3.', command: { command: 'retrievalLens.buildJudgingQueue', title: 'Build Judging Queue' } };

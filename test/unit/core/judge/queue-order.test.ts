@@ -4,10 +4,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import type { EvalQuery, Grade } from '../../../../src/core/eval/evalset-types';
-import type { Pool, PoolItem } from '../../../../src/core/eval/pool';
+import { buildPool, topKDisagreement, type Pool, type PoolHit, type PoolItem } from '../../../../src/core/eval/pool';
 import { makeSpanTarget } from '../../../../src/core/eval/span-anchor';
 import { JUDGE_LABELS_PATH, saveJudgeLabels, type JudgeLabel } from '../../../../src/core/judge/judge-labels';
-import { HumanQueueOrder, orderForHumans } from '../../../../src/core/judge/queue-order';
+import { describeQueryValue, HumanQueueOrder, orderForHumans, queryRanking, queryValues, valueOrder } from '../../../../src/core/judge/queue-order';
 import { agreementBadge, queueEntryDescription } from '../../../../src/core/judge/queue-text';
 
 const TEXT = 'alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma tau';
@@ -82,6 +82,13 @@ describe('orderForHumans: disagreements with the judge first, then the unjudged 
     fs.writeFileSync(path.join(root, JUDGE_LABELS_PATH), '{not json\n');
     assert.equal(order.order({ items: pooled } as unknown as Pool, () => queries).length, 3);
     assert.match(order.problem ?? '', /judge-labels\.jsonl:1: invalid JSON/);
+    const key = order.problemKey;
+    assert.ok(key?.includes(JUDGE_LABELS_PATH.split('/').pop() ?? '?'), key);
+    order.order({ items: pooled } as unknown as Pool, () => queries);
+    assert.equal(order.problemKey, key, 'the same unreadable file is the same problem');
+    fs.writeFileSync(path.join(root, JUDGE_LABELS_PATH), '{still not json, longer\n');
+    order.order({ items: pooled } as unknown as Pool, () => queries);
+    assert.notEqual(order.problemKey, key, 'a changed file is a new problem');
     assert.deepEqual(order.order(undefined, () => queries), []);
   });
 
@@ -91,5 +98,78 @@ describe('orderForHumans: disagreements with the judge first, then the unjudged 
     // Four pairs graded by both (alpha beta 3/3, gamma delta 2/1, epsilon zeta 0/3, eta theta 1/1).
     assert.match(agreementBadge(queries, labels), /^judge κ -?\d\.\d{3} on 4 pairs, not validated \(label about 46 more\)$/);
     assert.equal(agreementBadge(queries, []), '');
+  });
+});
+
+describe('value order: label next where judging changes a comparison most', () => {
+  const hit = (from: string, docId = 'd.md'): PoolHit => {
+    const s = TEXT.indexOf(from);
+    return { docId, start: s, end: s + from.length };
+  };
+  const [a, b, c, d] = [hit('alpha beta'), hit('gamma delta'), hit('epsilon zeta'), hit('eta theta')];
+
+  it('measures disagreement as 1 − mean pairwise overlap of the top K sets', () => {
+    assert.equal(topKDisagreement([[a, b]]), 0, 'one retriever disagrees with no one');
+    assert.equal(topKDisagreement([[a, b], [b, a]]), 0, 'order inside the top K does not count');
+    assert.equal(topKDisagreement([[a, b], [a, c]]), 0.5);
+    assert.equal(topKDisagreement([[a, b], [c, d]]), 1);
+    // Pairs: {a}{a} 1, {a}{b} 0, {a}{b} 0 → mean 1/3.
+    assert.equal(topKDisagreement([[a], [a], [b]]).toFixed(4), (2 / 3).toFixed(4));
+    // |{a,b} ∩ {a}| / max(2, 1) = 1/2; an empty list against an empty one agrees.
+    assert.equal(topKDisagreement([[a, b], [a]]), 0.5);
+    assert.equal(topKDisagreement([[], []]), 0);
+  });
+
+  // Three unjudged queries, two retrievers, K = 2, worked by hand (weight = Σ 1/log2(rank + 1) over a hole's hits):
+  //   qa: both return a, b            → disagreement 0;   holes a (1 + 1), b (0.631 + 0.631): weight 3.262, value 3.262
+  //   qb: x returns a, b; y returns c, d → disagreement 1; holes a 1, c 1, b 0.631, d 0.631: weight 3.262, value 6.524
+  //   qc: like qa                      → value 3.262: a tie with qa, which keeps its place before qc
+  const q = (id: string): EvalQuery => ({ id, text: id, split: 'eval', judgments: [] });
+  const qs = [q('qa'), q('qb'), q('qc')];
+  const rankings = [
+    { retriever: 'x', results: new Map([['qa', [a, b]], ['qb', [a, b]], ['qc', [a, b]]]) },
+    { retriever: 'y', results: new Map([['qa', [a, b]], ['qb', [c, d]], ['qc', [a, b]]]) },
+  ];
+  const pool = buildPool(qs, rankings, 2);
+  const show = (items: readonly PoolItem[]) => items.map((i) => `${i.queryId} ${TEXT.slice(i.start, i.end)}`);
+
+  it('puts the query whose retrievers disagree over its holes first; ties keep the pool order; within a query best rank, then fewer retrievers', () => {
+    const v = queryValues(pool);
+    assert.equal(v.get('qa')?.weight.toFixed(3), (2 + 2 / Math.log2(3)).toFixed(3));
+    assert.equal(v.get('qb')?.disagreement, 1);
+    assert.equal(v.get('qb')?.value.toFixed(3), (2 * (2 + 2 / Math.log2(3))).toFixed(3));
+    assert.deepEqual([...queryRanking(pool).keys()], ['qb', 'qa', 'qc']);
+    assert.deepEqual(show(valueOrder(pool)), ['qb alpha beta', 'qb epsilon zeta', 'qb gamma delta', 'qb eta theta', 'qa alpha beta', 'qa gamma delta', 'qc alpha beta', 'qc gamma delta']);
+    assert.deepEqual(show(pool.items).slice(0, 2), ['qa alpha beta', 'qa gamma delta'], 'the pool itself stays in query order');
+    assert.equal(describeQueryValue(v.get('qb')), '4 holes · disagree 1.00');
+    assert.equal(describeQueryValue(v.get('qa')), '2 holes · disagree 0.00');
+  });
+
+  it('at equal best rank, puts the passage fewer retrievers returned first', () => {
+    // x: a, b; y: a, c; z: d, c → a at rank 1 by two retrievers, d at rank 1 by one; c at rank 2 by two, b at rank 2 by one.
+    const p = buildPool([q('qd')], [
+      { retriever: 'x', results: new Map([['qd', [a, b]]]) },
+      { retriever: 'y', results: new Map([['qd', [a, c]]]) },
+      { retriever: 'z', results: new Map([['qd', [d, c]]]) },
+    ], 2);
+    // The pool puts a (rank 1, two retrievers) before d (rank 1, one); value order puts d first: it separates them.
+    assert.deepEqual(show(p.items), ['qd alpha beta', 'qd eta theta', 'qd epsilon zeta', 'qd gamma delta']);
+    assert.deepEqual(show(valueOrder(p)), ['qd eta theta', 'qd alpha beta', 'qd gamma delta', 'qd epsilon zeta']);
+  });
+
+  it('keeps a fixed ranking: queries it does not know go last, in pool order', () => {
+    assert.deepEqual([...new Set(valueOrder(pool, new Map([['qc', 0]])).map((i) => i.queryId))], ['qc', 'qa', 'qb']);
+  });
+
+  it('still puts the disagreements with the judge first, then the value order', () => {
+    const judged: EvalQuery[] = [{ ...q('qz'), judgments: [{ grade: 0, target: at('iota kappa'), createdAt: HUMAN_AT }] }, ...qs];
+    const labels = [label('qz', 'iota kappa', 3), label('qa', 'alpha beta', 2)];
+    const order = new HumanQueueOrder(() => undefined);
+    // No workspace root: no labels file; orderForHumans over the value order is what the editor shows with labels.
+    assert.deepEqual(show(order.order(pool, () => judged, queryRanking(pool))).slice(0, 1), ['qb alpha beta']);
+    const out = orderForHumans(valueOrder(pool), judged, labels);
+    assert.deepEqual(show(out).slice(0, 3), ['qz iota kappa', 'qb alpha beta', 'qb epsilon zeta']);
+    assert.equal(out[0].disagreement, true);
+    assert.equal(out.find((e) => e.queryId === 'qa' && e.start === a.start)?.judge?.grade, 2);
   });
 });
