@@ -464,7 +464,7 @@ export function readSyntheticCurves(s: Pick<SyntheticCurves, 'kind' | 'queries' 
     .join('; ');
   const e = s.effect;
   if (!e) return `With and without the ${s.fit_pairs} synthetic pairs (${points}); no 100% point was computed, so the two adapters are not compared.`;
-  const fig = `${signed3(e.delta)} nDCG@10 (95% CI [${signed3(e.ci95[0])}, ${signed3(e.ci95[1])}], p = ${e.p_value.toFixed(3)})`;
+  const fig = `${signed3(e.delta)} (95% CI [${signed3(e.ci95[0])}, ${signed3(e.ci95[1])}], p = ${e.p_value.toFixed(3)})`;
   const head = `Adding the ${e.synthetic_pairs} synthetic pairs (${s.queries} ${s.queries === 1 ? 'query' : 'queries'}) to the ${e.real_pairs} real ones changes the adapted dense nDCG@10 by ${fig}`;
   const tail = ` Gain over dense by share (${points}).`;
   if (e.ci95[0] > 0 && e.p_value <= 0.05) return `${head}: at equal real pairs the synthetic queries help.${tail}`;
