@@ -26,7 +26,7 @@ export function trialHeadline(r: TrialResult): string {
   return `query adapter: dense nDCG@10 ${r.baseline.ndcg_cut_10.toFixed(3)} → ${r.adapted.ndcg_cut_10.toFixed(3)} (${sign(r.delta)}, 95% CI ${ci(r.ci95)}, p = ${r.p_value.toFixed(3)}) on ${r.eval_queries} eval queries, trained on ${r.train_pairs} pairs`;
 }
 
-const curvePoints = (c: TrialResult['learning_curve']) => c.map((p) => `${Math.round(p.share * 100)}% (${p.pairs} pairs${p.synthetic_pairs ? `, ${p.synthetic_pairs} synthetic` : ''}) ${sign(p.delta)}`).join(', ');
+const curvePoints = (c: TrialResult['learning_curve']) => c.map((p) => `${Math.round(p.share * 100)}% (${p.pairs} ${p.pairs === 1 ? 'pair' : 'pairs'}${p.synthetic_pairs ? `, ${p.synthetic_pairs} synthetic` : ''}) ${sign(p.delta)}`).join(', ');
 
 /** The learning curve(s) as the CLI prints them: one line, or with and without synthetic queries, then the readings. */
 export function trialCurveLines(r: TrialResult): string[] {
