@@ -146,7 +146,7 @@ export function learningCurveChartOf(c: SavedLearningCurve): BaselineCurveChart 
     zeroY: y(0),
     xLabel: c.kind === 'mixed' ? 'share of the real pairs' : 'share of the pairs',
     series,
-    basis: c.basis,
+    basis: c.basis.charAt(0).toUpperCase() + c.basis.slice(1),
     reading: c.reading,
   };
 }
