@@ -51,6 +51,28 @@ export interface BaselineSweepChart {
   verdict: string;
 }
 
+/**
+ * The query adapter's learning curve (gain in nDCG@10 over dense by share of the pairs), in the chart's own
+ * coordinates: one series, or two ("with synthetic queries" and "real queries only") at the same shares of the real pairs.
+ */
+export interface BaselineCurveChart {
+  width: number;
+  height: number;
+  grid: Array<{ y: number; label: string }>;
+  xTicks: Array<{ x: number; label: string }>;
+  x0: number;
+  x1: number;
+  bottom: number;
+  textX: number;
+  /** Where Δ = 0 lies (the dense baseline). */
+  zeroY: number;
+  xLabel: string;
+  series: Array<{ name: string; label: string; color: string; dashed: boolean; points: Array<{ x: number; y: number; title: string }> }>;
+  /** How the curves were built, and what they say. */
+  basis: string;
+  reading: string;
+}
+
 export interface BaselineConfiguredRow {
   name: string;
   destination: string;
@@ -82,6 +104,8 @@ export interface BaselineView {
   configured?: { intro: string; columns: string[]; rows: BaselineConfiguredRow[] };
   /** The query adapter note; the link to train one sits between `before` and `after`. */
   adapter: { before: string; after: string };
+  /** The applied adapter's learning curve(s), from its saved trial (absent when none is on or it predates them). */
+  adapterCurve?: BaselineCurveChart;
   comparisons: BaselineComparison[];
   missesTitle: string;
   categories: BaselineCategory[];

@@ -108,6 +108,10 @@ describe('query adapter and neighbourhood view in a real VS Code', () => {
     assert.deepEqual(runs, ['keyword', 'dense', 'hybrid', 'dense + adapter', 'hybrid + adapter']);
     assert.match(await b.locator('#adapter-note').innerText(), new RegExp(`map each query vector with ${adapterId}`));
     assert.ok(await b.locator('h3[data-run="dense + adapter"]').count(), 'per-query wins and losses of the adapted run');
+    // The adapter's learning curve from its saved trial: the demo has no synthetic queries, so one series.
+    assert.deepEqual(await b.locator('#adapter-curve g.curve-series').evaluateAll((els) => els.map((e) => e.getAttribute('data-series'))), ['all pairs']);
+    assert.ok((await b.locator('#adapter-curve g.curve-series circle').count()) >= 2, 'a point per share');
+    assert.match(await b.locator('#adapter-curve-legend').innerText(), /all pairs \(\d+ pairs?\)/);
     await b.locator('#adapter-note').scrollIntoViewIfNeeded();
     await screenshot(page, 'baseline-adapter');
     // Closed again (the close button: a webview without scripts takes no keys), so the inspector has the room.

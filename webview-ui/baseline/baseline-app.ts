@@ -1,5 +1,5 @@
 import { html, nothing, svg, type TemplateResult } from 'lit';
-import type { BaselineMetricChart, BaselineSweepChart, BaselineView, BaselineWinLoss, HostToBaseline, BaselineToHost } from '../../src/protocol/baseline';
+import type { BaselineCurveChart, BaselineMetricChart, BaselineSweepChart, BaselineView, BaselineWinLoss, HostToBaseline, BaselineToHost } from '../../src/protocol/baseline';
 import { appMessenger } from '../shared/vscode-api';
 import { ViewApp } from '../shared/view-app';
 import { comparison, metricWords } from '../../src/protocol/words';
@@ -51,6 +51,7 @@ export class BaselineApp extends ViewApp<BaselineView> {
       ${v.configured ? this.configured(v.configured) : nothing}
       <h2>Query adapter</h2>
       <p id="adapter-note" class="muted">${v.adapter.before}<a id="train-adapter" href="#" @click=${(e: Event) => this.send(e, () => messenger.request('trainAdapter', {}))}>Train a query adapter (trial fine-tune)</a>${v.adapter.after}</p>
+      ${v.adapterCurve ? this.curve(v.adapterCurve) : nothing}
       <h2>Per query</h2>
       <section id="per-query">${v.comparisons.length
         ? v.comparisons.map((c) => html`<h3 data-run=${c.run}>${c.run} vs ${c.base}</h3><p>${c.summary}</p>
@@ -103,6 +104,20 @@ export class BaselineApp extends ViewApp<BaselineView> {
         <circle cx=${s.configured.x} cy=${s.configured.y} r="7" fill="none" stroke="var(--vscode-charts-orange)" stroke-width="2"></circle><text x=${s.configured.x + 10} y=${s.configured.y - 8} class="lbl">${s.configured.label}</text>
       </svg>
       <p id="sweep-verdict">${s.verdict}</p>`;
+  }
+
+  /** The adapter's learning curve(s): Δ nDCG@10 over dense by share of the pairs, a legend naming each series and its pairs. */
+  private curve(c: BaselineCurveChart): TemplateResult {
+    return html`<h3>Learning curve of the adapter's trial</h3><p class="muted">${c.basis}.</p>
+      <svg id="adapter-curve" role="img" aria-label="gain in nDCG@10 over dense by ${c.xLabel}" viewBox="0 0 ${c.width} ${c.height}" style="max-width: ${c.width}px">
+        ${c.grid.map((g) => svg`<line x1=${c.x0} x2=${c.x1} y1=${g.y} y2=${g.y} class="grid"></line><text x=${c.textX} y=${g.y + 4} text-anchor="end" class="val">${g.label}</text>`)}
+        ${c.xTicks.map((t) => svg`<text x=${t.x} y=${c.bottom + 14} text-anchor="middle" class="val">${t.label}</text>`)}
+        <text x=${c.x1} y=${c.bottom + 27} text-anchor="end" class="val">${c.xLabel} → (Δ nDCG@10 over dense)</text>
+        <line x1=${c.x0} x2=${c.x1} y1=${c.zeroY} y2=${c.zeroY} class="zero"></line>
+        ${c.series.map((s) => svg`<g class="curve-series" data-series=${s.name}><polyline points=${s.points.map((p) => `${p.x.toFixed(1)},${p.y.toFixed(1)}`).join(' ')} fill="none" stroke=${s.color} stroke-width="2" stroke-dasharray=${s.dashed ? '5 3' : 'none'}></polyline>${s.points.map((p) => svg`<circle cx=${p.x} cy=${p.y} r="3" fill=${s.color}><title>${p.title}</title></circle>`)}</g>`)}
+      </svg>
+      <ul id="adapter-curve-legend" class="muted">${c.series.map((s) => html`<li data-series=${s.name}><span style="color: ${s.color}">${s.dashed ? '╌╌' : '━━'}</span> ${s.label}</li>`)}</ul>
+      <p id="adapter-curve-reading">${c.reading}</p>`;
   }
 
   private configured(c: NonNullable<BaselineView['configured']>): TemplateResult {

@@ -24,7 +24,7 @@ export async function exportTrainingCommand(argv: string[], io: CliIO): Promise<
     const options = { rankWindow: [Number(win[1]), Number(win[2])] as [number, number], margin };
     const pairs = await mineTrainingPairs(index, target.queries, options);
     const counts = writeTrainingExport(out, pairs, index, options, [...formats]);
-    io.out(`exported ${counts.pairs} pairs and ${counts.triplets} triplets from the train split to ${out}`);
+    io.out(`exported ${counts.pairs} pairs and ${counts.triplets} triplets from the train split to ${out}${counts.synthetic_pairs ? ` (${counts.synthetic_pairs} pairs on synthetic queries, marked "source": "synthetic" in pairs.meta.jsonl; pairs.real.jsonl and triplets.real.jsonl leave them out)` : ''}`);
     return 0;
   });
 }

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { ADAPTERS_DIR, saveAdapter } from '../../core/adapt/adapter-store';
 import { assignTrainSplit, TrialInputError, trialFineTune } from '../../core/adapt/trial-finetune';
-import { renderTrialMarkdown, trialHeadline, trialPairs } from '../../core/adapt/trial-report';
+import { renderTrialMarkdown, trialCurveLines, trialHeadline, trialPairs } from '../../core/adapt/trial-report';
 import { writeTrecRun } from '../../core/eval/trec-io';
 import { writeFileAtomic } from '../../core/io/atomic-write';
 import { openIndex, UsageError, withModels, type CliIO, loadTarget, settingsRecord } from '../cli-context';
@@ -65,8 +65,8 @@ export async function trialFinetuneCommand(argv: string[], io: CliIO): Promise<n
     if (r.hybrid) io.out(`hybrid nDCG@10 ${r.hybrid.baseline.ndcg_cut_10.toFixed(3)} → ${r.hybrid.adapted.ndcg_cut_10.toFixed(3)} (${r.hybrid.delta >= 0 ? '+' : ''}${r.hybrid.delta.toFixed(3)}, p = ${r.hybrid.p_value.toFixed(3)})`);
     io.out(`Recall@100 ${r.baseline.recall_100.toFixed(3)} → ${r.adapted.recall_100.toFixed(3)} (${r.by_measure.recall_100.delta >= 0 ? '+' : ''}${r.by_measure.recall_100.delta.toFixed(3)}, 95% CI [${r.by_measure.recall_100.ci95.map((x) => x.toFixed(3)).join(', ')}], p = ${r.by_measure.recall_100.p_value.toFixed(3)})`);
     io.out(`wins ${r.wins}, losses ${r.losses}, ties ${r.ties}; train-vs-eval gap ${r.train_vs_eval.gap >= 0 ? '+' : ''}${r.train_vs_eval.gap.toFixed(3)}`);
-    io.out(`learning curve: ${r.learning_curve.map((c) => `${Math.round(c.share * 100)}% (${c.pairs} pairs) ${c.delta >= 0 ? '+' : ''}${c.delta.toFixed(3)}`).join(', ')}`);
-    io.out(r.learning_reading);
+    // One learning curve, or two (with synthetic queries / real queries only) and the reading that compares them.
+    for (const line of trialCurveLines(r)) io.out(line);
     io.out(`pairs: ${trialPairs(r)}`);
     io.out(`adapter cost: ${r.adapter_cost.multiply_adds} multiply-adds, ${r.adapter_cost.us_per_query.toFixed(0)} µs per query; training ${(r.training.ms / 1000).toFixed(1)} s`);
     if (values.json) writeFileAtomic(values.json, JSON.stringify({ ...r, adapter_id: out.adapter.id, per_query: { baseline: out.baselineRun.metrics.perQuery, adapted: out.adaptedRun.metrics.perQuery }, run_manifest: { ...out.adaptedRun.manifest, settings: settingsRecord(target) } }, null, 1));

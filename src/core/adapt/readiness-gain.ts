@@ -3,7 +3,7 @@ import { pairsSentence, type PairAccounting } from './trial-report';
 import type { EvalQuery } from '../eval/evalset-types';
 import type { Level } from '../eval/label-level';
 import type { RetrievalIndex } from '../retrieve/searchable-index';
-import { TrialInputError, trialFineTune, type TrialOptions } from './trial-finetune';
+import { TrialInputError, trialFineTune, type LearningPoint, type SyntheticCurves, type TrialOptions } from './trial-finetune';
 
 /** The readiness report's "expected gain from adapting the model": a query adapter trained and measured for it. */
 export interface AdapterGain extends Omit<LevelGain, 'level' | 'sdDiff'> {
@@ -24,11 +24,29 @@ export interface AdapterGain extends Omit<LevelGain, 'level' | 'sdDiff'> {
   worsened: number;
   improved: number;
   trainEvalGap: number;
+  /** The learning curve's reading, then (when the train split holds synthetic queries) the with/without comparison's. */
   learningReading: string;
+  /**
+   * The learning curve with synthetic (generate-queries) queries and on real queries only, at the same shares of the
+   * real pairs (trial-finetune's SyntheticCurves); absent when no fit pair is synthetic.
+   */
+  syntheticCurves?: { kind: 'mixed' | 'all'; basis: string; withSynthetic: CurvePoint[]; realOnly: CurvePoint[]; effect: SyntheticCurves['effect']; reading: string };
   usPerQuery: number;
   multiplyAdds: number;
   trainingSeconds: number;
 }
+
+/** One learning-curve point as the report shows it. */
+export interface CurvePoint {
+  share: number;
+  pairs: number;
+  syntheticPairs: number;
+  delta: number;
+  ci95: [number, number];
+  pValue: number;
+}
+
+const curvePoint = (p: LearningPoint): CurvePoint => ({ share: p.share, pairs: p.pairs, syntheticPairs: p.synthetic_pairs, delta: p.delta, ci95: p.ci95, pValue: p.p_value });
 
 /** The dense gain at one level. */
 export interface LevelGain {
@@ -69,7 +87,10 @@ export async function measureAdapterGain(index: RetrievalIndex, queries: EvalQue
       worsened: r.worsened.length,
       improved: r.improved.length,
       trainEvalGap: r.train_vs_eval.gap,
-      learningReading: r.learning_reading,
+      learningReading: r.synthetic.kind === 'none' ? r.learning_reading : `${r.learning_reading} ${r.synthetic.reading}`,
+      ...(r.synthetic.kind !== 'none'
+        ? { syntheticCurves: { kind: r.synthetic.kind, basis: r.synthetic.basis, withSynthetic: r.learning_curve.map(curvePoint), realOnly: r.synthetic.real_curve.map(curvePoint), effect: r.synthetic.effect, reading: r.synthetic.reading } }
+        : {}),
       usPerQuery: r.adapter_cost.us_per_query,
       multiplyAdds: r.adapter_cost.multiply_adds,
       trainingSeconds: r.training.ms / 1000,
@@ -157,6 +178,15 @@ export function renderAdapterGainMarkdown(g: AdapterGain): string[] {
   L.push(
     '',
     `${g.improved} eval queries improved, ${g.worsened} got worse. Train-vs-eval gap ${sign(g.trainEvalGap)}. ${g.learningReading}`,
+  );
+  const sc = g.syntheticCurves;
+  if (sc?.kind === 'mixed') {
+    L.push('', `Learning curve with and without the synthetic (generate-queries) queries (${sc.basis}):`, '', '| Share of real pairs | with synthetic queries | real queries only |', '| ---: | --- | --- |');
+    const cell = (p: CurvePoint | undefined) => (p ? `${sign(p.delta)} [${sign(p.ci95[0])}, ${sign(p.ci95[1])}] (${p.pairs} pairs${p.syntheticPairs ? `, ${p.syntheticPairs} synthetic` : ''})` : '—');
+    sc.withSynthetic.forEach((p, i) => L.push(`| ${Math.round(p.share * 100)}% | ${cell(p)} | ${cell(sc.realOnly[i])} |`));
+    L.push('');
+  }
+  L.push(
     `Cost: ${g.multiplyAdds.toLocaleString('en-US')} multiply-adds per query (${g.usPerQuery.toFixed(0)} µs measured); training took ${g.trainingSeconds.toFixed(1)} s.`,
   );
   return L;

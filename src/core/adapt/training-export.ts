@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Chunk } from '../chunking/chunk';
 import { relevantChunks, spanOverlapsChunk } from '../eval/chunk-relevance';
-import type { EvalQuery } from '../eval/evalset-types';
+import type { EvalQuery, QuerySource } from '../eval/evalset-types';
 import { writeFileAtomic } from '../io/atomic-write';
 import { rankLocalChunks } from '../eval/chunk-ranking';
 import { documentLookup } from '../eval/hit-placement';
@@ -31,7 +31,12 @@ export interface TrainingPair {
   positive: string;
   positiveChunkId: string;
   negatives: Array<{ chunkId: string; text: string; rank: number; score: number }>;
+  /** Where the query came from (EvalQuery.source): "synthetic" for generate-queries' queries; absent: typed by hand. */
+  source?: QuerySource;
 }
+
+/** A pair on a query written by generate-queries. */
+export const isSyntheticPair = (p: Pick<TrainingPair, 'source'>) => p.source === 'synthetic';
 
 /**
  * Anchor–positive pairs and anchor–positive–hard-negative triplets from the TRAIN split only. The positive is the
@@ -70,20 +75,41 @@ export async function mineTrainingPairs(
         if (jaccard(c.text, positive.text) >= o.nearDuplicate) continue;
         negatives.push({ chunkId: c.id, text: c.text, rank: h.rank, score: h.score });
       }
-      pairs.push({ queryId: q.id, anchor: q.text, positive: positive.text, positiveChunkId: positive.id, negatives });
+      pairs.push({ queryId: q.id, anchor: q.text, positive: positive.text, positiveChunkId: positive.id, negatives, ...(q.source ? { source: q.source } : {}) });
     }
   }
   return pairs;
 }
 
-/** Writes sentence-transformers JSONL (pairs, triplets), a BEIR folder and a manifest into `dir`. */
+/**
+ * Writes sentence-transformers JSONL (pairs, triplets), a BEIR folder and a manifest into `dir`.
+ *
+ * Synthetic queries (generate-queries, `source: "synthetic"`) are exported like the others and marked, so a team can
+ * drop them: the sentence-transformers files keep only their input columns (every column there is a model input), and
+ * `pairs.meta.jsonl` / `triplets.meta.jsonl` give each of their lines, in the same order, its query id, positive chunk
+ * and `source` ("synthetic", or the query's other source, or "hand"); with any synthetic pair, `pairs.real.jsonl` and
+ * `triplets.real.jsonl` hold the same records without them. BEIR's queries.jsonl carries `metadata.source`, and the
+ * manifest counts the synthetic pairs and triplets.
+ */
 export function writeTrainingExport(dir: string, pairs: TrainingPair[], index: RetrievalIndex, options: Partial<TrainingExportOptions> = {}, formats: Array<'st' | 'beir'> = ['st', 'beir']): Record<string, number> {
   const o = { ...DEFAULT_TRAINING_EXPORT, ...options };
   fs.mkdirSync(dir, { recursive: true });
-  const counts: Record<string, number> = { pairs: pairs.length, triplets: pairs.reduce((s, p) => s + p.negatives.length, 0) };
+  const synthetic = pairs.filter(isSyntheticPair);
+  const counts: Record<string, number> = { pairs: pairs.length, triplets: pairs.reduce((s, p) => s + p.negatives.length, 0), synthetic_pairs: synthetic.length, synthetic_triplets: synthetic.reduce((s, p) => s + p.negatives.length, 0) };
+  const source = (p: TrainingPair) => p.source ?? 'hand';
+  const jsonl = (rows: unknown[]) => rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
+  const pairRows = (ps: TrainingPair[]) => ps.map((p) => ({ anchor: p.anchor, positive: p.positive }));
+  const tripletRows = (ps: TrainingPair[]) => ps.flatMap((p) => p.negatives.map((n) => ({ anchor: p.anchor, positive: p.positive, negative: n.text })));
   if (formats.includes('st')) {
-    writeFileAtomic(path.join(dir, 'pairs.jsonl'), pairs.map((p) => JSON.stringify({ anchor: p.anchor, positive: p.positive })).join('\n') + '\n');
-    writeFileAtomic(path.join(dir, 'triplets.jsonl'), pairs.flatMap((p) => p.negatives.map((n) => JSON.stringify({ anchor: p.anchor, positive: p.positive, negative: n.text }))).join('\n') + '\n');
+    writeFileAtomic(path.join(dir, 'pairs.jsonl'), jsonl(pairRows(pairs)));
+    writeFileAtomic(path.join(dir, 'triplets.jsonl'), jsonl(tripletRows(pairs)));
+    writeFileAtomic(path.join(dir, 'pairs.meta.jsonl'), jsonl(pairs.map((p) => ({ query_id: p.queryId, positive_chunk_id: p.positiveChunkId, source: source(p) }))));
+    writeFileAtomic(path.join(dir, 'triplets.meta.jsonl'), jsonl(pairs.flatMap((p) => p.negatives.map((n) => ({ query_id: p.queryId, positive_chunk_id: p.positiveChunkId, negative_chunk_id: n.chunkId, source: source(p) })))));
+    if (synthetic.length) {
+      const real = pairs.filter((p) => !isSyntheticPair(p));
+      writeFileAtomic(path.join(dir, 'pairs.real.jsonl'), jsonl(pairRows(real)));
+      writeFileAtomic(path.join(dir, 'triplets.real.jsonl'), jsonl(tripletRows(real)));
+    }
   }
   if (formats.includes('beir')) {
     const beir = path.join(dir, 'beir');
@@ -94,8 +120,8 @@ export function writeTrainingExport(dir: string, pairs: TrainingPair[], index: R
       for (const n of p.negatives) used.set(n.chunkId, n.text);
     }
     writeFileAtomic(path.join(beir, 'corpus.jsonl'), [...used].map(([id, text]) => JSON.stringify({ _id: id, title: '', text })).join('\n') + '\n');
-    const queries = new Map(pairs.map((p) => [p.queryId, p.anchor]));
-    writeFileAtomic(path.join(beir, 'queries.jsonl'), [...queries].map(([id, text]) => JSON.stringify({ _id: id, text })).join('\n') + '\n');
+    const queries = new Map(pairs.map((p) => [p.queryId, p]));
+    writeFileAtomic(path.join(beir, 'queries.jsonl'), jsonl([...queries].map(([id, p]) => ({ _id: id, text: p.anchor, metadata: { source: source(p) } }))));
     writeFileAtomic(path.join(beir, 'qrels', 'train.tsv'), ['query-id\tcorpus-id\tscore', ...pairs.map((p) => `${p.queryId}\t${p.positiveChunkId}\t1`)].join('\n') + '\n');
   }
   writeFileAtomic(

@@ -97,10 +97,64 @@ export interface TrialResult extends PairedGain {
   improved: Array<{ qid: string; text: string; before: number; after: number }>;
   /** The same comparison on the training pairs' own queries: a gain far above the eval gain is overfitting. */
   train_vs_eval: { train_baseline: number; train_adapted: number; train_delta: number; eval_delta: number; gap: number };
-  learning_curve: Array<{ share: number; pairs: number; queries: number; ndcg_cut_10: number; delta: number; ci95: [number, number]; p_value: number; bestEpoch: number }>;
+  /**
+   * The learning curve. Without synthetic train queries: shares of the fit pairs, as always. With synthetic and real
+   * ones: the curve WITH the synthetic queries (see `synthetic.basis`: share s of the real fit pairs plus every
+   * synthetic fit pair; at 100% it is the adapter above).
+   */
+  learning_curve: LearningPoint[];
   learning_reading: string;
+  /** The learning curve with and without synthetic (generate-queries) train queries: see SyntheticCurves. */
+  synthetic: SyntheticCurves;
   /** Applying W: d × d multiply-adds per query and the measured time (median over the eval queries). */
   adapter_cost: { multiply_adds: number; us_per_query: number; weights_bytes: number };
+}
+
+/** One learning-curve point: an adapter trained on a subset of the fit pairs, measured on the whole eval split. */
+export interface LearningPoint {
+  share: number;
+  pairs: number;
+  /** Of `pairs`, those on synthetic (generate-queries) queries. */
+  synthetic_pairs: number;
+  queries: number;
+  ndcg_cut_10: number;
+  delta: number;
+  ci95: [number, number];
+  p_value: number;
+  bestEpoch: number;
+}
+
+/**
+ * How the trial used train queries written by generate-queries (`source: "synthetic"`), and the learning curve
+ * with and without them.
+ *
+ * Basis (the choice, stated in `basis`): the x axis is the share s of the REAL fit pairs. At each s the real-only
+ * curve fits the first real queries of one seeded order until s of the real pairs is reached; the curve with
+ * synthetic queries fits exactly the same real pairs plus every synthetic fit pair. So the two points at one share
+ * differ only by the synthetic pairs, and the comparison answers "does adding the synthetic queries help at equal
+ * real pairs?". Both are measured against the same dense baseline run on the same eval queries. When both kinds are
+ * present the early-stopping slice is drawn from the real train queries only, so no synthetic query steers the
+ * real-only adapters (and the stopping watches the kind of query the adapter is for).
+ */
+export interface SyntheticCurves {
+  /** none: no synthetic fit pair (one curve, as before); mixed: both curves; all: every fit pair is synthetic (no real-only curve). */
+  kind: 'none' | 'mixed' | 'all';
+  /** Synthetic train queries with fit pairs, their fit pairs, and the real fit pairs. */
+  queries: number;
+  fit_pairs: number;
+  real_fit_pairs: number;
+  /** Synthetic pairs in the early-stopping slice (0 when real queries are there to hold out). */
+  held_out_pairs: number;
+  /** How the two curves are built, in one sentence (for the CLI, the JSON and the views). */
+  basis: string;
+  /** The curve on real pairs only, at the same shares as `learning_curve` (empty unless kind is "mixed"). */
+  real_curve: LearningPoint[];
+  /**
+   * At 100% of the real pairs: the adapter with the synthetic pairs against the real-only one, paired per eval query
+   * on nDCG@10 (with − without), with its bootstrap CI and randomization p (null unless kind is "mixed").
+   */
+  effect: { real_pairs: number; synthetic_pairs: number; delta: number; ci95: [number, number]; p_value: number } | null;
+  reading: string;
 }
 
 export interface TrialOutput {
@@ -133,16 +187,20 @@ export async function trialFineTune(index: RetrievalIndex, queries: EvalQuery[],
   if (!trainQueries.length) throw new TrialInputError('no labeled queries in the train split: mark some queries as train (or give the BEIR folder qrels/train.tsv)');
   if (!evalQueries.length) throw new TrialInputError('no labeled queries in the eval split to measure the adapter on');
 
-  // Held-out slice of the train split, by query (a query's pairs stay together).
+  // Held-out slice of the train split, by query (a query's pairs stay together). With both synthetic and real train
+  // queries it is drawn from the real ones only (SyntheticCurves); the order stays the seeded shuffle of all of them.
   const rand = seededRandom(o.seed + 7);
   const shuffled = [...trainQueries].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   for (let i = shuffled.length - 1; i > 0; i--) {
     const j = Math.floor(rand() * (i + 1));
     [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]];
   }
-  const nHeld = shuffled.length >= 2 ? Math.max(1, Math.round(o.heldOutShare * shuffled.length)) : 0;
-  const heldIds = new Set(shuffled.slice(0, nHeld).map((q) => q.id));
-  const fitOrder = shuffled.slice(nHeld).map((q) => q.id);
+  const isSynthetic = (q: EvalQuery) => q.source === 'synthetic';
+  const syntheticIds = new Set(trainQueries.filter(isSynthetic).map((q) => q.id));
+  const pool = syntheticIds.size && syntheticIds.size < trainQueries.length ? shuffled.filter((q) => !isSynthetic(q)) : shuffled;
+  const nHeld = pool.length >= 2 ? Math.max(1, Math.round(o.heldOutShare * pool.length)) : 0;
+  const heldIds = new Set(pool.slice(0, nHeld).map((q) => q.id));
+  const fitOrder = shuffled.filter((q) => !heldIds.has(q.id)).map((q) => q.id);
 
   say(`mining hard negatives for ${trainQueries.length} train queries`);
   const mining = { ...DEFAULT_TRAINING_EXPORT, ...o.mining };
@@ -191,33 +249,71 @@ export async function trialFineTune(index: RetrievalIndex, queries: EvalQuery[],
   const trAdapted = await run(fitQueries, 'dense', adapter, 'train');
   const trainDelta = trAdapted.metrics.all.ndcg_cut_10 - trBase.metrics.all.ndcg_cut_10;
 
-  const learning_curve: TrialResult['learning_curve'] = [];
-  for (const share of [...o.curve].sort((a, b) => a - b)) {
+  // The learning curve(s): nested subsets, the first queries of one seeded order until the share of pairs is reached.
+  const realFit = fit.filter((e) => !syntheticIds.has(e.queryId));
+  const synthFit = fit.filter((e) => syntheticIds.has(e.queryId));
+  const kind: SyntheticCurves['kind'] = !synthFit.length ? 'none' : realFit.length ? 'mixed' : 'all';
+  const shares = [...o.curve].sort((a, b) => a - b);
+  const nested = (from: TrainingExample[], share: number) => {
+    if (share >= 1) return from;
+    const want = Math.max(1, Math.round(share * from.length));
+    const keep = new Set<string>();
+    let n = 0;
+    for (const id of fitOrder) {
+      if (n >= want) break;
+      const k = from.filter((e) => e.queryId === id).length;
+      if (!k) continue;
+      keep.add(id);
+      n += k;
+    }
+    return from.filter((e) => keep.has(e.queryId));
+  };
+  const point = async (share: number, subset: TrainingExample[], label: string): Promise<{ p: LearningPoint; run: EvaluationResult }> => {
     let a = adapter;
     let bestEpoch = trained.bestEpoch;
-    let subset = fit;
-    if (share < 1) {
-      // Nested subsets: the first queries of one seeded order until the share of pairs is reached.
-      const want = Math.max(1, Math.round(share * fit.length));
-      const keep = new Set<string>();
-      let n = 0;
-      for (const id of fitOrder) {
-        if (n >= want) break;
-        const k = fit.filter((e) => e.queryId === id).length;
-        if (!k) continue;
-        keep.add(id);
-        n += k;
-      }
-      subset = fit.filter((e) => keep.has(e.queryId));
-      say(`learning curve: ${Math.round(share * 100)}% (${subset.length} pairs)`);
+    if (subset.length !== fit.length) {
+      say(`learning curve${label}: ${Math.round(share * 100)}% (${subset.length} pairs)`);
       const r = await train(model, subset, heldOut, settings);
       a = r.adapter;
       bestEpoch = r.bestEpoch;
     }
     const ar = a === adapter ? adaptedRun : await run(evalQueries, 'dense', a);
     const cc = compareRuns(baselineRun.metrics.perQuery, ar.metrics.perQuery, 'ndcg_cut_10', { seed: o.seed });
-    learning_curve.push({ share, pairs: subset.length, queries: new Set(subset.map((e) => e.queryId)).size, ndcg_cut_10: ar.metrics.all.ndcg_cut_10, delta: cc.meanDiff, ci95: cc.ci95, p_value: cc.pValue, bestEpoch });
+    const p = { share, pairs: subset.length, synthetic_pairs: subset.filter((e) => syntheticIds.has(e.queryId)).length, queries: new Set(subset.map((e) => e.queryId)).size, ndcg_cut_10: ar.metrics.all.ndcg_cut_10, delta: cc.meanDiff, ci95: cc.ci95, p_value: cc.pValue, bestEpoch };
+    return { p, run: ar };
+  };
+  const learning_curve: LearningPoint[] = [];
+  const real_curve: LearningPoint[] = [];
+  let effect: SyntheticCurves['effect'] = null;
+  for (const share of shares) {
+    if (kind !== 'mixed') {
+      learning_curve.push((await point(share, nested(fit, share), '')).p);
+      continue;
+    }
+    const real = nested(realFit, share);
+    const inReal = new Set(real);
+    const withSynthetic = await point(share, fit.filter((e) => inReal.has(e) || syntheticIds.has(e.queryId)), ' with synthetic queries');
+    const without = await point(share, real, ' real queries only');
+    learning_curve.push(withSynthetic.p);
+    real_curve.push(without.p);
+    if (share >= 1) {
+      const e = compareRuns(without.run.metrics.perQuery, withSynthetic.run.metrics.perQuery, 'ndcg_cut_10', { seed: o.seed });
+      effect = { real_pairs: real.length, synthetic_pairs: synthFit.length, delta: e.meanDiff, ci95: e.ci95, p_value: e.pValue };
+    }
   }
+  const syntheticHeld = heldOut.filter((e) => syntheticIds.has(e.queryId)).length;
+  const synthetic: SyntheticCurves = {
+    kind,
+    queries: new Set(synthFit.map((e) => e.queryId)).size,
+    fit_pairs: synthFit.length,
+    real_fit_pairs: realFit.length,
+    held_out_pairs: syntheticHeld,
+    basis: curveBasis(kind),
+    real_curve,
+    effect,
+    reading: '',
+  };
+  synthetic.reading = readSyntheticCurves(synthetic, learning_curve);
 
   // Adapter cost: the multiply over every eval query's vector, median of per-query times.
   const vectors = await Promise.all(evalQueries.map((q) => index.embedQuery(q.text)));
@@ -255,6 +351,7 @@ export async function trialFineTune(index: RetrievalIndex, queries: EvalQuery[],
     train_vs_eval: { train_baseline: trBase.metrics.all.ndcg_cut_10, train_adapted: trAdapted.metrics.all.ndcg_cut_10, train_delta: trainDelta, eval_delta: dense.delta, gap: trainDelta - dense.delta },
     learning_curve,
     learning_reading: readCurve(learning_curve),
+    synthetic,
     adapter_cost: { multiply_adds: model.dims * model.dims, us_per_query: times.length ? 1000 * times[Math.floor(times.length / 2)] : 0, weights_bytes: model.dims * model.dims * 4 },
   };
   return { result, adapter, adaptedRun, baselineRun };
@@ -338,6 +435,41 @@ export function readCurve(curve: TrialResult['learning_curve']): string {
   }
   if (step > 0) return `Gain ${pts}: still rising from ${Math.round(prev.share * 100)}% to 100% by more than the noise (±${half.toFixed(3)}): more labeled pairs look likely to help.`;
   return `Gain ${pts}: lower with all pairs than with ${Math.round(prev.share * 100)}%, by more than the noise (±${half.toFixed(3)}): more pairs of this kind are not helping; check the labels or the held-out stopping.`;
+}
+
+/** How the learning curve(s) were built, in one sentence: the choice SyntheticCurves documents. */
+export function curveBasis(kind: SyntheticCurves['kind']): string {
+  if (kind === 'none') return 'no synthetic queries in the train split: one learning curve, shares of the fit pairs';
+  if (kind === 'all') return 'every fit pair is on a synthetic query: one learning curve (shares of the synthetic pairs), no real-only curve';
+  return 'shares of the real fit pairs: at each share the real-only adapter fits those real pairs, the adapter with synthetic queries fits the same real pairs plus every synthetic pair; early stopping on real train queries only; both against the same dense baseline on the same eval queries';
+}
+
+const pct = (share: number) => `${Math.round(share * 100)}%`;
+const signed3 = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(3)}`;
+
+/**
+ * A plain reading of the two curves: at equal real pairs, does adding the synthetic queries help? Judged at 100% of
+ * the real pairs by the paired comparison of the two adapters on the eval queries (randomization p and bootstrap CI,
+ * as the gain itself): a help or a harm only when the CI excludes zero and p ≤ 0.05, else "inside the noise".
+ */
+export function readSyntheticCurves(s: Pick<SyntheticCurves, 'kind' | 'queries' | 'fit_pairs' | 'real_fit_pairs' | 'real_curve' | 'effect'>, withCurve: LearningPoint[]): string {
+  if (s.kind === 'none') return 'No synthetic (generate-queries) queries among the training pairs: one learning curve, over real pairs.';
+  if (s.kind === 'all') return `All ${s.fit_pairs} fit pairs are on synthetic (generate-queries) queries: there is no real-only curve to compare with; label some real train queries to see what the synthetic ones add.`;
+  const points = withCurve
+    .map((w, i) => {
+      const r = s.real_curve[i];
+      return r ? `${pct(w.share)} of the real pairs: ${signed3(w.delta)} with, ${signed3(r.delta)} without` : '';
+    })
+    .filter(Boolean)
+    .join('; ');
+  const e = s.effect;
+  if (!e) return `With and without the ${s.fit_pairs} synthetic pairs (${points}); no 100% point was computed, so the two adapters are not compared.`;
+  const fig = `${signed3(e.delta)} (95% CI [${signed3(e.ci95[0])}, ${signed3(e.ci95[1])}], p = ${e.p_value.toFixed(3)})`;
+  const head = `Adding the ${e.synthetic_pairs} synthetic pairs (${s.queries} ${s.queries === 1 ? 'query' : 'queries'}) to the ${e.real_pairs} real ones changes the adapted dense nDCG@10 by ${fig}`;
+  const tail = ` Gain over dense by share (${points}).`;
+  if (e.ci95[0] > 0 && e.p_value <= 0.05) return `${head}: at equal real pairs the synthetic queries help.${tail}`;
+  if (e.ci95[1] < 0 && e.p_value <= 0.05) return `${head}: at equal real pairs the synthetic queries hurt; train without them (the training export marks them, "source": "synthetic").${tail}`;
+  return `${head}: inside the noise, so these eval queries cannot tell whether the synthetic queries help at equal real pairs.${tail}`;
 }
 
 /**

@@ -26,6 +26,21 @@ export function trialHeadline(r: TrialResult): string {
   return `query adapter: dense nDCG@10 ${r.baseline.ndcg_cut_10.toFixed(3)} → ${r.adapted.ndcg_cut_10.toFixed(3)} (${sign(r.delta)}, 95% CI ${ci(r.ci95)}, p = ${r.p_value.toFixed(3)}) on ${r.eval_queries} eval queries, trained on ${r.train_pairs} pairs`;
 }
 
+const curvePoints = (c: TrialResult['learning_curve']) => c.map((p) => `${Math.round(p.share * 100)}% (${p.pairs} ${p.pairs === 1 ? 'pair' : 'pairs'}${p.synthetic_pairs ? `, ${p.synthetic_pairs} synthetic` : ''}) ${sign(p.delta)}`).join(', ');
+
+/** The learning curve(s) as the CLI prints them: one line, or with and without synthetic queries, then the readings. */
+export function trialCurveLines(r: TrialResult): string[] {
+  const s = r.synthetic;
+  if (s.kind !== 'mixed') return [`learning curve: ${curvePoints(r.learning_curve)}`, r.learning_reading, s.reading];
+  return [
+    `learning curve (${s.basis}):`,
+    `  with synthetic queries: ${curvePoints(r.learning_curve)}`,
+    `  real queries only:      ${curvePoints(s.real_curve)}`,
+    r.learning_reading,
+    s.reading,
+  ];
+}
+
 /** Labeled pairs vs pairs used, adding up: fitted on, held out, unusable and why. */
 export function trialPairs(r: TrialResult): string {
   return pairsSentence({ labeled: r.labeled_pairs, used: { fit: r.train_pairs, heldOut: r.held_out_pairs, heldOutQueries: r.held_out_queries, noPositiveChunk: r.unused_pairs.no_positive_chunk, noVector: r.unused_pairs.no_vector } });
@@ -57,9 +72,22 @@ export function renderTrialMarkdown(r: TrialResult): string {
   for (const [m, x] of Object.entries(r.by_measure)) L.push(`| ${m} | ${sign(x.delta)} | ${ci(x.ci95)} | ${x.p_value.toFixed(3)} |`);
   const g = r.train_vs_eval;
   L.push('', '## Train vs eval (overfitting)', '', `On its own training queries dense goes ${g.train_baseline.toFixed(3)} → ${g.train_adapted.toFixed(3)} (${sign(g.train_delta)}); on the eval split ${sign(g.eval_delta)}; gap ${sign(g.gap)}.${g.gap > Math.max(0.05, 2 * Math.abs(g.eval_delta)) ? ' The adapter fits its training queries far better than new ones: it is memorising.' : ''}`);
-  L.push('', '## Learning curve', '', '| Share of pairs | Pairs | Queries | nDCG@10 | Δ | 95% CI | p | best epoch |', '| ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |');
-  for (const c of r.learning_curve) L.push(`| ${Math.round(c.share * 100)}% | ${c.pairs} | ${c.queries} | ${c.ndcg_cut_10.toFixed(3)} | ${sign(c.delta)} | ${ci(c.ci95)} | ${c.p_value.toFixed(3)} | ${c.bestEpoch} |`);
-  L.push('', r.learning_reading, '');
+  L.push('', '## Learning curve', '');
+  const s = r.synthetic;
+  if (s && s.kind === 'mixed') {
+    L.push(`With and without the synthetic (generate-queries) queries: ${s.basis}.`, '', '| Share of real pairs | Curve | Pairs (real + synthetic) | Queries | nDCG@10 | Δ | 95% CI | p | best epoch |', '| ---: | --- | ---: | ---: | ---: | ---: | --- | ---: | ---: |');
+    r.learning_curve.forEach((c, i) => {
+      for (const [name, p] of [['with synthetic queries', c], ['real queries only', s.real_curve[i]]] as const) {
+        if (p) L.push(`| ${Math.round(p.share * 100)}% | ${name} | ${p.pairs} (${p.pairs - p.synthetic_pairs} + ${p.synthetic_pairs}) | ${p.queries} | ${p.ndcg_cut_10.toFixed(3)} | ${sign(p.delta)} | ${ci(p.ci95)} | ${p.p_value.toFixed(3)} | ${p.bestEpoch} |`);
+      }
+    });
+    L.push('', r.learning_reading, '', s.reading, '');
+  } else {
+    L.push('| Share of pairs | Pairs | Queries | nDCG@10 | Δ | 95% CI | p | best epoch |', '| ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |');
+    for (const c of r.learning_curve) L.push(`| ${Math.round(c.share * 100)}% | ${c.pairs} | ${c.queries} | ${c.ndcg_cut_10.toFixed(3)} | ${sign(c.delta)} | ${ci(c.ci95)} | ${c.p_value.toFixed(3)} | ${c.bestEpoch} |`);
+    L.push('', r.learning_reading, '');
+    if (s) L.push(s.reading, '');
+  }
   L.push(`## Queries it made worse (${r.worsened.length} of ${r.eval_queries})`, '');
   if (!r.worsened.length) L.push('None.');
   else {

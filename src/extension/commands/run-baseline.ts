@@ -32,7 +32,7 @@ export const runBaseline: CommandFactory = (s) => {
       const r = await run(index, s.evalSet.queries(), chosen, cfg.topK, s.root, { include: cfg.include, exclude: cfg.exclude }, loaded.adapter, s.diagnoses);
       // Why there are no adapted runs, unless it is simply that none is set (the view says that itself).
       const note = loaded.status.setting || loaded.status.state === 'error' || /^(this workspace|no query adapter on)/.test(loaded.status.message ?? '') ? (loaded.status.message ?? '') : '';
-      r.adapter = { id: loaded.adapter?.id, note, trained: loaded.status.trained };
+      r.adapter = { id: loaded.adapter?.id, note, trained: loaded.status.trained, learningCurve: loaded.manifest?.learningCurve };
       // Retrievers from retrievalLens.retrievers: contacted only in a trusted workspace, once the user allowed each;
       // their queries run with bounded concurrency, with progress, and Cancel stops sending them.
       const controller = new AbortController();

@@ -82,6 +82,22 @@ describe('baseline view model', () => {
     assert.equal(baselineView(result([dense], { adapter: { note: 'another model', } })).adapter.before, 'another model ');
   });
 
+  it('draws the applied adapter\'s learning curve: both series labelled with their pairs, one when the trial had no synthetic queries', () => {
+    const pt = (share: number, delta: number, pairs: number, synthetic: number) => ({ share, pairs, synthetic_pairs: synthetic, delta, ci95: [delta - 0.1, delta + 0.1] as [number, number], p_value: 0.3 });
+    const mixed = { kind: 'mixed' as const, basis: 'shares of the real fit pairs', curve: [pt(0.5, 0.02, 15, 10), pt(1, 0.06, 20, 10)], realCurve: [pt(0.5, 0.01, 5, 0), pt(1, 0.03, 10, 0)], reading: 'inside the noise' };
+    const v = baselineView(result([dense, adapted], { adapter: { id: 'adapter-x', note: '', learningCurve: mixed } }));
+    assert.ok(v.adapterCurve);
+    assert.deepEqual(v.adapterCurve.series.map((s) => [s.name, s.label, s.dashed]), [['with synthetic queries', 'with synthetic queries (20 pairs: 10 real + 10 synthetic)', false], ['real queries only', 'real queries only (10 pairs)', true]]);
+    const [w, r] = v.adapterCurve.series;
+    assert.ok(w.points[1].y < r.points[1].y, 'the larger gain is drawn higher');
+    assert.ok(r.points[0].y < v.adapterCurve.zeroY, 'a positive gain lies above the dense line');
+    assert.match(w.points[0].title, /^with synthetic queries, 50% \(15 pairs: 5 real \+ 10 synthetic\): Δ \+0\.020/);
+    assert.equal(v.adapterCurve.reading, 'inside the noise');
+    const one = baselineView(result([dense, adapted], { adapter: { id: 'adapter-x', note: '', learningCurve: { ...mixed, kind: 'none', curve: [pt(1, 0.04, 12, 0)], realCurve: [] } } })).adapterCurve;
+    assert.deepEqual(one?.series.map((s) => s.label), ['all pairs (12 pairs)']);
+    assert.equal(baselineView(result([dense], { adapter: { note: 'off', learningCurve: mixed } })).adapterCurve, undefined, 'no adapter on, no curve');
+  });
+
   it('lays the fusion sweep out along the dense weight, with RRF and the configured point', () => {
     const point = (label: string, w: number | null, v: number) => ({ label, retriever: 'hybrid' as const, denseWeight: w, fusion: undefined, result: evaluation({ q1: v }) });
     const curve = [point('keyword', 0, 0.5), point('w 0.5', 0.5, 0.75), point('dense', 1, 0.25)];

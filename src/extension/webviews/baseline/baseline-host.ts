@@ -9,6 +9,7 @@ import { RUNS_DIR, saveRun } from '../../../core/eval/run-manifest';
 import type { WorkspaceIndex } from '../../../core/index/workspace-index';
 import type { RetrieverName } from '../../../core/retrieve/types';
 import type { QueryAdapter } from '../../../core/adapt/query-adapter';
+import type { SavedLearningCurve } from '../../../core/adapt/adapter-store';
 import type { ConfiguredRetrieversBaseline } from '../../retrievers/configured-retrievers';
 
 /** One evaluated configuration; `adapter` is the query adapter's id for "dense + adapter" and "hybrid + adapter". */
@@ -34,7 +35,7 @@ export interface BaselineResult {
   /** Query text by id, shown beside each per-query win and loss (as text). */
   queryTexts?: Record<string, string>;
   /** The query adapter the adapted runs used, or why there are none. */
-  adapter?: { id?: string; note: string; trained?: string };
+  adapter?: { id?: string; note: string; trained?: string; learningCurve?: SavedLearningCurve };
   heading: string;
   categories: Record<FailureCategory, number>;
   /** How many of these misses the readiness report's what-if indexes refine (said under the categories). */

@@ -2,7 +2,8 @@ import { CATEGORY_FIX, FAILURE_CATEGORIES } from '../../../core/diagnose/diagnos
 import { LEVEL_NAME } from '../../../core/eval/label-level';
 import { sweepVerdict, type FusionSweep, type SweepPoint } from '../../../core/eval/fusion-sweep';
 import { compareRuns } from '../../../core/eval/significance';
-import type { BaselineComparison, BaselineConfiguredRow, BaselineMetricChart, BaselineSweepChart, BaselineView } from '../../../protocol/baseline';
+import type { BaselineComparison, BaselineConfiguredRow, BaselineCurveChart, BaselineMetricChart, BaselineSweepChart, BaselineView } from '../../../protocol/baseline';
+import type { SavedLearningCurve, SavedPoint } from '../../../core/adapt/adapter-store';
 import type { ConfiguredRetrieversBaseline } from '../../retrievers/configured-retrievers';
 import { runName, type BaselineResult } from './baseline-host';
 import { plural } from '../../../protocol/words';
@@ -107,6 +108,49 @@ export function adapterOf(result: BaselineResult): BaselineView['adapter'] {
   return { before: `The “+ adapter” runs map each query vector with ${a.id} (retrievalLens.queryAdapter)${a.trained ? `; its trial measured ${a.trained}` : ''}. `, after: ' again after labeling more train queries.' };
 }
 
+/**
+ * The adapter's learning curve as a chart: Δ nDCG@10 over dense against the share of pairs, one series per curve,
+ * each labelled with its pair counts at 100% ("with synthetic queries" / "real queries only" when the trial had both).
+ */
+export function learningCurveChartOf(c: SavedLearningCurve): BaselineCurveChart | undefined {
+  if (!c.curve.length) return undefined;
+  const W = 400;
+  const H = 160;
+  const pad = { l: 50, r: 20, t: 10, b: 32 };
+  const all = [...c.curve, ...c.realCurve].map((p) => p.delta);
+  let lo = Math.min(0, ...all);
+  let hi = Math.max(0, ...all);
+  if (hi - lo < 0.02) [lo, hi] = [lo - 0.01, hi + 0.01];
+  const x = (share: number) => pad.l + share * W;
+  const y = (v: number) => pad.t + ((hi - v) / (hi - lo)) * H;
+  const last = (ps: SavedPoint[]) => ps[ps.length - 1];
+  const pairsWords = (p: SavedPoint) => (p.synthetic_pairs && p.synthetic_pairs < p.pairs ? `${p.pairs} pairs: ${p.pairs - p.synthetic_pairs} real + ${p.synthetic_pairs} synthetic` : plural(p.pairs, 'pair'));
+  const points = (ps: SavedPoint[], name: string) => ps.map((p) => ({ x: x(p.share), y: y(p.delta), title: `${name}, ${Math.round(p.share * 100)}% (${pairsWords(p)}): Δ ${signed(p.delta)} (95% CI ${signed(p.ci95[0])} to ${signed(p.ci95[1])}, p = ${p.p_value.toFixed(3)})` }));
+  const series: BaselineCurveChart['series'] = [];
+  if (c.kind === 'mixed') {
+    series.push({ name: 'with synthetic queries', label: `with synthetic queries (${pairsWords(last(c.curve))})`, color: 'var(--vscode-charts-purple)', dashed: false, points: points(c.curve, 'with synthetic queries') });
+    if (c.realCurve.length) series.push({ name: 'real queries only', label: `real queries only (${pairsWords(last(c.realCurve))})`, color: 'var(--vscode-charts-blue)', dashed: true, points: points(c.realCurve, 'real queries only') });
+  } else {
+    const name = c.kind === 'all' ? 'synthetic queries only' : 'all pairs';
+    series.push({ name, label: `${name} (${pairsWords(last(c.curve))})`, color: 'var(--vscode-charts-blue)', dashed: false, points: points(c.curve, name) });
+  }
+  return {
+    width: pad.l + W + pad.r,
+    height: pad.t + H + pad.b,
+    grid: [0, 0.25, 0.5, 0.75, 1].map((t) => ({ y: pad.t + t * H, label: signed(hi - t * (hi - lo)) })),
+    xTicks: [0, 0.25, 0.5, 0.75, 1].map((t) => ({ x: x(t), label: `${t * 100}%` })),
+    x0: x(0),
+    x1: x(1),
+    bottom: pad.t + H,
+    textX: pad.l - 6,
+    zeroY: y(0),
+    xLabel: c.kind === 'mixed' ? 'share of the real pairs' : 'share of the pairs',
+    series,
+    basis: c.basis.charAt(0).toUpperCase() + c.basis.slice(1),
+    reading: c.reading,
+  };
+}
+
 export function baselineView(result: BaselineResult): BaselineView {
   const total = Object.values(result.categories).reduce((a, b) => a + b, 0);
   return {
@@ -121,6 +165,7 @@ export function baselineView(result: BaselineResult): BaselineView {
     ...(result.sweep ? { sweep: sweepChartOf(result.sweep) } : {}),
     ...(result.configured ? { configured: configuredOf(result.configured, result.k) } : {}),
     adapter: adapterOf(result),
+    ...(result.adapter?.id && result.adapter.learningCurve ? { adapterCurve: learningCurveChartOf(result.adapter.learningCurve) } : {}),
     comparisons: comparisonsOf(result),
     missesTitle: `Why the ${result.baselineRetriever} baseline misses (${plural(total, 'missed span')})`,
     categories: FAILURE_CATEGORIES.map((name) => {
