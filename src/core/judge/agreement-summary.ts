@@ -9,7 +9,9 @@ import { loadJudgeLabels, reanchorJudgeLabels, type JudgeLabel } from './judge-l
  * The judge's agreement with the humans where decisions are made — `eval` and `diagnose` JSON, the readiness
  * report: per judge (model · prompt version) κ, the overlapping pairs it rests on, whether it is validated under
  * VALIDATION_RULE and how many more human labels on judged pairs would let it be. Present only when judge labels
- * exist. Every figure beside it is still computed with human labels only: the summary says so (`labelsUsed`).
+ * exist. `labelsUsed` says what the figures beside it rest on: human labels only (HUMAN_ONLY_NOTE; `eval`, and the
+ * readiness report while no judge is validated), or, in the readiness report once a judge is validated,
+ * JUDGE_DECIDES_NOTE: the verdict and checklist decided on human + judge labels, the human-only figures beside.
  */
 export interface AgreementSummary {
   judge: string;
