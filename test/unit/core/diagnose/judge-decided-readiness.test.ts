@@ -206,6 +206,23 @@ describe('the readiness verdict on human + judge labels', () => {
     }
   });
 
+  it('trains and measures the query adapter on human + judge labels, the human-only gain beside', async () => {
+    const dir = workspace('adapter', [...TINY.map((j) => ({ queryId: 'qb', judgment: { ...j, createdAt: JUDGE_AT }, source: SOURCE, passageHash: 'h' })), ...EXTRA, ...OVERRULED]);
+    const target = await loadEvalTarget(dir);
+    const r = await buildReadinessReport(target, opener(dir, target, []), { baseline: new CharTrigramEmbedder(), alternatives: [], crossEncoder: null, chunker: CHUNKER }, { k: K, rechunkers: [] });
+    const h = r.humanOnly as NonNullable<ReadinessReport['humanOnly']>;
+    assert.equal(r.adapterGain?.pairs?.labeled, 3);
+    assert.equal(h.adapterGain?.pairs?.labeled, 1);
+    // The adapter's dense baseline is the baseline row on the same labels.
+    assert.ok(Math.abs((r.adapterGain?.baseline ?? -1) - (r.configs.find((c) => c.what === 'baseline')?.ndcg_cut_10 ?? -2)) < 1e-12);
+    assert.ok(Math.abs((h.adapterGain?.baseline ?? -1) - (h.configs.find((c) => c.what === 'baseline')?.ndcg_cut_10 ?? -2)) < 1e-12);
+    const item = r.checklist.find((c) => c.item === 'Enough training pairs');
+    assert.match(item?.detail ?? '', /^3 labeled pairs in the train split, 3 used to fit the adapter \(threshold 1000\); 2 of the 3 labeled train pairs are judge labels/);
+    assert.equal(item?.humanOnly?.detail, '1 labeled pairs in the train split, 1 used to fit the adapter (threshold 1000)');
+    const md = renderReadinessMarkdown(r);
+    assert.ok(md.includes(`Measured on human + ${JUDGE} labels. Human labels only: A query adapter (1 labeled pairs in the train split, 1 used to fit the adapter)`), md);
+  });
+
   it('with an unvalidated judge, is the human-only report figure for figure', async () => {
     // The same judge grades the passages no human graded, but 2 overlapping pairs cannot validate it.
     const dir = workspace('unvalidated', [...EXTRA, ...OVERRULED]);
