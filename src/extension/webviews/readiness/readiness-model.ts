@@ -84,9 +84,14 @@ export function readinessView(r: ReadinessReport): ReadinessView {
   if (!r.levels.scored.length) notes.push({ id: 'gains-unscored', heading: 'What each fix gains (eval split)', lines: [`Not measured: ${r.levels.unscored.doc ?? r.levels.unscored.chunk}.`] });
   else if (r.levels.unscored.chunk) notes.push({ id: 'chunk-unscored', lines: [`Chunk level is not measured: ${r.levels.unscored.chunk}.`] });
   if (r.adapterGain) {
-    if (r.adapterGain.measured) tables.push(adapterGainTable(r.adapterGain));
-    if (labels) notes.push({ id: 'adapter-gain-human-only', lines: [`The adapter gain is measured on ${labels}. ${HUMAN_ONLY}: ${h?.adapterGain ? adapterVerdictReason(h.adapterGain) : 'not measured'}.`] });
-    else notes.push({ id: 'adapter-gain', heading: 'Expected gain from adapting the model', lines: [`Not measured: ${r.adapterGain.reason}.`] });
+    // On a judge's labels too: said under the table, with the human-only gain beside.
+    const beside = labels ? [`Measured on ${labels}. ${HUMAN_ONLY}: ${h?.adapterGain ? adapterVerdictReason(h.adapterGain) : 'not measured'}.`] : [];
+    if (r.adapterGain.measured) {
+      const t = adapterGainTable(r.adapterGain);
+      t.notes.push(...beside);
+      tables.push(t);
+    }
+    else notes.push({ id: 'adapter-gain', heading: 'Expected gain from adapting the model', lines: [`Not measured: ${r.adapterGain.reason}.`, ...beside] });
   }
   if (r.external?.length) {
     tables.push(

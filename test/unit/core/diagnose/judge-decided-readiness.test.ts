@@ -221,6 +221,8 @@ describe('the readiness verdict on human + judge labels', () => {
     assert.equal(item?.humanOnly?.detail, '1 labeled pairs in the train split, 1 used to fit the adapter (threshold 1000)');
     const md = renderReadinessMarkdown(r);
     assert.ok(md.includes(`Measured on human + ${JUDGE} labels. Human labels only: A query adapter (1 labeled pairs in the train split, 1 used to fit the adapter)`), md);
+    const table = readinessView(r).tables.find((t) => t.id === 'adapter-gain');
+    assert.ok(table?.notes.some((n) => n.startsWith(`Measured on human + ${JUDGE} labels. Human labels only: A query adapter (1 labeled pairs`)));
   });
 
   it('with an unvalidated judge, is the human-only report figure for figure', async () => {
