@@ -27,6 +27,10 @@ export interface ReadinessChecklistRow {
   evidence: string;
   /** What would settle it (e.g. "label about 40 more eval queries"), when it is not met or not settled. */
   settle?: string;
+  /** "human + <judge> labels" when the item's figure rests on a validated judge's labels too. */
+  labels?: string;
+  /** The same item on human labels only ("not met: …"), beside it, when it differs. */
+  humanOnly?: string;
 }
 
 /** Everything the readiness report app draws (built by src/extension/webviews/readiness/readiness-model.ts). */
@@ -36,6 +40,8 @@ export interface ReadinessView {
   reasons: string[];
   baselineLine: string;
   foundLine: string;
+  /** "human + <judge> labels" when the verdict is decided on a validated judge's labels too; absent: human labels only. */
+  labels?: string;
   tables: ReadinessTable[];
   /** Sections without a table: a level not measured, the adapter gain not measured, retrievers not scored. */
   notes: Array<{ id: string; heading?: string; lines: string[] }>;

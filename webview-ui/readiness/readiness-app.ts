@@ -38,6 +38,7 @@ export class ReadinessApp extends ViewApp<ReadinessView> {
       <ul id="verdict-reasons">${v.reasons.map((r) => html`<li>${r}</li>`)}</ul>
       <p id="baseline-line">${v.baselineLine}</p>
       <p id="found-line">${v.foundLine}</p>
+      ${v.labels ? html`<p id="decision-labels" class="muted">Decided on ${v.labels} (the judge is validated); every figure resting on them is marked, the human-only figure beside it.</p>` : nothing}
       <div class="actions">
         <vscode-button id="train-adapter" @click=${() => this.run(() => messenger.request('trainAdapter', {}))}>Train Query Adapter (trial fine-tune)</vscode-button>
         <vscode-button id="open-markdown" secondary @click=${() => this.run(() => messenger.request('openMarkdown', {}))}>Open as Markdown</vscode-button>
@@ -46,8 +47,8 @@ export class ReadinessApp extends ViewApp<ReadinessView> {
       ${v.notes.map((n) => html`<section class="note" id=${n.id}>${n.heading ? html`<h2>${n.heading}</h2>` : nothing}${n.lines.map((l) => html`<p>${l}</p>`)}</section>`)}
       <h2>Checklist</h2>
       <p class="muted">✓ met, ✗ not met, ? not settled (too little evidence to say); each item with the figure it rests on and its bar.</p>
-      <ul id="checklist">${v.checklist.map((c) => html`<li class=${c.state} data-state=${c.state}><span class="mark" title=${STATE_TITLE[c.state]}>${STATE_MARK[c.state]}</span> <strong>${c.item}</strong> — ${c.detail}
-        <div class="evidence">evidence: ${c.evidence}</div>${c.settle ? html`<div class="settle">to settle: ${c.settle}</div>` : nothing}</li>`)}</ul>
+      <ul id="checklist">${v.checklist.map((c) => html`<li class=${c.state} data-state=${c.state}><span class="mark" title=${STATE_TITLE[c.state]}>${STATE_MARK[c.state]}</span> <strong>${c.item}</strong>${c.labels ? html` <span class="labels">(${c.labels})</span>` : nothing} — ${c.detail}
+        <div class="evidence">evidence: ${c.evidence}</div>${c.settle ? html`<div class="settle">to settle: ${c.settle}</div>` : nothing}${c.humanOnly ? html`<div class="human-only">human labels only: ${c.humanOnly}</div>` : nothing}</li>`)}</ul>
       ${this.table(v.missed)}
       <p class="muted">${v.generated} Measure what adapting the model would gain on your own labels with Train Query Adapter, then switch it on with retrievalLens.queryAdapter.</p>
     </article>`;

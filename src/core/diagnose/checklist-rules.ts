@@ -49,6 +49,20 @@ export function trainingPairsItem(p: PairAccounting, threshold: number): Checkli
   return checklistItem('Enough training pairs', state, `${pairsSentence(p)} (threshold ${threshold})`, evidence, state === 'met' ? undefined : `label about ${threshold - usable} more train pairs`);
 }
 
+/**
+ * Relevant (grade ≥ 1) judgments of train-split queries: the labeled training pairs the checklist counts. On queries
+ * with judge grades added (withJudgeGrades) they include the judge's.
+ */
+export function labeledTrainPairs(queries: readonly EvalQuery[]): number {
+  return queries.filter((q) => q.split === 'train').reduce((s, q) => s + q.judgments.filter((j) => j.grade >= 1).length, 0);
+}
+
+/** The sentence added to "Enough training pairs" when judge labels count among them ("" when none do). */
+export function judgePairsNote(f: { judgePairs: number; labeled: number; judge: string }): string {
+  if (!f.judgePairs) return '';
+  return `${f.judgePairs} of the ${f.labeled} labeled train pairs are judge labels (${f.judge}, on passages no human graded)`;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Remaining failures are semantic
 

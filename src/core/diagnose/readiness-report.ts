@@ -10,14 +10,15 @@ import { compareRuns } from '../eval/significance';
 import type { RetrievalIndex } from '../retrieve/searchable-index';
 import type { RetrieverName } from '../retrieve/types';
 import { adapterChecklistItem, adapterVerdictReason, measureAdapterGain, renderAdapterGainMarkdown, type AdapterGain } from '../adapt/readiness-gain';
-import { isRealQuery, realFailuresItem, semanticShareItem, trainingPairsItem } from './checklist-rules';
+import { isRealQuery, judgePairsNote, labeledTrainPairs, realFailuresItem, semanticShareItem, trainingPairsItem } from './checklist-rules';
 import { checklistItem, evidenceLine, factItem, STATE_MARK, DEFAULT_GAIN_RULE, type ChecklistItem } from '../eval/evidence-bar';
 import { readRecordedRun, recordedRunFile, recordedRunNames } from '../eval/trace-store';
 import { documentLookup } from '../eval/hit-placement';
 import { classifyTraceFailures, productionFailures, productionFailuresItem, type ProductionFailures } from './trace-failures';
 import { noteSyntheticPairs, type SyntheticShare } from '../judge/synthetic-readiness';
-import { agreementReportLine, targetAgreement, type AgreementSummary } from '../judge/agreement-summary';
-import { judgeLabelledBaseline, type JudgeLabelledFigure } from '../judge/judge-labelled-figures';
+import { agreementReportLine, decidingJudge, JUDGE_DECIDES_NOTE, kappaOnPairs, summarizeAgreement, targetJudgeLabels, type AgreementSummary } from '../judge/agreement-summary';
+import { judgeLabelledFigures, type JudgeLabelledFigure } from '../judge/judge-labelled-figures';
+import { withJudgeGrades } from '../judge/judge-labels';
 import { CATEGORY_FIX, defaultRechunkers, diagnoseMisses, FAILURE_CATEGORIES, missCounts, type FailureCategory, type Miss, type Variant } from './diagnose-misses';
 import { baseCategoryOf, categoryText } from './miss-words';
 import { GAIN_ITEM, readinessVerdict } from './readiness-verdict';
@@ -54,17 +55,31 @@ export interface ConfigResult {
   /** Against the baseline: mean difference of nDCG@10 per query and its paired randomization p-value. */
   gain: number;
   pValue: number;
+  /** Eval queries the row is scored on. */
+  queries?: number;
 }
 
 export type { ChecklistItem } from '../eval/evidence-bar';
 
-export interface ReadinessReport {
-  createdAt: string;
-  workspace: string;
-  baseline: { retriever: string; chunker: string; model: ModelInfo | null; k: number };
+/**
+ * A checklist item as the report carries it. When the verdict is decided on human + judge labels (a validated
+ * judge) and the item's figure or state differs from the human-only one, `labels` names the labels it rests on
+ * ("human + <judge>") and `humanOnly` is the same item decided on human labels only.
+ */
+export type ReadinessChecklistItem = ChecklistItem & { labels?: string; humanOnly?: { state: ChecklistItem['state']; detail: string; figure: string } };
+
+/** A miss as the report carries it: `judge` names the judge when the missed label is the judge's (no human graded that passage). */
+export type ReadinessMiss = Miss & { judge?: string };
+
+/**
+ * Everything the report decides from labels: the diagnosis, each fix's figures, the checklist and the verdict. The
+ * report's top-level fields are these on the labels the verdict is decided on; `humanOnly` is these again on human
+ * labels only, present when a validated judge's labels entered the decision.
+ */
+export interface ReadinessFigures {
   judgedSpans: number;
   found: number;
-  misses: Miss[];
+  misses: ReadinessMiss[];
   counts: Record<FailureCategory, number>;
   /**
    * The same misses counted as the index alone decides them, without the what-if indexes (other chunkers, models):
@@ -78,21 +93,39 @@ export interface ReadinessReport {
    * labels, both for a mixed set; `unscored` says why a level is absent (never a 0.000 no label could produce).
    */
   levels: { kind: LevelSupport['kind']; scored: Level[]; queriesAt: Record<Level, number>; headings: Partial<Record<Level, string>>; unscored: Partial<Record<Level, string>> };
-  checklist: ChecklistItem[];
+  checklist: ReadinessChecklistItem[];
   verdict: { justified: boolean; headline: string; reasons: string[] };
   /** Expected gain from adapting the model (a query adapter trained on the train split); absent when switched off. */
   adapterGain?: AdapterGain;
+  /** Train pairs on synthetic queries (generate-queries), and synthetic queries moved to the eval split; absent when none. */
+  synthetic?: SyntheticShare;
+}
+
+/**
+ * The report. Which labels its decision rests on: human labels only, unless a judge is validated (VALIDATION_RULE:
+ * κ ≥ 0.6 on ≥ 50 pairs graded by both), and then human + that judge's labels (withJudgeGrades: a human grade always
+ * wins; the judge's fill passages no human graded) — `judgeDecided` names the judge. So with no validated judge every
+ * field means what it always meant (human labels); with one, the ReadinessFigures fields (judgedSpans … synthetic)
+ * rest on human + judge labels, and `humanOnly` holds the same figures on human labels only. Production traces and
+ * the configured retrievers (`external`) are always classified and scored by human labels.
+ */
+export interface ReadinessReport extends ReadinessFigures {
+  createdAt: string;
+  workspace: string;
+  baseline: { retriever: string; chunker: string; model: ModelInfo | null; k: number };
   /** Failed production traces of each recorded run (trace:<name>), told apart: the report leads with them. */
   production?: ProductionFailures[];
   /** Configured external retrievers scored beside the baseline by labeled spans (see ExternalReadinessLine). */
   external?: ExternalReadinessLine[];
   /** Configured retrievers that could not be scored: not contacted (untrusted, not confirmed) or failed, with why. */
   externalNotScored?: Array<{ name: string; reason: string }>;
-  /** Train pairs on synthetic queries (generate-queries), and synthetic queries moved to the eval split; absent when none. */
-  synthetic?: SyntheticShare;
   /** Judge agreement with the human labels (judge/agreement-summary.ts), when judge labels exist. */
   judgeAgreement?: AgreementSummary[];
-  /** The baseline scored with human + judge labels, beside the human-only figure; only for a validated judge. */
+  /** The validated judge whose labels the decision rests on (with the human ones); absent: human labels only. */
+  judgeDecided?: { judge: string; kappa: number | null; pairs: number };
+  /** The report's figures on human labels only, beside the decision's; present only with `judgeDecided`. */
+  humanOnly?: ReadinessFigures;
+  /** Every configuration row scored with human + judge labels, beside its human-only figure; only for a validated judge. */
   judgeLabelled?: JudgeLabelledFigure[];
 }
 
@@ -115,11 +148,23 @@ export interface ExternalReadinessLine {
   uncomputed?: string[];
 }
 
+/** What every assessment of a label set shares: the indexes (opened once), the throughput, the production traces. */
+interface Shared {
+  target: EvalTarget;
+  index: RetrievalIndex;
+  variants: Variant[];
+  o: ReadinessOptions;
+  say: (message: string) => void;
+  throughput: number;
+  production: ProductionFailures[];
+}
+
 /**
  * The fine-tune readiness report: diagnoses every miss of the baseline on the eval split, measures what each fix
  * (hybrid, reranking, other chunkers, other models, no filters) gains, answers the checklist from data and gives
  * a verdict. Fine-tuning is justified only when the remaining failures are mostly semantic and the data for it
- * (training pairs, a separate eval split, a measured baseline) exists.
+ * (training pairs, a separate eval split, a measured baseline) exists. With a validated judge the same is decided
+ * again on human + judge labels over the same indexes, and that decides; the human-only figures stand beside.
  */
 export async function buildReadinessReport(
   target: EvalTarget,
@@ -140,38 +185,111 @@ export async function buildReadinessReport(
     say(`building a what-if index with model ${m.info.id}`);
     variants.push({ label: `model ${m.info.id}`, kind: 'model', index: await open(models.chunker, m, null) });
   }
-  say('diagnosing misses');
-  const evalQueries = target.queries.filter((q) => q.split === 'eval');
-  const trainQueries = target.queries.filter((q) => q.split === 'train');
-  const { misses, found, judged } = await diagnoseMisses(
-    { index, root: target.kind === 'workspace' ? target.root : undefined, corpusOptions: { include: target.settings.include, exclude: target.settings.exclude }, queries: target.queries, variants },
+  const throughput = await measureThroughput(models.baseline, [...index.allChunks()].slice(0, 32).map((c) => c.text));
+  // Production traces: failures where the right context was served are the generator's, not the retriever's.
+  const production = target.kind === 'workspace' ? productionRuns(target) : [];
+  const shared: Shared = { target, index, variants, o, say, throughput, production };
+
+  // The judge's agreement with the humans, when judge labels exist; a validated judge's labels enter the decision.
+  const anchored = targetJudgeLabels(target);
+  const agreement = anchored.labels.length ? summarizeAgreement(target.queries, anchored.labels, anchored.stale) : undefined;
+  const judge = decidingJudge(agreement);
+  const judgeAgreement = judge ? agreement?.map((a) => ({ ...a, labelsUsed: JUDGE_DECIDES_NOTE })) : agreement;
+
+  const human = await assess(target.queries, shared);
+  let decided = human;
+  let judgeLabelled: JudgeLabelledFigure[] = [];
+  if (judge) {
+    say(`deciding again on human + ${judge.judge} labels (the judge is validated)`);
+    decided = await assess(withJudgeGrades(target.queries, anchored.labels, judge.judge), shared, { judge: judge.judge, humanQueries: target.queries });
+    markBeside(decided.checklist, human.checklist, judge.judge);
+    judgeLabelled = judgeLabelledFigures(judge.judge, decided.configs.map((c) => ({ ...c, queries: c.queries ?? 0 })), human.configs.map((c) => ({ ...c, queries: c.queries ?? 0 })), { retriever: o.baseline, k: o.k });
+  }
+
+  const reasons = [...decided.verdict.reasons];
+  if (judge) {
+    const same = human.verdict.headline === decided.verdict.headline;
+    reasons.unshift(`Verdict on human + ${judge.judge} labels (judge validated: ${kappaOnPairs(judge)}); on human labels only it would read${same ? ' the same' : ''}: ${human.verdict.headline}`);
+  }
+  if (agreement) reasons.push(...agreement.map((a) => agreementReportLine(a, judge?.judge)));
+  reasons.push(...judgeLabelled.filter((f) => f.what === 'baseline').map((f) => f.line));
+  // Production's own failures lead: "of 120 thumbs-down traces, 41 had the right context in what was served".
+  reasons.unshift(...production.filter((p) => p.failed || p.unreadable).map((p) => p.headline));
+  return {
+    createdAt: new Date().toISOString(),
+    workspace: target.root,
+    baseline: { retriever: o.baseline, chunker: index.manifest.chunkerKey, model: index.manifest.model, k: o.k },
+    ...figuresJson(decided),
+    verdict: { ...decided.verdict, reasons },
+    ...(production.length ? { production } : {}),
+    ...(judgeAgreement ? { judgeAgreement } : {}),
+    ...(judge ? { judgeDecided: { judge: judge.judge, kappa: judge.kappa, pairs: judge.pairs }, humanOnly: figuresJson(human) } : {}),
+    ...(judgeLabelled.length ? { judgeLabelled } : {}),
+  };
+}
+
+function figuresJson(f: ReadinessFigures & { synthetic?: SyntheticShare }): ReadinessFigures {
+  const { synthetic, adapterGain, ...rest } = f;
+  return { ...rest, ...(adapterGain ? { adapterGain } : {}), ...(synthetic && (synthetic.syntheticTrainPairs || synthetic.syntheticEvalQueries) ? { synthetic } : {}) };
+}
+
+/**
+ * Marks, in place, each item of a checklist decided on human + judge labels whose figure or state differs from the
+ * same item on human labels only: the labels it rests on, and the human-only item beside it.
+ */
+function markBeside(checklist: ReadinessChecklistItem[], human: readonly ReadinessChecklistItem[], judge: string): void {
+  for (const item of checklist) {
+    const h = human.find((x) => x.item === item.item);
+    if (!h || (h.state === item.state && h.detail === item.detail && h.evidence.figure === item.evidence.figure)) continue;
+    item.labels = `human + ${judge}`;
+    item.humanOnly = { state: h.state, detail: h.detail, figure: h.evidence.figure };
+    item.evidence = { ...item.evidence, figure: `${item.evidence.figure} (human + ${judge} labels)` };
+  }
+}
+
+/**
+ * The diagnosis, each fix's figures, the checklist and the verdict on one set of labels (the target's queries, or
+ * the same with a validated judge's grades added), over the indexes already opened.
+ */
+async function assess(queries: EvalQuery[], s: Shared, judged?: { judge: string; humanQueries: EvalQuery[] }): Promise<ReadinessFigures & { synthetic: SyntheticShare }> {
+  const { target, index, variants, o, say } = s;
+  const on = judged ? ` (human + ${judged.judge} labels)` : '';
+  say(`diagnosing misses${on}`);
+  const evalQueries = queries.filter((q) => q.split === 'eval');
+  const trainQueries = queries.filter((q) => q.split === 'train');
+  const diagnosis = await diagnoseMisses(
+    { index, root: target.kind === 'workspace' ? target.root : undefined, corpusOptions: { include: target.settings.include, exclude: target.settings.exclude }, queries, variants },
     { k: o.k, baseline: o.baseline, candidates: o.candidates, split: 'eval' },
   );
+  const { found, judged: judgedSpans } = diagnosis;
+  // A miss of a label the judge gave (withJudgeGrades appends the judge's grades after the human ones) says so.
+  const humanJudgments = new Map((judged?.humanQueries ?? []).map((q) => [q.id, q.judgments.length]));
+  const misses: ReadinessMiss[] = diagnosis.misses.map((m) => (judged && m.judgmentIndex >= (humanJudgments.get(m.queryId) ?? 0) ? { ...m, judge: judged.judge } : m));
   const counts = missCounts(misses);
   const baseCounts = missCounts(misses.map((m) => ({ ...m, category: baseCategoryOf(m) })));
 
-  say('measuring what each fix gains');
+  say(`measuring what each fix gains${on}`);
   // Each figure at a level the labels support: document judgments say nothing about which chunk answers, so a
   // chunk-level score of them would be a 0.000 that was never measured.
-  const support = levelSupport(target.queries, 'eval');
+  const support = levelSupport(queries, 'eval');
   const cutoffs = [o.k, 10];
   const configs: ConfigResult[] = [];
   const baselines: Partial<Record<Level, MetricsResult>> = {};
   for (const level of support.levels) {
-    const run = (ix: RetrievalIndex, retriever: RetrieverName, queries: EvalQuery[] = target.queries) => evaluate(ix, queries, { retriever, level, cutoffs, split: 'eval' });
+    const run = (ix: RetrievalIndex, retriever: RetrieverName, qs: EvalQuery[] = queries) => evaluate(ix, qs, { retriever, level, cutoffs, split: 'eval' });
     // Chunk-level scores of other chunkers are comparable because relevance comes from the same spans.
     const baseRun = await run(index, o.baseline);
     baselines[level] = baseRun.metrics;
     const add = async (label: string, what: ConfigResult['what'], r: Awaited<ReturnType<typeof run>>) => {
       const c = compareRuns(baseRun.metrics.perQuery, r.metrics.perQuery, 'ndcg_cut_10');
-      configs.push({ label, level, what, ndcg_cut_10: r.metrics.all.ndcg_cut_10, recall_k: r.metrics.all[`recall_${o.k}`], gain: c.meanDiff, pValue: c.pValue });
+      configs.push({ label, level, what, ndcg_cut_10: r.metrics.all.ndcg_cut_10, recall_k: r.metrics.all[`recall_${o.k}`], gain: c.meanDiff, pValue: c.pValue, queries: Object.keys(r.metrics.perQuery).length });
     };
     await add(`baseline: ${o.baseline} (${index.manifest.chunkerKey}, ${index.manifest.model?.id ?? 'no model'})`, 'baseline', baseRun);
     if (o.baseline !== 'hybrid' && index.embedder) await add('hybrid (keyword + dense)', 'hybrid', await run(index, 'hybrid'));
     if (o.baseline !== 'keyword') await add('keyword (BM25)', 'hybrid', await run(index, 'keyword'));
     if (index.crossEncoder) await add(`rerank with ${index.crossEncoder.info.id}`, 'rerank', await run(index, 'rerank'));
     for (const v of variants) await add(v.label, v.kind, await run(v.index, v.kind === 'model' ? 'dense' : o.baseline));
-    if (evalQueries.some((q) => q.filter)) await add('without metadata filters', 'no-filters', await run(index, o.baseline, target.queries.map(({ filter: _f, ...q }) => q)));
+    if (evalQueries.some((q) => q.filter)) await add('without metadata filters', 'no-filters', await run(index, o.baseline, queries.map(({ filter: _f, ...q }) => q)));
   }
   const unscored: ReadinessReport['levels']['unscored'] = {};
   for (const level of ['chunk', 'doc'] as Level[]) {
@@ -185,16 +303,16 @@ export async function buildReadinessReport(
   });
 
   // Checklist, answered from the data above: each item with the figure it rests on and the bar (checklist-rules.ts).
-  const labeledPairs = trainQueries.reduce((s, q) => s + q.judgments.filter((j) => j.grade >= 1).length, 0);
+  const labeledPairs = labeledTrainPairs(queries);
   const evalTexts = new Set(evalQueries.map((q) => q.text.trim().toLowerCase()));
   const leaked = trainQueries.filter((q) => evalTexts.has(q.text.trim().toLowerCase())).length;
-  const throughput = await measureThroughput(models.baseline, [...index.allChunks()].slice(0, 32).map((c) => c.text));
+  const throughput = s.throughput;
   const chunks = index.chunkMap.size;
   const real = evalQueries.filter(isRealQuery);
   const missedIds = new Set(misses.map((m) => m.queryId));
   const chunkers = variants.filter((v) => v.kind === 'chunker').length;
   const byHybrid = counts['exact-match'] + counts.lexical + counts.fusion;
-  const checklist: ChecklistItem[] = [
+  const checklist: ReadinessChecklistItem[] = [
     realFailuresItem({ evalQueries: evalQueries.length, realQueries: real.length, realMissedQueries: real.filter((q) => missedIds.has(q.id)).length, misses: misses.length, noun: targetNoun(support.kind) }),
     factItem('Baseline measured', measured.length > 0, measured.length ? measured.join('; ') : `not measured: ${unscorableReason('doc', support)}`, { figure: measured.length ? `${o.baseline} scored at ${support.levels.map((l) => LEVEL_NAME[l]).join(' and ')}` : 'not scored', n: support.judgedQueries, nOf: 'judged eval queries', bar: 'scored at every level the labels support' }, 'label eval queries'),
     factItem('Chunking tested', chunkers > 0, `${chunkers} other chunkers tried; ${counts.chunking} misses recovered by re-chunking`, { figure: `${chunkers} other chunkers`, bar: 'at least one other chunker tried' }, 'try another chunker'),
@@ -209,17 +327,15 @@ export async function buildReadinessReport(
     factItem('Rollback path', index.diskBytes() > 0, index.diskBytes() > 0 ? `the current index stays saved under its own folder; a fine-tuned model builds a new one beside it` : 'the index is not saved to disk', { figure: formatBytes(index.diskBytes()), bar: 'the current index saved to disk' }, 'save the index to disk'),
   ];
 
-  // Production traces: failures where the right context was served are the generator's, not the retriever's.
-  const production = target.kind === 'workspace' ? productionRuns(target) : [];
-  const productionItem = productionFailuresItem(production);
-  if (productionItem) checklist.splice(1, 0, productionItem);
+  const productionItem = productionFailuresItem(s.production);
+  if (productionItem) checklist.splice(1, 0, { ...productionItem, evidence: { ...productionItem.evidence } });
 
   // Expected gain from adapting the model: a query adapter trained on the train split, measured on the eval split.
   let adapterGain: AdapterGain | undefined;
   if (o.adapterTrial !== false && index.embedder && support.levels.length) {
-    say('training a query adapter to measure the gain from adapting the model');
+    say(`training a query adapter to measure the gain from adapting the model${on}`);
     // At the level the labels support; a mixed set is measured at both levels, as every other figure of the report.
-    adapterGain = await measureAdapterGain(index, target.queries, { level: support.levels[0] });
+    adapterGain = await measureAdapterGain(index, queries, { level: support.levels[0] });
     if (adapterGain.pairs) checklist[checklist.findIndex((c) => c.item === 'Enough training pairs')] = trainingPairsItem(adapterGain.pairs, o.minTrainingPairs);
     checklist.push(adapterChecklistItem(adapterGain, `${chunks} chunks ≈ ${formatSeconds(chunks / throughput)}`, { ...DEFAULT_GAIN_RULE, minQueries: o.minGainQueries }));
   } else {
@@ -229,22 +345,18 @@ export async function buildReadinessReport(
   }
 
   // How many train pairs are synthetic (generate-queries), said beside the pairs; eval figures are the eval split's.
-  const synthetic = noteSyntheticPairs(checklist, target.queries);
+  const synthetic = noteSyntheticPairs(checklist, queries);
+  if (judged) {
+    // How many of the pairs are the judge's, said beside them.
+    const note = judgePairsNote({ judgePairs: labeledPairs - labeledTrainPairs(judged.humanQueries), labeled: labeledPairs, judge: judged.judge });
+    const item = checklist.find((c) => c.item === 'Enough training pairs');
+    if (note && item) item.detail = `${item.detail}; ${note}`;
+  }
   // The verdict from the same figures as the checklist (readiness-verdict.ts): the two never disagree.
-  const { justified, headline, reasons } = readinessVerdict({ misses, checklist });
-  if (adapterGain) reasons.push(adapterVerdictReason(adapterGain, { ...DEFAULT_GAIN_RULE, minQueries: o.minGainQueries }));
-  // The judge's agreement with the humans, when judge labels exist; every figure here uses human labels only.
-  const judgeAgreement = targetAgreement(target);
-  if (judgeAgreement) reasons.push(...judgeAgreement.map(agreementReportLine));
-  const judgeLabelled = await judgeLabelledBaseline(index, target, judgeAgreement, { retriever: o.baseline, levels: support.levels, k: o.k, human: baselines });
-  reasons.push(...judgeLabelled.map((f) => f.line));
-  // Production's own failures lead: "of 120 thumbs-down traces, 41 had the right context in what was served".
-  reasons.unshift(...production.filter((p) => p.failed || p.unreadable).map((p) => p.headline));
+  const verdict = readinessVerdict({ misses, checklist });
+  if (adapterGain) verdict.reasons.push(adapterVerdictReason(adapterGain, { ...DEFAULT_GAIN_RULE, minQueries: o.minGainQueries }));
   return {
-    createdAt: new Date().toISOString(),
-    workspace: target.root,
-    baseline: { retriever: o.baseline, chunker: index.manifest.chunkerKey, model: index.manifest.model, k: o.k },
-    judgedSpans: judged,
+    judgedSpans,
     found,
     misses,
     counts,
@@ -252,12 +364,9 @@ export async function buildReadinessReport(
     configs,
     levels: { kind: support.kind, scored: support.levels, queriesAt: support.queriesAt, headings, unscored },
     checklist,
-    verdict: { justified, headline, reasons },
+    verdict,
     ...(adapterGain ? { adapterGain } : {}),
-    ...(production.length ? { production } : {}),
-    ...(synthetic.syntheticTrainPairs || synthetic.syntheticEvalQueries ? { synthetic } : {}),
-    ...(judgeAgreement ? { judgeAgreement } : {}),
-    ...(judgeLabelled.length ? { judgeLabelled } : {}),
+    synthetic,
   };
 }
 
@@ -291,33 +400,67 @@ function formatBytes(b: number): string {
   return b < 1024 * 1024 ? `${(b / 1024).toFixed(0)} KiB` : `${(b / 1024 / 1024).toFixed(1)} MiB`;
 }
 
+/**
+ * "human + <judge> labels" when the report's decision rests on a validated judge's labels too, else undefined: the
+ * tag every such figure carries in the Markdown and the view.
+ */
+export function decisionLabels(r: Pick<ReadinessReport, 'judgeDecided'>): string | undefined {
+  return r.judgeDecided ? `human + ${r.judgeDecided.judge} labels` : undefined;
+}
+
+/** "6 of 10 labeled relevant spans found; 4 missed." with, for a judge-decided report, the human-only figures beside. */
+export function foundSentence(r: ReadinessReport): string {
+  const noun = targetNoun(r.levels.kind);
+  const base = `${r.found} of ${r.judgedSpans} labeled relevant ${noun} found; ${r.misses.length} missed`;
+  const labels = decisionLabels(r);
+  if (!labels || !r.humanOnly) return `${base}.`;
+  const h = r.humanOnly;
+  const byJudge = r.misses.filter((m) => m.judge).length;
+  return `${base} (${labels}; ${byJudge} of the misses are judge labels) — human labels only: ${h.found} of ${h.judgedSpans} found; ${h.misses.length} missed.`;
+}
+
+/** The human-only row of a configuration row (same label and level), when the report has human-only figures. */
+export function humanRowOf(r: ReadinessReport, c: ConfigResult): ConfigResult | undefined {
+  return r.humanOnly?.configs.find((x) => x.level === c.level && x.label === c.label);
+}
+
+const signed3 = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(3)}`;
+
 /** The report as Markdown (README, CLI --markdown, the editor's report view). */
 export function renderReadinessMarkdown(r: ReadinessReport): string {
   const lines: string[] = [];
   const noun = targetNoun(r.levels.kind);
+  const labels = decisionLabels(r);
+  const h = r.humanOnly;
   lines.push(`# Fine-tune readiness: ${r.verdict.headline}`, '');
   for (const reason of r.verdict.reasons) lines.push(`- ${reason}`);
   lines.push('', `Baseline: **${r.baseline.retriever}** retriever, chunker \`${r.baseline.chunker}\`, model \`${r.baseline.model?.id ?? 'none'}\`, ${r.levels.kind === 'documents' ? 'a document counts as found when it is among the top' : r.levels.kind === 'mixed' ? 'a span counts as found when one of its chunks is in the top' : 'a span counts as found in the top'} ${r.baseline.k}${r.levels.kind === 'documents' ? ' documents' : r.levels.kind === 'mixed' ? ' chunks, a document when it is among the top ' + r.baseline.k + ' documents' : ''}.`);
-  lines.push(`${r.found} of ${r.judgedSpans} labeled relevant ${noun} found; ${r.misses.length} missed.`, '');
-  lines.push(`## Why ${noun} were missed`, '', `| Category | Misses | Share | ${WITHOUT_WHAT_IFS} | Fix |`, '| --- | ---: | ---: | ---: | --- |');
+  lines.push(foundSentence(r), '');
+  const onLabels = labels ? ` — ${labels}` : '';
+  lines.push(`## Why ${noun} were missed${onLabels}`, '', `| Category | Misses | Share | ${WITHOUT_WHAT_IFS} |${h ? ` ${HUMAN_ONLY} |` : ''} Fix |`, `| --- | ---: | ---: | ---: |${h ? ' ---: |' : ''} --- |`);
   for (const c of FAILURE_CATEGORIES) {
-    lines.push(`| ${c} | ${r.counts[c]} | ${r.misses.length ? Math.round((100 * r.counts[c]) / r.misses.length) : 0}% | ${(r.baseCounts ?? r.counts)[c]} | ${CATEGORY_FIX[c]} |`);
+    lines.push(`| ${c} | ${r.counts[c]} | ${r.misses.length ? Math.round((100 * r.counts[c]) / r.misses.length) : 0}% | ${(r.baseCounts ?? r.counts)[c]} |${h ? ` ${h.counts[c]} |` : ''} ${CATEGORY_FIX[c]} |`);
   }
   lines.push('', WHAT_IF_NOTE);
   for (const level of r.levels.scored) {
-    lines.push('', `## What each fix gains (eval split, ${r.levels.headings[level] ?? LEVEL_NAME[level]})`, '', `| Configuration | nDCG@10 | Recall@${r.baseline.k} | Δ nDCG@10 vs baseline | p |`, '| --- | ---: | ---: | ---: | ---: |');
+    lines.push('', `## What each fix gains (eval split, ${r.levels.headings[level] ?? LEVEL_NAME[level]})${onLabels}`, '', `| Configuration | nDCG@10 | Recall@${r.baseline.k} | Δ nDCG@10 vs baseline | p |${h ? ` ${HUMAN_ONLY}: nDCG@10 | Recall@${r.baseline.k} | Δ |` : ''}`, `| --- | ---: | ---: | ---: | ---: |${h ? ' ---: | ---: | ---: |' : ''}`);
     for (const c of r.configs.filter((x) => x.level === level)) {
-      lines.push(`| ${c.label} | ${c.ndcg_cut_10.toFixed(3)} | ${c.recall_k.toFixed(3)} | ${c.what === 'baseline' ? '—' : `${c.gain >= 0 ? '+' : ''}${c.gain.toFixed(3)}`} | ${c.what === 'baseline' ? '—' : c.pValue.toFixed(3)} |`);
+      const base = c.what === 'baseline';
+      const hr = h ? humanRowOf(r, c) : undefined;
+      const beside = !h ? '' : hr ? ` ${hr.ndcg_cut_10.toFixed(3)} | ${hr.recall_k.toFixed(3)} | ${base ? '—' : signed3(hr.gain)} |` : ' not scored | | |';
+      lines.push(`| ${c.label} | ${c.ndcg_cut_10.toFixed(3)} | ${c.recall_k.toFixed(3)} | ${base ? '—' : signed3(c.gain)} | ${base ? '—' : c.pValue.toFixed(3)} |${beside}`);
     }
   }
   if (!r.levels.scored.length) lines.push('', '## What each fix gains (eval split)', '', `Not measured: ${r.levels.unscored.doc ?? r.levels.unscored.chunk}.`);
   else if (r.levels.unscored.chunk) lines.push('', `Chunk level is not measured: ${r.levels.unscored.chunk}.`);
+  if (h) for (const level of h.levels.scored.filter((l) => !r.levels.scored.includes(l))) lines.push('', `On human labels only, ${LEVEL_NAME[level]} is scored too: ${h.configs.filter((c) => c.level === level).map((c) => `${c.label} nDCG@10 ${c.ndcg_cut_10.toFixed(3)}`).join('; ')}.`);
   if (r.production?.length) {
     lines.push('', '## Production failures (recorded traces)', '', '| Run | Traces | Failed | Unjudged | Retrieval | Generation | Missing document |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
     for (const p of r.production) lines.push(`| ${mdCell(p.run)} | ${p.traces} | ${p.failed} | ${p.counts.unjudged} | ${p.counts.retrieval} | ${p.counts.generation} | ${p.counts['missing-document']} |`);
     lines.push('', 'Generation: the served passages held labeled relevant text and the answer still failed — fix the prompt or the generator, not the retriever.');
   }
   if (r.adapterGain) lines.push(...renderAdapterGainMarkdown(r.adapterGain));
+  if (r.adapterGain && labels) lines.push('', `Measured on ${labels}. ${HUMAN_ONLY}: ${h?.adapterGain ? adapterVerdictReason(h.adapterGain) : 'not measured'}.`);
   if (r.external?.length) {
     lines.push('', `## Configured retrievers (eval split, ${r.external[0].level === 'chunk' ? 'labeled spans' : LEVEL_NAME[r.external[0].level]})`, '', `| Retriever | Sends to | nDCG@10 | Recall@${r.baseline.k} | Δ nDCG@10 vs ${r.baseline.retriever} | p | Misses |`, '| --- | --- | ---: | ---: | ---: | ---: | --- |');
     for (const e of r.external) {
@@ -332,15 +475,24 @@ export function renderReadinessMarkdown(r: ReadinessReport): string {
     for (const n of r.externalNotScored) lines.push(`- **${mdCell(n.name)}**: ${mdCell(n.reason)}`);
   }
   lines.push('', '## Checklist', '');
-  lines.push('[x] met, [ ] not met, [?] not settled (too little evidence to say); each item with the figure it rests on and its bar.', '');
+  lines.push(`[x] met, [ ] not met, [?] not settled (too little evidence to say); each item with the figure it rests on and its bar.${labels ? ` Items marked (${labels}) rest on judge labels too, the human-only answer beside.` : ''}`, '');
   for (const c of r.checklist) {
-    lines.push(`- ${STATE_MARK[c.state]} **${c.item}** — ${c.detail}`, `  - evidence: ${evidenceLine(c.evidence)}`);
+    lines.push(`- ${STATE_MARK[c.state]} **${c.item}**${c.labels ? ` (${c.labels} labels)` : ''} — ${c.detail}`, `  - evidence: ${evidenceLine(c.evidence)}`);
     if (c.settle) lines.push(`  - to settle: ${c.settle}`);
+    if (c.humanOnly) lines.push(`  - ${HUMAN_ONLY.toLowerCase()}: ${STATE_MARK[c.humanOnly.state]} ${c.humanOnly.detail}`);
   }
-  lines.push('', `## Missed ${noun}`, '', '| Query | Document | Category | Evidence |', '| --- | --- | --- | --- |');
-  for (const m of r.misses) lines.push(`| ${mdCell(m.queryText)} | ${m.docId} | ${mdCell(categoryText(m))} | ${mdCell(m.evidence)} |`);
+  lines.push('', `## Missed ${noun}${onLabels}`, '', '| Query | Document | Category | Evidence |', '| --- | --- | --- | --- |');
+  for (const m of r.misses) lines.push(`| ${mdCell(m.queryText)} | ${m.docId} | ${mdCell(missCategoryText(m))} | ${mdCell(m.evidence)} |`);
   lines.push('', `_Generated ${r.createdAt} by Retrieval Lens._`, '');
   return lines.join('\n');
+}
+
+/** The label of figures on human labels only, beside those on human + judge labels. */
+export const HUMAN_ONLY = 'Human labels only';
+
+/** A miss's category as the tables show it, naming the judge when the missed label is the judge's. */
+export function missCategoryText(m: ReadinessMiss): string {
+  return `${categoryText(m)}${m.judge ? ` (judge label: ${m.judge})` : ''}`;
 }
 
 /** The heading of the column that counts misses as the other views do (the index alone, no what-if indexes). */

@@ -9,7 +9,9 @@ import { loadJudgeLabels, reanchorJudgeLabels, type JudgeLabel } from './judge-l
  * The judge's agreement with the humans where decisions are made — `eval` and `diagnose` JSON, the readiness
  * report: per judge (model · prompt version) κ, the overlapping pairs it rests on, whether it is validated under
  * VALIDATION_RULE and how many more human labels on judged pairs would let it be. Present only when judge labels
- * exist. Every figure beside it is still computed with human labels only: the summary says so (`labelsUsed`).
+ * exist. `labelsUsed` says what the figures beside it rest on: human labels only (HUMAN_ONLY_NOTE; `eval`, and the
+ * readiness report while no judge is validated), or, in the readiness report once a judge is validated,
+ * JUDGE_DECIDES_NOTE: the verdict and checklist decided on human + judge labels, the human-only figures beside.
  */
 export interface AgreementSummary {
   judge: string;
@@ -64,19 +66,46 @@ export function targetAgreement(target: AgreementTarget): AgreementSummary[] | u
   return summarizeAgreement(target.queries, anchored.labels, anchored.stale);
 }
 
-/** "Judge labels: κ = 0.712 on 64 pairs — validated" or "— not validated (label about 12 more)", and what the report uses. */
-export function agreementReportLine(a: AgreementSummary): string {
+/**
+ * The judge the readiness verdict is decided with: among the validated judges the one with the highest κ (then the
+ * most overlapping pairs); undefined when none is validated, and the verdict then rests on human labels only.
+ */
+export function decidingJudge(agreement: readonly AgreementSummary[] | undefined): AgreementSummary | undefined {
+  const ok = (agreement ?? []).filter((a) => a.validated);
+  return ok.sort((a, b) => (b.kappa ?? 0) - (a.kappa ?? 0) || b.pairs - a.pairs)[0];
+}
+
+/** What a validated judge's labels are used for in the readiness report (its summary's `labelsUsed` there). */
+export const JUDGE_DECIDES_NOTE =
+  'the readiness verdict and checklist are decided on human + judge labels (a human grade always wins; judge grades fill passages no human graded); every figure resting on judge labels says so, with the human-only figure beside it';
+
+/** "κ = 0.712 on 64 pairs" as the verdict line quotes a validated judge. */
+export function kappaOnPairs(a: Pick<AgreementSummary, 'kappa' | 'pairs'>): string {
+  return `κ ${a.kappa === null ? 'undefined' : a.kappa.toFixed(2)} on ${a.pairs} pairs`;
+}
+
+/**
+ * "Judge labels (m · v1): κ = 0.712 on 64 pairs — validated …" or "— not validated: 6 of the 50 overlapping pairs
+ * the rule needs; 44 more human labels on passages this judge graded would reach it …", and what the report uses.
+ * `decidedBy` is the judge the verdict rests on (decidingJudge), when one is validated.
+ */
+export function agreementReportLine(a: AgreementSummary, decidedBy?: string): string {
   const k = a.kappa === null ? 'undefined' : a.kappa.toFixed(3);
   const rule = `κ ≥ ${a.rule.minKappa} on at least ${a.rule.minPairs} pairs`;
+  const more = a.moreHumanLabels;
+  const kappaThen =
+    a.kappa === null ? `κ, undefined so far, must then be ≥ ${a.rule.minKappa}` : a.kappa >= a.rule.minKappa ? `if κ stays ≥ ${a.rule.minKappa}` : `κ, now ${k}, must then reach ${a.rule.minKappa}`;
   const state = a.validated
     ? `validated (${rule})`
-    : a.moreHumanLabels > 0
-      ? `not validated (label about ${a.moreHumanLabels} more human labels on judged pairs; ${rule})`
+    : more > 0
+      ? `not validated: ${a.pairs} of the ${a.rule.minPairs} overlapping pairs the rule needs (${rule}); exactly ${more} more human ${more === 1 ? 'label' : 'labels'} on passages this judge graded would validate it (${kappaThen})`
       : a.kappa === null
         ? `not validated (κ undefined: one grade throughout; label passages of other grades)`
         : `not validated (κ below ${a.rule.minKappa}: more labels would not validate it; try another model or prompt)`;
-  const uses = a.validated
-    ? 'the baseline scored with human + judge labels is shown beside the human-only figure (marked judge-labelled); the verdict uses human labels only'
-    : 'the verdict uses human labels only until the judge is validated';
+  const uses = !a.validated
+    ? 'the verdict uses human labels only until the judge is validated'
+    : decidedBy === undefined || decidedBy === a.judge
+      ? 'the verdict, the checklist and every fix are decided on human + judge labels, each such figure marked and the human-only figure beside it'
+      : `the verdict uses ${decidedBy}, validated with a higher κ`;
   return `Judge labels (${a.judge}): κ = ${k} on ${a.pairs} pairs — ${state}; ${uses}`;
 }

@@ -42,7 +42,9 @@ export async function buildWorkspaceReadiness(s: Services, root: string, index: 
     );
     // The report's diagnosis is the one the other views read: its base categories fill the shared cache, and its
     // what-if refinements are named beside them in the inspector, the Problems entries and the baseline.
-    s.diagnoses.record(index, target.queries.filter((q) => q.split === 'eval'), settings, report.misses);
+    // On human labels: the other views read human labels only (with a validated judge the report's own misses also
+    // count the judge's labels; its human-only figures are beside them).
+    s.diagnoses.record(index, target.queries.filter((q) => q.split === 'eval'), settings, report.humanOnly?.misses ?? report.misses);
     progress.report({ message: 'scoring configured retrievers' });
     await addConfiguredRetrievers(s, report, index, target.queries, (message) => progress.report({ message }));
     return { report, md: `${renderReadinessMarkdown(report)}\n\n---\n\nMeasure what adapting the model would gain on your own labels: run [Retrieval Lens: Train Query Adapter (trial fine-tune)](command:retrievalLens.trainAdapter) (command palette), then switch it on with retrievalLens.queryAdapter.\n` };

@@ -2,8 +2,9 @@ import type { AdapterGain } from '../../../core/adapt/readiness-gain';
 import { evidenceLine } from '../../../core/eval/evidence-bar';
 import { pairsSentence } from '../../../core/adapt/trial-report';
 import { CATEGORY_FIX, FAILURE_CATEGORIES } from '../../../core/diagnose/diagnose-misses';
-import { categoryText } from '../../../core/diagnose/miss-words';
-import { targetNoun, WHAT_IF_NOTE, WITHOUT_WHAT_IFS, type ReadinessReport } from '../../../core/diagnose/readiness-report';
+import { adapterVerdictReason } from '../../../core/adapt/readiness-gain';
+import { decisionLabels, foundSentence, HUMAN_ONLY, humanRowOf, missCategoryText, targetNoun, WHAT_IF_NOTE, WITHOUT_WHAT_IFS, type ReadinessReport } from '../../../core/diagnose/readiness-report';
+import { STATE_NAME } from '../../../core/eval/evidence-bar';
 import { LEVEL_NAME } from '../../../core/eval/label-level';
 import type { ReadinessTable, ReadinessView } from '../../../protocol/readiness';
 
@@ -50,12 +51,16 @@ export function readinessView(r: ReadinessReport): ReadinessView {
     r.levels.kind === 'documents' ? `a document counts as found when it is among the top ${k} documents`
     : r.levels.kind === 'mixed' ? `a span counts as found when one of its chunks is in the top ${k} chunks, a document when it is among the top ${k} documents`
     : `a span counts as found in the top ${k}`;
+  // With a validated judge the figures rest on human + judge labels: each heading says so, the human-only figures beside.
+  const labels = decisionLabels(r);
+  const h = r.humanOnly;
+  const onLabels = labels ? ` — ${labels}` : '';
   const tables: ReadinessTable[] = [
     table(
       'categories',
-      `Why ${noun} were missed`,
-      [['Category', false], ['Misses', true], ['Share', true], [WITHOUT_WHAT_IFS, true], ['Fix', false]],
-      FAILURE_CATEGORIES.map((c) => [c, String(r.counts[c]), `${r.misses.length ? Math.round((100 * r.counts[c]) / r.misses.length) : 0}%`, String((r.baseCounts ?? r.counts)[c]), CATEGORY_FIX[c]]),
+      `Why ${noun} were missed${onLabels}`,
+      [['Category', false], ['Misses', true], ['Share', true], [WITHOUT_WHAT_IFS, true], ...(h ? [[HUMAN_ONLY, true] as [string, boolean]] : []), ['Fix', false]],
+      FAILURE_CATEGORIES.map((c) => [c, String(r.counts[c]), `${r.misses.length ? Math.round((100 * r.counts[c]) / r.misses.length) : 0}%`, String((r.baseCounts ?? r.counts)[c]), ...(h ? [String(h.counts[c])] : []), CATEGORY_FIX[c]]),
       undefined,
       [WHAT_IF_NOTE],
     ),
@@ -65,17 +70,28 @@ export function readinessView(r: ReadinessReport): ReadinessView {
     tables.push(
       table(
         `gains-${level}`,
-        `What each fix gains (eval split, ${r.levels.headings[level] ?? LEVEL_NAME[level]})`,
-        [['Configuration', false], ['nDCG@10', true], [`Recall@${k}`, true], ['Δ nDCG@10 vs baseline', true], ['p', true]],
-        r.configs.filter((x) => x.level === level).map((c) => [c.label, c.ndcg_cut_10.toFixed(3), c.recall_k.toFixed(3), c.what === 'baseline' ? '—' : signed(c.gain), c.what === 'baseline' ? '—' : c.pValue.toFixed(3)]),
+        `What each fix gains (eval split, ${r.levels.headings[level] ?? LEVEL_NAME[level]})${onLabels}`,
+        [['Configuration', false], ['nDCG@10', true], [`Recall@${k}`, true], ['Δ nDCG@10 vs baseline', true], ['p', true], ...(h ? ([[`${HUMAN_ONLY}: nDCG@10`, true], [`Recall@${k}`, true], ['Δ', true]] as Array<[string, boolean]>) : [])],
+        r.configs.filter((x) => x.level === level).map((c) => {
+          const base = c.what === 'baseline';
+          const hr = h ? humanRowOf(r, c) : undefined;
+          const beside = !h ? [] : hr ? [hr.ndcg_cut_10.toFixed(3), hr.recall_k.toFixed(3), base ? '—' : signed(hr.gain)] : ['not scored', '', ''];
+          return [c.label, c.ndcg_cut_10.toFixed(3), c.recall_k.toFixed(3), base ? '—' : signed(c.gain), base ? '—' : c.pValue.toFixed(3), ...beside];
+        }),
       ),
     );
   }
   if (!r.levels.scored.length) notes.push({ id: 'gains-unscored', heading: 'What each fix gains (eval split)', lines: [`Not measured: ${r.levels.unscored.doc ?? r.levels.unscored.chunk}.`] });
   else if (r.levels.unscored.chunk) notes.push({ id: 'chunk-unscored', lines: [`Chunk level is not measured: ${r.levels.unscored.chunk}.`] });
   if (r.adapterGain) {
-    if (r.adapterGain.measured) tables.push(adapterGainTable(r.adapterGain));
-    else notes.push({ id: 'adapter-gain', heading: 'Expected gain from adapting the model', lines: [`Not measured: ${r.adapterGain.reason}.`] });
+    // On a judge's labels too: said under the table, with the human-only gain beside.
+    const beside = labels ? [`Measured on ${labels}. ${HUMAN_ONLY}: ${h?.adapterGain ? adapterVerdictReason(h.adapterGain) : 'not measured'}.`] : [];
+    if (r.adapterGain.measured) {
+      const t = adapterGainTable(r.adapterGain);
+      t.notes.push(...beside);
+      tables.push(t);
+    }
+    else notes.push({ id: 'adapter-gain', heading: 'Expected gain from adapting the model', lines: [`Not measured: ${r.adapterGain.reason}.`, ...beside] });
   }
   if (r.external?.length) {
     tables.push(
@@ -100,12 +116,21 @@ export function readinessView(r: ReadinessReport): ReadinessView {
     justified: r.verdict.justified,
     reasons: r.verdict.reasons,
     baselineLine: `Baseline: ${r.baseline.retriever} retriever, chunker ${r.baseline.chunker}, model ${r.baseline.model?.id ?? 'none'}, ${found}.`,
-    foundLine: `${r.found} of ${r.judgedSpans} labeled relevant ${noun} found; ${r.misses.length} missed.`,
+    foundLine: foundSentence(r),
+    ...(labels ? { labels } : {}),
     tables,
     notes,
     // Each tick with its evidence (figure, n, p, CI, bar) beside it, and what would settle it.
-    checklist: r.checklist.map((c) => ({ item: c.item, state: c.state, detail: c.detail, evidence: evidenceLine(c.evidence), ...(c.settle ? { settle: c.settle } : {}) })),
-    missed: table('missed', `Missed ${noun}`, [['Query', false], ['Document', false], ['Category', false], ['Evidence', false]], r.misses.map((m) => [m.queryText, m.docId, categoryText(m), m.evidence])),
+    checklist: r.checklist.map((c) => ({
+      item: c.item,
+      state: c.state,
+      detail: c.detail,
+      evidence: evidenceLine(c.evidence),
+      ...(c.settle ? { settle: c.settle } : {}),
+      ...(c.labels ? { labels: `${c.labels} labels` } : {}),
+      ...(c.humanOnly ? { humanOnly: `${STATE_NAME[c.humanOnly.state]}: ${c.humanOnly.detail}` } : {}),
+    })),
+    missed: table('missed', `Missed ${noun}${onLabels}`, [['Query', false], ['Document', false], ['Category', false], ['Evidence', false]], r.misses.map((m) => [m.queryText, m.docId, missCategoryText(m), m.evidence])),
     generated: `Generated ${r.createdAt} by Retrieval Lens.`,
   };
 }

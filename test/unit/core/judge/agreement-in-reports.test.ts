@@ -4,11 +4,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { runCli } from '../../../../src/cli/main';
-import { buildReadinessReport, renderReadinessMarkdown, type IndexOpener } from '../../../../src/core/diagnose/readiness-report';
+import { buildReadinessReport, renderReadinessMarkdown } from '../../../../src/core/diagnose/readiness-report';
 import { loadEvalTarget } from '../../../../src/core/eval/eval-target';
 import type { Grade } from '../../../../src/core/eval/evalset-types';
 import { makeSpanTarget } from '../../../../src/core/eval/span-anchor';
-import { evaluate } from '../../../../src/core/eval/evaluate';
 import { WorkspaceIndex } from '../../../../src/core/index/workspace-index';
 import { quadraticKappa } from '../../../../src/core/judge/agreement';
 import { agreementReportLine, summarizeAgreement } from '../../../../src/core/judge/agreement-summary';
@@ -43,6 +42,9 @@ const PAIRS: Array<[string, string, string, Grade, Grade]> = [
   ['q3', 'errors.md', 'QS-4091 means', 3, 3],
   ['q3', 'retention.md', 'Legal holds', 0, 0],
 ];
+
+/** The judge's grades turned upside down (0 ↔ 3, 1 ↔ 2): agreement far below chance. */
+const contraryOf = (labels: JudgeLabel[]) => labels.map((l) => ({ ...l, judgment: { ...l.judgment, grade: (3 - l.judgment.grade) as Grade } }));
 
 describe('judge agreement in eval JSON and the readiness report', () => {
   let root: string;
@@ -91,7 +93,9 @@ describe('judge agreement in eval JSON and the readiness report', () => {
     );
     // The report object is diagnose's JSON.
     assert.deepEqual(report.judgeAgreement, [a]);
-    const line = `Judge labels (judge-model · umbrela-v1): κ = ${kappa.toFixed(3)} on 6 pairs — not validated (label about 44 more human labels on judged pairs; κ ≥ 0.6 on at least 50 pairs); the verdict uses human labels only until the judge is validated`;
+    assert.ok(kappa >= 0.6, 'the fixture agrees well enough: only the pairs are missing');
+    // The exact number: 50 − 6 human labels on passages the judge graded.
+    const line = `Judge labels (judge-model · umbrela-v1): κ = ${kappa.toFixed(3)} on 6 pairs — not validated: 6 of the 50 overlapping pairs the rule needs (κ ≥ 0.6 on at least 50 pairs); exactly 44 more human labels on passages this judge graded would validate it (if κ stays ≥ 0.6); the verdict uses human labels only until the judge is validated`;
     assert.ok(report.verdict.reasons.includes(line), report.verdict.reasons.join('\n'));
     assert.ok(renderReadinessMarkdown(report).includes(`- ${line}`));
     // Train pairs: 2, one of them synthetic.
@@ -99,7 +103,7 @@ describe('judge agreement in eval JSON and the readiness report', () => {
     assert.match(report.checklist.find((c) => c.item === 'Enough training pairs')?.detail ?? '', /1 of the 2 labeled train pairs are synthetic \(generate-queries\)/);
   });
 
-  it('says validated, with the judge-labelled baseline beside and the verdict on human labels, once κ holds on enough pairs; and why when κ is too low', () => {
+  it('says validated, and that the verdict is decided on human + judge labels, once κ holds on enough pairs; the exact number of human labels still needed; and why when κ is too low', () => {
     const q = { id: 'q', text: 'q', split: 'eval' as const, judgments: [] as Array<{ grade: Grade; target: ReturnType<typeof span>; createdAt: string }> };
     const labels: JudgeLabel[] = [];
     const source = { judge: 'umbrela', endpoint: 'e', model: 'm', promptVersion: 'umbrela-v1' };
@@ -114,55 +118,14 @@ describe('judge agreement in eval JSON and the readiness report', () => {
     const [ok] = summarizeAgreement([q], labels);
     assert.equal(ok.pairs, 60);
     assert.equal(ok.validated, true);
-    assert.match(agreementReportLine(ok), /^Judge labels \(m · umbrela-v1\): κ = 0\.9\d\d on 60 pairs — validated \(κ ≥ 0\.6 on at least 50 pairs\); the baseline scored with human \+ judge labels is shown beside the human-only figure \(marked judge-labelled\); the verdict uses human labels only$/);
-    const contrary = labels.map((l) => ({ ...l, judgment: { ...l.judgment, grade: (3 - l.judgment.grade) as Grade } }));
+    assert.match(agreementReportLine(ok), /^Judge labels \(m · umbrela-v1\): κ = 0\.9\d\d on 60 pairs — validated \(κ ≥ 0\.6 on at least 50 pairs\); the verdict, the checklist and every fix are decided on human \+ judge labels, each such figure marked and the human-only figure beside it$/);
+    // Too few pairs and κ too low: the exact number still, and that κ must then reach the bar.
+    const [few] = summarizeAgreement([{ ...q, judgments: q.judgments.slice(0, 20) }], contraryOf(labels));
+    assert.equal(few.pairs, 20);
+    assert.match(agreementReportLine(few), /not validated: 20 of the 50 overlapping pairs the rule needs \(κ ≥ 0\.6 on at least 50 pairs\); exactly 30 more human labels on passages this judge graded would validate it \(κ, now -?\d\.\d{3}, must then reach 0\.6\); the verdict uses human labels only until the judge is validated$/);
+    const contrary = contraryOf(labels);
     const [bad] = summarizeAgreement([q], contrary);
     assert.equal(bad.validated, false);
     assert.match(agreementReportLine(bad), /not validated \(κ below 0\.6: more labels would not validate it; try another model or prompt\)/);
-  });
-
-  it('shows the baseline scored with human + judge labels beside the human-only figure once the judge is validated', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-agree-validated-'));
-    for (const [p, t] of Object.entries(DOCS)) fs.writeFileSync(path.join(dir, p), t);
-    fs.mkdirSync(path.join(dir, '.retrieval-lens'));
-    const text = DOCS['backups.md'];
-    // 60 one-character passages graded by both, grades 0–3 in turn, the judge agreeing on all: κ = 1, validated.
-    const tiny = Array.from({ length: 60 }, (_, i) => ({ grade: (i % 4) as Grade, target: makeSpanTarget('backups.md', text, i, i + 1) }));
-    const human = [
-      { id: 'q1', text: 'how long are events kept', split: 'eval', judgments: [{ grade: 3, target: span('retention.md', 'Events are kept'), createdAt: '2026-01-01T00:00:00.000Z' }] },
-      { id: 'q3', text: 'what does QS-4091 mean', split: 'eval', judgments: [{ grade: 3, target: span('errors.md', 'QS-4091 means'), createdAt: '2026-01-01T00:00:00.000Z' }] },
-      { id: 'qb', text: 'backups', split: 'eval', judgments: tiny.map((j) => ({ ...j, createdAt: '2026-01-01T00:00:00.000Z' })) },
-    ];
-    fs.writeFileSync(path.join(dir, '.retrieval-lens', 'evalset.jsonl'), human.map((q) => JSON.stringify(q)).join('\n') + '\n');
-    const source = { judge: 'umbrela', endpoint: 'local', model: 'judge-model', promptVersion: 'umbrela-v1' };
-    // The judge also grades passages no human judged: the fenced-write retry for q3, the legal hold for q1.
-    const extra = [
-      { queryId: 'q3', judgment: { grade: 3 as Grade, target: span('errors.md', 'A fenced write'), createdAt: '2026-02-01T00:00:00.000Z' }, source, passageHash: 'h' },
-      { queryId: 'q1', judgment: { grade: 2 as Grade, target: span('retention.md', 'Legal holds'), createdAt: '2026-02-01T00:00:00.000Z' }, source, passageHash: 'h' },
-    ];
-    saveJudgeLabels(path.join(dir, JUDGE_LABELS_PATH), [...tiny.map((j) => ({ queryId: 'qb', judgment: { ...j, createdAt: '2026-02-01T00:00:00.000Z' }, source, passageHash: 'h' })), ...extra]);
-
-    const target = await loadEvalTarget(dir);
-    const open: IndexOpener = async (c, e) => (await WorkspaceIndex.openOrBuild(target.corpus, { chunker: c, embedder: e, storageDir: path.join(dir, 'r') })).index;
-    const report = await buildReadinessReport(target, open, { baseline: new CharTrigramEmbedder(), alternatives: [], crossEncoder: null, chunker: { kind: 'markdown', maxSize: 1500, minSize: 0 } }, { rechunkers: [], adapterTrial: false });
-    assert.equal(report.judgeAgreement?.[0].validated, true);
-    assert.equal(report.judgeAgreement?.[0].kappa, 1);
-    const figures = report.judgeLabelled ?? [];
-    assert.deepEqual(figures.map((f) => f.level), report.levels.scored);
-    // Independently: the judge's two extra grades written as if a human had given them, scored the same way.
-    const index = await open({ kind: 'markdown', maxSize: 1500, minSize: 0 }, new CharTrigramEmbedder(), null);
-    const byHand = target.queries.map((q) => ({ ...q, judgments: [...q.judgments, ...extra.filter((l) => l.queryId === q.id).map((l) => l.judgment)] }));
-    for (const f of figures) {
-      const expected = await evaluate(index, byHand, { retriever: 'dense', level: f.level, cutoffs: [5, 10], split: 'eval' });
-      assert.equal(f.ndcg_cut_10, expected.metrics.all.ndcg_cut_10);
-      assert.equal(f.recall_k, expected.metrics.all.recall_5);
-      const base = report.configs.find((c) => c.level === f.level && c.what === 'baseline');
-      assert.equal(f.human.ndcg_cut_10, base?.ndcg_cut_10);
-      assert.ok(report.verdict.reasons.includes(f.line));
-      assert.match(f.line, new RegExp(`^Judge-labelled \\(human \\+ judge-model · umbrela-v1 labels, validated\\): dense at ${f.level} level nDCG@10 \\d\\.\\d{3}, Recall@5 \\d\\.\\d{3} on 3 eval queries — human labels only: \\d\\.\\d{3}, \\d\\.\\d{3} on 3$`));
-    }
-    assert.ok(figures.length >= 1);
-    assert.ok(figures.some((f) => f.ndcg_cut_10 !== f.human.ndcg_cut_10), "the judge's extra grades move the figure");
-    assert.ok(report.verdict.reasons.some((r) => /^Judge labels \(judge-model · umbrela-v1\): κ = 1\.000 on 60 pairs — validated .*shown beside the human-only figure \(marked judge-labelled\); the verdict uses human labels only$/.test(r)));
   });
 });
