@@ -25,6 +25,9 @@ function trial(delta: number): TrialResult {
     delta,
     ci95: [delta - 0.02, delta + 0.02],
     p_value: 0.0312,
+    learning_curve: [],
+    learning_reading: 'one point only: no learning curve to read',
+    synthetic: { kind: 'none', basis: 'no synthetic query in the train split', real_curve: [], reading: '' },
   } as unknown as TrialResult;
 }
 
