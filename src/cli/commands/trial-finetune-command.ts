@@ -1,6 +1,8 @@
 import * as path from 'node:path';
 import { ADAPTERS_DIR, saveAdapter } from '../../core/adapt/adapter-store';
 import { assignTrainSplit, TrialInputError, trialFineTune } from '../../core/adapt/trial-finetune';
+import { pairsNeeded } from '../../core/adapt/pairs-needed';
+import { labelsNeededFrom } from '../../core/judge/labels-needed';
 import { renderTrialMarkdown, trialCurveLines, trialHeadline, trialPairs } from '../../core/adapt/trial-report';
 import { writeTrecRun } from '../../core/eval/trec-io';
 import { writeFileAtomic } from '../../core/io/atomic-write';
@@ -68,8 +70,12 @@ export async function trialFinetuneCommand(argv: string[], io: CliIO): Promise<n
     // One learning curve, or two (with synthetic queries / real queries only) and the reading that compares them.
     for (const line of trialCurveLines(r)) io.out(line);
     io.out(`pairs: ${trialPairs(r)}`);
+    // How many labels are enough: eval queries from the paired per-query differences, training pairs from the curve.
+    const needed = { eval_queries: labelsNeededFrom({ n: r.eval_queries, mean: r.delta, sd: r.sd_diff }), training_pairs: pairsNeeded(r.learning_curve) };
+    for (const need of needed.eval_queries) io.out(`eval queries ${need.line}`);
+    io.out(needed.training_pairs.line);
     io.out(`adapter cost: ${r.adapter_cost.multiply_adds} multiply-adds, ${r.adapter_cost.us_per_query.toFixed(0)} µs per query; training ${(r.training.ms / 1000).toFixed(1)} s`);
-    if (values.json) writeFileAtomic(values.json, JSON.stringify({ ...r, adapter_id: out.adapter.id, per_query: { baseline: out.baselineRun.metrics.perQuery, adapted: out.adaptedRun.metrics.perQuery }, run_manifest: { ...out.adaptedRun.manifest, settings: settingsRecord(target) } }, null, 1));
+    if (values.json) writeFileAtomic(values.json, JSON.stringify({ ...r, labels_needed: needed, adapter_id: out.adapter.id, per_query: { baseline: out.baselineRun.metrics.perQuery, adapted: out.adaptedRun.metrics.perQuery }, run_manifest: { ...out.adaptedRun.manifest, settings: settingsRecord(target) } }, null, 1));
     if (values.markdown) writeFileAtomic(values.markdown, renderTrialMarkdown(r));
     // Workspaces keep the adapter (.retrieval-lens/adapters/<id>) so eval --adapter and the editor can apply it.
     const adaptersDir = values['adapter-out'] ?? (target.kind === 'workspace' ? path.join(target.root, ADAPTERS_DIR) : undefined);

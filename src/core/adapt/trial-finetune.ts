@@ -13,6 +13,7 @@ import type { FusionConfig } from '../retrieve/types';
 import { QueryAdapter, type AdapterModel } from './query-adapter';
 import type { AdapterTrainer } from './training-runner';
 import { DEFAULT_ADAPTER_TRAINING, trainQueryAdapter, type AdapterTrainingOptions, type AdapterTrainingResult, type TrainingExample } from './train-adapter';
+import { lastStep } from './pairs-needed';
 
 /** The labels cannot support a trial (no train split, nothing to evaluate): the caller's input, not a bug. */
 export class TrialInputError extends Error {}
@@ -425,12 +426,12 @@ export function readCurve(curve: TrialResult['learning_curve']): string {
   if (curve.length < 2) return 'one point only: no learning curve to read';
   const last = curve[curve.length - 1];
   const prev = curve[curve.length - 2];
-  const half = (last.ci95[1] - last.ci95[0]) / 2;
-  const step = last.delta - prev.delta;
+  // The same noise decision pairsNeeded reads the curve by.
+  const { step, half, insideNoise } = lastStep(curve) as NonNullable<ReturnType<typeof lastStep>>;
   const fmt = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(3)}`;
   const pts = curve.map((c) => `${Math.round(c.share * 100)}% ${fmt(c.delta)}`).join(', ');
   if (last.ci95[1] <= 0) return `No gain at any size (${pts}); the full adapter's CI lies at or below zero. More labels of the same kind are unlikely to turn this around quickly.`;
-  if (Math.abs(step) < half) {
+  if (insideNoise) {
     return `Gain ${pts}: the step from ${Math.round(prev.share * 100)}% to 100% (${fmt(step)}) is inside the noise (CI half width ±${half.toFixed(3)}), so the curve cannot tell whether more labels help; ${fullGain(last)}.`;
   }
   if (step > 0) return `Gain ${pts}: still rising from ${Math.round(prev.share * 100)}% to 100% by more than the noise (±${half.toFixed(3)}): more labeled pairs look likely to help.`;
