@@ -4,6 +4,8 @@ import type { EvalQuery } from '../eval/evalset-types';
 import type { Level } from '../eval/label-level';
 import type { RetrievalIndex } from '../retrieve/searchable-index';
 import { TrialInputError, trialFineTune, type LearningPoint, type SyntheticCurves, type TrialOptions } from './trial-finetune';
+import { labelsNeededFrom, type LabelsNeeded } from '../judge/labels-needed';
+import { pairsNeeded, type PairsNeeded } from './pairs-needed';
 
 /** The readiness report's "expected gain from adapting the model": a query adapter trained and measured for it. */
 export interface AdapterGain extends Omit<LevelGain, 'level' | 'sdDiff'> {
@@ -34,6 +36,8 @@ export interface AdapterGain extends Omit<LevelGain, 'level' | 'sdDiff'> {
   usPerQuery: number;
   multiplyAdds: number;
   trainingSeconds: number;
+  /** The training pairs needed for another +0.02, read from the learning curve (pairs-needed.ts), when it ran. */
+  pairsNeeded?: PairsNeeded;
 }
 
 /** One learning-curve point as the report shows it. */
@@ -94,6 +98,7 @@ export async function measureAdapterGain(index: RetrievalIndex, queries: EvalQue
       usPerQuery: r.adapter_cost.us_per_query,
       multiplyAdds: r.adapter_cost.multiply_adds,
       trainingSeconds: r.training.ms / 1000,
+      pairsNeeded: pairsNeeded(r.learning_curve),
     };
   } catch (e) {
     if (e instanceof TrialInputError) return { measured: false, reason: e.message, level, ...EMPTY };
@@ -190,4 +195,55 @@ export function renderAdapterGainMarkdown(g: AdapterGain): string[] {
     `Cost: ${g.multiplyAdds.toLocaleString('en-US')} multiply-adds per query (${g.usPerQuery.toFixed(0)} µs measured); training took ${g.trainingSeconds.toFixed(1)} s.`,
   );
   return L;
+}
+
+/**
+ * The report's "How many labels are enough": the eval queries a paired test needs to detect the stated +0.02 nDCG@10
+ * and the adapter's measured gain, from the adapter's paired per-query differences (adapted − baseline dense on the
+ * eval split: n, mean, SD; judge/labels-needed.ts, the normal approximation), and the training pairs the learning
+ * curve asks for (pairs-needed.ts). Without a measured adapter there is no figure, only why.
+ */
+export interface ReadinessLabelsNeeded {
+  measured: boolean;
+  /** Why there is no figure (the adapter trial did not run or could not measure). */
+  reason?: string;
+  /** The per-query differences the figures rest on: the report's level, eval queries, mean and sample SD. */
+  basis?: { level: Level; n: number; mean: number; sd: number };
+  /** To detect the stated +0.02, then (when the adapter gains) its measured gain. */
+  evalQueries: LabelsNeeded[];
+  /** The method and its assumptions, in one line. */
+  method?: string;
+  /** "label about 60 more eval queries to tell whether the adapter's +0.031 is real". */
+  headline: string;
+  /** From the learning curve; absent when the adapter was not measured. */
+  trainingPairs?: PairsNeeded;
+}
+
+export function readinessLabelsNeeded(g: AdapterGain | undefined, notRun = 'the adapter trial did not run'): ReadinessLabelsNeeded {
+  const none = (reason: string): ReadinessLabelsNeeded => ({ measured: false, reason, evalQueries: [], headline: `not estimated: ${reason}` });
+  if (!g) return none(notRun);
+  if (!g.measured) return none(`the adapter was not measured (${g.reason})`);
+  if (g.sdDiff === undefined || !Number.isFinite(g.sdDiff)) return none('the spread of the adapter\'s per-query differences was not recorded');
+  const basis = { level: g.level, n: g.evalQueries, mean: g.delta, sd: g.sdDiff };
+  const evalQueries = labelsNeededFrom(basis);
+  const stated = evalQueries.find((x) => x.kind === 'stated') as LabelsNeeded;
+  const measured = evalQueries.find((x) => x.kind === 'measured');
+  let headline: string;
+  if (basis.n < 2) headline = `unknown: the spread of the per-query differences needs at least 2 eval queries (${basis.n} now)`;
+  else if (!measured) headline = `the adapter shows no gain (${sign(basis.mean)}) to tell apart from zero; to detect ${sign(stated.delta)}: ${stated.more > 0 ? `label about ${stated.more} more eval queries` : `the ${basis.n} eval queries are enough`} (about ${stated.queries} in all)`;
+  else if (measured.more > 0) headline = `label about ${measured.more} more eval queries to tell whether the adapter's ${sign(measured.delta)} is real (about ${measured.queries} in all, ${basis.n} now)`;
+  else headline = `the ${basis.n} eval queries are enough to tell whether the adapter's ${sign(measured.delta)} is real (about ${measured.queries} needed)`;
+  return { measured: true, basis, evalQueries, method: stated.method, headline, ...(g.pairsNeeded ? { trainingPairs: g.pairsNeeded } : {}) };
+}
+
+/** The lines of the "How many labels are enough" section (Markdown and the view), without a heading. */
+export function labelsNeededLines(l: ReadinessLabelsNeeded): string[] {
+  if (!l.measured || !l.basis) return [`Not estimated: ${l.reason}.`];
+  const b = l.basis;
+  return [
+    `${l.headline[0].toUpperCase()}${l.headline.slice(1)}.`,
+    ...l.evalQueries.map((x) => `Eval queries ${x.summary}.`),
+    `Method: ${l.method}; from the adapter's ${b.n} paired per-query nDCG@10 differences (adapted − baseline dense, eval split, ${b.level} level: mean ${sign(b.mean)}, SD ${b.sd.toFixed(3)}).`,
+    ...(l.trainingPairs ? [`${l.trainingPairs.line[0].toUpperCase()}${l.trainingPairs.line.slice(1)}.`] : []),
+  ];
 }

@@ -9,7 +9,7 @@ import type { MetricsResult } from '../eval/metrics';
 import { compareRuns } from '../eval/significance';
 import type { RetrievalIndex } from '../retrieve/searchable-index';
 import type { RetrieverName } from '../retrieve/types';
-import { adapterChecklistItem, adapterVerdictReason, measureAdapterGain, renderAdapterGainMarkdown, type AdapterGain } from '../adapt/readiness-gain';
+import { adapterChecklistItem, adapterVerdictReason, labelsNeededLines, measureAdapterGain, readinessLabelsNeeded, renderAdapterGainMarkdown, type AdapterGain, type ReadinessLabelsNeeded } from '../adapt/readiness-gain';
 import { isRealQuery, judgePairsNote, labeledTrainPairs, realFailuresItem, semanticShareItem, trainingPairsItem } from './checklist-rules';
 import { checklistItem, evidenceLine, factItem, STATE_MARK, DEFAULT_GAIN_RULE, type ChecklistItem } from '../eval/evidence-bar';
 import { readRecordedRun, recordedRunFile, recordedRunNames } from '../eval/trace-store';
@@ -97,6 +97,12 @@ export interface ReadinessFigures {
   verdict: { justified: boolean; headline: string; reasons: string[] };
   /** Expected gain from adapting the model (a query adapter trained on the train split); absent when switched off. */
   adapterGain?: AdapterGain;
+  /**
+   * How many labels are enough: eval queries to detect +0.02 nDCG@10 and the adapter's measured gain (from its paired
+   * per-query differences, normal approximation), and training pairs read from its learning curve; without a measured
+   * adapter, why there is no figure.
+   */
+  labelsNeeded?: ReadinessLabelsNeeded;
   /** Train pairs on synthetic queries (generate-queries), and synthetic queries moved to the eval split; absent when none. */
   synthetic?: SyntheticShare;
 }
@@ -332,6 +338,7 @@ async function assess(queries: EvalQuery[], s: Shared, judged?: { judge: string;
 
   // Expected gain from adapting the model: a query adapter trained on the train split, measured on the eval split.
   let adapterGain: AdapterGain | undefined;
+  let notRun: string | undefined;
   if (o.adapterTrial !== false && index.embedder && support.levels.length) {
     say(`training a query adapter to measure the gain from adapting the model${on}`);
     // At the level the labels support; a mixed set is measured at both levels, as every other figure of the report.
@@ -341,6 +348,7 @@ async function assess(queries: EvalQuery[], s: Shared, judged?: { judge: string;
   } else {
     // Not measured is not settled: without the item a verdict could say "justified" with no gain measured at all.
     const why = o.adapterTrial === false ? 'the adapter trial was switched off' : !index.embedder ? 'no embedding model' : 'no level the labels support';
+    notRun = `the adapter trial did not run: ${why}`;
     checklist.push(checklistItem(GAIN_ITEM, 'not-settled', `not measured: ${why}`, { figure: 'not measured', bar: 'a measured gain (p ≤ 0.05 and 95% CI lower bound > 0)' }, 'run the report with the adapter trial on'));
   }
 
@@ -366,6 +374,7 @@ async function assess(queries: EvalQuery[], s: Shared, judged?: { judge: string;
     checklist,
     verdict,
     ...(adapterGain ? { adapterGain } : {}),
+    labelsNeeded: readinessLabelsNeeded(adapterGain, notRun),
     synthetic,
   };
 }
@@ -461,6 +470,7 @@ export function renderReadinessMarkdown(r: ReadinessReport): string {
   }
   if (r.adapterGain) lines.push(...renderAdapterGainMarkdown(r.adapterGain));
   if (r.adapterGain && labels) lines.push('', `Measured on ${labels}. ${HUMAN_ONLY}: ${h?.adapterGain ? adapterVerdictReason(h.adapterGain) : 'not measured'}.`);
+  if (r.labelsNeeded) lines.push('', `## ${LABELS_NEEDED_HEADING}${onLabels}`, '', ...labelsNeededLines(r.labelsNeeded).map((l) => `- ${l}`));
   if (r.external?.length) {
     lines.push('', `## Configured retrievers (eval split, ${r.external[0].level === 'chunk' ? 'labeled spans' : LEVEL_NAME[r.external[0].level]})`, '', `| Retriever | Sends to | nDCG@10 | Recall@${r.baseline.k} | Δ nDCG@10 vs ${r.baseline.retriever} | p | Misses |`, '| --- | --- | ---: | ---: | ---: | ---: | --- |');
     for (const e of r.external) {
@@ -486,6 +496,9 @@ export function renderReadinessMarkdown(r: ReadinessReport): string {
   lines.push('', `_Generated ${r.createdAt} by Retrieval Lens._`, '');
   return lines.join('\n');
 }
+
+/** The heading of the report's "how many labels are enough" section (Markdown and the view). */
+export const LABELS_NEEDED_HEADING = 'How many labels are enough';
 
 /** The label of figures on human labels only, beside those on human + judge labels. */
 export const HUMAN_ONLY = 'Human labels only';

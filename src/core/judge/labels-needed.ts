@@ -21,7 +21,14 @@ export interface LabelsNeeded {
   more: number;
   /** One line saying it, with the method. */
   line: string;
+  /** The same without the method: "to detect +0.020: about 197 eval queries (40 now; label about 157 more)". */
+  summary: string;
+  /** The method and its assumptions, in one line (the same for every gain asked of one comparison). */
+  method: string;
 }
+
+/** What the normal approximation assumes (eval/power.ts), said wherever its figure is shown. */
+export const POWER_ASSUMPTIONS = 'assumes the per-query differences are independent, their mean close to normal, and the spread measured here holds for new queries; a planning figure, not evidence';
 
 export type LabelsNeededOptions = Partial<PowerOptions> & { statedGain?: number };
 
@@ -43,10 +50,11 @@ export function labelsNeededFrom(d: { n: number; mean: number; sd: number }, opt
     const queries = known ? queriesForPower(sd, delta, power) : Infinity;
     const more = Number.isFinite(queries) ? Math.max(0, queries - n) : Infinity;
     const what = `${kind === 'measured' ? 'the measured gain ' : ''}${delta >= 0 ? '+' : ''}${delta.toFixed(3)}`;
-    const line = !known
+    const summary = !known
       ? `to detect ${what}: unknown (the spread of the per-query differences needs at least 2 queries)`
-      : `to detect ${what}: about ${queries} eval queries (${n} now${more > 0 ? `; label about ${more} more` : '; enough'}) — ${method}`;
-    return { kind, delta, sd, queries, more, line };
+      : `to detect ${what}: about ${queries} eval queries (${n} now${more > 0 ? `; label about ${more} more` : '; enough'})`;
+    const line = known ? `${summary} — ${method}` : summary;
+    return { kind, delta, sd, queries, more, line, summary, method: `${method}; ${POWER_ASSUMPTIONS}` };
   });
 }
 

@@ -4,6 +4,7 @@ import { FAILURE_CATEGORIES, type FailureCategory, type Miss } from '../../../sr
 import { renderReadinessMarkdown, type ReadinessReport } from '../../../src/core/diagnose/readiness-report';
 import { checklistItem } from '../../../src/core/eval/evidence-bar';
 import { readinessView } from '../../../src/extension/webviews/readiness/readiness-model';
+import { labelsNeededLines, readinessLabelsNeeded } from '../../../src/core/adapt/readiness-gain';
 
 const counts = (c: Partial<Record<FailureCategory, number>>) => Object.fromEntries(FAILURE_CATEGORIES.map((x) => [x, c[x] ?? 0])) as Record<FailureCategory, number>;
 const miss = (queryText: string, category: FailureCategory, evidence: string, verified = true) => ({ queryId: 'q', queryText, judgmentIndex: 0, docId: 'docs/a.md', start: 0, end: 9, quote: 'x', grade: 2, category, evidence, positions: {}, verified }) as unknown as Miss;
@@ -82,6 +83,18 @@ describe('readiness view model', () => {
       { id: 'adapter-gain', heading: 'Expected gain from adapting the model', lines: ['Not measured: no train split.'] },
       { id: 'configured-not-scored', heading: 'Configured retrievers (not scored)', lines: ['team-rag: not contacted: this workspace is not trusted'] },
     ]);
+  });
+
+  it('says how many labels are enough, in the view and in the Markdown alike, or why there is no figure', () => {
+    const adapterGain = { measured: true, level: 'chunk', trainPairs: 120, evalQueries: 20, baseline: 0.5, adapted: 0.531, delta: 0.031, ci95: [-0.01, 0.07], pValue: 0.12, sdDiff: 0.1, hybridDelta: null, hybridPValue: null, worsened: 1, improved: 5, trainEvalGap: 0.02, learningReading: '', usPerQuery: 12, multiplyAdds: 147456, trainingSeconds: 3 } as NonNullable<ReadinessReport['adapterGain']>;
+    const labelsNeeded = readinessLabelsNeeded(adapterGain);
+    const note = readinessView(report({ adapterGain, labelsNeeded })).notes.find((n) => n.id === 'labels-needed');
+    assert.deepEqual(note, { id: 'labels-needed', heading: 'How many labels are enough', lines: labelsNeededLines(labelsNeeded) });
+    assert.equal(note.lines[0], "Label about 62 more eval queries to tell whether the adapter's +0.031 is real (about 82 in all, 20 now).");
+    const md = renderReadinessMarkdown(report({ adapterGain, labelsNeeded }));
+    assert.ok(md.includes(`## How many labels are enough\n\n${note.lines.map((l) => `- ${l}`).join('\n')}\n`), md);
+    const off = readinessLabelsNeeded(undefined, 'the adapter trial did not run: no embedding model');
+    assert.deepEqual(readinessView(report({ labelsNeeded: off })).notes.find((n) => n.id === 'labels-needed')?.lines, ['Not estimated: the adapter trial did not run: no embedding model.']);
   });
 
   it('tables the measured adapter gain and the configured retrievers against the baseline', () => {

@@ -2,8 +2,8 @@ import type { AdapterGain } from '../../../core/adapt/readiness-gain';
 import { evidenceLine } from '../../../core/eval/evidence-bar';
 import { pairsSentence } from '../../../core/adapt/trial-report';
 import { CATEGORY_FIX, FAILURE_CATEGORIES } from '../../../core/diagnose/diagnose-misses';
-import { adapterVerdictReason } from '../../../core/adapt/readiness-gain';
-import { decisionLabels, foundSentence, HUMAN_ONLY, humanRowOf, missCategoryText, targetNoun, WHAT_IF_NOTE, WITHOUT_WHAT_IFS, type ReadinessReport } from '../../../core/diagnose/readiness-report';
+import { adapterVerdictReason, labelsNeededLines } from '../../../core/adapt/readiness-gain';
+import { decisionLabels, foundSentence, HUMAN_ONLY, LABELS_NEEDED_HEADING, humanRowOf, missCategoryText, targetNoun, WHAT_IF_NOTE, WITHOUT_WHAT_IFS, type ReadinessReport } from '../../../core/diagnose/readiness-report';
 import { STATE_NAME } from '../../../core/eval/evidence-bar';
 import { LEVEL_NAME } from '../../../core/eval/label-level';
 import type { ReadinessTable, ReadinessView } from '../../../protocol/readiness';
@@ -93,6 +93,8 @@ export function readinessView(r: ReadinessReport): ReadinessView {
     }
     else notes.push({ id: 'adapter-gain', heading: 'Expected gain from adapting the model', lines: [`Not measured: ${r.adapterGain.reason}.`, ...beside] });
   }
+  // How many labels are enough: eval queries for +0.02 and the measured gain, training pairs from the curve, or why not.
+  if (r.labelsNeeded) notes.push({ id: 'labels-needed', heading: `${LABELS_NEEDED_HEADING}${onLabels}`, lines: labelsNeededLines(r.labelsNeeded) });
   if (r.external?.length) {
     tables.push(
       table(

@@ -14,6 +14,7 @@ import { makeSpanTarget } from '../../../../src/core/eval/span-anchor';
 import type { EvalQuery } from '../../../../src/core/eval/evalset-types';
 import { recordedRunFile, writeRecordedRun, type RecordedTrace } from '../../../../src/core/eval/trace-store';
 import { WorkspaceIndex } from '../../../../src/core/index/workspace-index';
+import { labelsNeededFrom } from '../../../../src/core/judge/labels-needed';
 import { CharTrigramEmbedder } from '../../../helpers/char-ngram-embedder';
 import { demoDir } from '../../../helpers/shared';
 
@@ -157,6 +158,14 @@ describe('diagnosis on the demo workspace', () => {
     assert.match(md, /\| exact-match \| \d+ \|/);
     assert.match(md, /\| lexical \| \d+ \|/);
     assert.match(md, /- \[[ ?]\] \*\*Expected gain justifies cost and latency\*\* — .*\n {2}- evidence: .*n = \d+ eval queries, p = \d\.\d{3}, 95% CI/);
+    // How many labels are enough: the figures labelsNeededFrom gives on the adapter's own paired per-query differences.
+    const need = report.labelsNeeded;
+    assert.ok(need?.measured && g.sdDiff !== undefined);
+    assert.deepEqual(need.basis, { level: g.level, n: g.evalQueries, mean: g.delta, sd: g.sdDiff });
+    assert.deepEqual(need.evalQueries, labelsNeededFrom({ n: g.evalQueries, mean: g.delta, sd: g.sdDiff }));
+    assert.equal(need.trainingPairs?.readable, false, "the report's learning curve has two points (50%, 100%): too few to fit");
+    assert.match(md, /\n## How many labels are enough\n\n- .*\n- Eval queries to detect \+0\.020: about \d+ eval queries \(\d+ now; (label about \d+ more|enough)\)\.\n/);
+    assert.match(md, /- Training pairs for another \+0\.020 nDCG@10: the learning curve cannot be read — 2 points with pairs/);
   });
 
   it('leads the readiness report with production failures: served right context is a generation failure, which never counts for fine-tuning', async () => {
@@ -177,6 +186,8 @@ describe('diagnosis on the demo workspace', () => {
       assert.equal(item?.state, 'not-met');
       assert.equal(item?.evidence.figure, '1 retrieval, 2 generation of 3 judged failed traces');
       assert.equal(report.verdict.justified, false);
+      assert.equal(report.labelsNeeded?.reason, 'the adapter trial did not run: the adapter trial was switched off');
+      assert.match(renderReadinessMarkdown(report), /## How many labels are enough\n\n- Not estimated: the adapter trial did not run: the adapter trial was switched off\./);
       assert.match(renderReadinessMarkdown(report), /## Production failures \(recorded traces\)\n\n\| Run \| Traces \| Failed \| Unjudged \| Retrieval \| Generation \| Missing document \|\n.*\n\| trace:prod \| 4 \| 4 \| 1 \| 1 \| 2 \| 0 \|/);
     } finally {
       fs.rmSync(path.dirname(file), { recursive: true, force: true });
