@@ -11,6 +11,7 @@ import { poolItemKey, type JudgingQueue, type PoolItemNode, type PoolQueryNode }
 import { markdownCodeBlock, md, safeMarkdown } from '../safe-markdown';
 import { plural } from '../../protocol/words';
 import { buildRow, infoItem, labelsProblemRow, poolInfo, type InfoNode } from './judging-rows';
+import { labelsNeededRow, latestReadiness, type LatestReadiness } from './labels-needed-row';
 
 type Node =
   | { kind: 'query'; query: EvalQuery }
@@ -30,9 +31,16 @@ export class EvalSetTree implements vscode.TreeDataProvider<Node>, vscode.Dispos
 
   private readonly poolNode: Node = { kind: 'pool' };
 
-  constructor(private readonly evalSet: EvalSetService, private readonly indexService: IndexService, private readonly queue?: JudgingQueue) {
+  constructor(
+    private readonly evalSet: EvalSetService,
+    private readonly indexService: IndexService,
+    private readonly queue?: JudgingQueue,
+    /** The latest readiness report's "how many labels are enough" (labels-needed-row.ts): a row, redrawn when a report arrives. */
+    private readonly readiness: LatestReadiness = latestReadiness,
+  ) {
     this.sub = vscode.Disposable.from(
       evalSet.onDidChange(() => this.emitter.fire(undefined)),
+      readiness.onDidChange(() => this.emitter.fire(undefined)),
       indexService.onDidChange(() => this.emitter.fire(undefined)),
       ...(queue ? [queue.onDidChange(() => this.emitter.fire(undefined))] : []),
     );
@@ -144,7 +152,13 @@ export class EvalSetTree implements vscode.TreeDataProvider<Node>, vscode.Dispos
   }
 
   async getChildren(n?: Node): Promise<Node[]> {
-    if (!n) return [...(this.queue?.built ? [this.poolNode] : this.queue && this.evalSet.queries().length ? [buildRow()] : []), ...this.evalSet.queries().map((query): Node => ({ kind: 'query', query }))];
+    if (!n) {
+      const queries = this.evalSet.queries();
+      const head: Node[] = this.queue?.built ? [this.poolNode] : this.queue && queries.length ? [buildRow()] : [];
+      // How many labels are enough, from the session's latest readiness report (or a row that runs it).
+      if (queries.length) head.push(labelsNeededRow(this.readiness.get(this.indexService.root)));
+      return [...head, ...queries.map((query): Node => ({ kind: 'query', query }))];
+    }
     if (n.kind === 'pool') {
       const seen = new Map<string, Node>();
       for (const i of this.queue?.items() ?? []) if (!seen.has(i.queryId)) seen.set(i.queryId, { kind: 'pool-query', queryId: i.queryId, text: i.queryText });

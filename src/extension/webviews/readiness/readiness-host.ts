@@ -7,6 +7,7 @@ import { WorkspaceIndex } from '../../../core/index/workspace-index';
 import type { RetrieverName } from '../../../core/retrieve/types';
 import { readConfig } from '../../config';
 import { diagnosisSettings } from '../../diagnosis/miss-diagnoses';
+import { latestReadiness } from '../../eval-set/labels-needed-row';
 import { evaluateConfiguredRetrievers } from '../../retrievers/configured-retrievers';
 import type { Services } from '../../services';
 
@@ -47,6 +48,8 @@ export async function buildWorkspaceReadiness(s: Services, root: string, index: 
     s.diagnoses.record(index, target.queries.filter((q) => q.split === 'eval'), settings, report.humanOnly?.misses ?? report.misses);
     progress.report({ message: 'scoring configured retrievers' });
     await addConfiguredRetrievers(s, report, index, target.queries, (message) => progress.report({ message }));
+    // The Eval Set view shows how many labels are enough from the latest report.
+    latestReadiness.record(root, report);
     return { report, md: `${renderReadinessMarkdown(report)}\n\n---\n\nMeasure what adapting the model would gain on your own labels: run [Retrieval Lens: Train Query Adapter (trial fine-tune)](command:retrievalLens.trainAdapter) (command palette), then switch it on with retrievalLens.queryAdapter.\n` };
   });
 }
