@@ -10,6 +10,8 @@ import { trainQueryAdapter, type TrainingExample } from '../../../../src/core/ad
 import { assignTrainSplit, trialFineTune, type TrialResult } from '../../../../src/core/adapt/trial-finetune';
 import { renderTrialMarkdown, trialHeadline } from '../../../../src/core/adapt/trial-report';
 import { adapterVerdictReason, measureAdapterGain } from '../../../../src/core/adapt/readiness-gain';
+import { pairsNeeded } from '../../../../src/core/adapt/pairs-needed';
+import { labelsNeededFrom } from '../../../../src/core/judge/labels-needed';
 import { judgeGain, STATE_MARK } from '../../../../src/core/eval/evidence-bar';
 import { buildReadinessReport, renderReadinessMarkdown } from '../../../../src/core/diagnose/readiness-report';
 import type { Embedder } from '../../../../src/core/embed/embedder';
@@ -229,6 +231,12 @@ describe('trial fine-tune on the demo workspace (USE-lite)', () => {
     assert.equal(md, renderTrialMarkdown(json));
     assert.ok(md.includes(`| dense + adapter | ${recomputed.all.ndcg_cut_10.toFixed(3)} |`));
     assert.equal(json.run_manifest.queryAdapter, json.adapter_id, 'the adapted run records its adapter');
+    // How many labels are enough: eval queries from the paired per-query differences, training pairs from the curve.
+    const need = { eval_queries: labelsNeededFrom({ n: json.eval_queries, mean: json.delta, sd: json.sd_diff }), training_pairs: pairsNeeded(json.learning_curve) };
+    assert.deepEqual((json as unknown as { labels_needed: unknown }).labels_needed, JSON.parse(JSON.stringify(need)));
+    for (const x of need.eval_queries) assert.ok(printed.includes(`eval queries ${x.line}`), `printed: eval queries ${x.line}`);
+    assert.ok(printed.includes(need.training_pairs.line), `printed: ${need.training_pairs.line}`);
+    assert.match(need.training_pairs.line, /^training pairs for another \+0\.020 nDCG@10: /);
   });
 
   it('the eval split never reaches training: poisoning eval-only labels changes no weight, poisoning a train label does', async () => {
