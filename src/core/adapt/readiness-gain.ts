@@ -70,7 +70,7 @@ const EMPTY: Omit<AdapterGain, 'measured' | 'reason' | 'level'> = { trainPairs: 
 export async function measureAdapterGain(index: RetrievalIndex, queries: EvalQuery[], options: Partial<TrialOptions> = {}): Promise<AdapterGain> {
   const level = options.level ?? 'chunk';
   try {
-    const { result: r } = await trialFineTune(index, queries, { curve: [0.5, 1], ...options, level });
+    const { result: r } = await trialFineTune(index, queries, { curve: [0.25, 0.5, 1], ...options, level });
     return {
       measured: true,
       level,

@@ -163,9 +163,13 @@ describe('diagnosis on the demo workspace', () => {
     assert.ok(need?.measured && g.sdDiff !== undefined);
     assert.deepEqual(need.basis, { level: g.level, n: g.evalQueries, mean: g.delta, sd: g.sdDiff });
     assert.deepEqual(need.evalQueries, labelsNeededFrom({ n: g.evalQueries, mean: g.delta, sd: g.sdDiff }));
-    assert.equal(need.trainingPairs?.readable, false, "the report's learning curve has two points (50%, 100%): too few to fit");
+    // The report's curve has three points (25, 50, 100% of the pairs), so the reading is the fit's: equal to pairsNeeded on it.
+    assert.ok(need.trainingPairs);
+    assert.deepEqual(need.trainingPairs, g.pairsNeeded);
+    assert.doesNotMatch(need.trainingPairs.line, /a fit needs at least 3/);
     assert.match(md, /\n## How many labels are enough\n\n- .*\n- Eval queries to detect \+0\.020: about \d+ eval queries \(\d+ now; (label about \d+ more|enough)\)\.\n/);
-    assert.match(md, /- Training pairs for another \+0\.020 nDCG@10: the learning curve cannot be read — 2 points with pairs/);
+    const pairsLine = need.trainingPairs.line;
+    assert.ok(md.includes(`- ${pairsLine[0].toUpperCase()}${pairsLine.slice(1)}.`), 'the Markdown says what the fit read');
   });
 
   it('leads the readiness report with production failures: served right context is a generation failure, which never counts for fine-tuning', async () => {
