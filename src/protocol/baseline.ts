@@ -32,18 +32,21 @@ export interface BaselineComparison {
   items: BaselineWinLoss[];
 }
 
-/** The hybrid trade-off chart, in the chart's own coordinates. */
-export interface BaselineSweepChart {
-  measure: string;
+/** A chart's frame in its own coordinates: size, horizontal grid lines with their value labels, x ticks, plot edges. */
+export interface ChartFrame {
   width: number;
   height: number;
-  /** Horizontal grid lines with their value labels, and the dense-weight ticks. */
   grid: Array<{ y: number; label: string }>;
   xTicks: Array<{ x: number; label: string }>;
   x0: number;
   x1: number;
   bottom: number;
   textX: number;
+}
+
+/** The hybrid trade-off chart, in the chart's own coordinates (x ticks: the dense weight). */
+export interface BaselineSweepChart extends ChartFrame {
+  measure: string;
   points: Array<{ x: number; y: number; title: string }>;
   rrf: { y: number; label: string };
   configured: { x: number; y: number; label: string };
@@ -55,15 +58,7 @@ export interface BaselineSweepChart {
  * The query adapter's learning curve (gain in nDCG@10 over dense by share of the pairs), in the chart's own
  * coordinates: one series, or two ("with synthetic queries" and "real queries only") at the same shares of the real pairs.
  */
-export interface BaselineCurveChart {
-  width: number;
-  height: number;
-  grid: Array<{ y: number; label: string }>;
-  xTicks: Array<{ x: number; label: string }>;
-  x0: number;
-  x1: number;
-  bottom: number;
-  textX: number;
+export interface BaselineCurveChart extends ChartFrame {
   /** Where Δ = 0 lies (the dense baseline). */
   zeroY: number;
   xLabel: string;
