@@ -133,7 +133,7 @@ describe('The LLM judge and synthetic queries in a real VS Code', () => {
     assert.equal(readSet().reduce((s, q) => s + q.judgments.length, 0), humanBefore, 'the judge never writes the eval set');
 
     const header = page.locator('.monaco-list-row', { hasText: 'Judging queue:' }).first();
-    await header.filter({ hasText: /judge κ undefined on 0 pairs, not validated \(label about 50 more\)/ }).waitFor({ timeout: 20_000 });
+    await header.filter({ hasText: /judge κ undefined on 0 pairs, not validated \(50 more human labels on judged passages\)/ }).waitFor({ timeout: 20_000 });
     await page.locator('.monaco-list-row', { hasText: /judge: [02]/ }).first().waitFor({ timeout: 20_000 });
     // Widen the side bar so the screenshots show each passage with its judge grade, and the agreement in full.
     const bar = await page.locator('#workbench\\.parts\\.sidebar').boundingBox();

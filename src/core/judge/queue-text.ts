@@ -22,7 +22,7 @@ export function agreementBadge(queries: EvalQuery[], labels: JudgeLabel[]): stri
     .map((j) => {
       const a = measureAgreement(queries, current, j);
       const k = Number.isFinite(a.kappa) ? a.kappa.toFixed(3) : 'undefined';
-      return `judge κ ${k} on ${a.pairs} pair${a.pairs === 1 ? '' : 's'}, ${a.validation.validated ? 'validated' : a.validation.moreHumanLabels ? `not validated (label about ${a.validation.moreHumanLabels} more)` : 'not validated'}`;
+      return `judge κ ${k} on ${a.pairs} pair${a.pairs === 1 ? '' : 's'}, ${a.validation.validated ? 'validated' : a.validation.moreHumanLabels ? `not validated (${a.validation.moreHumanLabels} more human labels on judged passages)` : 'not validated'}`;
     })
     .join(' · ');
 }

@@ -96,7 +96,7 @@ describe('orderForHumans: disagreements with the judge first, then the unjudged 
     const out = orderForHumans(pooled, queries, labels);
     assert.deepEqual(out.map(queueEntryDescription), ['d.md · judge: 3 ≠ yours: 0', 'd.md · judge: 1 ≠ yours: 2', 'd.md · keyword #1', 'd.md · keyword #1 · judge: 2', 'd.md · keyword #1']);
     // Four pairs graded by both (alpha beta 3/3, gamma delta 2/1, epsilon zeta 0/3, eta theta 1/1).
-    assert.match(agreementBadge(queries, labels), /^judge κ -?\d\.\d{3} on 4 pairs, not validated \(label about 46 more\)$/);
+    assert.match(agreementBadge(queries, labels), /^judge κ -?\d\.\d{3} on 4 pairs, not validated \(46 more human labels on judged passages\)$/);
     assert.equal(agreementBadge(queries, []), '');
   });
 });
