@@ -62,7 +62,8 @@ export interface BaselineCurveChart extends ChartFrame {
   /** Where Δ = 0 lies (the dense baseline). */
   zeroY: number;
   xLabel: string;
-  series: Array<{ name: string; label: string; color: string; dashed: boolean; points: Array<{ x: number; y: number; title: string }> }>;
+  /** Each point with its 95% CI as a vertical bar (ciX: the bar's x, set apart per series so two bars never overlap). */
+  series: Array<{ name: string; label: string; color: string; dashed: boolean; points: Array<{ x: number; y: number; title: string; ciX: number; ciLow: number; ciHigh: number }> }>;
   /** How the curves were built, and what they say. */
   basis: string;
   reading: string;

@@ -114,9 +114,9 @@ export class BaselineApp extends ViewApp<BaselineView> {
         ${c.xTicks.map((t) => svg`<text x=${t.x} y=${c.bottom + 14} text-anchor="middle" class="val">${t.label}</text>`)}
         <text x=${c.x1} y=${c.bottom + 27} text-anchor="end" class="val">${c.xLabel} → (Δ nDCG@10 over dense)</text>
         <line x1=${c.x0} x2=${c.x1} y1=${c.zeroY} y2=${c.zeroY} class="zero"></line>
-        ${c.series.map((s) => svg`<g class="curve-series" data-series=${s.name}><polyline points=${s.points.map((p) => `${p.x.toFixed(1)},${p.y.toFixed(1)}`).join(' ')} fill="none" stroke=${s.color} stroke-width="2" stroke-dasharray=${s.dashed ? '5 3' : 'none'}></polyline>${s.points.map((p) => svg`<circle cx=${p.x} cy=${p.y} r="3" fill=${s.color}><title>${p.title}</title></circle>`)}</g>`)}
+        ${c.series.map((s) => svg`<g class="curve-series" data-series=${s.name}><polyline points=${s.points.map((p) => `${p.x.toFixed(1)},${p.y.toFixed(1)}`).join(' ')} fill="none" stroke=${s.color} stroke-width="2" stroke-dasharray=${s.dashed ? '5 3' : 'none'}></polyline>${s.points.map((p) => svg`<line class="ci" x1=${p.ciX} x2=${p.ciX} y1=${p.ciLow} y2=${p.ciHigh} stroke=${s.color} stroke-width="1" opacity="0.7"></line><line x1=${p.ciX - 3} x2=${p.ciX + 3} y1=${p.ciLow} y2=${p.ciLow} stroke=${s.color} opacity="0.7"></line><line x1=${p.ciX - 3} x2=${p.ciX + 3} y1=${p.ciHigh} y2=${p.ciHigh} stroke=${s.color} opacity="0.7"></line><circle cx=${p.x} cy=${p.y} r="3" fill=${s.color}><title>${p.title}</title></circle>`)}</g>`)}
       </svg>
-      <ul id="adapter-curve-legend" class="muted">${c.series.map((s) => html`<li data-series=${s.name}><span style="color: ${s.color}">${s.dashed ? '╌╌' : '━━'}</span> ${s.label}</li>`)}</ul>
+      <ul id="adapter-curve-legend" class="muted">${c.series.map((s) => html`<li data-series=${s.name}><span style="color: ${s.color}">${s.dashed ? '╌╌' : '━━'}</span> ${s.label}</li>`)}<li>bars: 95% bootstrap CI of each gain</li></ul>
       <p id="adapter-curve-reading">${c.reading}</p>`;
   }
 

@@ -93,6 +93,15 @@ describe('baseline view model', () => {
     assert.ok(r.points[0].y < v.adapterCurve.zeroY, 'a positive gain lies above the dense line');
     assert.match(w.points[0].title, /^with synthetic queries, 50% \(15 pairs: 5 real \+ 10 synthetic\): Δ \+0\.020/);
     assert.equal(v.adapterCurve.reading, 'inside the noise');
+    // Each gain with its 95% CI bar, inside the plot (the range holds the bars), the two series' bars set apart.
+    const top = v.adapterCurve.grid[0].y;
+    const bottom = v.adapterCurve.grid[v.adapterCurve.grid.length - 1].y;
+    for (const p of [...w.points, ...r.points]) {
+      assert.ok(p.ciHigh < p.y && p.y < p.ciLow, 'the bar spans the point');
+      assert.ok(p.ciHigh >= top - 1e-9 && p.ciLow <= bottom + 1e-9, 'the bar stays in the plot');
+    }
+    assert.ok(r.points[0].ciLow > v.adapterCurve.zeroY, "a CI reaching below 0 is drawn below the dense line (here −0.09)");
+    assert.notEqual(w.points[1].ciX, r.points[1].ciX);
     const one = baselineView(result([dense, adapted], { adapter: { id: 'adapter-x', note: '', learningCurve: { ...mixed, kind: 'none', curve: [pt(1, 0.04, 12, 0)], realCurve: [] } } })).adapterCurve;
     assert.deepEqual(one?.series.map((s) => s.label), ['all pairs (12 pairs)']);
     assert.equal(baselineView(result([dense], { adapter: { note: 'off', learningCurve: mixed } })).adapterCurve, undefined, 'no adapter on, no curve');

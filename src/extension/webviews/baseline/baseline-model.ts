@@ -117,7 +117,8 @@ export function learningCurveChartOf(c: SavedLearningCurve): BaselineCurveChart 
   const W = 400;
   const H = 160;
   const pad = { l: 50, r: 20, t: 10, b: 32 };
-  const all = [...c.curve, ...c.realCurve].map((p) => p.delta);
+  // The range holds every 95% CI bar, so a gain is never drawn without its uncertainty.
+  const all = [...c.curve, ...c.realCurve].flatMap((p) => [p.delta, p.ci95[0], p.ci95[1]]).filter(Number.isFinite);
   let lo = Math.min(0, ...all);
   let hi = Math.max(0, ...all);
   if (hi - lo < 0.02) [lo, hi] = [lo - 0.01, hi + 0.01];
@@ -125,11 +126,11 @@ export function learningCurveChartOf(c: SavedLearningCurve): BaselineCurveChart 
   const y = (v: number) => pad.t + ((hi - v) / (hi - lo)) * H;
   const last = (ps: SavedPoint[]) => ps[ps.length - 1];
   const pairsWords = (p: SavedPoint) => (p.synthetic_pairs && p.synthetic_pairs < p.pairs ? `${p.pairs} pairs: ${p.pairs - p.synthetic_pairs} real + ${p.synthetic_pairs} synthetic` : plural(p.pairs, 'pair'));
-  const points = (ps: SavedPoint[], name: string) => ps.map((p) => ({ x: x(p.share), y: y(p.delta), title: `${name}, ${Math.round(p.share * 100)}% (${pairsWords(p)}): Δ ${signed(p.delta)} (95% CI ${signed(p.ci95[0])} to ${signed(p.ci95[1])}, p = ${p.p_value.toFixed(3)})` }));
+  const points = (ps: SavedPoint[], name: string, apart = 0) => ps.map((p) => ({ x: x(p.share), y: y(p.delta), ciX: x(p.share) + apart, ciLow: y(Number.isFinite(p.ci95[0]) ? p.ci95[0] : p.delta), ciHigh: y(Number.isFinite(p.ci95[1]) ? p.ci95[1] : p.delta), title: `${name}, ${Math.round(p.share * 100)}% (${pairsWords(p)}): Δ ${signed(p.delta)} (95% CI ${signed(p.ci95[0])} to ${signed(p.ci95[1])}, p = ${p.p_value.toFixed(3)})` }));
   const series: BaselineCurveChart['series'] = [];
   if (c.kind === 'mixed') {
-    series.push({ name: 'with synthetic queries', label: `with synthetic queries (${pairsWords(last(c.curve))})`, color: 'var(--vscode-charts-purple)', dashed: false, points: points(c.curve, 'with synthetic queries') });
-    if (c.realCurve.length) series.push({ name: 'real queries only', label: `real queries only (${pairsWords(last(c.realCurve))})`, color: 'var(--vscode-charts-blue)', dashed: true, points: points(c.realCurve, 'real queries only') });
+    series.push({ name: 'with synthetic queries', label: `with synthetic queries (${pairsWords(last(c.curve))})`, color: 'var(--vscode-charts-purple)', dashed: false, points: points(c.curve, 'with synthetic queries', c.realCurve.length ? -4 : 0) });
+    if (c.realCurve.length) series.push({ name: 'real queries only', label: `real queries only (${pairsWords(last(c.realCurve))})`, color: 'var(--vscode-charts-blue)', dashed: true, points: points(c.realCurve, 'real queries only', 4) });
   } else {
     const name = c.kind === 'all' ? 'synthetic queries only' : 'all pairs';
     series.push({ name, label: `${name} (${pairsWords(last(c.curve))})`, color: 'var(--vscode-charts-blue)', dashed: false, points: points(c.curve, name) });
