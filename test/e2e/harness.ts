@@ -75,7 +75,14 @@ export async function runCommand(page: Page, title: string): Promise<void> {
       await page.locator('.command-center').first().click();
       await input.waitFor({ state: 'visible', timeout: 10_000 });
     }
-    await input.fill(`>${title}`);
+    try {
+      await input.fill(`>${title}`, { timeout: 3_000 });
+    } catch (e) {
+      // A webview that finishes loading just then takes the focus, and the palette closes (it stays in the page,
+      // hidden): open it again.
+      if (Date.now() > deadline) throw e;
+      continue;
+    }
     const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
     try {
       await row.waitFor({ state: 'visible', timeout: 2_000 });
