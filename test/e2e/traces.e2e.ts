@@ -65,27 +65,38 @@ describe('Production traces in a real VS Code: import, the production column, th
       await page.keyboard.press('Enter');
     };
     const file = path.join(wb.workspace, 'prod-spans.jsonl');
-    for (let attempt = 1; ; attempt++) {
-      await runCommand(page, 'Retrieval Lens: Import Production Traces…');
-      await input.waitFor({ state: 'visible', timeout: 20_000 });
-      // The dialog fills in its folder when it opens: type the file once that has happened, then accept it.
-      await page.waitForTimeout(500);
-      await input.fill(file);
-      await page.waitForFunction(`document.querySelector('.quick-input-widget input')?.value === ${JSON.stringify(file)}`, undefined, { timeout: 5_000 });
-      await page.keyboard.press('Enter');
+    // A webview that finishes loading meanwhile can take the focus, and a prompt closes on losing it (the command
+    // then stops, having written nothing): the whole import is run again from its file dialog, up to three times.
+    for (let run = 1; ; run++) {
       try {
-        await widget.locator('.quick-input-title', { hasText: 'Which export format?' }).waitFor({ state: 'attached', timeout: 15_000 });
+        for (let attempt = 1; ; attempt++) {
+          await runCommand(page, 'Retrieval Lens: Import Production Traces…');
+          await input.waitFor({ state: 'visible', timeout: 20_000 });
+          // The dialog fills in its folder when it opens: type the file once that has happened, then accept it.
+          await page.waitForTimeout(500);
+          await input.fill(file);
+          await page.waitForFunction(`document.querySelector('.quick-input-widget input')?.value === ${JSON.stringify(file)}`, undefined, { timeout: 5_000 });
+          await page.keyboard.press('Enter');
+          try {
+            await widget.locator('.quick-input-title', { hasText: 'Which export format?' }).waitFor({ state: 'attached', timeout: 15_000 });
+            break;
+          } catch (e) {
+            await screenshot(page, `traces-file-dialog-attempt-${attempt}`);
+            if (attempt === 3) throw e;
+            await page.keyboard.press('Escape');
+          }
+        }
+        await step('Which export format?', 'openinference');
+        await step('Name of the recorded run', 'prod');
+        await step('Answers and feedback comments', 'Keep answers');
+        await step('Share for the train split', '0.3');
         break;
       } catch (e) {
-        await screenshot(page, `traces-file-dialog-attempt-${attempt}`);
-        if (attempt === 3) throw e;
-        await page.keyboard.press('Escape');
+        await screenshot(page, `traces-import-run-${run}`);
+        if (run === 3 || fs.existsSync(path.join(wb.workspace, '.retrieval-lens', 'traces', 'prod', 'run.jsonl'))) throw e;
+        if (await widget.isVisible()) await page.keyboard.press('Escape');
       }
     }
-    await step('Which export format?', 'openinference');
-    await step('Name of the recorded run', 'prod');
-    await step('Answers and feedback comments', 'Keep answers');
-    await step('Share for the train split', '0.3');
     const toast = page.locator('.notification-list-item-message', { hasText: 'recorded 4 traces as trace:prod' });
     await toast.first().waitFor({ timeout: 60_000 });
     const message = await toast.first().innerText();
